@@ -1,0 +1,230 @@
+//! Request extractors that answer bad input in the API's own error format, naming the field at fault.
+
+use axum::body::Bytes;
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use utoipa::IntoParams;
+
+use crate::error::Error;
+
+/// JSON in and out. Syntax errors are `400 invalid_json`; a missing or wrong field is `422 validation_failed`
+/// with the field's path.
+pub struct Json<T>(pub T);
+
+impl<T: Serialize> IntoResponse for Json<T> {
+    fn into_response(self) -> Response {
+        axum::Json(self.0).into_response()
+    }
+}
+
+impl<T, S> FromRequest<S> for Json<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = Error;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        if !is_json(req.headers()) {
+            return Err(Error::UnsupportedMediaType);
+        }
+        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                Error::PayloadTooLarge
+            } else {
+                Error::BadRequest {
+                    code: "invalid_body",
+                    message: rejection.body_text(),
+                }
+            }
+        })?;
+        parse_json(&bytes).map(Json)
+    }
+}
+
+fn is_json(headers: &axum::http::HeaderMap) -> bool {
+    let Some(value) = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let mime = value.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
+}
+
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        match inner.classify() {
+            serde_json::error::Category::Data => {
+                let message = inner.to_string();
+                Error::Validation {
+                    field: field_name(&path, &message),
+                    message: strip_position(&message),
+                }
+            }
+            _ => Error::BadRequest {
+                code: "invalid_json",
+                message: format!("the body is not valid JSON: {inner}"),
+            },
+        }
+    })?;
+    deserializer.end().map_err(|e| Error::BadRequest {
+        code: "invalid_json",
+        message: format!("the body is not valid JSON: {e}"),
+    })?;
+    Ok(value)
+}
+
+/// serde names a missing or unknown field only in its message (`missing field `email``).
+fn field_name(path: &str, message: &str) -> String {
+    let named = message
+        .split_once('`')
+        .and_then(|(_, rest)| rest.split_once('`'))
+        .map(|(name, _)| name)
+        .filter(|_| message.starts_with("missing field") || message.starts_with("unknown field"));
+    match (path, named) {
+        (".", Some(name)) => name.to_string(),
+        (".", None) => "body".to_string(),
+        (path, Some(name)) => format!("{path}.{name}"),
+        (path, None) => path.to_string(),
+    }
+}
+
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(i) => message[..i].to_string(),
+        None => message.to_string(),
+    }
+}
+
+/// A path parameter; a malformed one is `400 invalid_path`.
+pub struct Path<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for Path<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|p| Path(p.0))
+            .map_err(|e: PathRejection| Error::BadRequest {
+                code: "invalid_path",
+                message: e.body_text(),
+            })
+    }
+}
+
+/// Query parameters; malformed ones are `400 invalid_query`.
+pub struct Query<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for Query<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|q| Query(q.0))
+            .map_err(|e: QueryRejection| Error::BadRequest {
+                code: "invalid_query",
+                message: e.body_text(),
+            })
+    }
+}
+
+/// Keyset pagination: `?after=<last id seen>&limit=<1..=200>`.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct Page {
+    /// Id of the last item of the previous page.
+    pub after: Option<i64>,
+    /// Items per page, 1 to 200 (default 50).
+    pub limit: Option<i64>,
+}
+
+impl Page {
+    pub fn after(&self) -> i64 {
+        self.after.unwrap_or(0)
+    }
+
+    pub fn limit(&self) -> Result<i64, Error> {
+        match self.limit {
+            None => Ok(50),
+            Some(n @ 1..=200) => Ok(n),
+            Some(_) => Err(Error::validation("limit", "must be between 1 and 200")),
+        }
+    }
+}
+
+/// The client's address, for throttling. The server is started with connect info.
+pub struct ClientAddr(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let addr = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ci| ci.0.ip().to_string())
+            .unwrap_or_else(|| "unknown".to_string());
+        Ok(ClientAddr(addr))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Login {
+        email: String,
+        age: u32,
+    }
+
+    #[test]
+    fn missing_field_is_named() {
+        match parse_json::<Login>(br#"{"age": 3}"#) {
+            Err(Error::Validation { field, message }) => {
+                assert_eq!(field, "email");
+                assert!(message.contains("missing field"), "{message}");
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn wrong_type_names_the_field() {
+        match parse_json::<Login>(r#"{"email": "a@b.c", "age": "три"}"#.as_bytes()) {
+            Err(Error::Validation { field, .. }) => assert_eq!(field, "age"),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn broken_json_is_a_bad_request() {
+        match parse_json::<Login>(br#"{"email": "#) {
+            Err(Error::BadRequest { code, .. }) => assert_eq!(code, "invalid_json"),
+            other => panic!("unexpected {other:?}"),
+        }
+        match parse_json::<Login>(br#"{"email": "a@b.c", "age": 1} trailing"#) {
+            Err(Error::BadRequest { code, .. }) => assert_eq!(code, "invalid_json"),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+}

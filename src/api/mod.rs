@@ -1,0 +1,38 @@
+//! Router assembly: the route table, JSON answers for unknown routes and methods, panics and body limits.
+
+pub mod extract;
+mod health;
+pub mod openapi;
+pub mod routes;
+
+use axum::http::{Request, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::app::AppState;
+use crate::error::Error;
+
+pub use routes::RouteInfo;
+
+/// Largest request body the API accepts (mail uploads from the add-in included).
+const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
+
+pub fn router(state: AppState) -> (Router, Vec<RouteInfo>) {
+    let (router, routes) = routes::table(state.clone()).into_parts();
+    let router = router
+        .method_not_allowed_fallback(|| async { Error::MethodNotAllowed })
+        .fallback(|uri: Uri| async move { Error::RouteNotFound(uri.path().to_string()) })
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(CatchPanicLayer::custom(|_| -> Response {
+            Error::internal("handler panicked").into_response()
+        }))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+                tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
+            }),
+        )
+        .with_state(state);
+    (router, routes)
+}

@@ -1,0 +1,129 @@
+//! `App::build` turns a `Config` into a bound, ready server: data directory, database and migrations,
+//! token keys, the first admin, the router. `run` serves until the shutdown future completes.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::Path;
+
+use secrecy::ExposeSecret;
+use tokio::net::TcpListener;
+
+use crate::api::{self, RouteInfo};
+use crate::auth::service::{self, FirstAdmin, LoginThrottle};
+use crate::auth::token::{self, TokenKeys};
+use crate::config::Config;
+use crate::db::Db;
+
+/// Shared by every handler.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub tokens: TokenKeys,
+    pub throttle: LoginThrottle,
+}
+
+pub struct App {
+    listener: TcpListener,
+    router: axum::Router,
+    pub state: AppState,
+    pub routes: Vec<RouteInfo>,
+    /// Set when this start created the first admin.
+    pub first_admin: Option<(String, Option<String>)>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("data directory {path}: {source}")]
+    DataDir { path: String, source: std::io::Error },
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("first admin: {0}")]
+    FirstAdmin(crate::error::Error),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen { addr: SocketAddr, source: std::io::Error },
+}
+
+impl App {
+    pub async fn build(config: &Config) -> Result<App, StartError> {
+        let data_dir = prepare_data_dir(&config.data_dir)?;
+        let default_url = format!("sqlite://{}?mode=rwc", data_dir.join("mailroom.db").display());
+        let url = config
+            .database_url
+            .as_ref()
+            .map(|s| s.expose_secret().to_string())
+            .unwrap_or(default_url);
+        let db = Db::connect(&url, config.db_max_connections).await?;
+        tracing::info!(backend = ?db.backend, "database ready");
+
+        let secret = match &config.jwt_secret {
+            Some(s) => s.expose_secret().as_bytes().to_vec(),
+            None => token::load_or_create_secret(&data_dir).map_err(|source| StartError::DataDir {
+                path: data_dir.display().to_string(),
+                source,
+            })?,
+        };
+        let tokens = TokenKeys::new(&secret, time::Duration::minutes(config.token_ttl_minutes));
+        let throttle = LoginThrottle {
+            max_per_account: config.login_max_failures,
+            max_per_addr: config.login_max_failures * 4,
+            window_ms: config.login_window_minutes * 60_000,
+        };
+
+        let configured = config.admin_password.as_ref().map(|s| s.expose_secret().to_string());
+        let first_admin = match service::ensure_first_admin(&db.pool, &config.admin_email, configured)
+            .await
+            .map_err(StartError::FirstAdmin)?
+        {
+            FirstAdmin::AlreadyThere => None,
+            FirstAdmin::Created { email, generated_password } => Some((email, generated_password)),
+        };
+
+        let state = AppState { db, tokens, throttle };
+        let (router, routes) = api::router(state.clone());
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .map_err(|source| StartError::Listen { addr: config.listen, source })?;
+        Ok(App { listener, router, state, routes, first_admin })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().expect("a bound listener has an address")
+    }
+
+    /// Serves until `shutdown` completes, then finishes the requests in flight.
+    pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+        let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, service).with_graceful_shutdown(shutdown).await?;
+        self.state.db.pool.close().await;
+        Ok(())
+    }
+}
+
+fn prepare_data_dir(dir: &Path) -> Result<std::path::PathBuf, StartError> {
+    let fail = |source| StartError::DataDir { path: dir.display().to_string(), source };
+    std::fs::create_dir_all(dir).map_err(fail)?;
+    dir.canonicalize().map_err(fail)
+}
+
+/// Completes on ctrl-c or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

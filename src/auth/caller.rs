@@ -1,0 +1,109 @@
+//! Who is calling: the `Caller` extractor and the per-route access guard that the route table installs.
+
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use super::model::Role;
+use super::service;
+use crate::app::AppState;
+use crate::error::{AuthFailure, Error};
+
+/// The signed-in user making the request, as the database knows them now.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub id: i64,
+    pub role: Role,
+    pub email: String,
+}
+
+impl Caller {
+    pub fn is_admin(&self) -> bool {
+        self.role == Role::Admin
+    }
+
+    async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Caller, Error> {
+        let token = bearer_token(headers)?;
+        let claims = state.tokens.verify(token)?;
+        let user_id: i64 = claims
+            .sub
+            .parse()
+            .map_err(|_| Error::Unauthorized(AuthFailure::Invalid))?;
+        let user = service::caller_user(&state.db.pool, user_id, claims.ver).await?;
+        Ok(Caller {
+            id: user.id,
+            role: user.role,
+            email: user.email,
+        })
+    }
+}
+
+fn bearer_token(headers: &HeaderMap) -> Result<&str, Error> {
+    let value = headers
+        .get(header::AUTHORIZATION)
+        .ok_or(Error::Unauthorized(AuthFailure::Missing))?;
+    let value = value
+        .to_str()
+        .map_err(|_| Error::Unauthorized(AuthFailure::Invalid))?;
+    match value.split_once(' ') {
+        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() => {
+            Ok(token.trim())
+        }
+        _ => Err(Error::Unauthorized(AuthFailure::Invalid)),
+    }
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        if let Some(caller) = parts.extensions.get::<Caller>() {
+            return Ok(caller.clone());
+        }
+        let caller = Caller::authenticate(state, &parts.headers).await?;
+        parts.extensions.insert(caller.clone());
+        Ok(caller)
+    }
+}
+
+/// Who may call a route. Declared beside the route's path in the route table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    Public,
+    SignedIn,
+    Roles(&'static [Role]),
+}
+
+impl Access {
+    pub const ADMIN: Access = Access::Roles(&[Role::Admin]);
+
+    fn allows(self, role: Role) -> bool {
+        match self {
+            Access::Public | Access::SignedIn => true,
+            Access::Roles(roles) => roles.contains(&role),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Guard {
+    pub state: AppState,
+    pub access: Access,
+}
+
+/// Authenticates (unless the route is public) and checks the role before the handler runs.
+pub async fn guard(State(guard): State<Guard>, mut request: Request, next: Next) -> Response {
+    if guard.access != Access::Public {
+        let caller = match Caller::authenticate(&guard.state, request.headers()).await {
+            Ok(caller) => caller,
+            Err(e) => return e.into_response(),
+        };
+        if !guard.access.allows(caller.role) {
+            return Error::Forbidden.into_response();
+        }
+        request.extensions_mut().insert(caller);
+    }
+    next.run(request).await
+}

@@ -1,0 +1,12 @@
+//! Users, roles, passwords (argon2), JWT access tokens and the `Caller` every route sees.
+
+pub mod caller;
+pub mod model;
+mod password;
+pub mod routes;
+pub mod service;
+mod store;
+pub mod token;
+
+pub use caller::{Access, Caller};
+pub use model::Role;

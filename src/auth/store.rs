@@ -1,0 +1,153 @@
+//! All SQL of users and login failures.
+
+use sqlx::any::AnyRow;
+// Column lists are constants spliced into the SQL text; values are always bound.
+use sqlx::{AnyPool, AssertSqlSafe, Row};
+
+use super::model::{Role, User};
+use crate::db::{flag, from_ms, now_ms};
+use crate::error::Error;
+
+const USER_COLUMNS: &str =
+    "id, email, name, role, password_hash, active, token_version, created_at, updated_at";
+
+fn user_from_row(row: &AnyRow) -> Result<User, Error> {
+    let role: String = row.try_get("role")?;
+    Ok(User {
+        id: row.try_get("id")?,
+        email: row.try_get("email")?,
+        name: row.try_get("name")?,
+        role: role.parse().map_err(Error::internal)?,
+        password_hash: row.try_get("password_hash")?,
+        active: row.try_get::<i64, _>("active")? != 0,
+        token_version: row.try_get("token_version")?,
+        created_at: from_ms(row.try_get("created_at")?),
+        updated_at: from_ms(row.try_get("updated_at")?),
+    })
+}
+
+pub async fn by_id(pool: &AnyPool, id: i64) -> Result<Option<User>, Error> {
+    let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1");
+    let row = sqlx::query(AssertSqlSafe(sql)).bind(id).fetch_optional(pool).await?;
+    row.as_ref().map(user_from_row).transpose()
+}
+
+pub async fn by_email(pool: &AnyPool, email: &str) -> Result<Option<User>, Error> {
+    let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE email = $1");
+    let row = sqlx::query(AssertSqlSafe(sql)).bind(email).fetch_optional(pool).await?;
+    row.as_ref().map(user_from_row).transpose()
+}
+
+/// Users ordered by id, after the given id.
+pub async fn list(pool: &AnyPool, after: i64, limit: i64) -> Result<Vec<User>, Error> {
+    let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id > $1 ORDER BY id LIMIT $2");
+    let rows = sqlx::query(AssertSqlSafe(sql)).bind(after).bind(limit).fetch_all(pool).await?;
+    rows.iter().map(user_from_row).collect()
+}
+
+pub async fn any_active_admin(pool: &AnyPool) -> Result<bool, Error> {
+    let row = sqlx::query("SELECT COUNT(*) AS n FROM users WHERE role = 'admin' AND active = 1")
+        .fetch_one(pool)
+        .await?;
+    Ok(row.try_get::<i64, _>("n")? > 0)
+}
+
+pub struct Insert<'a> {
+    pub email: &'a str,
+    pub name: &'a str,
+    pub role: Role,
+    pub password_hash: &'a str,
+}
+
+/// Inserts a user; `None` when the e-mail is taken.
+pub async fn insert(pool: &AnyPool, user: Insert<'_>) -> Result<Option<i64>, Error> {
+    let now = now_ms();
+    let row = sqlx::query(
+        "INSERT INTO users (email, name, role, password_hash, active, token_version, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, 1, 0, $5, $5)
+         ON CONFLICT (email) DO NOTHING
+         RETURNING id",
+    )
+    .bind(user.email)
+    .bind(user.name)
+    .bind(user.role.as_str())
+    .bind(user.password_hash)
+    .bind(now)
+    .fetch_optional(pool)
+    .await?;
+    row.map(|r| r.try_get("id")).transpose().map_err(Error::from)
+}
+
+/// Writes every field of `user` back; bumps the token version when `end_sessions` is set.
+pub async fn update(pool: &AnyPool, user: &User, end_sessions: bool) -> Result<(), Error> {
+    sqlx::query(
+        "UPDATE users SET email = $1, name = $2, role = $3, password_hash = $4, active = $5,
+                token_version = token_version + $6, updated_at = $7
+         WHERE id = $8",
+    )
+    .bind(&user.email)
+    .bind(&user.name)
+    .bind(user.role.as_str())
+    .bind(&user.password_hash)
+    .bind(flag(user.active))
+    .bind(flag(end_sessions))
+    .bind(now_ms())
+    .bind(user.id)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+pub async fn record_login_failure(pool: &AnyPool, email: &str, client_addr: &str) -> Result<(), Error> {
+    sqlx::query("INSERT INTO login_failures (email, client_addr, at) VALUES ($1, $2, $3)")
+        .bind(email)
+        .bind(client_addr)
+        .bind(now_ms())
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// Failures since `since_ms` for the account and for the client address, and the oldest of each.
+pub struct RecentFailures {
+    pub by_email: i64,
+    pub by_email_oldest: Option<i64>,
+    pub by_addr: i64,
+    pub by_addr_oldest: Option<i64>,
+}
+
+pub async fn recent_failures(
+    pool: &AnyPool,
+    email: &str,
+    client_addr: &str,
+    since_ms: i64,
+) -> Result<RecentFailures, Error> {
+    let by_email = sqlx::query("SELECT COUNT(*) AS n, MIN(at) AS oldest FROM login_failures WHERE email = $1 AND at > $2")
+        .bind(email)
+        .bind(since_ms)
+        .fetch_one(pool)
+        .await?;
+    let by_addr = sqlx::query(
+        "SELECT COUNT(*) AS n, MIN(at) AS oldest FROM login_failures WHERE client_addr = $1 AND at > $2",
+    )
+    .bind(client_addr)
+    .bind(since_ms)
+    .fetch_one(pool)
+    .await?;
+    Ok(RecentFailures {
+        by_email: by_email.try_get("n")?,
+        by_email_oldest: by_email.try_get("oldest")?,
+        by_addr: by_addr.try_get("n")?,
+        by_addr_oldest: by_addr.try_get("oldest")?,
+    })
+}
+
+/// A successful login forgets the account's failures; old rows of everyone are pruned on the way.
+pub async fn clear_login_failures(pool: &AnyPool, email: &str, before_ms: i64) -> Result<(), Error> {
+    sqlx::query("DELETE FROM login_failures WHERE email = $1 OR at < $2")
+        .bind(email)
+        .bind(before_ms)
+        .execute(pool)
+        .await?;
+    Ok(())
+}

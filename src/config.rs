@@ -1,0 +1,95 @@
+//! Server configuration: defaults, then an optional TOML file, then `MAILROOM_*` environment variables.
+//! Secrets are wrapped so that printing the config never shows them.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Plain,
+    Json,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Config {
+    /// Address the HTTP server binds to.
+    pub listen: SocketAddr,
+    /// Where the SQLite database, the JWT secret and other local state live.
+    pub data_dir: PathBuf,
+    /// `sqlite://…` or `postgres://…`; defaults to a SQLite file in `data_dir`.
+    pub database_url: Option<SecretString>,
+    /// HMAC secret for tokens; generated into `data_dir` on first start when absent.
+    pub jwt_secret: Option<SecretString>,
+    /// Lifetime of an access token, in minutes.
+    pub token_ttl_minutes: i64,
+    /// Login failures per account (and, times four, per client address) within the window before refusing.
+    pub login_max_failures: i64,
+    pub login_window_minutes: i64,
+    /// Public base URL (used in links the server hands out).
+    pub public_url: Option<String>,
+    /// First admin, created when no admin exists yet.
+    pub admin_email: String,
+    pub admin_password: Option<SecretString>,
+    pub log_format: LogFormat,
+    /// tracing filter, e.g. `info` or `mailroom=debug,tower_http=info`.
+    pub log: String,
+    /// Largest database pool per server instance.
+    pub db_max_connections: u32,
+}
+
+#[derive(Serialize)]
+struct Defaults {
+    listen: &'static str,
+    data_dir: &'static str,
+    token_ttl_minutes: i64,
+    login_max_failures: i64,
+    login_window_minutes: i64,
+    admin_email: &'static str,
+    log_format: LogFormat,
+    log: &'static str,
+    db_max_connections: u32,
+}
+
+const DEFAULTS: Defaults = Defaults {
+    listen: "127.0.0.1:8080",
+    data_dir: "mailroom-data",
+    token_ttl_minutes: 12 * 60,
+    login_max_failures: 5,
+    login_window_minutes: 15,
+    admin_email: "admin@mailroom.local",
+    log_format: LogFormat::Plain,
+    log: "info",
+    db_max_connections: 10,
+};
+
+impl Config {
+    /// Loads the configuration. `file` (or `MAILROOM_CONFIG`) names an optional TOML file.
+    pub fn load(file: Option<&Path>) -> Result<Self, figment::Error> {
+        let mut figment = Figment::from(Serialized::defaults(DEFAULTS));
+        let file = file
+            .map(Path::to_path_buf)
+            .or_else(|| std::env::var_os("MAILROOM_CONFIG").map(PathBuf::from));
+        if let Some(file) = file {
+            figment = figment.merge(Toml::file_exact(file));
+        }
+        figment
+            .merge(Env::prefixed("MAILROOM_").ignore(&["config"]))
+            .extract()
+    }
+
+    /// A configuration with every default, rooted in `data_dir` (tests and embedding).
+    pub fn with_data_dir(data_dir: &Path) -> Self {
+        let mut config: Config = Figment::from(Serialized::defaults(DEFAULTS))
+            .extract()
+            .expect("built-in defaults are a valid configuration");
+        config.data_dir = data_dir.to_path_buf();
+        config
+    }
+}

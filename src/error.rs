@@ -1,0 +1,175 @@
+//! The one error type of the server and the only place where errors become HTTP responses.
+//! Every error answers `{"error":{"code","message"}}` with a stable `code`; causes of 500s are logged, never sent.
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// Why a request was not authenticated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthFailure {
+    /// No bearer token was sent.
+    Missing,
+    /// The token is malformed, forged, uses another algorithm, or its user changed.
+    Invalid,
+    Expired,
+    /// Login with a wrong e-mail or password.
+    BadCredentials,
+    /// The account has been deactivated.
+    Inactive,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{message}")]
+    BadRequest { code: &'static str, message: String },
+    #[error("{field}: {message}")]
+    Validation { field: String, message: String },
+    #[error("not authenticated")]
+    Unauthorized(AuthFailure),
+    #[error("your role may not do this")]
+    Forbidden,
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("no route {0}")]
+    RouteNotFound(String),
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    #[error("{message}")]
+    Conflict { message: String },
+    #[error("too many failed attempts; try again in {retry_after_secs} s")]
+    TooManyAttempts { retry_after_secs: u64 },
+    #[error("request body too large")]
+    PayloadTooLarge,
+    #[error("expected Content-Type: application/json")]
+    UnsupportedMediaType,
+    #[error("{0} is unavailable")]
+    Unavailable(&'static str),
+    #[error("database error")]
+    Database(#[from] sqlx::Error),
+    #[error("internal error")]
+    Internal(String),
+}
+
+/// The JSON body of every error response.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// Stable, machine-readable code, e.g. `invalid_json`, `validation_failed`, `forbidden`.
+    pub code: String,
+    /// Human-readable explanation.
+    pub message: String,
+    /// The offending input field, for validation errors.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+impl Error {
+    pub fn validation(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::Validation {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        Error::Internal(cause.to_string())
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Error::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            Error::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Error::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Error::Forbidden => StatusCode::FORBIDDEN,
+            Error::NotFound(_) | Error::RouteNotFound(_) => StatusCode::NOT_FOUND,
+            Error::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Error::Conflict { .. } => StatusCode::CONFLICT,
+            Error::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Error::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Error::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Error::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Error::Database(e) if unique_violation(e) => StatusCode::CONFLICT,
+            Error::Database(_) | Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::BadRequest { code, .. } => code,
+            Error::Validation { .. } => "validation_failed",
+            Error::Unauthorized(AuthFailure::Missing) => "unauthenticated",
+            Error::Unauthorized(AuthFailure::Invalid) => "invalid_token",
+            Error::Unauthorized(AuthFailure::Expired) => "token_expired",
+            Error::Unauthorized(AuthFailure::BadCredentials) => "invalid_credentials",
+            Error::Unauthorized(AuthFailure::Inactive) => "account_inactive",
+            Error::Forbidden => "forbidden",
+            Error::NotFound(_) => "not_found",
+            Error::RouteNotFound(_) => "route_not_found",
+            Error::MethodNotAllowed => "method_not_allowed",
+            Error::Conflict { .. } => "conflict",
+            Error::TooManyAttempts { .. } => "too_many_attempts",
+            Error::PayloadTooLarge => "payload_too_large",
+            Error::UnsupportedMediaType => "unsupported_media_type",
+            Error::Unavailable(_) => "unavailable",
+            Error::Database(e) if unique_violation(e) => "conflict",
+            Error::Database(_) | Error::Internal(_) => "internal",
+        }
+    }
+
+    fn public_message(&self) -> String {
+        match self {
+            Error::Unauthorized(AuthFailure::Missing) => "sign in: send Authorization: Bearer <token>".into(),
+            Error::Unauthorized(AuthFailure::Invalid) => "the token is not valid".into(),
+            Error::Unauthorized(AuthFailure::Expired) => "the token has expired; sign in again".into(),
+            Error::Unauthorized(AuthFailure::BadCredentials) => "wrong e-mail or password".into(),
+            Error::Unauthorized(AuthFailure::Inactive) => "this account is deactivated".into(),
+            Error::Database(e) if unique_violation(e) => "a record with these values already exists".into(),
+            Error::Database(_) | Error::Internal(_) => "internal error; see the server log".into(),
+            other => other.to_string(),
+        }
+    }
+}
+
+fn unique_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(db) if db.is_unique_violation())
+}
+
+impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        if status.is_server_error() {
+            tracing::error!(error = ?self, "request failed");
+        }
+        let field = match &self {
+            Error::Validation { field, .. } => Some(field.clone()),
+            _ => None,
+        };
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code().to_string(),
+                message: self.public_message(),
+                field,
+            },
+        };
+        let mut response = (status, axum::Json(body)).into_response();
+        if let Error::TooManyAttempts { retry_after_secs } = self {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+        }
+        if let Error::Unauthorized(_) = self {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,14 @@
+//! Mailroom: an email-centric CRM server. `App::build(config)` gives a ready server; `main.rs` is the CLI.
+
+pub mod api;
+pub mod app;
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod email_address;
+pub mod error;
+pub mod telemetry;
+
+pub use app::{App, AppState};
+pub use config::Config;
+pub use error::Error;
