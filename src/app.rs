@@ -34,19 +34,28 @@ pub struct App {
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
     #[error("data directory {path}: {source}")]
-    DataDir { path: String, source: std::io::Error },
+    DataDir {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
     #[error("first admin: {0}")]
     FirstAdmin(crate::error::Error),
     #[error("cannot listen on {addr}: {source}")]
-    Listen { addr: SocketAddr, source: std::io::Error },
+    Listen {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
 }
 
 impl App {
     pub async fn build(config: &Config) -> Result<App, StartError> {
         let data_dir = prepare_data_dir(&config.data_dir)?;
-        let default_url = format!("sqlite://{}?mode=rwc", data_dir.join("mailroom.db").display());
+        let default_url = format!(
+            "sqlite://{}?mode=rwc",
+            data_dir.join("mailroom.db").display()
+        );
         let url = config
             .database_url
             .as_ref()
@@ -57,10 +66,12 @@ impl App {
 
         let secret = match &config.jwt_secret {
             Some(s) => s.expose_secret().as_bytes().to_vec(),
-            None => token::load_or_create_secret(&data_dir).map_err(|source| StartError::DataDir {
-                path: data_dir.display().to_string(),
-                source,
-            })?,
+            None => {
+                token::load_or_create_secret(&data_dir).map_err(|source| StartError::DataDir {
+                    path: data_dir.display().to_string(),
+                    source,
+                })?
+            }
         };
         let tokens = TokenKeys::new(&secret, time::Duration::minutes(config.token_ttl_minutes));
         let throttle = LoginThrottle {
@@ -69,38 +80,71 @@ impl App {
             window_ms: config.login_window_minutes * 60_000,
         };
 
-        let configured = config.admin_password.as_ref().map(|s| s.expose_secret().to_string());
-        let first_admin = match service::ensure_first_admin(&db.pool, &config.admin_email, configured)
-            .await
-            .map_err(StartError::FirstAdmin)?
-        {
-            FirstAdmin::AlreadyThere => None,
-            FirstAdmin::Created { email, generated_password } => Some((email, generated_password)),
-        };
+        let configured = config
+            .admin_password
+            .as_ref()
+            .map(|s| s.expose_secret().to_string());
+        let first_admin =
+            match service::ensure_first_admin(&db.pool, &config.admin_email, configured)
+                .await
+                .map_err(StartError::FirstAdmin)?
+            {
+                FirstAdmin::AlreadyThere => None,
+                FirstAdmin::Created {
+                    email,
+                    generated_password,
+                } => Some((email, generated_password)),
+            };
 
-        let state = AppState { db, tokens, throttle };
+        let state = AppState {
+            db,
+            tokens,
+            throttle,
+        };
         let (router, routes) = api::router(state.clone());
-        let listener = TcpListener::bind(config.listen)
-            .await
-            .map_err(|source| StartError::Listen { addr: config.listen, source })?;
-        Ok(App { listener, router, state, routes, first_admin })
+        let listener =
+            TcpListener::bind(config.listen)
+                .await
+                .map_err(|source| StartError::Listen {
+                    addr: config.listen,
+                    source,
+                })?;
+        Ok(App {
+            listener,
+            router,
+            state,
+            routes,
+            first_admin,
+        })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
-        self.listener.local_addr().expect("a bound listener has an address")
+        self.listener
+            .local_addr()
+            .expect("a bound listener has an address")
     }
 
     /// Serves until `shutdown` completes, then finishes the requests in flight.
-    pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-        let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(self.listener, service).with_graceful_shutdown(shutdown).await?;
+    pub async fn run(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let service = self
+            .router
+            .into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, service)
+            .with_graceful_shutdown(shutdown)
+            .await?;
         self.state.db.pool.close().await;
         Ok(())
     }
 }
 
 fn prepare_data_dir(dir: &Path) -> Result<std::path::PathBuf, StartError> {
-    let fail = |source| StartError::DataDir { path: dir.display().to_string(), source };
+    let fail = |source| StartError::DataDir {
+        path: dir.display().to_string(),
+        source,
+    };
     std::fs::create_dir_all(dir).map_err(fail)?;
     dir.canonicalize().map_err(fail)
 }

@@ -71,7 +71,7 @@ const DEFAULTS: Defaults = Defaults {
 
 impl Config {
     /// Loads the configuration. `file` (or `MAILROOM_CONFIG`) names an optional TOML file.
-    pub fn load(file: Option<&Path>) -> Result<Self, figment::Error> {
+    pub fn load(file: Option<&Path>) -> Result<Self, Box<figment::Error>> {
         let mut figment = Figment::from(Serialized::defaults(DEFAULTS));
         let file = file
             .map(Path::to_path_buf)
@@ -82,6 +82,7 @@ impl Config {
         figment
             .merge(Env::prefixed("MAILROOM_").ignore(&["config"]))
             .extract()
+            .map_err(Box::new)
     }
 
     /// A configuration with every default, rooted in `data_dir` (tests and embedding).
@@ -91,5 +92,58 @@ impl Config {
             .expect("built-in defaults are a valid configuration");
         config.data_dir = data_dir.to_path_buf();
         config
+    }
+}
+
+#[cfg(test)]
+// figment's Jail closures return its (large) error type.
+#[allow(clippy::result_large_err)]
+mod tests {
+    use super::*;
+    use secrecy::ExposeSecret;
+
+    #[test]
+    fn file_then_environment_override_defaults() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "mailroom.toml",
+                "listen = \"0.0.0.0:9000\"\ntoken_ttl_minutes = 30\nlog_format = \"json\"\n",
+            )?;
+            jail.set_env("MAILROOM_TOKEN_TTL_MINUTES", "45");
+            jail.set_env("MAILROOM_DATABASE_URL", "postgres://u:p@db/mailroom");
+            let config = Config::load(Some(Path::new("mailroom.toml"))).expect("loads");
+            assert_eq!(config.listen.to_string(), "0.0.0.0:9000");
+            assert_eq!(
+                config.token_ttl_minutes, 45,
+                "environment wins over the file"
+            );
+            assert_eq!(config.log_format, LogFormat::Json);
+            assert_eq!(
+                config.database_url.unwrap().expose_secret(),
+                "postgres://u:p@db/mailroom"
+            );
+            assert_eq!(
+                config.admin_email, "admin@mailroom.local",
+                "defaults fill the rest"
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn secrets_never_print() {
+        let mut config = Config::with_data_dir(Path::new("/tmp/x"));
+        config.jwt_secret = Some("super-secret-value".to_string().into());
+        assert!(!format!("{config:?}").contains("super-secret-value"));
+    }
+
+    #[test]
+    fn a_bad_value_names_the_key() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("MAILROOM_LISTEN", "not an address");
+            let err = Config::load(None).unwrap_err().to_string();
+            assert!(err.to_lowercase().contains("listen"), "{err}");
+            Ok(())
+        });
     }
 }

@@ -124,12 +124,18 @@ impl Error {
 
     fn public_message(&self) -> String {
         match self {
-            Error::Unauthorized(AuthFailure::Missing) => "sign in: send Authorization: Bearer <token>".into(),
+            Error::Unauthorized(AuthFailure::Missing) => {
+                "sign in: send Authorization: Bearer <token>".into()
+            }
             Error::Unauthorized(AuthFailure::Invalid) => "the token is not valid".into(),
-            Error::Unauthorized(AuthFailure::Expired) => "the token has expired; sign in again".into(),
+            Error::Unauthorized(AuthFailure::Expired) => {
+                "the token has expired; sign in again".into()
+            }
             Error::Unauthorized(AuthFailure::BadCredentials) => "wrong e-mail or password".into(),
             Error::Unauthorized(AuthFailure::Inactive) => "this account is deactivated".into(),
-            Error::Database(e) if unique_violation(e) => "a record with these values already exists".into(),
+            Error::Database(e) if unique_violation(e) => {
+                "a record with these values already exists".into()
+            }
             Error::Database(_) | Error::Internal(_) => "internal error; see the server log".into(),
             other => other.to_string(),
         }

@@ -84,7 +84,9 @@ async fn serve(config: Config) -> Result<(), String> {
         }
     }
     let addr = app.local_addr();
-    println!("Mailroom listening on http://{addr} (API under /api/v1, OpenAPI at /api/v1/openapi.json)");
+    println!(
+        "Mailroom listening on http://{addr} (API under /api/v1, OpenAPI at /api/v1/openapi.json)"
+    );
     tracing::info!(%addr, "listening");
     app.run(shutdown_signal()).await.map_err(|e| e.to_string())
 }
@@ -102,14 +104,32 @@ async fn user(mut config: Config, command: UserCommand) -> Result<(), String> {
         UserCommand::Create { email, name, role } => {
             let role: Role = role.parse()?;
             let email = EmailAddress::parse(&email)?;
-            let new = NewUser { email, name, role, password: password.clone() };
-            let user = service::create_user(pool, new).await.map_err(|e| e.to_string())?;
-            println!("Created {} ({}), id {}.\n  password: {password}", user.email, user.role, user.id);
+            let new = NewUser {
+                email,
+                name,
+                role,
+                password: password.clone(),
+            };
+            let user = service::create_user(pool, new)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!(
+                "Created {} ({}), id {}.\n  password: {password}",
+                user.email, user.role, user.id
+            );
         }
         UserCommand::ResetPassword { email } => {
-            let found = service::find_user_by_email(pool, &email).await.map_err(|e| e.to_string())?;
-            let patch = UserPatch { password: Some(password.clone()), active: Some(true), ..Default::default() };
-            service::update_user(pool, 0, found.id, patch).await.map_err(|e| e.to_string())?;
+            let found = service::find_user_by_email(pool, &email)
+                .await
+                .map_err(|e| e.to_string())?;
+            let patch = UserPatch {
+                password: Some(password.clone()),
+                active: Some(true),
+                ..Default::default()
+            };
+            service::update_user(pool, 0, found.id, patch)
+                .await
+                .map_err(|e| e.to_string())?;
             println!("New password for {}: {password}", found.email);
         }
     }
@@ -118,5 +138,7 @@ async fn user(mut config: Config, command: UserCommand) -> Result<(), String> {
 
 fn generated_secret() -> secrecy::SecretString {
     use rand::distributions::{Alphanumeric, DistString};
-    Alphanumeric.sample_string(&mut rand::thread_rng(), 20).into()
+    Alphanumeric
+        .sample_string(&mut rand::thread_rng(), 20)
+        .into()
 }

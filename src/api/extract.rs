@@ -49,10 +49,18 @@ where
 }
 
 fn is_json(headers: &axum::http::HeaderMap) -> bool {
-    let Some(value) = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
+    let Some(value) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
         return false;
     };
-    let mime = value.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    let mime = value
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
     mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
 }
 
@@ -82,14 +90,14 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
     Ok(value)
 }
 
-/// serde names a missing or unknown field only in its message (`missing field `email``).
+/// serde names a missing field only in its message (`missing field `email``), with the parent's path;
+/// an unknown field's path already ends in its name.
 fn field_name(path: &str, message: &str) -> String {
-    let named = message
-        .split_once('`')
-        .and_then(|(_, rest)| rest.split_once('`'))
-        .map(|(name, _)| name)
-        .filter(|_| message.starts_with("missing field") || message.starts_with("unknown field"));
-    match (path, named) {
+    let missing = message
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.split_once('`'))
+        .map(|(name, _)| name);
+    match (path, missing) {
         (".", Some(name)) => name.to_string(),
         (".", None) => "body".to_string(),
         (path, Some(name)) => format!("{path}.{name}"),

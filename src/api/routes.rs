@@ -39,14 +39,20 @@ impl RouteTable {
         H: Handler<T, AppState>,
         T: 'static,
     {
-        let filter = MethodFilter::try_from(method.clone()).expect("route table uses standard methods");
+        let filter =
+            MethodFilter::try_from(method.clone()).expect("route table uses standard methods");
         let guard_state = Guard {
             state: self.state.clone(),
             access,
         };
-        let endpoint = on(filter, handler).route_layer(middleware::from_fn_with_state(guard_state, guard));
+        let endpoint =
+            on(filter, handler).route_layer(middleware::from_fn_with_state(guard_state, guard));
         self.router = self.router.route(path, endpoint);
-        self.routes.push(RouteInfo { method, path, access });
+        self.routes.push(RouteInfo {
+            method,
+            path,
+            access,
+        });
         self
     }
 
@@ -60,12 +66,47 @@ pub fn table(state: AppState) -> RouteTable {
     use Method as M;
     RouteTable::new(state)
         .add(M::GET, "/healthz", Access::Public, health::healthz)
-        .add(M::GET, "/api/v1/openapi.json", Access::Public, super::openapi::document)
-        .add(M::POST, "/api/v1/auth/login", Access::Public, auth::routes::login)
+        .add(
+            M::GET,
+            "/api/v1/openapi.json",
+            Access::Public,
+            super::openapi::document,
+        )
+        .add(
+            M::POST,
+            "/api/v1/auth/login",
+            Access::Public,
+            auth::routes::login,
+        )
         .add(M::GET, "/api/v1/me", Access::SignedIn, auth::routes::me)
-        .add(M::POST, "/api/v1/me/password", Access::SignedIn, auth::routes::change_password)
-        .add(M::GET, "/api/v1/users", Access::ADMIN, auth::routes::list_users)
-        .add(M::POST, "/api/v1/users", Access::ADMIN, auth::routes::create_user)
-        .add(M::GET, "/api/v1/users/{id}", Access::ADMIN, auth::routes::get_user)
-        .add(M::PATCH, "/api/v1/users/{id}", Access::ADMIN, auth::routes::update_user)
+        .add(
+            M::POST,
+            "/api/v1/me/password",
+            Access::SignedIn,
+            auth::routes::change_password,
+        )
+        .add(
+            M::GET,
+            "/api/v1/users",
+            Access::ADMIN,
+            auth::routes::list_users,
+        )
+        .add(
+            M::POST,
+            "/api/v1/users",
+            Access::ADMIN,
+            auth::routes::create_user,
+        )
+        .add(
+            M::GET,
+            "/api/v1/users/{id}",
+            Access::ADMIN,
+            auth::routes::get_user,
+        )
+        .add(
+            M::PATCH,
+            "/api/v1/users/{id}",
+            Access::ADMIN,
+            auth::routes::update_user,
+        )
 }

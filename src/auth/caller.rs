@@ -48,7 +48,9 @@ fn bearer_token(headers: &HeaderMap) -> Result<&str, Error> {
         .to_str()
         .map_err(|_| Error::Unauthorized(AuthFailure::Invalid))?;
     match value.split_once(' ') {
-        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() => {
+        Some((scheme, token))
+            if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() =>
+        {
             Ok(token.trim())
         }
         _ => Err(Error::Unauthorized(AuthFailure::Invalid)),
@@ -58,7 +60,10 @@ fn bearer_token(headers: &HeaderMap) -> Result<&str, Error> {
 impl FromRequestParts<AppState> for Caller {
     type Rejection = Error;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         if let Some(caller) = parts.extensions.get::<Caller>() {
             return Ok(caller.clone());
         }

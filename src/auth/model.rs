@@ -36,7 +36,9 @@ impl FromStr for Role {
             "admin" => Ok(Role::Admin),
             "sales" => Ok(Role::Sales),
             "marketing" => Ok(Role::Marketing),
-            other => Err(format!("unknown role '{other}' (admin, sales or marketing)")),
+            other => Err(format!(
+                "unknown role '{other}' (admin, sales or marketing)"
+            )),
         }
     }
 }

@@ -1,6 +1,8 @@
 //! Password hashing with argon2 (default parameters), off the async runtime because it is slow on purpose.
 
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::Argon2;
 use rand::distributions::{Alphanumeric, DistString};
 

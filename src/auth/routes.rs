@@ -4,11 +4,13 @@ use axum::extract::State;
 use axum::http::StatusCode;
 
 use super::caller::Caller;
-use super::model::{LoginRequest, LoginResponse, NewUser, PasswordChange, UserList, UserPatch, UserView};
+use super::model::{
+    LoginRequest, LoginResponse, NewUser, PasswordChange, UserList, UserPatch, UserView,
+};
 use super::service;
 use crate::api::extract::{ClientAddr, Json, Page, Path, Query};
 use crate::app::AppState;
-use crate::error::{ErrorBody, Error};
+use crate::error::{Error, ErrorBody};
 
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth",
     request_body = LoginRequest,
@@ -22,7 +24,15 @@ pub async fn login(
     ClientAddr(addr): ClientAddr,
     Json(body): Json<LoginRequest>,
 ) -> Result<Json<LoginResponse>, Error> {
-    let response = service::login(&state.db.pool, &state.tokens, state.throttle, &body.email, body.password, &addr).await?;
+    let response = service::login(
+        &state.db.pool,
+        &state.tokens,
+        state.throttle,
+        &body.email,
+        body.password,
+        &addr,
+    )
+    .await?;
     Ok(Json(response))
 }
 
@@ -47,8 +57,12 @@ pub async fn change_password(
 #[utoipa::path(get, path = "/api/v1/users", tag = "users", security(("bearer" = [])),
     params(Page),
     responses((status = 200, body = UserList), (status = 403, body = ErrorBody)))]
-pub async fn list_users(State(state): State<AppState>, Query(page): Query<Page>) -> Result<Json<UserList>, Error> {
-    let (items, next_after) = service::list_users(&state.db.pool, page.after(), page.limit()?).await?;
+pub async fn list_users(
+    State(state): State<AppState>,
+    Query(page): Query<Page>,
+) -> Result<Json<UserList>, Error> {
+    let (items, next_after) =
+        service::list_users(&state.db.pool, page.after(), page.limit()?).await?;
     Ok(Json(UserList { items, next_after }))
 }
 
@@ -70,7 +84,10 @@ pub async fn create_user(
 #[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users", security(("bearer" = [])),
     params(("id" = i64, Path)),
     responses((status = 200, body = UserView), (status = 404, body = ErrorBody)))]
-pub async fn get_user(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Json<UserView>, Error> {
+pub async fn get_user(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Json<UserView>, Error> {
     Ok(Json(service::get_user(&state.db.pool, id).await?))
 }
 
@@ -84,5 +101,7 @@ pub async fn update_user(
     Path(id): Path<i64>,
     Json(body): Json<UserPatch>,
 ) -> Result<Json<UserView>, Error> {
-    Ok(Json(service::update_user(&state.db.pool, caller.id, id, body).await?))
+    Ok(Json(
+        service::update_user(&state.db.pool, caller.id, id, body).await?,
+    ))
 }

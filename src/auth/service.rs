@@ -28,7 +28,8 @@ pub async fn login(
 ) -> Result<LoginResponse, Error> {
     let email = email.trim().to_lowercase();
     let now = now_ms();
-    let recent = store::recent_failures(pool, &email, client_addr, now - throttle.window_ms).await?;
+    let recent =
+        store::recent_failures(pool, &email, client_addr, now - throttle.window_ms).await?;
     let blocked_since = if recent.by_email >= throttle.max_per_account {
         recent.by_email_oldest
     } else if recent.by_addr >= throttle.max_per_addr {
@@ -91,26 +92,44 @@ pub async fn create_user(pool: &AnyPool, new: NewUser) -> Result<UserView, Error
         role: new.role,
         password_hash: &password_hash,
     };
-    let id = store::insert(pool, insert).await?.ok_or_else(|| Error::Conflict {
-        message: format!("a user with e-mail {} already exists", new.email),
-    })?;
+    let id = store::insert(pool, insert)
+        .await?
+        .ok_or_else(|| Error::Conflict {
+            message: format!("a user with e-mail {} already exists", new.email),
+        })?;
     tracing::info!(user_id = id, role = %new.role, "user created");
     get_user(pool, id).await
 }
 
 pub async fn get_user(pool: &AnyPool, id: i64) -> Result<UserView, Error> {
-    store::by_id(pool, id).await?.map(UserView::from).ok_or(Error::NotFound("user"))
+    store::by_id(pool, id)
+        .await?
+        .map(UserView::from)
+        .ok_or(Error::NotFound("user"))
 }
 
-pub async fn list_users(pool: &AnyPool, after: i64, limit: i64) -> Result<(Vec<UserView>, Option<i64>), Error> {
+pub async fn list_users(
+    pool: &AnyPool,
+    after: i64,
+    limit: i64,
+) -> Result<(Vec<UserView>, Option<i64>), Error> {
     let users = store::list(pool, after, limit).await?;
-    let next = (users.len() as i64 == limit).then(|| users.last().map(|u| u.id)).flatten();
+    let next = (users.len() as i64 == limit)
+        .then(|| users.last().map(|u| u.id))
+        .flatten();
     Ok((users.into_iter().map(UserView::from).collect(), next))
 }
 
 /// Applies an admin's changes. Deactivation or a new password ends the user's sessions.
-pub async fn update_user(pool: &AnyPool, acting: i64, id: i64, patch: UserPatch) -> Result<UserView, Error> {
-    let mut user = store::by_id(pool, id).await?.ok_or(Error::NotFound("user"))?;
+pub async fn update_user(
+    pool: &AnyPool,
+    acting: i64,
+    id: i64,
+    patch: UserPatch,
+) -> Result<UserView, Error> {
+    let mut user = store::by_id(pool, id)
+        .await?
+        .ok_or(Error::NotFound("user"))?;
     let mut end_sessions = false;
     if let Some(email) = patch.email {
         user.email = email.to_string();
@@ -132,7 +151,10 @@ pub async fn update_user(pool: &AnyPool, acting: i64, id: i64, patch: UserPatch)
         end_sessions = true;
     }
     if id == acting && (!user.active || user.role != Role::Admin) {
-        return Err(Error::validation("active", "an admin cannot deactivate or demote themselves"));
+        return Err(Error::validation(
+            "active",
+            "an admin cannot deactivate or demote themselves",
+        ));
     }
     store::update(pool, &user, end_sessions).await.map_err(|e| match e {
         Error::Database(ref db) if matches!(db, sqlx::Error::Database(d) if d.is_unique_violation()) => {
@@ -144,8 +166,14 @@ pub async fn update_user(pool: &AnyPool, acting: i64, id: i64, patch: UserPatch)
     get_user(pool, id).await
 }
 
-pub async fn change_own_password(pool: &AnyPool, id: i64, change: PasswordChange) -> Result<(), Error> {
-    let mut user = store::by_id(pool, id).await?.ok_or(Error::NotFound("user"))?;
+pub async fn change_own_password(
+    pool: &AnyPool,
+    id: i64,
+    change: PasswordChange,
+) -> Result<(), Error> {
+    let mut user = store::by_id(pool, id)
+        .await?
+        .ok_or(Error::NotFound("user"))?;
     if !password::verify(change.current_password, user.password_hash.clone()).await? {
         return Err(Error::validation("current_password", "is wrong"));
     }
@@ -157,18 +185,27 @@ pub async fn change_own_password(pool: &AnyPool, id: i64, change: PasswordChange
 /// What `ensure_first_admin` did, so the caller can tell the operator once.
 pub enum FirstAdmin {
     AlreadyThere,
-    Created { email: String, generated_password: Option<String> },
+    Created {
+        email: String,
+        generated_password: Option<String>,
+    },
 }
 
 /// Creates the first admin when there is no active admin. The password is taken from the configuration or
 /// generated; a generated one is returned so that it can be printed exactly once.
-pub async fn ensure_first_admin(pool: &AnyPool, email: &str, configured: Option<String>) -> Result<FirstAdmin, Error> {
+pub async fn ensure_first_admin(
+    pool: &AnyPool,
+    email: &str,
+    configured: Option<String>,
+) -> Result<FirstAdmin, Error> {
     if store::any_active_admin(pool).await? {
         return Ok(FirstAdmin::AlreadyThere);
     }
     let email = EmailAddress::parse(email).map_err(|m| Error::validation("admin_email", m))?;
     let generated = configured.is_none().then(password::generate);
-    let password_text = configured.or_else(|| generated.clone()).expect("one of the two is set");
+    let password_text = configured
+        .or_else(|| generated.clone())
+        .expect("one of the two is set");
     password::check_strength(&password_text)?;
     let new = NewUser {
         email: email.clone(),
@@ -182,7 +219,9 @@ pub async fn ensure_first_admin(pool: &AnyPool, email: &str, configured: Option<
             generated_password: generated,
         }),
         // Another instance sharing the database won the race.
-        Err(Error::Conflict { .. }) if store::any_active_admin(pool).await? => Ok(FirstAdmin::AlreadyThere),
+        Err(Error::Conflict { .. }) if store::any_active_admin(pool).await? => {
+            Ok(FirstAdmin::AlreadyThere)
+        }
         Err(e) => Err(e),
     }
 }

@@ -28,20 +28,30 @@ fn user_from_row(row: &AnyRow) -> Result<User, Error> {
 
 pub async fn by_id(pool: &AnyPool, id: i64) -> Result<Option<User>, Error> {
     let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1");
-    let row = sqlx::query(AssertSqlSafe(sql)).bind(id).fetch_optional(pool).await?;
+    let row = sqlx::query(AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(pool)
+        .await?;
     row.as_ref().map(user_from_row).transpose()
 }
 
 pub async fn by_email(pool: &AnyPool, email: &str) -> Result<Option<User>, Error> {
     let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE email = $1");
-    let row = sqlx::query(AssertSqlSafe(sql)).bind(email).fetch_optional(pool).await?;
+    let row = sqlx::query(AssertSqlSafe(sql))
+        .bind(email)
+        .fetch_optional(pool)
+        .await?;
     row.as_ref().map(user_from_row).transpose()
 }
 
 /// Users ordered by id, after the given id.
 pub async fn list(pool: &AnyPool, after: i64, limit: i64) -> Result<Vec<User>, Error> {
     let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id > $1 ORDER BY id LIMIT $2");
-    let rows = sqlx::query(AssertSqlSafe(sql)).bind(after).bind(limit).fetch_all(pool).await?;
+    let rows = sqlx::query(AssertSqlSafe(sql))
+        .bind(after)
+        .bind(limit)
+        .fetch_all(pool)
+        .await?;
     rows.iter().map(user_from_row).collect()
 }
 
@@ -75,7 +85,9 @@ pub async fn insert(pool: &AnyPool, user: Insert<'_>) -> Result<Option<i64>, Err
     .bind(now)
     .fetch_optional(pool)
     .await?;
-    row.map(|r| r.try_get("id")).transpose().map_err(Error::from)
+    row.map(|r| r.try_get("id"))
+        .transpose()
+        .map_err(Error::from)
 }
 
 /// Writes every field of `user` back; bumps the token version when `end_sessions` is set.
@@ -98,7 +110,11 @@ pub async fn update(pool: &AnyPool, user: &User, end_sessions: bool) -> Result<(
     Ok(())
 }
 
-pub async fn record_login_failure(pool: &AnyPool, email: &str, client_addr: &str) -> Result<(), Error> {
+pub async fn record_login_failure(
+    pool: &AnyPool,
+    email: &str,
+    client_addr: &str,
+) -> Result<(), Error> {
     sqlx::query("INSERT INTO login_failures (email, client_addr, at) VALUES ($1, $2, $3)")
         .bind(email)
         .bind(client_addr)
@@ -122,11 +138,13 @@ pub async fn recent_failures(
     client_addr: &str,
     since_ms: i64,
 ) -> Result<RecentFailures, Error> {
-    let by_email = sqlx::query("SELECT COUNT(*) AS n, MIN(at) AS oldest FROM login_failures WHERE email = $1 AND at > $2")
-        .bind(email)
-        .bind(since_ms)
-        .fetch_one(pool)
-        .await?;
+    let by_email = sqlx::query(
+        "SELECT COUNT(*) AS n, MIN(at) AS oldest FROM login_failures WHERE email = $1 AND at > $2",
+    )
+    .bind(email)
+    .bind(since_ms)
+    .fetch_one(pool)
+    .await?;
     let by_addr = sqlx::query(
         "SELECT COUNT(*) AS n, MIN(at) AS oldest FROM login_failures WHERE client_addr = $1 AND at > $2",
     )
@@ -143,7 +161,11 @@ pub async fn recent_failures(
 }
 
 /// A successful login forgets the account's failures; old rows of everyone are pruned on the way.
-pub async fn clear_login_failures(pool: &AnyPool, email: &str, before_ms: i64) -> Result<(), Error> {
+pub async fn clear_login_failures(
+    pool: &AnyPool,
+    email: &str,
+    before_ms: i64,
+) -> Result<(), Error> {
     sqlx::query("DELETE FROM login_failures WHERE email = $1 OR at < $2")
         .bind(email)
         .bind(before_ms)

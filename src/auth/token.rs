@@ -43,7 +43,11 @@ impl TokenKeys {
         }
     }
 
-    pub fn issue(&self, user_id: i64, token_version: i64) -> Result<(String, OffsetDateTime), Error> {
+    pub fn issue(
+        &self,
+        user_id: i64,
+        token_version: i64,
+    ) -> Result<(String, OffsetDateTime), Error> {
         let now = OffsetDateTime::now_utc();
         let expires_at = now + self.ttl;
         let claims = Claims {
@@ -73,11 +77,19 @@ pub fn load_or_create_secret(data_dir: &Path) -> std::io::Result<Vec<u8>> {
     match std::fs::read_to_string(&path) {
         Ok(text) => base64::engine::general_purpose::STANDARD
             .decode(text.trim())
-            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, format!("{}: {e}", path.display()))),
+            .map_err(|e| {
+                std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    format!("{}: {e}", path.display()),
+                )
+            }),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let mut secret = vec![0u8; 32];
             rand::thread_rng().fill_bytes(&mut secret);
-            write_private(&path, &base64::engine::general_purpose::STANDARD.encode(&secret))?;
+            write_private(
+                &path,
+                &base64::engine::general_purpose::STANDARD.encode(&secret),
+            )?;
             Ok(secret)
         }
         Err(e) => Err(e),

@@ -1,0 +1,56 @@
+# Test services: install what is missing, start private servers on free loopback ports, stop them.
+# Sourced by scripts/test.sh; every function fails loudly.
+
+need_root_or_sudo() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
+    echo "error: '$*' needs root (or sudo)" >&2; return 1; fi
+}
+
+apt_install() {
+  echo "==> installing: $*"
+  need_root_or_sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" >/dev/null ||
+    { need_root_or_sudo apt-get update -q >/dev/null && need_root_or_sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" >/dev/null; }
+}
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+pg_bin() {
+  ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1
+}
+
+ensure_postgres() {
+  if [ -z "$(pg_bin)" ] || [ ! -x "$(pg_bin)/initdb" ]; then apt_install postgresql; fi
+  [ -x "$(pg_bin)/initdb" ] || { echo "error: PostgreSQL's initdb not found after install" >&2; return 1; }
+}
+
+# Starts PostgreSQL in a temp dir as a non-root user; sets MAILROOM_TEST_PG_URL and PG_DIR.
+start_postgres() {
+  ensure_postgres
+  PG_DIR=$(mktemp -d /tmp/mailroom-pg.XXXXXX)
+  local port bin run_as
+  port=$(free_port)
+  bin=$(pg_bin)
+  if [ "$(id -u)" -eq 0 ]; then
+    chown postgres "$PG_DIR"
+    run_as() { su postgres -s /bin/sh -c "$*"; }
+  else
+    run_as() { sh -c "$*"; }
+  fi
+  run_as "$bin/initdb -D $PG_DIR/data -A trust -U postgres -E UTF8 --locale=C.UTF-8" >"$PG_DIR/initdb.log" 2>&1 ||
+    { cat "$PG_DIR/initdb.log" >&2; return 1; }
+  run_as "$bin/pg_ctl -D $PG_DIR/data -l $PG_DIR/log -w -o \"-p $port -k $PG_DIR -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300\" start" >/dev/null ||
+    { cat "$PG_DIR/log" >&2; return 1; }
+  PG_RUN_AS_POSTGRES=$([ "$(id -u)" -eq 0 ] && echo yes || echo no)
+  export MAILROOM_TEST_PG_URL="postgres://postgres@127.0.0.1:$port"
+  echo "==> PostgreSQL $(basename "$(dirname "$bin")") on 127.0.0.1:$port ($PG_DIR)"
+}
+
+stop_postgres() {
+  [ -n "${PG_DIR:-}" ] || return 0
+  local cmd="$(pg_bin)/pg_ctl -D $PG_DIR/data -m fast stop"
+  if [ "$PG_RUN_AS_POSTGRES" = yes ]; then su postgres -s /bin/sh -c "$cmd" >/dev/null; else sh -c "$cmd" >/dev/null; fi
+  rm -rf "$PG_DIR"
+  PG_DIR=
+}
