@@ -38,6 +38,12 @@ pub enum Error {
     MethodNotAllowed,
     #[error("{message}")]
     Conflict { message: String },
+    /// A record with the same e-mail, phone, domain or name exists; `existing` identifies it.
+    #[error("{message}")]
+    Duplicate {
+        message: String,
+        existing: serde_json::Value,
+    },
     #[error("too many failed attempts; try again in {retry_after_secs} s")]
     TooManyAttempts { retry_after_secs: u64 },
     #[error("request body too large")]
@@ -67,6 +73,10 @@ pub struct ErrorDetail {
     /// The offending input field, for validation errors.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// For `duplicate`: the record that already exists.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub existing: Option<serde_json::Value>,
 }
 
 impl Error {
@@ -89,7 +99,7 @@ impl Error {
             Error::Forbidden => StatusCode::FORBIDDEN,
             Error::NotFound(_) | Error::RouteNotFound(_) => StatusCode::NOT_FOUND,
             Error::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            Error::Conflict { .. } => StatusCode::CONFLICT,
+            Error::Conflict { .. } | Error::Duplicate { .. } => StatusCode::CONFLICT,
             Error::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             Error::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Error::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -113,6 +123,7 @@ impl Error {
             Error::RouteNotFound(_) => "route_not_found",
             Error::MethodNotAllowed => "method_not_allowed",
             Error::Conflict { .. } => "conflict",
+            Error::Duplicate { .. } => "duplicate",
             Error::TooManyAttempts { .. } => "too_many_attempts",
             Error::PayloadTooLarge => "payload_too_large",
             Error::UnsupportedMediaType => "unsupported_media_type",
@@ -156,11 +167,16 @@ impl IntoResponse for Error {
             Error::Validation { field, .. } => Some(field.clone()),
             _ => None,
         };
+        let existing = match &self {
+            Error::Duplicate { existing, .. } => Some(existing.clone()),
+            _ => None,
+        };
         let body = ErrorBody {
             error: ErrorDetail {
                 code: self.code().to_string(),
                 message: self.public_message(),
                 field,
+                existing,
             },
         };
         let mut response = (status, axum::Json(body)).into_response();

@@ -4,6 +4,7 @@ pub mod api;
 pub mod app;
 pub mod auth;
 pub mod config;
+pub mod crm;
 pub mod db;
 pub mod email_address;
 pub mod error;

@@ -5,6 +5,8 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+pub mod sql;
+
 use sqlx::{AnyPool, Executor};
 use time::OffsetDateTime;
 

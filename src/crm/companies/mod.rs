@@ -1,0 +1,315 @@
+//! Companies: several domains, a parent (subsidiaries roll up), owner, tags; duplicate control by domain and name.
+
+pub mod model;
+pub mod routes;
+pub(crate) mod store;
+
+use serde_json::json;
+use sqlx::{AnyConnection, AnyPool};
+
+use super::access::{self, Op};
+use super::normalize::{self, required};
+use super::{audit, duplicate, resolve_owner, store as shared, RecordKind};
+use crate::auth::Caller;
+use crate::error::Error;
+use model::{Company, CompanyFilter, CompanyList, CompanyPatch, NewCompany};
+
+const KIND: RecordKind = RecordKind::Company;
+
+fn domains(raw: &[String]) -> Result<Vec<String>, Error> {
+    let mut out = Vec::new();
+    for d in raw {
+        let d = normalize::registrable_domain(d)?;
+        if !out.contains(&d) {
+            out.push(d);
+        }
+    }
+    Ok(out)
+}
+
+pub async fn load(conn: &mut AnyConnection, id: i64) -> Result<Company, Error> {
+    store::get(conn, id)
+        .await?
+        .ok_or(Error::NotFound("company"))
+}
+
+async fn check_parent(
+    conn: &mut AnyConnection,
+    id: Option<i64>,
+    parent: Option<i64>,
+) -> Result<(), Error> {
+    let Some(parent) = parent else { return Ok(()) };
+    if store::get(conn, parent).await?.is_none() {
+        return Err(Error::validation(
+            "parent_id",
+            format!("no company with id {parent}"),
+        ));
+    }
+    // Walk up from the new parent: meeting the company itself would make a loop.
+    let mut cursor = Some(parent);
+    let mut steps = 0;
+    while let Some(current) = cursor {
+        if Some(current) == id || steps > 1000 {
+            return Err(Error::validation(
+                "parent_id",
+                "a company cannot be its own parent or ancestor",
+            ));
+        }
+        cursor = store::parent_of(conn, current).await?;
+        steps += 1;
+    }
+    Ok(())
+}
+
+fn search(name: &str, domains: &[String]) -> String {
+    normalize::search_text(std::iter::once(name).chain(domains.iter().map(String::as_str)))
+}
+
+pub async fn create(pool: &AnyPool, caller: &Caller, new: NewCompany) -> Result<Company, Error> {
+    access::require_role(caller, KIND, Op::Write)?;
+    let name = required("name", &new.name, 300)?;
+    let domains = domains(&new.domains)?;
+    let tags = normalize::tags(&new.tags)?;
+    let name_norm = normalize::company_name(&name);
+    let mut tx = pool.begin().await?;
+    if !new.allow_duplicate {
+        if let Some(existing) =
+            store::find_duplicate(&mut tx, &domains, Some(&name_norm), None).await?
+        {
+            return Err(duplicate(
+                KIND,
+                existing.id,
+                &existing.name,
+                existing.owner_id,
+                "domain or name",
+            ));
+        }
+    }
+    check_parent(&mut tx, None, new.parent_id).await?;
+    let owner = resolve_owner(&mut tx, caller, new.owner_id).await?;
+    let write = store::Write {
+        name: &name,
+        name_norm: &name_norm,
+        parent_id: new.parent_id,
+        owner_id: Some(owner),
+        tags: &tags,
+        search: &search(&name, &domains),
+    };
+    let id = store::insert(&mut tx, &write).await?;
+    store::set_domains(&mut tx, id, &domains).await?;
+    let company = load(&mut tx, id).await?;
+    audit::created(&mut tx, caller.id, KIND, id, &company).await?;
+    tx.commit().await?;
+    Ok(company)
+}
+
+/// Creates a company inside a caller's transaction without the duplicate check (lead conversion reuses by domain).
+pub async fn create_in(
+    conn: &mut AnyConnection,
+    actor: i64,
+    name: &str,
+    domain: Option<String>,
+    owner: Option<i64>,
+) -> Result<Company, Error> {
+    let domains: Vec<String> = domain.into_iter().collect();
+    let name_norm = normalize::company_name(name);
+    let write = store::Write {
+        name,
+        name_norm: &name_norm,
+        parent_id: None,
+        owner_id: owner,
+        tags: &[],
+        search: &search(name, &domains),
+    };
+    let id = store::insert(conn, &write).await?;
+    store::set_domains(conn, id, &domains).await?;
+    let company = load(conn, id).await?;
+    audit::created(conn, actor, KIND, id, &company).await?;
+    Ok(company)
+}
+
+pub async fn find_by_domain(conn: &mut AnyConnection, domain: &str) -> Result<Option<i64>, Error> {
+    store::by_domain(conn, domain).await
+}
+
+pub async fn find_by_name(conn: &mut AnyConnection, name: &str) -> Result<Option<i64>, Error> {
+    Ok(
+        store::find_duplicate(conn, &[], Some(&normalize::company_name(name)), None)
+            .await?
+            .map(|c| c.id),
+    )
+}
+
+pub async fn get(pool: &AnyPool, caller: &Caller, id: i64) -> Result<Company, Error> {
+    access::require(pool, caller, KIND, id, Op::Read).await?;
+    load(&mut *pool.acquire().await?, id).await
+}
+
+pub async fn list(
+    pool: &AnyPool,
+    caller: &Caller,
+    filter: CompanyFilter,
+) -> Result<CompanyList, Error> {
+    let scope = access::require_role(caller, KIND, Op::Read)?;
+    let limit = crate::api::extract::Page {
+        after: None,
+        limit: filter.limit,
+    }
+    .limit()?;
+    let items = store::list(&mut *pool.acquire().await?, scope, &filter, limit).await?;
+    let next_after = (items.len() as i64 == limit)
+        .then(|| items.last().map(|c| c.id))
+        .flatten();
+    Ok(CompanyList { items, next_after })
+}
+
+pub async fn update(
+    pool: &AnyPool,
+    caller: &Caller,
+    id: i64,
+    patch: CompanyPatch,
+) -> Result<Company, Error> {
+    access::require(pool, caller, KIND, id, Op::Write).await?;
+    let mut tx = pool.begin().await?;
+    let before = load(&mut tx, id).await?;
+    let name = match &patch.name {
+        Some(n) => required("name", n, 300)?,
+        None => before.name.clone(),
+    };
+    let domains = match &patch.domains {
+        Some(d) => domains(d)?,
+        None => before.domains.clone(),
+    };
+    let tags = match &patch.tags {
+        Some(t) => normalize::tags(t)?,
+        None => before.tags.clone(),
+    };
+    let parent_id = patch.parent_id.unwrap_or(before.parent_id);
+    check_parent(&mut tx, Some(id), parent_id).await?;
+    let owner = match patch.owner_id {
+        Some(o) if Some(o) != before.owner_id => {
+            Some(resolve_owner(&mut tx, caller, Some(o)).await?)
+        }
+        _ => before.owner_id,
+    };
+    let name_norm = normalize::company_name(&name);
+    if patch.domains.is_some() {
+        let fresh: Vec<String> = domains
+            .iter()
+            .filter(|d| !before.domains.contains(d))
+            .cloned()
+            .collect();
+        if let Some(other) = store::find_duplicate(&mut tx, &fresh, None, Some(id)).await? {
+            return Err(duplicate(
+                KIND,
+                other.id,
+                &other.name,
+                other.owner_id,
+                "domain",
+            ));
+        }
+    }
+    let write = store::Write {
+        name: &name,
+        name_norm: &name_norm,
+        parent_id,
+        owner_id: owner,
+        tags: &tags,
+        search: &search(&name, &domains),
+    };
+    store::update(&mut tx, id, &write).await?;
+    store::set_domains(&mut tx, id, &domains).await?;
+    let after = load(&mut tx, id).await?;
+    audit::updated(&mut tx, caller.id, KIND, id, &before, &after).await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+pub async fn delete(pool: &AnyPool, caller: &Caller, id: i64) -> Result<(), Error> {
+    access::require_owner(pool, caller, KIND, id).await?;
+    let mut tx = pool.begin().await?;
+    let before = load(&mut tx, id).await?;
+    store::delete(&mut tx, id).await?;
+    audit::deleted(&mut tx, caller.id, KIND, id, &before).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Merges `other` into `id`: domains, tags, contacts, deals, leads, subsidiaries, notes, tasks and shares move;
+/// empty fields are filled from `other`; `other` is deleted. One transaction.
+pub async fn merge(pool: &AnyPool, caller: &Caller, id: i64, other: i64) -> Result<Company, Error> {
+    if id == other {
+        return Err(Error::validation(
+            "other_id",
+            "cannot merge a company into itself",
+        ));
+    }
+    access::require(pool, caller, KIND, id, Op::Write).await?;
+    access::require(pool, caller, KIND, other, Op::Write).await?;
+    let mut tx = pool.begin().await?;
+    let before = load(&mut tx, id).await?;
+    let gone = load(&mut tx, other).await?;
+    let mut domains = before.domains.clone();
+    domains.extend(
+        gone.domains
+            .iter()
+            .filter(|d| !before.domains.contains(d))
+            .cloned(),
+    );
+    let mut tags = before.tags.clone();
+    tags.extend(
+        gone.tags
+            .iter()
+            .filter(|t| !before.tags.contains(t))
+            .cloned(),
+    );
+    store::repoint(&mut tx, other, id).await?;
+    shared::move_attachments(&mut tx, (KIND, other), (KIND, id)).await?;
+    let parent_id = before
+        .parent_id
+        .or(gone.parent_id)
+        .filter(|p| *p != id && *p != other);
+    let name_norm = normalize::company_name(&before.name);
+    let write = store::Write {
+        name: &before.name,
+        name_norm: &name_norm,
+        parent_id,
+        owner_id: before.owner_id.or(gone.owner_id),
+        tags: &tags,
+        search: &search(&before.name, &domains),
+    };
+    store::delete(&mut tx, other).await?;
+    store::update(&mut tx, id, &write).await?;
+    store::set_domains(&mut tx, id, &domains).await?;
+    let after = load(&mut tx, id).await?;
+    audit::event(
+        &mut tx,
+        caller.id,
+        "merge",
+        KIND,
+        id,
+        "merged_from",
+        json!(other),
+        serde_json::to_value(&gone).map_err(Error::internal)?,
+    )
+    .await?;
+    audit::updated(&mut tx, caller.id, KIND, id, &before, &after).await?;
+    audit::event(
+        &mut tx,
+        caller.id,
+        "merge",
+        KIND,
+        other,
+        "merged_into",
+        json!(other),
+        json!(id),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// The company and its subsidiaries at any depth (for timelines).
+pub async fn subtree(conn: &mut AnyConnection, id: i64) -> Result<Vec<i64>, Error> {
+    store::subtree(conn, id).await
+}

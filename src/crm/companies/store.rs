@@ -1,0 +1,257 @@
+//! SQL of companies and their domains.
+
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+use super::model::{Company, CompanyFilter};
+use crate::crm::access::Scope;
+use crate::crm::kind::RecordKind;
+use crate::crm::normalize::{tags_from_column, tags_to_column};
+use crate::crm::store::push_visible;
+use crate::db::sql::Sql;
+use crate::db::{from_ms, now_ms};
+use crate::error::Error;
+
+const COLUMNS: &str = "c.id, c.name, c.parent_id, c.owner_id, c.tags, c.created_at, c.updated_at";
+
+fn from_row(r: &AnyRow) -> Result<Company, Error> {
+    Ok(Company {
+        id: r.try_get("id")?,
+        name: r.try_get("name")?,
+        domains: Vec::new(),
+        parent_id: r.try_get("parent_id")?,
+        owner_id: r.try_get("owner_id")?,
+        tags: tags_from_column(&r.try_get::<String, _>("tags")?),
+        created_at: from_ms(r.try_get("created_at")?),
+        updated_at: from_ms(r.try_get("updated_at")?),
+    })
+}
+
+async fn with_domains(
+    conn: &mut AnyConnection,
+    mut companies: Vec<Company>,
+) -> Result<Vec<Company>, Error> {
+    if companies.is_empty() {
+        return Ok(companies);
+    }
+    let mut sql = Sql::new("SELECT company_id, domain FROM company_domains WHERE company_id IN ");
+    sql.bind_list(companies.iter().map(|c| c.id).collect::<Vec<_>>())
+        .push(" ORDER BY domain");
+    for row in sql.query().fetch_all(conn).await? {
+        let id: i64 = row.try_get("company_id")?;
+        if let Some(c) = companies.iter_mut().find(|c| c.id == id) {
+            c.domains.push(row.try_get("domain")?);
+        }
+    }
+    Ok(companies)
+}
+
+pub async fn get(conn: &mut AnyConnection, id: i64) -> Result<Option<Company>, Error> {
+    let mut sql = Sql::new("SELECT ");
+    sql.push(COLUMNS)
+        .push(" FROM companies c WHERE c.id = ")
+        .bind(id);
+    let row = sql.query().fetch_optional(&mut *conn).await?;
+    let Some(company) = row.as_ref().map(from_row).transpose()? else {
+        return Ok(None);
+    };
+    Ok(with_domains(conn, vec![company]).await?.pop())
+}
+
+pub async fn list(
+    conn: &mut AnyConnection,
+    scope: Scope,
+    f: &CompanyFilter,
+    limit: i64,
+) -> Result<Vec<Company>, Error> {
+    let mut sql = Sql::new("SELECT ");
+    sql.push(COLUMNS)
+        .push(" FROM companies c WHERE c.id > ")
+        .bind(f.after.unwrap_or(0));
+    push_visible(&mut sql, scope, RecordKind::Company, "c");
+    if let Some(q) = f.q.as_deref().filter(|q| !q.trim().is_empty()) {
+        sql.push(" AND c.search LIKE ")
+            .bind(format!("%{}%", q.trim().to_lowercase()));
+    }
+    if let Some(tag) = &f.tag {
+        sql.push(" AND c.tags LIKE ")
+            .bind(format!("%,{},%", tag.trim().to_lowercase()));
+    }
+    if let Some(owner) = f.owner_id {
+        sql.push(" AND c.owner_id = ").bind(owner);
+    }
+    if let Some(parent) = f.parent_id {
+        sql.push(" AND c.parent_id = ").bind(parent);
+    }
+    if let Some(domain) = &f.domain {
+        sql.push(" AND EXISTS (SELECT 1 FROM company_domains d WHERE d.company_id = c.id AND d.domain = ")
+            .bind(domain.trim().to_lowercase())
+            .push(")");
+    }
+    sql.push(" ORDER BY c.id LIMIT ").bind(limit);
+    let rows = sql.query().fetch_all(&mut *conn).await?;
+    let companies = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
+    with_domains(conn, companies).await
+}
+
+pub struct Write<'a> {
+    pub name: &'a str,
+    pub name_norm: &'a str,
+    pub parent_id: Option<i64>,
+    pub owner_id: Option<i64>,
+    pub tags: &'a [String],
+    pub search: &'a str,
+}
+
+pub async fn insert(conn: &mut AnyConnection, w: &Write<'_>) -> Result<i64, Error> {
+    let now = now_ms();
+    let row = sqlx::query(
+        "INSERT INTO companies (name, name_norm, parent_id, owner_id, tags, search, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
+    )
+    .bind(w.name)
+    .bind(w.name_norm)
+    .bind(w.parent_id)
+    .bind(w.owner_id)
+    .bind(tags_to_column(w.tags))
+    .bind(w.search)
+    .bind(now)
+    .fetch_one(conn)
+    .await?;
+    Ok(row.try_get("id")?)
+}
+
+pub async fn update(conn: &mut AnyConnection, id: i64, w: &Write<'_>) -> Result<(), Error> {
+    sqlx::query(
+        "UPDATE companies SET name = $1, name_norm = $2, parent_id = $3, owner_id = $4, tags = $5, search = $6,
+                updated_at = $7 WHERE id = $8",
+    )
+    .bind(w.name)
+    .bind(w.name_norm)
+    .bind(w.parent_id)
+    .bind(w.owner_id)
+    .bind(tags_to_column(w.tags))
+    .bind(w.search)
+    .bind(now_ms())
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn set_domains(
+    conn: &mut AnyConnection,
+    id: i64,
+    domains: &[String],
+) -> Result<(), Error> {
+    sqlx::query("DELETE FROM company_domains WHERE company_id = $1")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    for domain in domains {
+        sqlx::query("INSERT INTO company_domains (company_id, domain) VALUES ($1, $2)")
+            .bind(id)
+            .bind(domain)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+pub async fn delete(conn: &mut AnyConnection, id: i64) -> Result<(), Error> {
+    for text in [
+        "DELETE FROM notes WHERE record_kind = 'company' AND record_id = $1",
+        "DELETE FROM tasks WHERE record_kind = 'company' AND record_id = $1",
+        "DELETE FROM shares WHERE record_kind = 'company' AND record_id = $1",
+        "DELETE FROM companies WHERE id = $1",
+    ] {
+        sqlx::query(text).bind(id).execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// A company (other than `except`) with one of these domains or this normalized name.
+pub async fn find_duplicate(
+    conn: &mut AnyConnection,
+    domains: &[String],
+    name_norm: Option<&str>,
+    except: Option<i64>,
+) -> Result<Option<Company>, Error> {
+    let mut sql = Sql::new("SELECT ");
+    sql.push(COLUMNS)
+        .push(" FROM companies c WHERE (c.name_norm = ")
+        .bind(name_norm.map(str::to_string));
+    if !domains.is_empty() {
+        sql.push(" OR c.id IN (SELECT company_id FROM company_domains WHERE domain IN ")
+            .bind_list(domains.to_vec())
+            .push(")");
+    }
+    sql.push(") AND c.id <> ")
+        .bind(except.unwrap_or(0))
+        .push(" ORDER BY c.id LIMIT 1");
+    let row = sql.query().fetch_optional(&mut *conn).await?;
+    let Some(company) = row.as_ref().map(from_row).transpose()? else {
+        return Ok(None);
+    };
+    Ok(with_domains(conn, vec![company]).await?.pop())
+}
+
+/// The company with this registrable domain, if any (oldest first).
+pub async fn by_domain(conn: &mut AnyConnection, domain: &str) -> Result<Option<i64>, Error> {
+    let row = sqlx::query(
+        "SELECT company_id FROM company_domains WHERE domain = $1 ORDER BY company_id LIMIT 1",
+    )
+    .bind(domain)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(|r| r.try_get("company_id")).transpose()?)
+}
+
+pub async fn parent_of(conn: &mut AnyConnection, id: i64) -> Result<Option<i64>, Error> {
+    let row = sqlx::query("SELECT parent_id FROM companies WHERE id = $1")
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
+    Ok(row
+        .map(|r| r.try_get::<Option<i64>, _>("parent_id"))
+        .transpose()?
+        .flatten())
+}
+
+/// The company and all its subsidiaries, at any depth.
+pub async fn subtree(conn: &mut AnyConnection, id: i64) -> Result<Vec<i64>, Error> {
+    let rows = sqlx::query(
+        "WITH RECURSIVE tree(id) AS (
+             SELECT id FROM companies WHERE id = $1
+             UNION SELECT c.id FROM companies c JOIN tree t ON c.parent_id = t.id
+         ) SELECT id FROM tree",
+    )
+    .bind(id)
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| r.try_get("id").map_err(Error::from))
+        .collect()
+}
+
+/// Moves everything that points at company `from` to company `to` (merge).
+pub async fn repoint(conn: &mut AnyConnection, from: i64, to: i64) -> Result<(), Error> {
+    for text in [
+        "UPDATE contacts SET company_id = $1 WHERE company_id = $2",
+        "UPDATE deals SET company_id = $1 WHERE company_id = $2",
+        "UPDATE leads SET company_id = $1 WHERE company_id = $2",
+        "UPDATE companies SET parent_id = $1 WHERE parent_id = $2 AND id <> $1",
+    ] {
+        sqlx::query(text)
+            .bind(to)
+            .bind(from)
+            .execute(&mut *conn)
+            .await?;
+    }
+    sqlx::query("UPDATE companies SET parent_id = NULL WHERE id = $1 AND parent_id = $2")
+        .bind(to)
+        .bind(from)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,392 @@
+//! Contacts: several e-mails (one primary) and phones, position, company, owner, type, tags and the history of
+//! their consent to marketing mail (152-FZ / GDPR). Duplicates by e-mail or normalized phone are refused.
+
+pub mod model;
+pub mod routes;
+pub(crate) mod store;
+
+use serde_json::json;
+use sqlx::{AnyConnection, AnyPool};
+
+use super::access::{self, Op};
+use super::normalize::{self, optional, required};
+use super::reference::{self, RefList};
+use super::{audit, duplicate, leads, resolve_owner, store as shared, RecordKind};
+use crate::auth::Caller;
+use crate::email_address::EmailAddress;
+use crate::error::Error;
+use model::{Consent, ConsentInput, Contact, ContactFilter, ContactList, ContactPatch, NewContact};
+
+const KIND: RecordKind = RecordKind::Contact;
+
+pub fn emails(raw: &[String]) -> Result<Vec<String>, Error> {
+    let mut out = Vec::new();
+    for e in raw {
+        let e = EmailAddress::parse(e)
+            .map_err(|m| Error::validation("emails", m))?
+            .to_string();
+        if !out.contains(&e) {
+            out.push(e);
+        }
+    }
+    Ok(out)
+}
+
+/// `(as entered, normalized)` pairs, unique by normalized form.
+pub fn phones(raw: &[String]) -> Result<Vec<(String, String)>, Error> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for p in raw {
+        let norm = normalize::phone(p)?;
+        if !out.iter().any(|(_, n)| *n == norm) {
+            out.push((p.trim().to_string(), norm));
+        }
+    }
+    Ok(out)
+}
+
+fn search(
+    name: &str,
+    emails: &[String],
+    phones: &[(String, String)],
+    position: Option<&str>,
+) -> String {
+    let mut parts: Vec<&str> = vec![name];
+    parts.extend(emails.iter().map(String::as_str));
+    for (raw, norm) in phones {
+        parts.push(raw);
+        parts.push(norm);
+    }
+    parts.extend(position);
+    normalize::search_text(parts)
+}
+
+pub async fn load(conn: &mut AnyConnection, id: i64) -> Result<Contact, Error> {
+    store::get(conn, id)
+        .await?
+        .ok_or(Error::NotFound("contact"))
+}
+
+async fn check_refs(
+    conn: &mut AnyConnection,
+    company_id: Option<i64>,
+    type_id: Option<i64>,
+) -> Result<(), Error> {
+    if let Some(company) = company_id {
+        if !shared::exists(conn, RecordKind::Company, company).await? {
+            return Err(Error::validation(
+                "company_id",
+                format!("no company with id {company}"),
+            ));
+        }
+    }
+    if let Some(t) = type_id {
+        reference::require_entry(conn, RefList::ContactTypes, t, "type_id").await?;
+    }
+    Ok(())
+}
+
+/// Refuses when a contact (other than `except`) or an open lead has one of the addresses or phones.
+pub async fn check_duplicate(
+    conn: &mut AnyConnection,
+    emails: &[String],
+    phones: &[String],
+    except: Option<i64>,
+) -> Result<(), Error> {
+    if emails.is_empty() && phones.is_empty() {
+        return Ok(());
+    }
+    if let Some((id, name, owner)) = store::find_duplicate(conn, emails, phones, except).await? {
+        return Err(duplicate(KIND, id, &name, owner, "e-mail or phone"));
+    }
+    if except.is_none() {
+        if let Some((id, name, owner)) =
+            leads::find_open_duplicate(conn, emails, phones, None).await?
+        {
+            return Err(duplicate(
+                RecordKind::Lead,
+                id,
+                &name,
+                owner,
+                "e-mail or phone",
+            ));
+        }
+    }
+    Ok(())
+}
+
+pub async fn create(pool: &AnyPool, caller: &Caller, new: NewContact) -> Result<Contact, Error> {
+    access::require_role(caller, KIND, Op::Write)?;
+    let mut tx = pool.begin().await?;
+    let owner = resolve_owner(&mut tx, caller, new.owner_id).await?;
+    let contact = create_in(&mut tx, caller, new, owner).await?;
+    tx.commit().await?;
+    Ok(contact)
+}
+
+/// Creates a contact owned by `owner` (already checked) inside a caller's transaction; lead conversion uses this too.
+pub async fn create_in(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    new: NewContact,
+    owner: i64,
+) -> Result<Contact, Error> {
+    let name = required("name", &new.name, 300)?;
+    let emails = emails(&new.emails)?;
+    let phones = phones(&new.phones)?;
+    let position = optional("position", new.position.as_deref(), 200)?;
+    let tags = normalize::tags(&new.tags)?;
+    if !new.allow_duplicate {
+        let norms: Vec<String> = phones.iter().map(|(_, n)| n.clone()).collect();
+        check_duplicate(conn, &emails, &norms, None).await?;
+    }
+    check_refs(conn, new.company_id, new.type_id).await?;
+    let write = store::Write {
+        name: &name,
+        position: position.as_deref(),
+        company_id: new.company_id,
+        owner_id: Some(owner),
+        type_id: new.type_id,
+        tags: &tags,
+        search: &search(&name, &emails, &phones, position.as_deref()),
+    };
+    let id = store::insert(conn, &write).await?;
+    store::set_addresses(conn, id, &emails, &phones).await?;
+    let contact = load(conn, id).await?;
+    audit::created(conn, caller.id, KIND, id, &contact).await?;
+    Ok(contact)
+}
+
+pub async fn get(pool: &AnyPool, caller: &Caller, id: i64) -> Result<Contact, Error> {
+    access::require(pool, caller, KIND, id, Op::Read).await?;
+    load(&mut *pool.acquire().await?, id).await
+}
+
+pub async fn list(
+    pool: &AnyPool,
+    caller: &Caller,
+    filter: ContactFilter,
+) -> Result<ContactList, Error> {
+    let scope = access::require_role(caller, KIND, Op::Read)?;
+    let limit = crate::api::extract::Page {
+        after: None,
+        limit: filter.limit,
+    }
+    .limit()?;
+    let phone = match filter.phone.as_deref() {
+        Some(p) => Some(
+            normalize::phone(p)
+                .map_err(|_| Error::validation("phone", format!("'{p}' is not a phone number")))?,
+        ),
+        None => None,
+    };
+    let items = store::list(&mut *pool.acquire().await?, scope, &filter, phone, limit).await?;
+    let next_after = (items.len() as i64 == limit)
+        .then(|| items.last().map(|c| c.id))
+        .flatten();
+    Ok(ContactList { items, next_after })
+}
+
+pub async fn update(
+    pool: &AnyPool,
+    caller: &Caller,
+    id: i64,
+    patch: ContactPatch,
+) -> Result<Contact, Error> {
+    access::require(pool, caller, KIND, id, Op::Write).await?;
+    let mut tx = pool.begin().await?;
+    let before = load(&mut tx, id).await?;
+    let name = match &patch.name {
+        Some(n) => required("name", n, 300)?,
+        None => before.name.clone(),
+    };
+    let emails = match &patch.emails {
+        Some(e) => emails(e)?,
+        None => before.emails.clone(),
+    };
+    let phones = match &patch.phones {
+        Some(p) => phones(p)?,
+        None => phones(&before.phones)?,
+    };
+    let position = match &patch.position {
+        Some(p) => optional("position", p.as_deref(), 200)?,
+        None => before.position.clone(),
+    };
+    let tags = match &patch.tags {
+        Some(t) => normalize::tags(t)?,
+        None => before.tags.clone(),
+    };
+    let company_id = patch.company_id.unwrap_or(before.company_id);
+    let type_id = patch.type_id.unwrap_or(before.type_id);
+    check_refs(&mut tx, company_id, type_id).await?;
+    let owner = match patch.owner_id {
+        Some(o) if Some(o) != before.owner_id => {
+            Some(resolve_owner(&mut tx, caller, Some(o)).await?)
+        }
+        _ => before.owner_id,
+    };
+    let norms: Vec<String> = phones.iter().map(|(_, n)| n.clone()).collect();
+    check_duplicate(&mut tx, &emails, &norms, Some(id)).await?;
+    let write = store::Write {
+        name: &name,
+        position: position.as_deref(),
+        company_id,
+        owner_id: owner,
+        type_id,
+        tags: &tags,
+        search: &search(&name, &emails, &phones, position.as_deref()),
+    };
+    store::update(&mut tx, id, &write).await?;
+    store::set_addresses(&mut tx, id, &emails, &phones).await?;
+    let after = load(&mut tx, id).await?;
+    audit::updated(&mut tx, caller.id, KIND, id, &before, &after).await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+pub async fn delete(pool: &AnyPool, caller: &Caller, id: i64) -> Result<(), Error> {
+    access::require_owner(pool, caller, KIND, id).await?;
+    let mut tx = pool.begin().await?;
+    let before = load(&mut tx, id).await?;
+    store::delete(&mut tx, id).await?;
+    audit::deleted(&mut tx, caller.id, KIND, id, &before).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Merges contact `other` into `id`: e-mails, phones, tags, deals, leads, consent history, notes, tasks and shares
+/// move; empty fields are filled from `other`; `other` is deleted. One transaction.
+pub async fn merge(pool: &AnyPool, caller: &Caller, id: i64, other: i64) -> Result<Contact, Error> {
+    if id == other {
+        return Err(Error::validation(
+            "other_id",
+            "cannot merge a contact into itself",
+        ));
+    }
+    access::require(pool, caller, KIND, id, Op::Write).await?;
+    access::require(pool, caller, KIND, other, Op::Write).await?;
+    let mut tx = pool.begin().await?;
+    let before = load(&mut tx, id).await?;
+    let gone = load(&mut tx, other).await?;
+    let mut all_emails = before.emails.clone();
+    all_emails.extend(
+        gone.emails
+            .iter()
+            .filter(|e| !before.emails.contains(e))
+            .cloned(),
+    );
+    let mut all_phones = before.phones.clone();
+    all_phones.extend(gone.phones.iter().cloned());
+    let phones = phones(&all_phones)?;
+    let mut tags = before.tags.clone();
+    tags.extend(
+        gone.tags
+            .iter()
+            .filter(|t| !before.tags.contains(t))
+            .cloned(),
+    );
+    let position = before.position.clone().or(gone.position.clone());
+    store::repoint(&mut tx, other, id).await?;
+    shared::move_attachments(&mut tx, (KIND, other), (KIND, id)).await?;
+    store::delete(&mut tx, other).await?;
+    let write = store::Write {
+        name: &before.name,
+        position: position.as_deref(),
+        company_id: before.company_id.or(gone.company_id),
+        owner_id: before.owner_id.or(gone.owner_id),
+        type_id: before.type_id.or(gone.type_id),
+        tags: &tags,
+        search: &search(&before.name, &all_emails, &phones, position.as_deref()),
+    };
+    store::update(&mut tx, id, &write).await?;
+    store::set_addresses(&mut tx, id, &all_emails, &phones).await?;
+    let after = load(&mut tx, id).await?;
+    let gone_json = serde_json::to_value(&gone).map_err(Error::internal)?;
+    audit::event(
+        &mut tx,
+        caller.id,
+        "merge",
+        KIND,
+        id,
+        "merged_from",
+        json!(other),
+        gone_json,
+    )
+    .await?;
+    audit::updated(&mut tx, caller.id, KIND, id, &before, &after).await?;
+    audit::event(
+        &mut tx,
+        caller.id,
+        "merge",
+        KIND,
+        other,
+        "merged_into",
+        json!(other),
+        json!(id),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// Records a consent decision. Sales, marketing and admins who can see the contact may record one.
+pub async fn record_consent(
+    pool: &AnyPool,
+    caller: &Caller,
+    id: i64,
+    input: ConsentInput,
+) -> Result<Contact, Error> {
+    access::require(pool, caller, KIND, id, Op::Read).await?;
+    let basis = required("legal_basis", &input.legal_basis, 300)?;
+    let source = required("source", &input.source, 300)?;
+    let mut tx = pool.begin().await?;
+    let before = load(&mut tx, id).await?;
+    store::insert_consent(&mut tx, id, input.granted, &basis, &source, caller.id).await?;
+    let after = load(&mut tx, id).await?;
+    let from = before
+        .consent
+        .map(|c| json!(c.granted))
+        .unwrap_or(json!(null));
+    audit::event(
+        &mut tx,
+        caller.id,
+        "consent",
+        KIND,
+        id,
+        "consent",
+        from,
+        json!({ "granted": input.granted, "legal_basis": basis, "source": source }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+pub async fn consent_history(
+    pool: &AnyPool,
+    caller: &Caller,
+    id: i64,
+) -> Result<Vec<Consent>, Error> {
+    access::require(pool, caller, KIND, id, Op::Read).await?;
+    store::consent_history(&mut *pool.acquire().await?, id).await
+}
+
+/// A contact (other than `except`) with one of the addresses or normalized phones: `(id, name, owner)`.
+pub async fn find_duplicate(
+    conn: &mut AnyConnection,
+    emails: &[String],
+    phones: &[String],
+    except: Option<i64>,
+) -> Result<Option<(i64, String, Option<i64>)>, Error> {
+    store::find_duplicate(conn, emails, phones, except).await
+}
+
+pub async fn find_by_email(conn: &mut AnyConnection, email: &str) -> Result<Option<i64>, Error> {
+    store::by_email(conn, email).await
+}
+
+pub async fn ids_of_companies(
+    conn: &mut AnyConnection,
+    companies: &[i64],
+) -> Result<Vec<i64>, Error> {
+    store::ids_of_companies(conn, companies).await
+}

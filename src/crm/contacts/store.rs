@@ -1,0 +1,339 @@
+//! SQL of contacts, their e-mails, phones and consent history.
+
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+use super::model::{Consent, Contact, ContactFilter};
+use crate::crm::access::Scope;
+use crate::crm::kind::RecordKind;
+use crate::crm::normalize::{tags_from_column, tags_to_column};
+use crate::crm::store::push_visible;
+use crate::db::sql::Sql;
+use crate::db::{from_ms, now_ms};
+use crate::error::Error;
+
+const COLUMNS: &str = "c.id, c.name, c.position, c.company_id, c.owner_id, c.type_id, c.tags, c.created_at, c.updated_at";
+
+fn from_row(r: &AnyRow) -> Result<Contact, Error> {
+    Ok(Contact {
+        id: r.try_get("id")?,
+        name: r.try_get("name")?,
+        emails: Vec::new(),
+        primary_email: None,
+        phones: Vec::new(),
+        position: r.try_get("position")?,
+        company_id: r.try_get("company_id")?,
+        owner_id: r.try_get("owner_id")?,
+        type_id: r.try_get("type_id")?,
+        tags: tags_from_column(&r.try_get::<String, _>("tags")?),
+        consent: None,
+        created_at: from_ms(r.try_get("created_at")?),
+        updated_at: from_ms(r.try_get("updated_at")?),
+    })
+}
+
+fn consent_from_row(r: &AnyRow) -> Result<Consent, Error> {
+    Ok(Consent {
+        id: r.try_get("id")?,
+        granted: r.try_get::<i64, _>("granted")? != 0,
+        legal_basis: r.try_get("legal_basis")?,
+        source: r.try_get("source")?,
+        recorded_by: r.try_get("recorded_by")?,
+        at: from_ms(r.try_get("at")?),
+    })
+}
+
+/// Fills e-mails, phones and the latest consent of each contact.
+async fn complete(
+    conn: &mut AnyConnection,
+    mut contacts: Vec<Contact>,
+) -> Result<Vec<Contact>, Error> {
+    if contacts.is_empty() {
+        return Ok(contacts);
+    }
+    let ids: Vec<i64> = contacts.iter().map(|c| c.id).collect();
+    let mut sql =
+        Sql::new("SELECT contact_id, email, is_primary FROM contact_emails WHERE contact_id IN ");
+    sql.bind_list(ids.clone())
+        .push(" ORDER BY is_primary DESC, email");
+    for row in sql.query().fetch_all(&mut *conn).await? {
+        let id: i64 = row.try_get("contact_id")?;
+        let c = contacts
+            .iter_mut()
+            .find(|c| c.id == id)
+            .expect("row of a listed contact");
+        let email: String = row.try_get("email")?;
+        if row.try_get::<i64, _>("is_primary")? != 0 {
+            c.primary_email = Some(email.clone());
+        }
+        c.emails.push(email);
+    }
+    let mut sql = Sql::new("SELECT contact_id, phone FROM contact_phones WHERE contact_id IN ");
+    sql.bind_list(ids.clone()).push(" ORDER BY phone");
+    for row in sql.query().fetch_all(&mut *conn).await? {
+        let id: i64 = row.try_get("contact_id")?;
+        let c = contacts
+            .iter_mut()
+            .find(|c| c.id == id)
+            .expect("row of a listed contact");
+        c.phones.push(row.try_get("phone")?);
+    }
+    let mut sql = Sql::new(
+        "SELECT e.id, e.contact_id, e.granted, e.legal_basis, e.source, e.recorded_by, e.at FROM consent_events e
+         WHERE e.id IN (SELECT MAX(id) FROM consent_events WHERE contact_id IN ",
+    );
+    sql.bind_list(ids).push(" GROUP BY contact_id)");
+    for row in sql.query().fetch_all(&mut *conn).await? {
+        let id: i64 = row.try_get("contact_id")?;
+        let c = contacts
+            .iter_mut()
+            .find(|c| c.id == id)
+            .expect("row of a listed contact");
+        c.consent = Some(consent_from_row(&row)?);
+    }
+    Ok(contacts)
+}
+
+pub async fn get(conn: &mut AnyConnection, id: i64) -> Result<Option<Contact>, Error> {
+    let mut sql = Sql::new("SELECT ");
+    sql.push(COLUMNS)
+        .push(" FROM contacts c WHERE c.id = ")
+        .bind(id);
+    let row = sql.query().fetch_optional(&mut *conn).await?;
+    let Some(contact) = row.as_ref().map(from_row).transpose()? else {
+        return Ok(None);
+    };
+    Ok(complete(conn, vec![contact]).await?.pop())
+}
+
+pub async fn list(
+    conn: &mut AnyConnection,
+    scope: Scope,
+    f: &ContactFilter,
+    phone_norm: Option<String>,
+    limit: i64,
+) -> Result<Vec<Contact>, Error> {
+    let mut sql = Sql::new("SELECT ");
+    sql.push(COLUMNS)
+        .push(" FROM contacts c WHERE c.id > ")
+        .bind(f.after.unwrap_or(0));
+    push_visible(&mut sql, scope, RecordKind::Contact, "c");
+    if let Some(q) = f.q.as_deref().filter(|q| !q.trim().is_empty()) {
+        sql.push(" AND c.search LIKE ")
+            .bind(format!("%{}%", q.trim().to_lowercase()));
+    }
+    if let Some(email) = &f.email {
+        sql.push(" AND c.id IN (SELECT contact_id FROM contact_emails WHERE email = ")
+            .bind(email.trim().to_lowercase())
+            .push(")");
+    }
+    if let Some(phone) = phone_norm {
+        sql.push(" AND c.id IN (SELECT contact_id FROM contact_phones WHERE phone_norm = ")
+            .bind(phone)
+            .push(")");
+    }
+    if let Some(tag) = &f.tag {
+        sql.push(" AND c.tags LIKE ")
+            .bind(format!("%,{},%", tag.trim().to_lowercase()));
+    }
+    for (column, value) in [
+        ("c.owner_id", f.owner_id),
+        ("c.company_id", f.company_id),
+        ("c.type_id", f.type_id),
+    ] {
+        if let Some(v) = value {
+            sql.push(" AND ").push(column).push(" = ").bind(v);
+        }
+    }
+    sql.push(" ORDER BY c.id LIMIT ").bind(limit);
+    let rows = sql.query().fetch_all(&mut *conn).await?;
+    let contacts = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
+    complete(conn, contacts).await
+}
+
+pub struct Write<'a> {
+    pub name: &'a str,
+    pub position: Option<&'a str>,
+    pub company_id: Option<i64>,
+    pub owner_id: Option<i64>,
+    pub type_id: Option<i64>,
+    pub tags: &'a [String],
+    pub search: &'a str,
+}
+
+pub async fn insert(conn: &mut AnyConnection, w: &Write<'_>) -> Result<i64, Error> {
+    let row = sqlx::query(
+        "INSERT INTO contacts (name, position, company_id, owner_id, type_id, tags, search, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
+    )
+    .bind(w.name)
+    .bind(w.position)
+    .bind(w.company_id)
+    .bind(w.owner_id)
+    .bind(w.type_id)
+    .bind(tags_to_column(w.tags))
+    .bind(w.search)
+    .bind(now_ms())
+    .fetch_one(conn)
+    .await?;
+    Ok(row.try_get("id")?)
+}
+
+pub async fn update(conn: &mut AnyConnection, id: i64, w: &Write<'_>) -> Result<(), Error> {
+    sqlx::query(
+        "UPDATE contacts SET name = $1, position = $2, company_id = $3, owner_id = $4, type_id = $5, tags = $6,
+                search = $7, updated_at = $8 WHERE id = $9",
+    )
+    .bind(w.name)
+    .bind(w.position)
+    .bind(w.company_id)
+    .bind(w.owner_id)
+    .bind(w.type_id)
+    .bind(tags_to_column(w.tags))
+    .bind(w.search)
+    .bind(now_ms())
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Replaces e-mails (first = primary) and phones (`(as entered, normalized)`).
+pub async fn set_addresses(
+    conn: &mut AnyConnection,
+    id: i64,
+    emails: &[String],
+    phones: &[(String, String)],
+) -> Result<(), Error> {
+    sqlx::query("DELETE FROM contact_emails WHERE contact_id = $1")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    for (i, email) in emails.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO contact_emails (contact_id, email, is_primary) VALUES ($1, $2, $3)",
+        )
+        .bind(id)
+        .bind(email)
+        .bind(i64::from(i == 0))
+        .execute(&mut *conn)
+        .await?;
+    }
+    sqlx::query("DELETE FROM contact_phones WHERE contact_id = $1")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    for (raw, norm) in phones {
+        sqlx::query(
+            "INSERT INTO contact_phones (contact_id, phone, phone_norm) VALUES ($1, $2, $3)",
+        )
+        .bind(id)
+        .bind(raw)
+        .bind(norm)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// A contact other than `except` having one of the e-mails or normalized phones.
+pub async fn find_duplicate(
+    conn: &mut AnyConnection,
+    emails: &[String],
+    phones: &[String],
+    except: Option<i64>,
+) -> Result<Option<(i64, String, Option<i64>)>, Error> {
+    let mut sql = Sql::new("SELECT c.id, c.name, c.owner_id FROM contacts c WHERE c.id <> ");
+    sql.bind(except.unwrap_or(0))
+        .push(" AND (c.id IN (SELECT contact_id FROM contact_emails WHERE email IN ")
+        .bind_list(emails.to_vec())
+        .push(") OR c.id IN (SELECT contact_id FROM contact_phones WHERE phone_norm IN ")
+        .bind_list(phones.to_vec())
+        .push(")) ORDER BY c.id LIMIT 1");
+    let row = sql.query().fetch_optional(conn).await?;
+    row.map(|r| Ok((r.try_get("id")?, r.try_get("name")?, r.try_get("owner_id")?)))
+        .transpose()
+}
+
+pub async fn by_email(conn: &mut AnyConnection, email: &str) -> Result<Option<i64>, Error> {
+    let row = sqlx::query(
+        "SELECT contact_id FROM contact_emails WHERE email = $1 ORDER BY contact_id LIMIT 1",
+    )
+    .bind(email)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(|r| r.try_get("contact_id")).transpose()?)
+}
+
+pub async fn delete(conn: &mut AnyConnection, id: i64) -> Result<(), Error> {
+    for text in [
+        "DELETE FROM notes WHERE record_kind = 'contact' AND record_id = $1",
+        "DELETE FROM tasks WHERE record_kind = 'contact' AND record_id = $1",
+        "DELETE FROM shares WHERE record_kind = 'contact' AND record_id = $1",
+        "DELETE FROM contacts WHERE id = $1",
+    ] {
+        sqlx::query(text).bind(id).execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Points deals, leads and consent history of contact `from` at contact `to` (merge).
+pub async fn repoint(conn: &mut AnyConnection, from: i64, to: i64) -> Result<(), Error> {
+    for text in [
+        "UPDATE deals SET contact_id = $1 WHERE contact_id = $2",
+        "UPDATE leads SET contact_id = $1 WHERE contact_id = $2",
+        "UPDATE consent_events SET contact_id = $1 WHERE contact_id = $2",
+    ] {
+        sqlx::query(text)
+            .bind(to)
+            .bind(from)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+pub async fn insert_consent(
+    conn: &mut AnyConnection,
+    id: i64,
+    granted: bool,
+    basis: &str,
+    source: &str,
+    by: i64,
+) -> Result<(), Error> {
+    sqlx::query(
+        "INSERT INTO consent_events (contact_id, granted, legal_basis, source, recorded_by, at) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(id)
+    .bind(i64::from(granted))
+    .bind(basis)
+    .bind(source)
+    .bind(by)
+    .bind(now_ms())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn consent_history(conn: &mut AnyConnection, id: i64) -> Result<Vec<Consent>, Error> {
+    let rows = sqlx::query(
+        "SELECT id, granted, legal_basis, source, recorded_by, at FROM consent_events WHERE contact_id = $1 ORDER BY id DESC",
+    )
+    .bind(id)
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(consent_from_row).collect()
+}
+
+/// Contacts of these companies (timeline roll-up).
+pub async fn ids_of_companies(
+    conn: &mut AnyConnection,
+    companies: &[i64],
+) -> Result<Vec<i64>, Error> {
+    let mut sql = Sql::new("SELECT id FROM contacts WHERE company_id IN ");
+    sql.bind_list(companies.to_vec());
+    let rows = sql.query().fetch_all(conn).await?;
+    rows.iter()
+        .map(|r| r.try_get("id").map_err(Error::from))
+        .collect()
+}

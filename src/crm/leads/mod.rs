@@ -1,0 +1,501 @@
+//! Leads: possible clients not yet qualified. Owned, or in the open pool any salesperson may take. A lead converts
+//! into a contact, a company and optionally a deal, in one transaction.
+
+pub mod model;
+pub mod routes;
+pub(crate) mod store;
+
+use serde_json::json;
+use sqlx::{AnyConnection, AnyPool};
+
+use super::access::{self, Op};
+use super::contacts::{self, model::NewContact};
+use super::normalize::{self, optional, required};
+use super::reference::{self, RefList};
+use super::{
+    audit, companies, deals, duplicate, freemail, resolve_owner, store as shared, RecordKind,
+};
+use crate::auth::Caller;
+use crate::email_address::EmailAddress;
+use crate::error::Error;
+use model::{
+    ConvertRequest, ConvertResult, Lead, LeadFilter, LeadList, LeadPatch, LeadStatus, NewLead,
+};
+
+const KIND: RecordKind = RecordKind::Lead;
+
+pub async fn load(conn: &mut AnyConnection, id: i64) -> Result<Lead, Error> {
+    store::get(conn, id).await?.ok_or(Error::NotFound("lead"))
+}
+
+/// The fields of a lead, checked and normalized.
+struct Checked {
+    name: String,
+    email: Option<String>,
+    phone: Option<(String, String)>,
+    company_name: Option<String>,
+    domain_hint: Option<String>,
+}
+
+fn check(
+    name: &str,
+    email: Option<&str>,
+    phone: Option<&str>,
+    company: Option<&str>,
+    domain: Option<&str>,
+) -> Result<Checked, Error> {
+    let email = match email.map(str::trim).filter(|e| !e.is_empty()) {
+        Some(e) => Some(EmailAddress::parse(e).map_err(|m| Error::validation("email", m))?),
+        None => None,
+    };
+    let phone = match phone.map(str::trim).filter(|p| !p.is_empty()) {
+        Some(p) => Some((
+            p.to_string(),
+            normalize::phone(p)
+                .map_err(|_| Error::validation("phone", format!("'{p}' is not a phone number")))?,
+        )),
+        None => None,
+    };
+    // The domain hint comes from the address unless given, and never from free-mail.
+    let domain_hint = match domain.map(str::trim).filter(|d| !d.is_empty()) {
+        Some(d) => Some(
+            normalize::registrable_domain(d)
+                .map_err(|_| Error::validation("domain_hint", format!("'{d}' is not a domain")))?,
+        ),
+        None => email
+            .as_ref()
+            .and_then(|e| normalize::registrable_domain(e.domain()).ok()),
+    }
+    .filter(|d| !freemail::is_freemail(d));
+    Ok(Checked {
+        name: required("name", name, 300)?,
+        email: email.map(|e| e.to_string()),
+        phone,
+        company_name: optional("company_name", company, 300)?,
+        domain_hint,
+    })
+}
+
+fn search(c: &Checked) -> String {
+    let mut parts = vec![c.name.as_str()];
+    parts.extend(c.email.as_deref());
+    if let Some((raw, norm)) = &c.phone {
+        parts.push(raw);
+        parts.push(norm);
+    }
+    parts.extend(c.company_name.as_deref());
+    parts.extend(c.domain_hint.as_deref());
+    normalize::search_text(parts)
+}
+
+fn write<'a>(c: &'a Checked, search: &'a str, lead: &'a Lead) -> store::Write<'a> {
+    store::Write {
+        name: &c.name,
+        email: c.email.as_deref(),
+        phone: c.phone.as_ref().map(|(raw, _)| raw.as_str()),
+        phone_norm: c.phone.as_ref().map(|(_, norm)| norm.as_str()),
+        company_name: c.company_name.as_deref(),
+        domain_hint: c.domain_hint.as_deref(),
+        source_id: lead.source_id,
+        status: lead.status,
+        lost_reason: lead.lost_reason.as_deref(),
+        owner_id: lead.owner_id,
+        company_id: lead.company_id,
+        contact_id: lead.contact_id,
+        deal_id: lead.deal_id,
+        search,
+    }
+}
+
+/// An open lead (not converted) with one of the addresses or phones.
+pub async fn find_open_duplicate(
+    conn: &mut AnyConnection,
+    emails: &[String],
+    phones: &[String],
+    except: Option<i64>,
+) -> Result<Option<(i64, String, Option<i64>)>, Error> {
+    store::find_open_duplicate(conn, emails, phones, except).await
+}
+
+pub async fn create(pool: &AnyPool, caller: &Caller, new: NewLead) -> Result<Lead, Error> {
+    access::require_role(caller, KIND, Op::Write)?;
+    let c = check(
+        &new.name,
+        new.email.as_deref(),
+        new.phone.as_deref(),
+        new.company_name.as_deref(),
+        new.domain_hint.as_deref(),
+    )?;
+    let mut tx = pool.begin().await?;
+    if !new.allow_duplicate {
+        let emails: Vec<String> = c.email.iter().cloned().collect();
+        let phones: Vec<String> = c.phone.iter().map(|(_, n)| n.clone()).collect();
+        if let Some((id, name, owner)) =
+            store::find_open_duplicate(&mut tx, &emails, &phones, None).await?
+        {
+            return Err(duplicate(KIND, id, &name, owner, "e-mail or phone"));
+        }
+        if let Some((id, name, owner)) =
+            contacts::find_duplicate(&mut tx, &emails, &phones, None).await?
+        {
+            return Err(duplicate(
+                RecordKind::Contact,
+                id,
+                &name,
+                owner,
+                "e-mail or phone",
+            ));
+        }
+    }
+    if let Some(source) = new.source_id {
+        reference::require_entry(&mut tx, RefList::LeadSources, source, "source_id").await?;
+    }
+    let owner = if new.pool && new.owner_id.is_none() {
+        None
+    } else {
+        Some(resolve_owner(&mut tx, caller, new.owner_id).await?)
+    };
+    let company_id = match &c.domain_hint {
+        Some(d) => companies::find_by_domain(&mut tx, d).await?,
+        None => None,
+    };
+    let blank = blank_lead(new.source_id, owner, company_id);
+    let search = search(&c);
+    let id = store::insert(&mut tx, &write(&c, &search, &blank)).await?;
+    let lead = load(&mut tx, id).await?;
+    audit::created(&mut tx, caller.id, KIND, id, &lead).await?;
+    tx.commit().await?;
+    Ok(lead)
+}
+
+fn blank_lead(source_id: Option<i64>, owner_id: Option<i64>, company_id: Option<i64>) -> Lead {
+    Lead {
+        id: 0,
+        name: String::new(),
+        email: None,
+        phone: None,
+        company_name: None,
+        domain_hint: None,
+        source_id,
+        status: LeadStatus::New,
+        lost_reason: None,
+        owner_id,
+        company_id,
+        contact_id: None,
+        deal_id: None,
+        created_at: time::OffsetDateTime::UNIX_EPOCH,
+        updated_at: time::OffsetDateTime::UNIX_EPOCH,
+    }
+}
+
+pub async fn get(pool: &AnyPool, caller: &Caller, id: i64) -> Result<Lead, Error> {
+    access::require(pool, caller, KIND, id, Op::Read).await?;
+    load(&mut *pool.acquire().await?, id).await
+}
+
+pub async fn list(pool: &AnyPool, caller: &Caller, filter: LeadFilter) -> Result<LeadList, Error> {
+    let scope = access::require_role(caller, KIND, Op::Read)?;
+    let limit = crate::api::extract::Page {
+        after: None,
+        limit: filter.limit,
+    }
+    .limit()?;
+    let items = store::list(&mut *pool.acquire().await?, scope, &filter, limit).await?;
+    let next_after = (items.len() as i64 == limit)
+        .then(|| items.last().map(|l| l.id))
+        .flatten();
+    Ok(LeadList { items, next_after })
+}
+
+pub async fn update(
+    pool: &AnyPool,
+    caller: &Caller,
+    id: i64,
+    patch: LeadPatch,
+) -> Result<Lead, Error> {
+    access::require(pool, caller, KIND, id, Op::Write).await?;
+    let mut tx = pool.begin().await?;
+    let before = load(&mut tx, id).await?;
+    let pick = |p: &Option<Option<String>>, current: &Option<String>| match p {
+        Some(v) => v.clone(),
+        None => current.clone(),
+    };
+    let c = check(
+        patch.name.as_deref().unwrap_or(&before.name),
+        pick(&patch.email, &before.email).as_deref(),
+        pick(&patch.phone, &before.phone).as_deref(),
+        pick(&patch.company_name, &before.company_name).as_deref(),
+        pick(&patch.domain_hint, &before.domain_hint).as_deref(),
+    )?;
+    let mut lead = before.clone();
+    if let Some(source) = patch.source_id {
+        if let Some(s) = source {
+            reference::require_entry(&mut tx, RefList::LeadSources, s, "source_id").await?;
+        }
+        lead.source_id = source;
+    }
+    if let Some(status) = patch.status {
+        if status == LeadStatus::Converted || before.status == LeadStatus::Converted {
+            return Err(Error::validation(
+                "status",
+                "conversion has its own call: POST /api/v1/leads/{id}/convert",
+            ));
+        }
+        if status == LeadStatus::Lost
+            && patch
+                .lost_reason
+                .as_deref()
+                .is_none_or(|r| r.trim().is_empty())
+        {
+            return Err(Error::validation("lost_reason", "say why the lead is lost"));
+        }
+        lead.status = status;
+        lead.lost_reason = if status == LeadStatus::Lost {
+            optional("lost_reason", patch.lost_reason.as_deref(), 500)?
+        } else {
+            None
+        };
+    }
+    match patch.owner_id {
+        Some(None) => lead.owner_id = None,
+        Some(Some(o)) if Some(o) != before.owner_id => {
+            lead.owner_id = Some(resolve_owner(&mut tx, caller, Some(o)).await?)
+        }
+        _ => {}
+    }
+    if c.domain_hint != before.domain_hint {
+        lead.company_id = match &c.domain_hint {
+            Some(d) => companies::find_by_domain(&mut tx, d).await?,
+            None => None,
+        };
+    }
+    let search = search(&c);
+    store::update(&mut tx, id, &write(&c, &search, &lead)).await?;
+    let after = load(&mut tx, id).await?;
+    audit::updated(&mut tx, caller.id, KIND, id, &before, &after).await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+pub async fn delete(pool: &AnyPool, caller: &Caller, id: i64) -> Result<(), Error> {
+    access::require(pool, caller, KIND, id, Op::Write).await?;
+    let mut tx = pool.begin().await?;
+    let before = load(&mut tx, id).await?;
+    if !caller.is_admin() && before.owner_id != Some(caller.id) {
+        return Err(Error::Forbidden);
+    }
+    store::delete(&mut tx, id).await?;
+    audit::deleted(&mut tx, caller.id, KIND, id, &before).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Merges lead `other` into `id`: missing fields are filled, notes, tasks and shares move, `other` is deleted.
+pub async fn merge(pool: &AnyPool, caller: &Caller, id: i64, other: i64) -> Result<Lead, Error> {
+    if id == other {
+        return Err(Error::validation(
+            "other_id",
+            "cannot merge a lead into itself",
+        ));
+    }
+    access::require(pool, caller, KIND, id, Op::Write).await?;
+    access::require(pool, caller, KIND, other, Op::Write).await?;
+    let mut tx = pool.begin().await?;
+    let before = load(&mut tx, id).await?;
+    let gone = load(&mut tx, other).await?;
+    let c = check(
+        &before.name,
+        before.email.as_deref().or(gone.email.as_deref()),
+        before.phone.as_deref().or(gone.phone.as_deref()),
+        before
+            .company_name
+            .as_deref()
+            .or(gone.company_name.as_deref()),
+        before
+            .domain_hint
+            .as_deref()
+            .or(gone.domain_hint.as_deref()),
+    )?;
+    let mut lead = before.clone();
+    lead.source_id = before.source_id.or(gone.source_id);
+    lead.owner_id = before.owner_id.or(gone.owner_id);
+    lead.company_id = before.company_id.or(gone.company_id);
+    shared::move_attachments(&mut tx, (KIND, other), (KIND, id)).await?;
+    store::delete(&mut tx, other).await?;
+    let search = search(&c);
+    store::update(&mut tx, id, &write(&c, &search, &lead)).await?;
+    let after = load(&mut tx, id).await?;
+    let gone_json = serde_json::to_value(&gone).map_err(Error::internal)?;
+    audit::event(
+        &mut tx,
+        caller.id,
+        "merge",
+        KIND,
+        id,
+        "merged_from",
+        json!(other),
+        gone_json,
+    )
+    .await?;
+    audit::updated(&mut tx, caller.id, KIND, id, &before, &after).await?;
+    audit::event(
+        &mut tx,
+        caller.id,
+        "merge",
+        KIND,
+        other,
+        "merged_into",
+        json!(other),
+        json!(id),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// Converts a lead into a contact (found by e-mail or created), a company (given, linked, found by domain or name,
+/// or created) and optionally a deal. Notes, tasks and shares move to the contact. All or nothing.
+pub async fn convert(
+    pool: &AnyPool,
+    caller: &Caller,
+    id: i64,
+    req: ConvertRequest,
+) -> Result<ConvertResult, Error> {
+    access::require(pool, caller, KIND, id, Op::Write).await?;
+    if let Some(contact) = req.contact_id {
+        access::require(pool, caller, RecordKind::Contact, contact, Op::Write).await?;
+    }
+    if let Some(company) = req.company_id {
+        access::require(pool, caller, RecordKind::Company, company, Op::Read).await?;
+    }
+    let mut tx = pool.begin().await?;
+    let before = load(&mut tx, id).await?;
+    if before.status == LeadStatus::Converted {
+        return Err(Error::Conflict {
+            message: format!("lead {id} is already converted"),
+        });
+    }
+    let owner = before.owner_id.unwrap_or(caller.id);
+
+    let (company_id, company_created) = match (req.company_id, before.company_id) {
+        (Some(c), _) | (None, Some(c)) => (Some(c), false),
+        (None, None) => find_or_create_company(&mut tx, caller.id, &before, owner).await?,
+    };
+
+    let mut existing = req.contact_id;
+    if existing.is_none() {
+        if let Some(email) = &before.email {
+            existing = contacts::find_by_email(&mut tx, email).await?;
+        }
+    }
+    let (contact_id, contact_created) = match existing {
+        Some(c) => (c, false),
+        None => {
+            let new = NewContact {
+                name: before.name.clone(),
+                emails: before.email.iter().cloned().collect(),
+                phones: before.phone.iter().cloned().collect(),
+                position: None,
+                company_id,
+                owner_id: Some(owner),
+                type_id: None,
+                tags: Vec::new(),
+                allow_duplicate: true,
+            };
+            (
+                contacts::create_in(&mut tx, caller, new, owner).await?.id,
+                true,
+            )
+        }
+    };
+
+    let deal_id = match req.deal {
+        Some(fields) => {
+            let title = fields.title.clone().unwrap_or_else(|| {
+                before
+                    .company_name
+                    .clone()
+                    .unwrap_or_else(|| before.name.clone())
+            });
+            let deal = deals::create_in(
+                &mut tx,
+                caller,
+                fields.into_new(title, Some(contact_id), company_id, Some(owner)),
+                owner,
+            )
+            .await?;
+            Some(deal.id)
+        }
+        None => None,
+    };
+
+    shared::move_attachments(&mut tx, (KIND, id), (RecordKind::Contact, contact_id)).await?;
+    let mut lead = before.clone();
+    lead.status = LeadStatus::Converted;
+    lead.owner_id = Some(owner);
+    lead.company_id = company_id;
+    lead.contact_id = Some(contact_id);
+    lead.deal_id = deal_id;
+    let c = check(
+        &before.name,
+        before.email.as_deref(),
+        before.phone.as_deref(),
+        before.company_name.as_deref(),
+        before.domain_hint.as_deref(),
+    )?;
+    let search = search(&c);
+    store::update(&mut tx, id, &write(&c, &search, &lead)).await?;
+    let after = load(&mut tx, id).await?;
+    audit::record(
+        &mut tx,
+        caller.id,
+        "convert",
+        KIND,
+        id,
+        &audit::diff(
+            &serde_json::to_value(&before).map_err(Error::internal)?,
+            &serde_json::to_value(&after).map_err(Error::internal)?,
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(ConvertResult {
+        lead: after,
+        contact_id,
+        company_id,
+        deal_id,
+        contact_created,
+        company_created,
+    })
+}
+
+async fn find_or_create_company(
+    conn: &mut AnyConnection,
+    actor: i64,
+    lead: &Lead,
+    owner: i64,
+) -> Result<(Option<i64>, bool), Error> {
+    if let Some(domain) = &lead.domain_hint {
+        if let Some(id) = companies::find_by_domain(conn, domain).await? {
+            return Ok((Some(id), false));
+        }
+    }
+    if let Some(name) = &lead.company_name {
+        if let Some(id) = companies::find_by_name(conn, name).await? {
+            return Ok((Some(id), false));
+        }
+    }
+    let name = lead
+        .company_name
+        .clone()
+        .or_else(|| lead.domain_hint.clone());
+    match name {
+        Some(name) => {
+            let company =
+                companies::create_in(conn, actor, &name, lead.domain_hint.clone(), Some(owner))
+                    .await?;
+            Ok((Some(company.id), true))
+        }
+        None => Ok((None, false)),
+    }
+}

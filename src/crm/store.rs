@@ -1,0 +1,342 @@
+//! SQL shared by every CRM record kind: visibility, owners, shares, audit entries, reassignment.
+
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, AnyPool, AssertSqlSafe, Row};
+
+use super::access::Scope;
+use super::kind::RecordKind;
+use crate::db::now_ms;
+use crate::db::sql::Sql;
+use crate::error::Error;
+
+/// Appends ` AND <alias>.id is visible under scope` to a query over `kind`'s table.
+pub fn push_visible(sql: &mut Sql, scope: Scope, kind: RecordKind, alias: &str) {
+    if let Scope::Own { user_id, open_pool } = scope {
+        sql.push(" AND (")
+            .push(alias)
+            .push(".owner_id = ")
+            .bind(user_id);
+        if open_pool {
+            sql.push(" OR ").push(alias).push(".owner_id IS NULL");
+        }
+        sql.push(" OR EXISTS (SELECT 1 FROM shares s WHERE s.record_kind = ")
+            .bind(kind.as_str())
+            .push(" AND s.record_id = ")
+            .push(alias)
+            .push(".id AND s.user_id = ")
+            .bind(user_id)
+            .push("))");
+    }
+}
+
+pub async fn is_visible(
+    pool: &AnyPool,
+    scope: Scope,
+    kind: RecordKind,
+    id: i64,
+) -> Result<bool, Error> {
+    let mut sql = Sql::new("SELECT 1 AS one FROM ");
+    sql.push(kind.table()).push(" r WHERE r.id = ").bind(id);
+    push_visible(&mut sql, scope, kind, "r");
+    Ok(sql.query().fetch_optional(pool).await?.is_some())
+}
+
+/// `is_visible` inside a caller's transaction.
+pub async fn is_visible_in(
+    conn: &mut AnyConnection,
+    scope: Scope,
+    kind: RecordKind,
+    id: i64,
+) -> Result<bool, Error> {
+    let mut sql = Sql::new("SELECT 1 AS one FROM ");
+    sql.push(kind.table()).push(" r WHERE r.id = ").bind(id);
+    push_visible(&mut sql, scope, kind, "r");
+    Ok(sql.query().fetch_optional(conn).await?.is_some())
+}
+
+pub async fn exists(conn: &mut AnyConnection, kind: RecordKind, id: i64) -> Result<bool, Error> {
+    let text = format!("SELECT 1 AS one FROM {} WHERE id = $1", kind.table());
+    Ok(sqlx::query(AssertSqlSafe(text))
+        .bind(id)
+        .fetch_optional(conn)
+        .await?
+        .is_some())
+}
+
+pub async fn owner_of(pool: &AnyPool, kind: RecordKind, id: i64) -> Result<Option<i64>, Error> {
+    let text = format!("SELECT owner_id FROM {} WHERE id = $1", kind.table());
+    let row = sqlx::query(AssertSqlSafe(text))
+        .bind(id)
+        .fetch_optional(pool)
+        .await?;
+    Ok(row
+        .map(|r| r.try_get::<Option<i64>, _>("owner_id"))
+        .transpose()?
+        .flatten())
+}
+
+pub async fn user_exists(conn: &mut AnyConnection, user_id: i64) -> Result<bool, Error> {
+    let row = sqlx::query("SELECT 1 AS one FROM users WHERE id = $1 AND active = 1")
+        .bind(user_id)
+        .fetch_optional(conn)
+        .await?;
+    Ok(row.is_some())
+}
+
+pub async fn share(
+    conn: &mut AnyConnection,
+    kind: RecordKind,
+    id: i64,
+    user_id: i64,
+) -> Result<(), Error> {
+    sqlx::query(
+        "INSERT INTO shares (record_kind, record_id, user_id) VALUES ($1, $2, $3)
+         ON CONFLICT (record_kind, record_id, user_id) DO NOTHING",
+    )
+    .bind(kind.as_str())
+    .bind(id)
+    .bind(user_id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn unshare(
+    conn: &mut AnyConnection,
+    kind: RecordKind,
+    id: i64,
+    user_id: i64,
+) -> Result<bool, Error> {
+    let done = sqlx::query(
+        "DELETE FROM shares WHERE record_kind = $1 AND record_id = $2 AND user_id = $3",
+    )
+    .bind(kind.as_str())
+    .bind(id)
+    .bind(user_id)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+pub async fn shares_of(pool: &AnyPool, kind: RecordKind, id: i64) -> Result<Vec<i64>, Error> {
+    let rows = sqlx::query(
+        "SELECT user_id FROM shares WHERE record_kind = $1 AND record_id = $2 ORDER BY user_id",
+    )
+    .bind(kind.as_str())
+    .bind(id)
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|r| r.try_get("user_id").map_err(Error::from))
+        .collect()
+}
+
+/// Moves shares, notes and tasks from one record to another (merge, conversion); shares are deduplicated.
+pub async fn move_attachments(
+    conn: &mut AnyConnection,
+    from: (RecordKind, i64),
+    to: (RecordKind, i64),
+) -> Result<(), Error> {
+    for table in ["notes", "tasks"] {
+        let text = format!("UPDATE {table} SET record_kind = $1, record_id = $2 WHERE record_kind = $3 AND record_id = $4");
+        sqlx::query(AssertSqlSafe(text))
+            .bind(to.0.as_str())
+            .bind(to.1)
+            .bind(from.0.as_str())
+            .bind(from.1)
+            .execute(&mut *conn)
+            .await?;
+    }
+    sqlx::query(
+        "INSERT INTO shares (record_kind, record_id, user_id)
+         SELECT $1, $2, user_id FROM shares WHERE record_kind = $3 AND record_id = $4
+         ON CONFLICT (record_kind, record_id, user_id) DO NOTHING",
+    )
+    .bind(to.0.as_str())
+    .bind(to.1)
+    .bind(from.0.as_str())
+    .bind(from.1)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("DELETE FROM shares WHERE record_kind = $1 AND record_id = $2")
+        .bind(from.0.as_str())
+        .bind(from.1)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn insert_audit(
+    conn: &mut AnyConnection,
+    actor_id: Option<i64>,
+    action: &str,
+    kind: RecordKind,
+    id: i64,
+    changes: &str,
+) -> Result<(), Error> {
+    sqlx::query(
+        "INSERT INTO audit_log (at, actor_id, action, record_kind, record_id, changes) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(now_ms())
+    .bind(actor_id)
+    .bind(action)
+    .bind(kind.as_str())
+    .bind(id)
+    .bind(changes)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub struct AuditRow {
+    pub id: i64,
+    pub at: i64,
+    pub actor_id: Option<i64>,
+    pub actor_email: Option<String>,
+    pub action: String,
+    pub changes: String,
+}
+
+fn audit_from_row(row: &AnyRow) -> Result<AuditRow, Error> {
+    Ok(AuditRow {
+        id: row.try_get("id")?,
+        at: row.try_get("at")?,
+        actor_id: row.try_get("actor_id")?,
+        actor_email: row.try_get("actor_email")?,
+        action: row.try_get("action")?,
+        changes: row.try_get("changes")?,
+    })
+}
+
+/// A record's audit entries, newest first, before the given id.
+pub async fn audit_of(
+    pool: &AnyPool,
+    kind: RecordKind,
+    id: i64,
+    before: i64,
+    limit: i64,
+) -> Result<Vec<AuditRow>, Error> {
+    let rows = sqlx::query(
+        "SELECT a.id, a.at, a.actor_id, u.email AS actor_email, a.action, a.changes
+         FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id
+         WHERE a.record_kind = $1 AND a.record_id = $2 AND a.id < $3
+         ORDER BY a.id DESC LIMIT $4",
+    )
+    .bind(kind.as_str())
+    .bind(id)
+    .bind(before)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    rows.iter().map(audit_from_row).collect()
+}
+
+/// Hands every record of `from` (and their open tasks) to `to`, with one audit entry per record. Returns counts.
+pub async fn reassign_all(
+    conn: &mut AnyConnection,
+    actor_id: i64,
+    from: i64,
+    to: i64,
+) -> Result<Vec<(RecordKind, u64)>, Error> {
+    let changes = serde_json::json!([{ "field": "owner_id", "from": from, "to": to }]).to_string();
+    let mut counts = Vec::new();
+    for kind in [
+        RecordKind::Company,
+        RecordKind::Contact,
+        RecordKind::Lead,
+        RecordKind::Deal,
+    ] {
+        let audit = format!(
+            "INSERT INTO audit_log (at, actor_id, action, record_kind, record_id, changes)
+             SELECT $1, $2, 'reassign', $3, id, $4 FROM {} WHERE owner_id = $5",
+            kind.table()
+        );
+        sqlx::query(AssertSqlSafe(audit))
+            .bind(now_ms())
+            .bind(actor_id)
+            .bind(kind.as_str())
+            .bind(&changes)
+            .bind(from)
+            .execute(&mut *conn)
+            .await?;
+        let update = format!(
+            "UPDATE {} SET owner_id = $1, updated_at = $2 WHERE owner_id = $3",
+            kind.table()
+        );
+        let done = sqlx::query(AssertSqlSafe(update))
+            .bind(to)
+            .bind(now_ms())
+            .bind(from)
+            .execute(&mut *conn)
+            .await?;
+        counts.push((kind, done.rows_affected()));
+    }
+    sqlx::query(
+        "UPDATE tasks SET assignee_id = $1, updated_at = $2 WHERE assignee_id = $3 AND done = 0",
+    )
+    .bind(to)
+    .bind(now_ms())
+    .bind(from)
+    .execute(&mut *conn)
+    .await?;
+    Ok(counts)
+}
+
+/// One likely duplicate pair of `kind`: `(a, a's name, b, b's name, reason, shared value)`.
+pub type Pair = (i64, String, i64, String, String, String);
+
+/// Pairs of records of `kind` sharing an e-mail, phone, domain or normalized name, both visible under `scope`.
+pub async fn duplicate_pairs(
+    pool: &AnyPool,
+    scope: Scope,
+    kind: RecordKind,
+    limit: i64,
+) -> Result<Vec<Pair>, Error> {
+    let pairs = match kind {
+        RecordKind::Contact => {
+            "SELECT a.contact_id AS a, b.contact_id AS b, 'email' AS reason, a.email AS value
+               FROM contact_emails a JOIN contact_emails b ON a.email = b.email AND a.contact_id < b.contact_id
+             UNION SELECT a.contact_id, b.contact_id, 'phone', a.phone_norm
+               FROM contact_phones a JOIN contact_phones b ON a.phone_norm = b.phone_norm AND a.contact_id < b.contact_id"
+        }
+        RecordKind::Company => {
+            "SELECT a.company_id AS a, b.company_id AS b, 'domain' AS reason, a.domain AS value
+               FROM company_domains a JOIN company_domains b ON a.domain = b.domain AND a.company_id < b.company_id
+             UNION SELECT a.id, b.id, 'name', a.name_norm
+               FROM companies a JOIN companies b ON a.name_norm = b.name_norm AND a.id < b.id"
+        }
+        RecordKind::Lead => {
+            "SELECT a.id AS a, b.id AS b, 'email' AS reason, a.email AS value
+               FROM leads a JOIN leads b ON a.email = b.email AND a.id < b.id
+               WHERE a.status <> 'converted' AND b.status <> 'converted'
+             UNION SELECT a.id, b.id, 'phone', a.phone_norm
+               FROM leads a JOIN leads b ON a.phone_norm = b.phone_norm AND a.id < b.id
+               WHERE a.status <> 'converted' AND b.status <> 'converted'"
+        }
+        RecordKind::Deal => return Ok(Vec::new()),
+    };
+    let mut sql =
+        Sql::new("SELECT x.a, ra.name AS a_name, x.b, rb.name AS b_name, x.reason, x.value FROM (");
+    sql.push(pairs)
+        .push(") x JOIN ")
+        .push(kind.table())
+        .push(" ra ON ra.id = x.a JOIN ")
+        .push(kind.table());
+    sql.push(" rb ON rb.id = x.b WHERE 1 = 1");
+    push_visible(&mut sql, scope, kind, "ra");
+    push_visible(&mut sql, scope, kind, "rb");
+    sql.push(" ORDER BY x.a, x.b LIMIT ").bind(limit);
+    let rows = sql.query().fetch_all(pool).await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                r.try_get("a")?,
+                r.try_get("a_name")?,
+                r.try_get("b")?,
+                r.try_get("b_name")?,
+                r.try_get("reason")?,
+                r.try_get("value")?,
+            ))
+        })
+        .collect()
+}
