@@ -71,7 +71,7 @@ pub async fn require(
     }
 }
 
-/// Timelines and audit trails show deals' stage changes and private notes: not for marketing.
+/// Timelines, notes and tasks show deals' stage changes and private notes: not for marketing.
 pub fn may_read_history(caller: &Caller) -> Result<(), Error> {
     match caller.role {
         Role::Marketing => Err(Error::Forbidden),

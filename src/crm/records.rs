@@ -55,8 +55,7 @@ pub async fn share(
         &mut tx,
         caller.id,
         "share",
-        kind,
-        id,
+        (kind, id),
         "shared_with",
         json!(null),
         json!(user_id),
@@ -82,8 +81,7 @@ pub async fn unshare(
         &mut tx,
         caller.id,
         "unshare",
-        kind,
-        id,
+        (kind, id),
         "shared_with",
         json!(user_id),
         json!(null),
@@ -101,6 +99,7 @@ pub struct AuditQuery {
     pub limit: Option<i64>,
 }
 
+/// Whoever may see a record may read its audit trail.
 pub async fn audit_trail(
     pool: &AnyPool,
     caller: &Caller,

@@ -2,6 +2,9 @@
 
 mod auth;
 mod cli;
+mod crm_access;
+mod crm_flow;
+mod crm_records;
 mod errors;
 mod helpers;
 mod openapi;
