@@ -54,3 +54,10 @@ stop_postgres() {
   rm -rf "$PG_DIR"
   PG_DIR=
 }
+
+ensure_dovecot() {
+  [ -x /usr/sbin/dovecot ] || apt_install dovecot-imapd
+  [ -x /usr/sbin/dovecot ] || { echo "error: dovecot not found after install" >&2; return 1; }
+  # The package's own system service is not needed: tests start private instances with their own config.
+  if command -v systemctl >/dev/null && systemctl is-active --quiet dovecot 2>/dev/null; then need_root_or_sudo systemctl stop dovecot || true; fi
+}

@@ -9,8 +9,16 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/mailroom-target}"
 export CARGO_TERM_COLOR=never RUST_BACKTRACE=1
 command -v python3 >/dev/null || apt_install python3
 
+ensure_dovecot
 start_postgres
 trap stop_postgres EXIT
+
+# Suites over ../shared (real-world corpus, CRM scenarios) need that folder; without it they are skipped by name.
+skip=()
+if [ ! -d ../shared ]; then
+  echo "==> ../shared is absent: SKIPPING the corpus suites (tests named corpus_*); they are not counted as passed"
+  skip=(--skip corpus_)
+fi
 
 echo "==> building tests (debug)"
 cargo build --all-targets --locked -q
@@ -23,7 +31,7 @@ status=0
 for backend in sqlite postgres; do
   echo "==> test suite on $backend"
   log=$(mktemp)
-  if MAILROOM_TEST_BACKEND=$backend cargo test --all-targets --locked --no-fail-fast 2>&1 | tee "$log"; then :; else status=1; fi
+  if MAILROOM_TEST_BACKEND=$backend cargo test --all-targets --locked --no-fail-fast -- "${skip[@]}" 2>&1 | tee "$log"; then :; else status=1; fi
   passed[$backend]=$(count passed "$log")
   failed[$backend]=$(count failed "$log")
   ignored=$(count ignored "$log")

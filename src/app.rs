@@ -13,6 +13,8 @@ use crate::auth::service::{self, FirstAdmin, LoginThrottle};
 use crate::auth::token::{self, TokenKeys};
 use crate::config::Config;
 use crate::db::Db;
+use crate::imap::crypto::SecretBox;
+use crate::imap::worker::{self, Worker};
 
 /// Shared by every handler.
 #[derive(Clone)]
@@ -20,6 +22,8 @@ pub struct AppState {
     pub db: Db,
     pub tokens: TokenKeys,
     pub throttle: LoginThrottle,
+    /// Encrypts mailbox passwords at rest.
+    pub secrets: SecretBox,
 }
 
 pub struct App {
@@ -29,6 +33,8 @@ pub struct App {
     pub routes: Vec<RouteInfo>,
     /// Set when this start created the first admin.
     pub first_admin: Option<(String, Option<String>)>,
+    /// The background mailbox sync, when enabled.
+    worker: Option<Worker>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -96,10 +102,25 @@ impl App {
                 } => Some((email, generated_password)),
             };
 
+        let secrets = SecretBox::load(
+            config.secret_key.as_ref().map(|s| s.expose_secret()),
+            &data_dir,
+        )
+        .map_err(|source| StartError::DataDir {
+            path: data_dir.display().to_string(),
+            source,
+        })?;
+        let worker = config.imap_workers.then(|| Worker {
+            pool: db.pool.clone(),
+            secrets: secrets.clone(),
+            poll: std::time::Duration::from_secs(config.imap_poll_seconds.max(1)),
+            instance: format!("{}-{}", std::process::id(), crate::db::now_ms()),
+        });
         let state = AppState {
             db,
             tokens,
             throttle,
+            secrets,
         };
         let (router, routes) = api::router(state.clone());
         let listener =
@@ -115,6 +136,7 @@ impl App {
             state,
             routes,
             first_admin,
+            worker,
         })
     }
 
@@ -129,12 +151,18 @@ impl App {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let background = self.worker.map(|w| worker::spawn(w, stop_rx));
         let service = self
             .router
             .into_make_service_with_connect_info::<SocketAddr>();
         axum::serve(self.listener, service)
             .with_graceful_shutdown(shutdown)
             .await?;
+        let _ = stop_tx.send(true);
+        if let Some(task) = background {
+            let _ = task.await;
+        }
         self.state.db.pool.close().await;
         Ok(())
     }

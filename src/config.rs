@@ -42,6 +42,12 @@ pub struct Config {
     pub log: String,
     /// Largest database pool per server instance.
     pub db_max_connections: u32,
+    /// Base64 of 32 bytes that encrypt mailbox passwords; generated into `data_dir` when absent.
+    pub secret_key: Option<SecretString>,
+    /// Keep connected mailboxes synced in the background (IDLE / polling).
+    pub imap_workers: bool,
+    /// Longest wait between syncs of a mailbox (IDLE wakes earlier on new Inbox mail).
+    pub imap_poll_seconds: u64,
 }
 
 #[derive(Serialize)]
@@ -55,6 +61,8 @@ struct Defaults {
     log_format: LogFormat,
     log: &'static str,
     db_max_connections: u32,
+    imap_workers: bool,
+    imap_poll_seconds: u64,
 }
 
 const DEFAULTS: Defaults = Defaults {
@@ -67,6 +75,8 @@ const DEFAULTS: Defaults = Defaults {
     log_format: LogFormat::Plain,
     log: "info",
     db_max_connections: 10,
+    imap_workers: true,
+    imap_poll_seconds: 60,
 };
 
 impl Config {

@@ -52,6 +52,9 @@ pub enum Error {
     UnsupportedMediaType,
     #[error("{0} is unavailable")]
     Unavailable(&'static str),
+    /// A server we talk to (IMAP, SMTP) failed; `code` says how (e.g. `imap_auth_failed`).
+    #[error("{message}")]
+    Upstream { code: &'static str, message: String },
     #[error("database error")]
     Database(#[from] sqlx::Error),
     #[error("internal error")]
@@ -104,6 +107,7 @@ impl Error {
             Error::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Error::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Error::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Error::Upstream { .. } => StatusCode::BAD_GATEWAY,
             Error::Database(e) if unique_violation(e) => StatusCode::CONFLICT,
             Error::Database(_) | Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -128,6 +132,7 @@ impl Error {
             Error::PayloadTooLarge => "payload_too_large",
             Error::UnsupportedMediaType => "unsupported_media_type",
             Error::Unavailable(_) => "unavailable",
+            Error::Upstream { code, .. } => code,
             Error::Database(e) if unique_violation(e) => "conflict",
             Error::Database(_) | Error::Internal(_) => "internal",
         }

@@ -8,6 +8,8 @@ pub mod crm;
 pub mod db;
 pub mod email_address;
 pub mod error;
+pub mod imap;
+pub mod mail;
 pub mod telemetry;
 
 pub use app::{App, AppState};

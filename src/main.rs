@@ -1,5 +1,7 @@
 //! The `mailroom` command line: parses arguments and calls the library.
 
+mod progress;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -28,6 +30,12 @@ enum Command {
     /// Manage users from the shell (e.g. when the admin password is lost).
     #[command(subcommand)]
     User(UserCommand),
+    /// Sync mailboxes once, with a progress bar (for the initial load of a large mailbox).
+    Sync {
+        /// One mailbox; all enabled mailboxes when absent.
+        #[arg(long)]
+        mailbox: Option<i64>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -62,6 +70,7 @@ async fn main() -> ExitCode {
     let result = match cli.command {
         Command::Serve => serve(config).await,
         Command::User(command) => user(config, command).await,
+        Command::Sync { mailbox } => sync(config, mailbox).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -141,4 +150,39 @@ fn generated_secret() -> secrecy::SecretString {
     Alphanumeric
         .sample_string(&mut rand::thread_rng(), 20)
         .into()
+}
+
+async fn sync(mut config: Config, mailbox: Option<i64>) -> Result<(), String> {
+    config.listen = "127.0.0.1:0".parse().expect("a valid address");
+    config.imap_workers = false;
+    let app = App::build(&config).await.map_err(|e| e.to_string())?;
+    let pool = &app.state.db.pool;
+    let ids: Vec<i64> = match mailbox {
+        Some(id) => vec![id],
+        None => mailroom::imap::mailbox_ids(pool)
+            .await
+            .map_err(|e| e.to_string())?
+            .into_iter()
+            .filter(|(_, enabled, _)| *enabled)
+            .map(|(id, _, _)| id)
+            .collect(),
+    };
+    if ids.is_empty() {
+        println!("No mailboxes to sync: add one with POST /api/v1/mailboxes.");
+    }
+    let mut failed = 0;
+    for id in ids {
+        let bar = progress::SyncBar::new(id);
+        match mailroom::imap::sync_now(pool, &app.state.secrets, id, &|event| bar.on(event)).await {
+            Ok(report) => bar.finish(&report),
+            Err(e) => {
+                bar.fail(&e.to_string());
+                failed += 1;
+            }
+        }
+    }
+    if failed > 0 {
+        return Err(format!("{failed} mailbox(es) failed to sync"));
+    }
+    Ok(())
 }

@@ -69,6 +69,7 @@ pub fn test_config(dir: &std::path::Path, database_url: Option<String>) -> Confi
     config.admin_email = ADMIN_EMAIL.into();
     config.admin_password = Some(ADMIN_PASSWORD.to_string().into());
     config.db_max_connections = 5;
+    config.imap_workers = false;
     config
 }
 

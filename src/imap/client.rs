@@ -1,0 +1,220 @@
+//! An IMAP session over plain TCP (loopback only), TLS or STARTTLS, with errors that say what went wrong:
+//! wrong host, wrong password, TLS failure, missing folder.
+
+use std::fmt::Debug;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_imap::types::NameAttribute;
+use async_imap::{Client, Session};
+use futures::TryStreamExt;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpStream;
+use tokio_rustls::rustls::pki_types::ServerName;
+use tokio_rustls::rustls::{ClientConfig, RootCertStore};
+use tokio_rustls::TlsConnector;
+
+use super::model::Security;
+use crate::error::Error;
+
+pub trait Stream: AsyncRead + AsyncWrite + Unpin + Send + Debug {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send + Debug> Stream for T {}
+
+pub type ImapSession = Session<Box<dyn Stream>>;
+
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
+
+pub struct Target<'a> {
+    pub host: &'a str,
+    pub port: u16,
+    pub security: Security,
+    pub username: &'a str,
+    pub password: &'a str,
+}
+
+fn upstream(code: &'static str, message: impl Into<String>) -> Error {
+    Error::Upstream {
+        code,
+        message: message.into(),
+    }
+}
+
+/// Maps a failure in the middle of a session.
+pub fn lost(e: async_imap::error::Error) -> Error {
+    match e {
+        async_imap::error::Error::No(m) | async_imap::error::Error::Bad(m) => upstream(
+            "imap_command_failed",
+            format!("the IMAP server refused: {m}"),
+        ),
+        other => upstream(
+            "imap_connection_lost",
+            format!("IMAP connection lost: {other}"),
+        ),
+    }
+}
+
+fn tls_connector() -> TlsConnector {
+    let mut roots = RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    let config = ClientConfig::builder_with_provider(Arc::new(
+        tokio_rustls::rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .expect("ring supports the default TLS versions")
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    TlsConnector::from(Arc::new(config))
+}
+
+async fn tls(stream: TcpStream, host: &str) -> Result<Box<dyn Stream>, Error> {
+    let name = ServerName::try_from(host.to_string()).map_err(|_| {
+        upstream(
+            "imap_tls_failed",
+            format!("'{host}' is not a valid TLS server name"),
+        )
+    })?;
+    let tls = tokio::time::timeout(CONNECT_TIMEOUT, tls_connector().connect(name, stream))
+        .await
+        .map_err(|_| upstream("imap_tls_failed", "TLS handshake timed out"))?
+        .map_err(|e| {
+            upstream(
+                "imap_tls_failed",
+                format!("TLS handshake with {host} failed: {e}"),
+            )
+        })?;
+    Ok(Box::new(tls))
+}
+
+async fn greeting<T: Stream>(client: &mut Client<T>) -> Result<(), Error> {
+    match tokio::time::timeout(CONNECT_TIMEOUT, client.read_response()).await {
+        Ok(Ok(Some(_))) => Ok(()),
+        Ok(Ok(None)) | Ok(Err(_)) => Err(upstream(
+            "imap_connect_failed",
+            "the server closed the connection before greeting",
+        )),
+        Err(_) => Err(upstream(
+            "imap_connect_failed",
+            "no IMAP greeting (is this an IMAP port?)",
+        )),
+    }
+}
+
+/// Connects and signs in.
+pub async fn connect(target: &Target<'_>) -> Result<ImapSession, Error> {
+    if target.security == Security::Plain && !is_loopback(target.host) {
+        return Err(Error::validation(
+            "security",
+            "plain IMAP is allowed on loopback only; use tls or starttls",
+        ));
+    }
+    let address = format!("{}:{}", target.host, target.port);
+    let tcp = tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(&address))
+        .await
+        .map_err(|_| {
+            upstream(
+                "imap_connect_failed",
+                format!("connecting to {address} timed out"),
+            )
+        })?
+        .map_err(|e| {
+            upstream(
+                "imap_connect_failed",
+                format!("cannot connect to {address}: {e}"),
+            )
+        })?;
+    let _ = tcp.set_nodelay(true);
+    let stream: Box<dyn Stream> = match target.security {
+        Security::Tls => tls(tcp, target.host).await?,
+        Security::Plain => Box::new(tcp),
+        Security::Starttls => {
+            let mut plain = Client::new(tcp);
+            greeting(&mut plain).await?;
+            plain
+                .run_command_and_check_ok("STARTTLS", None)
+                .await
+                .map_err(|e| upstream("imap_tls_failed", format!("STARTTLS refused: {e}")))?;
+            tls(plain.into_inner(), target.host).await?
+        }
+    };
+    let mut client = Client::new(stream);
+    if target.security != Security::Starttls {
+        greeting(&mut client).await?;
+    }
+    client
+        .login(target.username, target.password)
+        .await
+        .map_err(|(e, _)| match e {
+            async_imap::error::Error::No(m) => upstream(
+                "imap_auth_failed",
+                format!("the server refused the login: {}", m.trim()),
+            ),
+            other => upstream("imap_connect_failed", format!("login failed: {other}")),
+        })
+}
+
+pub fn is_loopback(host: &str) -> bool {
+    host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// A folder on the server with its SPECIAL-USE role.
+#[derive(Debug, Clone)]
+pub struct Folder {
+    pub name: String,
+    pub role: &'static str,
+}
+
+pub async fn folders(session: &mut ImapSession) -> Result<Vec<Folder>, Error> {
+    let names: Vec<_> = session
+        .list(Some(""), Some("*"))
+        .await
+        .map_err(lost)?
+        .try_collect()
+        .await
+        .map_err(lost)?;
+    Ok(names
+        .iter()
+        .filter(|n| !n.attributes().contains(&NameAttribute::NoSelect))
+        .map(|n| {
+            let attrs = n.attributes();
+            let role = if n.name().eq_ignore_ascii_case("INBOX") {
+                "inbox"
+            } else if attrs.contains(&NameAttribute::Sent) {
+                "sent"
+            } else if attrs.contains(&NameAttribute::Archive) {
+                "archive"
+            } else if attrs.contains(&NameAttribute::Drafts) {
+                "drafts"
+            } else if attrs.contains(&NameAttribute::Junk) {
+                "junk"
+            } else if attrs.contains(&NameAttribute::Trash) {
+                "trash"
+            } else {
+                "other"
+            };
+            Folder {
+                name: n.name().to_string(),
+                role,
+            }
+        })
+        .collect())
+}
+
+/// Opens a folder read-only (EXAMINE: nothing on the server changes); a missing folder is a clear error.
+pub async fn examine(
+    session: &mut ImapSession,
+    folder: &str,
+) -> Result<async_imap::types::Mailbox, Error> {
+    session.examine(folder).await.map_err(|e| match e {
+        async_imap::error::Error::No(m) => upstream(
+            "imap_folder_missing",
+            format!(
+                "folder '{folder}' does not exist on the server ({})",
+                m.trim()
+            ),
+        ),
+        other => lost(other),
+    })
+}

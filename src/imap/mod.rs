@@ -1,0 +1,235 @@
+//! Company mailboxes over IMAP: accounts with encrypted passwords, connection tests, incremental sync, and the
+//! background worker that keeps them synced (IDLE, or polling where IDLE is missing).
+
+pub mod client;
+pub mod crypto;
+pub mod model;
+pub mod routes;
+mod store;
+pub mod sync;
+pub mod worker;
+
+use sqlx::AnyPool;
+
+use crate::crm::normalize::required;
+use crate::error::Error;
+use crypto::SecretBox;
+use model::{
+    ConnectionTest, Mailbox, MailboxPatch, NewMailbox, Security, ServerFolder, SyncReport,
+};
+use store::Account;
+use sync::SyncEvent;
+
+fn check_host(host: &str) -> Result<String, Error> {
+    let host = host.trim();
+    if host.is_empty()
+        || host.len() > 253
+        || host.contains(|c: char| c.is_whitespace() || c == '/' || c == '@')
+    {
+        return Err(Error::validation(
+            "host",
+            format!("'{host}' is not a host name"),
+        ));
+    }
+    Ok(host.to_string())
+}
+
+fn check_security(security: Security, host: &str) -> Result<(), Error> {
+    if security == Security::Plain && !client::is_loopback(host) {
+        return Err(Error::validation(
+            "security",
+            "plain IMAP is allowed on loopback only; use tls or starttls",
+        ));
+    }
+    Ok(())
+}
+
+pub async fn create(
+    pool: &AnyPool,
+    secrets: &SecretBox,
+    new: NewMailbox,
+) -> Result<Mailbox, Error> {
+    let name = required("name", &new.name, 200)?;
+    let host = check_host(&new.host)?;
+    check_security(new.security, &host)?;
+    let username = required("username", &new.username, 320)?;
+    if new.password.is_empty() {
+        return Err(Error::validation("password", "is required"));
+    }
+    if new.port == 0 {
+        return Err(Error::validation("port", "must be 1-65535"));
+    }
+    let sealed = secrets.seal(&new.password)?;
+    let write = store::Write {
+        name: &name,
+        host: &host,
+        port: i64::from(new.port),
+        security: new.security,
+        username: &username,
+        password_enc: &sealed,
+        folders: &new.folders,
+        enabled: true,
+    };
+    let id = store::insert(pool, &write).await?;
+    tracing::info!(mailbox_id = id, %host, "mailbox added");
+    get(pool, id).await
+}
+
+pub async fn get(pool: &AnyPool, id: i64) -> Result<Mailbox, Error> {
+    Ok(account(pool, id).await?.mailbox)
+}
+
+async fn account(pool: &AnyPool, id: i64) -> Result<Account, Error> {
+    store::get(pool, id)
+        .await?
+        .ok_or(Error::NotFound("mailbox"))
+}
+
+pub async fn list(pool: &AnyPool) -> Result<Vec<Mailbox>, Error> {
+    Ok(store::list(pool)
+        .await?
+        .into_iter()
+        .map(|a| a.mailbox)
+        .collect())
+}
+
+pub async fn update(
+    pool: &AnyPool,
+    secrets: &SecretBox,
+    id: i64,
+    patch: MailboxPatch,
+) -> Result<Mailbox, Error> {
+    let current = account(pool, id).await?;
+    let m = &current.mailbox;
+    let name = match &patch.name {
+        Some(n) => required("name", n, 200)?,
+        None => m.name.clone(),
+    };
+    let host = match &patch.host {
+        Some(h) => check_host(h)?,
+        None => m.host.clone(),
+    };
+    let security = patch.security.unwrap_or(m.security);
+    check_security(security, &host)?;
+    let username = match &patch.username {
+        Some(u) => required("username", u, 320)?,
+        None => m.username.clone(),
+    };
+    let sealed = match &patch.password {
+        Some(p) if !p.is_empty() => secrets.seal(p)?,
+        Some(_) => return Err(Error::validation("password", "must not be empty")),
+        None => current.password_enc.clone(),
+    };
+    let folders = patch.folders.clone().unwrap_or_else(|| m.folders.clone());
+    let write = store::Write {
+        name: &name,
+        host: &host,
+        port: patch.port.map(i64::from).unwrap_or(m.port),
+        security,
+        username: &username,
+        password_enc: &sealed,
+        folders: &folders,
+        enabled: patch.enabled.unwrap_or(m.enabled),
+    };
+    store::update(pool, id, &write).await?;
+    get(pool, id).await
+}
+
+pub async fn delete(pool: &AnyPool, id: i64) -> Result<(), Error> {
+    account(pool, id).await?;
+    store::delete(pool, id).await
+}
+
+pub(crate) async fn open(
+    secrets: &SecretBox,
+    account: &Account,
+) -> Result<client::ImapSession, Error> {
+    let password = secrets.open(&account.password_enc)?;
+    let m = &account.mailbox;
+    let port = u16::try_from(m.port).map_err(|_| Error::validation("port", "must be 1-65535"))?;
+    let target = client::Target {
+        host: &m.host,
+        port,
+        security: m.security,
+        username: &m.username,
+        password: &password,
+    };
+    client::connect(&target).await
+}
+
+/// Connects, signs in and checks the folders; answers with the server's folders or a clear error.
+pub async fn test_connection(
+    pool: &AnyPool,
+    secrets: &SecretBox,
+    id: i64,
+) -> Result<ConnectionTest, Error> {
+    let account = account(pool, id).await?;
+    let result = async {
+        let mut session = open(secrets, &account).await?;
+        let server_folders = client::folders(&mut session).await?;
+        let sync_folders = sync::folders_to_sync(&mut session, &account).await?;
+        for folder in &sync_folders {
+            client::examine(&mut session, &folder.name).await?;
+        }
+        let _ = session.logout().await;
+        Ok::<_, Error>(ConnectionTest {
+            ok: true,
+            server_folders: server_folders
+                .into_iter()
+                .map(|f| ServerFolder {
+                    name: f.name,
+                    role: f.role.to_string(),
+                })
+                .collect(),
+            sync_folders: sync_folders.into_iter().map(|f| f.name).collect(),
+        })
+    }
+    .await;
+    if let Err(Error::Upstream { code, message }) = &result {
+        store::record_error(pool, id, code, message).await?;
+    }
+    result
+}
+
+/// One sync of one mailbox now, on its own connection.
+pub async fn sync_now(
+    pool: &AnyPool,
+    secrets: &SecretBox,
+    id: i64,
+    on_event: &(dyn Fn(SyncEvent) + Sync),
+) -> Result<SyncReport, Error> {
+    let account = account(pool, id).await?;
+    let result = async {
+        let mut session = open(secrets, &account).await?;
+        let report = sync::sync_session(pool, &mut session, &account, on_event).await?;
+        let _ = session.logout().await;
+        Ok::<_, Error>(report)
+    }
+    .await;
+    if let Err(Error::Upstream { code, message }) = &result {
+        store::record_error(pool, id, code, message).await?;
+    }
+    result
+}
+
+/// Every mailbox with whether it is enabled and a fingerprint of its connection settings (a change restarts its
+/// worker, so that a corrected password is used at once).
+pub async fn mailbox_ids(pool: &AnyPool) -> Result<Vec<(i64, bool, String)>, Error> {
+    Ok(store::list(pool)
+        .await?
+        .into_iter()
+        .map(|a| {
+            let m = &a.mailbox;
+            let print = format!(
+                "{}|{}|{}|{}|{}|{:?}",
+                m.host,
+                m.port,
+                m.security.as_str(),
+                m.username,
+                a.password_enc,
+                m.folders
+            );
+            (m.id, m.enabled, print)
+        })
+        .collect())
+}

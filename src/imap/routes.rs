@@ -1,0 +1,73 @@
+//! Handlers for mailboxes (admin only, see the route table).
+
+use axum::extract::State;
+use axum::http::StatusCode;
+
+use super::model::{ConnectionTest, Mailbox, MailboxPatch, NewMailbox, SyncReport};
+use crate::api::extract::{Json, Path};
+use crate::app::AppState;
+use crate::error::{Error, ErrorBody};
+
+#[utoipa::path(get, path = "/api/v1/mailboxes", tag = "mailboxes", security(("bearer" = [])),
+    responses((status = 200, description = "with sync state: last sync, messages synced, last error", body = Vec<Mailbox>)))]
+pub async fn list(State(s): State<AppState>) -> Result<Json<Vec<Mailbox>>, Error> {
+    Ok(Json(super::list(&s.db.pool).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/mailboxes", tag = "mailboxes", security(("bearer" = [])), request_body = NewMailbox,
+    responses((status = 201, body = Mailbox), (status = 422, body = ErrorBody)))]
+pub async fn create(
+    State(s): State<AppState>,
+    Json(body): Json<NewMailbox>,
+) -> Result<(StatusCode, Json<Mailbox>), Error> {
+    Ok((
+        StatusCode::CREATED,
+        Json(super::create(&s.db.pool, &s.secrets, body).await?),
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/mailboxes/{id}", tag = "mailboxes", security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 200, body = Mailbox), (status = 404, body = ErrorBody)))]
+pub async fn get(State(s): State<AppState>, Path(id): Path<i64>) -> Result<Json<Mailbox>, Error> {
+    Ok(Json(super::get(&s.db.pool, id).await?))
+}
+
+#[utoipa::path(patch, path = "/api/v1/mailboxes/{id}", tag = "mailboxes", security(("bearer" = [])), params(("id" = i64, Path)),
+    request_body = MailboxPatch, responses((status = 200, body = Mailbox), (status = 404, body = ErrorBody)))]
+pub async fn update(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    Json(body): Json<MailboxPatch>,
+) -> Result<Json<Mailbox>, Error> {
+    Ok(Json(super::update(&s.db.pool, &s.secrets, id, body).await?))
+}
+
+#[utoipa::path(delete, path = "/api/v1/mailboxes/{id}", tag = "mailboxes", security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 204), (status = 404, body = ErrorBody)))]
+pub async fn delete(State(s): State<AppState>, Path(id): Path<i64>) -> Result<StatusCode, Error> {
+    super::delete(&s.db.pool, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(post, path = "/api/v1/mailboxes/{id}/test", tag = "mailboxes", security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 200, body = ConnectionTest),
+        (status = 502, description = "imap_connect_failed, imap_auth_failed, imap_tls_failed or imap_folder_missing", body = ErrorBody)))]
+pub async fn test(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Json<ConnectionTest>, Error> {
+    Ok(Json(
+        super::test_connection(&s.db.pool, &s.secrets, id).await?,
+    ))
+}
+
+#[utoipa::path(post, path = "/api/v1/mailboxes/{id}/sync", tag = "mailboxes", security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 200, body = SyncReport), (status = 502, body = ErrorBody)))]
+pub async fn sync(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Json<SyncReport>, Error> {
+    Ok(Json(
+        super::sync_now(&s.db.pool, &s.secrets, id, &|_| {}).await?,
+    ))
+}

@@ -1,0 +1,261 @@
+//! SQL of mailboxes, their folders' sync state and leases.
+
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, AnyPool, Row};
+
+use super::model::{FolderState, Mailbox, Security};
+use crate::db::{from_ms, now_ms};
+use crate::error::Error;
+
+/// A mailbox with its sealed password, for the sync engine.
+pub struct Account {
+    pub mailbox: Mailbox,
+    pub password_enc: String,
+}
+
+const COLUMNS: &str = "id, name, host, port, security, username, password_enc, folders, enabled, last_sync_at, messages_synced,
+    last_error, last_error_code";
+
+fn from_row(r: &AnyRow) -> Result<Account, Error> {
+    let folders: String = r.try_get("folders")?;
+    Ok(Account {
+        mailbox: Mailbox {
+            id: r.try_get("id")?,
+            name: r.try_get("name")?,
+            host: r.try_get("host")?,
+            port: r.try_get("port")?,
+            security: Security::parse(&r.try_get::<String, _>("security")?),
+            username: r.try_get("username")?,
+            folders: serde_json::from_str(&folders).unwrap_or_default(),
+            enabled: r.try_get::<i64, _>("enabled")? != 0,
+            last_sync_at: r.try_get::<Option<i64>, _>("last_sync_at")?.map(from_ms),
+            messages_synced: r.try_get("messages_synced")?,
+            last_error: r.try_get("last_error")?,
+            last_error_code: r.try_get("last_error_code")?,
+            folder_states: Vec::new(),
+        },
+        password_enc: r.try_get("password_enc")?,
+    })
+}
+
+async fn with_folders(pool: &AnyPool, mut account: Account) -> Result<Account, Error> {
+    let rows = sqlx::query("SELECT name, role, uidvalidity, last_uid, last_sync_at FROM mail_folders WHERE mailbox_id = $1 ORDER BY name")
+        .bind(account.mailbox.id)
+        .fetch_all(pool)
+        .await?;
+    for r in &rows {
+        account.mailbox.folder_states.push(FolderState {
+            name: r.try_get("name")?,
+            role: r.try_get("role")?,
+            uidvalidity: r.try_get("uidvalidity")?,
+            last_uid: r.try_get("last_uid")?,
+            last_sync_at: r.try_get::<Option<i64>, _>("last_sync_at")?.map(from_ms),
+        });
+    }
+    Ok(account)
+}
+
+pub async fn get(pool: &AnyPool, id: i64) -> Result<Option<Account>, Error> {
+    let text = format!("SELECT {COLUMNS} FROM mailboxes WHERE id = $1");
+    let row = sqlx::query(sqlx::AssertSqlSafe(text))
+        .bind(id)
+        .fetch_optional(pool)
+        .await?;
+    match row.as_ref().map(from_row).transpose()? {
+        Some(account) => Ok(Some(with_folders(pool, account).await?)),
+        None => Ok(None),
+    }
+}
+
+pub async fn list(pool: &AnyPool) -> Result<Vec<Account>, Error> {
+    let text = format!("SELECT {COLUMNS} FROM mailboxes ORDER BY id");
+    let rows = sqlx::query(sqlx::AssertSqlSafe(text))
+        .fetch_all(pool)
+        .await?;
+    let mut out = Vec::new();
+    for row in &rows {
+        out.push(with_folders(pool, from_row(row)?).await?);
+    }
+    Ok(out)
+}
+
+pub struct Write<'a> {
+    pub name: &'a str,
+    pub host: &'a str,
+    pub port: i64,
+    pub security: Security,
+    pub username: &'a str,
+    pub password_enc: &'a str,
+    pub folders: &'a [String],
+    pub enabled: bool,
+}
+
+pub async fn insert(pool: &AnyPool, w: &Write<'_>) -> Result<i64, Error> {
+    let row = sqlx::query(
+        "INSERT INTO mailboxes (name, host, port, security, username, password_enc, folders, enabled, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id",
+    )
+    .bind(w.name)
+    .bind(w.host)
+    .bind(w.port)
+    .bind(w.security.as_str())
+    .bind(w.username)
+    .bind(w.password_enc)
+    .bind(serde_json::to_string(w.folders).map_err(Error::internal)?)
+    .bind(i64::from(w.enabled))
+    .bind(now_ms())
+    .fetch_one(pool)
+    .await?;
+    Ok(row.try_get("id")?)
+}
+
+pub async fn update(pool: &AnyPool, id: i64, w: &Write<'_>) -> Result<(), Error> {
+    sqlx::query(
+        "UPDATE mailboxes SET name = $1, host = $2, port = $3, security = $4, username = $5, password_enc = $6, folders = $7,
+                enabled = $8, updated_at = $9, last_error = NULL, last_error_code = NULL WHERE id = $10",
+    )
+    .bind(w.name)
+    .bind(w.host)
+    .bind(w.port)
+    .bind(w.security.as_str())
+    .bind(w.username)
+    .bind(w.password_enc)
+    .bind(serde_json::to_string(w.folders).map_err(Error::internal)?)
+    .bind(i64::from(w.enabled))
+    .bind(now_ms())
+    .bind(id)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+pub async fn delete(pool: &AnyPool, id: i64) -> Result<(), Error> {
+    sqlx::query("DELETE FROM mailboxes WHERE id = $1")
+        .bind(id)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+pub async fn record_success(pool: &AnyPool, id: i64, new_messages: i64) -> Result<(), Error> {
+    sqlx::query(
+        "UPDATE mailboxes SET last_sync_at = $1, messages_synced = messages_synced + $2, last_error = NULL, last_error_code = NULL
+         WHERE id = $3",
+    )
+    .bind(now_ms())
+    .bind(new_messages)
+    .bind(id)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+pub async fn record_error(pool: &AnyPool, id: i64, code: &str, message: &str) -> Result<(), Error> {
+    sqlx::query("UPDATE mailboxes SET last_error = $1, last_error_code = $2 WHERE id = $3")
+        .bind(message)
+        .bind(code)
+        .bind(id)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// Takes (or renews) the right to sync a mailbox until `until`; false when another instance holds it.
+pub async fn take_lease(pool: &AnyPool, id: i64, holder: &str, until: i64) -> Result<bool, Error> {
+    let done = sqlx::query(
+        "UPDATE mailboxes SET lease_holder = $1, lease_until = $2
+         WHERE id = $3 AND (lease_until IS NULL OR lease_until < $4 OR lease_holder = $1)",
+    )
+    .bind(holder)
+    .bind(until)
+    .bind(id)
+    .bind(now_ms())
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn release_lease(pool: &AnyPool, id: i64, holder: &str) -> Result<(), Error> {
+    sqlx::query("UPDATE mailboxes SET lease_holder = NULL, lease_until = NULL WHERE id = $1 AND lease_holder = $2")
+        .bind(id)
+        .bind(holder)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+pub struct FolderRow {
+    pub id: i64,
+    pub uidvalidity: Option<i64>,
+    pub last_uid: i64,
+}
+
+/// The folder's sync state, created on first sight.
+pub async fn folder(
+    pool: &AnyPool,
+    mailbox_id: i64,
+    name: &str,
+    role: &str,
+) -> Result<FolderRow, Error> {
+    sqlx::query(
+        "INSERT INTO mail_folders (mailbox_id, name, role) VALUES ($1, $2, $3) ON CONFLICT (mailbox_id, name) DO UPDATE SET role = $3",
+    )
+    .bind(mailbox_id)
+    .bind(name)
+    .bind(role)
+    .execute(pool)
+    .await?;
+    let row = sqlx::query(
+        "SELECT id, uidvalidity, last_uid FROM mail_folders WHERE mailbox_id = $1 AND name = $2",
+    )
+    .bind(mailbox_id)
+    .bind(name)
+    .fetch_one(pool)
+    .await?;
+    Ok(FolderRow {
+        id: row.try_get("id")?,
+        uidvalidity: row.try_get("uidvalidity")?,
+        last_uid: row.try_get("last_uid")?,
+    })
+}
+
+/// A new UIDVALIDITY: the old UIDs mean nothing any more; the folder is read again from the start.
+pub async fn reset_folder(pool: &AnyPool, folder_id: i64, uidvalidity: i64) -> Result<(), Error> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("DELETE FROM message_locations WHERE folder_id = $1")
+        .bind(folder_id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("UPDATE mail_folders SET uidvalidity = $1, last_uid = 0, highest_modseq = NULL WHERE id = $2")
+        .bind(uidvalidity)
+        .bind(folder_id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Advances the folder's high-water mark inside the transaction that stored the messages it covers.
+pub async fn advance_folder(
+    conn: &mut AnyConnection,
+    folder_id: i64,
+    last_uid: i64,
+    modseq: Option<i64>,
+) -> Result<(), Error> {
+    sqlx::query(
+        "UPDATE mail_folders SET last_uid = $1, highest_modseq = COALESCE($2, highest_modseq), last_sync_at = $3
+         WHERE id = $4 AND last_uid < $1",
+    )
+    .bind(last_uid)
+    .bind(modseq)
+    .bind(now_ms())
+    .bind(folder_id)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("UPDATE mail_folders SET last_sync_at = $1 WHERE id = $2")
+        .bind(now_ms())
+        .bind(folder_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,146 @@
+//! Keeps every enabled mailbox synced while the server runs: sync, then IDLE on the Inbox until the server
+//! reports news or the poll interval passes (plain polling where IDLE is missing), then sync again. Lost
+//! connections reconnect with backoff; a refused login waits long, so a wrong password does not hammer the server.
+//! A lease in the database lets several instances share mailboxes without syncing one twice at a time.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use sqlx::AnyPool;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use super::crypto::SecretBox;
+use super::{client, store, sync};
+use crate::db::now_ms;
+use crate::error::Error;
+
+const AFTER_AUTH_FAILURE: Duration = Duration::from_secs(15 * 60);
+const MAX_BACKOFF: Duration = Duration::from_secs(5 * 60);
+const REFRESH: Duration = Duration::from_secs(5);
+
+#[derive(Clone)]
+pub struct Worker {
+    pub pool: AnyPool,
+    pub secrets: SecretBox,
+    pub poll: Duration,
+    /// Names this instance in leases.
+    pub instance: String,
+}
+
+/// Starts the supervisor; it stops (and releases its leases) when `shutdown` turns true.
+pub fn spawn(worker: Worker, shutdown: watch::Receiver<bool>) -> JoinHandle<()> {
+    tokio::spawn(supervise(worker, shutdown))
+}
+
+async fn supervise(worker: Worker, mut shutdown: watch::Receiver<bool>) {
+    let mut tasks: HashMap<i64, (JoinHandle<()>, String)> = HashMap::new();
+    loop {
+        match super::mailbox_ids(&worker.pool).await {
+            Ok(mailboxes) => {
+                tasks.retain(|id, (task, print)| {
+                    let keep = mailboxes
+                        .iter()
+                        .any(|(m, enabled, p)| m == id && *enabled && p == print)
+                        && !task.is_finished();
+                    if !keep {
+                        task.abort();
+                    }
+                    keep
+                });
+                for (id, enabled, print) in mailboxes {
+                    if enabled && !tasks.contains_key(&id) {
+                        tasks.insert(id, (tokio::spawn(watch_mailbox(worker.clone(), id)), print));
+                    }
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "mailbox list unavailable"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(REFRESH) => {}
+            _ = shutdown.changed() => break,
+        }
+    }
+    for (id, (task, _)) in tasks {
+        task.abort();
+        let _ = store::release_lease(&worker.pool, id, &worker.instance).await;
+    }
+}
+
+fn lease_until(poll: Duration) -> i64 {
+    now_ms() + 3 * poll.max(Duration::from_secs(60)).as_millis() as i64
+}
+
+async fn watch_mailbox(worker: Worker, id: i64) {
+    let mut backoff = Duration::from_secs(1);
+    loop {
+        match store::take_lease(&worker.pool, id, &worker.instance, lease_until(worker.poll)).await
+        {
+            Ok(true) => {}
+            Ok(false) => {
+                tokio::time::sleep(worker.poll).await;
+                continue;
+            }
+            Err(e) => {
+                tracing::warn!(mailbox_id = id, error = %e, "lease unavailable");
+                tokio::time::sleep(backoff).await;
+                continue;
+            }
+        }
+        let error = match session(&worker, id, &mut backoff).await {
+            Ok(()) => return,
+            Err(e) => e,
+        };
+        let wait = match &error {
+            Error::Upstream {
+                code: "imap_auth_failed",
+                ..
+            } => AFTER_AUTH_FAILURE,
+            _ => backoff,
+        };
+        tracing::warn!(mailbox_id = id, error = %error, retry_in = ?wait, "mailbox sync failed");
+        if let Error::Upstream { code, message } = &error {
+            let _ = store::record_error(&worker.pool, id, code, message).await;
+        }
+        tokio::time::sleep(wait).await;
+        backoff = (backoff * 2).min(MAX_BACKOFF);
+    }
+}
+
+/// One connection: sync, wait for news, sync again, until an error.
+async fn session(worker: &Worker, id: i64, backoff: &mut Duration) -> Result<(), Error> {
+    let account = store::get(&worker.pool, id)
+        .await?
+        .ok_or(Error::NotFound("mailbox"))?;
+    let mut session = super::open(&worker.secrets, &account).await?;
+    let idle = session
+        .capabilities()
+        .await
+        .map_err(client::lost)?
+        .has_str("IDLE");
+    loop {
+        let report = sync::sync_session(&worker.pool, &mut session, &account, &|_| {}).await?;
+        if report.fetched > 0 {
+            tracing::info!(
+                mailbox_id = id,
+                fetched = report.fetched,
+                new = report.new_messages,
+                "mailbox synced"
+            );
+        }
+        *backoff = Duration::from_secs(1);
+        if !store::take_lease(&worker.pool, id, &worker.instance, lease_until(worker.poll)).await? {
+            return Err(Error::Unavailable("mailbox lease"));
+        }
+        if idle {
+            client::examine(&mut session, "INBOX").await?;
+            let mut handle = session.idle();
+            handle.init().await.map_err(client::lost)?;
+            let (news, _interrupt) = handle.wait_with_timeout(worker.poll);
+            news.await.map_err(client::lost)?;
+            session = handle.done().await.map_err(client::lost)?;
+        } else {
+            tokio::time::sleep(worker.poll).await;
+        }
+    }
+}

@@ -1,0 +1,214 @@
+//! Messages: parse (mail-parser, any charset), store once by content hash with every location, thread, and serve.
+
+pub mod model;
+pub mod parse;
+pub mod routes;
+mod store;
+pub mod thread;
+
+use sqlx::{AnyConnection, AnyPool};
+
+use crate::db::now_ms;
+use crate::error::Error;
+use model::{
+    AttachmentView, Location, LocationView, MessageDetail, MessageFilter, MessageList,
+    ParticipantView, ThreadView,
+};
+use parse::Parsed;
+
+/// How long a subject-only match may reach back for a thread.
+const SUBJECT_THREAD_WINDOW_MS: i64 = 90 * 24 * 3600 * 1000;
+
+/// The outcome of storing one fetched message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stored {
+    pub message_id: i64,
+    /// False when the same bytes were already stored (another folder or mailbox, or a refetch).
+    pub new: bool,
+}
+
+async fn choose_thread(
+    conn: &mut AnyConnection,
+    parsed: &Parsed,
+    keys: &[String],
+    at: i64,
+) -> Result<i64, Error> {
+    let existing = store::threads_of_keys(conn, keys).await?;
+    let subject_norm = thread::normalize_subject(parsed.subject.as_deref().unwrap_or(""));
+    let thread_id = match existing.split_first() {
+        Some((&first, rest)) => {
+            if !rest.is_empty() {
+                store::merge_threads(conn, first, rest).await?;
+            }
+            first
+        }
+        None => {
+            let headerless = parsed.in_reply_to.is_none() && parsed.references.is_empty();
+            let reply = parsed
+                .subject
+                .as_deref()
+                .is_some_and(thread::is_reply_subject);
+            let by_subject = if headerless && reply && !subject_norm.is_empty() {
+                store::thread_by_subject(conn, &subject_norm, at - SUBJECT_THREAD_WINDOW_MS).await?
+            } else {
+                None
+            };
+            match by_subject {
+                Some(id) => id,
+                None => store::new_thread(conn, &subject_norm, at).await?,
+            }
+        }
+    };
+    store::add_thread_keys(conn, thread_id, keys, at).await?;
+    Ok(thread_id)
+}
+
+/// Stores a message inside the caller's transaction, or only adds `location` when the same bytes are known.
+pub async fn store_message(
+    conn: &mut AnyConnection,
+    parsed: &Parsed,
+    raw: &[u8],
+    location: Option<Location>,
+) -> Result<Stored, Error> {
+    let (message_id, new) = match store::id_by_hash(conn, &parsed.hash).await? {
+        Some(id) => (id, false),
+        None => {
+            store::insert_raw(conn, &parsed.hash, raw).await?;
+            let at = parsed.sent_at.unwrap_or_else(now_ms);
+            let keys = thread::keys(parsed);
+            let thread_id = choose_thread(conn, parsed, &keys, at).await?;
+            match store::insert_message(conn, parsed, raw.len() as i64, thread_id).await? {
+                Some(id) => (id, true),
+                // A concurrent ingest stored the same bytes between our check and insert.
+                None => (
+                    store::id_by_hash(conn, &parsed.hash)
+                        .await?
+                        .ok_or(Error::NotFound("message"))?,
+                    false,
+                ),
+            }
+        }
+    };
+    if let Some(location) = location {
+        store::add_location(conn, message_id, &location).await?;
+    }
+    Ok(Stored { message_id, new })
+}
+
+fn parse_time(field: &str, value: Option<&str>) -> Result<Option<i64>, Error> {
+    value
+        .map(|v| {
+            time::OffsetDateTime::parse(v, &time::format_description::well_known::Rfc3339)
+                .map(crate::db::to_ms)
+                .map_err(|_| Error::validation(field, format!("'{v}' is not an RFC 3339 time")))
+        })
+        .transpose()
+}
+
+pub async fn list(pool: &AnyPool, filter: MessageFilter) -> Result<MessageList, Error> {
+    let limit = crate::api::extract::Page {
+        after: None,
+        limit: filter.limit,
+    }
+    .limit()?;
+    let since = parse_time("since", filter.since.as_deref())?;
+    let until = parse_time("until", filter.until.as_deref())?;
+    let items = store::list(&mut *pool.acquire().await?, &filter, since, until, limit).await?;
+    let next_after = (items.len() as i64 == limit)
+        .then(|| items.last().map(|m| m.id))
+        .flatten();
+    Ok(MessageList { items, next_after })
+}
+
+pub async fn get(pool: &AnyPool, id: i64) -> Result<MessageDetail, Error> {
+    let mut conn = pool.acquire().await?;
+    let summary = store::summary(&mut conn, id)
+        .await?
+        .ok_or(Error::NotFound("message"))?;
+    let detail = store::detail(&mut conn, id)
+        .await?
+        .ok_or(Error::NotFound("message"))?;
+    let participants = store::participants(&mut conn, id)
+        .await?
+        .into_iter()
+        .map(|(role, address, name)| ParticipantView {
+            role,
+            address,
+            name,
+        })
+        .collect();
+    let attachments = store::attachments(&mut conn, id)
+        .await?
+        .into_iter()
+        .map(|(index, _, filename, content_type, size)| AttachmentView {
+            index,
+            filename,
+            content_type,
+            size,
+        })
+        .collect();
+    let locations = store::locations(&mut conn, id)
+        .await?
+        .into_iter()
+        .map(|(mailbox_id, folder, uid)| LocationView {
+            mailbox_id,
+            folder,
+            uid,
+        })
+        .collect();
+    Ok(MessageDetail {
+        summary,
+        in_reply_to: detail.in_reply_to,
+        participants,
+        text_body: detail.text_body,
+        html_body: detail.html_body,
+        attachments,
+        locations,
+    })
+}
+
+pub async fn raw(pool: &AnyPool, id: i64) -> Result<Vec<u8>, Error> {
+    store::raw(&mut *pool.acquire().await?, id)
+        .await?
+        .ok_or(Error::NotFound("message"))
+}
+
+/// An attachment's bytes, content type and file name, decoded again from the raw message.
+pub async fn attachment(
+    pool: &AnyPool,
+    id: i64,
+    index: i64,
+) -> Result<(Vec<u8>, String, Option<String>), Error> {
+    let mut conn = pool.acquire().await?;
+    let list = store::attachments(&mut conn, id).await?;
+    let (_, part_index, ..) = list
+        .into_iter()
+        .find(|a| a.0 == index)
+        .ok_or(Error::NotFound("attachment"))?;
+    let raw = store::raw(&mut conn, id)
+        .await?
+        .ok_or(Error::NotFound("message"))?;
+    let part = u32::try_from(part_index).map_err(Error::internal)?;
+    tokio::task::spawn_blocking(move || parse::attachment(&raw, part))
+        .await
+        .map_err(Error::internal)?
+        .ok_or(Error::NotFound("attachment"))
+}
+
+pub async fn thread(pool: &AnyPool, id: i64) -> Result<ThreadView, Error> {
+    let filter = MessageFilter {
+        thread_id: Some(id),
+        limit: Some(200),
+        ..Default::default()
+    };
+    let mut messages = store::list(&mut *pool.acquire().await?, &filter, None, None, 200).await?;
+    if messages.is_empty() {
+        return Err(Error::NotFound("thread"));
+    }
+    messages.sort_by_key(|m| (m.sent_at, m.id));
+    Ok(ThreadView { id, messages })
+}
+
+pub async fn count(pool: &AnyPool) -> Result<i64, Error> {
+    store::count(&mut *pool.acquire().await?).await
+}

@@ -1,0 +1,367 @@
+//! SQL of messages: raw bytes by hash, locations, participants, attachments, threads.
+
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+use super::model::{Location, MessageFilter, MessageSummary};
+use super::parse::Parsed;
+use crate::db::sql::Sql;
+use crate::db::{from_ms, now_ms};
+use crate::error::Error;
+
+pub async fn id_by_hash(conn: &mut AnyConnection, hash: &str) -> Result<Option<i64>, Error> {
+    let row = sqlx::query("SELECT id FROM messages WHERE hash = $1")
+        .bind(hash)
+        .fetch_optional(conn)
+        .await?;
+    Ok(row.map(|r| r.try_get("id")).transpose()?)
+}
+
+pub async fn insert_raw(conn: &mut AnyConnection, hash: &str, raw: &[u8]) -> Result<(), Error> {
+    sqlx::query(
+        "INSERT INTO raw_messages (hash, bytes) VALUES ($1, $2) ON CONFLICT (hash) DO NOTHING",
+    )
+    .bind(hash)
+    .bind(raw.to_vec())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn raw(conn: &mut AnyConnection, message_id: i64) -> Result<Option<Vec<u8>>, Error> {
+    let row = sqlx::query(
+        "SELECT r.bytes FROM raw_messages r JOIN messages m ON m.hash = r.hash WHERE m.id = $1",
+    )
+    .bind(message_id)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(|r| r.try_get("bytes")).transpose()?)
+}
+
+/// Inserts the message row; `None` when another ingest stored the same bytes first.
+pub async fn insert_message(
+    conn: &mut AnyConnection,
+    p: &Parsed,
+    size: i64,
+    thread_id: i64,
+) -> Result<Option<i64>, Error> {
+    let now = now_ms();
+    let row = sqlx::query(
+        "INSERT INTO messages (hash, message_id, in_reply_to, subject, from_address, from_name, sent_at, received_at, size,
+                text_body, html_body, has_attachments, parse_error, thread_id, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $8)
+         ON CONFLICT (hash) DO NOTHING RETURNING id",
+    )
+    .bind(&p.hash)
+    .bind(p.message_id.as_deref())
+    .bind(p.in_reply_to.as_deref())
+    .bind(p.subject.as_deref())
+    .bind(p.from_address.as_deref())
+    .bind(p.from_name.as_deref())
+    .bind(p.sent_at)
+    .bind(now)
+    .bind(size)
+    .bind(p.text_body.as_deref())
+    .bind(p.html_body.as_deref())
+    .bind(i64::from(!p.attachments.is_empty()))
+    .bind(p.parse_error.as_deref())
+    .bind(thread_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let id: i64 = row.try_get("id")?;
+    for (i, a) in p.participants.iter().enumerate() {
+        sqlx::query("INSERT INTO message_addresses (message_id, role, address, name, position) VALUES ($1, $2, $3, $4, $5)")
+            .bind(id)
+            .bind(a.role)
+            .bind(&a.address)
+            .bind(a.name.as_deref())
+            .bind(i as i64)
+            .execute(&mut *conn)
+            .await?;
+    }
+    for (i, a) in p.attachments.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO attachments (message_id, position, part_index, filename, content_type, size) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(id)
+        .bind(i as i64)
+        .bind(i64::from(a.part_index))
+        .bind(a.filename.as_deref())
+        .bind(&a.content_type)
+        .bind(a.size)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(Some(id))
+}
+
+pub async fn add_location(
+    conn: &mut AnyConnection,
+    message_id: i64,
+    loc: &Location,
+) -> Result<bool, Error> {
+    let done = sqlx::query(
+        "INSERT INTO message_locations (message_id, folder_id, uidvalidity, uid) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (folder_id, uidvalidity, uid) DO NOTHING",
+    )
+    .bind(message_id)
+    .bind(loc.folder_id)
+    .bind(loc.uidvalidity)
+    .bind(loc.uid)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Threads that any of these Message-IDs already belong to, oldest first.
+pub async fn threads_of_keys(conn: &mut AnyConnection, keys: &[String]) -> Result<Vec<i64>, Error> {
+    let mut sql = Sql::new("SELECT DISTINCT thread_id FROM thread_keys WHERE key IN ");
+    sql.bind_list(keys.to_vec()).push(" ORDER BY thread_id");
+    let rows = sql.query().fetch_all(conn).await?;
+    rows.iter()
+        .map(|r| r.try_get("thread_id").map_err(Error::from))
+        .collect()
+}
+
+pub async fn thread_by_subject(
+    conn: &mut AnyConnection,
+    subject_norm: &str,
+    since: i64,
+) -> Result<Option<i64>, Error> {
+    let row = sqlx::query("SELECT id FROM threads WHERE subject_norm = $1 AND last_at > $2 ORDER BY last_at DESC LIMIT 1")
+        .bind(subject_norm)
+        .bind(since)
+        .fetch_optional(conn)
+        .await?;
+    Ok(row.map(|r| r.try_get("id")).transpose()?)
+}
+
+pub async fn new_thread(
+    conn: &mut AnyConnection,
+    subject_norm: &str,
+    at: i64,
+) -> Result<i64, Error> {
+    let row =
+        sqlx::query("INSERT INTO threads (subject_norm, last_at) VALUES ($1, $2) RETURNING id")
+            .bind(subject_norm)
+            .bind(at)
+            .fetch_one(conn)
+            .await?;
+    Ok(row.try_get("id")?)
+}
+
+/// Folds the `others` threads into `into` (a message tied two threads together).
+pub async fn merge_threads(
+    conn: &mut AnyConnection,
+    into: i64,
+    others: &[i64],
+) -> Result<(), Error> {
+    for text in [
+        "UPDATE messages SET thread_id = ",
+        "UPDATE thread_keys SET thread_id = ",
+    ] {
+        let mut sql = Sql::new(text);
+        sql.bind(into)
+            .push(" WHERE thread_id IN ")
+            .bind_list(others.to_vec());
+        sql.query().execute(&mut *conn).await?;
+    }
+    let mut sql =
+        Sql::new("UPDATE threads SET last_at = (SELECT MAX(last_at) FROM threads WHERE id IN ");
+    let mut all = others.to_vec();
+    all.push(into);
+    sql.bind_list(all).push(") WHERE id = ").bind(into);
+    sql.query().execute(&mut *conn).await?;
+    let mut sql = Sql::new("DELETE FROM threads WHERE id IN ");
+    sql.bind_list(others.to_vec());
+    sql.query().execute(&mut *conn).await?;
+    Ok(())
+}
+
+pub async fn add_thread_keys(
+    conn: &mut AnyConnection,
+    thread_id: i64,
+    keys: &[String],
+    at: i64,
+) -> Result<(), Error> {
+    for key in keys {
+        sqlx::query(
+            "INSERT INTO thread_keys (key, thread_id) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
+        )
+        .bind(key)
+        .bind(thread_id)
+        .execute(&mut *conn)
+        .await?;
+    }
+    sqlx::query("UPDATE threads SET last_at = $1 WHERE id = $2 AND last_at < $1")
+        .bind(at)
+        .bind(thread_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+const SUMMARY: &str = "m.id, m.hash, m.message_id, m.subject, m.from_address, m.from_name, m.sent_at, m.received_at, m.size,
+    m.has_attachments, m.parse_error, m.thread_id";
+
+fn summary_from_row(r: &AnyRow) -> Result<MessageSummary, Error> {
+    Ok(MessageSummary {
+        id: r.try_get("id")?,
+        sha256: r.try_get("hash")?,
+        message_id: r.try_get("message_id")?,
+        subject: r.try_get("subject")?,
+        from_address: r.try_get("from_address")?,
+        from_name: r.try_get("from_name")?,
+        sent_at: r.try_get::<Option<i64>, _>("sent_at")?.map(from_ms),
+        received_at: from_ms(r.try_get("received_at")?),
+        size: r.try_get("size")?,
+        has_attachments: r.try_get::<i64, _>("has_attachments")? != 0,
+        parse_error: r.try_get("parse_error")?,
+        thread_id: r.try_get("thread_id")?,
+    })
+}
+
+pub async fn list(
+    conn: &mut AnyConnection,
+    f: &MessageFilter,
+    since: Option<i64>,
+    until: Option<i64>,
+    limit: i64,
+) -> Result<Vec<MessageSummary>, Error> {
+    let mut sql = Sql::new("SELECT ");
+    sql.push(SUMMARY)
+        .push(" FROM messages m WHERE m.id > ")
+        .bind(f.after.unwrap_or(0));
+    if f.mailbox_id.is_some() || f.folder.is_some() {
+        sql.push(" AND m.id IN (SELECT l.message_id FROM message_locations l JOIN mail_folders f ON f.id = l.folder_id WHERE 1 = 1");
+        if let Some(mailbox) = f.mailbox_id {
+            sql.push(" AND f.mailbox_id = ").bind(mailbox);
+        }
+        if let Some(folder) = &f.folder {
+            sql.push(" AND f.name = ").bind(folder.clone());
+        }
+        sql.push(")");
+    }
+    if let Some(thread) = f.thread_id {
+        sql.push(" AND m.thread_id = ").bind(thread);
+    }
+    if let Some(address) = &f.address {
+        sql.push(" AND m.id IN (SELECT message_id FROM message_addresses WHERE address = ")
+            .bind(address.trim().to_lowercase())
+            .push(")");
+    }
+    if let Some(since) = since {
+        sql.push(" AND m.sent_at >= ").bind(since);
+    }
+    if let Some(until) = until {
+        sql.push(" AND m.sent_at < ").bind(until);
+    }
+    sql.push(" ORDER BY m.id LIMIT ").bind(limit);
+    let rows = sql.query().fetch_all(conn).await?;
+    rows.iter().map(summary_from_row).collect()
+}
+
+pub async fn summary(conn: &mut AnyConnection, id: i64) -> Result<Option<MessageSummary>, Error> {
+    let mut sql = Sql::new("SELECT ");
+    sql.push(SUMMARY)
+        .push(" FROM messages m WHERE m.id = ")
+        .bind(id);
+    let row = sql.query().fetch_optional(conn).await?;
+    row.as_ref().map(summary_from_row).transpose()
+}
+
+pub struct Detail {
+    pub in_reply_to: Option<String>,
+    pub text_body: Option<String>,
+    pub html_body: Option<String>,
+}
+
+pub async fn detail(conn: &mut AnyConnection, id: i64) -> Result<Option<Detail>, Error> {
+    let row = sqlx::query("SELECT in_reply_to, text_body, html_body FROM messages WHERE id = $1")
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
+    row.map(|r| {
+        Ok(Detail {
+            in_reply_to: r.try_get("in_reply_to")?,
+            text_body: r.try_get("text_body")?,
+            html_body: r.try_get("html_body")?,
+        })
+    })
+    .transpose()
+}
+
+/// `(role, address, name)` in header order.
+pub async fn participants(
+    conn: &mut AnyConnection,
+    id: i64,
+) -> Result<Vec<(String, String, Option<String>)>, Error> {
+    let rows = sqlx::query(
+        "SELECT role, address, name FROM message_addresses WHERE message_id = $1 ORDER BY position",
+    )
+    .bind(id)
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                r.try_get("role")?,
+                r.try_get("address")?,
+                r.try_get("name")?,
+            ))
+        })
+        .collect()
+}
+
+/// `(position, part_index, filename, content_type, size)`
+pub async fn attachments(
+    conn: &mut AnyConnection,
+    id: i64,
+) -> Result<Vec<(i64, i64, Option<String>, String, i64)>, Error> {
+    let rows = sqlx::query("SELECT position, part_index, filename, content_type, size FROM attachments WHERE message_id = $1 ORDER BY position")
+        .bind(id)
+        .fetch_all(conn)
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                r.try_get("position")?,
+                r.try_get("part_index")?,
+                r.try_get("filename")?,
+                r.try_get("content_type")?,
+                r.try_get("size")?,
+            ))
+        })
+        .collect()
+}
+
+/// `(mailbox_id, folder name, uid)` of every place the message was seen.
+pub async fn locations(
+    conn: &mut AnyConnection,
+    id: i64,
+) -> Result<Vec<(i64, String, i64)>, Error> {
+    let rows = sqlx::query(
+        "SELECT f.mailbox_id, f.name, l.uid FROM message_locations l JOIN mail_folders f ON f.id = l.folder_id
+         WHERE l.message_id = $1 ORDER BY f.mailbox_id, f.name",
+    )
+    .bind(id)
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                r.try_get("mailbox_id")?,
+                r.try_get("name")?,
+                r.try_get("uid")?,
+            ))
+        })
+        .collect()
+}
+
+pub async fn count(conn: &mut AnyConnection) -> Result<i64, Error> {
+    let row = sqlx::query("SELECT COUNT(*) AS n FROM messages")
+        .fetch_one(conn)
+        .await?;
+    Ok(row.try_get("n")?)
+}
