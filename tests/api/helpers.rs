@@ -18,6 +18,8 @@ pub struct TestApp {
     pub data_dir: PathBuf,
     pub routes: Vec<RouteInfo>,
     pub admin_token: String,
+    /// `None`: the SQLite file in `data_dir`.
+    pub database_url: Option<String>,
     _dir: tempfile::TempDir,
 }
 
@@ -79,7 +81,8 @@ pub async fn spawn_app() -> TestApp {
 
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
-    let mut config = test_config(dir.path(), fresh_database_url().await);
+    let database_url = fresh_database_url().await;
+    let mut config = test_config(dir.path(), database_url.clone());
     adjust(&mut config);
     let app = App::build(&config).await.expect("app starts");
     let base = format!("http://{}", app.local_addr());
@@ -92,6 +95,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
         data_dir: dir.path().to_path_buf(),
         routes,
         admin_token: String::new(),
+        database_url,
         _dir: dir,
     };
     test_app.admin_token = test_app.login_ok(ADMIN_EMAIL, ADMIN_PASSWORD).await;

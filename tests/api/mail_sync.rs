@@ -298,3 +298,45 @@ async fn an_admin_only_manages_mailboxes() {
         403
     );
 }
+
+#[tokio::test]
+async fn killing_the_sync_process_at_any_moment_then_syncing_again_stores_each_message_once() {
+    let dovecot = Dovecot::start();
+    let app = spawn_app().await;
+    let body = "Текст для объёма. ".repeat(400);
+    let messages: Vec<Vec<u8>> = (0..400)
+        .map(|n| {
+            let mut m = message(n, &format!("Письмо {n}"));
+            m.extend_from_slice(body.as_bytes());
+            m
+        })
+        .collect();
+    dovecot.append_many("INBOX", &messages).await;
+    let id = add_mailbox(&app, dovecot.mailbox_json(dovecot.port, PASSWORD)).await;
+    let mut killed_midway = 0;
+    for round in 0..8u64 {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_mailroom"));
+        command
+            .args(["sync", "--mailbox", &id.to_string()])
+            .env("MAILROOM_DATA_DIR", &app.data_dir)
+            .env_remove("MAILROOM_DATABASE_URL")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        if let Some(url) = &app.database_url {
+            command.env("MAILROOM_DATABASE_URL", url);
+        }
+        let mut child = command.spawn().unwrap();
+        tokio::time::sleep(Duration::from_millis(150 + round * 120)).await;
+        if child.try_wait().unwrap().is_none() {
+            killed_midway += 1;
+        }
+        let _ = child.kill(); // SIGKILL: no cleanup, no graceful anything
+        let _ = child.wait();
+    }
+    assert!(killed_midway >= 3, "the process was killed mid-sync ({killed_midway} times)");
+    let (status, report) = sync(&app, id).await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(message_count(&app).await, 400, "every message exactly once");
+    let (_, mailbox) = app.get(&format!("/api/v1/mailboxes/{id}"), &app.admin_token).await;
+    assert_eq!(mailbox["folder_states"][0]["last_uid"], 400);
+}
