@@ -28,6 +28,24 @@ impl EmailAddress {
     }
 }
 
+/// The registrable domain of a host name: `spb.acme.ru` → `acme.ru`, `sales.acme.co.uk` → `acme.co.uk`
+/// (public-suffix list); internationalized names in their ASCII (punycode) form. `None` for a bare suffix or junk.
+pub fn registrable_domain(host: &str) -> Option<String> {
+    let host = host.trim().trim_end_matches('.').to_lowercase();
+    let host = host.strip_prefix("www.").unwrap_or(&host);
+    if host.is_empty() || host.contains(|c: char| c.is_whitespace() || c == '@' || c == '/') {
+        return None;
+    }
+    let ascii = idna::domain_to_ascii(host).ok()?;
+    let domain = psl::domain(ascii.as_bytes())?;
+    if !domain.suffix().is_known() {
+        return None;
+    }
+    std::str::from_utf8(domain.as_bytes())
+        .ok()
+        .map(str::to_string)
+}
+
 impl TryFrom<String> for EmailAddress {
     type Error = String;
     fn try_from(value: String) -> Result<Self, Self::Error> {

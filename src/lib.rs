@@ -3,12 +3,14 @@
 pub mod api;
 pub mod app;
 pub mod auth;
+pub mod bench;
 pub mod config;
 pub mod crm;
 pub mod db;
 pub mod email_address;
 pub mod error;
 pub mod imap;
+pub mod linking;
 pub mod mail;
 pub mod telemetry;
 

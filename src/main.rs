@@ -36,6 +36,27 @@ enum Command {
         #[arg(long)]
         mailbox: Option<i64>,
     },
+    /// Benchmarks (see BENCHMARKS.md and scripts/bench-ingest.sh).
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Raw IMAP FETCH rate (`--mode raw`) or our full sync into a fresh database (`--mode sync`), from the Inbox of
+    /// a plain loopback IMAP server. Prints one line: mode, messages, bytes, seconds, messages/s, peak RSS.
+    Ingest {
+        #[arg(long, value_parser = ["raw", "sync"])]
+        mode: String,
+        #[arg(long, default_value = "127.0.0.1")]
+        host: String,
+        #[arg(long)]
+        port: u16,
+        #[arg(long)]
+        user: String,
+        #[arg(long)]
+        password: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -71,6 +92,21 @@ async fn main() -> ExitCode {
         Command::Serve => serve(config).await,
         Command::User(command) => user(config, command).await,
         Command::Sync { mailbox } => sync(config, mailbox).await,
+        Command::Bench(BenchCommand::Ingest {
+            mode,
+            host,
+            port,
+            user,
+            password,
+        }) => {
+            let server = mailroom::bench::Server {
+                host,
+                port,
+                username: user,
+                password,
+            };
+            bench_ingest(config, &mode, server).await
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -184,5 +220,26 @@ async fn sync(mut config: Config, mailbox: Option<i64>) -> Result<(), String> {
     if failed > 0 {
         return Err(format!("{failed} mailbox(es) failed to sync"));
     }
+    Ok(())
+}
+
+async fn bench_ingest(
+    config: Config,
+    mode: &str,
+    server: mailroom::bench::Server,
+) -> Result<(), String> {
+    let outcome = match mode {
+        "raw" => mailroom::bench::raw_fetch(&server).await,
+        _ => mailroom::bench::full_sync(&server, config).await,
+    }
+    .map_err(|e| e.to_string())?;
+    println!(
+        "{mode} messages={} bytes={} seconds={:.2} rate={:.0} msg/s peak_rss={} KiB",
+        outcome.messages,
+        outcome.bytes,
+        outcome.seconds,
+        outcome.rate(),
+        outcome.peak_rss_kib
+    );
     Ok(())
 }

@@ -549,7 +549,7 @@ pub fn table(state: AppState) -> RouteTable {
             Access::ADMIN,
             crm::routes::reassign,
         )
-        // Mail: admins connect mailboxes; messages are admin-only until linked to records.
+        // Mail: admins connect mailboxes and list all mail; one message is readable through a visible linked record.
         .add(
             M::GET,
             "/api/v1/mailboxes",
@@ -601,25 +601,116 @@ pub fn table(state: AppState) -> RouteTable {
         .add(
             M::GET,
             "/api/v1/messages/{id}",
-            Access::ADMIN,
+            Access::SignedIn,
             crate::mail::routes::get,
         )
         .add(
             M::GET,
             "/api/v1/messages/{id}/raw",
-            Access::ADMIN,
+            Access::SignedIn,
             crate::mail::routes::raw,
         )
         .add(
             M::GET,
             "/api/v1/messages/{id}/attachments/{index}",
-            Access::ADMIN,
+            Access::SignedIn,
             crate::mail::routes::attachment,
         )
         .add(
             M::GET,
             "/api/v1/threads/{id}",
-            Access::ADMIN,
+            Access::SignedIn,
             crate::mail::routes::thread,
+        )
+        // Linking: links and classification per message (record rules in linking/crm::access); lists are admin-only.
+        .add(
+            M::GET,
+            "/api/v1/messages/{id}/links",
+            Access::SignedIn,
+            crate::linking::routes::links,
+        )
+        .add(
+            M::POST,
+            "/api/v1/messages/{id}/links",
+            Access::SignedIn,
+            crate::linking::routes::add_link,
+        )
+        .add(
+            M::DELETE,
+            "/api/v1/messages/{id}/links/{kind}/{record_id}",
+            Access::SignedIn,
+            crate::linking::routes::remove_link,
+        )
+        .add(
+            M::GET,
+            "/api/v1/messages/{id}/classification",
+            Access::SignedIn,
+            crate::linking::routes::classification,
+        )
+        .add(
+            M::PUT,
+            "/api/v1/messages/{id}/classification",
+            Access::ADMIN,
+            crate::linking::routes::reclassify,
+        )
+        .add(
+            M::GET,
+            "/api/v1/bounces",
+            Access::ADMIN,
+            crate::linking::routes::bounces,
+        )
+        .add(
+            M::GET,
+            "/api/v1/settings/own-domains",
+            Access::ADMIN,
+            crate::linking::routes::own_domains,
+        )
+        .add(
+            M::POST,
+            "/api/v1/settings/own-domains",
+            Access::ADMIN,
+            crate::linking::routes::add_own_domain,
+        )
+        .add(
+            M::DELETE,
+            "/api/v1/settings/own-domains/{value}",
+            Access::ADMIN,
+            crate::linking::routes::remove_own_domain,
+        )
+        .add(
+            M::GET,
+            "/api/v1/settings/freemail-domains",
+            Access::ADMIN,
+            crate::linking::routes::freemail_domains,
+        )
+        .add(
+            M::POST,
+            "/api/v1/settings/freemail-domains",
+            Access::ADMIN,
+            crate::linking::routes::add_freemail_domain,
+        )
+        .add(
+            M::DELETE,
+            "/api/v1/settings/freemail-domains/{value}",
+            Access::ADMIN,
+            crate::linking::routes::remove_freemail_domain,
+        )
+        .add(
+            M::GET,
+            "/api/v1/settings/never-log",
+            Access::ADMIN,
+            crate::linking::routes::never_log,
+        )
+        .add(
+            M::POST,
+            "/api/v1/settings/never-log",
+            Access::ADMIN,
+            crate::linking::routes::add_never_log,
+        )
+        .add(
+            M::DELETE,
+            "/api/v1/settings/never-log/{value}",
+            Access::ADMIN,
+            crate::linking::routes::remove_never_log,
         )
 }

@@ -151,6 +151,44 @@ pub async fn event(
     record(conn, actor_id, action, kind, id, &[change]).await
 }
 
+/// A record created by the system (e.g. a lead from incoming mail), with no user behind it.
+pub async fn created_by_system(
+    conn: &mut AnyConnection,
+    kind: RecordKind,
+    id: i64,
+    view: &impl Serialize,
+) -> Result<(), Error> {
+    let after = serde_json::to_value(view).map_err(Error::internal)?;
+    let text = serde_json::to_string(&diff(&Value::Null, &after)).map_err(Error::internal)?;
+    store::insert_audit(conn, None, "create", kind, id, &text).await
+}
+
+/// An admin's change to a message (its classification).
+pub async fn message_event(
+    conn: &mut AnyConnection,
+    actor_id: i64,
+    message_id: i64,
+    field: &str,
+    from: Value,
+    to: Value,
+) -> Result<(), Error> {
+    let text = serde_json::to_string(&[FieldChange {
+        field: field.to_string(),
+        from,
+        to,
+    }])
+    .map_err(Error::internal)?;
+    store::insert_audit_of(
+        conn,
+        Some(actor_id),
+        "classify",
+        "message",
+        message_id,
+        &text,
+    )
+    .await
+}
+
 pub async fn page(
     pool: &AnyPool,
     kind: RecordKind,

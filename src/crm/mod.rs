@@ -7,7 +7,6 @@ pub mod audit;
 pub mod companies;
 pub mod contacts;
 pub mod deals;
-pub mod freemail;
 pub mod kind;
 pub mod leads;
 pub mod normalize;

@@ -37,20 +37,8 @@ pub fn company_name(name: &str) -> String {
 
 /// The registrable domain: `spb.acme.ru` → `acme.ru`, `sales.acme.co.uk` → `acme.co.uk`.
 pub fn registrable_domain(raw: &str) -> Result<String, Error> {
-    let host = raw.trim().trim_end_matches('.').to_lowercase();
-    let host = host.strip_prefix("www.").unwrap_or(&host).to_string();
-    let invalid = || Error::validation("domains", format!("'{raw}' is not a domain name"));
-    if host.is_empty() || host.contains(|c: char| c.is_whitespace() || c == '@' || c == '/') {
-        return Err(invalid());
-    }
-    let ascii = idna::domain_to_ascii(&host).map_err(|_| invalid())?;
-    let domain = psl::domain(ascii.as_bytes()).ok_or_else(invalid)?;
-    if domain.suffix().is_known() {
-        let text = std::str::from_utf8(domain.as_bytes()).map_err(|_| invalid())?;
-        Ok(text.to_string())
-    } else {
-        Err(invalid())
-    }
+    crate::email_address::registrable_domain(raw)
+        .ok_or_else(|| Error::validation("domains", format!("'{raw}' is not a domain name")))
 }
 
 /// Tags are trimmed, lower-cased and unique; stored as `,a,b,` so that one tag is matched with `LIKE '%,a,%'`.

@@ -174,13 +174,25 @@ pub async fn insert_audit(
     id: i64,
     changes: &str,
 ) -> Result<(), Error> {
+    insert_audit_of(conn, actor_id, action, kind.as_str(), id, changes).await
+}
+
+/// An audit entry for something other than a CRM record (e.g. a message's classification).
+pub async fn insert_audit_of(
+    conn: &mut AnyConnection,
+    actor_id: Option<i64>,
+    action: &str,
+    kind: &str,
+    id: i64,
+    changes: &str,
+) -> Result<(), Error> {
     sqlx::query(
         "INSERT INTO audit_log (at, actor_id, action, record_kind, record_id, changes) VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(now_ms())
     .bind(actor_id)
     .bind(action)
-    .bind(kind.as_str())
+    .bind(kind)
     .bind(id)
     .bind(changes)
     .execute(conn)

@@ -9,6 +9,7 @@ use super::client::{self, lost, ImapSession};
 use super::model::SyncReport;
 use super::store::{self, Account};
 use crate::error::Error;
+use crate::linking;
 use crate::mail::{self, model::Location, parse};
 
 /// Messages per FETCH and per transaction: small enough to keep memory flat, big enough to batch commits.
@@ -87,16 +88,9 @@ pub async fn sync_session(
     on_event: &(dyn Fn(SyncEvent) + Sync),
 ) -> Result<SyncReport, Error> {
     let mut report = SyncReport::default();
+    let ctx = linking::Context::load(pool, Some(account.mailbox.id)).await?;
     for folder in folders_to_sync(session, account).await? {
-        sync_folder(
-            pool,
-            session,
-            account.mailbox.id,
-            &folder,
-            &mut report,
-            on_event,
-        )
-        .await?;
+        sync_folder(pool, session, &ctx, &folder, &mut report, on_event).await?;
         report.folders += 1;
     }
     store::record_success(pool, account.mailbox.id, report.new_messages).await?;
@@ -106,11 +100,12 @@ pub async fn sync_session(
 async fn sync_folder(
     pool: &AnyPool,
     session: &mut ImapSession,
-    mailbox_id: i64,
+    ctx: &linking::Context,
     folder: &client::Folder,
     report: &mut SyncReport,
     on_event: &(dyn Fn(SyncEvent) + Sync),
 ) -> Result<(), Error> {
+    let mailbox_id = ctx.mailbox_id.unwrap_or_default();
     let state = store::folder(pool, mailbox_id, &folder.name, folder.role).await?;
     let selected = client::examine(session, &folder.name).await?;
     let uidvalidity = i64::from(selected.uid_validity.unwrap_or(0));
@@ -181,6 +176,9 @@ async fn sync_folder(
                 uid: i64::from(*uid),
             };
             let stored = mail::store_message(&mut tx, p, raw, Some(location)).await?;
+            if stored.new {
+                linking::on_new_message(&mut tx, ctx, stored.message_id, p, folder.role).await?;
+            }
             report.fetched += 1;
             report.bytes += raw.len() as i64;
             report.new_messages += i64::from(stored.new);

@@ -10,6 +10,32 @@ pub struct Participant {
     pub role: &'static str,
     pub address: String,
     pub name: Option<String>,
+    /// Registrable domain of the address (public-suffix list), when it has one.
+    pub domain: Option<String>,
+}
+
+/// Headers that tell automated mail from a person's (RFC 3834, RFC 2369, vendor headers) and what a DSN reports.
+#[derive(Debug, Clone, Default)]
+pub struct Signals {
+    pub auto_submitted: Option<String>,
+    /// X-Autoreply, X-Autorespond and similar vendor headers: (name, value).
+    pub vendor_autoreply: Option<(String, String)>,
+    pub precedence: Option<String>,
+    pub list_id: bool,
+    pub list_unsubscribe: bool,
+    /// multipart/report; report-type=delivery-status
+    pub delivery_report: bool,
+    pub dsn: Option<Dsn>,
+}
+
+/// The first failed recipient of a delivery status notification (RFC 3464).
+#[derive(Debug, Clone, Default)]
+pub struct Dsn {
+    pub recipient: String,
+    pub status: String,
+    pub action: Option<String>,
+    pub diagnostic: Option<String>,
+    pub original_message_id: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -37,6 +63,7 @@ pub struct Parsed {
     pub html_body: Option<String>,
     pub participants: Vec<Participant>,
     pub attachments: Vec<AttachmentInfo>,
+    pub signals: Signals,
     pub parse_error: Option<String>,
 }
 
@@ -79,10 +106,15 @@ fn participants(role: &'static str, address: Option<&Address>, out: &mut Vec<Par
             .as_deref()
             .map(|n| clean(n.trim()))
             .filter(|n| !n.is_empty());
+        let address = clean(&email.to_lowercase());
+        let domain = crate::email_address::registrable_domain(
+            address.rsplit_once('@').map(|(_, d)| d).unwrap_or_default(),
+        );
         out.push(Participant {
             role,
-            address: clean(&email.to_lowercase()),
+            address,
             name,
+            domain,
         });
     }
 }
@@ -135,10 +167,117 @@ pub fn parse(raw: &[u8]) -> Parsed {
             size: part.contents().len() as i64,
         });
     }
+    parsed.signals = signals(&message);
     if parsed.from_address.is_none() && parsed.subject.is_none() && parsed.message_id.is_none() {
         parsed.parse_error = Some("no From, Subject or Message-ID could be decoded".into());
     }
     parsed
+}
+
+fn header_text(message: &mail_parser::Message, name: &str) -> Option<String> {
+    message
+        .header_raw(name)
+        .map(|v| clean(v.trim()))
+        .filter(|v| !v.is_empty())
+}
+
+fn signals(message: &mail_parser::Message) -> Signals {
+    let vendor = [
+        "X-Autoreply",
+        "X-Autorespond",
+        "X-Auto-Reply",
+        "X-Autoresponder",
+    ]
+    .iter()
+    .find_map(|h| header_text(message, h).map(|v| (h.to_string(), v)));
+    let delivery_report = message
+        .parts
+        .first()
+        .and_then(|p| p.content_type())
+        .is_some_and(|ct| {
+            ct.ctype().eq_ignore_ascii_case("multipart")
+                && ct
+                    .subtype()
+                    .is_some_and(|s| s.eq_ignore_ascii_case("report"))
+                && ct
+                    .attribute("report-type")
+                    .is_some_and(|t| t.eq_ignore_ascii_case("delivery-status"))
+        });
+    Signals {
+        auto_submitted: header_text(message, "Auto-Submitted"),
+        vendor_autoreply: vendor,
+        precedence: header_text(message, "Precedence").map(|p| p.to_lowercase()),
+        list_id: message.header_raw("List-Id").is_some(),
+        list_unsubscribe: message.header_raw("List-Unsubscribe").is_some(),
+        delivery_report,
+        dsn: if delivery_report { dsn(message) } else { None },
+    }
+}
+
+/// `Name: value` fields of a DSN or headers block, lower-cased names.
+fn fields(text: &str) -> Vec<(String, String)> {
+    text.lines()
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_lowercase(), v.trim().to_string()))
+        .collect()
+}
+
+fn dsn(message: &mail_parser::Message) -> Option<Dsn> {
+    let mut report = None;
+    let mut original = None;
+    for part in &message.parts {
+        let Some(ct) = part.content_type() else {
+            continue;
+        };
+        let kind = (
+            ct.ctype().to_lowercase(),
+            ct.subtype().unwrap_or_default().to_lowercase(),
+        );
+        let text = || String::from_utf8_lossy(part.contents()).into_owned();
+        match (kind.0.as_str(), kind.1.as_str()) {
+            ("message", "delivery-status") => report = Some(text()),
+            ("text", "rfc822-headers") => {
+                original = fields(&text())
+                    .into_iter()
+                    .find(|(k, _)| k == "message-id")
+                    .map(|(_, v)| v)
+            }
+            ("message", "rfc822") => {
+                if let mail_parser::PartType::Message(inner) = &part.body {
+                    original = inner.message_id().map(str::to_string);
+                }
+            }
+            _ => {}
+        }
+    }
+    let fields = fields(&report?);
+    let get = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
+    let recipient = get("final-recipient").or_else(|| get("original-recipient"))?;
+    let recipient = recipient
+        .split_once(';')
+        .map(|(_, a)| a)
+        .unwrap_or(&recipient)
+        .trim()
+        .trim_matches(['<', '>'])
+        .to_lowercase();
+    let status = get("status")
+        .unwrap_or_default()
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    Some(Dsn {
+        recipient: clean(&recipient),
+        status: clean(&status),
+        action: get("action").map(|a| clean(&a.to_lowercase())),
+        diagnostic: get("diagnostic-code").map(|d| clean(&d)),
+        original_message_id: original.map(|o| clean(o.trim().trim_matches(['<', '>']))),
+    })
 }
 
 /// The content of the attachment at `index` (in `parse`'s order), with its type and name.

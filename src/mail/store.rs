@@ -71,12 +71,13 @@ pub async fn insert_message(
     let Some(row) = row else { return Ok(None) };
     let id: i64 = row.try_get("id")?;
     for (i, a) in p.participants.iter().enumerate() {
-        sqlx::query("INSERT INTO message_addresses (message_id, role, address, name, position) VALUES ($1, $2, $3, $4, $5)")
+        sqlx::query("INSERT INTO message_addresses (message_id, role, address, name, position, domain) VALUES ($1, $2, $3, $4, $5, $6)")
             .bind(id)
             .bind(a.role)
             .bind(&a.address)
             .bind(a.name.as_deref())
             .bind(i as i64)
+            .bind(a.domain.as_deref())
             .execute(&mut *conn)
             .await?;
     }

@@ -89,11 +89,15 @@ impl Dovecot {
     }
 
     pub async fn session(&self) -> async_imap::Session<TcpStream> {
+        self.session_as(USER, PASSWORD).await
+    }
+
+    pub async fn session_as(&self, user: &str, password: &str) -> async_imap::Session<TcpStream> {
         let tcp = TcpStream::connect(("127.0.0.1", self.port)).await.unwrap();
         let mut client = Client::new(tcp);
         client.read_response().await.unwrap();
         client
-            .login(USER, PASSWORD)
+            .login(user, password)
             .await
             .map_err(|(e, _)| e)
             .unwrap()

@@ -184,3 +184,8 @@ pub fn error_code(body: &Value) -> &str {
         .as_str()
         .unwrap_or_else(|| panic!("not an API error: {body}"))
 }
+
+/// The id of the user behind a token.
+pub async fn user_id(app: &TestApp, token: &str) -> i64 {
+    app.get("/api/v1/me", token).await.1["id"].as_i64().unwrap()
+}

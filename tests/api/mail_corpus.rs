@@ -34,7 +34,7 @@ fn eml_files(dir: &Path, out: &mut Vec<PathBuf>) {
 }
 
 /// IMAP servers hand out lines ending in CRLF: a bare LF in a file comes back as CRLF.
-fn as_served(raw: &[u8]) -> Vec<u8> {
+pub fn as_served(raw: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(raw.len() + raw.len() / 40);
     for (i, b) in raw.iter().enumerate() {
         if *b == b'\n' && (i == 0 || raw[i - 1] != b'\r') {
@@ -45,14 +45,14 @@ fn as_served(raw: &[u8]) -> Vec<u8> {
     out
 }
 
-fn sha256(raw: &[u8]) -> String {
+pub fn sha256(raw: &[u8]) -> String {
     Sha256::digest(raw)
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
 }
 
-async fn all_messages(app: &TestApp) -> Vec<Value> {
+pub async fn all_messages(app: &TestApp) -> Vec<Value> {
     let mut out = Vec::new();
     let mut after = 0;
     loop {

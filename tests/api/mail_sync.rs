@@ -333,10 +333,15 @@ async fn killing_the_sync_process_at_any_moment_then_syncing_again_stores_each_m
         let _ = child.kill(); // SIGKILL: no cleanup, no graceful anything
         let _ = child.wait();
     }
-    assert!(killed_midway >= 3, "the process was killed mid-sync ({killed_midway} times)");
+    assert!(
+        killed_midway >= 3,
+        "the process was killed mid-sync ({killed_midway} times)"
+    );
     let (status, report) = sync(&app, id).await;
     assert_eq!(status, 200, "{report}");
     assert_eq!(message_count(&app).await, 400, "every message exactly once");
-    let (_, mailbox) = app.get(&format!("/api/v1/mailboxes/{id}"), &app.admin_token).await;
+    let (_, mailbox) = app
+        .get(&format!("/api/v1/mailboxes/{id}"), &app.admin_token)
+        .await;
     assert_eq!(mailbox["folder_states"][0]["last_uid"], 400);
 }

@@ -8,6 +8,7 @@ mod crm_records;
 mod dovecot;
 mod errors;
 mod helpers;
+mod linking;
 mod mail_corpus;
 mod mail_sync;
 mod openapi;

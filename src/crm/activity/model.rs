@@ -112,7 +112,7 @@ pub struct TaskList {
 /// One entry of a record's timeline.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TimelineItem {
-    /// note, task, stage_change (and email, once mail is ingested)
+    /// note, task, stage_change or email
     pub kind: String,
     pub id: i64,
     #[serde(with = "time::serde::rfc3339")]
@@ -120,9 +120,9 @@ pub struct TimelineItem {
     /// The record the item hangs on (a contact's deal, a subsidiary…).
     pub record_kind: String,
     pub record_id: i64,
-    /// Note body, task title, or the new stage's name.
+    /// Note body, task title, the new stage's name, or the mail's subject.
     pub text: Option<String>,
-    /// For stage changes: the previous stage's name.
+    /// For stage changes: the previous stage's name; for mail: the sender's address.
     pub previous: Option<String>,
     pub user_id: Option<i64>,
     #[serde(with = "time::serde::rfc3339::option")]

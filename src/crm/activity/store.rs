@@ -238,7 +238,7 @@ fn push_records(sql: &mut Sql, alias: &str, s: &TimelineScope) {
     sql.push(")");
 }
 
-/// Notes, tasks and stage changes of the scope, newest first, older than the cursor `(at, type, id)`.
+/// Notes, tasks, stage changes and linked mail of the scope, newest first, older than the cursor `(at, type, id)`.
 pub async fn timeline(
     conn: &mut AnyConnection,
     s: &TimelineScope,
@@ -262,6 +262,12 @@ pub async fn timeline(
          FROM stage_changes c WHERE c.deal_id IN ",
     );
     sql.bind_list(s.deals.clone());
+    sql.push(
+        " UNION ALL SELECT COALESCE(m.sent_at, m.received_at), 4, m.id, 'message', m.id, m.subject, m.from_address, NULL, NULL, NULL
+         FROM messages m WHERE m.id IN (SELECT l.message_id FROM message_links l",
+    );
+    push_records(&mut sql, "l", s);
+    sql.push(" AND l.removed = 0)");
     sql.push(") x WHERE (x.at < ").bind(before.0);
     sql.push(" OR (x.at = ")
         .bind(before.0)
@@ -283,7 +289,8 @@ pub async fn timeline(
                 kind: match t {
                     1 => "note",
                     2 => "task",
-                    _ => "stage_change",
+                    3 => "stage_change",
+                    _ => "email",
                 }
                 .to_string(),
                 id: r.try_get("id")?,

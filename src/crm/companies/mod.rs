@@ -99,6 +99,7 @@ pub async fn create(pool: &AnyPool, caller: &Caller, new: NewCompany) -> Result<
     store::set_domains(&mut tx, id, &domains).await?;
     let company = load(&mut tx, id).await?;
     audit::created(&mut tx, caller.id, KIND, id, &company).await?;
+    crate::linking::link_record(&mut tx, KIND, id, &company.domains).await?;
     tx.commit().await?;
     Ok(company)
 }
@@ -125,6 +126,7 @@ pub async fn create_in(
     store::set_domains(conn, id, &domains).await?;
     let company = load(conn, id).await?;
     audit::created(conn, actor, KIND, id, &company).await?;
+    crate::linking::link_record(conn, KIND, id, &company.domains).await?;
     Ok(company)
 }
 
@@ -221,6 +223,7 @@ pub async fn update(
     store::set_domains(&mut tx, id, &domains).await?;
     let after = load(&mut tx, id).await?;
     audit::updated(&mut tx, caller.id, KIND, id, &before, &after).await?;
+    crate::linking::link_record(&mut tx, KIND, id, &after.domains).await?;
     tx.commit().await?;
     Ok(after)
 }
@@ -265,6 +268,7 @@ pub async fn merge(pool: &AnyPool, caller: &Caller, id: i64, other: i64) -> Resu
     );
     store::repoint(&mut tx, other, id).await?;
     shared::move_attachments(&mut tx, (KIND, other), (KIND, id)).await?;
+    crate::linking::move_links(&mut tx, (KIND, other), (KIND, id)).await?;
     let parent_id = before
         .parent_id
         .or(gone.parent_id)

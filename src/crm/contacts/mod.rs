@@ -153,6 +153,7 @@ pub async fn create_in(
     store::set_addresses(conn, id, &emails, &phones).await?;
     let contact = load(conn, id).await?;
     audit::created(conn, caller.id, KIND, id, &contact).await?;
+    crate::linking::link_record(conn, KIND, id, &emails).await?;
     Ok(contact)
 }
 
@@ -239,6 +240,7 @@ pub async fn update(
     store::set_addresses(&mut tx, id, &emails, &phones).await?;
     let after = load(&mut tx, id).await?;
     audit::updated(&mut tx, caller.id, KIND, id, &before, &after).await?;
+    crate::linking::link_record(&mut tx, KIND, id, &after.emails).await?;
     tx.commit().await?;
     Ok(after)
 }
@@ -287,6 +289,7 @@ pub async fn merge(pool: &AnyPool, caller: &Caller, id: i64, other: i64) -> Resu
     let position = before.position.clone().or(gone.position.clone());
     store::repoint(&mut tx, other, id).await?;
     shared::move_attachments(&mut tx, (KIND, other), (KIND, id)).await?;
+    crate::linking::move_links(&mut tx, (KIND, other), (KIND, id)).await?;
     store::delete(&mut tx, other).await?;
     let write = store::Write {
         name: &before.name,

@@ -12,9 +12,7 @@ use super::access::{self, Op};
 use super::contacts::{self, model::NewContact};
 use super::normalize::{self, optional, required};
 use super::reference::{self, RefList};
-use super::{
-    audit, companies, deals, duplicate, freemail, resolve_owner, store as shared, RecordKind,
-};
+use super::{audit, companies, deals, duplicate, resolve_owner, store as shared, RecordKind};
 use crate::auth::Caller;
 use crate::email_address::EmailAddress;
 use crate::error::Error;
@@ -66,7 +64,7 @@ fn check(
             .as_ref()
             .and_then(|e| normalize::registrable_domain(e.domain()).ok()),
     }
-    .filter(|d| !freemail::is_freemail(d));
+    .filter(|d| !crate::linking::freemail::is_shipped(d));
     Ok(Checked {
         name: required("name", name, 300)?,
         email: email.map(|e| e.to_string()),
@@ -105,6 +103,42 @@ fn write<'a>(c: &'a Checked, search: &'a str, lead: &'a Lead) -> store::Write<'a
         deal_id: lead.deal_id,
         search,
     }
+}
+
+/// Whether any lead (converted or not) has this address.
+pub async fn exists_with_email(conn: &mut AnyConnection, email: &str) -> Result<bool, Error> {
+    Ok(!store::list_by_email(conn, email).await?.is_empty())
+}
+
+/// A lead made from incoming mail by a new external sender: source e-mail, owner by mailbox rule or the pool.
+pub async fn create_from_mail(
+    conn: &mut AnyConnection,
+    name: &str,
+    email: &str,
+    domain_hint: Option<&str>,
+    company_id: Option<i64>,
+    owner: Option<i64>,
+    source_id: Option<i64>,
+) -> Result<i64, Error> {
+    let name: String = name.trim().chars().take(300).collect();
+    let c = Checked {
+        name: if name.is_empty() {
+            email.to_string()
+        } else {
+            name
+        },
+        email: Some(email.to_string()),
+        phone: None,
+        company_name: None,
+        domain_hint: domain_hint.map(str::to_string),
+    };
+    let blank = blank_lead(source_id, owner, company_id);
+    let search = search(&c);
+    let id = store::insert(conn, &write(&c, &search, &blank)).await?;
+    let lead = load(conn, id).await?;
+    audit::created_by_system(conn, KIND, id, &lead).await?;
+    crate::linking::link_record(conn, KIND, id, &[email.to_string()]).await?;
+    Ok(id)
 }
 
 /// An open lead (not converted) with one of the addresses or phones.
@@ -164,6 +198,13 @@ pub async fn create(pool: &AnyPool, caller: &Caller, new: NewLead) -> Result<Lea
     let id = store::insert(&mut tx, &write(&c, &search, &blank)).await?;
     let lead = load(&mut tx, id).await?;
     audit::created(&mut tx, caller.id, KIND, id, &lead).await?;
+    crate::linking::link_record(
+        &mut tx,
+        KIND,
+        id,
+        &c.email.iter().cloned().collect::<Vec<_>>(),
+    )
+    .await?;
     tx.commit().await?;
     Ok(lead)
 }
@@ -273,6 +314,15 @@ pub async fn update(
     store::update(&mut tx, id, &write(&c, &search, &lead)).await?;
     let after = load(&mut tx, id).await?;
     audit::updated(&mut tx, caller.id, KIND, id, &before, &after).await?;
+    if after.email != before.email && after.status != LeadStatus::Converted {
+        crate::linking::link_record(
+            &mut tx,
+            KIND,
+            id,
+            &after.email.iter().cloned().collect::<Vec<_>>(),
+        )
+        .await?;
+    }
     tx.commit().await?;
     Ok(after)
 }
@@ -321,6 +371,7 @@ pub async fn merge(pool: &AnyPool, caller: &Caller, id: i64, other: i64) -> Resu
     lead.owner_id = before.owner_id.or(gone.owner_id);
     lead.company_id = before.company_id.or(gone.company_id);
     shared::move_attachments(&mut tx, (KIND, other), (KIND, id)).await?;
+    crate::linking::move_links(&mut tx, (KIND, other), (KIND, id)).await?;
     store::delete(&mut tx, other).await?;
     let search = search(&c);
     store::update(&mut tx, id, &write(&c, &search, &lead)).await?;
@@ -428,6 +479,7 @@ pub async fn convert(
     };
 
     shared::move_attachments(&mut tx, (KIND, id), (RecordKind::Contact, contact_id)).await?;
+    crate::linking::move_links(&mut tx, (KIND, id), (RecordKind::Contact, contact_id)).await?;
     let mut lead = before.clone();
     lead.status = LeadStatus::Converted;
     lead.owner_id = Some(owner);

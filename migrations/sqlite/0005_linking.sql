@@ -1,0 +1,44 @@
+-- Classification of messages, links to CRM records (automatic or set by hand), domain lists, bounces.
+ALTER TABLE messages ADD COLUMN class TEXT NOT NULL DEFAULT 'human';
+ALTER TABLE messages ADD COLUMN class_reason TEXT;
+ALTER TABLE messages ADD COLUMN class_manual INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE messages ADD COLUMN direction TEXT NOT NULL DEFAULT 'incoming';
+ALTER TABLE messages ADD COLUMN mailbox_id INTEGER;
+ALTER TABLE message_addresses ADD COLUMN domain TEXT;
+CREATE INDEX message_addresses_domain ON message_addresses (domain, message_id);
+ALTER TABLE mailboxes ADD COLUMN lead_owner_id INTEGER REFERENCES users (id);
+ALTER TABLE mailboxes ADD COLUMN leads_from_outgoing INTEGER NOT NULL DEFAULT 0;
+
+-- source: auto or manual; a manual removal stays as removed = 1 so that no later automatic run brings it back.
+CREATE TABLE message_links (
+    message_id INTEGER NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
+    record_kind TEXT NOT NULL,
+    record_id INTEGER NOT NULL,
+    source TEXT NOT NULL,
+    removed INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (message_id, record_kind, record_id)
+);
+CREATE INDEX message_links_record ON message_links (record_kind, record_id, removed);
+
+CREATE TABLE own_domains (domain TEXT PRIMARY KEY);
+CREATE TABLE freemail_domains (domain TEXT PRIMARY KEY);
+CREATE TABLE never_log (entry TEXT PRIMARY KEY);
+
+CREATE TABLE bounces (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    address TEXT NOT NULL,
+    status TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('hard', 'soft')),
+    diagnostic TEXT,
+    message_id INTEGER REFERENCES messages (id) ON DELETE SET NULL,
+    original_message_id TEXT,
+    at INTEGER NOT NULL
+);
+CREATE INDEX bounces_address ON bounces (address);
+
+-- One automatic lead per address, even when two ingests see a new sender at once.
+CREATE TABLE lead_claims (
+    email TEXT PRIMARY KEY,
+    lead_id INTEGER NOT NULL
+);

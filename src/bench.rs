@@ -1,0 +1,103 @@
+//! `mailroom bench ingest`: the raw IMAP FETCH rate of a server against our full sync (fetch + parse + thread +
+//! store) from the same server, one mode per process so that each peak RSS is its own.
+
+use std::time::Instant;
+
+use futures::TryStreamExt;
+
+use crate::error::Error;
+use crate::imap::client::{self, Target};
+use crate::imap::model::{NewMailbox, Security};
+use crate::{App, Config};
+
+pub struct Server {
+    pub host: String,
+    pub port: u16,
+    pub username: String,
+    pub password: String,
+}
+
+pub struct Outcome {
+    pub messages: u64,
+    pub bytes: u64,
+    pub seconds: f64,
+    pub peak_rss_kib: u64,
+}
+
+impl Outcome {
+    pub fn rate(&self) -> f64 {
+        self.messages as f64 / self.seconds.max(1e-9)
+    }
+}
+
+/// Peak resident memory of this process (Linux `VmHWM`), in KiB.
+pub fn peak_rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// `UID FETCH 1:* BODY.PEEK[]` of the Inbox, counting messages and bytes, storing nothing.
+pub async fn raw_fetch(server: &Server) -> Result<Outcome, Error> {
+    let target = Target {
+        host: &server.host,
+        port: server.port,
+        security: Security::Plain,
+        username: &server.username,
+        password: &server.password,
+    };
+    let mut session = client::connect(&target).await?;
+    client::examine(&mut session, "INBOX").await?;
+    let started = Instant::now();
+    let (messages, bytes) = session
+        .uid_fetch("1:*", "(UID BODY.PEEK[])")
+        .await
+        .map_err(client::lost)?
+        .try_fold((0u64, 0u64), |(n, b), f| async move {
+            Ok((n + 1, b + f.body().map_or(0, |x| x.len() as u64)))
+        })
+        .await
+        .map_err(client::lost)?;
+    let seconds = started.elapsed().as_secs_f64();
+    let _ = session.logout().await;
+    Ok(Outcome {
+        messages,
+        bytes,
+        seconds,
+        peak_rss_kib: peak_rss_kib(),
+    })
+}
+
+/// A full sync of the Inbox into a fresh database in `config.data_dir`.
+pub async fn full_sync(server: &Server, mut config: Config) -> Result<Outcome, Error> {
+    config.listen = "127.0.0.1:0".parse().expect("a valid address");
+    config.imap_workers = false;
+    let app = App::build(&config)
+        .await
+        .map_err(|e| Error::internal(e.to_string()))?;
+    let pool = &app.state.db.pool;
+    let new = NewMailbox {
+        name: "bench".into(),
+        host: server.host.clone(),
+        port: server.port,
+        security: Security::Plain,
+        username: server.username.clone(),
+        password: server.password.clone(),
+        folders: vec!["INBOX".into()],
+    };
+    let mailbox = crate::imap::create(pool, &app.state.secrets, new).await?;
+    let started = Instant::now();
+    let report = crate::imap::sync_now(pool, &app.state.secrets, mailbox.id, &|_| {}).await?;
+    let seconds = started.elapsed().as_secs_f64();
+    Ok(Outcome {
+        messages: report.fetched as u64,
+        bytes: report.bytes as u64,
+        seconds,
+        peak_rss_kib: peak_rss_kib(),
+    })
+}

@@ -1,0 +1,359 @@
+//! SQL of classification, message links, domain lists, bounces and lead claims. Lookups of contacts, leads and
+//! companies by address and domain read the CRM tables directly: linking is the join between mail and records.
+
+use sqlx::{AnyConnection, AnyPool, AssertSqlSafe, Row};
+
+use crate::crm::RecordKind;
+use crate::db::now_ms;
+use crate::db::sql::Sql;
+use crate::error::Error;
+
+pub async fn set_class(
+    conn: &mut AnyConnection,
+    message_id: i64,
+    class: &str,
+    reason: &str,
+    direction: &str,
+    mailbox_id: Option<i64>,
+    manual: bool,
+) -> Result<(), Error> {
+    sqlx::query("UPDATE messages SET class = $1, class_reason = $2, direction = $3, mailbox_id = COALESCE($4, mailbox_id), class_manual = $5 WHERE id = $6")
+        .bind(class)
+        .bind(reason)
+        .bind(direction)
+        .bind(mailbox_id)
+        .bind(i64::from(manual))
+        .bind(message_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// `(class, reason, direction, manual, mailbox_id)`
+pub async fn class_of(
+    conn: &mut AnyConnection,
+    message_id: i64,
+) -> Result<Option<(String, Option<String>, String, bool, Option<i64>)>, Error> {
+    let row = sqlx::query("SELECT class, class_reason, direction, class_manual, mailbox_id FROM messages WHERE id = $1")
+        .bind(message_id)
+        .fetch_optional(conn)
+        .await?;
+    row.map(|r| {
+        Ok((
+            r.try_get("class")?,
+            r.try_get("class_reason")?,
+            r.try_get("direction")?,
+            r.try_get::<i64, _>("class_manual")? != 0,
+            r.try_get("mailbox_id")?,
+        ))
+    })
+    .transpose()
+}
+
+pub async fn insert_bounce(
+    conn: &mut AnyConnection,
+    address: &str,
+    status: &str,
+    hard: bool,
+    diagnostic: Option<&str>,
+    message_id: i64,
+    original: Option<&str>,
+) -> Result<(), Error> {
+    sqlx::query(
+        "INSERT INTO bounces (address, status, kind, diagnostic, message_id, original_message_id, at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(address)
+    .bind(status)
+    .bind(if hard { "hard" } else { "soft" })
+    .bind(diagnostic)
+    .bind(message_id)
+    .bind(original)
+    .bind(now_ms())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// `(address, status, kind, original_message_id)` of recorded bounces, newest first.
+pub async fn bounces(
+    pool: &AnyPool,
+    address: Option<&str>,
+) -> Result<Vec<(String, String, String, Option<String>)>, Error> {
+    let mut sql =
+        Sql::new("SELECT address, status, kind, original_message_id FROM bounces WHERE 1 = 1");
+    if let Some(a) = address {
+        sql.push(" AND address = ").bind(a.to_lowercase());
+    }
+    sql.push(" ORDER BY id DESC LIMIT 500");
+    let rows = sql.query().fetch_all(pool).await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                r.try_get("address")?,
+                r.try_get("status")?,
+                r.try_get("kind")?,
+                r.try_get("original_message_id")?,
+            ))
+        })
+        .collect()
+}
+
+/// `(matched value, record id)` of records of `kind` matching the addresses (contacts, open leads) or domains (companies).
+pub async fn records_for(
+    conn: &mut AnyConnection,
+    kind: RecordKind,
+    values: &[String],
+) -> Result<Vec<(String, i64)>, Error> {
+    let mut sql = match kind {
+        RecordKind::Contact => {
+            Sql::new("SELECT email AS v, contact_id AS id FROM contact_emails WHERE email IN ")
+        }
+        RecordKind::Lead => {
+            Sql::new("SELECT email AS v, id FROM leads WHERE status <> 'converted' AND email IN ")
+        }
+        RecordKind::Company => {
+            Sql::new("SELECT domain AS v, company_id AS id FROM company_domains WHERE domain IN ")
+        }
+        RecordKind::Deal => return Ok(Vec::new()),
+    };
+    sql.bind_list(values.to_vec());
+    let rows = sql.query().fetch_all(conn).await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("v")?, r.try_get("id")?)))
+        .collect()
+}
+
+/// Adds an automatic link unless any link (or a manual removal) for the pair exists.
+pub async fn add_auto_link(
+    conn: &mut AnyConnection,
+    message_id: i64,
+    kind: RecordKind,
+    id: i64,
+) -> Result<(), Error> {
+    sqlx::query(
+        "INSERT INTO message_links (message_id, record_kind, record_id, source, removed, created_at) VALUES ($1, $2, $3, 'auto', 0, $4)
+         ON CONFLICT (message_id, record_kind, record_id) DO NOTHING",
+    )
+    .bind(message_id)
+    .bind(kind.as_str())
+    .bind(id)
+    .bind(now_ms())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// A user's decision: linked (`removed` false) or unlinked, which later automatic runs never override.
+pub async fn set_manual_link(
+    conn: &mut AnyConnection,
+    message_id: i64,
+    kind: RecordKind,
+    id: i64,
+    removed: bool,
+) -> Result<(), Error> {
+    sqlx::query(
+        "INSERT INTO message_links (message_id, record_kind, record_id, source, removed, created_at) VALUES ($1, $2, $3, 'manual', $4, $5)
+         ON CONFLICT (message_id, record_kind, record_id) DO UPDATE SET source = 'manual', removed = $4",
+    )
+    .bind(message_id)
+    .bind(kind.as_str())
+    .bind(id)
+    .bind(i64::from(removed))
+    .bind(now_ms())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// `(kind, id, source, removed)`
+pub async fn links_of(
+    conn: &mut AnyConnection,
+    message_id: i64,
+) -> Result<Vec<(String, i64, String, bool)>, Error> {
+    let rows = sqlx::query("SELECT record_kind, record_id, source, removed FROM message_links WHERE message_id = $1 ORDER BY record_kind, record_id")
+        .bind(message_id)
+        .fetch_all(conn)
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                r.try_get("record_kind")?,
+                r.try_get("record_id")?,
+                r.try_get("source")?,
+                r.try_get::<i64, _>("removed")? != 0,
+            ))
+        })
+        .collect()
+}
+
+/// Links earlier mail to a record created or changed later: mail with these addresses (or company domains).
+pub async fn link_earlier_mail(
+    conn: &mut AnyConnection,
+    kind: RecordKind,
+    id: i64,
+    values: &[String],
+) -> Result<(), Error> {
+    let column = if kind == RecordKind::Company {
+        "domain"
+    } else {
+        "address"
+    };
+    let mut sql = Sql::new("INSERT INTO message_links (message_id, record_kind, record_id, source, removed, created_at) SELECT DISTINCT a.message_id, ");
+    sql.bind(kind.as_str())
+        .push(", ")
+        .bind(id)
+        .push(", 'auto', 0, ")
+        .bind(now_ms());
+    sql.push(" FROM message_addresses a WHERE a.role IN ('from', 'sender', 'reply_to', 'to', 'cc') AND a.").push(column).push(" IN ");
+    sql.bind_list(values.to_vec());
+    sql.push(" ON CONFLICT (message_id, record_kind, record_id) DO NOTHING");
+    sql.query().execute(conn).await?;
+    Ok(())
+}
+
+/// Moves a record's links to another record (lead conversion, merges); a decision on the target wins.
+pub async fn move_links(
+    conn: &mut AnyConnection,
+    from: (RecordKind, i64),
+    to: (RecordKind, i64),
+) -> Result<(), Error> {
+    sqlx::query(
+        "INSERT INTO message_links (message_id, record_kind, record_id, source, removed, created_at)
+         SELECT message_id, $1, $2, source, removed, created_at FROM message_links WHERE record_kind = $3 AND record_id = $4
+         ON CONFLICT (message_id, record_kind, record_id) DO NOTHING",
+    )
+    .bind(to.0.as_str())
+    .bind(to.1)
+    .bind(from.0.as_str())
+    .bind(from.1)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("DELETE FROM message_links WHERE record_kind = $1 AND record_id = $2")
+        .bind(from.0.as_str())
+        .bind(from.1)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Claims the right to create the automatic lead for an address; false when another ingest holds it.
+pub async fn claim_lead(conn: &mut AnyConnection, email: &str) -> Result<bool, Error> {
+    let done = sqlx::query(
+        "INSERT INTO lead_claims (email, lead_id) VALUES ($1, 0) ON CONFLICT (email) DO NOTHING",
+    )
+    .bind(email)
+    .execute(&mut *conn)
+    .await?;
+    if done.rows_affected() == 1 {
+        return Ok(true);
+    }
+    // A claim whose lead was since deleted may be taken again.
+    let stale = sqlx::query("UPDATE lead_claims SET lead_id = 0 WHERE email = $1 AND lead_id <> 0 AND lead_id NOT IN (SELECT id FROM leads)")
+        .bind(email)
+        .execute(conn)
+        .await?;
+    Ok(stale.rows_affected() == 1)
+}
+
+pub async fn confirm_claim(
+    conn: &mut AnyConnection,
+    email: &str,
+    lead_id: i64,
+) -> Result<(), Error> {
+    sqlx::query("UPDATE lead_claims SET lead_id = $1 WHERE email = $2")
+        .bind(lead_id)
+        .bind(email)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The list tables an admin edits: `own_domains`, `freemail_domains`, `never_log`.
+#[derive(Debug, Clone, Copy)]
+pub enum List {
+    OwnDomains,
+    FreemailDomains,
+    NeverLog,
+}
+
+impl List {
+    fn sql(self) -> (&'static str, &'static str) {
+        match self {
+            List::OwnDomains => ("own_domains", "domain"),
+            List::FreemailDomains => ("freemail_domains", "domain"),
+            List::NeverLog => ("never_log", "entry"),
+        }
+    }
+}
+
+pub async fn list(pool: &AnyPool, list: List) -> Result<Vec<String>, Error> {
+    let (table, column) = list.sql();
+    let text = format!("SELECT {column} AS v FROM {table} ORDER BY {column}");
+    let rows = sqlx::query(AssertSqlSafe(text)).fetch_all(pool).await?;
+    rows.iter()
+        .map(|r| r.try_get("v").map_err(Error::from))
+        .collect()
+}
+
+pub async fn add(pool: &AnyPool, list: List, value: &str) -> Result<(), Error> {
+    let (table, column) = list.sql();
+    let text =
+        format!("INSERT INTO {table} ({column}) VALUES ($1) ON CONFLICT ({column}) DO NOTHING");
+    sqlx::query(AssertSqlSafe(text))
+        .bind(value)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+pub async fn remove(pool: &AnyPool, list: List, value: &str) -> Result<bool, Error> {
+    let (table, column) = list.sql();
+    let text = format!("DELETE FROM {table} WHERE {column} = $1");
+    Ok(sqlx::query(AssertSqlSafe(text))
+        .bind(value)
+        .execute(pool)
+        .await?
+        .rows_affected()
+        > 0)
+}
+
+/// Domains of the connected mailboxes' addresses (their user names).
+pub async fn mailbox_usernames(pool: &AnyPool) -> Result<Vec<String>, Error> {
+    let rows = sqlx::query("SELECT username FROM mailboxes")
+        .fetch_all(pool)
+        .await?;
+    rows.iter()
+        .map(|r| r.try_get("username").map_err(Error::from))
+        .collect()
+}
+
+/// `(lead owner, leads from outgoing mail)` of a mailbox.
+pub async fn mailbox_rules(pool: &AnyPool, mailbox_id: i64) -> Result<(Option<i64>, bool), Error> {
+    let row = sqlx::query("SELECT lead_owner_id, leads_from_outgoing FROM mailboxes WHERE id = $1")
+        .bind(mailbox_id)
+        .fetch_optional(pool)
+        .await?;
+    match row {
+        Some(r) => Ok((
+            r.try_get("lead_owner_id")?,
+            r.try_get::<i64, _>("leads_from_outgoing")? != 0,
+        )),
+        None => Ok((None, false)),
+    }
+}
+
+/// Records of `kind` the message is linked to (not removed).
+pub async fn linked_records(
+    conn: &mut AnyConnection,
+    message_id: i64,
+    kind: RecordKind,
+) -> Result<Vec<i64>, Error> {
+    let rows = sqlx::query("SELECT record_id FROM message_links WHERE removed = 0 AND message_id = $1 AND record_kind = $2")
+        .bind(message_id)
+        .bind(kind.as_str())
+        .fetch_all(conn)
+        .await?;
+    rows.iter()
+        .map(|r| r.try_get("record_id").map_err(Error::from))
+        .collect()
+}
