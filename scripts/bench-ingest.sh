@@ -53,7 +53,8 @@ CONF
   chown -R nobody: "$dir/mail"
   dovecot -c "$dir/dovecot.conf"
   args=(--port "$port" --user bench@local --password bench)
-  "$bin" bench ingest --mode raw "${args[@]}" >/dev/null   # warm-up: Dovecot indexes the folder, files enter the cache
+  # warm-up: Dovecot indexes the folder, files enter the cache
+  "$bin" bench ingest --mode raw "${args[@]}" >/dev/null || { tail -20 "$dir/dovecot.log" >&2; exit 1; }
   raw=$("$bin" bench ingest --mode raw "${args[@]}")
   full=$(MAILROOM_DATA_DIR="$dir/data" MAILROOM_LOG=warn "$bin" bench ingest --mode sync "${args[@]}")
   doveadm -c "$dir/dovecot.conf" stop

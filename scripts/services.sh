@@ -61,3 +61,10 @@ ensure_dovecot() {
   # The package's own system service is not needed: tests start private instances with their own config.
   if command -v systemctl >/dev/null && systemctl is-active --quiet dovecot 2>/dev/null; then need_root_or_sudo systemctl stop dovecot || true; fi
 }
+
+ensure_browser_tests() {
+  [ -x /usr/bin/chromium ] || apt_install chromium
+  command -v node >/dev/null && command -v npm >/dev/null || apt_install nodejs npm
+  # playwright-core only (never a downloaded browser): the tests use Debian's /usr/bin/chromium.
+  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --prefix tests/addin --no-audit --no-fund --loglevel=error >/dev/null
+}

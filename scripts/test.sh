@@ -10,6 +10,7 @@ export CARGO_TERM_COLOR=never RUST_BACKTRACE=1
 command -v python3 >/dev/null || apt_install python3
 
 ensure_dovecot
+ensure_browser_tests
 start_postgres
 trap stop_postgres EXIT
 

@@ -24,6 +24,8 @@ pub struct AppState {
     pub throttle: LoginThrottle,
     /// Encrypts mailbox passwords at rest.
     pub secrets: SecretBox,
+    /// The server's public base URL (add-in manifest, links), when configured.
+    pub public_url: Option<String>,
 }
 
 pub struct App {
@@ -121,6 +123,7 @@ impl App {
             tokens,
             throttle,
             secrets,
+            public_url: config.public_url.clone(),
         };
         let (router, routes) = api::router(state.clone());
         let listener =

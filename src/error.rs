@@ -30,6 +30,8 @@ pub enum Error {
     Unauthorized(AuthFailure),
     #[error("your role may not do this")]
     Forbidden,
+    #[error("requests from another origin are not accepted")]
+    CrossOrigin,
     #[error("{0} not found")]
     NotFound(&'static str),
     #[error("no route {0}")]
@@ -99,7 +101,7 @@ impl Error {
             Error::BadRequest { .. } => StatusCode::BAD_REQUEST,
             Error::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Error::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            Error::Forbidden => StatusCode::FORBIDDEN,
+            Error::Forbidden | Error::CrossOrigin => StatusCode::FORBIDDEN,
             Error::NotFound(_) | Error::RouteNotFound(_) => StatusCode::NOT_FOUND,
             Error::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Error::Conflict { .. } | Error::Duplicate { .. } => StatusCode::CONFLICT,
@@ -123,6 +125,7 @@ impl Error {
             Error::Unauthorized(AuthFailure::BadCredentials) => "invalid_credentials",
             Error::Unauthorized(AuthFailure::Inactive) => "account_inactive",
             Error::Forbidden => "forbidden",
+            Error::CrossOrigin => "cross_origin_forbidden",
             Error::NotFound(_) => "not_found",
             Error::RouteNotFound(_) => "route_not_found",
             Error::MethodNotAllowed => "method_not_allowed",

@@ -1,5 +1,6 @@
 //! Mailroom: an email-centric CRM server. `App::build(config)` gives a ready server; `main.rs` is the CLI.
 
+pub mod addin;
 pub mod api;
 pub mod app;
 pub mod auth;

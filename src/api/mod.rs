@@ -19,9 +19,38 @@ pub use routes::RouteInfo;
 /// Largest request body the API accepts (mail uploads from the add-in included).
 const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
 
+/// The API answers only its own pages: a request that carries another site's `Origin` is refused.
+async fn same_origin(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let headers = request.headers();
+    if let Some(origin) = headers
+        .get(axum::http::header::ORIGIN)
+        .and_then(|o| o.to_str().ok())
+    {
+        let host = headers
+            .get(axum::http::header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or_default();
+        let ours = [format!("http://{host}"), format!("https://{host}")];
+        let public = state
+            .public_url
+            .as_deref()
+            .map(|u| u.trim_end_matches('/').to_string());
+        let allowed = ours.iter().any(|o| o == origin) || public.as_deref() == Some(origin);
+        if !allowed && request.uri().path().starts_with("/api/") {
+            return Error::CrossOrigin.into_response();
+        }
+    }
+    next.run(request).await
+}
+
 pub fn router(state: AppState) -> (Router, Vec<RouteInfo>) {
     let (router, routes) = routes::table(state.clone()).into_parts();
     let router = router
+        .layer(axum::middleware::from_fn_with_state(state.clone(), same_origin))
         .method_not_allowed_fallback(|| async { Error::MethodNotAllowed })
         .fallback(|uri: Uri| async move { Error::RouteNotFound(uri.path().to_string()) })
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -713,4 +713,29 @@ pub fn table(state: AppState) -> RouteTable {
             Access::ADMIN,
             crate::linking::routes::remove_never_log,
         )
+        // Outlook side panel: its card and mail logging, and the pane's public files.
+        .add(
+            M::GET,
+            "/api/v1/lookup",
+            Access::SignedIn,
+            crate::addin::routes::lookup,
+        )
+        .add(
+            M::POST,
+            "/api/v1/messages/log",
+            Access::SignedIn,
+            crate::addin::routes::log_mail,
+        )
+        .add(
+            M::GET,
+            "/addin/manifest.xml",
+            Access::Public,
+            crate::addin::routes::manifest,
+        )
+        .add(
+            M::GET,
+            "/addin/{file}",
+            Access::Public,
+            crate::addin::routes::file,
+        )
 }

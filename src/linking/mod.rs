@@ -352,6 +352,31 @@ pub async fn set_link(
     links(pool, caller, message_id).await
 }
 
+/// Links a message the caller holds in their own mail client (the add-in) to a record they may write; audited.
+pub async fn set_link_unchecked(
+    pool: &AnyPool,
+    caller: &Caller,
+    message_id: i64,
+    kind: RecordKind,
+    id: i64,
+) -> Result<(), Error> {
+    access::require(pool, caller, kind, id, Op::Write).await?;
+    let mut tx = pool.begin().await?;
+    store::set_manual_link(&mut tx, message_id, kind, id, false).await?;
+    audit::event(
+        &mut tx,
+        caller.id,
+        "link",
+        (kind, id),
+        "message",
+        json!(null),
+        json!(message_id),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// An admin's correction of a message's class: stored, audited, and applied (a new human sender makes a lead).
 pub async fn reclassify(
     pool: &AnyPool,

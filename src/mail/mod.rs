@@ -209,6 +209,11 @@ pub async fn thread(pool: &AnyPool, id: i64) -> Result<ThreadView, Error> {
     Ok(ThreadView { id, messages })
 }
 
+/// Our id of the message with this Message-ID header (without angle brackets), if stored.
+pub async fn find_by_message_id(pool: &AnyPool, message_id: &str) -> Result<Option<i64>, Error> {
+    store::id_by_message_id(&mut *pool.acquire().await?, message_id).await
+}
+
 pub async fn count(pool: &AnyPool) -> Result<i64, Error> {
     store::count(&mut *pool.acquire().await?).await
 }

@@ -17,6 +17,17 @@ pub async fn id_by_hash(conn: &mut AnyConnection, hash: &str) -> Result<Option<i
     Ok(row.map(|r| r.try_get("id")).transpose()?)
 }
 
+pub async fn id_by_message_id(
+    conn: &mut AnyConnection,
+    message_id: &str,
+) -> Result<Option<i64>, Error> {
+    let row = sqlx::query("SELECT id FROM messages WHERE message_id = $1 ORDER BY id LIMIT 1")
+        .bind(message_id)
+        .fetch_optional(conn)
+        .await?;
+    Ok(row.map(|r| r.try_get("id")).transpose()?)
+}
+
 pub async fn insert_raw(conn: &mut AnyConnection, hash: &str, raw: &[u8]) -> Result<(), Error> {
     sqlx::query(
         "INSERT INTO raw_messages (hash, bytes) VALUES ($1, $2) ON CONFLICT (hash) DO NOTHING",

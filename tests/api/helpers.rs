@@ -189,3 +189,10 @@ pub fn error_code(body: &Value) -> &str {
 pub async fn user_id(app: &TestApp, token: &str) -> i64 {
     app.get("/api/v1/me", token).await.1["id"].as_i64().unwrap()
 }
+
+pub fn backend_name() -> &'static str {
+    match backend() {
+        TestBackend::Sqlite => "sqlite",
+        TestBackend::Postgres { .. } => "postgres",
+    }
+}

@@ -1,5 +1,6 @@
 //! Integration tests: the real server over HTTP, on SQLite or PostgreSQL (see `helpers::backend`).
 
+mod addin;
 mod auth;
 mod cli;
 mod crm_access;

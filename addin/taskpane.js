@@ -1,0 +1,286 @@
+// Mailroom side panel for Outlook. Everything from a mail or a record is shown with textContent / text nodes:
+// nothing received is ever parsed as HTML or executed.
+(function () {
+  "use strict";
+
+  const STRINGS = {
+    en: {
+      signIn: "Sign in", email: "E-mail", password: "Password", signOut: "Sign out",
+      expired: "Your session has expired. Please sign in again.", signedOut: "Signed out.",
+      participant: "Participant", unknown: "Not in the CRM yet", createLead: "Create lead", createContact: "Create contact",
+      name: "Name", company: "Company", position: "Position", phones: "Phones", owner: "Owner", pool: "open pool",
+      deals: "Open deals", tasks: "Open tasks", history: "History", none: "Nothing yet",
+      note: "Note", addNote: "Add note", task: "Task", due: "Due date", addTask: "Add task",
+      stage: "Stage", moveStage: "Move", logMail: "Log this mail", logged: "This mail is logged",
+      leadCreated: "Lead created.", contactCreated: "Contact created.", noteAdded: "Note added.", taskAdded: "Task added.",
+      stageMoved: "Deal moved.", mailLogged: "Mail logged.", loading: "Loading…", contact: "Contact", lead: "Lead",
+      noItem: "Open a mail to see its sender.", lostReason: "Reason (for a lost deal)",
+    },
+    ru: {
+      signIn: "Войти", email: "Эл. почта", password: "Пароль", signOut: "Выйти",
+      expired: "Сеанс истёк. Войдите снова.", signedOut: "Вы вышли.",
+      participant: "Участник", unknown: "Пока нет в CRM", createLead: "Создать лид", createContact: "Создать контакт",
+      name: "Имя", company: "Компания", position: "Должность", phones: "Телефоны", owner: "Ответственный", pool: "общий пул",
+      deals: "Открытые сделки", tasks: "Открытые задачи", history: "История", none: "Пока ничего",
+      note: "Заметка", addNote: "Добавить заметку", task: "Задача", due: "Срок", addTask: "Добавить задачу",
+      stage: "Этап", moveStage: "Перевести", logMail: "Сохранить письмо в CRM", logged: "Письмо сохранено в CRM",
+      leadCreated: "Лид создан.", contactCreated: "Контакт создан.", noteAdded: "Заметка добавлена.", taskAdded: "Задача добавлена.",
+      stageMoved: "Сделка переведена.", mailLogged: "Письмо сохранено.", loading: "Загрузка…", contact: "Контакт", lead: "Лид",
+      noItem: "Откройте письмо, чтобы увидеть отправителя.", lostReason: "Причина (для проигранной сделки)",
+    },
+  };
+
+  let lang = "en";
+  let item = null;
+  let participants = [];
+  let current = null;
+  const TOKEN = "mailroom.token";
+
+  const t = (key) => STRINGS[lang][key] || STRINGS.en[key] || key;
+  const $ = (id) => document.getElementById(id);
+
+  // Builds an element; children that are strings become text nodes, never markup.
+  function el(tag, props, ...children) {
+    const node = document.createElement(tag);
+    for (const [key, value] of Object.entries(props || {})) {
+      if (key === "onclick" || key === "onchange") node.addEventListener(key.slice(2), value);
+      else if (key === "text") node.textContent = value;
+      else node.setAttribute(key, value);
+    }
+    for (const child of children.flat()) {
+      if (child === null || child === undefined || child === false) continue;
+      node.append(typeof child === "string" || typeof child === "number" ? document.createTextNode(String(child)) : child);
+    }
+    return node;
+  }
+
+  function status(message, kind) {
+    const box = $("status");
+    box.textContent = message || "";
+    box.className = kind || "";
+  }
+
+  class Expired extends Error {}
+
+  async function api(method, path, body) {
+    const headers = { Accept: "application/json" };
+    const token = sessionStorage.getItem(TOKEN);
+    if (token) headers.Authorization = "Bearer " + token;
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await response.text();
+    const data = text ? JSON.parse(text) : null;
+    if (response.status === 401 && path !== "/api/v1/auth/login") {
+      sessionStorage.removeItem(TOKEN);
+      throw new Expired(t("expired"));
+    }
+    if (!response.ok) throw new Error((data && data.error && data.error.message) || response.statusText);
+    return data;
+  }
+
+  // Runs an action and shows its outcome; an expired session goes back to sign-in.
+  async function act(work, done) {
+    try {
+      await work();
+      if (done) status(done, "ok");
+    } catch (error) {
+      if (error instanceof Expired) return showSignIn(error.message);
+      status(error.message, "error");
+    }
+  }
+
+  function showSignIn(message) {
+    $("signout").hidden = true;
+    status(message || "", message ? "error" : "");
+    const email = el("input", { id: "login-email", type: "email", autocomplete: "username" });
+    const password = el("input", { id: "login-password", type: "password", autocomplete: "current-password" });
+    const form = el("form", { id: "signin" },
+      el("label", { for: "login-email" }, t("email")), email,
+      el("label", { for: "login-password" }, t("password")), password,
+      el("button", { type: "submit", id: "signin-button" }, t("signIn")));
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      act(async () => {
+        const answer = await api("POST", "/api/v1/auth/login", { email: email.value, password: password.value });
+        sessionStorage.setItem(TOKEN, answer.token);
+        status("");
+        await showCard();
+      });
+    });
+    $("app").replaceChildren(form);
+  }
+
+  function collectParticipants() {
+    const seen = new Set();
+    const list = [];
+    const add = (p) => {
+      if (!p || !p.emailAddress) return;
+      const key = p.emailAddress.toLowerCase();
+      if (seen.has(key)) return;
+      seen.add(key);
+      list.push({ email: p.emailAddress, name: p.displayName || "" });
+    };
+    add(item.from);
+    (item.to || []).forEach(add);
+    (item.cc || []).forEach(add);
+    return list;
+  }
+
+  async function showCard() {
+    $("signout").hidden = false;
+    if (!item) {
+      $("app").replaceChildren(el("p", { class: "muted" }, t("noItem")));
+      return;
+    }
+    if (!current) current = participants[0];
+    $("app").replaceChildren(el("p", { class: "muted" }, t("loading")));
+    await act(async () => {
+      const query = new URLSearchParams({ email: current.email, name: current.name });
+      if (item.internetMessageId) query.set("message_id", item.internetMessageId);
+      const card = await api("GET", "/api/v1/lookup?" + query.toString());
+      render(card);
+    });
+  }
+
+  function switcher() {
+    const select = el("select", { id: "participant", onchange: (e) => { current = participants[Number(e.target.value)]; showCard(); } });
+    participants.forEach((p, i) => {
+      const option = el("option", { value: String(i) }, p.name ? p.name + " <" + p.email + ">" : p.email);
+      if (p === current) option.selected = true;
+      select.append(option);
+    });
+    return el("section", {}, el("label", { for: "participant" }, t("participant")), select);
+  }
+
+  function personSection(card) {
+    const p = card.person;
+    if (!p) return unknownSection(card);
+    const owner = p.owner_name || (p.owner_id ? "#" + p.owner_id : t("pool"));
+    return el("section", { id: "person" },
+      el("h2", { id: "person-name" }, p.name),
+      el("div", { class: "muted" }, (p.kind === "lead" ? t("lead") : t("contact")) + " · " + p.email),
+      p.position ? el("div", {}, t("position") + ": " + p.position) : null,
+      p.phones && p.phones.length ? el("div", {}, t("phones") + ": " + p.phones.join(", ")) : null,
+      el("div", {}, t("owner") + ": " + owner),
+      card.company ? el("div", { id: "company-name" }, t("company") + ": " + card.company.name) : null);
+  }
+
+  function unknownSection(card) {
+    const s = card.suggestion;
+    const name = el("input", { id: "new-name", value: s.name });
+    const company = el("input", { id: "new-company", value: s.company_name || s.domain || "" });
+    const createLead = el("button", { id: "create-lead", type: "button", onclick: () => act(async () => {
+      await api("POST", "/api/v1/leads", { name: name.value, email: card.email, company_name: company.value || null });
+      await showCard();
+    }, t("leadCreated")) }, t("createLead"));
+    const createContact = el("button", { id: "create-contact", type: "button", onclick: () => act(async () => {
+      await api("POST", "/api/v1/contacts", { name: name.value, emails: [card.email], company_id: s.company_id });
+      await showCard();
+    }, t("contactCreated")) }, t("createContact"));
+    return el("section", { id: "unknown" },
+      el("h2", {}, t("unknown")), el("div", { class: "muted" }, card.email),
+      el("label", { for: "new-name" }, t("name")), name,
+      el("label", { for: "new-company" }, t("company")), company,
+      card.can_write ? el("div", { class: "row" }, createLead, createContact) : null);
+  }
+
+  function dealsSection(card) {
+    const items = card.open_deals.map((deal) => {
+      const pipeline = card.pipelines.find((p) => p.id === deal.pipeline_id);
+      const select = el("select", { "data-deal": String(deal.id) });
+      (pipeline ? pipeline.stages : []).forEach((stage) => {
+        const option = el("option", { value: String(stage.id) }, stage.name);
+        if (stage.id === deal.stage_id) option.selected = true;
+        select.append(option);
+      });
+      const reason = el("input", { placeholder: t("lostReason") });
+      const move = el("button", { type: "button", onclick: () => act(async () => {
+        const body = { stage_id: Number(select.value) };
+        if (reason.value) body.lost_reason = reason.value;
+        await api("PATCH", "/api/v1/deals/" + deal.id, body);
+        await showCard();
+      }, t("stageMoved")) }, t("moveStage"));
+      const amount = deal.amount ? " · " + deal.amount + " " + deal.currency : "";
+      return el("li", { class: "deal" }, el("div", {}, deal.title + " — " + deal.stage_name + amount), el("div", { class: "row" }, select, move), reason);
+    });
+    return el("section", { id: "deals" }, el("h3", {}, t("deals")), items.length ? el("ul", {}, items) : el("div", { class: "muted" }, t("none")));
+  }
+
+  function tasksSection(card) {
+    const items = card.open_tasks.map((task) => el("li", { class: "task" }, task.title + (task.due_at ? " · " + task.due_at.slice(0, 10) : "")));
+    return el("section", { id: "tasks" }, el("h3", {}, t("tasks")), items.length ? el("ul", {}, items) : el("div", { class: "muted" }, t("none")));
+  }
+
+  function historySection(card) {
+    const items = card.timeline.map((entry) => el("li", { class: "history-" + entry.kind }, (entry.at || "").slice(0, 10) + " · " + entry.kind + ": " + (entry.text || "")));
+    return el("section", { id: "history" }, el("h3", {}, t("history")), items.length ? el("ul", {}, items) : el("div", { class: "muted" }, t("none")));
+  }
+
+  function actionsSection(card) {
+    const p = card.person;
+    const note = el("textarea", { id: "note-text", rows: "2" });
+    const addNote = el("button", { id: "add-note", type: "button", onclick: () => act(async () => {
+      await api("POST", "/api/v1/notes", { record_kind: p.kind, record_id: p.id, body: note.value });
+      await showCard();
+    }, t("noteAdded")) }, t("addNote"));
+    const title = el("input", { id: "task-title" });
+    const due = el("input", { id: "task-due", type: "date" });
+    const addTask = el("button", { id: "add-task", type: "button", onclick: () => act(async () => {
+      const body = { title: title.value, record_kind: p.kind, record_id: p.id };
+      if (due.value) body.due_at = due.value + "T09:00:00Z";
+      await api("POST", "/api/v1/tasks", body);
+      await showCard();
+    }, t("taskAdded")) }, t("addTask"));
+    const log = card.mail.linked
+      ? el("div", { id: "logged", class: "muted" }, t("logged"))
+      : el("button", { id: "log-mail", type: "button", onclick: () => act(() => logMail(card), t("mailLogged")) }, t("logMail"));
+    return el("section", { id: "actions" }, log,
+      el("label", { for: "note-text" }, t("note")), note, addNote,
+      el("label", { for: "task-title" }, t("task")), title,
+      el("label", { for: "task-due" }, t("due")), due, addTask);
+  }
+
+  function bodyText() {
+    return new Promise((resolve) => {
+      if (!item.body || !item.body.getAsync) return resolve("");
+      item.body.getAsync(Office.CoercionType.Text, (result) => resolve(result && result.status !== "failed" ? result.value : ""));
+    });
+  }
+
+  async function logMail(card) {
+    const p = card.person;
+    const address = (x) => ({ name: x.displayName || null, address: x.emailAddress });
+    const body = { record_kind: p.kind, record_id: p.id, internet_message_id: item.internetMessageId || null };
+    if (!card.mail.id) {
+      body.subject = item.subject || "";
+      body.from = item.from ? address(item.from) : null;
+      body.to = (item.to || []).map(address);
+      body.cc = (item.cc || []).map(address);
+      body.date = item.dateTimeCreated ? new Date(item.dateTimeCreated).toISOString() : null;
+      body.body_text = await bodyText();
+    }
+    await api("POST", "/api/v1/messages/log", body);
+    await showCard();
+  }
+
+  function render(card) {
+    const parts = [switcher(), personSection(card)];
+    if (card.person) parts.push(dealsSection(card), tasksSection(card), historySection(card), actionsSection(card));
+    $("app").replaceChildren(...parts);
+  }
+
+  function start() {
+    const display = (Office.context && Office.context.displayLanguage) || navigator.language || "en";
+    lang = display.toLowerCase().startsWith("ru") ? "ru" : "en";
+    document.documentElement.lang = lang;
+    $("signout").textContent = t("signOut");
+    $("signout").addEventListener("click", () => { sessionStorage.removeItem(TOKEN); showSignIn(); status(t("signedOut"), "ok"); });
+    item = Office.context && Office.context.mailbox ? Office.context.mailbox.item : null;
+    participants = item ? collectParticipants() : [];
+    current = participants[0] || null;
+    if (sessionStorage.getItem(TOKEN)) showCard();
+    else showSignIn();
+  }
+
+  Office.onReady(start);
+})();

@@ -1,0 +1,210 @@
+// The Outlook side panel in real headless Chromium (Debian's /usr/bin/chromium) against the real server.
+// Only Office.js is stood in for: a small script in place of the official one provides Office.onReady and the
+// mailbox item of a chosen mail. Run by tests/api/addin.rs, which starts the server and seeds the data (FIXTURE).
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { mkdirSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium } from "playwright-core";
+
+const BASE = process.env.MAILROOM_URL;
+const FIXTURE = JSON.parse(process.env.MAILROOM_FIXTURE || "{}");
+const ARTIFACTS = process.env.MAILROOM_ARTIFACTS || "test-artifacts/addin";
+const OFFICE_JS = "https://appsforoffice.microsoft.com/lib/1/hosted/office.js";
+assert.ok(BASE, "MAILROOM_URL is set by tests/api/addin.rs");
+mkdirSync(ARTIFACTS, { recursive: true });
+
+// The stand-in for Office.js: the item comes from window.__mail, set before the page loads.
+const STAND_IN = `
+  window.Office = {
+    CoercionType: { Text: "text", Html: "html" },
+    context: {
+      displayLanguage: (window.__mail && window.__mail.lang) || "en-US",
+      mailbox: { item: window.__mail && window.__mail.item },
+    },
+    onReady(callback) { setTimeout(() => callback({ host: "Outlook" }), 0); return Promise.resolve({ host: "Outlook" }); },
+  };
+  if (window.__mail && window.__mail.item) {
+    const body = window.__mail.body || "";
+    window.__mail.item.body = { getAsync(type, cb) { cb({ status: "succeeded", value: body }); } };
+  }
+`;
+
+let browser;
+before(async () => {
+  const home = mkdtempSync(join(tmpdir(), "mailroom-chromium-"));
+  browser = await chromium.launch({
+    executablePath: "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+      "--disable-component-update", "--disable-sync"],
+    env: { ...process.env, XDG_CONFIG_HOME: join(home, "config"), XDG_CACHE_HOME: join(home, "cache") },
+  });
+});
+after(async () => { await browser?.close(); });
+
+/** Opens the pane for a mail; returns the page and what it did (dialogs, requests, console errors). */
+async function openPane(mail) {
+  const context = await browser.newContext();
+  const seen = { dialogs: [], foreign: [], errors: [] };
+  await context.route("**/*", (route) => {
+    const url = route.request().url();
+    if (url === OFFICE_JS) return route.fulfill({ contentType: "application/javascript", body: STAND_IN });
+    if (url.startsWith(BASE)) return route.continue();
+    seen.foreign.push(url);
+    return route.abort();
+  });
+  await context.addInitScript((m) => { window.__mail = m; }, mail);
+  const page = await context.newPage();
+  page.on("dialog", (d) => { seen.dialogs.push(d.message()); d.dismiss(); });
+  page.on("pageerror", (e) => seen.errors.push(String(e)));
+  await page.goto(BASE + "/addin/taskpane.html");
+  return { page, seen, context };
+}
+
+function item({ from, to = [], cc = [], subject = "Тема", id = null }) {
+  return { from, to, cc, subject, internetMessageId: id, dateTimeCreated: "2026-11-20T10:00:00Z" };
+}
+
+async function signIn(page) {
+  await page.fill("#login-email", FIXTURE.email);
+  await page.fill("#login-password", FIXTURE.password);
+  await page.click("#signin-button");
+}
+
+async function api(path, options = {}) {
+  const login = await fetch(BASE + "/api/v1/auth/login", { method: "POST", headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ email: FIXTURE.email, password: FIXTURE.password }) });
+  const { token } = await login.json();
+  const response = await fetch(BASE + path, { ...options, headers: { Authorization: "Bearer " + token, "Content-Type": "application/json" } });
+  return response.json();
+}
+
+test("a mail from a known contact shows company, deal and task", async () => {
+  const { page, seen, context } = await openPane({ lang: "en-US", item: item({ from: { displayName: "Иван Петров", emailAddress: FIXTURE.contact_email } }) });
+  await signIn(page);
+  await page.waitForSelector("#person-name", { timeout: 10000 }).catch(async (e) => {
+    throw new Error(e.message + " — status: " + (await page.textContent("#status")) + " — app: " + (await page.textContent("#app")));
+  });
+  assert.equal(await page.textContent("#person-name"), FIXTURE.contact_name);
+  assert.match(await page.textContent("#company-name"), new RegExp(FIXTURE.company_name));
+  assert.match(await page.textContent("#deals"), new RegExp(FIXTURE.deal_title));
+  assert.match(await page.textContent("#tasks"), new RegExp(FIXTURE.task_title));
+  await page.screenshot({ path: join(ARTIFACTS, "known-contact.png"), fullPage: true });
+  assert.deepEqual(seen.foreign, [], "the pane needs no other site");
+  assert.deepEqual(seen.errors, []);
+  await context.close();
+});
+
+test("the pane speaks Russian in a Russian Office and moves a deal's stage", async () => {
+  const { page, context } = await openPane({ lang: "ru-RU", item: item({ from: { displayName: "Иван", emailAddress: FIXTURE.contact_email } }) });
+  assert.equal(await page.textContent("#signin-button"), "Войти");
+  await signIn(page);
+  await page.waitForSelector("#deals select");
+  await page.selectOption("#deals select", String(FIXTURE.next_stage_id));
+  await page.click("#deals button");
+  await page.waitForSelector("#status.ok");
+  assert.equal(await page.textContent("#status"), "Сделка переведена.");
+  const deal = await api("/api/v1/deals/" + FIXTURE.deal_id);
+  assert.equal(deal.stage_id, FIXTURE.next_stage_id);
+  await page.screenshot({ path: join(ARTIFACTS, "russian-stage-moved.png"), fullPage: true });
+  await context.close();
+});
+
+test("an unknown sender is turned into a lead that the API then returns", async () => {
+  const { page, context } = await openPane({ lang: "en-US", item: item({ from: { displayName: "Olga New", emailAddress: "olga.new@freshco.ru" } }) });
+  await signIn(page);
+  await page.waitForSelector("#unknown");
+  assert.equal(await page.inputValue("#new-name"), "Olga New");
+  assert.equal(await page.inputValue("#new-company"), "freshco.ru");
+  await page.click("#create-lead");
+  await page.waitForSelector("#person-name");
+  assert.equal(await page.textContent("#person-name"), "Olga New");
+  const leads = await api("/api/v1/leads?email=olga.new@freshco.ru");
+  assert.equal(leads.items.length, 1);
+  assert.equal(leads.items[0].name, "Olga New");
+  await page.screenshot({ path: join(ARTIFACTS, "lead-created.png"), fullPage: true });
+  await context.close();
+});
+
+test("a mail is logged and appears on the timeline, and a task is added", async () => {
+  const mail = item({ from: { displayName: "Иван", emailAddress: FIXTURE.contact_email }, to: [{ displayName: "Sales", emailAddress: "sales@nordwind.ru" }],
+    subject: "Счёт на оплату №42", id: "<outlook-42@client.example>" });
+  const { page, context } = await openPane({ lang: "en-US", item: mail, body: "Добрый день! Прошу выставить счёт." });
+  await signIn(page);
+  await page.waitForSelector("#log-mail");
+  await page.click("#log-mail");
+  await page.waitForSelector("#logged");
+  const timeline = await api(`/api/v1/contacts/${FIXTURE.contact_id}/timeline`);
+  assert.ok(timeline.items.some((i) => i.kind === "email" && i.text === "Счёт на оплату №42"), JSON.stringify(timeline));
+  await page.fill("#task-title", "Выставить счёт");
+  await page.fill("#task-due", "2026-12-01");
+  await page.click("#add-task");
+  await page.waitForFunction(() => document.querySelector("#status").textContent === "Task added.");
+  assert.match(await page.textContent("#tasks"), /Выставить счёт · 2026-12-01/);
+  await page.fill("#note-text", "Звонил, ждёт счёт");
+  await page.click("#add-note");
+  await page.waitForFunction(() => document.querySelector("#history")?.textContent.includes("Звонил, ждёт счёт"));
+  await page.screenshot({ path: join(ARTIFACTS, "mail-logged-task-added.png"), fullPage: true });
+  await context.close();
+});
+
+test("an expired session goes back to sign-in with a clear message, and a server error is shown", async () => {
+  const { page, context } = await openPane({ lang: "en-US", item: item({ from: { displayName: "X", emailAddress: FIXTURE.contact_email } }) });
+  await page.evaluate(() => sessionStorage.setItem("mailroom.token", "expired.or.forged"));
+  await page.reload();
+  await page.waitForSelector("#signin");
+  assert.equal(await page.textContent("#status"), "Your session has expired. Please sign in again.");
+  await page.fill("#login-email", FIXTURE.email);
+  await page.fill("#login-password", "wrong password");
+  await page.click("#signin-button");
+  await page.waitForFunction(() => document.querySelector("#status").textContent === "wrong e-mail or password");
+  assert.equal(await page.getAttribute("#status", "class"), "error");
+  await context.close();
+});
+
+test("hostile names and subjects execute nothing", async () => {
+  const hostile = '<img src=x onerror="window.__pwned=1;alert(1)"><script>window.__pwned=2;alert(2)</script>';
+  const mail = item({ from: { displayName: hostile, emailAddress: "attacker@evil.example" }, subject: hostile, id: "<evil-1@evil.example>" });
+  const { page, seen, context } = await openPane({ lang: "en-US", item: mail, body: hostile });
+  await signIn(page);
+  await page.waitForSelector("#unknown");
+  await page.click("#create-lead");
+  await page.waitForSelector("#person-name");
+  assert.equal(await page.textContent("#person-name"), hostile, "shown as text");
+  await page.click("#log-mail");
+  await page.waitForSelector("#logged");
+  await page.waitForTimeout(300);
+  assert.equal(await page.evaluate(() => window.__pwned), undefined);
+  assert.deepEqual(seen.dialogs, []);
+  assert.equal(await page.locator("#app img, #app script, #app iframe").count(), 0, "no injected element");
+  assert.ok(seen.foreign.every((u) => !u.includes("/x")), "no request for the injected image: " + seen.foreign);
+  assert.deepEqual(seen.foreign, []);
+  await page.screenshot({ path: join(ARTIFACTS, "hostile-input.png"), fullPage: true });
+  await context.close();
+});
+
+test("the manifest is a mail add-in with a task pane on the server's URL", async () => {
+  const page = await browser.newPage();
+  await page.goto(BASE + "/addin/taskpane.html");
+  const info = await page.evaluate(async (base) => {
+    const text = await (await fetch("/addin/manifest.xml")).text();
+    const xml = new DOMParser().parseFromString(text, "application/xml");
+    const xsi = "http://www.w3.org/2001/XMLSchema-instance";
+    const root = xml.documentElement;
+    return {
+      error: xml.getElementsByTagName("parsererror").length,
+      type: root.getAttributeNS(xsi, "type"),
+      permissions: xml.getElementsByTagName("Permissions")[0].textContent,
+      source: xml.getElementsByTagName("SourceLocation")[0].getAttribute("DefaultValue"),
+      unfilled: text.includes("{{BASE_URL}}"),
+      base,
+    };
+  }, BASE);
+  assert.equal(info.error, 0);
+  assert.equal(info.type, "MailApp");
+  assert.equal(info.permissions, "ReadItem");
+  assert.equal(info.source, BASE + "/addin/taskpane.html");
+  assert.equal(info.unfilled, false);
+  await page.close();
+});

@@ -1,0 +1,174 @@
+//! The Outlook side panel: its API, its headers, and the pane itself in real headless Chromium
+//! (tests/addin/pane.test.mjs, driven by playwright-core with Debian's /usr/bin/chromium).
+
+use std::process::Command;
+
+use reqwest::Method;
+use serde_json::json;
+
+use crate::helpers::{error_code, read, spawn_app};
+
+#[tokio::test]
+async fn the_pane_is_served_with_a_strict_csp_and_the_api_refuses_other_origins() {
+    let app = spawn_app().await;
+    let response = app
+        .client
+        .get(app.url("/addin/taskpane.html"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let csp = response.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        csp.contains("default-src 'none'")
+            && csp.contains("script-src 'self' https://appsforoffice.microsoft.com")
+            && !csp.contains("unsafe"),
+        "{csp}"
+    );
+    let manifest = app
+        .client
+        .get(app.url("/addin/manifest.xml"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        manifest.contains(&format!("{}/addin/taskpane.html", app.base))
+            && !manifest.contains("{{BASE_URL}}")
+    );
+    assert_eq!(
+        app.client
+            .get(app.url("/addin/nothing.js"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+
+    let response = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .header("origin", "https://evil.example")
+        .json(&json!({ "email": "a@b.c", "password": "x" }))
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = read(response).await;
+    assert_eq!((status, error_code(&body)), (403, "cross_origin_forbidden"));
+    let same = app
+        .client
+        .get(app.url("/api/v1/me"))
+        .header("origin", app.base.clone())
+        .bearer_auth(&app.admin_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(same.status(), 200, "the pane's own origin is welcome");
+}
+
+#[tokio::test]
+async fn lookup_suggests_a_company_for_company_domains_but_never_for_free_mail() {
+    let app = spawn_app().await;
+    app.post(
+        "/api/v1/companies",
+        &app.admin_token,
+        json!({ "name": "ООО «Ромашка»", "domains": ["romashka.ru"] }),
+    )
+    .await;
+    let (status, card) = app
+        .get(
+            "/api/v1/lookup?email=Petr@SPB.Romashka.ru&name=Пётр",
+            &app.admin_token,
+        )
+        .await;
+    assert_eq!(status, 200, "{card}");
+    assert!(card["person"].is_null());
+    assert_eq!(
+        (
+            card["suggestion"]["name"].as_str(),
+            card["suggestion"]["company_name"].as_str()
+        ),
+        (Some("Пётр"), Some("ООО «Ромашка»"))
+    );
+    let (_, card) = app
+        .get("/api/v1/lookup?email=someone@mail.ru", &app.admin_token)
+        .await;
+    assert!(
+        card["suggestion"]["domain"].is_null() && card["company"].is_null(),
+        "{card}"
+    );
+    let (status, body) = app
+        .get("/api/v1/lookup?email=not-an-address", &app.admin_token)
+        .await;
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (422, Some("email"))
+    );
+}
+
+#[tokio::test]
+async fn the_pane_works_in_real_chromium() {
+    assert!(
+        std::path::Path::new("/usr/bin/chromium").exists(),
+        "Chromium is missing: scripts/test.sh installs it (apt-get install -y chromium)"
+    );
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/addin");
+    assert!(
+        dir.join("node_modules/playwright-core").is_dir(),
+        "run `npm ci --prefix tests/addin` (scripts/test.sh does)"
+    );
+    let app = spawn_app().await;
+    let (sales_id, sales) = app.user_with_role("olga@nordwind.ru", "sales").await;
+    let (status, company) = app
+        .post(
+            "/api/v1/companies",
+            &sales,
+            json!({ "name": "ООО «Клиент»", "domains": ["client-corp.ru"] }),
+        )
+        .await;
+    assert_eq!(status, 201, "{company}");
+    let contact = json!({ "name": "Иван Петров", "emails": ["ivan@client-corp.ru"], "company_id": company["id"], "position": "Директор" });
+    let (_, contact) = app.post("/api/v1/contacts", &sales, contact).await;
+    let (_, pipeline) = app.get("/api/v1/pipelines/1", &sales).await;
+    let deal = json!({ "title": "Поставка вентиляции", "pipeline_id": 1, "contact_id": contact["id"], "amount": "150000" });
+    let (_, deal) = app.post("/api/v1/deals", &sales, deal).await;
+    let task =
+        json!({ "title": "Позвонить Ивану", "record_kind": "contact", "record_id": contact["id"] });
+    app.post("/api/v1/tasks", &sales, task).await;
+    let fixture = json!({
+        "email": "olga@nordwind.ru", "password": "user-password-1", "user_id": sales_id,
+        "contact_email": "ivan@client-corp.ru", "contact_name": "Иван Петров", "contact_id": contact["id"],
+        "company_name": "ООО «Клиент»", "deal_title": "Поставка вентиляции", "deal_id": deal["id"],
+        "next_stage_id": pipeline["stages"][1]["id"], "task_title": "Позвонить Ивану",
+    });
+    let artifacts = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("test-artifacts/addin")
+        .join(crate::helpers::backend_name());
+    let base = app.base.clone();
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new("node")
+            .args(["--test", "--test-concurrency=1", "pane.test.mjs"])
+            .current_dir(&dir)
+            .env("MAILROOM_URL", base)
+            .env("MAILROOM_FIXTURE", fixture.to_string())
+            .env("MAILROOM_ARTIFACTS", artifacts)
+            .output()
+            .expect("node runs (scripts/test.sh installs it)")
+    })
+    .await
+    .unwrap();
+    let report = String::from_utf8_lossy(&output.stdout);
+    println!("{report}{}", String::from_utf8_lossy(&output.stderr));
+    assert!(output.status.success(), "the pane's browser tests failed");
+    assert!(
+        report.contains("# pass 7") && report.contains("# fail 0"),
+        "all seven flows ran"
+    );
+    let _ = Method::GET;
+}
