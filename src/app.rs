@@ -4,6 +4,7 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::Path;
+use std::sync::Arc;
 
 use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
@@ -11,6 +12,7 @@ use tokio::net::TcpListener;
 use crate::api::{self, RouteInfo};
 use crate::auth::service::{self, FirstAdmin, LoginThrottle};
 use crate::auth::token::{self, TokenKeys};
+use crate::campaigns::{self, bounces, unsubscribe};
 use crate::config::Config;
 use crate::db::Db;
 
@@ -20,6 +22,7 @@ pub struct AppState {
     pub db: Db,
     pub tokens: TokenKeys,
     pub throttle: LoginThrottle,
+    pub campaigns: Arc<campaigns::Settings>,
 }
 
 pub struct App {
@@ -29,6 +32,7 @@ pub struct App {
     pub routes: Vec<RouteInfo>,
     /// Set when this start created the first admin.
     pub first_admin: Option<(String, Option<String>)>,
+    send_worker: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -96,12 +100,6 @@ impl App {
                 } => Some((email, generated_password)),
             };
 
-        let state = AppState {
-            db,
-            tokens,
-            throttle,
-        };
-        let (router, routes) = api::router(state.clone());
         let listener =
             TcpListener::bind(config.listen)
                 .await
@@ -109,13 +107,31 @@ impl App {
                     addr: config.listen,
                     source,
                 })?;
+        let local = listener.local_addr().map_err(|source| StartError::Listen {
+            addr: config.listen,
+            source,
+        })?;
+        let state = AppState {
+            db,
+            tokens,
+            throttle,
+            campaigns: Arc::new(campaign_settings(config, &secret, local)),
+        };
+        bounces::set_soft_bounce_limit(config.soft_bounce_limit);
+        let (router, routes) = api::router(state.clone());
         Ok(App {
             listener,
             router,
             state,
             routes,
             first_admin,
+            send_worker: config.send_worker,
         })
+    }
+
+    /// A campaign sender over this app's database and settings (the CLI's `campaign send` uses it).
+    pub fn sender(&self) -> campaigns::Sender {
+        campaigns::Sender::new(self.state.db.clone(), self.state.campaigns.clone())
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -129,14 +145,48 @@ impl App {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let worker = self
+            .send_worker
+            .then(|| tokio::spawn(campaigns::send::worker(self.sender(), stopped)));
         let service = self
             .router
             .into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(self.listener, service)
+        let served = axum::serve(self.listener, service)
             .with_graceful_shutdown(shutdown)
-            .await?;
+            .await;
+        // Letters in flight finish and are recorded before the pool closes.
+        let _ = stop.send(true);
+        if let Some(worker) = worker {
+            let _ = worker.await;
+        }
+        served?;
         self.state.db.pool.close().await;
         Ok(())
+    }
+}
+
+fn campaign_settings(config: &Config, secret: &[u8], local: SocketAddr) -> campaigns::Settings {
+    let public_url = config
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{local}"));
+    let bounce_base = config.bounce_address.clone().unwrap_or_else(|| {
+        let domain = config
+            .mail_from
+            .rsplit_once('@')
+            .map(|(_, d)| d.trim_end_matches('>').trim().to_string())
+            .unwrap_or_else(|| "localhost".into());
+        format!("bounces@{domain}")
+    });
+    campaigns::Settings {
+        mail_from: config.mail_from.clone(),
+        bounce_base,
+        smtp_url: config.smtp_url.clone(),
+        public_url: public_url.trim_end_matches('/').to_string(),
+        unsubscribe_key: unsubscribe::derive_key(secret),
+        lease_ms: config.send_lease_seconds.max(1) * 1000,
+        retry_base_ms: config.send_retry_base_ms.max(1),
     }
 }
 

@@ -1,6 +1,10 @@
 //! Integration tests: the real server over HTTP, on SQLite or PostgreSQL (see `helpers::backend`).
 
 mod auth;
+mod campaign_fixtures;
+mod campaigns;
+mod campaigns_crash;
+mod campaigns_send;
 mod cli;
 mod crm_access;
 mod crm_flow;
@@ -8,4 +12,5 @@ mod crm_records;
 mod errors;
 mod helpers;
 mod openapi;
+mod smtp_sink;
 mod users;
