@@ -171,17 +171,9 @@ fn campaign_settings(config: &Config, secret: &[u8], local: SocketAddr) -> campa
         .public_url
         .clone()
         .unwrap_or_else(|| format!("http://{local}"));
-    let bounce_base = config.bounce_address.clone().unwrap_or_else(|| {
-        let domain = config
-            .mail_from
-            .rsplit_once('@')
-            .map(|(_, d)| d.trim_end_matches('>').trim().to_string())
-            .unwrap_or_else(|| "localhost".into());
-        format!("bounces@{domain}")
-    });
     campaigns::Settings {
         mail_from: config.mail_from.clone(),
-        bounce_base,
+        bounce_address: config.bounce_address.clone(),
         smtp_url: config.smtp_url.clone(),
         public_url: public_url.trim_end_matches('/').to_string(),
         unsubscribe_key: unsubscribe::derive_key(secret),

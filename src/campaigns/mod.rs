@@ -98,7 +98,7 @@ pub async fn test_send(
             from: &from,
             to_name: &name,
             to: req.to.trim(),
-            bounce_base: &settings.bounce_base,
+            bounce_base: &settings.bounce_base(&from),
             campaign_id: 0,
             recipient_id: 0,
             unsubscribe_url: None,

@@ -29,7 +29,8 @@ const MAX_ATTEMPTS: i64 = 6;
 /// What every sender needs from the configuration.
 pub struct Settings {
     pub mail_from: String,
-    pub bounce_base: String,
+    /// The configured bounce address; None: `bounces@` the From domain of each letter.
+    pub bounce_address: Option<String>,
     pub smtp_url: Option<SecretString>,
     /// Base of unsubscribe links, without a trailing slash.
     pub public_url: String,
@@ -40,6 +41,19 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// The VERP base for letters from `from` (`Name <news@nordwind.ru>` -> `bounces@nordwind.ru`).
+    pub fn bounce_base(&self, from: &str) -> String {
+        if let Some(address) = &self.bounce_address {
+            return address.clone();
+        }
+        let domain = from
+            .rsplit_once('@')
+            .map(|(_, d)| d.trim_end_matches('>').trim())
+            .filter(|d| !d.is_empty())
+            .unwrap_or("localhost");
+        format!("bounces@{domain}")
+    }
+
     pub fn unsubscribe_url(&self, campaign_id: i64, recipient_id: i64, address: &str) -> String {
         let token = unsubscribe::token(&self.unsubscribe_key, campaign_id, recipient_id, address);
         format!("{}/u/{token}", self.public_url)
@@ -280,7 +294,7 @@ async fn send_one(
                     from: &run.from,
                     to_name: &member.name,
                     to: &due.address,
-                    bounce_base: &s.settings.bounce_base,
+                    bounce_base: &s.settings.bounce_base(&run.from),
                     campaign_id: run.campaign_id,
                     recipient_id: due.id,
                     unsubscribe_url: Some(&url),

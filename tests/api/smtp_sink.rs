@@ -21,6 +21,21 @@ pub struct Received {
     pub raw: Vec<u8>,
 }
 
+impl Received {
+    /// A header of the message, unfolded, without its name.
+    pub fn header(&self, name: &str) -> Option<String> {
+        let text = String::from_utf8_lossy(&self.raw).replace("\r\n", "\n");
+        let head = text.split("\n\n").next().unwrap_or_default();
+        let unfolded = head.replace("\n ", " ").replace("\n\t", " ");
+        let prefix = format!("{}:", name.to_ascii_lowercase());
+        unfolded.split('\n').find_map(|line| {
+            line.to_ascii_lowercase()
+                .starts_with(&prefix)
+                .then(|| line[prefix.len()..].trim().to_string())
+        })
+    }
+}
+
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -97,8 +112,9 @@ impl SmtpSink {
         out
     }
 
-    /// Waits until at least `n` messages arrived (panics after `timeout`).
-    pub fn wait_for(&self, n: usize, timeout: Duration) -> Vec<Received> {
+    /// Waits until at least `n` messages arrived (panics after `timeout`); async, so the server in the same
+    /// runtime keeps sending.
+    pub async fn wait_for(&self, n: usize, timeout: Duration) -> Vec<Received> {
         let deadline = Instant::now() + timeout;
         loop {
             let got = self.received();
@@ -110,7 +126,7 @@ impl SmtpSink {
                 "expected {n} letters, the sink has {}",
                 got.len()
             );
-            std::thread::sleep(Duration::from_millis(50));
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
 

@@ -24,7 +24,7 @@ pub async fn start(
     campaign_id: i64,
     recipients: &[(i64, String)],
 ) -> Result<bool, Error> {
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     let now = now_ms();
     let moved = sqlx::query(
         "UPDATE campaigns SET status = 'sending', started_at = $1, updated_at = $1, failures_in_row = 0
