@@ -54,3 +54,12 @@ stop_postgres() {
   rm -rf "$PG_DIR"
   PG_DIR=
 }
+
+# Postfix's smtp-sink, the SMTP server of the campaign tests (they start it themselves on a free port).
+# Installed without configuring a system mail server; the package's own service is not started.
+ensure_smtp_sink() {
+  [ -x /usr/sbin/smtp-sink ] && return 0
+  echo "postfix postfix/main_mailer_type select No configuration" | need_root_or_sudo debconf-set-selections
+  apt_install postfix
+  [ -x /usr/sbin/smtp-sink ] || { echo "error: /usr/sbin/smtp-sink not found after installing postfix" >&2; return 1; }
+}
