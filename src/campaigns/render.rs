@@ -297,3 +297,37 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod starters {
+    use super::*;
+
+    /// The starter templates in `templates/campaigns/` compile and use only known fields.
+    #[test]
+    fn starters_are_valid() {
+        let starters = [
+            (
+                include_str!("../../templates/campaigns/welcome.subject.hbs"),
+                include_str!("../../templates/campaigns/welcome.html.hbs"),
+                None,
+            ),
+            (
+                include_str!("../../templates/campaigns/offer.subject.hbs"),
+                include_str!("../../templates/campaigns/offer.html.hbs"),
+                Some(include_str!("../../templates/campaigns/offer.txt.hbs")),
+            ),
+        ];
+        for (subject, html, text) in starters {
+            let t = Template {
+                id: 0,
+                name: "starter".into(),
+                subject: subject.trim().into(),
+                html: html.into(),
+                text: text.map(str::to_string),
+                created_at: time::OffsetDateTime::UNIX_EPOCH,
+                updated_at: time::OffsetDateTime::UNIX_EPOCH,
+            };
+            Compiled::new(&t).and_then(|c| c.check_fields()).unwrap();
+        }
+    }
+}

@@ -412,3 +412,83 @@ async fn tokens_of_one_recipient_do_not_unsubscribe_another() {
         .await;
     assert_eq!(status, 400);
 }
+
+#[tokio::test]
+async fn bounces_from_the_mailbox_suppress_hard_at_once_and_soft_after_the_limit() {
+    use mailroom::campaigns::bounces::{record_bounce, BounceKind};
+    use mailroom::campaigns::verp;
+    let sink = SmtpSink::start();
+    let url = crate::helpers::fresh_database_url().await;
+    let (smtp, db_url) = (sink.url(), url.clone());
+    let app = spawn_app_with(move |c| {
+        c.smtp_url = Some(smtp.into());
+        c.database_url = db_url.map(Into::into);
+    })
+    .await;
+    let url = url.unwrap_or(format!("sqlite://{}/mailroom.db", app.data_dir.display()));
+    let db = mailroom::db::Db::connect(&url, 2).await.unwrap();
+    let co = company(&app, "Эта").await;
+    contact(&app, "Жёсткий", "hard@eta.ru", Some(co), &["b"], Some(true)).await;
+    contact(&app, "Мягкий", "soft@eta.ru", Some(co), &["b"], Some(true)).await;
+    let id = campaign(&app, &app.admin_token, "b", json!({})).await;
+    start(&app, &app.admin_token, id).await;
+    wait_until(
+        &app,
+        &app.admin_token,
+        id,
+        Duration::from_secs(20),
+        status_is("done"),
+    )
+    .await;
+
+    // What mail ingest will do with a DSN: the Return-Path names campaign and recipient.
+    let received = sink.received();
+    let mut ids = HashMap::new();
+    for r in &received {
+        let local = r.mail_from.split('@').next().unwrap();
+        ids.insert(r.rcpt_to.clone(), verp::parse(local).expect("VERP"));
+    }
+    let hard = ids["hard@eta.ru"];
+    record_bounce(
+        &db.pool,
+        "hard@eta.ru",
+        BounceKind::Hard,
+        "5.1.1",
+        "user unknown",
+        Some(hard),
+    )
+    .await
+    .unwrap();
+    let soft = ids["soft@eta.ru"];
+    let suppressed = |s: &serde_json::Value, reason: &str| {
+        s["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["reason"] == reason)
+    };
+    for n in 1..=3 {
+        record_bounce(
+            &db.pool,
+            "soft@eta.ru",
+            BounceKind::Soft,
+            "4.2.2",
+            "mailbox full",
+            Some(soft),
+        )
+        .await
+        .unwrap();
+        let (_, s) = app.get("/api/v1/suppressions", &app.admin_token).await;
+        assert!(suppressed(&s, "hard_bounce"), "{s}");
+        assert_eq!(
+            suppressed(&s, "soft_bounce"),
+            n == 3,
+            "after {n} soft bounces: {s}"
+        );
+    }
+    let (_, c) = app
+        .get(&format!("/api/v1/campaigns/{id}"), &app.admin_token)
+        .await;
+    assert_eq!(c["stats"]["bounced"], 2, "{c}");
+    assert_eq!(c["stats"]["sent"], 2, "{c}");
+}
