@@ -167,10 +167,10 @@ impl App {
 }
 
 fn campaign_settings(config: &Config, secret: &[u8], local: SocketAddr) -> campaigns::Settings {
-    let public_url = config
-        .public_url
-        .clone()
-        .unwrap_or_else(|| format!("http://{local}"));
+    let public_url = config.public_url.clone().unwrap_or_else(|| {
+        tracing::warn!("MAILROOM_PUBLIC_URL is not set: unsubscribe links in campaign letters use http://{local}");
+        format!("http://{local}")
+    });
     campaigns::Settings {
         mail_from: config.mail_from.clone(),
         bounce_address: config.bounce_address.clone(),

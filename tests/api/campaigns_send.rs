@@ -304,11 +304,6 @@ async fn one_click_unsubscribe_mid_campaign_stops_the_next_letter() {
     let id = campaign(&app, &token, "slow", extra).await;
     start(&app, &token, id).await;
     let first = sink.wait_for(1, Duration::from_secs(10)).await;
-    // Pause and resume through the API while it runs.
-    let (status, c) = app
-        .post(&format!("/api/v1/campaigns/{id}/pause"), &token, json!({}))
-        .await;
-    assert_eq!((status, c["status"].as_str()), (200, Some("paused")), "{c}");
     // The confirmation page of the first letter's link shows the address and a one-click form.
     let header = first[0].header("List-Unsubscribe").unwrap();
     let url = header[1..].split('>').next().unwrap().to_string();
@@ -349,6 +344,17 @@ async fn one_click_unsubscribe_mid_campaign_stops_the_next_letter() {
         .await
         .unwrap();
     assert_eq!(response.status(), 200);
+    let (_, c) = app.get(&format!("/api/v1/campaigns/{id}"), &token).await;
+    assert_eq!(
+        c["status"], "sending",
+        "unsubscribed while the campaign runs: {c}"
+    );
+    assert!(c["stats"]["pending"].as_i64().unwrap() >= 2, "{c}");
+    // Pause and resume through the API while it runs.
+    let (status, c) = app
+        .post(&format!("/api/v1/campaigns/{id}/pause"), &token, json!({}))
+        .await;
+    assert_eq!((status, c["status"].as_str()), (200, Some("paused")), "{c}");
     let (status, c) = app
         .post(&format!("/api/v1/campaigns/{id}/resume"), &token, json!({}))
         .await;

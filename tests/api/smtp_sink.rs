@@ -64,6 +64,12 @@ impl SmtpSink {
             "{SMTP_SINK} is missing: run scripts/test.sh (installs postfix) or apt-get install postfix"
         );
         let dir = tempfile::tempdir().expect("temp dir");
+        // smtp-sink writes as `nobody` when started as root: it must reach the dump dir.
+        std::fs::set_permissions(
+            dir.path(),
+            std::os::unix::fs::PermissionsExt::from_mode(0o755),
+        )
+        .expect("chmod temp dir");
         let dump = dir.path().join("dump");
         std::fs::create_dir(&dump).expect("dump dir");
         // smtp-sink drops privileges to `nobody` when run as root, and writes as that user.
