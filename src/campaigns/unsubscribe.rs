@@ -112,6 +112,8 @@ pub async fn one_click(
         "one-click unsubscribe",
     )
     .await?;
+    let source = format!("one-click unsubscribe, campaign {campaign_id}");
+    crate::crm::contacts::withdraw_consent_by_address(&s.db.pool, &address, &source).await?;
     tracing::info!(campaign_id, recipient_id, "unsubscribed");
     page(&address, &token, true)
 }

@@ -344,6 +344,17 @@ async fn one_click_unsubscribe_mid_campaign_stops_the_next_letter() {
         .await
         .unwrap();
     assert_eq!(response.status(), 200);
+    let path = format!("/api/v1/contacts/{}/consent", last["contact_id"]);
+    let (_, history) = app.get(&path, &app.admin_token).await;
+    let latest = &history[0]; // newest first
+    assert_eq!(latest["granted"], false, "consent withdrawn: {history}");
+    assert!(
+        latest["source"]
+            .as_str()
+            .unwrap()
+            .starts_with("one-click unsubscribe"),
+        "{history}"
+    );
     let (_, c) = app.get(&format!("/api/v1/campaigns/{id}"), &token).await;
     assert_eq!(
         c["status"], "sending",

@@ -358,6 +358,18 @@ pub async fn record_consent(
     Ok(after)
 }
 
+/// The addressee withdrew marketing consent themselves (one-click unsubscribe): recorded on every contact with the
+/// address, so the contact's consent history shows it. Returns how many contacts.
+pub async fn withdraw_consent_by_address(
+    pool: &AnyPool,
+    address: &str,
+    source: &str,
+) -> Result<u64, Error> {
+    let mut conn = pool.acquire().await?;
+    let basis = "withdrawn by the addressee";
+    store::insert_consent_for_email(&mut conn, &address.to_lowercase(), false, basis, source).await
+}
+
 pub async fn consent_history(
     pool: &AnyPool,
     caller: &Caller,
