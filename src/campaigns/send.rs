@@ -167,6 +167,7 @@ pub async fn worker(sender: Sender, stop: watch::Receiver<bool>) {
 struct Run {
     sender: Sender,
     campaign_id: i64,
+    marketing: bool,
     from: String,
     compiled: Compiled,
     spec: ServerSpec,
@@ -209,6 +210,7 @@ pub async fn run_campaign(
     let run = Arc::new(Run {
         sender: sender.clone(),
         campaign_id,
+        marketing: c.view.marketing,
         from: c.view.from_address.clone(),
         compiled,
         spec,
@@ -279,9 +281,14 @@ async fn send_one(
     let s = &run.sender;
     let pool = &s.db.pool;
     let Some(member) = audience::member(pool, due.contact_id).await? else {
-        queue::fail_pending(pool, due.id, "the contact no longer exists").await?;
+        queue::close_pending(pool, due.id, "failed", "the contact no longer exists").await?;
         return Ok(());
     };
+    if run.marketing && member.consent != Some(true) {
+        // Consent withdrawn in the CRM after the campaign started.
+        queue::close_pending(pool, due.id, "skipped", "no marketing consent").await?;
+        return Ok(());
+    }
     let url = s
         .settings
         .unsubscribe_url(run.campaign_id, due.id, &due.address);
@@ -305,12 +312,23 @@ async fn send_one(
     let letter = match letter {
         Ok(letter) => letter,
         Err(e) => {
-            queue::fail_pending(pool, due.id, &e).await?;
+            queue::close_pending(pool, due.id, "failed", &e).await?;
             return Ok(());
         }
     };
     run.limiter.take().await;
     run.spec.limits.take().await;
+    // Held until the letter's fate is recorded; taken before the claim so that no claim waits for it.
+    let _slot = match &run.spec.slots {
+        Some(slots) => Some(
+            slots
+                .clone()
+                .acquire_owned()
+                .await
+                .map_err(Error::internal)?,
+        ),
+        None => None,
+    };
     if !queue::claim(pool, due.id, run.campaign_id, &s.worker_id).await? {
         if !queue::skip_if_suppressed(pool, due.id).await? {
             // Not pending any more, or the campaign stopped sending: let the loop re-read the status.

@@ -13,11 +13,12 @@ use lettre::transport::smtp::client::{AsyncSmtpConnection, TlsParameters};
 use lettre::transport::smtp::commands::{Data, Mail, Rcpt};
 use lettre::transport::smtp::extension::{ClientId, MailBodyParameter, MailParameter};
 use tokio::net::TcpStream;
+use tokio::sync::Semaphore;
 
 const TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Where and how to connect: `smtp://[user:pass@]host[:port][?tls=required|opportunistic]` or `smtps://…`, with
-/// optional `per_second=` / `per_hour=` limits for everything sent through this server.
+/// optional `per_second=` / `per_hour=` / `concurrency=` limits for everything sent through this server.
 #[derive(Clone)]
 pub struct ServerSpec {
     host: String,
@@ -26,6 +27,8 @@ pub struct ServerSpec {
     starttls: Option<bool>,
     credentials: Option<Credentials>,
     pub limits: Arc<RateLimiter>,
+    /// At most this many letters in flight to this server at once, over all campaigns.
+    pub slots: Option<Arc<Semaphore>>,
 }
 
 impl std::fmt::Debug for ServerSpec {
@@ -35,15 +38,29 @@ impl std::fmt::Debug for ServerSpec {
     }
 }
 
+type Shared = (Arc<RateLimiter>, Option<Arc<Semaphore>>);
+
 /// Limits are per server URL and shared by every campaign of the process that uses it.
-fn server_limits(key: &str, per_second: Option<i64>, per_hour: Option<i64>) -> Arc<RateLimiter> {
-    static LIMITS: OnceLock<Mutex<HashMap<String, Arc<RateLimiter>>>> = OnceLock::new();
+fn server_limits(
+    key: &str,
+    per_second: Option<i64>,
+    per_hour: Option<i64>,
+    slots: Option<usize>,
+) -> Shared {
+    static LIMITS: OnceLock<Mutex<HashMap<String, Shared>>> = OnceLock::new();
     let mut map = LIMITS
         .get_or_init(Default::default)
         .lock()
         .expect("limit map lock");
     map.entry(key.to_string())
-        .or_insert_with(|| Arc::new(RateLimiter::new(per_second, per_hour)))
+        .or_insert_with(|| {
+            (
+                Arc::new(RateLimiter::new(per_second, per_hour)),
+                slots
+                    .filter(|n| *n > 0)
+                    .map(|n| Arc::new(Semaphore::new(n))),
+            )
+        })
         .clone()
 }
 
@@ -58,7 +75,7 @@ impl ServerSpec {
         let host = u.host_str().ok_or("SMTP URL: no host")?.to_string();
         let port = u.port().unwrap_or(if implicit_tls { 465 } else { 25 });
         let mut starttls = None;
-        let (mut per_second, mut per_hour) = (None, None);
+        let (mut per_second, mut per_hour, mut slots) = (None, None, None);
         for (k, v) in u.query_pairs() {
             match k.as_ref() {
                 "tls" => {
@@ -71,6 +88,7 @@ impl ServerSpec {
                 }
                 "per_second" => per_second = v.parse().ok(),
                 "per_hour" => per_hour = v.parse().ok(),
+                "concurrency" => slots = v.parse().ok(),
                 other => return Err(format!("SMTP URL: unknown parameter {other}")),
             }
         }
@@ -81,8 +99,10 @@ impl ServerSpec {
             )
         });
         let key = format!("{}://{}:{}", u.scheme(), host, port);
+        let (limits, slots) = server_limits(&key, per_second, per_hour, slots);
         Ok(ServerSpec {
-            limits: server_limits(&key, per_second, per_hour),
+            limits,
+            slots,
             host,
             port,
             implicit_tls,
@@ -322,8 +342,9 @@ mod tests {
             ("mail.x.ru", 465, true)
         );
         assert!(!format!("{s:?}").contains("p@ss"));
-        let s = ServerSpec::parse("smtp://127.0.0.1:2525?tls=required").unwrap();
+        let s = ServerSpec::parse("smtp://127.0.0.1:2525?tls=required&concurrency=2").unwrap();
         assert_eq!((s.port, s.starttls), (2525, Some(true)));
+        assert_eq!(s.slots.map(|s| s.available_permits()), Some(2));
         assert!(ServerSpec::parse("http://x").is_err());
         assert!(ServerSpec::parse("smtp://x?bogus=1").is_err());
         assert_eq!(percent_decode("a%40b%zz"), "a@b%zz");

@@ -509,3 +509,47 @@ async fn bounces_from_the_mailbox_suppress_hard_at_once_and_soft_after_the_limit
     assert_eq!(c["stats"]["bounced"], 2, "{c}");
     assert_eq!(c["stats"]["sent"], 2, "{c}");
 }
+
+#[tokio::test]
+async fn consent_withdrawn_after_the_start_skips_the_letter() {
+    let sink = SmtpSink::start();
+    let app = app_for(&sink).await;
+    let co = company(&app, "Тета").await;
+    let mut ids = Vec::new();
+    for i in 0..3 {
+        let email = format!("t{i}@theta.ru");
+        ids.push(
+            contact(
+                &app,
+                &format!("Тета {i}"),
+                &email,
+                Some(co),
+                &["w"],
+                Some(true),
+            )
+            .await,
+        );
+    }
+    // One letter a second: the last one is still pending when its contact withdraws consent in the CRM.
+    let extra = json!({"concurrency": 1, "per_second": 1});
+    let id = campaign(&app, &app.admin_token, "w", extra).await;
+    start(&app, &app.admin_token, id).await;
+    let body = json!({"granted": false, "legal_basis": "152-FZ art. 9", "source": "phone call"});
+    let path = format!("/api/v1/contacts/{}/consent", ids[2]);
+    let (status, _) = app.post(&path, &app.admin_token, body).await;
+    assert!(status < 300);
+    let c = wait_until(
+        &app,
+        &app.admin_token,
+        id,
+        Duration::from_secs(20),
+        status_is("done"),
+    )
+    .await;
+    assert_eq!(
+        (c["stats"]["sent"].as_i64(), c["stats"]["skipped"].as_i64()),
+        (Some(2), Some(1)),
+        "{c}"
+    );
+    assert!(!by_rcpt(&sink.received()).contains_key("t2@theta.ru"));
+}

@@ -171,13 +171,16 @@ pub async fn retry_at(
     Ok(())
 }
 
-/// Fails a pending letter that cannot be rendered.
-pub async fn fail_pending(pool: &AnyPool, id: i64, error: &str) -> Result<(), Error> {
-    sqlx::query("UPDATE campaign_recipients SET state = 'failed', error = $1 WHERE id = $2 AND state = 'pending'")
-        .bind(error)
-        .bind(id)
-        .execute(pool)
-        .await?;
+/// Ends a pending letter without sending it: `failed` (cannot be rendered) or `skipped` (consent withdrawn).
+pub async fn close_pending(pool: &AnyPool, id: i64, state: &str, error: &str) -> Result<(), Error> {
+    sqlx::query(
+        "UPDATE campaign_recipients SET state = $1, error = $2 WHERE id = $3 AND state = 'pending'",
+    )
+    .bind(state)
+    .bind(error)
+    .bind(id)
+    .execute(pool)
+    .await?;
     Ok(())
 }
 
