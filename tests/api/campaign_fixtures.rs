@@ -1,11 +1,40 @@
 //! Shared steps of the campaign tests: contacts with consent, templates, segments, campaigns, waiting for a state.
 
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use crate::helpers::TestApp;
+use crate::helpers::{spawn_app_with, TestApp};
+use crate::smtp_sink::{Received, SmtpSink};
+
+/// An app whose campaigns send to `sink`, with short retry delays and a short sender lease.
+pub async fn app_for(sink: &SmtpSink) -> TestApp {
+    let url = sink.url();
+    spawn_app_with(move |c| {
+        c.smtp_url = Some(url.into());
+        c.send_retry_base_ms = 200;
+        c.send_lease_seconds = 2;
+    })
+    .await
+}
+
+/// Letters received per recipient address.
+pub fn by_rcpt(received: &[Received]) -> HashMap<String, usize> {
+    let mut counts = HashMap::new();
+    for r in received {
+        *counts.entry(r.rcpt_to.clone()).or_default() += 1;
+    }
+    counts
+}
+
+/// The token a letter to this recipient carries, computed as the server does (same secret file in the data dir).
+pub fn mailroom_token(app: &TestApp, campaign: i64, recipient: i64, address: &str) -> String {
+    let secret = mailroom::auth::token::load_or_create_secret(&app.data_dir).expect("token secret");
+    let key = mailroom::campaigns::unsubscribe::derive_key(&secret);
+    mailroom::campaigns::unsubscribe::token(&key, campaign, recipient, address)
+}
 
 /// A template using the recipient, their company and their owner, with a fallback for the position.
 pub fn greeting_template(name: &str) -> Value {
