@@ -63,3 +63,10 @@ ensure_smtp_sink() {
   apt_install postfix
   [ -x /usr/sbin/smtp-sink ] || { echo "error: /usr/sbin/smtp-sink not found after installing postfix" >&2; return 1; }
 }
+
+# aiosmtpd (AUTH and STARTTLS tests), for the system python3 that the tests call as /usr/bin/python3.
+ensure_aiosmtpd() {
+  /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null && return 0
+  apt_install python3-aiosmtpd
+  /usr/bin/python3 -c 'import aiosmtpd' || { echo "error: aiosmtpd not importable after installing python3-aiosmtpd" >&2; return 1; }
+}

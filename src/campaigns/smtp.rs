@@ -19,12 +19,14 @@ const TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Where and how to connect: `smtp://[user:pass@]host[:port][?tls=required|opportunistic]` or `smtps://…`, with
 /// optional `per_second=` / `per_hour=` / `concurrency=` limits for everything sent through this server.
+/// `tls_insecure=true` accepts any certificate (a relay on a private network with a self-signed one; dangerous).
 #[derive(Clone)]
 pub struct ServerSpec {
     host: String,
     port: u16,
     implicit_tls: bool,
     starttls: Option<bool>,
+    insecure: bool,
     credentials: Option<Credentials>,
     pub limits: Arc<RateLimiter>,
     /// At most this many letters in flight to this server at once, over all campaigns.
@@ -76,6 +78,7 @@ impl ServerSpec {
         let port = u.port().unwrap_or(if implicit_tls { 465 } else { 25 });
         let mut starttls = None;
         let (mut per_second, mut per_hour, mut slots) = (None, None, None);
+        let mut insecure = false;
         for (k, v) in u.query_pairs() {
             match k.as_ref() {
                 "tls" => {
@@ -89,6 +92,7 @@ impl ServerSpec {
                 "per_second" => per_second = v.parse().ok(),
                 "per_hour" => per_hour = v.parse().ok(),
                 "concurrency" => slots = v.parse().ok(),
+                "tls_insecure" => insecure = v == "true",
                 other => return Err(format!("SMTP URL: unknown parameter {other}")),
             }
         }
@@ -107,6 +111,7 @@ impl ServerSpec {
             port,
             implicit_tls,
             starttls,
+            insecure,
             credentials,
         })
     }
@@ -114,7 +119,13 @@ impl ServerSpec {
     /// Opens an authenticated connection. A failure here has sent nothing.
     pub async fn connect(&self) -> Result<AsyncSmtpConnection, String> {
         let hello = ClientId::default();
-        let tls = || TlsParameters::new(self.host.clone()).map_err(|e| format!("TLS: {e}"));
+        let tls = || {
+            TlsParameters::builder(self.host.clone())
+                .dangerous_accept_invalid_certs(self.insecure)
+                .dangerous_accept_invalid_hostnames(self.insecure)
+                .build_rustls()
+                .map_err(|e| format!("TLS: {e}"))
+        };
         let mut conn = if self.implicit_tls {
             AsyncSmtpConnection::connect_tokio1(
                 (self.host.as_str(), self.port),

@@ -5,6 +5,7 @@ mod campaign_fixtures;
 mod campaigns;
 mod campaigns_crash;
 mod campaigns_send;
+mod campaigns_smtp;
 mod campaigns_suppression;
 mod cli;
 mod crm_access;
