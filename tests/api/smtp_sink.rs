@@ -123,9 +123,10 @@ impl SmtpSink {
     pub async fn wait_for(&self, n: usize, timeout: Duration) -> Vec<Received> {
         let deadline = Instant::now() + timeout;
         loop {
-            let got = self.received();
-            if got.len() >= n {
-                return got;
+            if self.received().len() >= n {
+                // A dump file appears when the message starts arriving: give the sink time to finish writing.
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                return self.received();
             }
             assert!(
                 Instant::now() < deadline,
