@@ -123,15 +123,15 @@ impl SmtpSink {
     pub async fn wait_for(&self, n: usize, timeout: Duration) -> Vec<Received> {
         let deadline = Instant::now() + timeout;
         loop {
-            if self.received().len() >= n {
+            let got = self.received().len();
+            if got >= n {
                 // A dump file appears when the message starts arriving: give the sink time to finish writing.
                 tokio::time::sleep(Duration::from_millis(200)).await;
                 return self.received();
             }
             assert!(
                 Instant::now() < deadline,
-                "expected {n} letters, the sink has {}",
-                got.len()
+                "expected {n} letters, the sink has {got}"
             );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
