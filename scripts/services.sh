@@ -68,3 +68,19 @@ ensure_browser_tests() {
   # playwright-core only (never a downloaded browser): the tests use Debian's /usr/bin/chromium.
   PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --prefix tests/addin --no-audit --no-fund --loglevel=error >/dev/null
 }
+
+# Postfix's smtp-sink, the SMTP server of the campaign tests (they start it themselves on a free port).
+# Installed without configuring a system mail server; the package's own service is not started.
+ensure_smtp_sink() {
+  [ -x /usr/sbin/smtp-sink ] && return 0
+  echo "postfix postfix/main_mailer_type select No configuration" | need_root_or_sudo debconf-set-selections
+  apt_install postfix
+  [ -x /usr/sbin/smtp-sink ] || { echo "error: /usr/sbin/smtp-sink not found after installing postfix" >&2; return 1; }
+}
+
+# aiosmtpd (AUTH and STARTTLS tests), for the system python3 that the tests call as /usr/bin/python3.
+ensure_aiosmtpd() {
+  /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null && return 0
+  apt_install python3-aiosmtpd
+  /usr/bin/python3 -c 'import aiosmtpd' || { echo "error: aiosmtpd not importable after installing python3-aiosmtpd" >&2; return 1; }
+}

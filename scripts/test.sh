@@ -8,6 +8,8 @@ source scripts/services.sh
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/mailroom-target}"
 export CARGO_TERM_COLOR=never RUST_BACKTRACE=1
 command -v python3 >/dev/null || apt_install python3
+ensure_smtp_sink
+ensure_aiosmtpd
 
 ensure_dovecot
 ensure_browser_tests

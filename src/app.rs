@@ -4,6 +4,7 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::Path;
+use std::sync::Arc;
 
 use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
@@ -11,6 +12,7 @@ use tokio::net::TcpListener;
 use crate::api::{self, RouteInfo};
 use crate::auth::service::{self, FirstAdmin, LoginThrottle};
 use crate::auth::token::{self, TokenKeys};
+use crate::campaigns::{self, bounces, unsubscribe};
 use crate::config::Config;
 use crate::db::Db;
 use crate::imap::crypto::SecretBox;
@@ -26,6 +28,7 @@ pub struct AppState {
     pub secrets: SecretBox,
     /// The server's public base URL (add-in manifest, links), when configured.
     pub public_url: Option<String>,
+    pub campaigns: Arc<campaigns::Settings>,
 }
 
 pub struct App {
@@ -37,6 +40,7 @@ pub struct App {
     pub first_admin: Option<(String, Option<String>)>,
     /// The background mailbox sync, when enabled.
     worker: Option<Worker>,
+    send_worker: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -118,14 +122,6 @@ impl App {
             poll: std::time::Duration::from_secs(config.imap_poll_seconds.max(1)),
             instance: format!("{}-{}", std::process::id(), crate::db::now_ms()),
         });
-        let state = AppState {
-            db,
-            tokens,
-            throttle,
-            secrets,
-            public_url: config.public_url.clone(),
-        };
-        let (router, routes) = api::router(state.clone());
         let listener =
             TcpListener::bind(config.listen)
                 .await
@@ -133,6 +129,20 @@ impl App {
                     addr: config.listen,
                     source,
                 })?;
+        let local = listener.local_addr().map_err(|source| StartError::Listen {
+            addr: config.listen,
+            source,
+        })?;
+        let state = AppState {
+            db,
+            tokens,
+            throttle,
+            secrets,
+            public_url: config.public_url.clone(),
+            campaigns: Arc::new(campaign_settings(config, &secret, local)),
+        };
+        bounces::set_soft_bounce_limit(config.soft_bounce_limit);
+        let (router, routes) = api::router(state.clone());
         Ok(App {
             listener,
             router,
@@ -140,7 +150,13 @@ impl App {
             routes,
             first_admin,
             worker,
+            send_worker: config.send_worker,
         })
+    }
+
+    /// A campaign sender over this app's database and settings (the CLI's `campaign send` uses it).
+    pub fn sender(&self) -> campaigns::Sender {
+        campaigns::Sender::new(self.state.db.clone(), self.state.campaigns.clone())
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -155,19 +171,45 @@ impl App {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-        let background = self.worker.map(|w| worker::spawn(w, stop_rx));
+        let background = self.worker.clone().map(|w| worker::spawn(w, stop_rx));
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let worker = self
+            .send_worker
+            .then(|| tokio::spawn(campaigns::send::worker(self.sender(), stopped)));
         let service = self
             .router
             .into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(self.listener, service)
+        let served = axum::serve(self.listener, service)
             .with_graceful_shutdown(shutdown)
-            .await?;
+            .await;
+        // Letters in flight finish and are recorded, and mailbox sync stops, before the pool closes.
+        let _ = stop.send(true);
         let _ = stop_tx.send(true);
+        if let Some(worker) = worker {
+            let _ = worker.await;
+        }
         if let Some(task) = background {
             let _ = task.await;
         }
+        served?;
         self.state.db.pool.close().await;
         Ok(())
+    }
+}
+
+fn campaign_settings(config: &Config, secret: &[u8], local: SocketAddr) -> campaigns::Settings {
+    let public_url = config.public_url.clone().unwrap_or_else(|| {
+        tracing::warn!("MAILROOM_PUBLIC_URL is not set: unsubscribe links in campaign letters use http://{local}");
+        format!("http://{local}")
+    });
+    campaigns::Settings {
+        mail_from: config.mail_from.clone(),
+        bounce_address: config.bounce_address.clone(),
+        smtp_url: config.smtp_url.clone(),
+        public_url: public_url.trim_end_matches('/').to_string(),
+        unsubscribe_key: unsubscribe::derive_key(secret),
+        lease_ms: config.send_lease_seconds.max(1) * 1000,
+        retry_base_ms: config.send_retry_base_ms.max(1),
     }
 }
 

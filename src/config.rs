@@ -48,6 +48,22 @@ pub struct Config {
     pub imap_workers: bool,
     /// Longest wait between syncs of a mailbox (IDLE wakes earlier on new Inbox mail).
     pub imap_poll_seconds: u64,
+    /// Default SMTP server for campaigns: `smtp://host:25`, `smtp://user:pass@host:587?tls=required` (STARTTLS) or
+    /// `smtps://user:pass@host:465`. A campaign may name its own.
+    pub smtp_url: Option<SecretString>,
+    /// Default From of campaign letters, e.g. `Nordwind <news@nordwind.ru>`.
+    pub mail_from: String,
+    /// Envelope sender base for VERP bounces (`bounces@nordwind.ru` -> `bounces+c12-r34@nordwind.ru`);
+    /// defaults to `bounces@` the From domain.
+    pub bounce_address: Option<String>,
+    /// Run the campaign send worker inside `serve`.
+    pub send_worker: bool,
+    /// Seconds without a heartbeat after which a send worker's claimed letters are declared `unknown`.
+    pub send_lease_seconds: i64,
+    /// Soft bounces of one address before it is suppressed.
+    pub soft_bounce_limit: i64,
+    /// First retry delay after an SMTP 4xx, in milliseconds; doubles with each attempt.
+    pub send_retry_base_ms: i64,
 }
 
 #[derive(Serialize)]
@@ -63,6 +79,11 @@ struct Defaults {
     db_max_connections: u32,
     imap_workers: bool,
     imap_poll_seconds: u64,
+    mail_from: &'static str,
+    send_worker: bool,
+    send_lease_seconds: i64,
+    soft_bounce_limit: i64,
+    send_retry_base_ms: i64,
 }
 
 const DEFAULTS: Defaults = Defaults {
@@ -77,6 +98,11 @@ const DEFAULTS: Defaults = Defaults {
     db_max_connections: 10,
     imap_workers: true,
     imap_poll_seconds: 60,
+    mail_from: "Mailroom <noreply@mailroom.local>",
+    send_worker: true,
+    send_lease_seconds: 30,
+    soft_bounce_limit: 3,
+    send_retry_base_ms: 60_000,
 };
 
 impl Config {

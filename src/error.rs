@@ -46,6 +46,13 @@ pub enum Error {
         message: String,
         existing: serde_json::Value,
     },
+    /// Input that is well-formed but cannot be acted on; `details` lists what is wrong, item by item.
+    #[error("{message}")]
+    Unprocessable {
+        code: &'static str,
+        message: String,
+        details: serde_json::Value,
+    },
     #[error("too many failed attempts; try again in {retry_after_secs} s")]
     TooManyAttempts { retry_after_secs: u64 },
     #[error("request body too large")]
@@ -82,6 +89,10 @@ pub struct ErrorDetail {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
     pub existing: Option<serde_json::Value>,
+    /// Item-by-item reasons, e.g. the recipients a campaign could not be rendered for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub details: Option<serde_json::Value>,
 }
 
 impl Error {
@@ -99,7 +110,9 @@ impl Error {
     pub fn status(&self) -> StatusCode {
         match self {
             Error::BadRequest { .. } => StatusCode::BAD_REQUEST,
-            Error::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Error::Validation { .. } | Error::Unprocessable { .. } => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             Error::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Error::Forbidden | Error::CrossOrigin => StatusCode::FORBIDDEN,
             Error::NotFound(_) | Error::RouteNotFound(_) => StatusCode::NOT_FOUND,
@@ -117,7 +130,7 @@ impl Error {
 
     pub fn code(&self) -> &'static str {
         match self {
-            Error::BadRequest { code, .. } => code,
+            Error::BadRequest { code, .. } | Error::Unprocessable { code, .. } => code,
             Error::Validation { .. } => "validation_failed",
             Error::Unauthorized(AuthFailure::Missing) => "unauthenticated",
             Error::Unauthorized(AuthFailure::Invalid) => "invalid_token",
@@ -179,12 +192,17 @@ impl IntoResponse for Error {
             Error::Duplicate { existing, .. } => Some(existing.clone()),
             _ => None,
         };
+        let details = match &self {
+            Error::Unprocessable { details, .. } => Some(details.clone()),
+            _ => None,
+        };
         let body = ErrorBody {
             error: ErrorDetail {
                 code: self.code().to_string(),
                 message: self.public_message(),
                 field,
                 existing,
+                details,
             },
         };
         let mut response = (status, axum::Json(body)).into_response();

@@ -5,6 +5,7 @@ pub mod api;
 pub mod app;
 pub mod auth;
 pub mod bench;
+pub mod campaigns;
 pub mod config;
 pub mod crm;
 pub mod db;

@@ -25,17 +25,9 @@ CREATE TABLE own_domains (domain TEXT PRIMARY KEY);
 CREATE TABLE freemail_domains (domain TEXT PRIMARY KEY);
 CREATE TABLE never_log (entry TEXT PRIMARY KEY);
 
-CREATE TABLE bounces (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    address TEXT NOT NULL,
-    status TEXT NOT NULL,
-    kind TEXT NOT NULL CHECK (kind IN ('hard', 'soft')),
-    diagnostic TEXT,
-    message_id INTEGER REFERENCES messages (id) ON DELETE SET NULL,
-    original_message_id TEXT,
-    at INTEGER NOT NULL
-);
-CREATE INDEX bounces_address ON bounces (address);
+-- Bounces (table of 0003) also name the DSN message that reported them and the letter it bounced.
+ALTER TABLE bounces ADD COLUMN message_id INTEGER;
+ALTER TABLE bounces ADD COLUMN original_message_id TEXT;
 
 -- One automatic lead per address, even when two ingests see a new sender at once.
 CREATE TABLE lead_claims (

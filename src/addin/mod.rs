@@ -290,7 +290,7 @@ pub async fn log_mail(pool: &AnyPool, caller: &Caller, req: LogMail) -> Result<L
     let parsed = tokio::task::spawn_blocking(move || (mail::parse::parse(&raw), raw))
         .await
         .map_err(Error::internal)?;
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     let stored = mail::store_message(&mut tx, &parsed.0, &parsed.1, None).await?;
     tx.commit().await?;
     linking::set_link_unchecked(

@@ -55,6 +55,8 @@ pub struct User {
     pub id: i64,
     pub email: String,
     pub name: String,
+    /// Shown in campaign letters' signatures.
+    pub phone: Option<String>,
     pub role: Role,
     pub password_hash: String,
     pub active: bool,
@@ -69,6 +71,7 @@ pub struct UserView {
     pub id: i64,
     pub email: String,
     pub name: String,
+    pub phone: Option<String>,
     pub role: Role,
     pub active: bool,
     #[serde(with = "time::serde::rfc3339")]
@@ -83,6 +86,7 @@ impl From<User> for UserView {
             id: u.id,
             email: u.email,
             name: u.name,
+            phone: u.phone,
             role: u.role,
             active: u.active,
             created_at: u.created_at,
@@ -129,6 +133,8 @@ pub struct UserPatch {
     #[schema(value_type = Option<String>)]
     pub email: Option<EmailAddress>,
     pub name: Option<String>,
+    /// Work phone, used in campaign signatures; an empty string clears it.
+    pub phone: Option<String>,
     pub role: Option<Role>,
     pub active: Option<bool>,
     pub password: Option<String>,

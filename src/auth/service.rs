@@ -137,6 +137,10 @@ pub async fn update_user(
     if let Some(name) = patch.name {
         user.name = check_name(&name)?;
     }
+    if let Some(phone) = patch.phone {
+        let phone = phone.trim().to_string();
+        user.phone = (!phone.is_empty()).then_some(phone);
+    }
     if let Some(role) = patch.role {
         // The role is read from the database on every request, so a change applies at once.
         user.role = role;

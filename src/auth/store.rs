@@ -9,7 +9,7 @@ use crate::db::{flag, from_ms, now_ms};
 use crate::error::Error;
 
 const USER_COLUMNS: &str =
-    "id, email, name, role, password_hash, active, token_version, created_at, updated_at";
+    "id, email, name, phone, role, password_hash, active, token_version, created_at, updated_at";
 
 fn user_from_row(row: &AnyRow) -> Result<User, Error> {
     let role: String = row.try_get("role")?;
@@ -17,6 +17,7 @@ fn user_from_row(row: &AnyRow) -> Result<User, Error> {
         id: row.try_get("id")?,
         email: row.try_get("email")?,
         name: row.try_get("name")?,
+        phone: row.try_get("phone")?,
         role: role.parse().map_err(Error::internal)?,
         password_hash: row.try_get("password_hash")?,
         active: row.try_get::<i64, _>("active")? != 0,
@@ -94,7 +95,7 @@ pub async fn insert(pool: &AnyPool, user: Insert<'_>) -> Result<Option<i64>, Err
 pub async fn update(pool: &AnyPool, user: &User, end_sessions: bool) -> Result<(), Error> {
     sqlx::query(
         "UPDATE users SET email = $1, name = $2, role = $3, password_hash = $4, active = $5,
-                token_version = token_version + $6, updated_at = $7
+                token_version = token_version + $6, updated_at = $7, phone = $9
          WHERE id = $8",
     )
     .bind(&user.email)
@@ -105,6 +106,7 @@ pub async fn update(pool: &AnyPool, user: &User, end_sessions: bool) -> Result<(
     .bind(flag(end_sessions))
     .bind(now_ms())
     .bind(user.id)
+    .bind(&user.phone)
     .execute(pool)
     .await?;
     Ok(())

@@ -43,7 +43,7 @@ pub async fn share(
     user_id: i64,
 ) -> Result<Shares, Error> {
     access::require_owner(pool, caller, kind, id).await?;
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     if !store::user_exists(&mut tx, user_id).await? {
         return Err(Error::validation(
             "user_id",
@@ -73,7 +73,7 @@ pub async fn unshare(
     user_id: i64,
 ) -> Result<(), Error> {
     access::require_owner(pool, caller, kind, id).await?;
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     if !store::unshare(&mut tx, kind, id, user_id).await? {
         return Err(Error::NotFound("share"));
     }
@@ -140,7 +140,7 @@ pub async fn reassign(
     if from == to {
         return Err(Error::validation("to_user_id", "is the same user"));
     }
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     if !store::user_exists(&mut tx, to).await? {
         return Err(Error::validation(
             "to_user_id",

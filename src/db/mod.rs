@@ -86,6 +86,17 @@ impl Db {
     }
 }
 
+/// Begins a transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`): a deferred transaction that
+/// reads and then writes fails with SQLITE_BUSY_SNAPSHOT when another connection (the send worker, say) committed
+/// in between, whereas an immediate one waits its turn under `busy_timeout`.
+pub async fn begin(pool: &AnyPool) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+    if pool.connect_options().database_url.scheme() == "sqlite" {
+        pool.begin_with("BEGIN IMMEDIATE").await
+    } else {
+        pool.begin().await
+    }
+}
+
 /// Times are stored as UTC milliseconds since the epoch on both backends (sortable, and portable through `Any`).
 pub fn now_ms() -> i64 {
     to_ms(OffsetDateTime::now_utc())

@@ -221,7 +221,7 @@ pub async fn folder(
 
 /// A new UIDVALIDITY: the old UIDs mean nothing any more; the folder is read again from the start.
 pub async fn reset_folder(pool: &AnyPool, folder_id: i64, uidvalidity: i64) -> Result<(), Error> {
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     sqlx::query("DELETE FROM message_locations WHERE folder_id = $1")
         .bind(folder_id)
         .execute(&mut *tx)

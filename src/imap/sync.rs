@@ -168,7 +168,8 @@ async fn sync_folder(
         })
         .await
         .map_err(Error::internal)?;
-        let mut tx = pool.begin().await?;
+        let mut tx = crate::db::begin(pool).await?;
+        let mut bounces = Vec::new();
         for (uid, p, raw) in &parsed {
             let location = Location {
                 folder_id: state.id,
@@ -177,7 +178,10 @@ async fn sync_folder(
             };
             let stored = mail::store_message(&mut tx, p, raw, Some(location)).await?;
             if stored.new {
-                linking::on_new_message(&mut tx, ctx, stored.message_id, p, folder.role).await?;
+                bounces.extend(
+                    linking::on_new_message(&mut tx, ctx, stored.message_id, p, folder.role)
+                        .await?,
+                );
             }
             report.fetched += 1;
             report.bytes += raw.len() as i64;
@@ -187,6 +191,11 @@ async fn sync_folder(
         let high = i64::from(*chunk.last().expect("chunks are not empty"));
         store::advance_folder(&mut tx, state.id, high, modseq).await?;
         tx.commit().await?;
+        // After commit: suppression writes on its own connection (a second writer inside our SQLite transaction
+        // would wait for it forever). A crash here loses only the suppression; the stored DSN still shows it.
+        for bounce in &bounces {
+            linking::record_bounce(pool, bounce).await?;
+        }
         for (_, _, raw) in &parsed {
             on_event(SyncEvent::Stored {
                 bytes: raw.len() as u64,

@@ -105,15 +105,28 @@ impl Context {
 
 const LINKED_ROLES: &[&str] = &["from", "sender", "reply_to", "to", "cc"];
 
-/// Classifies a newly stored message, records a bounce, creates the lead a new sender makes, and links it.
-/// Runs in the transaction that stored the message.
+/// A bounce found in a DSN, to record (and suppress its address) once the message is committed.
+#[derive(Debug, Clone)]
+pub struct PendingBounce {
+    pub message_id: i64,
+    pub address: String,
+    pub hard: bool,
+    pub status: String,
+    pub diagnostic: String,
+    /// The address the DSN came to: a VERP address names the campaign letter.
+    pub to: Option<String>,
+    pub original_message_id: Option<String>,
+}
+
+/// Classifies a newly stored message, creates the lead a new sender makes, and links it; a DSN's bounce is
+/// returned for recording after commit. Runs in the transaction that stored the message.
 pub async fn on_new_message(
     conn: &mut AnyConnection,
     ctx: &Context,
     message_id: i64,
     parsed: &Parsed,
     folder_role: &str,
-) -> Result<(), Error> {
+) -> Result<Option<PendingBounce>, Error> {
     let c = classify(parsed, &|a| ctx.is_own(a));
     let outgoing = folder_role == "sent"
         || parsed
@@ -131,30 +144,51 @@ pub async fn on_new_message(
         false,
     )
     .await?;
-    if c.class == Class::Bounce {
-        if let Some(dsn) = &parsed.signals.dsn {
-            let hard = dsn.status.starts_with('5');
-            store::insert_bounce(
-                conn,
-                &dsn.recipient,
-                &dsn.status,
-                hard,
-                dsn.diagnostic.as_deref(),
-                message_id,
-                dsn.original_message_id.as_deref(),
-            )
-            .await?;
-        }
-    }
+    let bounce = match (&c.class, &parsed.signals.dsn) {
+        (Class::Bounce, Some(dsn)) if !dsn.recipient.is_empty() => Some(PendingBounce {
+            message_id,
+            address: dsn.recipient.clone(),
+            hard: dsn.status.starts_with('5'),
+            status: dsn.status.clone(),
+            diagnostic: dsn.diagnostic.clone().unwrap_or_default(),
+            to: parsed
+                .participants
+                .iter()
+                .find(|p| p.role == "to")
+                .map(|p| p.address.clone()),
+            original_message_id: dsn.original_message_id.clone(),
+        }),
+        _ => None,
+    };
     if parsed
         .from_address
         .as_deref()
         .is_some_and(|f| ctx.never_logged(f))
     {
-        return Ok(());
+        return Ok(bounce);
     }
     make_leads(conn, ctx, parsed, &c, outgoing).await?;
-    link(conn, ctx, message_id, parsed).await
+    link(conn, ctx, message_id, parsed).await?;
+    Ok(bounce)
+}
+
+/// Records a DSN's bounce against its address (hard bounces suppress it from campaigns at once).
+pub async fn record_bounce(pool: &AnyPool, b: &PendingBounce) -> Result<(), Error> {
+    use crate::campaigns::bounces::{record_bounce_from_mail, BounceKind, MailBounce};
+    let bounce = MailBounce {
+        address: &b.address,
+        kind: if b.hard {
+            BounceKind::Hard
+        } else {
+            BounceKind::Soft
+        },
+        status: &b.status,
+        diagnostic: &b.diagnostic,
+        verp_to: b.to.as_deref(),
+        message_id: b.message_id,
+        original_message_id: b.original_message_id.as_deref(),
+    };
+    record_bounce_from_mail(pool, &bounce).await
 }
 
 async fn make_leads(
@@ -340,7 +374,7 @@ pub async fn set_link(
 ) -> Result<Vec<model::Link>, Error> {
     require_read(pool, caller, message_id).await?;
     access::require(pool, caller, kind, id, Op::Write).await?;
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     store::set_manual_link(&mut tx, message_id, kind, id, !linked).await?;
     let (action, from, to) = if linked {
         ("link", json!(null), json!(message_id))
@@ -361,7 +395,7 @@ pub async fn set_link_unchecked(
     id: i64,
 ) -> Result<(), Error> {
     access::require(pool, caller, kind, id, Op::Write).await?;
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     store::set_manual_link(&mut tx, message_id, kind, id, false).await?;
     audit::event(
         &mut tx,
@@ -385,7 +419,7 @@ pub async fn reclassify(
     class: Class,
     parsed: Parsed,
 ) -> Result<model::ClassView, Error> {
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     let (before, _, direction, _, mailbox_id) = store::class_of(&mut tx, message_id)
         .await?
         .ok_or(Error::NotFound("message"))?;

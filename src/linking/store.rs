@@ -50,37 +50,13 @@ pub async fn class_of(
     .transpose()
 }
 
-pub async fn insert_bounce(
-    conn: &mut AnyConnection,
-    address: &str,
-    status: &str,
-    hard: bool,
-    diagnostic: Option<&str>,
-    message_id: i64,
-    original: Option<&str>,
-) -> Result<(), Error> {
-    sqlx::query(
-        "INSERT INTO bounces (address, status, kind, diagnostic, message_id, original_message_id, at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(address)
-    .bind(status)
-    .bind(if hard { "hard" } else { "soft" })
-    .bind(diagnostic)
-    .bind(message_id)
-    .bind(original)
-    .bind(now_ms())
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
 /// `(address, status, kind, original_message_id)` of recorded bounces, newest first.
 pub async fn bounces(
     pool: &AnyPool,
     address: Option<&str>,
 ) -> Result<Vec<(String, String, String, Option<String>)>, Error> {
     let mut sql =
-        Sql::new("SELECT address, status, kind, original_message_id FROM bounces WHERE 1 = 1");
+        Sql::new("SELECT address, status, CASE WHEN hard = 1 THEN 'hard' ELSE 'soft' END AS kind, original_message_id FROM bounces WHERE 1 = 1");
     if let Some(a) = address {
         sql.push(" AND address = ").bind(a.to_lowercase());
     }

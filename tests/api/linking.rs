@@ -186,6 +186,14 @@ async fn corpus_scenario_classes_links_leads_and_bounce_match_expected_json() {
                     &bounce["original_message_id"]
                 )
             );
+            if bounce["kind"] == "hard" {
+                let (_, suppressed) = app.get("/api/v1/suppressions", &app.admin_token).await;
+                let address = bounce["recipient"].as_str().unwrap();
+                assert!(
+                    suppressed.to_string().contains(address),
+                    "a hard bounce suppresses its address: {suppressed}"
+                );
+            }
         }
     }
 

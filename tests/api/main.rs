@@ -2,6 +2,12 @@
 
 mod addin;
 mod auth;
+mod campaign_fixtures;
+mod campaigns;
+mod campaigns_crash;
+mod campaigns_send;
+mod campaigns_smtp;
+mod campaigns_suppression;
 mod cli;
 mod crm_access;
 mod crm_flow;
@@ -14,4 +20,5 @@ mod mail_corpus;
 mod mail_sync;
 mod openapi;
 mod proxy;
+mod smtp_sink;
 mod users;

@@ -22,7 +22,7 @@ const MAX_NOTE: usize = 20_000;
 pub async fn add_note(pool: &AnyPool, caller: &Caller, new: NewNote) -> Result<Note, Error> {
     access::require(pool, caller, new.record_kind, new.record_id, Op::Write).await?;
     let body = required("body", &new.body, MAX_NOTE)?;
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     let id = store::insert_note(&mut tx, new.record_kind, new.record_id, &body, caller.id).await?;
     let note = store::note(&mut tx, id)
         .await?
@@ -71,7 +71,7 @@ pub async fn edit_note(
 ) -> Result<Note, Error> {
     let before = note_for_change(pool, caller, id).await?;
     let body = required("body", body, MAX_NOTE)?;
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     store::update_note(&mut tx, id, &body).await?;
     let after = store::note(&mut tx, id)
         .await?
@@ -92,7 +92,7 @@ pub async fn edit_note(
 
 pub async fn delete_note(pool: &AnyPool, caller: &Caller, id: i64) -> Result<(), Error> {
     let before = note_for_change(pool, caller, id).await?;
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     store::delete_note(&mut tx, id).await?;
     audit::event(
         &mut tx,
@@ -149,7 +149,7 @@ pub async fn add_task(pool: &AnyPool, caller: &Caller, new: NewTask) -> Result<T
             ))
         }
     }
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     let assignee = resolve_owner(&mut tx, caller, new.assignee_id).await?;
     let draft = Task {
         id: 0,
@@ -214,7 +214,7 @@ pub async fn update_task(
         };
         task.done = done;
     }
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     if let Some(assignee) = patch.assignee_id {
         if Some(assignee) != before.assignee_id {
             task.assignee_id = Some(resolve_owner(&mut tx, caller, Some(assignee)).await?);
@@ -244,7 +244,7 @@ pub async fn update_task(
 
 pub async fn delete_task(pool: &AnyPool, caller: &Caller, id: i64) -> Result<(), Error> {
     let before = load_task(pool, caller, id).await?;
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     store::delete_task(&mut tx, id).await?;
     if let (Some(kind), Some(record)) = (before.record_kind, before.record_id) {
         audit::event(

@@ -71,7 +71,7 @@ pub async fn create(pool: &AnyPool, caller: &Caller, new: NewCompany) -> Result<
     let domains = domains(&new.domains)?;
     let tags = normalize::tags(&new.tags)?;
     let name_norm = normalize::company_name(&name);
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     if !new.allow_duplicate {
         if let Some(existing) =
             store::find_duplicate(&mut tx, &domains, Some(&name_norm), None).await?
@@ -172,7 +172,7 @@ pub async fn update(
     patch: CompanyPatch,
 ) -> Result<Company, Error> {
     access::require(pool, caller, KIND, id, Op::Write).await?;
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     let before = load(&mut tx, id).await?;
     let name = match &patch.name {
         Some(n) => required("name", n, 300)?,
@@ -230,7 +230,7 @@ pub async fn update(
 
 pub async fn delete(pool: &AnyPool, caller: &Caller, id: i64) -> Result<(), Error> {
     access::require_owner(pool, caller, KIND, id).await?;
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     let before = load(&mut tx, id).await?;
     store::delete(&mut tx, id).await?;
     audit::deleted(&mut tx, caller.id, KIND, id, &before).await?;
@@ -249,7 +249,7 @@ pub async fn merge(pool: &AnyPool, caller: &Caller, id: i64, other: i64) -> Resu
     }
     access::require(pool, caller, KIND, id, Op::Write).await?;
     access::require(pool, caller, KIND, other, Op::Write).await?;
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     let before = load(&mut tx, id).await?;
     let gone = load(&mut tx, other).await?;
     let mut domains = before.domains.clone();

@@ -116,7 +116,7 @@ pub async fn check_duplicate(
 
 pub async fn create(pool: &AnyPool, caller: &Caller, new: NewContact) -> Result<Contact, Error> {
     access::require_role(caller, KIND, Op::Write)?;
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     let owner = resolve_owner(&mut tx, caller, new.owner_id).await?;
     let contact = create_in(&mut tx, caller, new, owner).await?;
     tx.commit().await?;
@@ -194,7 +194,7 @@ pub async fn update(
     patch: ContactPatch,
 ) -> Result<Contact, Error> {
     access::require(pool, caller, KIND, id, Op::Write).await?;
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     let before = load(&mut tx, id).await?;
     let name = match &patch.name {
         Some(n) => required("name", n, 300)?,
@@ -247,7 +247,7 @@ pub async fn update(
 
 pub async fn delete(pool: &AnyPool, caller: &Caller, id: i64) -> Result<(), Error> {
     access::require_owner(pool, caller, KIND, id).await?;
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     let before = load(&mut tx, id).await?;
     store::delete(&mut tx, id).await?;
     audit::deleted(&mut tx, caller.id, KIND, id, &before).await?;
@@ -266,7 +266,7 @@ pub async fn merge(pool: &AnyPool, caller: &Caller, id: i64, other: i64) -> Resu
     }
     access::require(pool, caller, KIND, id, Op::Write).await?;
     access::require(pool, caller, KIND, other, Op::Write).await?;
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     let before = load(&mut tx, id).await?;
     let gone = load(&mut tx, other).await?;
     let mut all_emails = before.emails.clone();
@@ -339,7 +339,7 @@ pub async fn record_consent(
     access::require(pool, caller, KIND, id, Op::Read).await?;
     let basis = required("legal_basis", &input.legal_basis, 300)?;
     let source = required("source", &input.source, 300)?;
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     let before = load(&mut tx, id).await?;
     store::insert_consent(&mut tx, id, input.granted, &basis, &source, caller.id).await?;
     let after = load(&mut tx, id).await?;
@@ -359,6 +359,18 @@ pub async fn record_consent(
     .await?;
     tx.commit().await?;
     Ok(after)
+}
+
+/// The addressee withdrew marketing consent themselves (one-click unsubscribe): recorded on every contact with the
+/// address, so the contact's consent history shows it. Returns how many contacts.
+pub async fn withdraw_consent_by_address(
+    pool: &AnyPool,
+    address: &str,
+    source: &str,
+) -> Result<u64, Error> {
+    let mut conn = pool.acquire().await?;
+    let basis = "withdrawn by the addressee";
+    store::insert_consent_for_email(&mut conn, &address.to_lowercase(), false, basis, source).await
 }
 
 pub async fn consent_history(

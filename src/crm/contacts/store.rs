@@ -315,6 +315,28 @@ pub async fn insert_consent(
     Ok(())
 }
 
+/// Records a decision taken by the addressee themselves (no user) on every contact with this address.
+pub async fn insert_consent_for_email(
+    conn: &mut AnyConnection,
+    email: &str,
+    granted: bool,
+    basis: &str,
+    source: &str,
+) -> Result<u64, Error> {
+    let done = sqlx::query(
+        "INSERT INTO consent_events (contact_id, granted, legal_basis, source, recorded_by, at)
+         SELECT contact_id, $1, $2, $3, NULL, $4 FROM contact_emails WHERE email = $5",
+    )
+    .bind(i64::from(granted))
+    .bind(basis)
+    .bind(source)
+    .bind(now_ms())
+    .bind(email)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected())
+}
+
 pub async fn consent_history(conn: &mut AnyConnection, id: i64) -> Result<Vec<Consent>, Error> {
     let rows = sqlx::query(
         "SELECT id, granted, legal_basis, source, recorded_by, at FROM consent_events WHERE contact_id = $1 ORDER BY id DESC",

@@ -135,7 +135,7 @@ async fn check_links(
 
 pub async fn create(pool: &AnyPool, caller: &Caller, new: NewDeal) -> Result<Deal, Error> {
     access::require_role(caller, KIND, Op::Write)?;
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     let owner = resolve_owner(&mut tx, caller, new.owner_id).await?;
     let deal = create_in(&mut tx, caller, new, owner).await?;
     tx.commit().await?;
@@ -207,7 +207,7 @@ pub async fn update(
     patch: DealPatch,
 ) -> Result<Deal, Error> {
     access::require(pool, caller, KIND, id, Op::Write).await?;
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     let before = load(&mut tx, id).await?;
     let title = match &patch.title {
         Some(t) => required("title", t, 300)?,
@@ -293,7 +293,7 @@ pub async fn update(
 
 pub async fn delete(pool: &AnyPool, caller: &Caller, id: i64) -> Result<(), Error> {
     access::require_owner(pool, caller, KIND, id).await?;
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     let before = load(&mut tx, id).await?;
     store::delete(&mut tx, id).await?;
     audit::deleted(&mut tx, caller.id, KIND, id, &before).await?;

@@ -160,7 +160,7 @@ pub async fn create(pool: &AnyPool, caller: &Caller, new: NewLead) -> Result<Lea
         new.company_name.as_deref(),
         new.domain_hint.as_deref(),
     )?;
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     if !new.allow_duplicate {
         let emails: Vec<String> = c.email.iter().cloned().collect();
         let phones: Vec<String> = c.phone.iter().map(|(_, n)| n.clone()).collect();
@@ -255,7 +255,7 @@ pub async fn update(
     patch: LeadPatch,
 ) -> Result<Lead, Error> {
     access::require(pool, caller, KIND, id, Op::Write).await?;
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     let before = load(&mut tx, id).await?;
     let pick = |p: &Option<Option<String>>, current: &Option<String>| match p {
         Some(v) => v.clone(),
@@ -329,7 +329,7 @@ pub async fn update(
 
 pub async fn delete(pool: &AnyPool, caller: &Caller, id: i64) -> Result<(), Error> {
     access::require(pool, caller, KIND, id, Op::Write).await?;
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     let before = load(&mut tx, id).await?;
     if !caller.is_admin() && before.owner_id != Some(caller.id) {
         return Err(Error::Forbidden);
@@ -350,7 +350,7 @@ pub async fn merge(pool: &AnyPool, caller: &Caller, id: i64, other: i64) -> Resu
     }
     access::require(pool, caller, KIND, id, Op::Write).await?;
     access::require(pool, caller, KIND, other, Op::Write).await?;
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     let before = load(&mut tx, id).await?;
     let gone = load(&mut tx, other).await?;
     let c = check(
@@ -417,7 +417,7 @@ pub async fn convert(
     if let Some(company) = req.company_id {
         access::require(pool, caller, RecordKind::Company, company, Op::Read).await?;
     }
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     let before = load(&mut tx, id).await?;
     if before.status == LeadStatus::Converted {
         return Err(Error::Conflict {

@@ -97,7 +97,7 @@ pub async fn create_pipeline(pool: &AnyPool, new: NewPipeline) -> Result<Pipelin
             "a pipeline needs at least one open, one won and one lost stage",
         ));
     }
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     let id = store::insert_pipeline(&mut tx, &name, new.position)
         .await
         .map_err(name_taken(&name))?;
@@ -135,7 +135,7 @@ pub async fn update_pipeline(
     id: i64,
     patch: PipelinePatch,
 ) -> Result<Pipeline, Error> {
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     let current = load_pipeline(&mut tx, id).await?;
     let name = match patch.name {
         Some(n) => required("name", &n, 100)?,
@@ -155,7 +155,7 @@ pub async fn update_pipeline(
 }
 
 pub async fn delete_pipeline(pool: &AnyPool, id: i64) -> Result<(), Error> {
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     load_pipeline(&mut tx, id).await?;
     let used = store::deals_in_pipeline(&mut tx, id).await?;
     if used > 0 {
@@ -193,7 +193,7 @@ async fn place(conn: &mut AnyConnection, mut stage: Stage, insert: bool) -> Resu
 
 pub async fn add_stage(pool: &AnyPool, pipeline_id: i64, new: NewStage) -> Result<Stage, Error> {
     check_stage(&new)?;
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     let pipeline = load_pipeline(&mut tx, pipeline_id).await?;
     let stage = Stage {
         id: 0,
@@ -215,7 +215,7 @@ pub async fn get_stage(conn: &mut AnyConnection, id: i64) -> Result<Stage, Error
 }
 
 pub async fn update_stage(pool: &AnyPool, id: i64, patch: StagePatch) -> Result<Stage, Error> {
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     let mut stage = get_stage(&mut tx, id).await?;
     if let Some(name) = patch.name {
         stage.name = required("name", &name, 100)?;
@@ -242,7 +242,7 @@ pub async fn update_stage(pool: &AnyPool, id: i64, patch: StagePatch) -> Result<
 
 /// Deletes a stage. Deals in it are moved to `move_to` (same pipeline) or the deletion is refused with 409.
 pub async fn delete_stage(pool: &AnyPool, id: i64, move_to: Option<i64>) -> Result<(), Error> {
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     let stage = get_stage(&mut tx, id).await?;
     let used = store::deals_in_stage(&mut tx, id).await?;
     if used > 0 {
@@ -304,7 +304,7 @@ pub async fn rename_entry(
 }
 
 pub async fn delete_entry(pool: &AnyPool, list: RefList, id: i64) -> Result<(), Error> {
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     store::entry(&mut tx, list, id)
         .await?
         .ok_or(Error::NotFound(list.noun()))?;

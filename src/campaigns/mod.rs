@@ -1,0 +1,305 @@
+//! Mail-merge campaigns: handlebars templates, saved segments, a crash-safe send queue over SMTP with rate limits,
+//! one-click unsubscribe and bounce handling. Routes are thin; the rules live here and in the named modules.
+
+pub mod bounces;
+mod letter;
+pub mod model;
+pub mod render;
+pub mod routes;
+pub mod segment;
+pub mod send;
+pub mod smtp;
+mod store;
+pub mod unsubscribe;
+pub mod verp;
+
+use serde_json::json;
+use sqlx::AnyPool;
+
+use crate::error::Error;
+use model::{
+    Campaign, CampaignStatus, NewCampaign, Rendered, Segment, SegmentInput, Stats, Suppression,
+    Template, TemplateInput, TestSendRequest,
+};
+use render::Compiled;
+pub use send::{Sender, Settings};
+
+fn check_template(t: &TemplateInput) -> Result<(), Error> {
+    if t.name.trim().is_empty() {
+        return Err(Error::validation("name", "must not be empty"));
+    }
+    let template = Template {
+        id: 0,
+        name: t.name.clone(),
+        subject: t.subject.clone(),
+        html: t.html.clone(),
+        text: t.text.clone(),
+        created_at: time::OffsetDateTime::UNIX_EPOCH,
+        updated_at: time::OffsetDateTime::UNIX_EPOCH,
+    };
+    Compiled::new(&template)
+        .and_then(|c| c.check_fields())
+        .map_err(|e| Error::validation("template", e))
+}
+
+pub async fn templates(pool: &AnyPool) -> Result<Vec<Template>, Error> {
+    store::templates(pool).await
+}
+
+pub async fn template(pool: &AnyPool, id: i64) -> Result<Template, Error> {
+    store::template(pool, id)
+        .await?
+        .ok_or(Error::NotFound("template"))
+}
+
+pub async fn create_template(pool: &AnyPool, t: TemplateInput) -> Result<Template, Error> {
+    check_template(&t)?;
+    let id = store::insert_template(pool, &t).await?;
+    template(pool, id).await
+}
+
+pub async fn update_template(pool: &AnyPool, id: i64, t: TemplateInput) -> Result<Template, Error> {
+    check_template(&t)?;
+    if !store::update_template(pool, id, &t).await? {
+        return Err(Error::NotFound("template"));
+    }
+    template(pool, id).await
+}
+
+/// Renders a template for one contact, as their letter would read.
+pub async fn preview(
+    pool: &AnyPool,
+    settings: &Settings,
+    template_id: i64,
+    contact_id: i64,
+) -> Result<(Rendered, String, String), Error> {
+    let t = template(pool, template_id).await?;
+    let member = store::audience::member(pool, contact_id)
+        .await?
+        .ok_or(Error::NotFound("contact with an e-mail address"))?;
+    let url = format!("{}/u/preview", settings.public_url);
+    let rendered = Compiled::new(&t)
+        .and_then(|c| c.render(&segment::context(&member, &member.email, &url)))
+        .map_err(|e| Error::validation("template", e))?;
+    Ok((rendered, member.name, member.email))
+}
+
+/// Mails one rendered copy to `to` (not to the contact), without unsubscribe headers.
+pub async fn test_send(
+    pool: &AnyPool,
+    settings: &Settings,
+    template_id: i64,
+    req: TestSendRequest,
+) -> Result<(), Error> {
+    let (rendered, name, _) = preview(pool, settings, template_id, req.contact_id).await?;
+    let from = req.from.unwrap_or_else(|| settings.mail_from.clone());
+    let letter = letter::build(
+        &letter::Addressing {
+            from: &from,
+            to_name: &name,
+            to: req.to.trim(),
+            bounce_base: &settings.bounce_base(&from),
+            campaign_id: 0,
+            recipient_id: 0,
+            unsubscribe_url: None,
+        },
+        &rendered,
+    )
+    .map_err(|e| Error::validation("to", e))?;
+    let spec = settings
+        .smtp_spec(req.smtp_url.as_deref())
+        .map_err(|e| Error::validation("smtp_url", e))?;
+    let mut conn = None;
+    match smtp::deliver(&spec, &mut conn, &letter.envelope, &letter.bytes).await {
+        smtp::Outcome::Accepted => Ok(()),
+        smtp::Outcome::Refused(_, text) => Err(Error::BadRequest {
+            code: "smtp_refused",
+            message: text,
+        }),
+        smtp::Outcome::Retry(text) | smtp::Outcome::Unknown(text) => {
+            tracing::warn!(error = %text, "test send failed");
+            Err(Error::Unavailable("the SMTP server"))
+        }
+    }
+}
+
+fn check_segment(s: &SegmentInput) -> Result<(), Error> {
+    if s.name.trim().is_empty() {
+        return Err(Error::validation("name", "must not be empty"));
+    }
+    segment::check(&s.filter)
+}
+
+pub async fn segments(pool: &AnyPool) -> Result<Vec<Segment>, Error> {
+    store::segments(pool).await
+}
+
+pub async fn segment(pool: &AnyPool, id: i64) -> Result<Segment, Error> {
+    store::segment(pool, id)
+        .await?
+        .ok_or(Error::NotFound("segment"))
+}
+
+pub async fn create_segment(pool: &AnyPool, s: SegmentInput) -> Result<Segment, Error> {
+    check_segment(&s)?;
+    let id = store::insert_segment(pool, s.name.trim(), &s.filter).await?;
+    segment(pool, id).await
+}
+
+pub async fn update_segment(pool: &AnyPool, id: i64, s: SegmentInput) -> Result<Segment, Error> {
+    check_segment(&s)?;
+    if !store::update_segment(pool, id, s.name.trim(), &s.filter).await? {
+        return Err(Error::NotFound("segment"));
+    }
+    segment(pool, id).await
+}
+
+pub async fn campaign(pool: &AnyPool, id: i64) -> Result<Campaign, Error> {
+    let mut c = store::campaign(pool, id)
+        .await?
+        .ok_or(Error::NotFound("campaign"))?
+        .view;
+    c.stats = stats(pool, id).await?;
+    Ok(c)
+}
+
+pub async fn stats(pool: &AnyPool, id: i64) -> Result<Stats, Error> {
+    store::queue::stats(pool, id).await
+}
+
+pub async fn campaigns(pool: &AnyPool, after: i64, limit: i64) -> Result<Vec<Campaign>, Error> {
+    let mut out = Vec::new();
+    for row in store::campaigns(pool, after, limit).await? {
+        let mut c = row.view;
+        c.stats = stats(pool, c.id).await?;
+        out.push(c);
+    }
+    Ok(out)
+}
+
+pub async fn create_campaign(
+    pool: &AnyPool,
+    settings: &Settings,
+    created_by: i64,
+    c: NewCampaign,
+) -> Result<Campaign, Error> {
+    if c.name.trim().is_empty() {
+        return Err(Error::validation("name", "must not be empty"));
+    }
+    template(pool, c.template_id)
+        .await
+        .map_err(|_| Error::validation("template_id", "no such template"))?;
+    segment(pool, c.segment_id)
+        .await
+        .map_err(|_| Error::validation("segment_id", "no such segment"))?;
+    let from = c.from_address.clone().unwrap_or(settings.mail_from.clone());
+    from.parse::<lettre::message::Mailbox>()
+        .map_err(|e| Error::validation("from_address", e.to_string()))?;
+    if let Some(url) = &c.smtp_url {
+        smtp::ServerSpec::parse(url).map_err(|e| Error::validation("smtp_url", e))?;
+    }
+    for (field, value) in [
+        ("concurrency", c.concurrency),
+        ("per_second", c.per_second),
+        ("per_hour", c.per_hour),
+        ("max_failures_in_row", c.max_failures_in_row),
+    ] {
+        if value.is_some_and(|v| v < 1) {
+            return Err(Error::validation(field, "must be at least 1"));
+        }
+    }
+    let id = store::insert_campaign(pool, &c, &from, created_by).await?;
+    campaign(pool, id).await
+}
+
+/// Renders every recipient first; if any fails, nothing is queued and the error lists them. Otherwise queues one
+/// letter per address and marks the campaign sending (the worker picks it up).
+pub async fn start(pool: &AnyPool, settings: &Settings, id: i64) -> Result<Campaign, Error> {
+    let c = campaign(pool, id).await?;
+    if c.status != CampaignStatus::Draft {
+        return Err(Error::Conflict {
+            message: format!("the campaign is {}; only a draft starts", c.status.as_str()),
+        });
+    }
+    let t = template(pool, c.template_id).await?;
+    let compiled = Compiled::new(&t).map_err(|e| Error::validation("template", e))?;
+    let seg = segment(pool, c.segment_id).await?;
+    let members = segment::recipients(pool, &seg.filter, c.marketing).await?;
+    let mut problems = Vec::new();
+    for m in &members {
+        let url = settings.unsubscribe_url(id, 0, &m.email);
+        let rendered = compiled.render(&segment::context(m, &m.email, &url));
+        let error = match rendered {
+            Err(e) => Some(e),
+            Ok(_) => m
+                .email
+                .parse::<lettre::Address>()
+                .err()
+                .map(|e| format!("invalid address: {e}")),
+        };
+        if let Some(error) = error {
+            problems.push(json!({"contact_id": m.contact_id, "address": m.email, "error": error}));
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Error::Unprocessable {
+            code: "recipients_invalid",
+            message: format!(
+                "{} of {} recipients cannot be mailed; nothing was sent",
+                problems.len(),
+                members.len()
+            ),
+            details: json!(problems),
+        });
+    }
+    let rows: Vec<(i64, String)> = members
+        .iter()
+        .map(|m| (m.contact_id, m.email.clone()))
+        .collect();
+    if !store::queue::start(pool, id, &rows).await? {
+        return Err(Error::Conflict {
+            message: "the campaign was started meanwhile".into(),
+        });
+    }
+    tracing::info!(campaign = id, recipients = rows.len(), "campaign started");
+    campaign(pool, id).await
+}
+
+/// Pause, resume or cancel.
+pub async fn set_status(pool: &AnyPool, id: i64, to: CampaignStatus) -> Result<Campaign, Error> {
+    use CampaignStatus::*;
+    let from: &[CampaignStatus] = match to {
+        Paused => &[Sending],
+        Sending => &[Paused],
+        Cancelled => &[Draft, Sending, Paused],
+        _ => &[],
+    };
+    let reason = (to == Paused).then_some("paused by a user");
+    if !store::transition(pool, id, from, to, reason).await? {
+        let c = campaign(pool, id).await?;
+        return Err(Error::Conflict {
+            message: format!("the campaign is {}", c.status.as_str()),
+        });
+    }
+    campaign(pool, id).await
+}
+
+pub async fn recipients(
+    pool: &AnyPool,
+    id: i64,
+    f: &model::RecipientFilter,
+    limit: i64,
+) -> Result<Vec<model::Recipient>, Error> {
+    campaign(pool, id).await?;
+    store::queue::recipients(pool, id, f, limit).await
+}
+
+pub async fn suppressions(pool: &AnyPool) -> Result<Vec<Suppression>, Error> {
+    store::suppressions(pool).await
+}
+
+pub async fn suppress(pool: &AnyPool, address: &str, detail: &str) -> Result<(), Error> {
+    let address = crate::email_address::EmailAddress::parse(address)
+        .map_err(|e| Error::validation("address", e))?;
+    store::suppress(pool, &address.to_string(), "manual", None, detail).await
+}

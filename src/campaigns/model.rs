@@ -1,0 +1,275 @@
+//! Types of the campaigns API: templates, segments, campaigns, recipients, suppressions.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use utoipa::{IntoParams, ToSchema};
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Template {
+    pub id: i64,
+    pub name: String,
+    /// Handlebars, e.g. `Предложение для {{company.name}}`.
+    pub subject: String,
+    pub html: String,
+    /// Plain-text part; derived from `html` when absent.
+    pub text: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TemplateInput {
+    pub name: String,
+    pub subject: String,
+    pub html: String,
+    pub text: Option<String>,
+}
+
+/// A rendered letter.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Rendered {
+    pub subject: String,
+    pub html: String,
+    pub text: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PreviewRequest {
+    pub contact_id: i64,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TestSendRequest {
+    /// Whose data fills the template.
+    pub contact_id: i64,
+    /// Where the one copy goes.
+    pub to: String,
+    pub smtp_url: Option<String>,
+    pub from: Option<String>,
+}
+
+/// Which contacts a segment selects; every given condition must hold. Dates are RFC 3339.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SegmentFilter {
+    /// Contacts having at least one of these tags.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    pub type_id: Option<i64>,
+    pub company_id: Option<i64>,
+    pub owner_id: Option<i64>,
+    /// Contacts with a lead in this status: new, in_work, converted, lost.
+    pub lead_status: Option<String>,
+    /// Contacts with a deal in this state: open, won, lost.
+    pub deal_state: Option<String>,
+    /// `granted`: latest consent decision is yes; `not_granted`: no decision or withdrawn.
+    pub consent: Option<String>,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub created_after: Option<OffsetDateTime>,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub created_before: Option<OffsetDateTime>,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub updated_after: Option<OffsetDateTime>,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub updated_before: Option<OffsetDateTime>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Segment {
+    pub id: i64,
+    pub name: String,
+    pub filter: SegmentFilter,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SegmentInput {
+    pub name: String,
+    #[serde(default)]
+    pub filter: SegmentFilter,
+}
+
+/// How many a segment reaches now.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SegmentCount {
+    /// Contacts matching the filter.
+    pub contacts: i64,
+    /// Distinct addresses of those contacts (one letter each).
+    pub addresses: i64,
+    /// Addresses a marketing campaign would mail: consent given and not suppressed.
+    pub marketing_deliverable: i64,
+    /// Addresses a non-marketing campaign would mail: not suppressed.
+    pub deliverable: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum CampaignStatus {
+    Draft,
+    Sending,
+    Paused,
+    Cancelled,
+    Done,
+}
+
+impl CampaignStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CampaignStatus::Draft => "draft",
+            CampaignStatus::Sending => "sending",
+            CampaignStatus::Paused => "paused",
+            CampaignStatus::Cancelled => "cancelled",
+            CampaignStatus::Done => "done",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "draft" => CampaignStatus::Draft,
+            "sending" => CampaignStatus::Sending,
+            "paused" => CampaignStatus::Paused,
+            "cancelled" => CampaignStatus::Cancelled,
+            "done" => CampaignStatus::Done,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Campaign {
+    pub id: i64,
+    pub name: String,
+    pub template_id: i64,
+    pub segment_id: i64,
+    /// Marketing letters go only to contacts with marketing consent.
+    pub marketing: bool,
+    pub from_address: String,
+    /// Whether the campaign has its own SMTP server (the URL holds credentials and is never shown).
+    pub own_smtp: bool,
+    pub per_second: Option<i64>,
+    pub per_hour: Option<i64>,
+    pub concurrency: i64,
+    pub max_failures_in_row: i64,
+    pub status: CampaignStatus,
+    pub pause_reason: Option<String>,
+    pub stats: Stats,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub started_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub finished_at: Option<OffsetDateTime>,
+}
+
+/// A campaign row plus the secret SMTP URL, for the sender only.
+#[derive(Debug, Clone)]
+pub struct CampaignRow {
+    pub view: Campaign,
+    pub smtp_url: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, ToSchema)]
+pub struct Stats {
+    pub total: i64,
+    pub pending: i64,
+    /// Handed to SMTP right now.
+    pub in_flight: i64,
+    pub sent: i64,
+    pub failed: i64,
+    /// Claimed by a worker that died between handing over and recording: maybe delivered, never resent.
+    pub unknown: i64,
+    /// Suppressed (unsubscribed or bounced) after the campaign started.
+    pub skipped: i64,
+    pub bounced: i64,
+    pub unsubscribed: i64,
+    /// Letters per second over the last minute.
+    pub rate_per_second: f64,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewCampaign {
+    pub name: String,
+    pub template_id: i64,
+    pub segment_id: i64,
+    #[serde(default = "yes")]
+    pub marketing: bool,
+    /// Defaults to the server's `mail_from`.
+    pub from_address: Option<String>,
+    /// Defaults to the server's `smtp_url`.
+    pub smtp_url: Option<String>,
+    pub per_second: Option<i64>,
+    pub per_hour: Option<i64>,
+    pub concurrency: Option<i64>,
+    pub max_failures_in_row: Option<i64>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CampaignList {
+    pub items: Vec<Campaign>,
+    pub next_after: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Recipient {
+    pub id: i64,
+    pub contact_id: i64,
+    pub address: String,
+    /// pending, claimed, sent, failed, unknown, skipped.
+    pub state: String,
+    pub attempts: i64,
+    pub error: Option<String>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub sent_at: Option<OffsetDateTime>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RecipientList {
+    pub items: Vec<Recipient>,
+    pub next_after: Option<i64>,
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RecipientFilter {
+    pub state: Option<String>,
+    pub after: Option<i64>,
+    pub limit: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Suppression {
+    pub address: String,
+    /// unsubscribed, hard_bounce, soft_bounce, manual.
+    pub reason: String,
+    pub campaign_id: Option<i64>,
+    pub detail: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewSuppression {
+    pub address: String,
+    #[serde(default)]
+    pub detail: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SuppressionList {
+    pub items: Vec<Suppression>,
+}

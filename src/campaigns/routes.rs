@@ -1,0 +1,275 @@
+//! Thin handlers of templates, segments, campaigns and suppressions (admin and marketing; see the route table).
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::model::{
+    Campaign, CampaignList, CampaignStatus, NewCampaign, NewSuppression, PreviewRequest,
+    RecipientFilter, RecipientList, Rendered, Segment, SegmentCount, SegmentInput, Stats,
+    SuppressionList, Template, TemplateInput, TestSendRequest,
+};
+use crate::api::extract::{Json, Page, Path, Query};
+use crate::app::AppState;
+use crate::auth::Caller;
+use crate::error::{Error, ErrorBody};
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TemplateList {
+    pub items: Vec<Template>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SegmentList {
+    pub items: Vec<Segment>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Preview {
+    pub contact_name: String,
+    pub address: String,
+    #[serde(flatten)]
+    pub letter: Rendered,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TestSent {
+    pub to: String,
+}
+
+#[utoipa::path(get, path = "/api/v1/templates", tag = "campaigns", security(("bearer" = [])),
+    responses((status = 200, body = TemplateList), (status = 403, body = ErrorBody)))]
+pub async fn list_templates(State(s): State<AppState>) -> Result<Json<TemplateList>, Error> {
+    let items = super::templates(&s.db.pool).await?;
+    Ok(Json(TemplateList { items }))
+}
+
+#[utoipa::path(post, path = "/api/v1/templates", tag = "campaigns", security(("bearer" = [])), request_body = TemplateInput,
+    responses((status = 201, body = Template), (status = 422, description = "syntax error or unknown field", body = ErrorBody)))]
+pub async fn create_template(
+    State(s): State<AppState>,
+    Json(body): Json<TemplateInput>,
+) -> Result<(StatusCode, Json<Template>), Error> {
+    let t = super::create_template(&s.db.pool, body).await?;
+    Ok((StatusCode::CREATED, Json(t)))
+}
+
+#[utoipa::path(get, path = "/api/v1/templates/{id}", tag = "campaigns", security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 200, body = Template), (status = 404, body = ErrorBody)))]
+pub async fn get_template(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Json<Template>, Error> {
+    Ok(Json(super::template(&s.db.pool, id).await?))
+}
+
+#[utoipa::path(put, path = "/api/v1/templates/{id}", tag = "campaigns", security(("bearer" = [])), params(("id" = i64, Path)),
+    request_body = TemplateInput, responses((status = 200, body = Template), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn update_template(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    Json(body): Json<TemplateInput>,
+) -> Result<Json<Template>, Error> {
+    Ok(Json(super::update_template(&s.db.pool, id, body).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/templates/{id}/preview", tag = "campaigns", security(("bearer" = [])),
+    params(("id" = i64, Path)), request_body = PreviewRequest,
+    responses((status = 200, body = Preview), (status = 422, description = "a field the contact lacks", body = ErrorBody)))]
+pub async fn preview(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    Json(body): Json<PreviewRequest>,
+) -> Result<Json<Preview>, Error> {
+    let (letter, contact_name, address) =
+        super::preview(&s.db.pool, &s.campaigns, id, body.contact_id).await?;
+    Ok(Json(Preview {
+        contact_name,
+        address,
+        letter,
+    }))
+}
+
+#[utoipa::path(post, path = "/api/v1/templates/{id}/test-send", tag = "campaigns", security(("bearer" = [])),
+    params(("id" = i64, Path)), request_body = TestSendRequest,
+    responses((status = 200, body = TestSent), (status = 400, description = "refused by SMTP", body = ErrorBody),
+              (status = 503, description = "SMTP unreachable", body = ErrorBody)))]
+pub async fn test_send(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    Json(body): Json<TestSendRequest>,
+) -> Result<Json<TestSent>, Error> {
+    let to = body.to.clone();
+    super::test_send(&s.db.pool, &s.campaigns, id, body).await?;
+    Ok(Json(TestSent { to }))
+}
+
+#[utoipa::path(get, path = "/api/v1/segments", tag = "campaigns", security(("bearer" = [])),
+    responses((status = 200, body = SegmentList)))]
+pub async fn list_segments(State(s): State<AppState>) -> Result<Json<SegmentList>, Error> {
+    let items = super::segments(&s.db.pool).await?;
+    Ok(Json(SegmentList { items }))
+}
+
+#[utoipa::path(post, path = "/api/v1/segments", tag = "campaigns", security(("bearer" = [])), request_body = SegmentInput,
+    responses((status = 201, body = Segment), (status = 422, body = ErrorBody)))]
+pub async fn create_segment(
+    State(s): State<AppState>,
+    Json(body): Json<SegmentInput>,
+) -> Result<(StatusCode, Json<Segment>), Error> {
+    let seg = super::create_segment(&s.db.pool, body).await?;
+    Ok((StatusCode::CREATED, Json(seg)))
+}
+
+#[utoipa::path(get, path = "/api/v1/segments/{id}", tag = "campaigns", security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 200, body = Segment), (status = 404, body = ErrorBody)))]
+pub async fn get_segment(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Json<Segment>, Error> {
+    Ok(Json(super::segment(&s.db.pool, id).await?))
+}
+
+#[utoipa::path(put, path = "/api/v1/segments/{id}", tag = "campaigns", security(("bearer" = [])), params(("id" = i64, Path)),
+    request_body = SegmentInput, responses((status = 200, body = Segment), (status = 404, body = ErrorBody)))]
+pub async fn update_segment(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    Json(body): Json<SegmentInput>,
+) -> Result<Json<Segment>, Error> {
+    Ok(Json(super::update_segment(&s.db.pool, id, body).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/segments/{id}/count", tag = "campaigns", security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 200, body = SegmentCount), (status = 404, body = ErrorBody)))]
+pub async fn count_segment(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Json<SegmentCount>, Error> {
+    let seg = super::segment(&s.db.pool, id).await?;
+    Ok(Json(super::segment::count(&s.db.pool, &seg.filter).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/campaigns", tag = "campaigns", security(("bearer" = [])), params(Page),
+    responses((status = 200, body = CampaignList)))]
+pub async fn list_campaigns(
+    State(s): State<AppState>,
+    Query(page): Query<Page>,
+) -> Result<Json<CampaignList>, Error> {
+    let limit = page.limit()?;
+    let items = super::campaigns(&s.db.pool, page.after(), limit).await?;
+    let next_after = (items.len() as i64 == limit)
+        .then(|| items.last().map(|c| c.id))
+        .flatten();
+    Ok(Json(CampaignList { items, next_after }))
+}
+
+#[utoipa::path(post, path = "/api/v1/campaigns", tag = "campaigns", security(("bearer" = [])), request_body = NewCampaign,
+    responses((status = 201, body = Campaign), (status = 422, body = ErrorBody)))]
+pub async fn create_campaign(
+    State(s): State<AppState>,
+    caller: Caller,
+    Json(body): Json<NewCampaign>,
+) -> Result<(StatusCode, Json<Campaign>), Error> {
+    let c = super::create_campaign(&s.db.pool, &s.campaigns, caller.id, body).await?;
+    Ok((StatusCode::CREATED, Json(c)))
+}
+
+#[utoipa::path(get, path = "/api/v1/campaigns/{id}", tag = "campaigns", security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 200, description = "the campaign with its stats", body = Campaign), (status = 404, body = ErrorBody)))]
+pub async fn get_campaign(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Json<Campaign>, Error> {
+    Ok(Json(super::campaign(&s.db.pool, id).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/campaigns/{id}/progress", tag = "campaigns", security(("bearer" = [])),
+    params(("id" = i64, Path)), responses((status = 200, body = Stats), (status = 404, body = ErrorBody)))]
+pub async fn progress(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Json<Stats>, Error> {
+    Ok(Json(super::campaign(&s.db.pool, id).await?.stats))
+}
+
+#[utoipa::path(post, path = "/api/v1/campaigns/{id}/start", tag = "campaigns", security(("bearer" = [])),
+    params(("id" = i64, Path)),
+    responses((status = 200, body = Campaign), (status = 409, body = ErrorBody),
+              (status = 422, description = "recipients_invalid: `details` lists them; nothing was sent", body = ErrorBody)))]
+pub async fn start(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Json<Campaign>, Error> {
+    Ok(Json(super::start(&s.db.pool, &s.campaigns, id).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/campaigns/{id}/pause", tag = "campaigns", security(("bearer" = [])),
+    params(("id" = i64, Path)), responses((status = 200, body = Campaign), (status = 409, body = ErrorBody)))]
+pub async fn pause(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Json<Campaign>, Error> {
+    Ok(Json(
+        super::set_status(&s.db.pool, id, CampaignStatus::Paused).await?,
+    ))
+}
+
+#[utoipa::path(post, path = "/api/v1/campaigns/{id}/resume", tag = "campaigns", security(("bearer" = [])),
+    params(("id" = i64, Path)), responses((status = 200, body = Campaign), (status = 409, body = ErrorBody)))]
+pub async fn resume(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Json<Campaign>, Error> {
+    Ok(Json(
+        super::set_status(&s.db.pool, id, CampaignStatus::Sending).await?,
+    ))
+}
+
+#[utoipa::path(post, path = "/api/v1/campaigns/{id}/cancel", tag = "campaigns", security(("bearer" = [])),
+    params(("id" = i64, Path)), responses((status = 200, body = Campaign), (status = 409, body = ErrorBody)))]
+pub async fn cancel(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Json<Campaign>, Error> {
+    Ok(Json(
+        super::set_status(&s.db.pool, id, CampaignStatus::Cancelled).await?,
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/campaigns/{id}/recipients", tag = "campaigns", security(("bearer" = [])),
+    params(("id" = i64, Path), RecipientFilter), responses((status = 200, body = RecipientList), (status = 404, body = ErrorBody)))]
+pub async fn recipients(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    Query(f): Query<RecipientFilter>,
+) -> Result<Json<RecipientList>, Error> {
+    let limit = Page {
+        after: None,
+        limit: f.limit,
+    }
+    .limit()?;
+    let items = super::recipients(&s.db.pool, id, &f, limit).await?;
+    let next_after = (items.len() as i64 == limit)
+        .then(|| items.last().map(|r| r.id))
+        .flatten();
+    Ok(Json(RecipientList { items, next_after }))
+}
+
+#[utoipa::path(get, path = "/api/v1/suppressions", tag = "campaigns", security(("bearer" = [])),
+    responses((status = 200, body = SuppressionList)))]
+pub async fn list_suppressions(State(s): State<AppState>) -> Result<Json<SuppressionList>, Error> {
+    let items = super::suppressions(&s.db.pool).await?;
+    Ok(Json(SuppressionList { items }))
+}
+
+#[utoipa::path(post, path = "/api/v1/suppressions", tag = "campaigns", security(("bearer" = [])),
+    request_body = NewSuppression, responses((status = 204), (status = 422, body = ErrorBody)))]
+pub async fn add_suppression(
+    State(s): State<AppState>,
+    Json(body): Json<NewSuppression>,
+) -> Result<StatusCode, Error> {
+    super::suppress(&s.db.pool, &body.address, &body.detail).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

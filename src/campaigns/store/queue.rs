@@ -1,0 +1,315 @@
+//! SQL of the per-recipient send state machine: pending -> claimed(at, by) -> sent | failed | unknown, and
+//! pending -> skipped. A letter is claimed in the database before SMTP sees it, so it is never handed over twice.
+
+use sqlx::any::AnyRow;
+use sqlx::{AnyPool, Row};
+
+use crate::campaigns::model::{Recipient, RecipientFilter, Stats};
+use crate::db::sql::Sql;
+use crate::db::{from_ms, now_ms};
+use crate::error::Error;
+
+/// A letter waiting to be sent.
+#[derive(Debug, Clone)]
+pub struct Due {
+    pub id: i64,
+    pub contact_id: i64,
+    pub address: String,
+    pub attempts: i64,
+}
+
+/// Inserts the recipients of a campaign and marks it sending, in one transaction: either all or none.
+pub async fn start(
+    pool: &AnyPool,
+    campaign_id: i64,
+    recipients: &[(i64, String)],
+) -> Result<bool, Error> {
+    let mut tx = crate::db::begin(pool).await?;
+    let now = now_ms();
+    let moved = sqlx::query(
+        "UPDATE campaigns SET status = 'sending', started_at = $1, updated_at = $1, failures_in_row = 0
+         WHERE id = $2 AND status = 'draft'",
+    )
+    .bind(now)
+    .bind(campaign_id)
+    .execute(&mut *tx)
+    .await?;
+    if moved.rows_affected() != 1 {
+        return Ok(false);
+    }
+    // Batches keep statements under the backends' parameter limits and inserts fast.
+    for chunk in recipients.chunks(200) {
+        let mut sql = Sql::new(
+            "INSERT INTO campaign_recipients (campaign_id, contact_id, address, state) VALUES ",
+        );
+        for (i, (contact_id, address)) in chunk.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.push("(")
+                .bind(campaign_id)
+                .push(", ")
+                .bind(*contact_id)
+                .push(", ")
+                .bind(address.clone())
+                .push(", 'pending')");
+        }
+        sql.query().execute(&mut *tx).await?;
+    }
+    tx.commit().await?;
+    Ok(true)
+}
+
+pub async fn due(pool: &AnyPool, campaign_id: i64, limit: i64) -> Result<Vec<Due>, Error> {
+    let rows = sqlx::query(
+        "SELECT id, contact_id, address, attempts FROM campaign_recipients
+         WHERE campaign_id = $1 AND state = 'pending' AND next_attempt_at <= $2 ORDER BY id LIMIT $3",
+    )
+    .bind(campaign_id)
+    .bind(now_ms())
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Due {
+                id: r.try_get("id")?,
+                contact_id: r.try_get("contact_id")?,
+                address: r.try_get("address")?,
+                attempts: r.try_get("attempts")?,
+            })
+        })
+        .collect()
+}
+
+/// When the next pending letter falls due (None: nothing pending), and how many are claimed.
+pub async fn open_work(pool: &AnyPool, campaign_id: i64) -> Result<(Option<i64>, i64), Error> {
+    let row = sqlx::query(
+        "SELECT MIN(CASE WHEN state = 'pending' THEN next_attempt_at END) AS next_at,
+                COALESCE(SUM(CASE WHEN state = 'claimed' THEN 1 ELSE 0 END), 0) AS claimed
+         FROM campaign_recipients WHERE campaign_id = $1",
+    )
+    .bind(campaign_id)
+    .fetch_one(pool)
+    .await?;
+    Ok((row.try_get("next_at")?, row.try_get("claimed")?))
+}
+
+/// Claims one letter for `worker`: only while it is pending, its campaign is sending and its address is not
+/// suppressed, so an unsubscribe, pause or cancel takes effect before the next letter.
+pub async fn claim(pool: &AnyPool, id: i64, campaign_id: i64, worker: &str) -> Result<bool, Error> {
+    let done = sqlx::query(
+        "UPDATE campaign_recipients SET state = 'claimed', claimed_at = $1, claimed_by = $2, attempts = attempts + 1
+         WHERE id = $3 AND state = 'pending'
+           AND EXISTS (SELECT 1 FROM campaigns WHERE id = $4 AND status = 'sending')
+           AND NOT EXISTS (SELECT 1 FROM suppressions s WHERE s.address = campaign_recipients.address)",
+    )
+    .bind(now_ms())
+    .bind(worker)
+    .bind(id)
+    .bind(campaign_id)
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Marks a pending letter skipped when its address is suppressed; true when it was.
+pub async fn skip_if_suppressed(pool: &AnyPool, id: i64) -> Result<bool, Error> {
+    let done = sqlx::query(
+        "UPDATE campaign_recipients SET state = 'skipped', error = 'address suppressed'
+         WHERE id = $1 AND state = 'pending'
+           AND EXISTS (SELECT 1 FROM suppressions s WHERE s.address = campaign_recipients.address)",
+    )
+    .bind(id)
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Records the fate of a claimed letter: sent, failed, or unknown. Only the claiming worker may.
+pub async fn settle(
+    pool: &AnyPool,
+    id: i64,
+    worker: &str,
+    state: &str,
+    error: Option<&str>,
+) -> Result<(), Error> {
+    sqlx::query(
+        "UPDATE campaign_recipients SET state = $1, error = $2,
+                sent_at = CASE WHEN $1 = 'sent' THEN $3 ELSE sent_at END
+         WHERE id = $4 AND state = 'claimed' AND claimed_by = $5",
+    )
+    .bind(state)
+    .bind(error)
+    .bind(now_ms())
+    .bind(id)
+    .bind(worker)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Gives a claimed letter back for a later attempt (the server answered 4xx or could not be reached).
+pub async fn retry_at(
+    pool: &AnyPool,
+    id: i64,
+    worker: &str,
+    at: i64,
+    error: &str,
+) -> Result<(), Error> {
+    sqlx::query(
+        "UPDATE campaign_recipients SET state = 'pending', next_attempt_at = $1, error = $2,
+                claimed_by = NULL, claimed_at = NULL
+         WHERE id = $3 AND state = 'claimed' AND claimed_by = $4",
+    )
+    .bind(at)
+    .bind(error)
+    .bind(id)
+    .bind(worker)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Ends a pending letter without sending it: `failed` (cannot be rendered) or `skipped` (consent withdrawn).
+pub async fn close_pending(pool: &AnyPool, id: i64, state: &str, error: &str) -> Result<(), Error> {
+    sqlx::query(
+        "UPDATE campaign_recipients SET state = $1, error = $2 WHERE id = $3 AND state = 'pending'",
+    )
+    .bind(state)
+    .bind(error)
+    .bind(id)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+pub async fn heartbeat(pool: &AnyPool, worker: &str) -> Result<(), Error> {
+    sqlx::query(
+        "INSERT INTO send_workers (id, heartbeat_at) VALUES ($1, $2)
+         ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at",
+    )
+    .bind(worker)
+    .bind(now_ms())
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+pub async fn retire(pool: &AnyPool, worker: &str) -> Result<(), Error> {
+    sqlx::query("DELETE FROM send_workers WHERE id = $1")
+        .bind(worker)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// Letters claimed by workers silent for `lease_ms` (crashed, killed) become `unknown`: SMTP may have accepted
+/// them, so they are reported, never resent. Returns how many.
+pub async fn orphans_to_unknown(pool: &AnyPool, lease_ms: i64) -> Result<u64, Error> {
+    let cutoff = now_ms() - lease_ms;
+    let done = sqlx::query(
+        "UPDATE campaign_recipients SET state = 'unknown',
+                error = 'the sender stopped between handing the letter to SMTP and recording the answer'
+         WHERE state = 'claimed' AND claimed_at < $1
+           AND (claimed_by IS NULL OR claimed_by NOT IN (SELECT id FROM send_workers WHERE heartbeat_at >= $1))",
+    )
+    .bind(cutoff)
+    .execute(pool)
+    .await?;
+    sqlx::query("DELETE FROM send_workers WHERE heartbeat_at < $1")
+        .bind(cutoff - lease_ms)
+        .execute(pool)
+        .await?;
+    Ok(done.rows_affected())
+}
+
+pub async fn stats(pool: &AnyPool, campaign_id: i64) -> Result<Stats, Error> {
+    let mut s = Stats::default();
+    let rows = sqlx::query(
+        "SELECT state, COUNT(*) AS n FROM campaign_recipients WHERE campaign_id = $1 GROUP BY state",
+    )
+    .bind(campaign_id)
+    .fetch_all(pool)
+    .await?;
+    for r in rows {
+        let n: i64 = r.try_get("n")?;
+        s.total += n;
+        match r.try_get::<String, _>("state")?.as_str() {
+            "pending" => s.pending = n,
+            "claimed" => s.in_flight = n,
+            "sent" => s.sent = n,
+            "failed" => s.failed = n,
+            "unknown" => s.unknown = n,
+            _ => s.skipped = n,
+        }
+    }
+    let row = sqlx::query(
+        "SELECT (SELECT COUNT(DISTINCT address) FROM bounces WHERE campaign_id = $1) AS bounced,
+                (SELECT COUNT(*) FROM suppressions WHERE campaign_id = $1 AND reason = 'unsubscribed') AS unsubscribed,
+                (SELECT COUNT(*) FROM campaign_recipients WHERE campaign_id = $1 AND state = 'sent'
+                    AND sent_at >= $2) AS last_minute",
+    )
+    .bind(campaign_id)
+    .bind(now_ms() - 60_000)
+    .fetch_one(pool)
+    .await?;
+    s.bounced = row.try_get("bounced")?;
+    s.unsubscribed = row.try_get("unsubscribed")?;
+    s.rate_per_second = row.try_get::<i64, _>("last_minute")? as f64 / 60.0;
+    Ok(s)
+}
+
+/// Letters sent by a campaign since `since_ms`, so that an hourly limit survives a restart.
+pub async fn sent_since(pool: &AnyPool, campaign_id: i64, since_ms: i64) -> Result<i64, Error> {
+    let row = sqlx::query(
+        "SELECT COUNT(*) AS n FROM campaign_recipients WHERE campaign_id = $1 AND sent_at >= $2",
+    )
+    .bind(campaign_id)
+    .bind(since_ms)
+    .fetch_one(pool)
+    .await?;
+    Ok(row.try_get("n")?)
+}
+
+fn recipient_from_row(r: &AnyRow) -> Result<Recipient, Error> {
+    Ok(Recipient {
+        id: r.try_get("id")?,
+        contact_id: r.try_get("contact_id")?,
+        address: r.try_get("address")?,
+        state: r.try_get("state")?,
+        attempts: r.try_get("attempts")?,
+        error: r.try_get("error")?,
+        sent_at: r.try_get::<Option<i64>, _>("sent_at")?.map(from_ms),
+    })
+}
+
+pub async fn recipients(
+    pool: &AnyPool,
+    campaign_id: i64,
+    f: &RecipientFilter,
+    limit: i64,
+) -> Result<Vec<Recipient>, Error> {
+    let mut sql = Sql::new(
+        "SELECT id, contact_id, address, state, attempts, error, sent_at FROM campaign_recipients WHERE campaign_id = ",
+    );
+    sql.bind(campaign_id)
+        .push(" AND id > ")
+        .bind(f.after.unwrap_or(0));
+    if let Some(state) = &f.state {
+        sql.push(" AND state = ").bind(state.clone());
+    }
+    sql.push(" ORDER BY id LIMIT ").bind(limit);
+    let rows = sql.query().fetch_all(pool).await?;
+    rows.iter().map(recipient_from_row).collect()
+}
+
+/// The recipient a token or bounce names: (campaign id, address).
+pub async fn recipient_address(pool: &AnyPool, id: i64) -> Result<Option<(i64, String)>, Error> {
+    let row = sqlx::query("SELECT campaign_id, address FROM campaign_recipients WHERE id = $1")
+        .bind(id)
+        .fetch_optional(pool)
+        .await?;
+    row.map(|r| Ok((r.try_get("campaign_id")?, r.try_get("address")?)))
+        .transpose()
+}
