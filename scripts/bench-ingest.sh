@@ -13,6 +13,7 @@ sizes=("$@"); [ ${#sizes[@]} -gt 0 ] || sizes=(5000 20000)
 
 for n in "${sizes[@]}"; do
   dir=$(mktemp -d /tmp/mailroom-bench.XXXXXX)
+  chmod 755 "$dir"   # Dovecot's auth process (user dovecot) reads the users file in it
   port=$(free_port)
   mkdir -p "$dir/run" "$dir/state" "$dir/mail/bench@local/cur" "$dir/mail/bench@local/new" "$dir/mail/bench@local/tmp"
   echo 'bench@local:{PLAIN}bench' > "$dir/users"
