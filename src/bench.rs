@@ -89,6 +89,8 @@ pub async fn full_sync(server: &Server, mut config: Config) -> Result<Outcome, E
         username: server.username.clone(),
         password: server.password.clone(),
         folders: vec!["INBOX".into()],
+        lead_owner_id: None,
+        leads_from_outgoing: false,
     };
     let mailbox = crate::imap::create(pool, &app.state.secrets, new).await?;
     let started = Instant::now();

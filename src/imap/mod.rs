@@ -44,11 +44,24 @@ fn check_security(security: Security, host: &str) -> Result<(), Error> {
     Ok(())
 }
 
+async fn check_lead_owner(pool: &AnyPool, owner: Option<i64>) -> Result<(), Error> {
+    if let Some(id) = owner {
+        if crate::auth::service::get_user(pool, id).await.is_err() {
+            return Err(Error::validation(
+                "lead_owner_id",
+                format!("no user with id {id}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
 pub async fn create(
     pool: &AnyPool,
     secrets: &SecretBox,
     new: NewMailbox,
 ) -> Result<Mailbox, Error> {
+    check_lead_owner(pool, new.lead_owner_id).await?;
     let name = required("name", &new.name, 200)?;
     let host = check_host(&new.host)?;
     check_security(new.security, &host)?;
@@ -69,6 +82,8 @@ pub async fn create(
         password_enc: &sealed,
         folders: &new.folders,
         enabled: true,
+        lead_owner_id: new.lead_owner_id,
+        leads_from_outgoing: new.leads_from_outgoing,
     };
     let id = store::insert(pool, &write).await?;
     tracing::info!(mailbox_id = id, %host, "mailbox added");
@@ -100,6 +115,9 @@ pub async fn update(
     patch: MailboxPatch,
 ) -> Result<Mailbox, Error> {
     let current = account(pool, id).await?;
+    if let Some(owner) = patch.lead_owner_id {
+        check_lead_owner(pool, owner).await?;
+    }
     let m = &current.mailbox;
     let name = match &patch.name {
         Some(n) => required("name", n, 200)?,
@@ -130,6 +148,8 @@ pub async fn update(
         password_enc: &sealed,
         folders: &folders,
         enabled: patch.enabled.unwrap_or(m.enabled),
+        lead_owner_id: patch.lead_owner_id.unwrap_or(m.lead_owner_id),
+        leads_from_outgoing: patch.leads_from_outgoing.unwrap_or(m.leads_from_outgoing),
     };
     store::update(pool, id, &write).await?;
     get(pool, id).await

@@ -43,6 +43,10 @@ pub struct Mailbox {
     /// Folders to sync; empty means Inbox and Sent, found by SPECIAL-USE.
     pub folders: Vec<String>,
     pub enabled: bool,
+    /// Owner of the leads this mailbox's mail creates; none: the open pool.
+    pub lead_owner_id: Option<i64>,
+    /// Also make leads of the external people we write to from this mailbox.
+    pub leads_from_outgoing: bool,
     #[serde(with = "time::serde::rfc3339::option")]
     pub last_sync_at: Option<OffsetDateTime>,
     pub messages_synced: i64,
@@ -74,6 +78,9 @@ pub struct NewMailbox {
     pub password: String,
     #[serde(default)]
     pub folders: Vec<String>,
+    pub lead_owner_id: Option<i64>,
+    #[serde(default)]
+    pub leads_from_outgoing: bool,
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -87,6 +94,10 @@ pub struct MailboxPatch {
     pub password: Option<String>,
     pub folders: Option<Vec<String>>,
     pub enabled: Option<bool>,
+    #[serde(default, deserialize_with = "crate::api::extract::nullable")]
+    #[schema(value_type = Option<i64>)]
+    pub lead_owner_id: Option<Option<i64>>,
+    pub leads_from_outgoing: Option<bool>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

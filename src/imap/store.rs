@@ -13,7 +13,7 @@ pub struct Account {
     pub password_enc: String,
 }
 
-const COLUMNS: &str = "id, name, host, port, security, username, password_enc, folders, enabled, last_sync_at, messages_synced,
+const COLUMNS: &str = "id, name, host, port, security, username, password_enc, folders, enabled, lead_owner_id, leads_from_outgoing, last_sync_at, messages_synced,
     last_error, last_error_code";
 
 fn from_row(r: &AnyRow) -> Result<Account, Error> {
@@ -28,6 +28,8 @@ fn from_row(r: &AnyRow) -> Result<Account, Error> {
             username: r.try_get("username")?,
             folders: serde_json::from_str(&folders).unwrap_or_default(),
             enabled: r.try_get::<i64, _>("enabled")? != 0,
+            lead_owner_id: r.try_get("lead_owner_id")?,
+            leads_from_outgoing: r.try_get::<i64, _>("leads_from_outgoing")? != 0,
             last_sync_at: r.try_get::<Option<i64>, _>("last_sync_at")?.map(from_ms),
             messages_synced: r.try_get("messages_synced")?,
             last_error: r.try_get("last_error")?,
@@ -88,12 +90,15 @@ pub struct Write<'a> {
     pub password_enc: &'a str,
     pub folders: &'a [String],
     pub enabled: bool,
+    pub lead_owner_id: Option<i64>,
+    pub leads_from_outgoing: bool,
 }
 
 pub async fn insert(pool: &AnyPool, w: &Write<'_>) -> Result<i64, Error> {
     let row = sqlx::query(
-        "INSERT INTO mailboxes (name, host, port, security, username, password_enc, folders, enabled, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id",
+        "INSERT INTO mailboxes (name, host, port, security, username, password_enc, folders, enabled, created_at, updated_at,
+                lead_owner_id, leads_from_outgoing)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11) RETURNING id",
     )
     .bind(w.name)
     .bind(w.host)
@@ -104,6 +109,8 @@ pub async fn insert(pool: &AnyPool, w: &Write<'_>) -> Result<i64, Error> {
     .bind(serde_json::to_string(w.folders).map_err(Error::internal)?)
     .bind(i64::from(w.enabled))
     .bind(now_ms())
+    .bind(w.lead_owner_id)
+    .bind(i64::from(w.leads_from_outgoing))
     .fetch_one(pool)
     .await?;
     Ok(row.try_get("id")?)
@@ -112,7 +119,8 @@ pub async fn insert(pool: &AnyPool, w: &Write<'_>) -> Result<i64, Error> {
 pub async fn update(pool: &AnyPool, id: i64, w: &Write<'_>) -> Result<(), Error> {
     sqlx::query(
         "UPDATE mailboxes SET name = $1, host = $2, port = $3, security = $4, username = $5, password_enc = $6, folders = $7,
-                enabled = $8, updated_at = $9, last_error = NULL, last_error_code = NULL WHERE id = $10",
+                enabled = $8, updated_at = $9, last_error = NULL, last_error_code = NULL, lead_owner_id = $11,
+                leads_from_outgoing = $12 WHERE id = $10",
     )
     .bind(w.name)
     .bind(w.host)
@@ -124,6 +132,8 @@ pub async fn update(pool: &AnyPool, id: i64, w: &Write<'_>) -> Result<(), Error>
     .bind(i64::from(w.enabled))
     .bind(now_ms())
     .bind(id)
+    .bind(w.lead_owner_id)
+    .bind(i64::from(w.leads_from_outgoing))
     .execute(pool)
     .await?;
     Ok(())

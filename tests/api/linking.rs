@@ -534,3 +534,61 @@ async fn two_mailboxes_syncing_mail_from_one_new_sender_at_once_make_one_lead() 
         "both mails on the one lead"
     );
 }
+
+#[tokio::test]
+async fn a_mailbox_rule_gives_its_leads_an_owner_and_may_make_leads_of_people_we_write_to() {
+    let dovecot = Dovecot::start();
+    let app = spawn_app().await;
+    let (sales_id, _) = app.user_with_role("owner@nordwind.ru", "sales").await;
+    let incoming = message(3, "Хочу купить");
+    let outgoing = b"From: Sales <sales@nordwind.ru>\r\nTo: Boris <boris@prospect.ru>\r\nSubject: Offer\r\nMessage-ID: <out-1@nordwind.ru>\r\n\r\nHello\r\n".to_vec();
+    dovecot.append("INBOX", &incoming).await;
+    dovecot.append("Sent", &outgoing).await;
+    let mut body = dovecot.mailbox_json(dovecot.port, PASSWORD);
+    body["lead_owner_id"] = json!(sales_id);
+    body["leads_from_outgoing"] = json!(true);
+    let id = add_mailbox(&app, body).await;
+    let (_, mailbox) = app
+        .get(&format!("/api/v1/mailboxes/{id}"), &app.admin_token)
+        .await;
+    assert_eq!(
+        (
+            mailbox["lead_owner_id"].as_i64(),
+            mailbox["leads_from_outgoing"].as_bool()
+        ),
+        (Some(sales_id), Some(true))
+    );
+    sync(&app, id).await;
+    let (_, leads) = app.get("/api/v1/leads", &app.admin_token).await;
+    let mut found: Vec<(String, Option<i64>)> = leads["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            (
+                l["email"].as_str().unwrap().to_string(),
+                l["owner_id"].as_i64(),
+            )
+        })
+        .collect();
+    found.sort();
+    assert_eq!(
+        found,
+        [
+            ("boris@prospect.ru".to_string(), Some(sales_id)),
+            ("client3@example.ru".to_string(), Some(sales_id))
+        ]
+    );
+    let (status, body) = app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/mailboxes/{id}"),
+            Some(&app.admin_token),
+            Some(json!({ "lead_owner_id": 9999 })),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (422, Some("lead_owner_id"))
+    );
+}
