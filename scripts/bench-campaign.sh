@@ -39,6 +39,14 @@ PY
 T=$(api -d '{"name":"bench","subject":"Привет, {{contact.name}}","html":"<p>{{contact.name}}, {{company.name}}</p><a href=\"{{unsubscribe_url}}\">x</a>"}' $B/api/v1/templates | id_of)
 S=$(api -d '{"name":"bench","filter":{"tags":["bench"]}}' $B/api/v1/segments | id_of)
 CID=$(api -d "{\"name\":\"bench\",\"template_id\":$T,\"segment_id\":$S,\"marketing\":false,\"concurrency\":$C}" $B/api/v1/campaigns | id_of)
+echo "==> baseline: smtp-source, $N messages of 2 KB over $C connections into the same sink"
+RAW_START=$(date +%s.%N)
+/usr/sbin/smtp-source -m "$N" -s "$C" -l 2000 -f bench@bench.ru -t sink@bench.ru 127.0.0.1:$SMTP_PORT
+RAW_END=$(date +%s.%N)
+RAW_RATE=$(python3 -c "print(f'{$N/($RAW_END-$RAW_START):.0f}')")
+echo "==> raw SMTP rate: $RAW_RATE messages/s"
+rm -rf "$DIR/dump"; mkdir -p "$DIR/dump"; chmod 777 "$DIR/dump"
+CPU_BEFORE=$(awk '{ print $14 + $15 }' /proc/$SERVER/stat)
 echo "==> sending $N letters, concurrency $C"
 START=$(date +%s.%N)
 api -X POST $B/api/v1/campaigns/$CID/start >/dev/null
@@ -46,3 +54,11 @@ until api $B/api/v1/campaigns/$CID | grep -q '"status":"done"'; do sleep 0.2; do
 END=$(date +%s.%N)
 GOT=$(ls "$DIR/dump" | wc -l)
 python3 -c "print(f'==> {$GOT} letters received in {$END-$START:.1f} s: {$GOT/($END-$START):.0f} letters/s (incl. start-up validation and up to 1 s worker poll)')"
+CPU_AFTER=$(awk '{ print $14 + $15 }' /proc/$SERVER/stat)
+RSS=$(awk '/VmHWM/ { print $2 }' /proc/$SERVER/status)
+python3 -c "
+got, secs, raw = $GOT, $END-$START, $RAW_RATE
+rate = got / secs
+cpu = ($CPU_AFTER - $CPU_BEFORE) / $(getconf CLK_TCK)
+print(f'==> campaign {rate:.0f} letters/s vs raw SMTP {raw} messages/s: ratio {rate / raw:.2f}; server peak RSS $RSS KiB, CPU {cpu:.1f} s ({100 * cpu / secs:.0f}% of one core)')
+"
