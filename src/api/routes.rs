@@ -66,826 +66,152 @@ impl RouteTable {
     }
 }
 
-/// All routes of the server.
+/// All routes of the server, one line each: method, path, who may call it, handler.
+#[rustfmt::skip]
 pub fn table(state: AppState) -> RouteTable {
     use Method as M;
     RouteTable::new(state)
         .add(M::GET, "/healthz", Access::Public, health::healthz)
-        .add(
-            M::GET,
-            "/api/v1/openapi.json",
-            Access::Public,
-            super::openapi::document,
-        )
-        .add(
-            M::POST,
-            "/api/v1/auth/login",
-            Access::Public,
-            auth::routes::login,
-        )
+        .add(M::GET, "/api/v1/openapi.json", Access::Public, super::openapi::document)
+        .add(M::POST, "/api/v1/auth/login", Access::Public, auth::routes::login)
         .add(M::GET, "/api/v1/me", Access::SignedIn, auth::routes::me)
-        .add(
-            M::POST,
-            "/api/v1/me/password",
-            Access::SignedIn,
-            auth::routes::change_password,
-        )
-        .add(
-            M::GET,
-            "/api/v1/users",
-            Access::ADMIN,
-            auth::routes::list_users,
-        )
-        .add(
-            M::POST,
-            "/api/v1/users",
-            Access::ADMIN,
-            auth::routes::create_user,
-        )
-        .add(
-            M::GET,
-            "/api/v1/users/{id}",
-            Access::ADMIN,
-            auth::routes::get_user,
-        )
-        .add(
-            M::PATCH,
-            "/api/v1/users/{id}",
-            Access::ADMIN,
-            auth::routes::update_user,
-        )
+        .add(M::POST, "/api/v1/me/password", Access::SignedIn, auth::routes::change_password)
+        .add(M::GET, "/api/v1/users", Access::ADMIN, auth::routes::list_users)
+        .add(M::POST, "/api/v1/users", Access::ADMIN, auth::routes::create_user)
+        .add(M::GET, "/api/v1/users/{id}", Access::ADMIN, auth::routes::get_user)
+        .add(M::PATCH, "/api/v1/users/{id}", Access::ADMIN, auth::routes::update_user)
         // CRM: admins edit reference lists; record-level rules live in crm::access.
-        .add(
-            M::GET,
-            "/api/v1/pipelines",
-            Access::SignedIn,
-            crm::reference::routes::list_pipelines,
-        )
-        .add(
-            M::POST,
-            "/api/v1/pipelines",
-            Access::ADMIN,
-            crm::reference::routes::create_pipeline,
-        )
-        .add(
-            M::GET,
-            "/api/v1/pipelines/{id}",
-            Access::SignedIn,
-            crm::reference::routes::get_pipeline,
-        )
-        .add(
-            M::PATCH,
-            "/api/v1/pipelines/{id}",
-            Access::ADMIN,
-            crm::reference::routes::update_pipeline,
-        )
-        .add(
-            M::DELETE,
-            "/api/v1/pipelines/{id}",
-            Access::ADMIN,
-            crm::reference::routes::delete_pipeline,
-        )
-        .add(
-            M::POST,
-            "/api/v1/pipelines/{id}/stages",
-            Access::ADMIN,
-            crm::reference::routes::add_stage,
-        )
-        .add(
-            M::PATCH,
-            "/api/v1/stages/{id}",
-            Access::ADMIN,
-            crm::reference::routes::update_stage,
-        )
-        .add(
-            M::DELETE,
-            "/api/v1/stages/{id}",
-            Access::ADMIN,
-            crm::reference::routes::delete_stage,
-        )
-        .add(
-            M::GET,
-            "/api/v1/lead-sources",
-            Access::SignedIn,
-            crm::reference::routes::list_lead_sources,
-        )
-        .add(
-            M::POST,
-            "/api/v1/lead-sources",
-            Access::ADMIN,
-            crm::reference::routes::add_lead_source,
-        )
-        .add(
-            M::PATCH,
-            "/api/v1/lead-sources/{id}",
-            Access::ADMIN,
-            crm::reference::routes::rename_lead_source,
-        )
-        .add(
-            M::DELETE,
-            "/api/v1/lead-sources/{id}",
-            Access::ADMIN,
-            crm::reference::routes::delete_lead_source,
-        )
-        .add(
-            M::GET,
-            "/api/v1/contact-types",
-            Access::SignedIn,
-            crm::reference::routes::list_contact_types,
-        )
-        .add(
-            M::POST,
-            "/api/v1/contact-types",
-            Access::ADMIN,
-            crm::reference::routes::add_contact_type,
-        )
-        .add(
-            M::PATCH,
-            "/api/v1/contact-types/{id}",
-            Access::ADMIN,
-            crm::reference::routes::rename_contact_type,
-        )
-        .add(
-            M::DELETE,
-            "/api/v1/contact-types/{id}",
-            Access::ADMIN,
-            crm::reference::routes::delete_contact_type,
-        )
-        .add(
-            M::GET,
-            "/api/v1/companies",
-            Access::SignedIn,
-            crm::companies::routes::list,
-        )
-        .add(
-            M::POST,
-            "/api/v1/companies",
-            Access::SignedIn,
-            crm::companies::routes::create,
-        )
-        .add(
-            M::GET,
-            "/api/v1/companies/{id}",
-            Access::SignedIn,
-            crm::companies::routes::get,
-        )
-        .add(
-            M::PATCH,
-            "/api/v1/companies/{id}",
-            Access::SignedIn,
-            crm::companies::routes::update,
-        )
-        .add(
-            M::DELETE,
-            "/api/v1/companies/{id}",
-            Access::SignedIn,
-            crm::companies::routes::delete,
-        )
-        .add(
-            M::POST,
-            "/api/v1/companies/{id}/merge",
-            Access::SignedIn,
-            crm::companies::routes::merge,
-        )
-        .add(
-            M::GET,
-            "/api/v1/companies/{id}/timeline",
-            Access::SignedIn,
-            crm::activity::routes::company_timeline,
-        )
-        .add(
-            M::GET,
-            "/api/v1/companies/{id}/audit",
-            Access::SignedIn,
-            crm::routes::company_audit,
-        )
-        .add(
-            M::GET,
-            "/api/v1/companies/{id}/shares",
-            Access::SignedIn,
-            crm::routes::company_shares,
-        )
-        .add(
-            M::POST,
-            "/api/v1/companies/{id}/shares",
-            Access::SignedIn,
-            crm::routes::share_company,
-        )
-        .add(
-            M::DELETE,
-            "/api/v1/companies/{id}/shares/{user_id}",
-            Access::SignedIn,
-            crm::routes::unshare_company,
-        )
-        .add(
-            M::GET,
-            "/api/v1/contacts",
-            Access::SignedIn,
-            crm::contacts::routes::list,
-        )
-        .add(
-            M::POST,
-            "/api/v1/contacts",
-            Access::SignedIn,
-            crm::contacts::routes::create,
-        )
-        .add(
-            M::GET,
-            "/api/v1/contacts/{id}",
-            Access::SignedIn,
-            crm::contacts::routes::get,
-        )
-        .add(
-            M::PATCH,
-            "/api/v1/contacts/{id}",
-            Access::SignedIn,
-            crm::contacts::routes::update,
-        )
-        .add(
-            M::DELETE,
-            "/api/v1/contacts/{id}",
-            Access::SignedIn,
-            crm::contacts::routes::delete,
-        )
-        .add(
-            M::POST,
-            "/api/v1/contacts/{id}/merge",
-            Access::SignedIn,
-            crm::contacts::routes::merge,
-        )
-        .add(
-            M::GET,
-            "/api/v1/contacts/{id}/timeline",
-            Access::SignedIn,
-            crm::activity::routes::contact_timeline,
-        )
-        .add(
-            M::GET,
-            "/api/v1/contacts/{id}/audit",
-            Access::SignedIn,
-            crm::routes::contact_audit,
-        )
-        .add(
-            M::GET,
-            "/api/v1/contacts/{id}/shares",
-            Access::SignedIn,
-            crm::routes::contact_shares,
-        )
-        .add(
-            M::POST,
-            "/api/v1/contacts/{id}/shares",
-            Access::SignedIn,
-            crm::routes::share_contact,
-        )
-        .add(
-            M::DELETE,
-            "/api/v1/contacts/{id}/shares/{user_id}",
-            Access::SignedIn,
-            crm::routes::unshare_contact,
-        )
-        .add(
-            M::GET,
-            "/api/v1/leads",
-            Access::SignedIn,
-            crm::leads::routes::list,
-        )
-        .add(
-            M::POST,
-            "/api/v1/leads",
-            Access::SignedIn,
-            crm::leads::routes::create,
-        )
-        .add(
-            M::GET,
-            "/api/v1/leads/{id}",
-            Access::SignedIn,
-            crm::leads::routes::get,
-        )
-        .add(
-            M::PATCH,
-            "/api/v1/leads/{id}",
-            Access::SignedIn,
-            crm::leads::routes::update,
-        )
-        .add(
-            M::DELETE,
-            "/api/v1/leads/{id}",
-            Access::SignedIn,
-            crm::leads::routes::delete,
-        )
-        .add(
-            M::POST,
-            "/api/v1/leads/{id}/merge",
-            Access::SignedIn,
-            crm::leads::routes::merge,
-        )
-        .add(
-            M::GET,
-            "/api/v1/leads/{id}/timeline",
-            Access::SignedIn,
-            crm::activity::routes::lead_timeline,
-        )
-        .add(
-            M::GET,
-            "/api/v1/leads/{id}/audit",
-            Access::SignedIn,
-            crm::routes::lead_audit,
-        )
-        .add(
-            M::GET,
-            "/api/v1/leads/{id}/shares",
-            Access::SignedIn,
-            crm::routes::lead_shares,
-        )
-        .add(
-            M::POST,
-            "/api/v1/leads/{id}/shares",
-            Access::SignedIn,
-            crm::routes::share_lead,
-        )
-        .add(
-            M::DELETE,
-            "/api/v1/leads/{id}/shares/{user_id}",
-            Access::SignedIn,
-            crm::routes::unshare_lead,
-        )
-        .add(
-            M::GET,
-            "/api/v1/deals",
-            Access::SignedIn,
-            crm::deals::routes::list,
-        )
-        .add(
-            M::POST,
-            "/api/v1/deals",
-            Access::SignedIn,
-            crm::deals::routes::create,
-        )
-        .add(
-            M::GET,
-            "/api/v1/deals/{id}",
-            Access::SignedIn,
-            crm::deals::routes::get,
-        )
-        .add(
-            M::PATCH,
-            "/api/v1/deals/{id}",
-            Access::SignedIn,
-            crm::deals::routes::update,
-        )
-        .add(
-            M::DELETE,
-            "/api/v1/deals/{id}",
-            Access::SignedIn,
-            crm::deals::routes::delete,
-        )
-        .add(
-            M::GET,
-            "/api/v1/deals/{id}/timeline",
-            Access::SignedIn,
-            crm::activity::routes::deal_timeline,
-        )
-        .add(
-            M::GET,
-            "/api/v1/deals/{id}/audit",
-            Access::SignedIn,
-            crm::routes::deal_audit,
-        )
-        .add(
-            M::GET,
-            "/api/v1/deals/{id}/shares",
-            Access::SignedIn,
-            crm::routes::deal_shares,
-        )
-        .add(
-            M::POST,
-            "/api/v1/deals/{id}/shares",
-            Access::SignedIn,
-            crm::routes::share_deal,
-        )
-        .add(
-            M::DELETE,
-            "/api/v1/deals/{id}/shares/{user_id}",
-            Access::SignedIn,
-            crm::routes::unshare_deal,
-        )
-        .add(
-            M::POST,
-            "/api/v1/contacts/{id}/consent",
-            Access::SignedIn,
-            crm::contacts::routes::record_consent,
-        )
-        .add(
-            M::GET,
-            "/api/v1/contacts/{id}/consent",
-            Access::SignedIn,
-            crm::contacts::routes::consent_history,
-        )
-        .add(
-            M::POST,
-            "/api/v1/leads/{id}/convert",
-            Access::SignedIn,
-            crm::leads::routes::convert,
-        )
-        .add(
-            M::POST,
-            "/api/v1/notes",
-            Access::SignedIn,
-            crm::activity::routes::add_note,
-        )
-        .add(
-            M::GET,
-            "/api/v1/notes/{id}",
-            Access::SignedIn,
-            crm::activity::routes::get_note,
-        )
-        .add(
-            M::PATCH,
-            "/api/v1/notes/{id}",
-            Access::SignedIn,
-            crm::activity::routes::edit_note,
-        )
-        .add(
-            M::DELETE,
-            "/api/v1/notes/{id}",
-            Access::SignedIn,
-            crm::activity::routes::delete_note,
-        )
-        .add(
-            M::GET,
-            "/api/v1/tasks",
-            Access::SignedIn,
-            crm::activity::routes::list_tasks,
-        )
-        .add(
-            M::POST,
-            "/api/v1/tasks",
-            Access::SignedIn,
-            crm::activity::routes::add_task,
-        )
-        .add(
-            M::GET,
-            "/api/v1/tasks/{id}",
-            Access::SignedIn,
-            crm::activity::routes::get_task,
-        )
-        .add(
-            M::PATCH,
-            "/api/v1/tasks/{id}",
-            Access::SignedIn,
-            crm::activity::routes::update_task,
-        )
-        .add(
-            M::DELETE,
-            "/api/v1/tasks/{id}",
-            Access::SignedIn,
-            crm::activity::routes::delete_task,
-        )
-        .add(
-            M::GET,
-            "/api/v1/duplicates",
-            Access::SignedIn,
-            crm::routes::duplicates,
-        )
-        .add(
-            M::POST,
-            "/api/v1/users/{id}/reassign",
-            Access::ADMIN,
-            crm::routes::reassign,
-        )
+        .add(M::GET, "/api/v1/pipelines", Access::SignedIn, crm::reference::routes::list_pipelines)
+        .add(M::POST, "/api/v1/pipelines", Access::ADMIN, crm::reference::routes::create_pipeline)
+        .add(M::GET, "/api/v1/pipelines/{id}", Access::SignedIn, crm::reference::routes::get_pipeline)
+        .add(M::PATCH, "/api/v1/pipelines/{id}", Access::ADMIN, crm::reference::routes::update_pipeline)
+        .add(M::DELETE, "/api/v1/pipelines/{id}", Access::ADMIN, crm::reference::routes::delete_pipeline)
+        .add(M::POST, "/api/v1/pipelines/{id}/stages", Access::ADMIN, crm::reference::routes::add_stage)
+        .add(M::PATCH, "/api/v1/stages/{id}", Access::ADMIN, crm::reference::routes::update_stage)
+        .add(M::DELETE, "/api/v1/stages/{id}", Access::ADMIN, crm::reference::routes::delete_stage)
+        .add(M::GET, "/api/v1/lead-sources", Access::SignedIn, crm::reference::routes::list_lead_sources)
+        .add(M::POST, "/api/v1/lead-sources", Access::ADMIN, crm::reference::routes::add_lead_source)
+        .add(M::PATCH, "/api/v1/lead-sources/{id}", Access::ADMIN, crm::reference::routes::rename_lead_source)
+        .add(M::DELETE, "/api/v1/lead-sources/{id}", Access::ADMIN, crm::reference::routes::delete_lead_source)
+        .add(M::GET, "/api/v1/contact-types", Access::SignedIn, crm::reference::routes::list_contact_types)
+        .add(M::POST, "/api/v1/contact-types", Access::ADMIN, crm::reference::routes::add_contact_type)
+        .add(M::PATCH, "/api/v1/contact-types/{id}", Access::ADMIN, crm::reference::routes::rename_contact_type)
+        .add(M::DELETE, "/api/v1/contact-types/{id}", Access::ADMIN, crm::reference::routes::delete_contact_type)
+        .add(M::GET, "/api/v1/companies", Access::SignedIn, crm::companies::routes::list)
+        .add(M::POST, "/api/v1/companies", Access::SignedIn, crm::companies::routes::create)
+        .add(M::GET, "/api/v1/companies/{id}", Access::SignedIn, crm::companies::routes::get)
+        .add(M::PATCH, "/api/v1/companies/{id}", Access::SignedIn, crm::companies::routes::update)
+        .add(M::DELETE, "/api/v1/companies/{id}", Access::SignedIn, crm::companies::routes::delete)
+        .add(M::POST, "/api/v1/companies/{id}/merge", Access::SignedIn, crm::companies::routes::merge)
+        .add(M::GET, "/api/v1/companies/{id}/timeline", Access::SignedIn, crm::activity::routes::company_timeline)
+        .add(M::GET, "/api/v1/companies/{id}/audit", Access::SignedIn, crm::routes::company_audit)
+        .add(M::GET, "/api/v1/companies/{id}/shares", Access::SignedIn, crm::routes::company_shares)
+        .add(M::POST, "/api/v1/companies/{id}/shares", Access::SignedIn, crm::routes::share_company)
+        .add(M::DELETE, "/api/v1/companies/{id}/shares/{user_id}", Access::SignedIn, crm::routes::unshare_company)
+        .add(M::GET, "/api/v1/contacts", Access::SignedIn, crm::contacts::routes::list)
+        .add(M::POST, "/api/v1/contacts", Access::SignedIn, crm::contacts::routes::create)
+        .add(M::GET, "/api/v1/contacts/{id}", Access::SignedIn, crm::contacts::routes::get)
+        .add(M::PATCH, "/api/v1/contacts/{id}", Access::SignedIn, crm::contacts::routes::update)
+        .add(M::DELETE, "/api/v1/contacts/{id}", Access::SignedIn, crm::contacts::routes::delete)
+        .add(M::POST, "/api/v1/contacts/{id}/merge", Access::SignedIn, crm::contacts::routes::merge)
+        .add(M::GET, "/api/v1/contacts/{id}/timeline", Access::SignedIn, crm::activity::routes::contact_timeline)
+        .add(M::GET, "/api/v1/contacts/{id}/audit", Access::SignedIn, crm::routes::contact_audit)
+        .add(M::GET, "/api/v1/contacts/{id}/shares", Access::SignedIn, crm::routes::contact_shares)
+        .add(M::POST, "/api/v1/contacts/{id}/shares", Access::SignedIn, crm::routes::share_contact)
+        .add(M::DELETE, "/api/v1/contacts/{id}/shares/{user_id}", Access::SignedIn, crm::routes::unshare_contact)
+        .add(M::GET, "/api/v1/leads", Access::SignedIn, crm::leads::routes::list)
+        .add(M::POST, "/api/v1/leads", Access::SignedIn, crm::leads::routes::create)
+        .add(M::GET, "/api/v1/leads/{id}", Access::SignedIn, crm::leads::routes::get)
+        .add(M::PATCH, "/api/v1/leads/{id}", Access::SignedIn, crm::leads::routes::update)
+        .add(M::DELETE, "/api/v1/leads/{id}", Access::SignedIn, crm::leads::routes::delete)
+        .add(M::POST, "/api/v1/leads/{id}/merge", Access::SignedIn, crm::leads::routes::merge)
+        .add(M::GET, "/api/v1/leads/{id}/timeline", Access::SignedIn, crm::activity::routes::lead_timeline)
+        .add(M::GET, "/api/v1/leads/{id}/audit", Access::SignedIn, crm::routes::lead_audit)
+        .add(M::GET, "/api/v1/leads/{id}/shares", Access::SignedIn, crm::routes::lead_shares)
+        .add(M::POST, "/api/v1/leads/{id}/shares", Access::SignedIn, crm::routes::share_lead)
+        .add(M::DELETE, "/api/v1/leads/{id}/shares/{user_id}", Access::SignedIn, crm::routes::unshare_lead)
+        .add(M::GET, "/api/v1/deals", Access::SignedIn, crm::deals::routes::list)
+        .add(M::POST, "/api/v1/deals", Access::SignedIn, crm::deals::routes::create)
+        .add(M::GET, "/api/v1/deals/{id}", Access::SignedIn, crm::deals::routes::get)
+        .add(M::PATCH, "/api/v1/deals/{id}", Access::SignedIn, crm::deals::routes::update)
+        .add(M::DELETE, "/api/v1/deals/{id}", Access::SignedIn, crm::deals::routes::delete)
+        .add(M::GET, "/api/v1/deals/{id}/timeline", Access::SignedIn, crm::activity::routes::deal_timeline)
+        .add(M::GET, "/api/v1/deals/{id}/audit", Access::SignedIn, crm::routes::deal_audit)
+        .add(M::GET, "/api/v1/deals/{id}/shares", Access::SignedIn, crm::routes::deal_shares)
+        .add(M::POST, "/api/v1/deals/{id}/shares", Access::SignedIn, crm::routes::share_deal)
+        .add(M::DELETE, "/api/v1/deals/{id}/shares/{user_id}", Access::SignedIn, crm::routes::unshare_deal)
+        .add(M::POST, "/api/v1/contacts/{id}/consent", Access::SignedIn, crm::contacts::routes::record_consent)
+        .add(M::GET, "/api/v1/contacts/{id}/consent", Access::SignedIn, crm::contacts::routes::consent_history)
+        .add(M::POST, "/api/v1/leads/{id}/convert", Access::SignedIn, crm::leads::routes::convert)
+        .add(M::POST, "/api/v1/notes", Access::SignedIn, crm::activity::routes::add_note)
+        .add(M::GET, "/api/v1/notes/{id}", Access::SignedIn, crm::activity::routes::get_note)
+        .add(M::PATCH, "/api/v1/notes/{id}", Access::SignedIn, crm::activity::routes::edit_note)
+        .add(M::DELETE, "/api/v1/notes/{id}", Access::SignedIn, crm::activity::routes::delete_note)
+        .add(M::GET, "/api/v1/tasks", Access::SignedIn, crm::activity::routes::list_tasks)
+        .add(M::POST, "/api/v1/tasks", Access::SignedIn, crm::activity::routes::add_task)
+        .add(M::GET, "/api/v1/tasks/{id}", Access::SignedIn, crm::activity::routes::get_task)
+        .add(M::PATCH, "/api/v1/tasks/{id}", Access::SignedIn, crm::activity::routes::update_task)
+        .add(M::DELETE, "/api/v1/tasks/{id}", Access::SignedIn, crm::activity::routes::delete_task)
+        .add(M::GET, "/api/v1/duplicates", Access::SignedIn, crm::routes::duplicates)
+        .add(M::POST, "/api/v1/users/{id}/reassign", Access::ADMIN, crm::routes::reassign)
         // Mail: admins connect mailboxes and list all mail; one message is readable through a visible linked record.
-        .add(
-            M::GET,
-            "/api/v1/mailboxes",
-            Access::ADMIN,
-            crate::imap::routes::list,
-        )
-        .add(
-            M::POST,
-            "/api/v1/mailboxes",
-            Access::ADMIN,
-            crate::imap::routes::create,
-        )
-        .add(
-            M::GET,
-            "/api/v1/mailboxes/{id}",
-            Access::ADMIN,
-            crate::imap::routes::get,
-        )
-        .add(
-            M::PATCH,
-            "/api/v1/mailboxes/{id}",
-            Access::ADMIN,
-            crate::imap::routes::update,
-        )
-        .add(
-            M::DELETE,
-            "/api/v1/mailboxes/{id}",
-            Access::ADMIN,
-            crate::imap::routes::delete,
-        )
-        .add(
-            M::POST,
-            "/api/v1/mailboxes/{id}/test",
-            Access::ADMIN,
-            crate::imap::routes::test,
-        )
-        .add(
-            M::POST,
-            "/api/v1/mailboxes/{id}/sync",
-            Access::ADMIN,
-            crate::imap::routes::sync,
-        )
-        .add(
-            M::GET,
-            "/api/v1/messages",
-            Access::ADMIN,
-            crate::mail::routes::list,
-        )
-        .add(
-            M::GET,
-            "/api/v1/messages/{id}",
-            Access::SignedIn,
-            crate::mail::routes::get,
-        )
-        .add(
-            M::GET,
-            "/api/v1/messages/{id}/raw",
-            Access::SignedIn,
-            crate::mail::routes::raw,
-        )
-        .add(
-            M::GET,
-            "/api/v1/messages/{id}/attachments/{index}",
-            Access::SignedIn,
-            crate::mail::routes::attachment,
-        )
-        .add(
-            M::GET,
-            "/api/v1/threads/{id}",
-            Access::SignedIn,
-            crate::mail::routes::thread,
-        )
+        .add(M::GET, "/api/v1/mailboxes", Access::ADMIN, crate::imap::routes::list)
+        .add(M::POST, "/api/v1/mailboxes", Access::ADMIN, crate::imap::routes::create)
+        .add(M::GET, "/api/v1/mailboxes/{id}", Access::ADMIN, crate::imap::routes::get)
+        .add(M::PATCH, "/api/v1/mailboxes/{id}", Access::ADMIN, crate::imap::routes::update)
+        .add(M::DELETE, "/api/v1/mailboxes/{id}", Access::ADMIN, crate::imap::routes::delete)
+        .add(M::POST, "/api/v1/mailboxes/{id}/test", Access::ADMIN, crate::imap::routes::test)
+        .add(M::POST, "/api/v1/mailboxes/{id}/sync", Access::ADMIN, crate::imap::routes::sync)
+        .add(M::GET, "/api/v1/messages", Access::ADMIN, crate::mail::routes::list)
+        .add(M::GET, "/api/v1/messages/{id}", Access::SignedIn, crate::mail::routes::get)
+        .add(M::GET, "/api/v1/messages/{id}/raw", Access::SignedIn, crate::mail::routes::raw)
+        .add(M::GET, "/api/v1/messages/{id}/attachments/{index}", Access::SignedIn, crate::mail::routes::attachment)
+        .add(M::GET, "/api/v1/threads/{id}", Access::SignedIn, crate::mail::routes::thread)
         // Linking: links and classification per message (record rules in linking/crm::access); lists are admin-only.
-        .add(
-            M::GET,
-            "/api/v1/messages/{id}/links",
-            Access::SignedIn,
-            crate::linking::routes::links,
-        )
-        .add(
-            M::POST,
-            "/api/v1/messages/{id}/links",
-            Access::SignedIn,
-            crate::linking::routes::add_link,
-        )
-        .add(
-            M::DELETE,
-            "/api/v1/messages/{id}/links/{kind}/{record_id}",
-            Access::SignedIn,
-            crate::linking::routes::remove_link,
-        )
-        .add(
-            M::GET,
-            "/api/v1/messages/{id}/classification",
-            Access::SignedIn,
-            crate::linking::routes::classification,
-        )
-        .add(
-            M::PUT,
-            "/api/v1/messages/{id}/classification",
-            Access::ADMIN,
-            crate::linking::routes::reclassify,
-        )
-        .add(
-            M::GET,
-            "/api/v1/bounces",
-            Access::ADMIN,
-            crate::linking::routes::bounces,
-        )
-        .add(
-            M::GET,
-            "/api/v1/settings/own-domains",
-            Access::ADMIN,
-            crate::linking::routes::own_domains,
-        )
-        .add(
-            M::POST,
-            "/api/v1/settings/own-domains",
-            Access::ADMIN,
-            crate::linking::routes::add_own_domain,
-        )
-        .add(
-            M::DELETE,
-            "/api/v1/settings/own-domains/{value}",
-            Access::ADMIN,
-            crate::linking::routes::remove_own_domain,
-        )
-        .add(
-            M::GET,
-            "/api/v1/settings/freemail-domains",
-            Access::ADMIN,
-            crate::linking::routes::freemail_domains,
-        )
-        .add(
-            M::POST,
-            "/api/v1/settings/freemail-domains",
-            Access::ADMIN,
-            crate::linking::routes::add_freemail_domain,
-        )
-        .add(
-            M::DELETE,
-            "/api/v1/settings/freemail-domains/{value}",
-            Access::ADMIN,
-            crate::linking::routes::remove_freemail_domain,
-        )
-        .add(
-            M::GET,
-            "/api/v1/settings/never-log",
-            Access::ADMIN,
-            crate::linking::routes::never_log,
-        )
-        .add(
-            M::POST,
-            "/api/v1/settings/never-log",
-            Access::ADMIN,
-            crate::linking::routes::add_never_log,
-        )
-        .add(
-            M::DELETE,
-            "/api/v1/settings/never-log/{value}",
-            Access::ADMIN,
-            crate::linking::routes::remove_never_log,
-        )
+        .add(M::GET, "/api/v1/messages/{id}/links", Access::SignedIn, crate::linking::routes::links)
+        .add(M::POST, "/api/v1/messages/{id}/links", Access::SignedIn, crate::linking::routes::add_link)
+        .add(M::DELETE, "/api/v1/messages/{id}/links/{kind}/{record_id}", Access::SignedIn, crate::linking::routes::remove_link)
+        .add(M::GET, "/api/v1/messages/{id}/classification", Access::SignedIn, crate::linking::routes::classification)
+        .add(M::PUT, "/api/v1/messages/{id}/classification", Access::ADMIN, crate::linking::routes::reclassify)
+        .add(M::GET, "/api/v1/bounces", Access::ADMIN, crate::linking::routes::bounces)
+        .add(M::GET, "/api/v1/settings/own-domains", Access::ADMIN, crate::linking::routes::own_domains)
+        .add(M::POST, "/api/v1/settings/own-domains", Access::ADMIN, crate::linking::routes::add_own_domain)
+        .add(M::DELETE, "/api/v1/settings/own-domains/{value}", Access::ADMIN, crate::linking::routes::remove_own_domain)
+        .add(M::GET, "/api/v1/settings/freemail-domains", Access::ADMIN, crate::linking::routes::freemail_domains)
+        .add(M::POST, "/api/v1/settings/freemail-domains", Access::ADMIN, crate::linking::routes::add_freemail_domain)
+        .add(M::DELETE, "/api/v1/settings/freemail-domains/{value}", Access::ADMIN, crate::linking::routes::remove_freemail_domain)
+        .add(M::GET, "/api/v1/settings/never-log", Access::ADMIN, crate::linking::routes::never_log)
+        .add(M::POST, "/api/v1/settings/never-log", Access::ADMIN, crate::linking::routes::add_never_log)
+        .add(M::DELETE, "/api/v1/settings/never-log/{value}", Access::ADMIN, crate::linking::routes::remove_never_log)
         // Outlook side panel: its card and mail logging, and the pane's public files.
-        .add(
-            M::GET,
-            "/api/v1/lookup",
-            Access::SignedIn,
-            crate::addin::routes::lookup,
-        )
-        .add(
-            M::POST,
-            "/api/v1/messages/log",
-            Access::SignedIn,
-            crate::addin::routes::log_mail,
-        )
-        .add(
-            M::GET,
-            "/addin/manifest.xml",
-            Access::Public,
-            crate::addin::routes::manifest,
-        )
-        .add(
-            M::GET,
-            "/addin/{file}",
-            Access::Public,
-            crate::addin::routes::file,
-        )
+        .add(M::GET, "/api/v1/lookup", Access::SignedIn, crate::addin::routes::lookup)
+        .add(M::POST, "/api/v1/messages/log", Access::SignedIn, crate::addin::routes::log_mail)
+        .add(M::GET, "/addin/manifest.xml", Access::Public, crate::addin::routes::manifest)
+        .add(M::GET, "/addin/{file}", Access::Public, crate::addin::routes::file)
         // Campaigns: admin and marketing only.
-        .add(
-            M::GET,
-            "/api/v1/templates",
-            MARKETING,
-            campaigns::routes::list_templates,
-        )
-        .add(
-            M::POST,
-            "/api/v1/templates",
-            MARKETING,
-            campaigns::routes::create_template,
-        )
-        .add(
-            M::GET,
-            "/api/v1/templates/{id}",
-            MARKETING,
-            campaigns::routes::get_template,
-        )
-        .add(
-            M::PUT,
-            "/api/v1/templates/{id}",
-            MARKETING,
-            campaigns::routes::update_template,
-        )
-        .add(
-            M::POST,
-            "/api/v1/templates/{id}/preview",
-            MARKETING,
-            campaigns::routes::preview,
-        )
-        .add(
-            M::POST,
-            "/api/v1/templates/{id}/test-send",
-            MARKETING,
-            campaigns::routes::test_send,
-        )
-        .add(
-            M::GET,
-            "/api/v1/segments",
-            MARKETING,
-            campaigns::routes::list_segments,
-        )
-        .add(
-            M::POST,
-            "/api/v1/segments",
-            MARKETING,
-            campaigns::routes::create_segment,
-        )
-        .add(
-            M::GET,
-            "/api/v1/segments/{id}",
-            MARKETING,
-            campaigns::routes::get_segment,
-        )
-        .add(
-            M::PUT,
-            "/api/v1/segments/{id}",
-            MARKETING,
-            campaigns::routes::update_segment,
-        )
-        .add(
-            M::GET,
-            "/api/v1/segments/{id}/count",
-            MARKETING,
-            campaigns::routes::count_segment,
-        )
-        .add(
-            M::GET,
-            "/api/v1/campaigns",
-            MARKETING,
-            campaigns::routes::list_campaigns,
-        )
-        .add(
-            M::POST,
-            "/api/v1/campaigns",
-            MARKETING,
-            campaigns::routes::create_campaign,
-        )
-        .add(
-            M::GET,
-            "/api/v1/campaigns/{id}",
-            MARKETING,
-            campaigns::routes::get_campaign,
-        )
-        .add(
-            M::GET,
-            "/api/v1/campaigns/{id}/progress",
-            MARKETING,
-            campaigns::routes::progress,
-        )
-        .add(
-            M::POST,
-            "/api/v1/campaigns/{id}/start",
-            MARKETING,
-            campaigns::routes::start,
-        )
-        .add(
-            M::POST,
-            "/api/v1/campaigns/{id}/pause",
-            MARKETING,
-            campaigns::routes::pause,
-        )
-        .add(
-            M::POST,
-            "/api/v1/campaigns/{id}/resume",
-            MARKETING,
-            campaigns::routes::resume,
-        )
-        .add(
-            M::POST,
-            "/api/v1/campaigns/{id}/cancel",
-            MARKETING,
-            campaigns::routes::cancel,
-        )
-        .add(
-            M::GET,
-            "/api/v1/campaigns/{id}/recipients",
-            MARKETING,
-            campaigns::routes::recipients,
-        )
-        .add(
-            M::GET,
-            "/api/v1/suppressions",
-            MARKETING,
-            campaigns::routes::list_suppressions,
-        )
-        .add(
-            M::POST,
-            "/api/v1/suppressions",
-            MARKETING,
-            campaigns::routes::add_suppression,
-        )
+        .add(M::GET, "/api/v1/templates", MARKETING, campaigns::routes::list_templates)
+        .add(M::POST, "/api/v1/templates", MARKETING, campaigns::routes::create_template)
+        .add(M::GET, "/api/v1/templates/{id}", MARKETING, campaigns::routes::get_template)
+        .add(M::PUT, "/api/v1/templates/{id}", MARKETING, campaigns::routes::update_template)
+        .add(M::POST, "/api/v1/templates/{id}/preview", MARKETING, campaigns::routes::preview)
+        .add(M::POST, "/api/v1/templates/{id}/test-send", MARKETING, campaigns::routes::test_send)
+        .add(M::GET, "/api/v1/segments", MARKETING, campaigns::routes::list_segments)
+        .add(M::POST, "/api/v1/segments", MARKETING, campaigns::routes::create_segment)
+        .add(M::GET, "/api/v1/segments/{id}", MARKETING, campaigns::routes::get_segment)
+        .add(M::PUT, "/api/v1/segments/{id}", MARKETING, campaigns::routes::update_segment)
+        .add(M::GET, "/api/v1/segments/{id}/count", MARKETING, campaigns::routes::count_segment)
+        .add(M::GET, "/api/v1/campaigns", MARKETING, campaigns::routes::list_campaigns)
+        .add(M::POST, "/api/v1/campaigns", MARKETING, campaigns::routes::create_campaign)
+        .add(M::GET, "/api/v1/campaigns/{id}", MARKETING, campaigns::routes::get_campaign)
+        .add(M::GET, "/api/v1/campaigns/{id}/progress", MARKETING, campaigns::routes::progress)
+        .add(M::POST, "/api/v1/campaigns/{id}/start", MARKETING, campaigns::routes::start)
+        .add(M::POST, "/api/v1/campaigns/{id}/pause", MARKETING, campaigns::routes::pause)
+        .add(M::POST, "/api/v1/campaigns/{id}/resume", MARKETING, campaigns::routes::resume)
+        .add(M::POST, "/api/v1/campaigns/{id}/cancel", MARKETING, campaigns::routes::cancel)
+        .add(M::GET, "/api/v1/campaigns/{id}/recipients", MARKETING, campaigns::routes::recipients)
+        .add(M::GET, "/api/v1/suppressions", MARKETING, campaigns::routes::list_suppressions)
+        .add(M::POST, "/api/v1/suppressions", MARKETING, campaigns::routes::add_suppression)
         // One-click unsubscribe (RFC 8058): no login, the signed token is the authority.
-        .add(
-            M::GET,
-            "/u/{token}",
-            Access::Public,
-            campaigns::unsubscribe::confirm_page,
-        )
-        .add(
-            M::POST,
-            "/u/{token}",
-            Access::Public,
-            campaigns::unsubscribe::one_click,
-        )
+        .add(M::GET, "/u/{token}", Access::Public, campaigns::unsubscribe::confirm_page)
+        .add(M::POST, "/u/{token}", Access::Public, campaigns::unsubscribe::one_click)
 }
