@@ -189,6 +189,40 @@ pub async fn message_event(
     .await
 }
 
+/// The audit trail of a merge: on the kept record what came from where and which fields changed; on the merged
+/// record where it went.
+pub async fn merged<T: Serialize>(
+    conn: &mut AnyConnection,
+    actor_id: i64,
+    kind: RecordKind,
+    (kept, gone_id): (i64, i64),
+    gone: &T,
+    (before, after): (&T, &T),
+) -> Result<(), Error> {
+    let gone_json = serde_json::to_value(gone).map_err(Error::internal)?;
+    event(
+        conn,
+        actor_id,
+        "merge",
+        (kind, kept),
+        "merged_from",
+        Value::from(gone_id),
+        gone_json,
+    )
+    .await?;
+    updated(conn, actor_id, kind, kept, before, after).await?;
+    event(
+        conn,
+        actor_id,
+        "merge",
+        (kind, gone_id),
+        "merged_into",
+        Value::from(gone_id),
+        Value::from(kept),
+    )
+    .await
+}
+
 pub async fn page(
     pool: &AnyPool,
     kind: RecordKind,

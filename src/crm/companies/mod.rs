@@ -4,7 +4,6 @@ pub mod model;
 pub mod routes;
 pub(crate) mod store;
 
-use serde_json::json;
 use sqlx::{AnyConnection, AnyPool};
 
 use super::access::{self, Op};
@@ -286,25 +285,13 @@ pub async fn merge(pool: &AnyPool, caller: &Caller, id: i64, other: i64) -> Resu
     store::update(&mut tx, id, &write).await?;
     store::set_domains(&mut tx, id, &domains).await?;
     let after = load(&mut tx, id).await?;
-    audit::event(
+    audit::merged(
         &mut tx,
         caller.id,
-        "merge",
-        (KIND, id),
-        "merged_from",
-        json!(other),
-        serde_json::to_value(&gone).map_err(Error::internal)?,
-    )
-    .await?;
-    audit::updated(&mut tx, caller.id, KIND, id, &before, &after).await?;
-    audit::event(
-        &mut tx,
-        caller.id,
-        "merge",
-        (KIND, other),
-        "merged_into",
-        json!(other),
-        json!(id),
+        KIND,
+        (id, other),
+        &gone,
+        (&before, &after),
     )
     .await?;
     tx.commit().await?;

@@ -303,26 +303,13 @@ pub async fn merge(pool: &AnyPool, caller: &Caller, id: i64, other: i64) -> Resu
     store::update(&mut tx, id, &write).await?;
     store::set_addresses(&mut tx, id, &all_emails, &phones).await?;
     let after = load(&mut tx, id).await?;
-    let gone_json = serde_json::to_value(&gone).map_err(Error::internal)?;
-    audit::event(
+    audit::merged(
         &mut tx,
         caller.id,
-        "merge",
-        (KIND, id),
-        "merged_from",
-        json!(other),
-        gone_json,
-    )
-    .await?;
-    audit::updated(&mut tx, caller.id, KIND, id, &before, &after).await?;
-    audit::event(
-        &mut tx,
-        caller.id,
-        "merge",
-        (KIND, other),
-        "merged_into",
-        json!(other),
-        json!(id),
+        KIND,
+        (id, other),
+        &gone,
+        (&before, &after),
     )
     .await?;
     tx.commit().await?;

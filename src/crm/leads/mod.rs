@@ -8,7 +8,6 @@ pub mod routes;
 pub use convert::convert;
 pub(crate) mod store;
 
-use serde_json::json;
 use sqlx::{AnyConnection, AnyPool};
 
 use super::access::{self, Op};
@@ -377,26 +376,13 @@ pub async fn merge(pool: &AnyPool, caller: &Caller, id: i64, other: i64) -> Resu
     let search = search(&c);
     store::update(&mut tx, id, &write(&c, &search, &lead)).await?;
     let after = load(&mut tx, id).await?;
-    let gone_json = serde_json::to_value(&gone).map_err(Error::internal)?;
-    audit::event(
+    audit::merged(
         &mut tx,
         caller.id,
-        "merge",
-        (KIND, id),
-        "merged_from",
-        json!(other),
-        gone_json,
-    )
-    .await?;
-    audit::updated(&mut tx, caller.id, KIND, id, &before, &after).await?;
-    audit::event(
-        &mut tx,
-        caller.id,
-        "merge",
-        (KIND, other),
-        "merged_into",
-        json!(other),
-        json!(id),
+        KIND,
+        (id, other),
+        &gone,
+        (&before, &after),
     )
     .await?;
     tx.commit().await?;
