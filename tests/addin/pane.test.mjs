@@ -163,6 +163,26 @@ test("an expired session goes back to sign-in with a clear message, and a server
   await context.close();
 });
 
+test("the user switches to another participant and turns them into a contact", async () => {
+  const mail = item({ from: { displayName: "Иван", emailAddress: FIXTURE.contact_email },
+    cc: [{ displayName: "Пётр Сидоров", emailAddress: "petr@client-corp.ru" }] });
+  const { page, context } = await openPane({ lang: "en-US", item: mail });
+  await signIn(page);
+  await page.waitForSelector("#person-name");
+  await page.selectOption("#participant", "1");
+  await page.waitForSelector("#unknown");
+  assert.equal(await page.inputValue("#new-name"), "Пётр Сидоров");
+  assert.equal(await page.inputValue("#new-company"), FIXTURE.company_name, "the domain's company is suggested");
+  await page.click("#create-contact");
+  await page.waitForSelector("#person-name");
+  assert.equal(await page.textContent("#person-name"), "Пётр Сидоров");
+  assert.match(await page.textContent("#company-name"), new RegExp(FIXTURE.company_name));
+  const contacts = await api("/api/v1/contacts?email=petr@client-corp.ru");
+  assert.equal(contacts.items[0].company_id, FIXTURE.company_id);
+  await page.screenshot({ path: join(ARTIFACTS, "other-participant-contact.png"), fullPage: true });
+  await context.close();
+});
+
 test("hostile names and subjects execute nothing", async () => {
   const hostile = '<img src=x onerror="window.__pwned=1;alert(1)"><script>window.__pwned=2;alert(2)</script>';
   const mail = item({ from: { displayName: hostile, emailAddress: "attacker@evil.example" }, subject: hostile, id: "<evil-1@evil.example>" });

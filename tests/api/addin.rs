@@ -144,7 +144,7 @@ async fn the_pane_works_in_real_chromium() {
     let fixture = json!({
         "email": "olga@nordwind.ru", "password": "user-password-1", "user_id": sales_id,
         "contact_email": "ivan@client-corp.ru", "contact_name": "Иван Петров", "contact_id": contact["id"],
-        "company_name": "ООО «Клиент»", "deal_title": "Поставка вентиляции", "deal_id": deal["id"],
+        "company_name": "ООО «Клиент»", "company_id": company["id"], "deal_title": "Поставка вентиляции", "deal_id": deal["id"],
         "next_stage_id": pipeline["stages"][1]["id"], "task_title": "Позвонить Ивану",
     });
     let artifacts = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -167,8 +167,8 @@ async fn the_pane_works_in_real_chromium() {
     println!("{report}{}", String::from_utf8_lossy(&output.stderr));
     assert!(output.status.success(), "the pane's browser tests failed");
     assert!(
-        report.contains("# pass 7") && report.contains("# fail 0"),
-        "all seven flows ran"
+        report.contains("# pass 8") && report.contains("# fail 0"),
+        "all eight flows ran"
     );
     let _ = Method::GET;
 }
