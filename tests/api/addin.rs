@@ -172,3 +172,54 @@ async fn the_pane_works_in_real_chromium() {
     );
     let _ = Method::GET;
 }
+
+#[tokio::test]
+async fn logging_a_mail_the_server_already_has_links_that_copy_instead_of_storing_another() {
+    let dovecot = crate::dovecot::Dovecot::start();
+    let app = spawn_app().await;
+    dovecot
+        .append("INBOX", &crate::dovecot::message(5, "Уже в CRM"))
+        .await;
+    let mailbox = crate::mail_sync::add_mailbox(
+        &app,
+        dovecot.mailbox_json(dovecot.port, crate::dovecot::PASSWORD),
+    )
+    .await;
+    crate::mail_sync::sync(&app, mailbox).await;
+    let (_, contact) = app
+        .post(
+            "/api/v1/contacts",
+            &app.admin_token,
+            json!({ "name": "Кто-то", "emails": ["someone@other-corp.ru"] }),
+        )
+        .await;
+    let stored = crate::mail_corpus::all_messages(&app).await;
+    let mid = stored[0]["message_id"].as_str().unwrap().to_string();
+    let body = json!({ "record_kind": "contact", "record_id": contact["id"], "internet_message_id": format!("<{mid}>") });
+    let (status, logged) = app
+        .post("/api/v1/messages/log", &app.admin_token, body)
+        .await;
+    assert_eq!(
+        (status, logged["stored"].as_bool()),
+        (200, Some(false)),
+        "{logged}"
+    );
+    assert_eq!(logged["message_id"], stored[0]["id"]);
+    assert_eq!(
+        crate::mail_corpus::all_messages(&app).await.len(),
+        1,
+        "no second copy"
+    );
+    let (_, card) = app
+        .get(
+            &format!("/api/v1/lookup?email=someone@other-corp.ru&message_id={mid}"),
+            &app.admin_token,
+        )
+        .await;
+    assert_eq!(
+        (card["mail"]["id"].clone(), card["mail"]["linked"].as_bool()),
+        (stored[0]["id"].clone(), Some(true)),
+        "{card}"
+    );
+    let _ = Method::GET;
+}
