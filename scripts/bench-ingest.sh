@@ -58,8 +58,12 @@ CONF
   "$bin" bench ingest --mode raw "${args[@]}" >/dev/null || { tail -20 "$dir/dovecot.log" >&2; exit 1; }
   raw=$("$bin" bench ingest --mode raw "${args[@]}")
   full=$(MAILROOM_DATA_DIR="$dir/data" MAILROOM_LOG=warn "$bin" bench ingest --mode sync "${args[@]}")
-  doveadm -c "$dir/dovecot.conf" stop
-  rm -rf "$dir"
+  if [ -n "${KEEP:-}" ]; then
+    echo "kept: Dovecot $dir on port $port (stop: doveadm -c $dir/dovecot.conf stop)"
+  else
+    doveadm -c "$dir/dovecot.conf" stop
+    rm -rf "$dir"
+  fi
   echo "N=$n"
   echo "  $raw"
   echo "  $full"

@@ -2,15 +2,20 @@
 //! BODY.PEEK[] (nothing changes on the server), store each batch and advance the mark in the same transaction.
 //! A crash or a dropped connection loses at most the batch in flight, which is fetched again next time.
 
+use std::sync::Arc;
+
 use futures::TryStreamExt;
 use sqlx::AnyPool;
+use tokio::task::JoinHandle;
 
 use super::client::{self, lost, ImapSession};
 use super::model::SyncReport;
 use super::store::{self, Account};
 use crate::error::Error;
 use crate::linking;
-use crate::mail::{self, model::Location, parse};
+use crate::mail;
+use crate::mail::model::{Incoming, Location};
+use crate::mail::parse::{self, Parsed};
 
 /// Messages per FETCH and per transaction: small enough to keep memory flat, big enough to batch commits.
 const BATCH: usize = 200;
@@ -88,7 +93,7 @@ pub async fn sync_session(
     on_event: &(dyn Fn(SyncEvent) + Sync),
 ) -> Result<SyncReport, Error> {
     let mut report = SyncReport::default();
-    let ctx = linking::Context::load(pool, Some(account.mailbox.id)).await?;
+    let ctx = Arc::new(linking::Context::load(pool, Some(account.mailbox.id)).await?);
     for folder in folders_to_sync(session, account).await? {
         sync_folder(pool, session, &ctx, &folder, &mut report, on_event).await?;
         report.folders += 1;
@@ -100,7 +105,7 @@ pub async fn sync_session(
 async fn sync_folder(
     pool: &AnyPool,
     session: &mut ImapSession,
-    ctx: &linking::Context,
+    ctx: &Arc<linking::Context>,
     folder: &client::Folder,
     report: &mut SyncReport,
     on_event: &(dyn Fn(SyncEvent) + Sync),
@@ -148,18 +153,28 @@ async fn sync_folder(
         bytes: sizes,
     });
     let modseq = selected.highest_modseq.and_then(|m| i64::try_from(m).ok());
+    let target = Target {
+        folder_id: state.id,
+        uidvalidity,
+        role: folder.role,
+        modseq,
+    };
+    // The next chunk is fetched and parsed while the previous one is stored: the IMAP server, the parser and the
+    // database work at the same time. Chunks still commit one after another, in UID order.
+    let mut storing: Option<JoinHandle<Result<Vec<u64>, Error>>> = None;
     for chunk in uids.chunks(BATCH) {
-        let fetched: Vec<(u32, Vec<u8>)> = session
-            .uid_fetch(uid_set(chunk), "(UID BODY.PEEK[])")
-            .await
-            .map_err(lost)?
-            .try_filter_map(|f| async move {
-                Ok(f.uid
-                    .map(|uid| (uid, f.body().unwrap_or_default().to_vec())))
-            })
-            .try_collect()
-            .await
-            .map_err(lost)?;
+        let started = std::time::Instant::now();
+        let fetched = fetch(session, chunk).await;
+        let fetch_ms = started.elapsed().as_millis();
+        let finished = match storing.take() {
+            Some(handle) => Some(handle.await.map_err(Error::internal)?),
+            None => None,
+        };
+        let wait_ms = started.elapsed().as_millis() - fetch_ms;
+        if let Some(sizes) = finished.transpose()? {
+            note_stored(&sizes, report, on_event);
+        }
+        let fetched = fetched?;
         let parsed = tokio::task::spawn_blocking(move || {
             fetched
                 .into_iter()
@@ -168,41 +183,121 @@ async fn sync_folder(
         })
         .await
         .map_err(Error::internal)?;
-        let mut tx = crate::db::begin(pool).await?;
-        let mut bounces = Vec::new();
-        for (uid, p, raw) in &parsed {
-            let location = Location {
-                folder_id: state.id,
-                uidvalidity,
-                uid: i64::from(*uid),
-            };
-            let stored = mail::store_message(&mut tx, p, raw, Some(location)).await?;
-            if stored.new {
-                bounces.extend(
-                    linking::on_new_message(&mut tx, ctx, stored.message_id, p, folder.role)
-                        .await?,
-                );
-            }
-            report.fetched += 1;
-            report.bytes += raw.len() as i64;
-            report.new_messages += i64::from(stored.new);
-        }
-        // Every UID of the chunk is now stored or gone from the server: the mark may pass them all.
+        tracing::debug!(
+            fetch_ms,
+            wait_ms,
+            parse_ms = started.elapsed().as_millis() - fetch_ms - wait_ms,
+            "chunk fetched"
+        );
+        // Every UID of the chunk is now fetched or gone from the server: the mark may pass them all.
         let high = i64::from(*chunk.last().expect("chunks are not empty"));
-        store::advance_folder(&mut tx, state.id, high, modseq).await?;
-        tx.commit().await?;
-        // After commit: suppression writes on its own connection (a second writer inside our SQLite transaction
-        // would wait for it forever). A crash here loses only the suppression; the stored DSN still shows it.
-        for bounce in &bounces {
-            linking::record_bounce(pool, bounce).await?;
-        }
-        for (_, _, raw) in &parsed {
-            on_event(SyncEvent::Stored {
-                bytes: raw.len() as u64,
-            });
-        }
+        let (pool, ctx) = (pool.clone(), ctx.clone());
+        storing = Some(tokio::spawn(async move {
+            store_chunk(&pool, &ctx, target, high, parsed).await
+        }));
+    }
+    if let Some(handle) = storing {
+        let sizes = handle.await.map_err(Error::internal)??;
+        note_stored(&sizes, report, on_event);
     }
     Ok(())
+}
+
+/// Where a chunk's messages were seen.
+#[derive(Clone, Copy)]
+struct Target {
+    folder_id: i64,
+    uidvalidity: i64,
+    role: &'static str,
+    modseq: Option<i64>,
+}
+
+async fn fetch(session: &mut ImapSession, chunk: &[u32]) -> Result<Vec<(u32, Vec<u8>)>, Error> {
+    session
+        .uid_fetch(uid_set(chunk), "(UID BODY.PEEK[])")
+        .await
+        .map_err(lost)?
+        .try_filter_map(|f| async move {
+            Ok(f.uid
+                .map(|uid| (uid, f.body().unwrap_or_default().to_vec())))
+        })
+        .try_collect()
+        .await
+        .map_err(lost)
+}
+
+/// Stores a chunk and advances the folder's mark in one transaction; returns each message's size and whether it
+/// was new (as `size << 1 | new`).
+async fn store_chunk(
+    pool: &AnyPool,
+    ctx: &linking::Context,
+    target: Target,
+    high: i64,
+    parsed: Vec<(u32, Parsed, Vec<u8>)>,
+) -> Result<Vec<u64>, Error> {
+    let classified: Vec<linking::Classified> = parsed
+        .iter()
+        .map(|(_, p, _)| linking::Classified::new(ctx, p, target.role))
+        .collect();
+    let items: Vec<Incoming> = parsed
+        .iter()
+        .zip(&classified)
+        .map(|((uid, p, raw), c)| Incoming {
+            parsed: p,
+            raw,
+            location: Some(Location {
+                folder_id: target.folder_id,
+                uidvalidity: target.uidvalidity,
+                uid: i64::from(*uid),
+            }),
+            class: Some(c.columns(ctx)),
+        })
+        .collect();
+    let started = std::time::Instant::now();
+    let mut tx = crate::db::begin(pool).await?;
+    let stored = mail::store_batch(&mut tx, &items).await?;
+    let store_ms = started.elapsed().as_millis();
+    let new: Vec<linking::NewMail> = stored
+        .iter()
+        .zip(&parsed)
+        .zip(&classified)
+        .filter(|((s, _), _)| s.new)
+        .map(|((s, (_, p, _)), c)| linking::NewMail {
+            message_id: s.message_id,
+            parsed: p,
+            classified: c,
+        })
+        .collect();
+    let bounces = linking::on_new_messages(&mut tx, ctx, &new).await?;
+    store::advance_folder(&mut tx, target.folder_id, high, target.modseq).await?;
+    let link_ms = started.elapsed().as_millis() - store_ms;
+    tx.commit().await?;
+    tracing::debug!(
+        store_ms,
+        link_ms,
+        commit_ms = started.elapsed().as_millis() - store_ms - link_ms,
+        "chunk stored"
+    );
+    // After commit: suppression writes on its own connection (a second writer inside our SQLite transaction
+    // would wait for it forever). A crash here loses only the suppression; the stored DSN still shows it.
+    for bounce in &bounces {
+        linking::record_bounce(pool, bounce).await?;
+    }
+    Ok(stored
+        .iter()
+        .zip(&parsed)
+        .map(|(s, (_, _, raw))| (raw.len() as u64) << 1 | u64::from(s.new))
+        .collect())
+}
+
+fn note_stored(sizes: &[u64], report: &mut SyncReport, on_event: &(dyn Fn(SyncEvent) + Sync)) {
+    for &s in sizes {
+        let bytes = s >> 1;
+        report.fetched += 1;
+        report.bytes += bytes as i64;
+        report.new_messages += (s & 1) as i64;
+        on_event(SyncEvent::Stored { bytes });
+    }
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@ use serde_json::json;
 use sqlx::AnyPool;
 
 use super::classify::{Class, Classification};
-use super::{link, make_leads, model, store, Context, List};
+use super::{ingest, model, store, Context, List};
 use crate::auth::Caller;
 use crate::crm::access::{self, Op};
 use crate::crm::{audit, RecordKind};
@@ -157,8 +157,8 @@ pub async fn reclassify(
             .clone()
             .map(|f| (f, parsed.from_name.clone())),
     };
-    make_leads(&mut tx, &ctx, &parsed, &c, direction == "outgoing").await?;
-    link(&mut tx, &ctx, message_id, &parsed).await?;
+    let outgoing = direction == "outgoing";
+    ingest::relink(&mut tx, &ctx, message_id, &parsed, &c, outgoing).await?;
     tx.commit().await?;
     Ok(model::ClassView {
         class,

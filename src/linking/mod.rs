@@ -4,6 +4,7 @@
 
 pub mod classify;
 pub mod freemail;
+mod ingest;
 mod manual;
 pub mod model;
 pub mod routes;
@@ -18,11 +19,10 @@ use std::collections::HashSet;
 
 use sqlx::{AnyConnection, AnyPool};
 
-use crate::crm::{leads, RecordKind};
+use crate::crm::RecordKind;
 use crate::email_address::registrable_domain;
 use crate::error::Error;
-use crate::mail::parse::Parsed;
-use classify::{classify, Class, Classification};
+pub use ingest::{on_new_messages, Classified, NewMail};
 pub use store::List;
 
 /// What linking needs to know, loaded once per sync.
@@ -90,7 +90,7 @@ impl Context {
         freemail::is_shipped(domain) || self.freemail_extra.contains(domain)
     }
 
-    fn never_logged(&self, address: &str) -> bool {
+    pub(super) fn never_logged(&self, address: &str) -> bool {
         let domain = address
             .rsplit_once('@')
             .map(|(_, d)| d.to_string())
@@ -121,60 +121,6 @@ pub struct PendingBounce {
     pub original_message_id: Option<String>,
 }
 
-/// Classifies a newly stored message, creates the lead a new sender makes, and links it; a DSN's bounce is
-/// returned for recording after commit. Runs in the transaction that stored the message.
-pub async fn on_new_message(
-    conn: &mut AnyConnection,
-    ctx: &Context,
-    message_id: i64,
-    parsed: &Parsed,
-    folder_role: &str,
-) -> Result<Option<PendingBounce>, Error> {
-    let c = classify(parsed, &|a| ctx.is_own(a));
-    let outgoing = folder_role == "sent"
-        || parsed
-            .from_address
-            .as_deref()
-            .is_some_and(|f| ctx.is_own(f));
-    let direction = if outgoing { "outgoing" } else { "incoming" };
-    store::set_class(
-        conn,
-        message_id,
-        c.class.as_str(),
-        &c.reason,
-        direction,
-        ctx.mailbox_id,
-        false,
-    )
-    .await?;
-    let bounce = match (&c.class, &parsed.signals.dsn) {
-        (Class::Bounce, Some(dsn)) if !dsn.recipient.is_empty() => Some(PendingBounce {
-            message_id,
-            address: dsn.recipient.clone(),
-            hard: dsn.status.starts_with('5'),
-            status: dsn.status.clone(),
-            diagnostic: dsn.diagnostic.clone().unwrap_or_default(),
-            to: parsed
-                .participants
-                .iter()
-                .find(|p| p.role == "to")
-                .map(|p| p.address.clone()),
-            original_message_id: dsn.original_message_id.clone(),
-        }),
-        _ => None,
-    };
-    if parsed
-        .from_address
-        .as_deref()
-        .is_some_and(|f| ctx.never_logged(f))
-    {
-        return Ok(bounce);
-    }
-    make_leads(conn, ctx, parsed, &c, outgoing).await?;
-    link(conn, ctx, message_id, parsed).await?;
-    Ok(bounce)
-}
-
 /// Records a DSN's bounce against its address (hard bounces suppress it from campaigns at once).
 pub async fn record_bounce(pool: &AnyPool, b: &PendingBounce) -> Result<(), Error> {
     use crate::campaigns::bounces::{record_bounce_from_mail, BounceKind, MailBounce};
@@ -192,101 +138,6 @@ pub async fn record_bounce(pool: &AnyPool, b: &PendingBounce) -> Result<(), Erro
         original_message_id: b.original_message_id.as_deref(),
     };
     record_bounce_from_mail(pool, &bounce).await
-}
-
-pub(super) async fn make_leads(
-    conn: &mut AnyConnection,
-    ctx: &Context,
-    parsed: &Parsed,
-    c: &Classification,
-    outgoing: bool,
-) -> Result<(), Error> {
-    if c.class != Class::Human {
-        return Ok(());
-    }
-    let people: Vec<(String, Option<String>)> = if !outgoing {
-        c.sender.clone().into_iter().collect()
-    } else if ctx.leads_from_outgoing {
-        parsed
-            .participants
-            .iter()
-            .filter(|p| p.role == "to" || p.role == "cc")
-            .map(|p| (p.address.clone(), p.name.clone()))
-            .collect()
-    } else {
-        Vec::new()
-    };
-    for (address, name) in people {
-        if ctx.is_own(&address) || ctx.never_logged(&address) {
-            continue;
-        }
-        let known = !store::records_for(conn, RecordKind::Contact, std::slice::from_ref(&address))
-            .await?
-            .is_empty()
-            || leads::exists_with_email(conn, &address).await?;
-        if known || !store::claim_lead(conn, &address).await? {
-            continue;
-        }
-        let domain = address
-            .rsplit_once('@')
-            .and_then(|(_, d)| registrable_domain(d));
-        let hint = domain.filter(|d| ctx.company_domain(d));
-        let company = match &hint {
-            Some(d) => store::records_for(conn, RecordKind::Company, std::slice::from_ref(d))
-                .await?
-                .first()
-                .map(|(_, id)| *id),
-            None => None,
-        };
-        let display = name
-            .filter(|n| !n.trim().is_empty())
-            .unwrap_or_else(|| address.split('@').next().unwrap_or_default().to_string());
-        let lead = leads::create_from_mail(
-            conn,
-            &display,
-            &address,
-            hint.as_deref(),
-            company,
-            ctx.lead_owner,
-            ctx.email_source_id,
-        )
-        .await?;
-        store::confirm_claim(conn, &address, lead).await?;
-        tracing::info!(lead_id = lead, "lead created from mail");
-    }
-    Ok(())
-}
-
-pub(super) async fn link(
-    conn: &mut AnyConnection,
-    ctx: &Context,
-    message_id: i64,
-    parsed: &Parsed,
-) -> Result<(), Error> {
-    let external: Vec<_> = parsed
-        .participants
-        .iter()
-        .filter(|p| {
-            LINKED_ROLES.contains(&p.role)
-                && !ctx.is_own(&p.address)
-                && !ctx.never_logged(&p.address)
-        })
-        .collect();
-    let addresses: Vec<String> = external.iter().map(|p| p.address.clone()).collect();
-    let domains: Vec<String> = external
-        .iter()
-        .filter_map(|p| p.domain.clone())
-        .filter(|d| ctx.company_domain(d))
-        .collect();
-    for kind in [RecordKind::Contact, RecordKind::Lead] {
-        for (_, id) in store::records_for(conn, kind, &addresses).await? {
-            store::add_auto_link(conn, message_id, kind, id).await?;
-        }
-    }
-    for (_, id) in store::records_for(conn, RecordKind::Company, &domains).await? {
-        store::add_auto_link(conn, message_id, RecordKind::Company, id).await?;
-    }
-    Ok(())
 }
 
 /// A record created or changed later picks up its earlier mail: by addresses (contacts, leads) or domains (companies).

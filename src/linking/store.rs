@@ -5,7 +5,7 @@ use sqlx::{AnyConnection, AnyPool, AssertSqlSafe, Row};
 
 use crate::crm::RecordKind;
 use crate::db::now_ms;
-use crate::db::sql::Sql;
+use crate::db::sql::{Sql, MAX_BINDS};
 use crate::error::Error;
 
 pub async fn set_class(
@@ -80,43 +80,70 @@ pub async fn records_for(
     kind: RecordKind,
     values: &[String],
 ) -> Result<Vec<(String, i64)>, Error> {
-    let mut sql = match kind {
+    let head = match kind {
         RecordKind::Contact => {
-            Sql::new("SELECT email AS v, contact_id AS id FROM contact_emails WHERE email IN ")
+            "SELECT email AS v, contact_id AS id FROM contact_emails WHERE email IN "
         }
         RecordKind::Lead => {
-            Sql::new("SELECT email AS v, id FROM leads WHERE status <> 'converted' AND email IN ")
+            "SELECT email AS v, id FROM leads WHERE status <> 'converted' AND email IN "
         }
         RecordKind::Company => {
-            Sql::new("SELECT domain AS v, company_id AS id FROM company_domains WHERE domain IN ")
+            "SELECT domain AS v, company_id AS id FROM company_domains WHERE domain IN "
         }
         RecordKind::Deal => return Ok(Vec::new()),
     };
-    sql.bind_list(values.to_vec());
-    let rows = sql.query().fetch_all(conn).await?;
-    rows.iter()
-        .map(|r| Ok((r.try_get("v")?, r.try_get("id")?)))
-        .collect()
+    let mut out = Vec::new();
+    for run in values.chunks(MAX_BINDS) {
+        let mut sql = Sql::new(head);
+        sql.bind_list(run.to_vec());
+        for r in sql.query().fetch_all(&mut *conn).await? {
+            out.push((r.try_get("v")?, r.try_get("id")?));
+        }
+    }
+    Ok(out)
 }
 
-/// Adds an automatic link unless any link (or a manual removal) for the pair exists.
-pub async fn add_auto_link(
+/// Automatic links for many messages at once; an existing link (or a manual removal) for a pair stays as it is.
+pub async fn add_auto_links(
     conn: &mut AnyConnection,
-    message_id: i64,
-    kind: RecordKind,
-    id: i64,
+    rows: &[(i64, RecordKind, i64)],
 ) -> Result<(), Error> {
-    sqlx::query(
-        "INSERT INTO message_links (message_id, record_kind, record_id, source, removed, created_at) VALUES ($1, $2, $3, 'auto', 0, $4)
-         ON CONFLICT (message_id, record_kind, record_id) DO NOTHING",
-    )
-    .bind(message_id)
-    .bind(kind.as_str())
-    .bind(id)
-    .bind(now_ms())
-    .execute(conn)
-    .await?;
+    let now = now_ms();
+    for run in rows.chunks(MAX_BINDS / 4) {
+        let mut sql = Sql::new(
+            "INSERT INTO message_links (message_id, record_kind, record_id, source, removed, created_at) VALUES ",
+        );
+        for (i, (message_id, kind, id)) in run.iter().enumerate() {
+            sql.push(if i == 0 { "(" } else { ", (" })
+                .bind(*message_id)
+                .push(", ")
+                .bind(kind.as_str())
+                .push(", ")
+                .bind(*id)
+                .push(", 'auto', 0, ")
+                .bind(now)
+                .push(")");
+        }
+        sql.push(" ON CONFLICT (message_id, record_kind, record_id) DO NOTHING");
+        sql.query().execute(&mut *conn).await?;
+    }
     Ok(())
+}
+
+/// Which of these addresses any lead (open or converted) has.
+pub async fn lead_emails(
+    conn: &mut AnyConnection,
+    addresses: &[String],
+) -> Result<Vec<String>, Error> {
+    let mut out = Vec::new();
+    for run in addresses.chunks(MAX_BINDS) {
+        let mut sql = Sql::new("SELECT DISTINCT email FROM leads WHERE email IN ");
+        sql.bind_list(run.to_vec());
+        for r in sql.query().fetch_all(&mut *conn).await? {
+            out.push(r.try_get("email")?);
+        }
+    }
+    Ok(out)
 }
 
 /// A user's decision: linked (`removed` false) or unlinked, which later automatic runs never override.
@@ -187,6 +214,61 @@ pub async fn link_earlier_mail(
     Ok(())
 }
 
+/// `link_earlier_mail` for many records of one kind at once: `(record id, address or domain)` pairs.
+pub async fn link_earlier_mail_many(
+    conn: &mut AnyConnection,
+    kind: RecordKind,
+    pairs: &[(i64, String)],
+) -> Result<(), Error> {
+    let column = if kind == RecordKind::Company {
+        "domain"
+    } else {
+        "address"
+    };
+    for run in pairs.chunks(MAX_BINDS / 2) {
+        let mut sql = Sql::new("WITH v (id, value) AS (VALUES ");
+        for (i, (id, value)) in run.iter().enumerate() {
+            sql.push(if i == 0 { "(" } else { ", (" })
+                .bind(*id)
+                .push(", ")
+                .bind(value.clone())
+                .push(")");
+        }
+        sql.push(") INSERT INTO message_links (message_id, record_kind, record_id, source, removed, created_at) SELECT DISTINCT a.message_id, ")
+            .bind(kind.as_str())
+            .push(", v.id, 'auto', 0, ")
+            .bind(now_ms())
+            .push(" FROM message_addresses a JOIN v ON a.")
+            .push(column)
+            .push(" = v.value WHERE a.role IN ('from', 'sender', 'reply_to', 'to', 'cc')");
+        sql.push(" ON CONFLICT (message_id, record_kind, record_id) DO NOTHING");
+        sql.query().execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Claims the right to create the automatic leads of these addresses; returns those claimed (others are held by
+/// another ingest, or by a lead made before).
+pub async fn claim_leads(
+    conn: &mut AnyConnection,
+    emails: &[String],
+) -> Result<Vec<String>, Error> {
+    let mut out = Vec::new();
+    for run in emails.chunks(MAX_BINDS) {
+        let mut sql = Sql::new("INSERT INTO lead_claims (email, lead_id) VALUES ");
+        for (i, email) in run.iter().enumerate() {
+            sql.push(if i == 0 { "(" } else { ", (" })
+                .bind(email.clone())
+                .push(", 0)");
+        }
+        sql.push(" ON CONFLICT (email) DO NOTHING RETURNING email");
+        for r in sql.query().fetch_all(&mut *conn).await? {
+            out.push(r.try_get("email")?);
+        }
+    }
+    Ok(out)
+}
+
 /// Moves a record's links to another record (lead conversion, merges); a decision on the target wins.
 pub async fn move_links(
     conn: &mut AnyConnection,
@@ -212,17 +294,8 @@ pub async fn move_links(
     Ok(())
 }
 
-/// Claims the right to create the automatic lead for an address; false when another ingest holds it.
-pub async fn claim_lead(conn: &mut AnyConnection, email: &str) -> Result<bool, Error> {
-    let done = sqlx::query(
-        "INSERT INTO lead_claims (email, lead_id) VALUES ($1, 0) ON CONFLICT (email) DO NOTHING",
-    )
-    .bind(email)
-    .execute(&mut *conn)
-    .await?;
-    if done.rows_affected() == 1 {
-        return Ok(true);
-    }
+/// Takes over a claim whose lead was since deleted; false when the claim is live (another ingest's, or a lead's).
+pub async fn reclaim_lead(conn: &mut AnyConnection, email: &str) -> Result<bool, Error> {
     // A claim whose lead was since deleted may be taken again.
     let stale = sqlx::query("UPDATE lead_claims SET lead_id = 0 WHERE email = $1 AND lead_id <> 0 AND lead_id NOT IN (SELECT id FROM leads)")
         .bind(email)
@@ -231,16 +304,22 @@ pub async fn claim_lead(conn: &mut AnyConnection, email: &str) -> Result<bool, E
     Ok(stale.rows_affected() == 1)
 }
 
-pub async fn confirm_claim(
-    conn: &mut AnyConnection,
-    email: &str,
-    lead_id: i64,
-) -> Result<(), Error> {
-    sqlx::query("UPDATE lead_claims SET lead_id = $1 WHERE email = $2")
-        .bind(lead_id)
-        .bind(email)
-        .execute(conn)
-        .await?;
+pub async fn confirm_claims(conn: &mut AnyConnection, made: &[(i64, String)]) -> Result<(), Error> {
+    for run in made.chunks(MAX_BINDS / 2) {
+        let mut sql = Sql::new("WITH v (id, email) AS (VALUES ");
+        for (i, (id, email)) in run.iter().enumerate() {
+            sql.push(if i == 0 { "(" } else { ", (" })
+                .bind(*id)
+                .push(", ")
+                .bind(email.clone())
+                .push(")");
+        }
+        sql.push(
+            ") UPDATE lead_claims SET lead_id = (SELECT v.id FROM v WHERE v.email = lead_claims.email)
+             WHERE email IN (SELECT v.email FROM v)",
+        );
+        sql.query().execute(&mut *conn).await?;
+    }
     Ok(())
 }
 

@@ -1,23 +1,23 @@
 //! Messages: parse (mail-parser, any charset), store once by content hash with every location, thread, and serve.
 
+mod ingest;
 pub mod model;
 pub mod parse;
 pub mod routes;
 mod store;
+mod store_bulk;
 pub mod thread;
+
+pub use ingest::store_batch;
 
 use sqlx::{AnyConnection, AnyPool};
 
-use crate::db::now_ms;
 use crate::error::Error;
 use model::{
-    AttachmentView, Location, LocationView, MessageDetail, MessageFilter, MessageList,
+    AttachmentView, Incoming, Location, LocationView, MessageDetail, MessageFilter, MessageList,
     ParticipantView, ThreadView,
 };
 use parse::Parsed;
-
-/// How long a subject-only match may reach back for a thread.
-const SUBJECT_THREAD_WINDOW_MS: i64 = 90 * 24 * 3600 * 1000;
 
 /// The outcome of storing one fetched message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,42 +27,6 @@ pub struct Stored {
     pub new: bool,
 }
 
-async fn choose_thread(
-    conn: &mut AnyConnection,
-    parsed: &Parsed,
-    keys: &[String],
-    at: i64,
-) -> Result<i64, Error> {
-    let existing = store::threads_of_keys(conn, keys).await?;
-    let subject_norm = thread::normalize_subject(parsed.subject.as_deref().unwrap_or(""));
-    let thread_id = match existing.split_first() {
-        Some((&first, rest)) => {
-            if !rest.is_empty() {
-                store::merge_threads(conn, first, rest).await?;
-            }
-            first
-        }
-        None => {
-            let headerless = parsed.in_reply_to.is_none() && parsed.references.is_empty();
-            let reply = parsed
-                .subject
-                .as_deref()
-                .is_some_and(thread::is_reply_subject);
-            let by_subject = if headerless && reply && !subject_norm.is_empty() {
-                store::thread_by_subject(conn, &subject_norm, at - SUBJECT_THREAD_WINDOW_MS).await?
-            } else {
-                None
-            };
-            match by_subject {
-                Some(id) => id,
-                None => store::new_thread(conn, &subject_norm, at).await?,
-            }
-        }
-    };
-    store::add_thread_keys(conn, thread_id, keys, at).await?;
-    Ok(thread_id)
-}
-
 /// Stores a message inside the caller's transaction, or only adds `location` when the same bytes are known.
 pub async fn store_message(
     conn: &mut AnyConnection,
@@ -70,29 +34,14 @@ pub async fn store_message(
     raw: &[u8],
     location: Option<Location>,
 ) -> Result<Stored, Error> {
-    let (message_id, new) = match store::id_by_hash(conn, &parsed.hash).await? {
-        Some(id) => (id, false),
-        None => {
-            store::insert_raw(conn, &parsed.hash, raw).await?;
-            let at = parsed.sent_at.unwrap_or_else(now_ms);
-            let keys = thread::keys(parsed);
-            let thread_id = choose_thread(conn, parsed, &keys, at).await?;
-            match store::insert_message(conn, parsed, raw.len() as i64, thread_id).await? {
-                Some(id) => (id, true),
-                // A concurrent ingest stored the same bytes between our check and insert.
-                None => (
-                    store::id_by_hash(conn, &parsed.hash)
-                        .await?
-                        .ok_or(Error::NotFound("message"))?,
-                    false,
-                ),
-            }
-        }
+    let item = Incoming {
+        parsed,
+        raw,
+        location,
+        class: None,
     };
-    if let Some(location) = location {
-        store::add_location(conn, message_id, &location).await?;
-    }
-    Ok(Stored { message_id, new })
+    let stored = store_batch(conn, std::slice::from_ref(&item)).await?;
+    stored.into_iter().next().ok_or(Error::NotFound("message"))
 }
 
 fn parse_time(field: &str, value: Option<&str>) -> Result<Option<i64>, Error> {

@@ -10,6 +10,23 @@ pub struct Location {
     pub uid: i64,
 }
 
+/// A fetched message to store: parsed, its raw bytes, where it was seen and how linking classified it.
+pub struct Incoming<'a> {
+    pub parsed: &'a super::parse::Parsed,
+    pub raw: &'a [u8],
+    pub location: Option<Location>,
+    pub class: Option<ClassColumns>,
+}
+
+/// Classification stored with the message row (see `linking::classify`).
+#[derive(Debug, Clone)]
+pub struct ClassColumns {
+    pub class: &'static str,
+    pub reason: String,
+    pub direction: &'static str,
+    pub mailbox_id: Option<i64>,
+}
+
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct MessageSummary {
     pub id: i64,

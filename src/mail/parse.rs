@@ -1,7 +1,7 @@
 //! Turns raw bytes into what we store, with mail-parser: any charset, encoded words, broken MIME. A message that does
 //! not parse still yields a `Parsed` (with `parse_error`), so the raw bytes are always kept.
 
-use mail_parser::{Address, HeaderValue, MessageParser, MimeHeaders};
+use mail_parser::{Address, HeaderValue, MessageParser, MimeHeaders, PartType};
 use sha2::{Digest, Sha256};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -137,7 +137,15 @@ pub fn parse(raw: &[u8]) -> Parsed {
     parsed.subject = message.subject().map(clean);
     parsed.sent_at = message.date().map(|d| d.to_timestamp() * 1000);
     parsed.text_body = message.body_text(0).map(|t| clean(&t));
-    parsed.html_body = message.body_html(0).map(|t| clean(&t));
+    // Only a real HTML part: mail-parser would otherwise convert the text body, doubling what we store.
+    parsed.html_body = message
+        .html_body
+        .first()
+        .and_then(|&id| message.parts.get(id as usize))
+        .and_then(|part| match &part.body {
+            PartType::Html(html) => Some(clean(html)),
+            _ => None,
+        });
     for (role, address) in [
         ("from", message.from()),
         ("sender", message.sender()),

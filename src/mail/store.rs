@@ -3,19 +3,10 @@
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
-use super::model::{Location, MessageFilter, MessageSummary};
-use super::parse::Parsed;
+use super::model::{MessageFilter, MessageSummary};
+use crate::db::from_ms;
 use crate::db::sql::Sql;
-use crate::db::{from_ms, now_ms};
 use crate::error::Error;
-
-pub async fn id_by_hash(conn: &mut AnyConnection, hash: &str) -> Result<Option<i64>, Error> {
-    let row = sqlx::query("SELECT id FROM messages WHERE hash = $1")
-        .bind(hash)
-        .fetch_optional(conn)
-        .await?;
-    Ok(row.map(|r| r.try_get("id")).transpose()?)
-}
 
 pub async fn id_by_message_id(
     conn: &mut AnyConnection,
@@ -28,17 +19,6 @@ pub async fn id_by_message_id(
     Ok(row.map(|r| r.try_get("id")).transpose()?)
 }
 
-pub async fn insert_raw(conn: &mut AnyConnection, hash: &str, raw: &[u8]) -> Result<(), Error> {
-    sqlx::query(
-        "INSERT INTO raw_messages (hash, bytes) VALUES ($1, $2) ON CONFLICT (hash) DO NOTHING",
-    )
-    .bind(hash)
-    .bind(raw.to_vec())
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
 pub async fn raw(conn: &mut AnyConnection, message_id: i64) -> Result<Option<Vec<u8>>, Error> {
     let row = sqlx::query(
         "SELECT r.bytes FROM raw_messages r JOIN messages m ON m.hash = r.hash WHERE m.id = $1",
@@ -47,93 +27,6 @@ pub async fn raw(conn: &mut AnyConnection, message_id: i64) -> Result<Option<Vec
     .fetch_optional(conn)
     .await?;
     Ok(row.map(|r| r.try_get("bytes")).transpose()?)
-}
-
-/// Inserts the message row; `None` when another ingest stored the same bytes first.
-pub async fn insert_message(
-    conn: &mut AnyConnection,
-    p: &Parsed,
-    size: i64,
-    thread_id: i64,
-) -> Result<Option<i64>, Error> {
-    let now = now_ms();
-    let row = sqlx::query(
-        "INSERT INTO messages (hash, message_id, in_reply_to, subject, from_address, from_name, sent_at, received_at, size,
-                text_body, html_body, has_attachments, parse_error, thread_id, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $8)
-         ON CONFLICT (hash) DO NOTHING RETURNING id",
-    )
-    .bind(&p.hash)
-    .bind(p.message_id.as_deref())
-    .bind(p.in_reply_to.as_deref())
-    .bind(p.subject.as_deref())
-    .bind(p.from_address.as_deref())
-    .bind(p.from_name.as_deref())
-    .bind(p.sent_at)
-    .bind(now)
-    .bind(size)
-    .bind(p.text_body.as_deref())
-    .bind(p.html_body.as_deref())
-    .bind(i64::from(!p.attachments.is_empty()))
-    .bind(p.parse_error.as_deref())
-    .bind(thread_id)
-    .fetch_optional(&mut *conn)
-    .await?;
-    let Some(row) = row else { return Ok(None) };
-    let id: i64 = row.try_get("id")?;
-    for (i, a) in p.participants.iter().enumerate() {
-        sqlx::query("INSERT INTO message_addresses (message_id, role, address, name, position, domain) VALUES ($1, $2, $3, $4, $5, $6)")
-            .bind(id)
-            .bind(a.role)
-            .bind(&a.address)
-            .bind(a.name.as_deref())
-            .bind(i as i64)
-            .bind(a.domain.as_deref())
-            .execute(&mut *conn)
-            .await?;
-    }
-    for (i, a) in p.attachments.iter().enumerate() {
-        sqlx::query(
-            "INSERT INTO attachments (message_id, position, part_index, filename, content_type, size) VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(id)
-        .bind(i as i64)
-        .bind(i64::from(a.part_index))
-        .bind(a.filename.as_deref())
-        .bind(&a.content_type)
-        .bind(a.size)
-        .execute(&mut *conn)
-        .await?;
-    }
-    Ok(Some(id))
-}
-
-pub async fn add_location(
-    conn: &mut AnyConnection,
-    message_id: i64,
-    loc: &Location,
-) -> Result<bool, Error> {
-    let done = sqlx::query(
-        "INSERT INTO message_locations (message_id, folder_id, uidvalidity, uid) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (folder_id, uidvalidity, uid) DO NOTHING",
-    )
-    .bind(message_id)
-    .bind(loc.folder_id)
-    .bind(loc.uidvalidity)
-    .bind(loc.uid)
-    .execute(conn)
-    .await?;
-    Ok(done.rows_affected() > 0)
-}
-
-/// Threads that any of these Message-IDs already belong to, oldest first.
-pub async fn threads_of_keys(conn: &mut AnyConnection, keys: &[String]) -> Result<Vec<i64>, Error> {
-    let mut sql = Sql::new("SELECT DISTINCT thread_id FROM thread_keys WHERE key IN ");
-    sql.bind_list(keys.to_vec()).push(" ORDER BY thread_id");
-    let rows = sql.query().fetch_all(conn).await?;
-    rows.iter()
-        .map(|r| r.try_get("thread_id").map_err(Error::from))
-        .collect()
 }
 
 pub async fn thread_by_subject(
@@ -188,29 +81,6 @@ pub async fn merge_threads(
     let mut sql = Sql::new("DELETE FROM threads WHERE id IN ");
     sql.bind_list(others.to_vec());
     sql.query().execute(&mut *conn).await?;
-    Ok(())
-}
-
-pub async fn add_thread_keys(
-    conn: &mut AnyConnection,
-    thread_id: i64,
-    keys: &[String],
-    at: i64,
-) -> Result<(), Error> {
-    for key in keys {
-        sqlx::query(
-            "INSERT INTO thread_keys (key, thread_id) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
-        )
-        .bind(key)
-        .bind(thread_id)
-        .execute(&mut *conn)
-        .await?;
-    }
-    sqlx::query("UPDATE threads SET last_at = $1 WHERE id = $2 AND last_at < $1")
-        .bind(at)
-        .bind(thread_id)
-        .execute(conn)
-        .await?;
     Ok(())
 }
 

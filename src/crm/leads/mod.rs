@@ -105,12 +105,8 @@ pub(super) fn write<'a>(c: &'a Checked, search: &'a str, lead: &'a Lead) -> stor
     }
 }
 
-/// Whether any lead (converted or not) has this address.
-pub async fn exists_with_email(conn: &mut AnyConnection, email: &str) -> Result<bool, Error> {
-    Ok(!store::list_by_email(conn, email).await?.is_empty())
-}
-
 /// A lead made from incoming mail by a new external sender: source e-mail, owner by mailbox rule or the pool.
+/// The caller links its mail (the whole batch's new leads at once).
 pub async fn create_from_mail(
     conn: &mut AnyConnection,
     name: &str,
@@ -137,7 +133,6 @@ pub async fn create_from_mail(
     let id = store::insert(conn, &write(&c, &search, &blank)).await?;
     let lead = load(conn, id).await?;
     audit::created_by_system(conn, KIND, id, &lead).await?;
-    crate::linking::link_record(conn, KIND, id, &[email.to_string()]).await?;
     Ok(id)
 }
 

@@ -170,16 +170,6 @@ pub async fn find_open_duplicate(
         .transpose()
 }
 
-pub async fn list_by_email(conn: &mut AnyConnection, email: &str) -> Result<Vec<i64>, Error> {
-    let rows = sqlx::query("SELECT id FROM leads WHERE email = $1")
-        .bind(email)
-        .fetch_all(conn)
-        .await?;
-    rows.iter()
-        .map(|r| r.try_get("id").map_err(Error::from))
-        .collect()
-}
-
 pub async fn delete(conn: &mut AnyConnection, id: i64) -> Result<(), Error> {
     for text in [
         "DELETE FROM notes WHERE record_kind = 'lead' AND record_id = $1",
