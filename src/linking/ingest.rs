@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use sqlx::AnyConnection;
 
 use super::classify::{classify, Class, Classification};
-use super::{store, Context, PendingBounce, LINKED_ROLES};
+use super::{store, store_bulk, Context, PendingBounce, LINKED_ROLES};
 use crate::crm::{leads, RecordKind};
 use crate::email_address::registrable_domain;
 use crate::error::Error;
@@ -158,13 +158,13 @@ async fn create_leads(
         .into_iter()
         .map(|(a, _)| a)
         .collect();
-    known.extend(store::lead_emails(conn, &addresses).await?);
+    known.extend(store_bulk::lead_emails(conn, &addresses).await?);
     let people: Vec<_> = people
         .into_iter()
         .filter(|(a, _)| !known.contains(a))
         .collect();
     let unknown: Vec<String> = people.iter().map(|(a, _)| a.clone()).collect();
-    let mut claimed: HashSet<String> = store::claim_leads(conn, &unknown)
+    let mut claimed: HashSet<String> = store_bulk::claim_leads(conn, &unknown)
         .await?
         .into_iter()
         .collect();
@@ -214,8 +214,8 @@ async fn create_leads(
         tracing::debug!(lead_id = lead, "lead created from mail");
         made.push((lead, address));
     }
-    store::link_earlier_mail_many(conn, RecordKind::Lead, &made).await?;
-    store::confirm_claims(conn, &made).await
+    store_bulk::link_earlier_mail_many(conn, RecordKind::Lead, &made).await?;
+    store_bulk::confirm_claims(conn, &made).await
 }
 
 /// Links each message to the contacts and open leads of its external addresses and the companies of their domains.
@@ -273,7 +273,7 @@ async fn link_all(
             }
         }
     }
-    store::add_auto_links(conn, &rows).await
+    store_bulk::add_auto_links(conn, &rows).await
 }
 
 fn unique<'a>(values: impl Iterator<Item = &'a String>) -> Vec<String> {

@@ -9,6 +9,7 @@ mod manual;
 pub mod model;
 pub mod routes;
 mod store;
+mod store_bulk;
 
 pub use manual::{
     add_entry, bounces, class_view, links, list_entries, may_read, reclassify, remove_entry,
