@@ -51,6 +51,8 @@ CPU_BEFORE=$(awk '{ print $14 + $15 }' /proc/$SERVER/stat)
 echo "==> sending $N letters, concurrency $C"
 START=$(date +%s.%N)
 api -X POST $B/api/v1/campaigns/$CID/start >/dev/null
+STARTED=$(date +%s.%N)
+python3 -c "print(f'==> start (render every recipient, queue the letters) took {$STARTED-$START:.2f} s')"
 until api $B/api/v1/campaigns/$CID | grep -q '"status":"done"'; do sleep 0.2; done
 END=$(date +%s.%N)
 GOT=$(ls "$DIR/dump" | wc -l)

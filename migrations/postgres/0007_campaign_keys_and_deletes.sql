@@ -15,3 +15,5 @@ ALTER TABLE segments ADD COLUMN deleted_at BIGINT;
 -- reads every pending letter of the campaign each time (next_attempt_at is checked on the rows found).
 DROP INDEX campaign_recipients_state;
 CREATE INDEX campaign_recipients_queue ON campaign_recipients (campaign_id, state, id);
+-- Progress counts the letters of the last minute (and a restart those of the last hour) without reading the rest.
+CREATE INDEX campaign_recipients_sent ON campaign_recipients (campaign_id, sent_at);

@@ -3,6 +3,7 @@
 
 pub mod bounces;
 pub mod changes;
+mod coalesce;
 mod letter;
 pub mod model;
 mod prepare;

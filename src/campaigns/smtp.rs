@@ -145,6 +145,7 @@ impl ServerSpec {
             stream
                 .set_nodelay(true)
                 .map_err(|e| format!("connect: {e}"))?;
+            let stream = super::coalesce::Coalescing::new(stream);
             AsyncSmtpConnection::connect_with_transport(Box::new(stream), &hello)
                 .await
                 .map_err(|e| format!("connect: {e}"))?
