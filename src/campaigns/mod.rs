@@ -4,6 +4,7 @@
 pub mod bounces;
 pub mod changes;
 mod coalesce;
+mod connection;
 mod letter;
 pub mod model;
 mod prepare;
@@ -29,7 +30,8 @@ use model::{
     Template, TemplateInput, TestSendRequest,
 };
 use render::Compiled;
-pub use run::CHUNK as CLAIM_CHUNK;
+/// Letters of one connection in doubt (`unknown`) at most after a crash.
+pub const IN_DOUBT_PER_CONNECTION: usize = 2 * run::CHUNK;
 pub use send::{Sender, Settings};
 
 fn check_template(t: &TemplateInput) -> Result<(), Error> {

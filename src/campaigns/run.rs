@@ -10,24 +10,23 @@ use std::time::Duration;
 use lettre::transport::smtp::client::AsyncSmtpConnection;
 use tokio::sync::{mpsc, watch, Mutex};
 
-use super::bounces::{self, BounceKind};
-use super::changes;
+use super::connection;
 use super::model::CampaignStatus;
 use super::prepare::{self, Prepared};
 use super::render::Compiled;
 use super::send::Sender;
-use super::smtp::{self, Outcome, RateLimiter, ServerSpec};
+use super::smtp::{RateLimiter, ServerSpec};
 use super::store;
-use super::store::claims::{self, Fate};
 use super::store::queue;
 use crate::db::now_ms;
 use crate::error::Error;
 
 /// Attempts of a letter that keeps getting 4xx (or finds no server) before it is failed.
-const MAX_ATTEMPTS: i64 = 6;
+pub(super) const MAX_ATTEMPTS: i64 = 6;
 
-/// Letters a connection claims at once when no rate limit applies.
-pub const CHUNK: usize = 8;
+/// Letters a connection claims at once when no rate limit applies; two chunks per connection may be in doubt
+/// after a crash (see `connection`).
+pub const CHUNK: usize = 4;
 
 /// Shared by the connections and the renderer of one campaign run.
 pub struct Run {
@@ -38,15 +37,15 @@ pub struct Run {
     pub bounce_base: String,
     pub verp_key: Vec<u8>,
     pub compiled: Compiled,
-    spec: ServerSpec,
-    limiter: RateLimiter,
+    pub(super) spec: ServerSpec,
+    pub(super) limiter: RateLimiter,
     /// With a rate limit a letter is claimed only once it may go, one at a time.
-    chunk: usize,
-    halt: AtomicBool,
-    stop: watch::Receiver<bool>,
+    pub(super) chunk: usize,
+    pub(super) halt: AtomicBool,
+    pub(super) stop: watch::Receiver<bool>,
     /// Taken around each connection's record-and-claim transaction: on SQLite a second writer would otherwise
     /// wait in the busy handler, which sleeps in steps of milliseconds.
-    writes: Mutex<()>,
+    pub(super) writes: Mutex<()>,
 }
 
 impl Run {
@@ -54,12 +53,12 @@ impl Run {
         self.halt.load(Ordering::Relaxed) || *self.stop.borrow()
     }
 
-    fn halt(&self) {
+    pub(super) fn halt(&self) {
         self.halt.store(true, Ordering::Relaxed);
     }
 }
 
-type Letters = Arc<Mutex<mpsc::Receiver<Prepared>>>;
+pub(super) type Letters = Arc<Mutex<mpsc::Receiver<Prepared>>>;
 
 /// Sends one campaign until it is done, paused, cancelled, or `stop` is set.
 pub async fn run_campaign(
@@ -122,7 +121,11 @@ pub async fn run_campaign(
         let producer = tokio::spawn(prepare::produce(run.clone(), tx));
         let mut handles = Vec::new();
         for conn in connections.drain(..) {
-            handles.push(tokio::spawn(connection(run.clone(), letters.clone(), conn)));
+            handles.push(tokio::spawn(connection::run(
+                run.clone(),
+                letters.clone(),
+                conn,
+            )));
         }
         for handle in handles {
             connections.push(handle.await.map_err(Error::internal)?);
@@ -156,182 +159,4 @@ pub async fn run_campaign(
         let _ = conn.quit().await;
     }
     Ok(())
-}
-
-/// Up to `n` letters: waits for the first, takes the rest only if already rendered. Empty when none are left.
-async fn next_chunk(letters: &Letters, n: usize) -> Vec<Prepared> {
-    let mut rx = letters.lock().await;
-    let mut chunk = Vec::with_capacity(n);
-    if let Some(first) = rx.recv().await {
-        chunk.push(first);
-        while chunk.len() < n {
-            match rx.try_recv() {
-                Ok(p) => chunk.push(p),
-                Err(_) => break,
-            }
-        }
-    }
-    chunk
-}
-
-/// One SMTP connection's loop: record the last chunk and claim the next in one transaction, then send it.
-async fn connection(
-    run: Arc<Run>,
-    letters: Letters,
-    mut conn: Option<AsyncSmtpConnection>,
-) -> Option<AsyncSmtpConnection> {
-    let pool = &run.sender.db.pool;
-    let mut settled: Vec<(i64, Fate)> = Vec::new();
-    let mut reset_failures = false;
-    loop {
-        let chunk = if run.halted() {
-            Vec::new()
-        } else {
-            next_chunk(&letters, run.chunk).await
-        };
-        if run.chunk == 1 && !chunk.is_empty() {
-            run.limiter.take().await;
-            run.spec.limits.take().await;
-        }
-        let ids: Vec<i64> = chunk.iter().map(|p| p.due.id).collect();
-        // Noted before the claim: a change after it is caught by the check before each letter.
-        let epoch = changes::epoch();
-        let writing = run.writes.lock().await;
-        let claimed = claims::settle_and_claim(
-            pool,
-            run.campaign_id,
-            &run.sender.worker_id,
-            run.marketing,
-            &settled,
-            reset_failures,
-            &ids,
-        )
-        .await;
-        drop(writing);
-        settled.clear();
-        reset_failures = false;
-        let claimed = match claimed {
-            Ok(claimed) => claimed,
-            Err(e) => {
-                // The letters stay claimed by this live worker; they are not resent.
-                tracing::warn!(campaign = run.campaign_id, error = %e, "recording letters failed");
-                run.halt();
-                break;
-            }
-        };
-        if chunk.is_empty() {
-            break;
-        }
-        if claimed.len() < chunk.len() {
-            let rest: Vec<i64> = ids
-                .iter()
-                .filter(|id| !claimed.contains(id))
-                .copied()
-                .collect();
-            match claims::skip_unmailable(pool, &rest, run.marketing).await {
-                // Not pending any more, or the campaign stopped sending: let the loop re-read the status.
-                Ok(n) if (n as usize) < rest.len() => run.halt(),
-                Ok(_) => {}
-                Err(e) => {
-                    tracing::warn!(error = %e, "skipping suppressed letters failed");
-                    run.halt();
-                }
-            }
-        }
-        for p in chunk.iter().filter(|p| claimed.contains(&p.due.id)) {
-            let fate = if run.halted() {
-                Fate::Released
-            } else {
-                send(&run, p, &mut conn, epoch).await
-            };
-            match &fate {
-                Fate::Sent => reset_failures = true,
-                Fate::Failed(_) => {
-                    reset_failures = false;
-                    count_failure(&run).await;
-                }
-                _ => {}
-            }
-            settled.push((p.due.id, fate));
-        }
-    }
-    conn
-}
-
-/// Hands one claimed letter to SMTP and says what became of it.
-async fn send(run: &Run, p: &Prepared, conn: &mut Option<AsyncSmtpConnection>, epoch: u64) -> Fate {
-    let pool = &run.sender.db.pool;
-    if changes::epoch() != epoch {
-        match claims::still_mailable(pool, p.due.id, run.marketing).await {
-            Ok(true) => {}
-            Ok(false) => return Fate::Skipped("address suppressed or consent withdrawn".into()),
-            Err(e) => {
-                tracing::warn!(error = %e, "re-checking a letter failed");
-                run.halt();
-                return Fate::Released;
-            }
-        }
-    }
-    // Held while the letter is in flight: a per-server concurrency limit over all campaigns.
-    let _slot = match &run.spec.slots {
-        Some(slots) => match slots.clone().acquire_owned().await {
-            Ok(permit) => Some(permit),
-            Err(_) => return Fate::Released,
-        },
-        None => None,
-    };
-    let letter = &p.letter;
-    match smtp::deliver(&run.spec, conn, &letter.envelope, &letter.bytes).await {
-        Outcome::Accepted => Fate::Sent,
-        Outcome::Retry(e) if p.due.attempts + 1 < MAX_ATTEMPTS => {
-            let delay = run.sender.settings.retry_base_ms.max(1) << p.due.attempts.min(10);
-            tracing::info!(recipient = p.due.id, error = %e, delay_ms = delay, "will retry");
-            Fate::Retry {
-                at: now_ms() + delay.min(3_600_000),
-                error: e,
-            }
-        }
-        Outcome::Retry(e) => Fate::Failed(e),
-        Outcome::Deferred(code, text) if p.due.attempts + 1 < MAX_ATTEMPTS => {
-            let delay = run.sender.settings.retry_base_ms.max(1) << p.due.attempts.min(10);
-            tracing::info!(recipient = p.due.id, %code, error = %text, delay_ms = delay, "will retry");
-            Fate::Retry {
-                at: now_ms() + delay.min(3_600_000),
-                error: text,
-            }
-        }
-        // A 4xx until the last attempt: the mailbox is full or the domain keeps deferring, a soft bounce.
-        Outcome::Deferred(code, text) => bounce(run, p, BounceKind::Soft, &code, text).await,
-        Outcome::Refused(code, text) => bounce(run, p, BounceKind::Hard, &code, text).await,
-        Outcome::Unknown(e) => {
-            tracing::warn!(recipient = p.due.id, error = %e, "fate of a letter unknown; not resending");
-            Fate::Unknown(e)
-        }
-    }
-}
-
-async fn bounce(run: &Run, p: &Prepared, kind: BounceKind, code: &str, text: String) -> Fate {
-    let ids = Some((run.campaign_id, p.due.id));
-    let pool = &run.sender.db.pool;
-    if let Err(e) = bounces::record_bounce(pool, &p.due.address, kind, code, &text, ids).await {
-        tracing::warn!(error = %e, "recording a bounce failed");
-    }
-    Fate::Failed(text)
-}
-
-async fn count_failure(run: &Run) {
-    match store::count_failure(&run.sender.db.pool, run.campaign_id).await {
-        Ok(true) => {
-            tracing::warn!(
-                campaign = run.campaign_id,
-                "paused: too many failures in a row"
-            );
-            run.halt();
-        }
-        Ok(false) => {}
-        Err(e) => {
-            tracing::warn!(error = %e, "counting a failure failed");
-            run.halt();
-        }
-    }
 }

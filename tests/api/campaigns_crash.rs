@@ -190,8 +190,8 @@ async fn killed_sender_resumes_and_never_sends_a_letter_twice() {
     );
     assert_eq!(stats["failed"], 0, "{c}");
     assert_eq!(sent + unknown, CONTACTS as i64, "{c}");
-    // Each of the 4 connections claims a chunk at a time: at most those letters are in doubt after a kill.
-    let in_doubt = 4 * mailroom::campaigns::CLAIM_CHUNK as i64;
+    // Each of the 4 connections has at most a few letters claimed and not recorded: those may be in doubt.
+    let in_doubt = 4 * mailroom::campaigns::IN_DOUBT_PER_CONNECTION as i64;
     assert!(
         unknown <= kills * in_doubt,
         "at most the letters claimed by the connections at each kill: {c}"
