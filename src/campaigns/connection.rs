@@ -58,15 +58,21 @@ async fn send_all(
         } else {
             send(run, p, conn, epoch).await
         };
-        match &fate {
-            Fate::Sent => sent.reset_failures = true,
-            Fate::Failed(_) => {
-                sent.reset_failures = false;
-                count_failure(run).await;
-            }
-            _ => {}
+        let failed = matches!(fate, Fate::Failed(_));
+        if fate == Fate::Sent {
+            sent.reset_failures = true;
         }
         sent.fates.push((p.due.id, fate));
+        if failed {
+            // Recorded before it is counted: a campaign paused for failures never shows them still in flight.
+            let record = std::mem::take(sent);
+            if let Err(e) = record_and_claim(run, &record.fates, record.reset_failures, &[]).await {
+                tracing::warn!(campaign = run.campaign_id, error = %e, "recording letters failed");
+                run.halt();
+                *sent = record;
+            }
+            count_failure(run).await;
+        }
     }
 }
 
