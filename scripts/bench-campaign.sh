@@ -8,7 +8,8 @@ source scripts/services.sh
 N=${1:-2000}; C=${2:-4}
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/mailroom-target}"
 ensure_smtp_sink
-cargo build -q --bin mailroom
+# BIN set: measure that binary as it is (e.g. a release build); otherwise build and use the debug one.
+[ -n "${BIN:-}" ] || cargo build -q --bin mailroom
 BIN=${BIN:-$CARGO_TARGET_DIR/debug/mailroom}
 DIR=$(mktemp -d /tmp/mailroom-bench.XXXXXX); mkdir -p "$DIR/dump"; chmod 755 "$DIR"; chmod 777 "$DIR/dump"
 SMTP_PORT=$(free_port); HTTP_PORT=$(free_port)
@@ -40,25 +41,41 @@ T=$(api -d '{"name":"bench","subject":"Привет, {{contact.name}}","html":"<
 S=$(api -d '{"name":"bench","filter":{"tags":["bench"]}}' $B/api/v1/segments | id_of)
 CID=$(api -d "{\"name\":\"bench\",\"template_id\":$T,\"segment_id\":$S,\"marketing\":false,\"concurrency\":$C}" $B/api/v1/campaigns | id_of)
 echo "==> baseline: smtp-source, $N messages of 2 KB over $C connections into the same sink"
-RAW_START=$(date +%s.%N)
-/usr/sbin/smtp-source -m "$N" -s "$C" -l 2000 -f bench@bench.ru -t sink@bench.ru 127.0.0.1:$SMTP_PORT
-RAW_END=$(date +%s.%N)
-RAW_RATE=$(python3 -c "print(f'{$N/($RAW_END-$RAW_START):.0f}')")
-echo "==> raw SMTP rate: $RAW_RATE messages/s"
-rm -rf "$DIR/dump"; mkdir -p "$DIR/dump"; chmod 777 "$DIR/dump"
+# Measured before and after the campaign: the mean is the baseline, so that a load change during the run shows.
+sink_cpu() { awk '{ print $14 + $15 }' /proc/$SINK/stat; }
+raw_rate() {
+  local start end
+  start=$(date +%s.%N)
+  /usr/sbin/smtp-source -m "$N" -s "$C" -l 2000 -f bench@bench.ru -t sink@bench.ru 127.0.0.1:$SMTP_PORT >&2
+  end=$(date +%s.%N)
+  rm -rf "$DIR/dump"; mkdir -p "$DIR/dump"; chmod 777 "$DIR/dump"
+  python3 -c "print(f'{$N/($end-$start):.0f}')"
+}
+SINK0=$(sink_cpu)
+RAW_BEFORE=$(raw_rate)
+SINK1=$(sink_cpu)
+echo "==> raw SMTP rate before: $RAW_BEFORE messages/s"
 CPU_BEFORE=$(awk '{ print $14 + $15 }' /proc/$SERVER/stat)
 echo "==> sending $N letters, concurrency $C"
+SINK2=$(sink_cpu)
 START=$(date +%s.%N)
 api -X POST $B/api/v1/campaigns/$CID/start >/dev/null
+STARTED=$(date +%s.%N)
+python3 -c "print(f'==> start (render every recipient, queue the letters) took {$STARTED-$START:.2f} s')"
 until api $B/api/v1/campaigns/$CID | grep -q '"status":"done"'; do sleep 0.2; done
 END=$(date +%s.%N)
 GOT=$(ls "$DIR/dump" | wc -l)
-python3 -c "print(f'==> {$GOT} letters received in {$END-$START:.1f} s: {$GOT/($END-$START):.0f} letters/s (incl. start-up validation and up to 1 s worker poll)')"
+SINK3=$(sink_cpu)
+python3 -c "t = $(getconf CLK_TCK); print(f'==> smtp-sink CPU per message: {1e6 * ($SINK1 - $SINK0) / t / $N:.0f} µs from smtp-source, {1e6 * ($SINK3 - $SINK2) / t / max($GOT, 1):.0f} µs from the campaign')"
 CPU_AFTER=$(awk '{ print $14 + $15 }' /proc/$SERVER/stat)
 RSS=$(awk '/VmHWM/ { print $2 }' /proc/$SERVER/status)
+python3 -c "print(f'==> {$GOT} letters received in {$END-$START:.1f} s: {$GOT/($END-$START):.0f} letters/s (incl. start-up validation)')"
+RAW_AFTER=$(raw_rate)
+echo "==> raw SMTP rate after: $RAW_AFTER messages/s"
+RAW_RATE=$(( (RAW_BEFORE + RAW_AFTER) / 2 ))
 python3 -c "
 got, secs, raw = $GOT, $END-$START, $RAW_RATE
 rate = got / secs
 cpu = ($CPU_AFTER - $CPU_BEFORE) / $(getconf CLK_TCK)
-print(f'==> campaign {rate:.0f} letters/s vs raw SMTP {raw} messages/s: ratio {rate / raw:.2f}; server peak RSS $RSS KiB, CPU {cpu:.1f} s ({100 * cpu / secs:.0f}% of one core)')
+print(f'==> campaign {rate:.0f} letters/s vs raw SMTP {raw} messages/s (mean of before and after): ratio {rate / raw:.2f}; server peak RSS $RSS KiB, CPU {cpu:.1f} s ({100 * cpu / secs:.0f}% of one core)')
 "

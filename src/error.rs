@@ -40,6 +40,12 @@ pub enum Error {
     MethodNotAllowed,
     #[error("{message}")]
     Conflict { message: String },
+    /// The record is in use and cannot be removed; `details` names what uses it.
+    #[error("{message}")]
+    InUse {
+        message: String,
+        details: serde_json::Value,
+    },
     /// A record with the same e-mail, phone, domain or name exists; `existing` identifies it.
     #[error("{message}")]
     Duplicate {
@@ -117,7 +123,9 @@ impl Error {
             Error::Forbidden | Error::CrossOrigin => StatusCode::FORBIDDEN,
             Error::NotFound(_) | Error::RouteNotFound(_) => StatusCode::NOT_FOUND,
             Error::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            Error::Conflict { .. } | Error::Duplicate { .. } => StatusCode::CONFLICT,
+            Error::Conflict { .. } | Error::Duplicate { .. } | Error::InUse { .. } => {
+                StatusCode::CONFLICT
+            }
             Error::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             Error::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Error::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -144,6 +152,7 @@ impl Error {
             Error::MethodNotAllowed => "method_not_allowed",
             Error::Conflict { .. } => "conflict",
             Error::Duplicate { .. } => "duplicate",
+            Error::InUse { .. } => "in_use",
             Error::TooManyAttempts { .. } => "too_many_attempts",
             Error::PayloadTooLarge => "payload_too_large",
             Error::UnsupportedMediaType => "unsupported_media_type",
@@ -193,7 +202,9 @@ impl IntoResponse for Error {
             _ => None,
         };
         let details = match &self {
-            Error::Unprocessable { details, .. } => Some(details.clone()),
+            Error::Unprocessable { details, .. } | Error::InUse { details, .. } => {
+                Some(details.clone())
+            }
             _ => None,
         };
         let body = ErrorBody {

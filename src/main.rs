@@ -208,9 +208,7 @@ async fn campaign_send(mut config: Config, id: i64) -> Result<(), String> {
     };
     let mut campaign = campaigns::campaign(&pool, id).await.map_err(show)?;
     if campaign.status == CampaignStatus::Draft {
-        campaign = campaigns::start(&pool, &app.state.campaigns, id)
-            .await
-            .map_err(show)?;
+        campaign = campaigns::start(&pool, id).await.map_err(show)?;
     }
     if campaign.status == CampaignStatus::Paused {
         campaign = campaigns::set_status(&pool, id, CampaignStatus::Sending)

@@ -1,5 +1,5 @@
 //! Bounces, from 5xx replies during SMTP now and from DSNs in the bounce mailbox later (IMAP ingest calls
-//! `record_bounce` with the ids `verp::parse` finds in the Return-Path). Hard bounces suppress at once; soft
+//! `record_bounce_from_mail` with the address the DSN came to, a signed VERP address). Hard bounces suppress at once; soft
 //! bounces suppress after `soft_bounce_limit` of them.
 
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use sqlx::AnyPool;
 
 use super::store;
+use super::verp::{self, Verp};
 use crate::error::Error;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,9 +60,25 @@ pub struct MailBounce<'a> {
     pub original_message_id: Option<&'a str>,
 }
 
-/// Records a bounce reported by a DSN in a mailbox; the campaign letter comes from the VERP address.
+/// Records a bounce reported by a DSN in a mailbox; the campaign letter comes from the VERP address. A DSN to a
+/// VERP address whose signature does not hold is ignored: it could only be forged, to suppress someone.
 pub async fn record_bounce_from_mail(pool: &AnyPool, b: &MailBounce<'_>) -> Result<(), Error> {
-    let campaign_recipient = b.verp_to.and_then(super::verp::parse);
+    let mut campaign_recipient = None;
+    if let Some(to) = b.verp_to.filter(|to| verp::parse(to).is_some()) {
+        match verp::check(&store::key(pool, "verp").await?, to) {
+            Verp::Signed(campaign, recipient) => campaign_recipient = Some((campaign, recipient)),
+            Verp::Unsigned => {}
+            Verp::Forged => {
+                tracing::warn!(
+                    to,
+                    address = b.address,
+                    message = b.message_id,
+                    "DSN to a VERP address with a wrong signature ignored"
+                );
+                return Ok(());
+            }
+        }
+    }
     let mail = Some((b.message_id, b.original_message_id));
     record(
         pool,

@@ -20,6 +20,8 @@ pub struct Addressing<'a> {
     pub to: &'a str,
     /// The bounce base address (`bounces@domain`), made into the VERP sender.
     pub bounce_base: &'a str,
+    /// Signs the VERP sender.
+    pub verp_key: &'a [u8],
     pub campaign_id: i64,
     pub recipient_id: i64,
     /// The HTTPS one-click URL; None for test sends, which are not campaign letters.
@@ -32,9 +34,8 @@ pub fn build(a: &Addressing, r: &Rendered) -> Result<Letter, String> {
         a.to.parse()
             .map_err(|e| format!("invalid address {}: {e}", a.to))?;
     let to = Mailbox::new(Some(a.to_name.to_string()), to_address.clone());
-    let sender: Address = verp::address(a.bounce_base, a.campaign_id, a.recipient_id)
-        .parse()
-        .map_err(|e| format!("bounce address: {e}"))?;
+    let verp = verp::address(a.bounce_base, a.verp_key, a.campaign_id, a.recipient_id);
+    let sender: Address = verp.parse().map_err(|e| format!("bounce address: {e}"))?;
     let domain = from.email.domain().to_string();
     let mut builder = Message::builder()
         .from(from)
@@ -47,10 +48,7 @@ pub fn build(a: &Addressing, r: &Rendered) -> Result<Letter, String> {
             rand::random::<u64>()
         )));
     if let Some(url) = a.unsubscribe_url {
-        let mailto = format!(
-            "mailto:{}?subject=unsubscribe",
-            verp::address(a.bounce_base, a.campaign_id, a.recipient_id)
-        );
+        let mailto = format!("mailto:{verp}?subject=unsubscribe");
         builder = builder
             .raw_header(HeaderValue::new(
                 HeaderName::new_from_ascii_str("List-Unsubscribe"),

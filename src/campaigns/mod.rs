@@ -2,16 +2,24 @@
 //! one-click unsubscribe and bounce handling. Routes are thin; the rules live here and in the named modules.
 
 pub mod bounces;
+pub mod changes;
+mod coalesce;
+mod connection;
 mod letter;
 pub mod model;
+mod prepare;
 pub mod render;
 pub mod routes;
+mod run;
 pub mod segment;
 pub mod send;
 pub mod smtp;
 mod store;
 pub mod unsubscribe;
+mod validate;
 pub mod verp;
+
+use std::sync::Arc;
 
 use serde_json::json;
 use sqlx::AnyPool;
@@ -22,6 +30,8 @@ use model::{
     Template, TemplateInput, TestSendRequest,
 };
 use render::Compiled;
+/// Letters of one connection in doubt (`unknown`) at most after a crash.
+pub const IN_DOUBT_PER_CONNECTION: usize = 2 * run::CHUNK;
 pub use send::{Sender, Settings};
 
 fn check_template(t: &TemplateInput) -> Result<(), Error> {
@@ -66,6 +76,33 @@ pub async fn update_template(pool: &AnyPool, id: i64, t: TemplateInput) -> Resul
     template(pool, id).await
 }
 
+/// Deletes a template or segment that no unfinished campaign uses; finished campaigns keep naming it.
+async fn delete_part(pool: &AnyPool, part: store::Part, id: i64) -> Result<(), Error> {
+    let what = match part {
+        store::Part::Template => "template",
+        store::Part::Segment => "segment",
+    };
+    match store::delete_unused(pool, part, id).await? {
+        None => Err(Error::NotFound(what)),
+        Some(users) if users.is_empty() => Ok(()),
+        Some(users) => Err(Error::InUse {
+            message: format!(
+                "the {what} is used by {} campaign(s) not yet finished; cancel them or let them finish first",
+                users.len()
+            ),
+            details: json!({ "campaign_ids": users }),
+        }),
+    }
+}
+
+pub async fn delete_template(pool: &AnyPool, id: i64) -> Result<(), Error> {
+    delete_part(pool, store::Part::Template, id).await
+}
+
+pub async fn delete_segment(pool: &AnyPool, id: i64) -> Result<(), Error> {
+    delete_part(pool, store::Part::Segment, id).await
+}
+
 /// Renders a template for one contact, as their letter would read.
 pub async fn preview(
     pool: &AnyPool,
@@ -99,6 +136,7 @@ pub async fn test_send(
             to_name: &name,
             to: req.to.trim(),
             bounce_base: &settings.bounce_base(&from),
+            verp_key: &store::key(pool, "verp").await?,
             campaign_id: 0,
             recipient_id: 0,
             unsubscribe_url: None,
@@ -116,10 +154,18 @@ pub async fn test_send(
             code: "smtp_refused",
             message: text,
         }),
-        smtp::Outcome::Retry(text) | smtp::Outcome::Unknown(text) => {
-            tracing::warn!(error = %text, "test send failed");
-            Err(Error::Unavailable("the SMTP server"))
-        }
+        smtp::Outcome::Deferred(_, text) => Err(Error::Upstream {
+            code: "smtp_deferred",
+            message: format!("the SMTP server deferred the letter: {text}"),
+        }),
+        smtp::Outcome::Retry(text) => Err(Error::Upstream {
+            code: "smtp_unreachable",
+            message: format!("the SMTP server could not be reached: {text}"),
+        }),
+        smtp::Outcome::Unknown(text) => Err(Error::Upstream {
+            code: "smtp_no_answer",
+            message: format!("the SMTP server did not answer after the letter was sent: {text}"),
+        }),
     }
 }
 
@@ -214,7 +260,7 @@ pub async fn create_campaign(
 
 /// Renders every recipient first; if any fails, nothing is queued and the error lists them. Otherwise queues one
 /// letter per address and marks the campaign sending (the worker picks it up).
-pub async fn start(pool: &AnyPool, settings: &Settings, id: i64) -> Result<Campaign, Error> {
+pub async fn start(pool: &AnyPool, id: i64) -> Result<Campaign, Error> {
     let c = campaign(pool, id).await?;
     if c.status != CampaignStatus::Draft {
         return Err(Error::Conflict {
@@ -224,23 +270,8 @@ pub async fn start(pool: &AnyPool, settings: &Settings, id: i64) -> Result<Campa
     let t = template(pool, c.template_id).await?;
     let compiled = Compiled::new(&t).map_err(|e| Error::validation("template", e))?;
     let seg = segment(pool, c.segment_id).await?;
-    let members = segment::recipients(pool, &seg.filter, c.marketing).await?;
-    let mut problems = Vec::new();
-    for m in &members {
-        let url = settings.unsubscribe_url(id, 0, &m.email);
-        let rendered = compiled.render(&segment::context(m, &m.email, &url));
-        let error = match rendered {
-            Err(e) => Some(e),
-            Ok(_) => m
-                .email
-                .parse::<lettre::Address>()
-                .err()
-                .map(|e| format!("invalid address: {e}")),
-        };
-        if let Some(error) = error {
-            problems.push(json!({"contact_id": m.contact_id, "address": m.email, "error": error}));
-        }
-    }
+    let members = Arc::new(segment::recipients(pool, &seg.filter, c.marketing).await?);
+    let problems = validate::problems(compiled, members.clone()).await?;
     if !problems.is_empty() {
         return Err(Error::Unprocessable {
             code: "recipients_invalid",
@@ -261,6 +292,7 @@ pub async fn start(pool: &AnyPool, settings: &Settings, id: i64) -> Result<Campa
             message: "the campaign was started meanwhile".into(),
         });
     }
+    send::wake_worker();
     tracing::info!(campaign = id, recipients = rows.len(), "campaign started");
     campaign(pool, id).await
 }
@@ -280,6 +312,9 @@ pub async fn set_status(pool: &AnyPool, id: i64, to: CampaignStatus) -> Result<C
         return Err(Error::Conflict {
             message: format!("the campaign is {}", c.status.as_str()),
         });
+    }
+    if to == Sending {
+        send::wake_worker();
     }
     campaign(pool, id).await
 }

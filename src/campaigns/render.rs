@@ -108,7 +108,7 @@ impl Compiled {
         })
     }
 
-    pub fn render(&self, data: &Value) -> Result<Rendered, String> {
+    fn parts(&self, data: &Value) -> Result<(String, String, Option<String>), String> {
         let subject = self
             .plain
             .render("subject", data)
@@ -118,12 +118,25 @@ impl Compiled {
             .render("html", data)
             .map_err(|e| format!("html: {}", describe(&e)))?;
         let text = if self.has_text {
-            self.plain
+            let text = self
+                .plain
                 .render("text", data)
-                .map_err(|e| format!("text: {}", describe(&e)))?
+                .map_err(|e| format!("text: {}", describe(&e)))?;
+            Some(text)
         } else {
-            html_to_text(&html)
+            None
         };
+        Ok((subject, html, text))
+    }
+
+    /// Whether a letter renders for `data`, without building it (deriving the text part cannot fail).
+    pub fn check(&self, data: &Value) -> Result<(), String> {
+        self.parts(data).map(|_| ())
+    }
+
+    pub fn render(&self, data: &Value) -> Result<Rendered, String> {
+        let (subject, html, text) = self.parts(data)?;
+        let text = text.unwrap_or_else(|| html_to_text(&html));
         Ok(Rendered {
             // A subject is one line: a newline from data would start a new header.
             subject: subject.split_whitespace().collect::<Vec<_>>().join(" "),

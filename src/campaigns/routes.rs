@@ -74,6 +74,17 @@ pub async fn update_template(
     Ok(Json(super::update_template(&s.db.pool, id, body).await?))
 }
 
+#[utoipa::path(delete, path = "/api/v1/templates/{id}", tag = "campaigns", security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 204), (status = 404, body = ErrorBody),
+              (status = 409, description = "in_use: campaigns not yet finished use it (`details.campaign_ids`)", body = ErrorBody)))]
+pub async fn delete_template(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, Error> {
+    super::delete_template(&s.db.pool, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 #[utoipa::path(post, path = "/api/v1/templates/{id}/preview", tag = "campaigns", security(("bearer" = [])),
     params(("id" = i64, Path)), request_body = PreviewRequest,
     responses((status = 200, body = Preview), (status = 422, description = "a field the contact lacks", body = ErrorBody)))]
@@ -93,8 +104,9 @@ pub async fn preview(
 
 #[utoipa::path(post, path = "/api/v1/templates/{id}/test-send", tag = "campaigns", security(("bearer" = [])),
     params(("id" = i64, Path)), request_body = TestSendRequest,
-    responses((status = 200, body = TestSent), (status = 400, description = "refused by SMTP", body = ErrorBody),
-              (status = 503, description = "SMTP unreachable", body = ErrorBody)))]
+    responses((status = 200, body = TestSent), (status = 400, description = "smtp_refused: the 5xx reply", body = ErrorBody),
+              (status = 502, description = "smtp_deferred (a 4xx reply), smtp_unreachable (connection, TLS or AUTH failed) or \
+                  smtp_no_answer; the message carries the server's reply or the connection error", body = ErrorBody)))]
 pub async fn test_send(
     State(s): State<AppState>,
     Path(id): Path<i64>,
@@ -139,6 +151,17 @@ pub async fn update_segment(
     Json(body): Json<SegmentInput>,
 ) -> Result<Json<Segment>, Error> {
     Ok(Json(super::update_segment(&s.db.pool, id, body).await?))
+}
+
+#[utoipa::path(delete, path = "/api/v1/segments/{id}", tag = "campaigns", security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 204), (status = 404, body = ErrorBody),
+              (status = 409, description = "in_use: campaigns not yet finished use it (`details.campaign_ids`)", body = ErrorBody)))]
+pub async fn delete_segment(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, Error> {
+    super::delete_segment(&s.db.pool, id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[utoipa::path(get, path = "/api/v1/segments/{id}/count", tag = "campaigns", security(("bearer" = [])), params(("id" = i64, Path)),
@@ -202,7 +225,7 @@ pub async fn start(
     State(s): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Json<Campaign>, Error> {
-    Ok(Json(super::start(&s.db.pool, &s.campaigns, id).await?))
+    Ok(Json(super::start(&s.db.pool, id).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/campaigns/{id}/pause", tag = "campaigns", security(("bearer" = [])),

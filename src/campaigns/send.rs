@@ -2,29 +2,19 @@
 //! between hand-over and record leaves it `claimed`, and once its worker's heartbeat is stale it becomes `unknown`
 //! (reported, never resent). The server runs `worker`; `mailroom campaign send` runs `run_campaign` directly.
 
-use std::collections::{HashMap, VecDeque};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use lettre::transport::smtp::client::AsyncSmtpConnection;
 use secrecy::{ExposeSecret, SecretString};
-use tokio::sync::watch;
+use tokio::sync::{watch, Notify};
 use tokio::task::JoinHandle;
 
-use super::bounces::{self, BounceKind};
-use super::letter::{self, Addressing};
-use super::model::CampaignStatus;
-use super::render::Compiled;
-use super::smtp::{self, Outcome, RateLimiter, ServerSpec};
-use super::store::audience;
-use super::store::queue::{self, Due};
-use super::{segment, store, unsubscribe};
-use crate::db::{now_ms, Db};
-use crate::error::Error;
-
-/// Attempts of a letter that keeps getting 4xx (or finds no server) before it is failed.
-const MAX_ATTEMPTS: i64 = 6;
+pub use super::run::run_campaign;
+use super::smtp::ServerSpec;
+use super::store::queue;
+use super::{store, unsubscribe};
+use crate::db::Db;
 
 /// What every sender needs from the configuration.
 pub struct Settings {
@@ -115,6 +105,16 @@ impl Sender {
     }
 }
 
+fn started() -> &'static Notify {
+    static STARTED: OnceLock<Notify> = OnceLock::new();
+    STARTED.get_or_init(Notify::new)
+}
+
+/// Tells this process's worker that a campaign started sending, so it need not wait for its next look.
+pub fn wake_worker() {
+    started().notify_one();
+}
+
 /// The server's background worker: sends every campaign in `sending` until shutdown.
 pub async fn worker(sender: Sender, stop: watch::Receiver<bool>) {
     let beat = tokio::spawn({
@@ -150,229 +150,17 @@ pub async fn worker(sender: Sender, stop: watch::Receiver<bool>) {
                 tracing::warn!(error = %e, "listing campaigns to send failed");
             }
         }
-        // Back off while the database fails; otherwise look for newly started campaigns every second.
+        // Back off while the database fails; otherwise look for newly started campaigns every second, or at once
+        // when this process started or resumed one.
         let pause = Duration::from_secs(1 << failures.min(5));
         tokio::select! {
             _ = tokio::time::sleep(pause) => {}
             _ = wake.changed() => {}
+            _ = started().notified() => {}
         }
     }
     for (_, handle) in running {
         let _ = handle.await;
     }
     let _ = beat.await;
-}
-
-/// Shared by the slots of one campaign run.
-struct Run {
-    sender: Sender,
-    campaign_id: i64,
-    marketing: bool,
-    from: String,
-    compiled: Compiled,
-    spec: ServerSpec,
-    limiter: RateLimiter,
-    halt: AtomicBool,
-}
-
-/// Sends one campaign until it is done, paused, cancelled, or `stop` is set.
-pub async fn run_campaign(
-    sender: &Sender,
-    campaign_id: i64,
-    stop: watch::Receiver<bool>,
-) -> Result<(), Error> {
-    let pool = &sender.db.pool;
-    let Some(c) = store::campaign(pool, campaign_id).await? else {
-        return Err(Error::NotFound("campaign"));
-    };
-    let template = store::template(pool, c.view.template_id)
-        .await?
-        .ok_or(Error::NotFound("template"))?;
-    let compiled = Compiled::new(&template).map_err(Error::internal)?;
-    let spec = match sender.settings.smtp_spec(c.smtp_url.as_deref()) {
-        Ok(spec) => spec,
-        Err(e) => {
-            let running = [CampaignStatus::Sending];
-            store::transition(
-                pool,
-                campaign_id,
-                &running,
-                CampaignStatus::Paused,
-                Some(&e),
-            )
-            .await?;
-            return Err(Error::internal(e));
-        }
-    };
-    let limiter = RateLimiter::new(c.view.per_second, c.view.per_hour);
-    limiter.preload(queue::sent_since(pool, campaign_id, now_ms() - 3_600_000).await?);
-    let slots = c.view.concurrency.clamp(1, 32) as usize;
-    let run = Arc::new(Run {
-        sender: sender.clone(),
-        campaign_id,
-        marketing: c.view.marketing,
-        from: c.view.from_address.clone(),
-        compiled,
-        spec,
-        limiter,
-        halt: AtomicBool::new(false),
-    });
-    let mut connections: Vec<Option<AsyncSmtpConnection>> = (0..slots).map(|_| None).collect();
-    loop {
-        let status = store::campaign(pool, campaign_id)
-            .await?
-            .map(|c| c.view.status);
-        if *stop.borrow() || status != Some(CampaignStatus::Sending) {
-            break;
-        }
-        let batch = queue::due(pool, campaign_id, (slots * 16) as i64).await?;
-        if batch.is_empty() {
-            let (next_at, claimed) = queue::open_work(pool, campaign_id).await?;
-            if next_at.is_none() && claimed == 0 {
-                let running = [CampaignStatus::Sending];
-                store::transition(pool, campaign_id, &running, CampaignStatus::Done, None).await?;
-                tracing::info!(campaign = campaign_id, "campaign done");
-                break;
-            }
-            let wait = next_at.map_or(500, |at| (at - now_ms()).clamp(10, 500));
-            tokio::time::sleep(Duration::from_millis(wait as u64)).await;
-            continue;
-        }
-        let work = Arc::new(Mutex::new(VecDeque::from(batch)));
-        let mut handles = Vec::new();
-        for mut conn in connections.drain(..) {
-            let (run, work, stop) = (run.clone(), work.clone(), stop.clone());
-            handles.push(tokio::spawn(async move {
-                loop {
-                    if run.halt.load(Ordering::Relaxed) || *stop.borrow() {
-                        break;
-                    }
-                    let Some(due) = work.lock().expect("work lock").pop_front() else {
-                        break;
-                    };
-                    if let Err(e) = send_one(&run, &due, &mut conn).await {
-                        tracing::warn!(recipient = due.id, error = %e, "send step failed");
-                        run.halt.store(true, Ordering::Relaxed);
-                    }
-                }
-                conn
-            }));
-        }
-        for handle in handles {
-            connections.push(handle.await.map_err(Error::internal)?);
-        }
-        if run.halt.swap(false, Ordering::Relaxed) {
-            // Paused, cancelled or a database error: re-read the status (and back off) before going on.
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-    }
-    for mut conn in connections.into_iter().flatten() {
-        let _ = conn.quit().await;
-    }
-    Ok(())
-}
-
-/// Renders, claims, sends and records one letter.
-async fn send_one(
-    run: &Run,
-    due: &Due,
-    conn: &mut Option<AsyncSmtpConnection>,
-) -> Result<(), Error> {
-    let s = &run.sender;
-    let pool = &s.db.pool;
-    let Some(member) = audience::member(pool, due.contact_id).await? else {
-        queue::close_pending(pool, due.id, "failed", "the contact no longer exists").await?;
-        return Ok(());
-    };
-    if run.marketing && member.consent != Some(true) {
-        // Consent withdrawn in the CRM after the campaign started.
-        queue::close_pending(pool, due.id, "skipped", "no marketing consent").await?;
-        return Ok(());
-    }
-    let url = s
-        .settings
-        .unsubscribe_url(run.campaign_id, due.id, &due.address);
-    let letter = run
-        .compiled
-        .render(&segment::context(&member, &due.address, &url))
-        .and_then(|rendered| {
-            letter::build(
-                &Addressing {
-                    from: &run.from,
-                    to_name: &member.name,
-                    to: &due.address,
-                    bounce_base: &s.settings.bounce_base(&run.from),
-                    campaign_id: run.campaign_id,
-                    recipient_id: due.id,
-                    unsubscribe_url: Some(&url),
-                },
-                &rendered,
-            )
-        });
-    let letter = match letter {
-        Ok(letter) => letter,
-        Err(e) => {
-            queue::close_pending(pool, due.id, "failed", &e).await?;
-            return Ok(());
-        }
-    };
-    run.limiter.take().await;
-    run.spec.limits.take().await;
-    // Held until the letter's fate is recorded; taken before the claim so that no claim waits for it.
-    let _slot = match &run.spec.slots {
-        Some(slots) => Some(
-            slots
-                .clone()
-                .acquire_owned()
-                .await
-                .map_err(Error::internal)?,
-        ),
-        None => None,
-    };
-    if !queue::claim(pool, due.id, run.campaign_id, &s.worker_id).await? {
-        if !queue::skip_if_suppressed(pool, due.id).await? {
-            // Not pending any more, or the campaign stopped sending: let the loop re-read the status.
-            run.halt.store(true, Ordering::Relaxed);
-        }
-        return Ok(());
-    }
-    let worker = s.worker_id.as_str();
-    match smtp::deliver(&run.spec, conn, &letter.envelope, &letter.bytes).await {
-        Outcome::Accepted => {
-            queue::settle(pool, due.id, worker, "sent", None).await?;
-            store::reset_failures(pool, run.campaign_id).await?;
-        }
-        Outcome::Retry(e) if due.attempts + 1 < MAX_ATTEMPTS => {
-            let delay = s.settings.retry_base_ms.max(1) << due.attempts.min(10);
-            let at = now_ms() + delay.min(3_600_000);
-            tracing::info!(recipient = due.id, error = %e, delay_ms = delay, "will retry");
-            queue::retry_at(pool, due.id, worker, at, &e).await?;
-        }
-        Outcome::Retry(e) => {
-            queue::settle(pool, due.id, worker, "failed", Some(&e)).await?;
-            count_failure(run).await?;
-        }
-        Outcome::Refused(code, text) => {
-            queue::settle(pool, due.id, worker, "failed", Some(&text)).await?;
-            let ids = Some((run.campaign_id, due.id));
-            bounces::record_bounce(pool, &due.address, BounceKind::Hard, &code, &text, ids).await?;
-            count_failure(run).await?;
-        }
-        Outcome::Unknown(e) => {
-            tracing::warn!(recipient = due.id, error = %e, "fate of a letter unknown; not resending");
-            queue::settle(pool, due.id, worker, "unknown", Some(&e)).await?;
-        }
-    }
-    Ok(())
-}
-
-async fn count_failure(run: &Run) -> Result<(), Error> {
-    if store::count_failure(&run.sender.db.pool, run.campaign_id).await? {
-        tracing::warn!(
-            campaign = run.campaign_id,
-            "paused: too many failures in a row"
-        );
-        run.halt.store(true, Ordering::Relaxed);
-    }
-    Ok(())
 }

@@ -145,6 +145,7 @@ impl ServerSpec {
             stream
                 .set_nodelay(true)
                 .map_err(|e| format!("connect: {e}"))?;
+            let stream = super::coalesce::Coalescing::new(stream);
             AsyncSmtpConnection::connect_with_transport(Box::new(stream), &hello)
                 .await
                 .map_err(|e| format!("connect: {e}"))?
@@ -193,8 +194,10 @@ fn percent_decode(s: &str) -> String {
 #[derive(Debug)]
 pub enum Outcome {
     Accepted,
-    /// Not handed over (no connection, or a 4xx before or after DATA): try again later.
+    /// Not handed over (no connection, a timeout): try again later.
     Retry(String),
+    /// A 4xx reply before or after DATA: try again later; when it never passes, a soft bounce. (code, reply)
+    Deferred(String, String),
     /// 5xx: the server refuses this letter. (status code, reply text)
     Refused(String, String),
     /// The message went out but no reply came: it may have been delivered, so it must not be sent again.
@@ -262,10 +265,12 @@ async fn drop_connection(conn: &mut Option<AsyncSmtpConnection>) {
 
 fn classify(e: &lettre::transport::smtp::Error, after_data: bool) -> Outcome {
     let text = e.to_string();
+    let code = || e.status().map(|c| c.to_string()).unwrap_or_default();
     if e.is_permanent() {
-        let code = e.status().map(|c| c.to_string()).unwrap_or_default();
-        Outcome::Refused(code, text)
-    } else if e.is_transient() || !after_data {
+        Outcome::Refused(code(), text)
+    } else if e.is_transient() {
+        Outcome::Deferred(code(), text)
+    } else if !after_data {
         Outcome::Retry(text)
     } else {
         Outcome::Unknown(text)
@@ -287,6 +292,10 @@ impl RateLimiter {
             per_hour: positive(per_hour),
             sent: Mutex::new(VecDeque::new()),
         }
+    }
+
+    pub fn is_limited(&self) -> bool {
+        self.per_second.is_some() || self.per_hour.is_some()
     }
 
     /// Counts `n` letters sent before this process started (so an hourly limit survives a restart).

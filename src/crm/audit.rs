@@ -151,6 +151,33 @@ pub async fn event(
     record(conn, actor_id, action, kind, id, &[change]).await
 }
 
+/// A change no signed-in user made (the addressee through a link in a letter, say): no actor id, and `by` says
+/// who, beside the change.
+pub async fn event_without_user(
+    conn: &mut AnyConnection,
+    by: &str,
+    action: &str,
+    (kind, id): (RecordKind, i64),
+    field: &str,
+    from: Value,
+    to: Value,
+) -> Result<(), Error> {
+    let changes = [
+        FieldChange {
+            field: field.to_string(),
+            from,
+            to,
+        },
+        FieldChange {
+            field: "by".to_string(),
+            from: Value::Null,
+            to: Value::String(by.to_string()),
+        },
+    ];
+    let text = serde_json::to_string(&changes).map_err(Error::internal)?;
+    store::insert_audit(conn, None, action, kind, id, &text).await
+}
+
 /// A record created by the system (e.g. a lead from incoming mail), with no user behind it.
 pub async fn created_by_system(
     conn: &mut AnyConnection,

@@ -194,3 +194,69 @@ async fn forged_unsubscribe_tokens_are_refused() {
         );
     }
 }
+
+#[tokio::test]
+async fn templates_and_segments_in_use_by_an_unfinished_campaign_are_not_deleted() {
+    let app = crate::helpers::spawn_app().await;
+    let (_, token) = app.user_with_role("m@nordwind.ru", "marketing").await;
+    let id = campaign(&app, &token, "del", json!({})).await;
+    let (_, c) = app.get(&format!("/api/v1/campaigns/{id}"), &token).await;
+    let (t, s) = (
+        c["template_id"].as_i64().unwrap(),
+        c["segment_id"].as_i64().unwrap(),
+    );
+    for path in [
+        format!("/api/v1/templates/{t}"),
+        format!("/api/v1/segments/{s}"),
+    ] {
+        let (status, body) = app.call(Method::DELETE, &path, Some(&token), None).await;
+        assert_eq!(status, 409, "{body}");
+        assert_eq!(body["error"]["code"], "in_use", "{body}");
+        assert_eq!(
+            body["error"]["details"]["campaign_ids"],
+            json!([id]),
+            "{body}"
+        );
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("campaign"),
+            "{body}"
+        );
+        let (status, _) = app.get(&path, &token).await;
+        assert_eq!(status, 200, "still there");
+    }
+    // Once the campaign is finished (cancelled), both go; the campaign keeps naming them.
+    let (status, _) = app
+        .post(&format!("/api/v1/campaigns/{id}/cancel"), &token, json!({}))
+        .await;
+    assert_eq!(status, 200);
+    for (path, list) in [
+        (format!("/api/v1/templates/{t}"), "/api/v1/templates"),
+        (format!("/api/v1/segments/{s}"), "/api/v1/segments"),
+    ] {
+        let (status, body) = app.call(Method::DELETE, &path, Some(&token), None).await;
+        assert_eq!(status, 204, "{body}");
+        let (status, body) = app.get(&path, &token).await;
+        assert_eq!(
+            (status, body["error"]["code"].as_str()),
+            (404, Some("not_found")),
+            "{body}"
+        );
+        let (_, items) = app.get(list, &token).await;
+        assert_eq!(items["items"], json!([]), "{items}");
+        let (status, _) = app.call(Method::DELETE, &path, Some(&token), None).await;
+        assert_eq!(status, 404, "deleted once");
+    }
+    let (status, c) = app.get(&format!("/api/v1/campaigns/{id}"), &token).await;
+    assert_eq!((status, c["template_id"].as_i64()), (200, Some(t)), "{c}");
+    // The name is free again.
+    create(
+        &app,
+        &token,
+        "/api/v1/templates",
+        greeting_template("t-del"),
+    )
+    .await;
+}

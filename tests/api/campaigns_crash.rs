@@ -190,9 +190,11 @@ async fn killed_sender_resumes_and_never_sends_a_letter_twice() {
     );
     assert_eq!(stats["failed"], 0, "{c}");
     assert_eq!(sent + unknown, CONTACTS as i64, "{c}");
+    // Each of the 4 connections has at most a few letters claimed and not recorded: those may be in doubt.
+    let in_doubt = 4 * mailroom::campaigns::IN_DOUBT_PER_CONNECTION as i64;
     assert!(
-        unknown <= kills * 4,
-        "at most the letters in flight at each kill: {c}"
+        unknown <= kills * in_doubt,
+        "at most the letters claimed by the connections at each kill: {c}"
     );
 
     let mut per_address: HashMap<String, usize> = HashMap::new();

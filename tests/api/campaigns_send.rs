@@ -261,3 +261,79 @@ async fn letters_refused_5xx_fail_with_the_reply_bounce_and_pause_the_campaign()
         .await;
     assert_eq!((status, c["status"].as_str()), (200, Some("cancelled")));
 }
+
+#[tokio::test]
+async fn letters_deferred_until_the_last_attempt_are_soft_bounces_that_suppress_at_the_limit() {
+    let port = SmtpSink::start().port;
+    let sink = SmtpSink::start_on(port, &["-r", "rcpt"]);
+    let url = sink.url();
+    let app = crate::helpers::spawn_app_with(move |c| {
+        c.smtp_url = Some(url.into());
+        c.send_retry_base_ms = 10;
+        c.send_lease_seconds = 2;
+    })
+    .await;
+    let token = app.admin_token.clone();
+    let co = company(&app, "Эпсилон").await;
+    let tags = ["soft1", "soft2", "soft3"];
+    let contact_id = contact(
+        &app,
+        "Евгений",
+        "full@epsilon.ru",
+        Some(co),
+        &tags,
+        Some(true),
+    )
+    .await;
+
+    // The default limit is 3 soft bounces: each campaign's letter is deferred until it fails, one soft bounce each.
+    for round in 1..=3 {
+        let id = campaign(&app, &token, &format!("soft{round}"), json!({})).await;
+        start(&app, &token, id).await;
+        let c = wait_until(&app, &token, id, Duration::from_secs(30), status_is("done")).await;
+        assert_eq!(c["stats"]["failed"], 1, "{c}");
+        assert_eq!(c["stats"]["bounced"], 1, "the final 4xx is a bounce: {c}");
+        let (_, list) = app
+            .get(&format!("/api/v1/campaigns/{id}/recipients"), &token)
+            .await;
+        let r = &list["items"][0];
+        assert_eq!(r["attempts"], 6, "{list}");
+        assert!(r["error"].as_str().unwrap().contains("transient"), "{list}");
+        let (_, sup) = app.get("/api/v1/suppressions", &token).await;
+        let suppressed = sup["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["address"] == "full@epsilon.ru");
+        if round < 3 {
+            assert!(suppressed.is_none(), "round {round}: {sup}");
+        } else {
+            let s = suppressed.unwrap_or_else(|| panic!("suppressed after 3: {sup}"));
+            assert_eq!(s["reason"], "soft_bounce", "{sup}");
+        }
+    }
+    assert!(sink.received().is_empty());
+
+    // A test send deferred by the server says so, with the server's reply.
+    let t = create(
+        &app,
+        &token,
+        "/api/v1/templates",
+        greeting_template("deferred"),
+    )
+    .await;
+    let path = format!("/api/v1/templates/{t}/test-send");
+    let (status, body) = app
+        .post(
+            &path,
+            &token,
+            json!({"contact_id": contact_id, "to": "reviewer@nordwind.ru"}),
+        )
+        .await;
+    assert_eq!(status, 502, "{body}");
+    assert_eq!(body["error"]["code"], "smtp_deferred", "{body}");
+    assert!(
+        body["error"]["message"].as_str().unwrap().contains("45"),
+        "the 4xx reply: {body}"
+    );
+}

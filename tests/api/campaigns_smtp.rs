@@ -1,5 +1,5 @@
 //! SMTP connection options against a server with AUTH and STARTTLS (aiosmtpd): credentials from the URL
-//! (percent-encoded), STARTTLS before AUTH, and a refused login reported as the server being unavailable.
+//! (percent-encoded), STARTTLS before AUTH, and a refused login reported with the server's reply.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -144,8 +144,14 @@ async fn credentials_in_the_smtp_url_authenticate() {
     let wrong = format!("smtp://news%40nordwind.ru:wrong@127.0.0.1:{}", server.port);
     let (status, body) = test_send(&app, &wrong).await;
     assert_eq!(
-        status, 503,
+        status, 502,
         "a refused login is not the letter's fault: {body}"
+    );
+    assert_eq!(body["error"]["code"], "smtp_unreachable", "{body}");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("AUTH") && message.contains("535"),
+        "the server's reply is shown: {body}"
     );
     assert_eq!(server.received().len(), 1);
 }
@@ -171,7 +177,15 @@ async fn starttls_is_used_before_auth() {
         "smtp://news%40nordwind.ru:p%40ss%20w@127.0.0.1:{}?tls=required",
         server.port
     );
-    let (status, _) = test_send(&app, &strict).await;
-    assert_eq!(status, 503);
+    let (status, body) = test_send(&app, &strict).await;
+    assert_eq!(status, 502, "{body}");
+    assert_eq!(body["error"]["code"], "smtp_unreachable", "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("STARTTLS"),
+        "{body}"
+    );
     assert_eq!(server.received().len(), 1);
 }

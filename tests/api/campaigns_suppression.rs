@@ -83,6 +83,17 @@ async fn one_click_unsubscribe_mid_campaign_stops_the_next_letter() {
             .starts_with("one-click unsubscribe"),
         "{history}"
     );
+    // The withdrawal is in the contact's audit log, made by no user: the recipient, through the link.
+    let path = format!("/api/v1/contacts/{}/audit", last["contact_id"]);
+    let (_, audit) = app.get(&path, &app.admin_token).await;
+    let entry = &audit["items"][0];
+    assert_eq!(entry["action"], "consent", "{audit}");
+    assert_eq!(entry["actor_id"], serde_json::Value::Null, "{audit}");
+    let changes = entry["changes"].to_string();
+    assert!(
+        changes.contains("recipient via unsubscribe link") && changes.contains("\"granted\":false"),
+        "{audit}"
+    );
     let (_, c) = app.get(&format!("/api/v1/campaigns/{id}"), &token).await;
     assert_eq!(
         c["status"], "sending",
@@ -109,6 +120,63 @@ async fn one_click_unsubscribe_mid_campaign_stops_the_next_letter() {
     let counts = by_rcpt(&sink.received());
     assert!(!counts.contains_key(&last_address), "{counts:?}");
     assert_eq!(counts.len(), 5);
+}
+
+#[tokio::test]
+async fn unsubscribe_stops_a_letter_already_claimed_with_its_chunk() {
+    // A sink that waits a second before answering DATA: letters go one a second, and the rest of the chunk
+    // sits claimed meanwhile.
+    let port = SmtpSink::start().port;
+    let sink = SmtpSink::start_on(port, &["-w", "1"]);
+    let app = app_for(&sink).await;
+    let co = company(&app, "Йота").await;
+    for i in 0..4 {
+        let email = format!("chunk{i}@iota.ru");
+        contact(
+            &app,
+            &format!("Читатель {i}"),
+            &email,
+            Some(co),
+            &["chunk"],
+            Some(true),
+        )
+        .await;
+    }
+    let id = campaign(&app, &app.admin_token, "chunk", json!({"concurrency": 1})).await;
+    start(&app, &app.admin_token, id).await;
+    sink.wait_for(1, Duration::from_secs(15)).await;
+    let path = format!("/api/v1/campaigns/{id}/recipients");
+    let (_, list) = app.get(&path, &app.admin_token).await;
+    let last = list["items"][3].clone();
+    assert_eq!(
+        last["state"], "claimed",
+        "claimed with its chunk, not sent yet: {list}"
+    );
+    let address = last["address"].as_str().unwrap().to_string();
+    let token = mailroom_token(&app, id, last["id"].as_i64().unwrap(), &address);
+    let response = app
+        .client
+        .post(format!("{}/u/{token}", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let c = wait_until(
+        &app,
+        &app.admin_token,
+        id,
+        Duration::from_secs(30),
+        status_is("done"),
+    )
+    .await;
+    assert_eq!(
+        (c["stats"]["sent"].as_i64(), c["stats"]["skipped"].as_i64()),
+        (Some(3), Some(1)),
+        "{c}"
+    );
+    let counts = by_rcpt(&sink.received());
+    assert!(!counts.contains_key(&address), "{counts:?}");
+    assert_eq!(counts.len(), 3, "{counts:?}");
 }
 
 #[tokio::test]

@@ -4,6 +4,7 @@ mod addin;
 mod auth;
 mod campaign_fixtures;
 mod campaigns;
+mod campaigns_bounces;
 mod campaigns_crash;
 mod campaigns_send;
 mod campaigns_smtp;

@@ -112,7 +112,14 @@ impl SmtpSink {
     pub fn received(&self) -> Vec<Received> {
         let mut out = Vec::new();
         for entry in std::fs::read_dir(&self.dump).expect("read dump dir") {
-            let raw = std::fs::read(entry.expect("dir entry").path()).expect("read dump file");
+            // smtp-sink creates a transaction's file, empty, at MAIL and removes it if no message comes (a refused
+            // RCPT); it may also vanish between listing and reading.
+            let Ok(raw) = std::fs::read(entry.expect("dir entry").path()) else {
+                continue;
+            };
+            if raw.is_empty() {
+                continue;
+            }
             out.push(parse_dump(raw));
         }
         out

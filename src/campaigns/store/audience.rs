@@ -130,3 +130,11 @@ pub async fn member(pool: &AnyPool, contact_id: i64) -> Result<Option<Member>, E
     let row = sql.query().fetch_optional(pool).await?;
     row.as_ref().map(from_row).transpose()
 }
+
+/// The contacts of a page of letters, with their primary addresses.
+pub async fn members_of(pool: &AnyPool, contact_ids: &[i64]) -> Result<Vec<Member>, Error> {
+    let mut sql = Sql::new(SELECT);
+    sql.push(" AND c.id IN ").bind_list(contact_ids.to_vec());
+    let rows = sql.query().fetch_all(pool).await?;
+    rows.iter().map(from_row).collect()
+}

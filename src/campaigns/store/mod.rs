@@ -1,15 +1,19 @@
-//! All SQL of campaigns: templates, segments, campaigns and suppressions here; the per-recipient send queue in
-//! `queue`, segment resolution in `audience`.
+//! All SQL of campaigns: templates, segments, campaigns and keys here; the per-recipient send queue in `queue`,
+//! batched claims in `claims`, segment resolution in `audience`, suppressions and bounces in `bounces`.
 
 pub mod audience;
+mod bounces;
+pub mod claims;
 pub mod queue;
 
+pub use bounces::{insert_bounce, suppress, suppressions};
+
 use sqlx::any::AnyRow;
-use sqlx::{AnyPool, Row};
+use sqlx::{AnyPool, AssertSqlSafe, Row};
 
 use super::model::{
-    Campaign, CampaignRow, CampaignStatus, NewCampaign, Segment, SegmentFilter, Stats, Suppression,
-    Template, TemplateInput,
+    Campaign, CampaignRow, CampaignStatus, NewCampaign, Segment, SegmentFilter, Stats, Template,
+    TemplateInput,
 };
 use crate::db::sql::Sql;
 use crate::db::{flag, from_ms, now_ms};
@@ -28,14 +32,14 @@ fn template_from_row(r: &AnyRow) -> Result<Template, Error> {
 }
 
 pub async fn templates(pool: &AnyPool) -> Result<Vec<Template>, Error> {
-    let rows = sqlx::query("SELECT * FROM mail_templates ORDER BY id")
+    let rows = sqlx::query("SELECT * FROM mail_templates WHERE deleted_at IS NULL ORDER BY id")
         .fetch_all(pool)
         .await?;
     rows.iter().map(template_from_row).collect()
 }
 
 pub async fn template(pool: &AnyPool, id: i64) -> Result<Option<Template>, Error> {
-    let row = sqlx::query("SELECT * FROM mail_templates WHERE id = $1")
+    let row = sqlx::query("SELECT * FROM mail_templates WHERE id = $1 AND deleted_at IS NULL")
         .bind(id)
         .fetch_optional(pool)
         .await?;
@@ -59,7 +63,7 @@ pub async fn insert_template(pool: &AnyPool, t: &TemplateInput) -> Result<i64, E
 
 pub async fn update_template(pool: &AnyPool, id: i64, t: &TemplateInput) -> Result<bool, Error> {
     let done = sqlx::query(
-        "UPDATE mail_templates SET name = $1, subject = $2, html = $3, text = $4, updated_at = $5 WHERE id = $6",
+        "UPDATE mail_templates SET name = $1, subject = $2, html = $3, text = $4, updated_at = $5 WHERE id = $6 AND deleted_at IS NULL",
     )
     .bind(&t.name)
     .bind(&t.subject)
@@ -70,6 +74,45 @@ pub async fn update_template(pool: &AnyPool, id: i64, t: &TemplateInput) -> Resu
     .execute(pool)
     .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// What a template or segment is, for `delete_unused`.
+#[derive(Clone, Copy)]
+pub enum Part {
+    Template,
+    Segment,
+}
+
+/// Hides a template or segment unless a campaign that is not finished uses it. Ok(None): no such one;
+/// Ok(Some(ids)) non-empty: refused, these campaigns use it; Ok(Some(empty)): deleted.
+pub async fn delete_unused(pool: &AnyPool, part: Part, id: i64) -> Result<Option<Vec<i64>>, Error> {
+    let (table, column) = match part {
+        Part::Template => ("mail_templates", "template_id"),
+        Part::Segment => ("segments", "segment_id"),
+    };
+    let mut tx = crate::db::begin(pool).await?;
+    let users = sqlx::query(AssertSqlSafe(format!(
+        "SELECT id FROM campaigns WHERE {column} = $1 AND status IN ('draft', 'sending', 'paused') ORDER BY id"
+    )))
+    .bind(id)
+    .fetch_all(&mut *tx)
+    .await?
+    .iter()
+    .map(|r| r.try_get("id"))
+    .collect::<Result<Vec<i64>, _>>()?;
+    if !users.is_empty() {
+        return Ok(Some(users));
+    }
+    let done = sqlx::query(AssertSqlSafe(format!(
+        "UPDATE {table} SET deleted_at = $1, name = name || ' (deleted ' || CAST(id AS TEXT) || ')'
+         WHERE id = $2 AND deleted_at IS NULL"
+    )))
+    .bind(now_ms())
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok((done.rows_affected() == 1).then(Vec::new))
 }
 
 fn segment_from_row(r: &AnyRow) -> Result<Segment, Error> {
@@ -84,14 +127,14 @@ fn segment_from_row(r: &AnyRow) -> Result<Segment, Error> {
 }
 
 pub async fn segments(pool: &AnyPool) -> Result<Vec<Segment>, Error> {
-    let rows = sqlx::query("SELECT * FROM segments ORDER BY id")
+    let rows = sqlx::query("SELECT * FROM segments WHERE deleted_at IS NULL ORDER BY id")
         .fetch_all(pool)
         .await?;
     rows.iter().map(segment_from_row).collect()
 }
 
 pub async fn segment(pool: &AnyPool, id: i64) -> Result<Option<Segment>, Error> {
-    let row = sqlx::query("SELECT * FROM segments WHERE id = $1")
+    let row = sqlx::query("SELECT * FROM segments WHERE id = $1 AND deleted_at IS NULL")
         .bind(id)
         .fetch_optional(pool)
         .await?;
@@ -117,7 +160,7 @@ pub async fn update_segment(
     f: &SegmentFilter,
 ) -> Result<bool, Error> {
     let done =
-        sqlx::query("UPDATE segments SET name = $1, filter = $2, updated_at = $3 WHERE id = $4")
+        sqlx::query("UPDATE segments SET name = $1, filter = $2, updated_at = $3 WHERE id = $4 AND deleted_at IS NULL")
             .bind(name)
             .bind(serde_json::to_string(f).map_err(Error::internal)?)
             .bind(now_ms())
@@ -265,82 +308,23 @@ pub async fn count_failure(pool: &AnyPool, id: i64) -> Result<bool, Error> {
     Ok(false)
 }
 
-pub async fn reset_failures(pool: &AnyPool, id: i64) -> Result<(), Error> {
-    sqlx::query("UPDATE campaigns SET failures_in_row = 0 WHERE id = $1 AND failures_in_row <> 0")
-        .bind(id)
-        .execute(pool)
-        .await?;
-    Ok(())
-}
-
-fn suppression_from_row(r: &AnyRow) -> Result<Suppression, Error> {
-    Ok(Suppression {
-        address: r.try_get("address")?,
-        reason: r.try_get("reason")?,
-        campaign_id: r.try_get("campaign_id")?,
-        detail: r.try_get("detail")?,
-        at: from_ms(r.try_get("at")?),
-    })
-}
-
-pub async fn suppressions(pool: &AnyPool) -> Result<Vec<Suppression>, Error> {
-    let rows = sqlx::query("SELECT * FROM suppressions ORDER BY at, address")
-        .fetch_all(pool)
-        .await?;
-    rows.iter().map(suppression_from_row).collect()
-}
-
-/// Adds an address to the suppression list; the first reason recorded stays.
-pub async fn suppress(
-    pool: &AnyPool,
-    address: &str,
-    reason: &str,
-    campaign_recipient: Option<(i64, i64)>,
-    detail: &str,
-) -> Result<(), Error> {
+/// The key kept for `purpose`, made (random) on first use; concurrent first uses agree on the stored one.
+pub async fn key(pool: &AnyPool, purpose: &str) -> Result<Vec<u8>, Error> {
+    let fresh: String = (0..32)
+        .map(|_| format!("{:02x}", rand::random::<u8>()))
+        .collect();
     sqlx::query(
-        "INSERT INTO suppressions (address, reason, campaign_id, recipient_id, detail, at)
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (address) DO NOTHING",
+        "INSERT INTO campaign_keys (purpose, secret, created_at) VALUES ($1, $2, $3)
+         ON CONFLICT (purpose) DO NOTHING",
     )
-    .bind(address)
-    .bind(reason)
-    .bind(campaign_recipient.map(|c| c.0))
-    .bind(campaign_recipient.map(|c| c.1))
-    .bind(detail)
+    .bind(purpose)
+    .bind(fresh)
     .bind(now_ms())
     .execute(pool)
     .await?;
-    Ok(())
-}
-
-/// Records a bounce and returns how many soft bounces the address has had.
-pub async fn insert_bounce(
-    pool: &AnyPool,
-    address: &str,
-    hard: bool,
-    status: &str,
-    diagnostic: &str,
-    campaign_recipient: Option<(i64, i64)>,
-    mail: Option<(i64, Option<&str>)>,
-) -> Result<i64, Error> {
-    sqlx::query(
-        "INSERT INTO bounces (address, hard, status, diagnostic, campaign_id, recipient_id, at, message_id, original_message_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-    )
-    .bind(address)
-    .bind(flag(hard))
-    .bind(status)
-    .bind(diagnostic)
-    .bind(campaign_recipient.map(|c| c.0))
-    .bind(campaign_recipient.map(|c| c.1))
-    .bind(now_ms())
-    .bind(mail.map(|m| m.0))
-    .bind(mail.and_then(|m| m.1))
-    .execute(pool)
-    .await?;
-    let row = sqlx::query("SELECT COUNT(*) AS n FROM bounces WHERE address = $1 AND hard = 0")
-        .bind(address)
+    let row = sqlx::query("SELECT secret FROM campaign_keys WHERE purpose = $1")
+        .bind(purpose)
         .fetch_one(pool)
         .await?;
-    Ok(row.try_get("n")?)
+    Ok(row.try_get::<String, _>("secret")?.into_bytes())
 }

@@ -60,13 +60,21 @@ pub async fn start(
     Ok(true)
 }
 
-pub async fn due(pool: &AnyPool, campaign_id: i64, limit: i64) -> Result<Vec<Due>, Error> {
+/// Pending letters due now with ids above `after`, by id: the sender pages through them without seeing a letter
+/// twice while earlier ones wait, still pending, to be claimed.
+pub async fn due(
+    pool: &AnyPool,
+    campaign_id: i64,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<Due>, Error> {
     let rows = sqlx::query(
         "SELECT id, contact_id, address, attempts FROM campaign_recipients
-         WHERE campaign_id = $1 AND state = 'pending' AND next_attempt_at <= $2 ORDER BY id LIMIT $3",
+         WHERE campaign_id = $1 AND state = 'pending' AND next_attempt_at <= $2 AND id > $3 ORDER BY id LIMIT $4",
     )
     .bind(campaign_id)
     .bind(now_ms())
+    .bind(after)
     .bind(limit)
     .fetch_all(pool)
     .await?;
@@ -93,82 +101,6 @@ pub async fn open_work(pool: &AnyPool, campaign_id: i64) -> Result<(Option<i64>,
     .fetch_one(pool)
     .await?;
     Ok((row.try_get("next_at")?, row.try_get("claimed")?))
-}
-
-/// Claims one letter for `worker`: only while it is pending, its campaign is sending and its address is not
-/// suppressed, so an unsubscribe, pause or cancel takes effect before the next letter.
-pub async fn claim(pool: &AnyPool, id: i64, campaign_id: i64, worker: &str) -> Result<bool, Error> {
-    let done = sqlx::query(
-        "UPDATE campaign_recipients SET state = 'claimed', claimed_at = $1, claimed_by = $2, attempts = attempts + 1
-         WHERE id = $3 AND state = 'pending'
-           AND EXISTS (SELECT 1 FROM campaigns WHERE id = $4 AND status = 'sending')
-           AND NOT EXISTS (SELECT 1 FROM suppressions s WHERE s.address = campaign_recipients.address)",
-    )
-    .bind(now_ms())
-    .bind(worker)
-    .bind(id)
-    .bind(campaign_id)
-    .execute(pool)
-    .await?;
-    Ok(done.rows_affected() == 1)
-}
-
-/// Marks a pending letter skipped when its address is suppressed; true when it was.
-pub async fn skip_if_suppressed(pool: &AnyPool, id: i64) -> Result<bool, Error> {
-    let done = sqlx::query(
-        "UPDATE campaign_recipients SET state = 'skipped', error = 'address suppressed'
-         WHERE id = $1 AND state = 'pending'
-           AND EXISTS (SELECT 1 FROM suppressions s WHERE s.address = campaign_recipients.address)",
-    )
-    .bind(id)
-    .execute(pool)
-    .await?;
-    Ok(done.rows_affected() == 1)
-}
-
-/// Records the fate of a claimed letter: sent, failed, or unknown. Only the claiming worker may.
-pub async fn settle(
-    pool: &AnyPool,
-    id: i64,
-    worker: &str,
-    state: &str,
-    error: Option<&str>,
-) -> Result<(), Error> {
-    sqlx::query(
-        "UPDATE campaign_recipients SET state = $1, error = $2,
-                sent_at = CASE WHEN $1 = 'sent' THEN $3 ELSE sent_at END
-         WHERE id = $4 AND state = 'claimed' AND claimed_by = $5",
-    )
-    .bind(state)
-    .bind(error)
-    .bind(now_ms())
-    .bind(id)
-    .bind(worker)
-    .execute(pool)
-    .await?;
-    Ok(())
-}
-
-/// Gives a claimed letter back for a later attempt (the server answered 4xx or could not be reached).
-pub async fn retry_at(
-    pool: &AnyPool,
-    id: i64,
-    worker: &str,
-    at: i64,
-    error: &str,
-) -> Result<(), Error> {
-    sqlx::query(
-        "UPDATE campaign_recipients SET state = 'pending', next_attempt_at = $1, error = $2,
-                claimed_by = NULL, claimed_at = NULL
-         WHERE id = $3 AND state = 'claimed' AND claimed_by = $4",
-    )
-    .bind(at)
-    .bind(error)
-    .bind(id)
-    .bind(worker)
-    .execute(pool)
-    .await?;
-    Ok(())
 }
 
 /// Ends a pending letter without sending it: `failed` (cannot be rendered) or `skipped` (consent withdrawn).

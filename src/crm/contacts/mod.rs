@@ -345,6 +345,7 @@ pub async fn record_consent(
     )
     .await?;
     tx.commit().await?;
+    crate::campaigns::changes::audience_changed();
     Ok(after)
 }
 
@@ -355,9 +356,23 @@ pub async fn withdraw_consent_by_address(
     address: &str,
     source: &str,
 ) -> Result<u64, Error> {
-    let mut conn = pool.acquire().await?;
+    let address = address.to_lowercase();
     let basis = "withdrawn by the addressee";
-    store::insert_consent_for_email(&mut conn, &address.to_lowercase(), false, basis, source).await
+    let mut tx = crate::db::begin(pool).await?;
+    let mut before = Vec::new();
+    for id in store::ids_by_email(&mut tx, &address).await? {
+        before.push((id, load(&mut tx, id).await?.consent));
+    }
+    let n = store::insert_consent_for_email(&mut tx, &address, false, basis, source).await?;
+    for (id, consent) in before {
+        let from = consent.map(|c| json!(c.granted)).unwrap_or(json!(null));
+        let to = json!({ "granted": false, "legal_basis": basis, "source": source });
+        let by = "recipient via unsubscribe link";
+        audit::event_without_user(&mut tx, by, "consent", (KIND, id), "consent", from, to).await?;
+    }
+    tx.commit().await?;
+    crate::campaigns::changes::audience_changed();
+    Ok(n)
 }
 
 pub async fn consent_history(

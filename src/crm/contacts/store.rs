@@ -265,6 +265,19 @@ pub async fn by_email(conn: &mut AnyConnection, email: &str) -> Result<Option<i6
     Ok(row.map(|r| r.try_get("contact_id")).transpose()?)
 }
 
+/// Every contact with this address (lower-case), by id.
+pub async fn ids_by_email(conn: &mut AnyConnection, email: &str) -> Result<Vec<i64>, Error> {
+    let rows = sqlx::query(
+        "SELECT DISTINCT contact_id FROM contact_emails WHERE email = $1 ORDER BY contact_id",
+    )
+    .bind(email)
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| r.try_get("contact_id").map_err(Error::from))
+        .collect()
+}
+
 pub async fn delete(conn: &mut AnyConnection, id: i64) -> Result<(), Error> {
     for text in [
         "DELETE FROM notes WHERE record_kind = 'contact' AND record_id = $1",

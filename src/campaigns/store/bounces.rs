@@ -1,0 +1,82 @@
+//! SQL of the suppression list and of recorded bounces.
+
+use sqlx::any::AnyRow;
+use sqlx::{AnyPool, Row};
+
+use crate::campaigns::model::Suppression;
+use crate::db::{flag, from_ms, now_ms};
+use crate::error::Error;
+
+fn suppression_from_row(r: &AnyRow) -> Result<Suppression, Error> {
+    Ok(Suppression {
+        address: r.try_get("address")?,
+        reason: r.try_get("reason")?,
+        campaign_id: r.try_get("campaign_id")?,
+        detail: r.try_get("detail")?,
+        at: from_ms(r.try_get("at")?),
+    })
+}
+
+pub async fn suppressions(pool: &AnyPool) -> Result<Vec<Suppression>, Error> {
+    let rows = sqlx::query("SELECT * FROM suppressions ORDER BY at, address")
+        .fetch_all(pool)
+        .await?;
+    rows.iter().map(suppression_from_row).collect()
+}
+
+/// Adds an address to the suppression list; the first reason recorded stays.
+pub async fn suppress(
+    pool: &AnyPool,
+    address: &str,
+    reason: &str,
+    campaign_recipient: Option<(i64, i64)>,
+    detail: &str,
+) -> Result<(), Error> {
+    sqlx::query(
+        "INSERT INTO suppressions (address, reason, campaign_id, recipient_id, detail, at)
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (address) DO NOTHING",
+    )
+    .bind(address)
+    .bind(reason)
+    .bind(campaign_recipient.map(|c| c.0))
+    .bind(campaign_recipient.map(|c| c.1))
+    .bind(detail)
+    .bind(now_ms())
+    .execute(pool)
+    .await?;
+    // Senders of this process re-check the letters they have claimed but not sent yet.
+    crate::campaigns::changes::audience_changed();
+    Ok(())
+}
+
+/// Records a bounce and returns how many soft bounces the address has had.
+pub async fn insert_bounce(
+    pool: &AnyPool,
+    address: &str,
+    hard: bool,
+    status: &str,
+    diagnostic: &str,
+    campaign_recipient: Option<(i64, i64)>,
+    mail: Option<(i64, Option<&str>)>,
+) -> Result<i64, Error> {
+    sqlx::query(
+        "INSERT INTO bounces (address, hard, status, diagnostic, campaign_id, recipient_id, at, message_id, original_message_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(address)
+    .bind(flag(hard))
+    .bind(status)
+    .bind(diagnostic)
+    .bind(campaign_recipient.map(|c| c.0))
+    .bind(campaign_recipient.map(|c| c.1))
+    .bind(now_ms())
+    .bind(mail.map(|m| m.0))
+    .bind(mail.and_then(|m| m.1))
+    .execute(pool)
+    .await?;
+    let row = sqlx::query("SELECT COUNT(*) AS n FROM bounces WHERE address = $1 AND hard = 0")
+        .bind(address)
+        .fetch_one(pool)
+        .await?;
+    Ok(row.try_get("n")?)
+}
