@@ -14,7 +14,8 @@ BIN=${BIN:-$CARGO_TARGET_DIR/debug/mailroom}
 DIR=$(mktemp -d /tmp/mailroom-bench.XXXXXX); mkdir -p "$DIR/dump"; chmod 755 "$DIR"; chmod 777 "$DIR/dump"
 SMTP_PORT=$(free_port); HTTP_PORT=$(free_port)
 sink_user=(); [ "$(id -u)" -eq 0 ] && sink_user=(-u nobody)
-/usr/sbin/smtp-sink "${sink_user[@]}" -d "$DIR/dump/%H%M%S." 127.0.0.1:$SMTP_PORT 1000 & SINK=$!
+# SINK_ARGS=-p: the sink does not offer PIPELINING, so smtp-source talks to it lock-step, as lettre does.
+/usr/sbin/smtp-sink "${sink_user[@]}" ${SINK_ARGS:-} -d "$DIR/dump/%H%M%S." 127.0.0.1:$SMTP_PORT 1000 & SINK=$!
 MAILROOM_DATA_DIR="$DIR/data" MAILROOM_LISTEN=127.0.0.1:$HTTP_PORT MAILROOM_ADMIN_EMAIL=admin@bench.local \
   MAILROOM_ADMIN_PASSWORD=bench-password-1 MAILROOM_SMTP_URL=smtp://127.0.0.1:$SMTP_PORT MAILROOM_LOG=warn \
   "$BIN" serve >"$DIR/server.log" 2>&1 & SERVER=$!
