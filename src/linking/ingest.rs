@@ -163,7 +163,9 @@ async fn create_leads(
         .into_iter()
         .filter(|(a, _)| !known.contains(a))
         .collect();
-    let unknown: Vec<String> = people.iter().map(|(a, _)| a.clone()).collect();
+    let mut unknown: Vec<String> = people.iter().map(|(a, _)| a.clone()).collect();
+    // Claimed in one global order: concurrent ingests wait for each other rather than deadlock.
+    unknown.sort_unstable();
     let mut claimed: HashSet<String> = store_bulk::claim_leads(conn, &unknown)
         .await?
         .into_iter()

@@ -78,11 +78,12 @@ impl Threads {
     }
 
     async fn save(self, conn: &mut AnyConnection) -> Result<(), Error> {
-        let keys: Vec<(String, i64)> = self
+        let mut keys: Vec<(String, i64)> = self
             .new_keys
             .iter()
             .map(|(k, t)| (k.clone(), self.resolve(*t)))
             .collect();
+        keys.sort_unstable();
         store_bulk::add_thread_keys(conn, &keys).await?;
         let mut last: BTreeMap<i64, i64> = BTreeMap::new();
         for (&t, &at) in &self.last_at {
@@ -110,10 +111,13 @@ pub async fn store_batch(
         .collect();
     let mut inserted = HashMap::new();
     if !fresh.is_empty() {
-        let raws: Vec<(&str, &[u8])> = fresh
+        let mut raws: Vec<(&str, &[u8])> = fresh
             .iter()
             .map(|&i| (items[i].parsed.hash.as_str(), items[i].raw))
             .collect();
+        // Unique keys are taken in one global order, so two instances ingesting the same mail on PostgreSQL wait
+        // for each other instead of deadlocking.
+        raws.sort_unstable_by_key(|r| r.0);
         store_bulk::insert_raws(conn, &raws).await?;
         let all_keys: Vec<String> = fresh
             .iter()
