@@ -190,6 +190,21 @@ pub async fn created_by_system(
     store::insert_audit(conn, None, "create", kind, id, &text).await
 }
 
+/// `created_by_system` for many records of one kind (leads from an ingest batch).
+pub async fn created_by_system_many(
+    conn: &mut AnyConnection,
+    kind: RecordKind,
+    views: &[(i64, &impl Serialize)],
+) -> Result<(), Error> {
+    let mut rows = Vec::with_capacity(views.len());
+    for (id, view) in views {
+        let after = serde_json::to_value(view).map_err(Error::internal)?;
+        let text = serde_json::to_string(&diff(&Value::Null, &after)).map_err(Error::internal)?;
+        rows.push((*id, text));
+    }
+    store::insert_created_audits(conn, kind, &rows).await
+}
+
 /// An admin's change to a message (its classification).
 pub async fn message_event(
     conn: &mut AnyConnection,

@@ -177,6 +177,32 @@ pub async fn insert_audit(
     insert_audit_of(conn, actor_id, action, kind.as_str(), id, changes).await
 }
 
+/// System-made "create" entries (no actor) for many records of one kind: `(record id, changes)`.
+pub async fn insert_created_audits(
+    conn: &mut AnyConnection,
+    kind: RecordKind,
+    rows: &[(i64, String)],
+) -> Result<(), Error> {
+    let now = now_ms();
+    for run in rows.chunks(crate::db::sql::MAX_BINDS / 4) {
+        let mut sql =
+            Sql::new("INSERT INTO audit_log (at, actor_id, action, record_kind, record_id, changes) VALUES ");
+        for (i, (id, changes)) in run.iter().enumerate() {
+            sql.push(if i == 0 { "(" } else { ", (" })
+                .bind(now)
+                .push(", NULL, 'create', ")
+                .bind(kind.as_str())
+                .push(", ")
+                .bind(*id)
+                .push(", ")
+                .bind(changes.clone())
+                .push(")");
+        }
+        sql.query().execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
 /// An audit entry for something other than a CRM record (e.g. a message's classification).
 pub async fn insert_audit_of(
     conn: &mut AnyConnection,

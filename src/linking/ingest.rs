@@ -7,7 +7,8 @@ use sqlx::AnyConnection;
 
 use super::classify::{classify, Class, Classification};
 use super::{store, store_bulk, Context, PendingBounce, LINKED_ROLES};
-use crate::crm::{leads, RecordKind};
+use crate::crm::leads::{self, MailLead};
+use crate::crm::RecordKind;
 use crate::email_address::registrable_domain;
 use crate::error::Error;
 use crate::mail::model::ClassColumns;
@@ -193,29 +194,23 @@ async fn create_leads(
         .into_iter()
         .rev()
         .collect();
-    let mut made = Vec::new();
-    for (address, name) in people {
-        if !claimed.contains(&address) {
-            continue;
-        }
-        let hint = hint_of(&address);
-        let company = hint.as_ref().and_then(|d| companies.get(d).copied());
-        let display = name
-            .filter(|n| !n.trim().is_empty())
-            .unwrap_or_else(|| address.split('@').next().unwrap_or_default().to_string());
-        let lead = leads::create_from_mail(
-            conn,
-            &display,
-            &address,
-            hint.as_deref(),
-            company,
-            ctx.lead_owner,
-            ctx.email_source_id,
-        )
-        .await?;
-        tracing::debug!(lead_id = lead, "lead created from mail");
-        made.push((lead, address));
-    }
+    let new: Vec<MailLead> = people
+        .into_iter()
+        .filter(|(address, _)| claimed.contains(address))
+        .map(|(address, name)| {
+            let hint = hint_of(&address);
+            MailLead {
+                company_id: hint.as_ref().and_then(|d| companies.get(d).copied()),
+                domain_hint: hint,
+                name: name
+                    .filter(|n| !n.trim().is_empty())
+                    .unwrap_or_else(|| address.split('@').next().unwrap_or_default().to_string()),
+                email: address,
+            }
+        })
+        .collect();
+    let made = leads::create_from_mail(conn, &new, ctx.lead_owner, ctx.email_source_id).await?;
+    tracing::debug!(leads = made.len(), "leads created from mail");
     store_bulk::link_earlier_mail_many(conn, RecordKind::Lead, &made).await?;
     store_bulk::confirm_claims(conn, &made).await
 }

@@ -2,10 +2,12 @@
 //! into a contact, a company and optionally a deal, in one transaction.
 
 mod convert;
+mod from_mail;
 pub mod model;
 pub mod routes;
 
 pub use convert::convert;
+pub use from_mail::{create_from_mail, MailLead};
 pub(crate) mod store;
 
 use sqlx::{AnyConnection, AnyPool};
@@ -103,37 +105,6 @@ pub(super) fn write<'a>(c: &'a Checked, search: &'a str, lead: &'a Lead) -> stor
         deal_id: lead.deal_id,
         search,
     }
-}
-
-/// A lead made from incoming mail by a new external sender: source e-mail, owner by mailbox rule or the pool.
-/// The caller links its mail (the whole batch's new leads at once).
-pub async fn create_from_mail(
-    conn: &mut AnyConnection,
-    name: &str,
-    email: &str,
-    domain_hint: Option<&str>,
-    company_id: Option<i64>,
-    owner: Option<i64>,
-    source_id: Option<i64>,
-) -> Result<i64, Error> {
-    let name: String = name.trim().chars().take(300).collect();
-    let c = Checked {
-        name: if name.is_empty() {
-            email.to_string()
-        } else {
-            name
-        },
-        email: Some(email.to_string()),
-        phone: None,
-        company_name: None,
-        domain_hint: domain_hint.map(str::to_string),
-    };
-    let blank = blank_lead(source_id, owner, company_id);
-    let search = search(&c);
-    let id = store::insert(conn, &write(&c, &search, &blank)).await?;
-    let lead = load(conn, id).await?;
-    audit::created_by_system(conn, KIND, id, &lead).await?;
-    Ok(id)
 }
 
 /// An open lead (not converted) with one of the addresses or phones.

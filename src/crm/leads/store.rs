@@ -7,7 +7,7 @@ use super::model::{Lead, LeadFilter, LeadStatus};
 use crate::crm::access::Scope;
 use crate::crm::kind::RecordKind;
 use crate::crm::store::push_visible;
-use crate::db::sql::Sql;
+use crate::db::sql::{Sql, MAX_BINDS};
 use crate::db::{from_ms, now_ms};
 use crate::error::Error;
 
@@ -120,6 +120,76 @@ pub async fn insert(conn: &mut AnyConnection, w: &Write<'_>) -> Result<i64, Erro
     .fetch_one(conn)
     .await?;
     Ok(row.try_get("id")?)
+}
+
+/// Inserts many leads (each with its own e-mail); returns `(id, email)` of each.
+pub async fn insert_many(
+    conn: &mut AnyConnection,
+    writes: &[Write<'_>],
+) -> Result<Vec<(i64, String)>, Error> {
+    let now = now_ms();
+    let mut out = Vec::new();
+    for run in writes.chunks(MAX_BINDS / 16) {
+        let mut sql = Sql::new(
+            "INSERT INTO leads (name, email, phone, phone_norm, company_name, domain_hint, source_id, status, lost_reason,
+                owner_id, company_id, contact_id, deal_id, search, created_at, updated_at) VALUES ",
+        );
+        for (i, w) in run.iter().enumerate() {
+            sql.push(if i == 0 { "(" } else { ", (" })
+                .bind(w.name.to_string())
+                .push(", ")
+                .bind(w.email.map(str::to_string))
+                .push(", ")
+                .bind(w.phone.map(str::to_string))
+                .push(", ")
+                .bind(w.phone_norm.map(str::to_string))
+                .push(", ")
+                .bind(w.company_name.map(str::to_string))
+                .push(", ")
+                .bind(w.domain_hint.map(str::to_string))
+                .push(", ")
+                .bind(w.source_id)
+                .push(", ")
+                .bind(w.status.as_str())
+                .push(", ")
+                .bind(w.lost_reason.map(str::to_string))
+                .push(", ")
+                .bind(w.owner_id)
+                .push(", ")
+                .bind(w.company_id)
+                .push(", ")
+                .bind(w.contact_id)
+                .push(", ")
+                .bind(w.deal_id)
+                .push(", ")
+                .bind(w.search.to_string())
+                .push(", ")
+                .bind(now)
+                .push(", ")
+                .bind(now)
+                .push(")");
+        }
+        sql.push(" RETURNING id, email");
+        for r in sql.query().fetch_all(&mut *conn).await? {
+            out.push((r.try_get("id")?, r.try_get("email")?));
+        }
+    }
+    Ok(out)
+}
+
+pub async fn get_many(conn: &mut AnyConnection, ids: &[i64]) -> Result<Vec<Lead>, Error> {
+    let mut out = Vec::new();
+    for run in ids.chunks(MAX_BINDS) {
+        let mut sql = Sql::new("SELECT ");
+        sql.push(COLUMNS)
+            .push(" FROM leads l WHERE l.id IN ")
+            .bind_list(run.to_vec())
+            .push(" ORDER BY l.id");
+        for r in sql.query().fetch_all(&mut *conn).await? {
+            out.push(from_row(&r)?);
+        }
+    }
+    Ok(out)
 }
 
 pub async fn update(conn: &mut AnyConnection, id: i64, w: &Write<'_>) -> Result<(), Error> {
