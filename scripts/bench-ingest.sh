@@ -52,7 +52,8 @@ service anvil {
 CONF
   python3 scripts/gen-mail.py "$n" "$dir/mail/bench@local/cur"
   chown -R nobody: "$dir/mail"
-  dovecot -c "$dir/dovecot.conf"
+  # Its own streams: a kept Dovecot must not hold this script's output open.
+  dovecot -c "$dir/dovecot.conf" </dev/null >/dev/null 2>&1
   args=(--port "$port" --user bench@local --password bench)
   # warm-up: Dovecot indexes the folder, files enter the cache
   "$bin" bench ingest --mode raw "${args[@]}" >/dev/null || { tail -20 "$dir/dovecot.log" >&2; exit 1; }
