@@ -185,8 +185,9 @@ pub async fn insert_created_audits(
 ) -> Result<(), Error> {
     let now = now_ms();
     for run in rows.chunks(crate::db::sql::MAX_BINDS / 4) {
-        let mut sql =
-            Sql::new("INSERT INTO audit_log (at, actor_id, action, record_kind, record_id, changes) VALUES ");
+        let mut sql = Sql::new(
+            "INSERT INTO audit_log (at, actor_id, action, record_kind, record_id, changes) VALUES ",
+        );
         for (i, (id, changes)) in run.iter().enumerate() {
             sql.push(if i == 0 { "(" } else { ", (" })
                 .bind(now)

@@ -304,7 +304,9 @@ async fn killing_the_sync_process_at_any_moment_then_syncing_again_stores_each_m
     let dovecot = Dovecot::start();
     let app = spawn_app().await;
     let body = "Текст для объёма. ".repeat(400);
-    let messages: Vec<Vec<u8>> = (0..400)
+    // Enough mail that a sync of it outlasts the first kills (batch ingest stores a few thousand a second).
+    const COUNT: usize = 1600;
+    let messages: Vec<Vec<u8>> = (0..COUNT)
         .map(|n| {
             let mut m = message(n, &format!("Письмо {n}"));
             m.extend_from_slice(body.as_bytes());
@@ -326,7 +328,7 @@ async fn killing_the_sync_process_at_any_moment_then_syncing_again_stores_each_m
             command.env("MAILROOM_DATABASE_URL", url);
         }
         let mut child = command.spawn().unwrap();
-        tokio::time::sleep(Duration::from_millis(150 + round * 120)).await;
+        tokio::time::sleep(Duration::from_millis(100 + round * 80)).await;
         if child.try_wait().unwrap().is_none() {
             killed_midway += 1;
         }
@@ -339,9 +341,13 @@ async fn killing_the_sync_process_at_any_moment_then_syncing_again_stores_each_m
     );
     let (status, report) = sync(&app, id).await;
     assert_eq!(status, 200, "{report}");
-    assert_eq!(message_count(&app).await, 400, "every message exactly once");
+    assert_eq!(
+        message_count(&app).await,
+        COUNT,
+        "every message exactly once"
+    );
     let (_, mailbox) = app
         .get(&format!("/api/v1/mailboxes/{id}"), &app.admin_token)
         .await;
-    assert_eq!(mailbox["folder_states"][0]["last_uid"], 400);
+    assert_eq!(mailbox["folder_states"][0]["last_uid"], COUNT);
 }
