@@ -1,42 +1,64 @@
 //! A TCP stream that holds what is written until the next read: lettre writes a letter's body and the closing
 //! `.` as two flushed writes, which with TCP_NODELAY are two packets and two reads for the server. Every SMTP
 //! write is followed by reading the reply, so sending at the read loses no time and halves the packets.
+//!
+//! Its `Outbox` lets the sender queue commands past lettre, which has no PIPELINING (RFC 2920): MAIL, RCPT and
+//! DATA go out together at the next read, and lettre reads their replies one by one.
 
 use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
+use std::sync::{Arc, Mutex};
 use std::task::{ready, Context, Poll};
 
 use lettre::transport::smtp::client::AsyncTokioStream;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 
-#[derive(Debug)]
-pub struct Coalescing {
-    inner: TcpStream,
-    pending: Vec<u8>,
+#[derive(Debug, Default)]
+struct Pending {
+    bytes: Vec<u8>,
     sent: usize,
 }
 
+#[derive(Debug)]
+pub struct Coalescing {
+    inner: TcpStream,
+    pending: Arc<Mutex<Pending>>,
+}
+
+/// Bytes to send before the connection's next read, in order with what lettre writes.
+#[derive(Debug, Clone)]
+pub struct Outbox(Arc<Mutex<Pending>>);
+
+impl Outbox {
+    pub fn push(&self, bytes: &[u8]) {
+        self.0
+            .lock()
+            .expect("outbox lock")
+            .bytes
+            .extend_from_slice(bytes);
+    }
+}
+
 impl Coalescing {
-    pub fn new(inner: TcpStream) -> Self {
-        Coalescing {
-            inner,
-            pending: Vec::new(),
-            sent: 0,
-        }
+    pub fn new(inner: TcpStream) -> (Self, Outbox) {
+        let pending = Arc::new(Mutex::new(Pending::default()));
+        let outbox = Outbox(pending.clone());
+        (Coalescing { inner, pending }, outbox)
     }
 
     fn poll_send(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        while self.sent < self.pending.len() {
-            let n = ready!(Pin::new(&mut self.inner).poll_write(cx, &self.pending[self.sent..]))?;
+        let mut p = self.pending.lock().expect("outbox lock");
+        while p.sent < p.bytes.len() {
+            let n = ready!(Pin::new(&mut self.inner).poll_write(cx, &p.bytes[p.sent..]))?;
             if n == 0 {
                 return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
             }
-            self.sent += n;
+            p.sent += n;
         }
-        self.pending.clear();
-        self.sent = 0;
+        p.bytes.clear();
+        p.sent = 0;
         Poll::Ready(Ok(()))
     }
 }
@@ -59,7 +81,11 @@ impl AsyncWrite for Coalescing {
         _: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        self.get_mut().pending.extend_from_slice(buf);
+        self.pending
+            .lock()
+            .expect("outbox lock")
+            .bytes
+            .extend_from_slice(buf);
         Poll::Ready(Ok(buf.len()))
     }
 

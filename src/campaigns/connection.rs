@@ -4,15 +4,12 @@
 //! connection in doubt (`unknown`, never resent): the one in flight and the one claimed next.
 
 use std::sync::Arc;
-use std::time::Duration;
-
-use lettre::transport::smtp::client::AsyncSmtpConnection;
 
 use super::bounces::{self, BounceKind};
 use super::changes;
 use super::prepare::Prepared;
 use super::run::{Letters, Run, MAX_ATTEMPTS};
-use super::smtp::{self, Outcome};
+use super::smtp::{self, Link, Outcome};
 use super::store;
 use super::store::claims::{self, Fate};
 use crate::db::now_ms;
@@ -48,7 +45,7 @@ struct Sent {
 async fn send_all(
     run: &Run,
     letters: &[Prepared],
-    conn: &mut Option<AsyncSmtpConnection>,
+    conn: &mut Option<Link>,
     epoch: u64,
     sent: &mut Sent,
 ) {
@@ -66,7 +63,8 @@ async fn send_all(
         if failed {
             // Recorded before it is counted: a campaign paused for failures never shows them still in flight.
             let record = std::mem::take(sent);
-            if let Err(e) = record_and_claim(run, &record.fates, record.reset_failures, &[]).await {
+            let fates = record.fates.clone();
+            if let Err(e) = record_and_claim(run, fates, record.reset_failures, Vec::new()).await {
                 tracing::warn!(campaign = run.campaign_id, error = %e, "recording letters failed");
                 run.halt();
                 *sent = record;
@@ -77,11 +75,7 @@ async fn send_all(
 }
 
 /// The connection's loop until no letters are left or the run halts.
-pub async fn run(
-    run: Arc<Run>,
-    letters: Letters,
-    mut conn: Option<AsyncSmtpConnection>,
-) -> Option<AsyncSmtpConnection> {
+pub async fn run(run: Arc<Run>, letters: Letters, mut conn: Option<Link>) -> Option<Link> {
     // With a rate limit a letter is claimed only once it may go, and sent before the next is claimed.
     let ahead = run.chunk > 1;
     let mut in_flight: Vec<Prepared> = Vec::new();
@@ -105,7 +99,7 @@ pub async fn run(
             let run = run.clone();
             let ids = ids.clone();
             tokio::spawn(async move {
-                record_and_claim(&run, &record.fates, record.reset_failures, &ids).await
+                record_and_claim(&run, record.fates, record.reset_failures, ids).await
             })
         };
         send_all(&run, &in_flight, &mut conn, epoch, &mut sent).await;
@@ -134,7 +128,8 @@ pub async fn run(
             send_all(&run, &in_flight, &mut conn, epoch, &mut sent).await;
             in_flight.clear();
             let record = std::mem::take(&mut sent);
-            if let Err(e) = record_and_claim(&run, &record.fates, record.reset_failures, &[]).await
+            if let Err(e) =
+                record_and_claim(&run, record.fates, record.reset_failures, Vec::new()).await
             {
                 tracing::warn!(campaign = run.campaign_id, error = %e, "recording letters failed");
                 run.halt();
@@ -163,42 +158,21 @@ async fn skip_unclaimed(run: &Run, ids: &[i64], claimed: &[i64]) {
     }
 }
 
-/// One transaction: the fates of the last chunk, then the claim of the next. Tried again after a database error
-/// (it rolled back, so nothing was half done); letters whose fate could not be recorded stay claimed by this live
-/// worker and are never resent.
+/// The fates of the last chunk, then the claim of the next, in one transaction (shared with the run's other
+/// connections that are ready at the same moment).
 async fn record_and_claim(
     run: &Run,
-    settled: &[(i64, Fate)],
+    settled: Vec<(i64, Fate)>,
     reset_failures: bool,
-    ids: &[i64],
+    ids: Vec<i64>,
 ) -> Result<Vec<i64>, Error> {
-    let mut attempt = 0;
-    loop {
-        let writing = run.writes.lock().await;
-        let result = claims::settle_and_claim(
-            &run.sender.db.pool,
-            run.campaign_id,
-            &run.sender.worker_id,
-            run.marketing,
-            settled,
-            reset_failures,
-            ids,
-        )
-        .await;
-        drop(writing);
-        attempt += 1;
-        match result {
-            Err(e) if attempt < 3 => {
-                tracing::warn!(campaign = run.campaign_id, error = %e, "recording letters failed; trying again");
-                tokio::time::sleep(Duration::from_millis(200 * attempt)).await;
-            }
-            other => return other,
-        }
-    }
+    run.recorder
+        .record_and_claim(settled, reset_failures, ids)
+        .await
 }
 
 /// Hands one claimed letter to SMTP and says what became of it.
-async fn send(run: &Run, p: &Prepared, conn: &mut Option<AsyncSmtpConnection>, epoch: u64) -> Fate {
+async fn send(run: &Run, p: &Prepared, conn: &mut Option<Link>, epoch: u64) -> Fate {
     let pool = &run.sender.db.pool;
     if changes::epoch() != epoch {
         match claims::still_mailable(pool, p.due.id, run.marketing).await {

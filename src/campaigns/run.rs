@@ -7,15 +7,16 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use lettre::transport::smtp::client::AsyncSmtpConnection;
 use tokio::sync::{mpsc, watch, Mutex};
 
 use super::connection;
+use super::limiter::RateLimiter;
 use super::model::CampaignStatus;
 use super::prepare::{self, Prepared};
+use super::recorder::Recorder;
 use super::render::Compiled;
 use super::send::Sender;
-use super::smtp::{RateLimiter, ServerSpec};
+use super::smtp::{Link, ServerSpec};
 use super::store;
 use super::store::queue;
 use crate::db::now_ms;
@@ -43,9 +44,9 @@ pub struct Run {
     pub(super) chunk: usize,
     pub(super) halt: AtomicBool,
     pub(super) stop: watch::Receiver<bool>,
-    /// Taken around each connection's record-and-claim transaction: on SQLite a second writer would otherwise
-    /// wait in the busy handler, which sleeps in steps of milliseconds.
-    pub(super) writes: Mutex<()>,
+    /// Records and claims for every connection, a group of requests per transaction: on SQLite a second writer
+    /// would otherwise wait in the busy handler, which sleeps in steps of milliseconds.
+    pub(super) recorder: Recorder,
 }
 
 impl Run {
@@ -106,9 +107,14 @@ pub async fn run_campaign(
         chunk: if limited { 1 } else { CHUNK },
         halt: AtomicBool::new(false),
         stop: stop.clone(),
-        writes: Mutex::new(()),
+        recorder: Recorder::start(
+            pool.clone(),
+            campaign_id,
+            sender.worker_id.clone(),
+            c.view.marketing,
+        ),
     });
-    let mut connections: Vec<Option<AsyncSmtpConnection>> = (0..slots).map(|_| None).collect();
+    let mut connections: Vec<Option<Link>> = (0..slots).map(|_| None).collect();
     loop {
         let status = store::campaign(pool, campaign_id)
             .await?
@@ -156,7 +162,7 @@ pub async fn run_campaign(
         }
     }
     for mut conn in connections.into_iter().flatten() {
-        let _ = conn.quit().await;
+        conn.quit().await;
     }
     Ok(())
 }

@@ -3,17 +3,21 @@
 //! sent and before the reply) — the last is never retried. Plain connections set TCP_NODELAY (see RECIPES: lettre's
 //! own transport stalls on Nagle), and rate limits are kept per server URL.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use lettre::address::Envelope;
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
 use lettre::transport::smtp::client::{AsyncSmtpConnection, TlsParameters};
-use lettre::transport::smtp::commands::{Data, Mail, Rcpt};
+use lettre::transport::smtp::commands::{Data, Ehlo, Mail, Rcpt};
 use lettre::transport::smtp::extension::{ClientId, MailBodyParameter, MailParameter};
 use tokio::net::TcpStream;
 use tokio::sync::Semaphore;
+
+use super::coalesce::Coalescing;
+use super::coalesce::Outbox;
+use super::limiter::RateLimiter;
 
 const TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -117,7 +121,7 @@ impl ServerSpec {
     }
 
     /// Opens an authenticated connection. A failure here has sent nothing.
-    pub async fn connect(&self) -> Result<AsyncSmtpConnection, String> {
+    pub async fn connect(&self) -> Result<Link, String> {
         let hello = ClientId::default();
         let tls = || {
             TlsParameters::builder(self.host.clone())
@@ -126,8 +130,8 @@ impl ServerSpec {
                 .build_rustls()
                 .map_err(|e| format!("TLS: {e}"))
         };
-        let mut conn = if self.implicit_tls {
-            AsyncSmtpConnection::connect_tokio1(
+        let (mut conn, mut outbox) = if self.implicit_tls {
+            let conn = AsyncSmtpConnection::connect_tokio1(
                 (self.host.as_str(), self.port),
                 Some(TIMEOUT),
                 &hello,
@@ -135,7 +139,8 @@ impl ServerSpec {
                 None,
             )
             .await
-            .map_err(|e| format!("connect: {e}"))?
+            .map_err(|e| format!("connect: {e}"))?;
+            (conn, None)
         } else {
             let stream =
                 tokio::time::timeout(TIMEOUT, TcpStream::connect((self.host.as_str(), self.port)))
@@ -145,10 +150,11 @@ impl ServerSpec {
             stream
                 .set_nodelay(true)
                 .map_err(|e| format!("connect: {e}"))?;
-            let stream = super::coalesce::Coalescing::new(stream);
-            AsyncSmtpConnection::connect_with_transport(Box::new(stream), &hello)
+            let (stream, outbox) = Coalescing::new(stream);
+            let conn = AsyncSmtpConnection::connect_with_transport(Box::new(stream), &hello)
                 .await
-                .map_err(|e| format!("connect: {e}"))?
+                .map_err(|e| format!("connect: {e}"))?;
+            (conn, Some(outbox))
         };
         match self.starttls {
             Some(required) if !conn.is_encrypted() => {
@@ -162,32 +168,50 @@ impl ServerSpec {
             }
             _ => {}
         }
+        // The outbox writes past TLS, so it serves plain connections only; lettre keeps no record of PIPELINING,
+        // so the server's EHLO reply is read once more.
+        if conn.is_encrypted() || !offers_pipelining(&mut conn, hello).await? {
+            outbox = None;
+        }
         if let Some(credentials) = &self.credentials {
             conn.auth(&[Mechanism::Plain, Mechanism::Login], credentials)
                 .await
                 .map_err(|e| format!("AUTH: {e}"))?;
         }
-        Ok(conn)
+        Ok(Link { conn, outbox })
+    }
+}
+
+async fn offers_pipelining(
+    conn: &mut AsyncSmtpConnection,
+    hello: ClientId,
+) -> Result<bool, String> {
+    let reply = conn
+        .command(Ehlo::new(hello))
+        .await
+        .map_err(|e| format!("EHLO: {e}"))?;
+    let offered = reply
+        .message()
+        .any(|line| line.trim().eq_ignore_ascii_case("PIPELINING"));
+    Ok(offered)
+}
+
+/// An open SMTP connection; `outbox` is set when the server takes pipelined commands.
+pub struct Link {
+    conn: AsyncSmtpConnection,
+    outbox: Option<Outbox>,
+}
+
+impl Link {
+    pub async fn quit(&mut self) {
+        let _ = self.conn.quit().await;
     }
 }
 
 fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: u8| (b as char).to_digit(16);
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                out.push((h * 16 + l) as u8);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 /// What became of one letter.
@@ -207,32 +231,31 @@ pub enum Outcome {
 /// Sends one letter on `conn` (opened on demand); drops the connection after any error.
 pub async fn deliver(
     spec: &ServerSpec,
-    conn: &mut Option<AsyncSmtpConnection>,
+    conn: &mut Option<Link>,
     envelope: &Envelope,
     message: &[u8],
 ) -> Outcome {
-    if conn.as_ref().is_some_and(|c| c.has_broken()) {
+    if conn.as_ref().is_some_and(|l| l.conn.has_broken()) {
         *conn = None;
     }
     if conn.is_none() {
         match spec.connect().await {
-            Ok(c) => *conn = Some(c),
+            Ok(l) => *conn = Some(l),
             Err(e) => return Outcome::Retry(e),
         }
     }
-    let c = conn.as_mut().expect("connected above");
+    let link = conn.as_mut().expect("connected above");
     let mut options = vec![];
     if !message.is_ascii() {
         options.push(MailParameter::Body(MailBodyParameter::EightBitMime));
     }
-    let before = async {
-        c.command(Mail::new(envelope.from().cloned(), options))
-            .await?;
-        for to in envelope.to() {
-            c.command(Rcpt::new(to.clone(), vec![])).await?;
-        }
-        c.command(Data).await
-    };
+    let mail = Mail::new(envelope.from().cloned(), options);
+    let rcpts: Vec<Rcpt> = envelope
+        .to()
+        .iter()
+        .map(|to| Rcpt::new(to.clone(), vec![]))
+        .collect();
+    let before = envelope_phase(link, mail, &rcpts);
     let outcome = match tokio::time::timeout(TIMEOUT, before).await {
         Err(_) => Some(Outcome::Retry("timed out before DATA".into())),
         Ok(Err(e)) => Some(classify(&e, false)),
@@ -242,7 +265,7 @@ pub async fn deliver(
         drop_connection(conn).await;
         return outcome;
     }
-    let c = conn.as_mut().expect("connected above");
+    let c = &mut conn.as_mut().expect("connected above").conn;
     match tokio::time::timeout(TIMEOUT, c.message(message)).await {
         Ok(Ok(_)) => Outcome::Accepted,
         Ok(Err(e)) => {
@@ -257,9 +280,55 @@ pub async fn deliver(
     }
 }
 
-async fn drop_connection(conn: &mut Option<AsyncSmtpConnection>) {
-    if let Some(mut c) = conn.take() {
-        c.abort().await;
+/// MAIL, RCPT and DATA up to the server's 354: in one packet when it takes PIPELINING (every reply is still read,
+/// in order, and the first refusal counts), one by one otherwise.
+async fn envelope_phase(
+    link: &mut Link,
+    mail: Mail,
+    rcpts: &[Rcpt],
+) -> Result<(), lettre::transport::smtp::Error> {
+    let c = &mut link.conn;
+    let Some(outbox) = &link.outbox else {
+        c.command(mail).await?;
+        for rcpt in rcpts {
+            c.command(rcpt).await?;
+        }
+        return c.command(Data).await.map(drop);
+    };
+    let mut commands = mail.to_string();
+    for rcpt in rcpts {
+        commands.push_str(&rcpt.to_string());
+    }
+    commands.push_str(&Data.to_string());
+    outbox.push(commands.as_bytes());
+    let mut first_error = None;
+    for _ in 0..rcpts.len() + 1 {
+        match c.read_response().await {
+            Ok(_) => {}
+            Err(e) if e.is_permanent() || e.is_transient() => {
+                first_error.get_or_insert(e);
+            }
+            // The link broke: nothing more will come.
+            Err(e) => return Err(e),
+        }
+    }
+    let data = c.read_response().await;
+    match (first_error, data) {
+        (None, data) => data.map(drop),
+        (Some(e), Ok(_)) => {
+            // The server opened DATA although a command before it failed: an empty message ends it, and it goes
+            // nowhere, as the refusal said (RFC 2920).
+            outbox.push(b".\r\n");
+            let _ = c.read_response().await;
+            Err(e)
+        }
+        (Some(e), Err(_)) => Err(e),
+    }
+}
+
+async fn drop_connection(conn: &mut Option<Link>) {
+    if let Some(mut l) = conn.take() {
+        l.conn.abort().await;
     }
 }
 
@@ -274,79 +343,6 @@ fn classify(e: &lettre::transport::smtp::Error, after_data: bool) -> Outcome {
         Outcome::Retry(text)
     } else {
         Outcome::Unknown(text)
-    }
-}
-
-/// A sliding-window limiter: at most `per_second` letters in any second and `per_hour` in any hour.
-pub struct RateLimiter {
-    per_second: Option<usize>,
-    per_hour: Option<usize>,
-    sent: Mutex<VecDeque<Instant>>,
-}
-
-impl RateLimiter {
-    pub fn new(per_second: Option<i64>, per_hour: Option<i64>) -> Self {
-        let positive = |v: Option<i64>| v.filter(|v| *v > 0).map(|v| v as usize);
-        RateLimiter {
-            per_second: positive(per_second),
-            per_hour: positive(per_hour),
-            sent: Mutex::new(VecDeque::new()),
-        }
-    }
-
-    pub fn is_limited(&self) -> bool {
-        self.per_second.is_some() || self.per_hour.is_some()
-    }
-
-    /// Counts `n` letters sent before this process started (so an hourly limit survives a restart).
-    pub fn preload(&self, n: i64) {
-        let mut sent = self.sent.lock().expect("limiter lock");
-        let now = Instant::now();
-        for _ in 0..n.min(self.per_hour.unwrap_or(0) as i64) {
-            sent.push_back(now);
-        }
-    }
-
-    /// How long to wait before the next letter may go; zero means it was counted and may go now.
-    pub fn try_take(&self) -> Duration {
-        if self.per_second.is_none() && self.per_hour.is_none() {
-            return Duration::ZERO;
-        }
-        let mut sent = self.sent.lock().expect("limiter lock");
-        let now = Instant::now();
-        let hour = Duration::from_secs(3600);
-        while sent.front().is_some_and(|t| now.duration_since(*t) >= hour) {
-            sent.pop_front();
-        }
-        if let Some(limit) = self.per_hour {
-            if sent.len() >= limit {
-                return hour - now.duration_since(sent[sent.len() - limit]);
-            }
-        }
-        if let Some(limit) = self.per_second {
-            let in_last_second = sent
-                .iter()
-                .rev()
-                .take_while(|t| now.duration_since(**t) < Duration::from_secs(1))
-                .count();
-            if in_last_second >= limit {
-                let oldest = sent[sent.len() - limit];
-                return Duration::from_secs(1).saturating_sub(now.duration_since(oldest))
-                    + Duration::from_millis(1);
-            }
-        }
-        sent.push_back(now);
-        Duration::ZERO
-    }
-
-    pub async fn take(&self) {
-        loop {
-            let wait = self.try_take();
-            if wait.is_zero() {
-                return;
-            }
-            tokio::time::sleep(wait).await;
-        }
     }
 }
 
@@ -368,18 +364,5 @@ mod tests {
         assert!(ServerSpec::parse("http://x").is_err());
         assert!(ServerSpec::parse("smtp://x?bogus=1").is_err());
         assert_eq!(percent_decode("a%40b%zz"), "a@b%zz");
-    }
-
-    #[test]
-    fn limiter_allows_per_second_then_waits() {
-        let l = RateLimiter::new(Some(3), None);
-        for _ in 0..3 {
-            assert!(l.try_take().is_zero());
-        }
-        let wait = l.try_take();
-        assert!(wait > Duration::from_millis(900), "{wait:?}");
-        let l = RateLimiter::new(None, Some(2));
-        l.preload(2);
-        assert!(l.try_take() > Duration::from_secs(3500));
     }
 }

@@ -1,13 +1,15 @@
 //! SMTP connection options against a server with AUTH and STARTTLS (aiosmtpd): credentials from the URL
-//! (percent-encoded), STARTTLS before AUTH, and a refused login reported with the server's reply.
+//! (percent-encoded), STARTTLS before AUTH, a refused login reported with the server's reply, and PIPELINING with
+//! refusals answered per letter.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
+use std::time::Duration;
 
 use serde_json::json;
 
 use crate::campaign_fixtures::*;
-use crate::helpers::spawn_app;
+use crate::helpers::{spawn_app, spawn_app_with};
 
 struct AuthServer {
     child: Child,
@@ -17,6 +19,15 @@ struct AuthServer {
 
 impl AuthServer {
     fn start(tls: bool) -> AuthServer {
+        AuthServer::launch(tls, false)
+    }
+
+    /// Offers PIPELINING; refuses RCPT to `refused*` (550) and `later*` (451).
+    fn pipelining() -> AuthServer {
+        AuthServer::launch(false, true)
+    }
+
+    fn launch(tls: bool, pipelining: bool) -> AuthServer {
         let dir = tempfile::tempdir().unwrap();
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
@@ -61,6 +72,10 @@ impl AuthServer {
         // Debian's python3-aiosmtpd lives beside the system interpreter (a pyenv python3 on PATH lacks it).
         let mut child = Command::new("/usr/bin/python3")
             .args(&args)
+            .env(
+                "MAILROOM_TEST_PIPELINING",
+                if pipelining { "1" } else { "0" },
+            )
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -188,4 +203,92 @@ async fn starttls_is_used_before_auth() {
         "{body}"
     );
     assert_eq!(server.received().len(), 1);
+}
+
+#[tokio::test]
+async fn a_pipelining_server_gets_each_envelope_at_once_and_its_refusals_count_per_letter() {
+    let server = AuthServer::pipelining();
+    let url = format!("smtp://127.0.0.1:{}", server.port);
+    let app = spawn_app_with(move |c| {
+        c.smtp_url = Some(url.into());
+        c.send_retry_base_ms = 200;
+    })
+    .await;
+    let (_, token) = app.user_with_role("m@nordwind.ru", "marketing").await;
+    let co = company(&app, "Лямбда").await;
+    let locals = ["ok0", "refused1", "ok2", "later3", "ok4", "refused5", "ok6"];
+    for local in locals {
+        let email = format!("{local}@lambda.ru");
+        contact(
+            &app,
+            &format!("Адресат {local}"),
+            &email,
+            Some(co),
+            &["pipe"],
+            Some(true),
+        )
+        .await;
+    }
+    let id = campaign(&app, &token, "pipe", json!({"concurrency": 1})).await;
+    start(&app, &token, id).await;
+    let c = wait_until(&app, &token, id, Duration::from_secs(30), |c| {
+        c["stats"]["sent"] == 4 && c["stats"]["failed"] == 2
+    })
+    .await;
+    assert_eq!(c["stats"]["bounced"], 2, "{c}");
+
+    let got = server.received();
+    let mut rcpts: Vec<String> = got
+        .iter()
+        .map(|m| {
+            assert!(
+                m.contains("X-Pipelined: 1\r\n"),
+                "MAIL, RCPT and DATA in one go: {m}"
+            );
+            let line = m.lines().find(|l| l.starts_with("X-Rcpt: ")).unwrap();
+            line["X-Rcpt: ".len()..].to_string()
+        })
+        .collect();
+    rcpts.sort();
+    assert_eq!(
+        rcpts,
+        [
+            "ok0@lambda.ru",
+            "ok2@lambda.ru",
+            "ok4@lambda.ru",
+            "ok6@lambda.ru"
+        ]
+    );
+
+    let (_, list) = app
+        .get(&format!("/api/v1/campaigns/{id}/recipients"), &token)
+        .await;
+    for r in list["items"].as_array().unwrap() {
+        let (address, error) = (
+            r["address"].as_str().unwrap(),
+            r["error"].as_str().unwrap_or(""),
+        );
+        if address.starts_with("refused") {
+            assert_eq!(r["state"], "failed", "{r}");
+            assert!(
+                error.contains("No such user"),
+                "the RCPT reply, not DATA's 503: {r}"
+            );
+        } else if address.starts_with("later") {
+            assert!(r["state"] == "pending" || r["state"] == "claimed", "{r}");
+            assert!(
+                error.contains("Greylisted"),
+                "a 4xx to RCPT is retried: {r}"
+            );
+        } else {
+            assert_eq!(r["state"], "sent", "{r}");
+        }
+    }
+    let (_, s) = app.get("/api/v1/suppressions", &token).await;
+    let hard = s["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["reason"] == "hard_bounce");
+    assert_eq!(hard.count(), 2, "{s}");
 }

@@ -1,6 +1,8 @@
 """An SMTP server with AUTH (and STARTTLS when given a certificate) for the campaign tests, on aiosmtpd.
 Usage: smtp_auth_server.py PORT DUMP_DIR USER PASSWORD [CERT KEY]. Each message is written to DUMP_DIR with
-X-Auth-User and X-Tls lines on top. Prints "ready" when listening."""
+X-Auth-User, X-Tls, X-Pipelined and X-Rcpt lines on top. Prints "ready" when listening.
+With MAILROOM_TEST_PIPELINING=1 it offers PIPELINING (RFC 2920) and refuses RCPT to local parts that start with
+"refused" (550) or "later" (451), as a real MTA does with unknown or greylisted recipients."""
 import os
 import ssl
 import sys
@@ -23,12 +25,34 @@ def authenticator(server, session, envelope, mechanism, auth_data):
     return AuthResult(success=ok, handled=False)
 
 
+PIPELINING = os.environ.get("MAILROOM_TEST_PIPELINING") == "1"
+
+
 class Handler:
     count = 0
 
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        session.host_name = hostname
+        if PIPELINING:
+            responses.insert(1, "250-PIPELINING")
+        return responses
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        # DATA already waiting in the buffer while RCPT is answered: the client pipelined its commands.
+        session.pipelined = b"DATA" in bytes(getattr(server._reader, "_buffer", b""))
+        local = address.split("@")[0]
+        if PIPELINING and local.startswith("refused"):
+            return "550 5.1.1 No such user here"
+        if PIPELINING and local.startswith("later"):
+            return "451 4.7.1 Greylisted, try again later"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
     async def handle_DATA(self, server, session, envelope):
         Handler.count += 1
+        pipelined = 1 if getattr(session, "pipelined", False) else 0
         top = f"X-Auth-User: {getattr(session, 'mailroom_user', '')}\r\nX-Tls: {1 if session.ssl else 0}\r\n"
+        top += f"X-Pipelined: {pipelined}\r\nX-Rcpt: {','.join(envelope.rcpt_tos)}\r\n"
         with open(os.path.join(dump, f"{Handler.count}.eml"), "wb") as f:
             f.write(top.encode() + envelope.original_content)
         return "250 OK"
