@@ -20,9 +20,9 @@ sink_user=(); [ "$(id -u)" -eq 0 ] && sink_user=(-u nobody)
 # SINK_ARGS=-p: the sink does not offer PIPELINING, so smtp-source talks to it lock-step, as lettre does.
 /usr/sbin/smtp-sink "${sink_user[@]}" ${SINK_ARGS:-} -d "$DUMP/%H%M%S." 127.0.0.1:$SMTP_PORT 1000 & SINK=$!
 MAILROOM_DATA_DIR="$DIR/data" MAILROOM_LISTEN=127.0.0.1:$HTTP_PORT MAILROOM_ADMIN_EMAIL=admin@bench.local \
-  MAILROOM_ADMIN_PASSWORD=bench-password-1 MAILROOM_SMTP_URL=smtp://127.0.0.1:$SMTP_PORT MAILROOM_LOG=warn \
+  MAILROOM_ADMIN_PASSWORD=bench-password-1 MAILROOM_SMTP_URL=smtp://127.0.0.1:$SMTP_PORT MAILROOM_LOG=${MAILROOM_LOG:-warn} \
   "$BIN" serve >"$DIR/server.log" 2>&1 & SERVER=$!
-trap 'kill $SERVER $SINK 2>/dev/null; rm -rf "$DIR" "$DUMP"' EXIT
+trap 'kill $SERVER $SINK 2>/dev/null; [ -n "${KEEP_LOG:-}" ] && cp "$DIR/server.log" "$KEEP_LOG"; rm -rf "$DIR" "$DUMP"' EXIT
 B=http://127.0.0.1:$HTTP_PORT
 until curl -sf $B/healthz >/dev/null; do sleep 0.1; done
 TOKEN=$(curl -sf -H 'Content-Type: application/json' -d '{"email":"admin@bench.local","password":"bench-password-1"}' \

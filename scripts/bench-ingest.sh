@@ -58,6 +58,7 @@ CONF
   # warm-up: Dovecot indexes the folder, files enter the cache
   "$bin" bench ingest --mode raw "${args[@]}" >/dev/null || { tail -20 "$dir/dovecot.log" >&2; exit 1; }
   raw=$("$bin" bench ingest --mode raw "${args[@]}")
+  parsed=$("$bin" bench ingest --mode parse "${args[@]}")
   full=$(MAILROOM_DATA_DIR="$dir/data" MAILROOM_LOG=warn "$bin" bench ingest --mode sync "${args[@]}")
   if [ -n "${KEEP:-}" ]; then
     echo "kept: Dovecot $dir on port $port (stop: doveadm -c $dir/dovecot.conf stop)"
@@ -67,7 +68,9 @@ CONF
   fi
   echo "N=$n"
   echo "  $raw"
+  echo "  $parsed"
   echo "  $full"
   r=$(sed -E 's/.*rate=([0-9]+).*/\1/' <<<"$raw"); f=$(sed -E 's/.*rate=([0-9]+).*/\1/' <<<"$full")
-  awk -v r="$r" -v f="$f" 'BEGIN { printf "  ratio full/raw = %.2f\n", f / r }'
+  p=$(sed -E 's/.*rate=([0-9]+).*/\1/' <<<"$parsed")
+  awk -v r="$r" -v p="$p" -v f="$f" 'BEGIN { printf "  ratio full/raw = %.2f (fetch+parse alone/raw = %.2f)\n", f / r, p / r }'
 done

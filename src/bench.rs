@@ -42,8 +42,9 @@ pub fn peak_rss_kib() -> u64 {
         .unwrap_or(0)
 }
 
-/// `UID FETCH 1:* BODY.PEEK[]` of the Inbox, counting messages and bytes, storing nothing.
-pub async fn raw_fetch(server: &Server) -> Result<Outcome, Error> {
+/// `UID FETCH 1:* BODY.PEEK[]` of the Inbox, counting messages and bytes, storing nothing; with `parse`, each
+/// message is also parsed as the sync parses it (the ceiling of a sync whose storage cost nothing).
+pub async fn raw_fetch(server: &Server, parse: bool) -> Result<Outcome, Error> {
     let target = Target {
         host: &server.host,
         port: server.port,
@@ -59,7 +60,11 @@ pub async fn raw_fetch(server: &Server) -> Result<Outcome, Error> {
         .await
         .map_err(client::lost)?
         .try_fold((0u64, 0u64), |(n, b), f| async move {
-            Ok((n + 1, b + f.body().map_or(0, |x| x.len() as u64)))
+            let body = f.body().unwrap_or_default();
+            if parse {
+                std::hint::black_box(crate::mail::parse::parse(body));
+            }
+            Ok((n + 1, b + body.len() as u64))
         })
         .await
         .map_err(client::lost)?;

@@ -46,10 +46,10 @@ enum Command {
 
 #[derive(Subcommand)]
 enum BenchCommand {
-    /// Raw IMAP FETCH rate (`--mode raw`) or our full sync into a fresh database (`--mode sync`), from the Inbox of
-    /// a plain loopback IMAP server. Prints one line: mode, messages, bytes, seconds, messages/s, peak RSS.
+    /// Raw IMAP FETCH rate (`--mode raw`), FETCH with each message parsed (`--mode parse`), or our full sync into a
+    /// fresh database (`--mode sync`), from the Inbox of a plain loopback IMAP server. Prints one line: mode, messages, bytes, seconds, messages/s, peak RSS.
     Ingest {
-        #[arg(long, value_parser = ["raw", "sync"])]
+        #[arg(long, value_parser = ["raw", "parse", "sync"])]
         mode: String,
         #[arg(long, default_value = "127.0.0.1")]
         host: String,
@@ -320,7 +320,8 @@ async fn bench_ingest(
     server: mailroom::bench::Server,
 ) -> Result<(), String> {
     let outcome = match mode {
-        "raw" => mailroom::bench::raw_fetch(&server).await,
+        "raw" => mailroom::bench::raw_fetch(&server, false).await,
+        "parse" => mailroom::bench::raw_fetch(&server, true).await,
         _ => mailroom::bench::full_sync(&server, config).await,
     }
     .map_err(|e| e.to_string())?;

@@ -3,6 +3,7 @@
 //! a letter is still claimed before SMTP sees it and recorded after. A kill leaves at most two chunks of a
 //! connection in doubt (`unknown`, never resent): the one in flight and the one claimed next.
 
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use super::bounces::{self, BounceKind};
@@ -56,7 +57,8 @@ async fn send_all(
             send(run, p, conn, epoch).await
         };
         let failed = matches!(fate, Fate::Failed(_));
-        if fate == Fate::Sent {
+        // The streak is cleared in the database only when a failure may have been counted since the last time.
+        if fate == Fate::Sent && run.streak.swap(false, Ordering::Relaxed) {
             sent.reset_failures = true;
         }
         sent.fates.push((p.due.id, fate));
@@ -233,7 +235,9 @@ async fn bounce(run: &Run, p: &Prepared, kind: BounceKind, code: &str, text: Str
 }
 
 async fn count_failure(run: &Run) {
-    match store::count_failure(&run.sender.db.pool, run.campaign_id).await {
+    let counted = store::count_failure(&run.sender.db.pool, run.campaign_id).await;
+    run.streak.store(true, Ordering::Relaxed);
+    match counted {
         Ok(true) => {
             tracing::warn!(
                 campaign = run.campaign_id,

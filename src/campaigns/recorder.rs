@@ -4,7 +4,8 @@
 
 use std::time::Duration;
 
-use sqlx::AnyPool;
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, AnyPool};
 use tokio::sync::{mpsc, oneshot};
 
 use super::store::claims::{self, Fate};
@@ -25,6 +26,7 @@ impl Recorder {
         let (tx, rx) = mpsc::unbounded_channel();
         let target = Target {
             pool,
+            conn: None,
             campaign_id,
             worker,
             marketing,
@@ -59,13 +61,15 @@ impl Recorder {
 
 struct Target {
     pool: AnyPool,
+    /// Held for the run: on SQLite a connection's page cache survives only its own writes.
+    conn: Option<PoolConnection<Any>>,
     campaign_id: i64,
     worker: String,
     marketing: bool,
 }
 
 impl Target {
-    async fn serve(self, mut rx: mpsc::UnboundedReceiver<Request>) {
+    async fn serve(mut self, mut rx: mpsc::UnboundedReceiver<Request>) {
         while let Some(first) = rx.recv().await {
             let mut group = vec![first];
             while let Ok(more) = rx.try_recv() {
@@ -77,7 +81,17 @@ impl Target {
                 .collect();
             let reset = group.iter().any(|r| r.reset_failures);
             let claim: Vec<i64> = group.iter().flat_map(|r| r.claim.iter().copied()).collect();
-            match self.commit(&settled, reset, &claim).await {
+            let began = std::time::Instant::now();
+            let result = self.commit(&settled, reset, &claim).await;
+            tracing::debug!(
+                campaign = self.campaign_id,
+                requests = group.len(),
+                recorded = settled.len(),
+                claimed = claim.len(),
+                ms = began.elapsed().as_secs_f64() * 1e3,
+                "recorded and claimed"
+            );
+            match result {
                 Ok(claimed) => {
                     for r in group {
                         let mine = r.claim.into_iter().filter(|id| claimed.contains(id));
@@ -96,23 +110,37 @@ impl Target {
     /// One transaction, tried again after a database error (it rolled back, so nothing was half done); letters
     /// whose fate could not be recorded stay claimed by this live worker and are never resent.
     async fn commit(
-        &self,
+        &mut self,
         settled: &[(i64, Fate)],
         reset: bool,
         claim: &[i64],
     ) -> Result<Vec<i64>, Error> {
         let mut attempt = 0;
         loop {
-            let result = claims::settle_and_claim(
-                &self.pool,
-                self.campaign_id,
-                &self.worker,
-                self.marketing,
-                settled,
-                reset,
-                claim,
-            )
-            .await;
+            let result = match self.conn.take() {
+                Some(conn) => Ok(conn),
+                None => self.pool.acquire().await.map_err(Error::from),
+            };
+            let result = match result {
+                Ok(mut conn) => {
+                    let claimed = claims::settle_and_claim(
+                        &mut conn,
+                        self.campaign_id,
+                        &self.worker,
+                        self.marketing,
+                        settled,
+                        reset,
+                        claim,
+                    )
+                    .await;
+                    // Kept only while it works: a fresh connection for the next try.
+                    if claimed.is_ok() {
+                        self.conn = Some(conn);
+                    }
+                    claimed
+                }
+                Err(e) => Err(e),
+            };
             attempt += 1;
             match result {
                 Err(e) if attempt < 3 => {

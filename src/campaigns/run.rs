@@ -43,6 +43,9 @@ pub struct Run {
     /// With a rate limit a letter is claimed only once it may go, one at a time.
     pub(super) chunk: usize,
     pub(super) halt: AtomicBool,
+    /// Set when a failure may have been counted in `failures_in_row` since it was last cleared (and at start,
+    /// for a run resumed after failures).
+    pub(super) streak: AtomicBool,
     pub(super) stop: watch::Receiver<bool>,
     /// Records and claims for every connection, a group of requests per transaction: on SQLite a second writer
     /// would otherwise wait in the busy handler, which sleeps in steps of milliseconds.
@@ -106,6 +109,7 @@ pub async fn run_campaign(
         limiter,
         chunk: if limited { 1 } else { CHUNK },
         halt: AtomicBool::new(false),
+        streak: AtomicBool::new(true),
         stop: stop.clone(),
         recorder: Recorder::start(
             pool.clone(),

@@ -5,6 +5,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+pub mod checkpoint;
 pub mod sql;
 
 use sqlx::{AnyPool, Executor};
@@ -58,6 +59,8 @@ impl Db {
                             "PRAGMA busy_timeout = 10000",
                             // 16 MB of page cache: a batch of fetched mail fits without spilling to the WAL mid-transaction.
                             "PRAGMA cache_size = -16000",
+                            // A backstop only: `checkpoint` copies the WAL back in the background.
+                            "PRAGMA wal_autocheckpoint = 4096",
                         ] {
                             conn.execute(pragma).await?;
                         }
@@ -69,6 +72,9 @@ impl Db {
             .await?;
         let db = Db { pool, backend };
         db.migrate().await?;
+        if backend == Backend::Sqlite {
+            checkpoint::spawn(db.pool.clone());
+        }
         Ok(db)
     }
 
@@ -98,6 +104,18 @@ pub async fn begin(pool: &AnyPool) -> Result<sqlx::Transaction<'static, sqlx::An
         pool.begin_with("BEGIN IMMEDIATE").await
     } else {
         pool.begin().await
+    }
+}
+
+/// A transaction on a connection the caller holds (its page cache stays warm between transactions).
+pub async fn begin_on(
+    conn: &mut sqlx::AnyConnection,
+) -> Result<sqlx::Transaction<'_, sqlx::Any>, sqlx::Error> {
+    use sqlx::Connection;
+    if conn.backend_name() == "SQLite" {
+        conn.begin_with("BEGIN IMMEDIATE").await
+    } else {
+        conn.begin().await
     }
 }
 

@@ -36,7 +36,7 @@ const CONSENTED: &str = " AND (SELECT ce.granted FROM consent_events ce WHERE ce
 /// Records `settled` (letters `worker` claimed), clears the failure streak when `reset_failures`, then claims
 /// those of `claim` that may still be mailed; all in one transaction. Returns the ids claimed.
 pub async fn settle_and_claim(
-    pool: &AnyPool,
+    conn: &mut AnyConnection,
     campaign_id: i64,
     worker: &str,
     marketing: bool,
@@ -47,7 +47,7 @@ pub async fn settle_and_claim(
     if settled.is_empty() && claim.is_empty() {
         return Ok(Vec::new());
     }
-    let mut tx = crate::db::begin(pool).await?;
+    let mut tx = crate::db::begin_on(conn).await?;
     settle(&mut tx, worker, settled).await?;
     if reset_failures {
         sqlx::query(
