@@ -7,7 +7,7 @@ use sqlx::{Any, Arguments, AssertSqlSafe, Encode, Type};
 /// Bound values per statement for multi-row statements and long `IN` lists. sqlx's SQLite driver looks each `$N`
 /// up by name, a linear scan per parameter, so one statement's cost grows with the square of its parameters:
 /// many statements of a few hundred beat one of thousands.
-pub const MAX_BINDS: usize = 400;
+pub const MAX_BINDS: usize = 100;
 
 #[derive(Default)]
 pub struct Sql {

@@ -166,27 +166,32 @@ async fn sync_folder(
         let started = std::time::Instant::now();
         let fetched = fetch(session, chunk).await;
         let fetch_ms = started.elapsed().as_millis();
+        // Parsed before waiting for the previous chunk's store, so that parsing and storing overlap.
+        let parsed = match fetched {
+            Ok(fetched) => Ok(tokio::task::spawn_blocking(move || {
+                fetched
+                    .into_iter()
+                    .map(|(uid, raw)| (uid, parse::parse(&raw), raw))
+                    .collect::<Vec<_>>()
+            })
+            .await
+            .map_err(Error::internal)?),
+            Err(e) => Err(e),
+        };
+        let parse_ms = started.elapsed().as_millis() - fetch_ms;
+        // A chunk that failed to fetch still lets the previous one finish and count first.
         let finished = match storing.take() {
             Some(handle) => Some(handle.await.map_err(Error::internal)?),
             None => None,
         };
-        let wait_ms = started.elapsed().as_millis() - fetch_ms;
         if let Some(sizes) = finished.transpose()? {
             note_stored(&sizes, report, on_event);
         }
-        let fetched = fetched?;
-        let parsed = tokio::task::spawn_blocking(move || {
-            fetched
-                .into_iter()
-                .map(|(uid, raw)| (uid, parse::parse(&raw), raw))
-                .collect::<Vec<_>>()
-        })
-        .await
-        .map_err(Error::internal)?;
+        let parsed = parsed?;
         tracing::debug!(
             fetch_ms,
-            wait_ms,
-            parse_ms = started.elapsed().as_millis() - fetch_ms - wait_ms,
+            parse_ms,
+            wait_ms = started.elapsed().as_millis() - fetch_ms - parse_ms,
             "chunk fetched"
         );
         // Every UID of the chunk is now fetched or gone from the server: the mark may pass them all.
