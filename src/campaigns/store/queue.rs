@@ -5,7 +5,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
 
 use crate::campaigns::model::{Recipient, RecipientFilter, Stats};
-use crate::db::sql::Sql;
+use crate::db::sql::{Sql, MAX_BINDS};
 use crate::db::{from_ms, now_ms};
 use crate::error::Error;
 
@@ -37,8 +37,11 @@ pub async fn start(
     if moved.rows_affected() != 1 {
         return Ok(false);
     }
-    // Batches keep statements under the backends' parameter limits and inserts fast.
-    for chunk in recipients.chunks(200) {
+    // Batches keep statements under the backends' parameter limits and inserts fast: on SQLite a statement's cost
+    // grows with the square of its values (see `MAX_BINDS`), on PostgreSQL each statement is a round trip.
+    let sqlite = pool.connect_options().database_url.scheme() == "sqlite";
+    let rows = if sqlite { MAX_BINDS / 3 } else { 1000 };
+    for chunk in recipients.chunks(rows) {
         let mut sql = Sql::new(
             "INSERT INTO campaign_recipients (campaign_id, contact_id, address, state) VALUES ",
         );
@@ -57,6 +60,13 @@ pub async fn start(
         sql.query().execute(&mut *tx).await?;
     }
     tx.commit().await?;
+    if !sqlite {
+        // Fresh statistics: without them PostgreSQL claims a chunk by scanning every pending letter of the
+        // campaign instead of looking up the chunk's ids in the queue index (measured: 4 ms per claim).
+        sqlx::query("ANALYZE campaign_recipients")
+            .execute(pool)
+            .await?;
+    }
     Ok(true)
 }
 
