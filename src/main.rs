@@ -269,7 +269,12 @@ async fn campaign_send(mut config: Config, id: i64) -> Result<(), String> {
     bar.finish_and_clear();
     // The bar only draws on a terminal; the summary is printed either way.
     println!("campaign {id} {summary}");
-    result.map_err(show)
+    match result.map_err(show)? {
+        true => Ok(()),
+        false => Err(format!(
+            "campaign {id} is being sent by another running process (a server's send worker); it goes on there"
+        )),
+    }
 }
 
 fn generated_secret() -> secrecy::SecretString {

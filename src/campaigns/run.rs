@@ -64,8 +64,25 @@ impl Run {
 
 pub(super) type Letters = Arc<Mutex<mpsc::Receiver<Prepared>>>;
 
-/// Sends one campaign until it is done, paused, cancelled, or `stop` is set.
+/// Sends one campaign until it is done, paused, cancelled, or `stop` is set. Returns false, having sent nothing,
+/// when another live worker runs it: one runner per campaign, so that its limits hold across instances.
 pub async fn run_campaign(
+    sender: &Sender,
+    campaign_id: i64,
+    stop: watch::Receiver<bool>,
+) -> Result<bool, Error> {
+    let (pool, me) = (&sender.db.pool, &sender.worker_id);
+    if !queue::take_runner(pool, campaign_id, me, sender.settings.lease_ms).await? {
+        return Ok(false);
+    }
+    let sent = send_campaign(sender, campaign_id, stop).await;
+    if let Err(e) = queue::release_runner(pool, campaign_id, me).await {
+        tracing::warn!(campaign = campaign_id, error = %e, "releasing the campaign failed");
+    }
+    sent.map(|()| true)
+}
+
+async fn send_campaign(
     sender: &Sender,
     campaign_id: i64,
     stop: watch::Receiver<bool>,

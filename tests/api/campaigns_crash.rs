@@ -12,16 +12,16 @@ use crate::campaign_fixtures::*;
 use crate::helpers::{fresh_database_url, read, spawn_app_with, ADMIN_EMAIL, ADMIN_PASSWORD};
 use crate::smtp_sink::SmtpSink;
 
-struct Server {
-    dir: std::path::PathBuf,
-    port: u16,
-    database_url: Option<String>,
-    smtp_url: String,
-    child: Option<Child>,
+pub(crate) struct Server {
+    pub(crate) dir: std::path::PathBuf,
+    pub(crate) port: u16,
+    pub(crate) database_url: Option<String>,
+    pub(crate) smtp_url: String,
+    pub(crate) child: Option<Child>,
 }
 
 impl Server {
-    fn start(&mut self) {
+    pub(crate) fn start(&mut self) {
         let mut command = Command::new(env!("CARGO_BIN_EXE_mailroom"));
         command
             .arg("serve")
@@ -46,7 +46,7 @@ impl Server {
         }
     }
 
-    fn kill(&mut self) {
+    pub(crate) fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {
             child.kill().expect("SIGKILL"); // Child::kill is SIGKILL on Unix: no shutdown code runs.
             let _ = child.wait();
@@ -60,7 +60,7 @@ impl Drop for Server {
     }
 }
 
-async fn call(
+pub(crate) async fn call(
     client: &Client,
     base: &str,
     token: &str,

@@ -6,6 +6,7 @@ mod campaign_fixtures;
 mod campaigns;
 mod campaigns_bounces;
 mod campaigns_crash;
+mod campaigns_instances;
 mod campaigns_send;
 mod campaigns_smtp;
 mod campaigns_suppression;

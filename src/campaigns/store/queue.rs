@@ -126,6 +126,38 @@ pub async fn close_pending(pool: &AnyPool, id: i64, state: &str, error: &str) ->
     Ok(())
 }
 
+/// Makes `worker` the campaign's runner unless another worker whose heartbeat is fresh (within `lease_ms`) runs it.
+/// Returns whether `worker` is the runner now.
+pub async fn take_runner(
+    pool: &AnyPool,
+    campaign_id: i64,
+    worker: &str,
+    lease_ms: i64,
+) -> Result<bool, Error> {
+    let taken = sqlx::query(
+        "UPDATE campaigns SET runner = $1
+         WHERE id = $2
+           AND (runner IS NULL OR runner = $1
+                OR NOT EXISTS (SELECT 1 FROM send_workers w WHERE w.id = campaigns.runner AND w.heartbeat_at > $3))",
+    )
+    .bind(worker)
+    .bind(campaign_id)
+    .bind(now_ms() - lease_ms)
+    .execute(pool)
+    .await?;
+    Ok(taken.rows_affected() == 1)
+}
+
+/// Lets another worker run the campaign at once.
+pub async fn release_runner(pool: &AnyPool, campaign_id: i64, worker: &str) -> Result<(), Error> {
+    sqlx::query("UPDATE campaigns SET runner = NULL WHERE id = $1 AND runner = $2")
+        .bind(campaign_id)
+        .bind(worker)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
 pub async fn heartbeat(pool: &AnyPool, worker: &str) -> Result<(), Error> {
     sqlx::query(
         "INSERT INTO send_workers (id, heartbeat_at) VALUES ($1, $2)
