@@ -60,6 +60,21 @@ impl Drop for Server {
     }
 }
 
+/// Signs the admin in on the server at `base`.
+pub(crate) async fn admin_token(client: &Client, base: &str) -> String {
+    let (status, login) = read(
+        client
+            .post(format!("{base}/api/v1/auth/login"))
+            .json(&json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200, "{login}");
+    login["token"].as_str().unwrap().to_string()
+}
+
 pub(crate) async fn call(
     client: &Client,
     base: &str,
@@ -98,17 +113,7 @@ async fn killed_sender_resumes_and_never_sends_a_letter_twice() {
     server.start();
     let base = format!("http://127.0.0.1:{port}");
     let client = Client::new();
-    let (status, login) = read(
-        client
-            .post(format!("{base}/api/v1/auth/login"))
-            .json(&json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(status, 200, "{login}");
-    let token = login["token"].as_str().unwrap().to_string();
+    let token = admin_token(&client, &base).await;
     let post = |path: &'static str, body: Value| {
         let (client, base, token) = (client.clone(), base.clone(), token.clone());
         async move { call(&client, &base, &token, "POST", path, body).await }

@@ -9,17 +9,10 @@ use reqwest::Client;
 use serde_json::{json, Value};
 
 use crate::campaign_fixtures::greeting_template;
-use crate::campaigns_crash::{call, Server};
-use crate::helpers::{fresh_database_url, read, ADMIN_EMAIL, ADMIN_PASSWORD};
+use crate::campaigns_crash::{admin_token, call, Server};
+use crate::dovecot::free_port_for_tests;
+use crate::helpers::fresh_database_url;
 use crate::smtp_sink::SmtpSink;
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 fn per_address(sinks: &[&SmtpSink]) -> HashMap<String, usize> {
     let mut counts = HashMap::new();
@@ -39,7 +32,7 @@ async fn one_instance_runs_a_campaign_and_another_takes_it_over_when_it_dies() {
     let database_url = fresh_database_url().await;
     let server = |sink: &SmtpSink| Server {
         dir: dir.path().to_path_buf(),
-        port: free_port(),
+        port: free_port_for_tests(),
         database_url: database_url.clone(),
         smtp_url: sink.url(),
         child: None,
@@ -50,17 +43,7 @@ async fn one_instance_runs_a_campaign_and_another_takes_it_over_when_it_dies() {
     let client = Client::new();
     let base_a = format!("http://127.0.0.1:{}", a.port);
     let base_b = format!("http://127.0.0.1:{}", b.port);
-    let (status, login) = read(
-        client
-            .post(format!("{base_a}/api/v1/auth/login"))
-            .json(&json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(status, 200, "{login}");
-    let token = login["token"].as_str().unwrap().to_string();
+    let token = admin_token(&client, &base_a).await;
     let post = |base: &str, path: &str, body: Value| {
         let (client, base, token, path) = (
             client.clone(),
