@@ -220,9 +220,11 @@ async fn campaign_send(mut config: Config, id: i64) -> Result<(), String> {
     }
     let sender = app.sender();
     let (stop, stopped) = tokio::sync::watch::channel(false);
+    // The heartbeat outlives the run: while letters are in flight, no other process may take the campaign.
+    let (stop_beat, beat_stopped) = tokio::sync::watch::channel(false);
     let beat = tokio::spawn({
-        let (sender, stopped) = (sender.clone(), stopped.clone());
-        async move { sender.keep_alive(stopped).await }
+        let sender = sender.clone();
+        async move { sender.keep_alive(beat_stopped).await }
     });
     let run = tokio::spawn({
         let (sender, stopped) = (sender.clone(), stopped.clone());
@@ -255,6 +257,7 @@ async fn campaign_send(mut config: Config, id: i64) -> Result<(), String> {
     }
     let _ = stop.send(true);
     let result = run.await.map_err(|e| e.to_string())?;
+    let _ = stop_beat.send(true);
     let _ = beat.await;
     let c = campaigns::campaign(&pool, id).await.map_err(show)?;
     let summary = format!(

@@ -68,6 +68,8 @@ async fn send_all(
             let fates = record.fates.clone();
             if let Err(e) = record_and_claim(run, fates, record.reset_failures, Vec::new()).await {
                 tracing::warn!(campaign = run.campaign_id, error = %e, "recording letters failed");
+                // A streak reset that was in the lost record must be tried again.
+                run.streak.store(true, Ordering::Relaxed);
                 run.halt();
                 *sent = record;
             }
@@ -110,6 +112,8 @@ pub async fn run(run: Arc<Run>, letters: Letters, mut conn: Option<Link>) -> Opt
             Err(e) => {
                 // Letters whose fate is not recorded stay claimed by this live worker; they are not resent.
                 tracing::warn!(campaign = run.campaign_id, error = %e, "recording letters failed");
+                // A streak reset that was in the lost record must be tried again.
+                run.streak.store(true, Ordering::Relaxed);
                 run.halt();
                 break;
             }
@@ -134,6 +138,8 @@ pub async fn run(run: Arc<Run>, letters: Letters, mut conn: Option<Link>) -> Opt
                 record_and_claim(&run, record.fates, record.reset_failures, Vec::new()).await
             {
                 tracing::warn!(campaign = run.campaign_id, error = %e, "recording letters failed");
+                // A streak reset that was in the lost record must be tried again.
+                run.streak.store(true, Ordering::Relaxed);
                 run.halt();
                 break;
             }
@@ -235,9 +241,9 @@ async fn bounce(run: &Run, p: &Prepared, kind: BounceKind, code: &str, text: Str
 }
 
 async fn count_failure(run: &Run) {
-    let counted = store::count_failure(&run.sender.db.pool, run.campaign_id).await;
+    // Set first: a success recorded while the count is written must clear it.
     run.streak.store(true, Ordering::Relaxed);
-    match counted {
+    match store::count_failure(&run.sender.db.pool, run.campaign_id).await {
         Ok(true) => {
             tracing::warn!(
                 campaign = run.campaign_id,

@@ -11,6 +11,9 @@ use tokio::sync::{mpsc, oneshot};
 use super::store::claims::{self, Fate};
 use crate::error::Error;
 
+/// How long the recorder keeps its connection without a request.
+const IDLE: Duration = Duration::from_secs(1);
+
 struct Request {
     settled: Vec<(i64, Fate)>,
     reset_failures: bool,
@@ -70,7 +73,20 @@ struct Target {
 
 impl Target {
     async fn serve(mut self, mut rx: mpsc::UnboundedReceiver<Request>) {
-        while let Some(first) = rx.recv().await {
+        loop {
+            let first = if self.conn.is_some() {
+                match tokio::time::timeout(IDLE, rx.recv()).await {
+                    Ok(first) => first,
+                    Err(_) => {
+                        // A run that waits (a rate limit, retries later) holds no connection meanwhile.
+                        self.conn = None;
+                        rx.recv().await
+                    }
+                }
+            } else {
+                rx.recv().await
+            };
+            let Some(first) = first else { break };
             let mut group = vec![first];
             while let Ok(more) = rx.try_recv() {
                 group.push(more);

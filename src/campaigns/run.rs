@@ -72,6 +72,8 @@ pub async fn run_campaign(
     stop: watch::Receiver<bool>,
 ) -> Result<bool, Error> {
     let (pool, me) = (&sender.db.pool, &sender.worker_id);
+    // Beat first: a runner without a fresh heartbeat would look dead to the other instances at once.
+    queue::heartbeat(pool, me).await?;
     if !queue::take_runner(pool, campaign_id, me, sender.settings.lease_ms).await? {
         return Ok(false);
     }
@@ -141,6 +143,15 @@ async fn send_campaign(
             .await?
             .map(|c| c.view.status);
         if *stop.borrow() || status != Some(CampaignStatus::Sending) {
+            break;
+        }
+        // Still the runner? Another instance may have taken over while this one's heartbeat was stale.
+        let lease = sender.settings.lease_ms;
+        if !queue::take_runner(pool, campaign_id, &sender.worker_id, lease).await? {
+            tracing::warn!(
+                campaign = campaign_id,
+                "another instance runs this campaign now"
+            );
             break;
         }
         let (tx, rx) = mpsc::channel(2 * prepare::PAGE as usize);

@@ -117,10 +117,11 @@ pub fn wake_worker() {
 
 /// The server's background worker: sends every campaign in `sending` until shutdown.
 pub async fn worker(sender: Sender, stop: watch::Receiver<bool>) {
+    // The heartbeat outlives the runs: while letters are in flight, no other instance may take a campaign over.
+    let (stop_beat, beat_stopped) = watch::channel(false);
     let beat = tokio::spawn({
         let sender = sender.clone();
-        let stop = stop.clone();
-        async move { sender.keep_alive(stop).await }
+        async move { sender.keep_alive(beat_stopped).await }
     });
     let mut running: HashMap<i64, JoinHandle<()>> = HashMap::new();
     let mut failures = 0u32;
@@ -162,5 +163,6 @@ pub async fn worker(sender: Sender, stop: watch::Receiver<bool>) {
     for (_, handle) in running {
         let _ = handle.await;
     }
+    let _ = stop_beat.send(true);
     let _ = beat.await;
 }

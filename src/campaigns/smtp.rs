@@ -186,10 +186,10 @@ async fn offers_pipelining(
     conn: &mut AsyncSmtpConnection,
     hello: ClientId,
 ) -> Result<bool, String> {
-    let reply = conn
-        .command(Ehlo::new(hello))
-        .await
-        .map_err(|e| format!("EHLO: {e}"))?;
+    // A server that refuses a second EHLO simply gets its commands one by one.
+    let Ok(reply) = conn.command(Ehlo::new(hello)).await else {
+        return Ok(false);
+    };
     let offered = reply
         .message()
         .any(|line| line.trim().eq_ignore_ascii_case("PIPELINING"));
@@ -239,9 +239,10 @@ pub async fn deliver(
         *conn = None;
     }
     if conn.is_none() {
-        match spec.connect().await {
-            Ok(l) => *conn = Some(l),
-            Err(e) => return Outcome::Retry(e),
+        match tokio::time::timeout(TIMEOUT, spec.connect()).await {
+            Ok(Ok(l)) => *conn = Some(l),
+            Ok(Err(e)) => return Outcome::Retry(e),
+            Err(_) => return Outcome::Retry("connect: no answer from the SMTP server".into()),
         }
     }
     let link = conn.as_mut().expect("connected above");
@@ -308,8 +309,8 @@ async fn envelope_phase(
             Err(e) if e.is_permanent() || e.is_transient() => {
                 first_error.get_or_insert(e);
             }
-            // The link broke: nothing more will come.
-            Err(e) => return Err(e),
+            // The link broke: nothing more will come. A refusal before it still decides the letter's fate.
+            Err(e) => return Err(first_error.unwrap_or(e)),
         }
     }
     let data = c.read_response().await;
@@ -328,7 +329,8 @@ async fn envelope_phase(
 
 async fn drop_connection(conn: &mut Option<Link>) {
     if let Some(mut l) = conn.take() {
-        l.conn.abort().await;
+        // QUIT on a link that may be dead: not worth waiting long for.
+        let _ = tokio::time::timeout(Duration::from_secs(5), l.conn.abort()).await;
     }
 }
 

@@ -168,14 +168,14 @@ async fn sync_folder(
         let fetch_ms = started.elapsed().as_millis();
         // Parsed before waiting for the previous chunk's store, so that parsing and storing overlap.
         let parsed = match fetched {
-            Ok(fetched) => Ok(tokio::task::spawn_blocking(move || {
+            Ok(fetched) => tokio::task::spawn_blocking(move || {
                 fetched
                     .into_iter()
                     .map(|(uid, raw)| (uid, parse::parse(&raw), raw))
                     .collect::<Vec<_>>()
             })
             .await
-            .map_err(Error::internal)?),
+            .map_err(Error::internal),
             Err(e) => Err(e),
         };
         let parse_ms = started.elapsed().as_millis() - fetch_ms;

@@ -67,7 +67,11 @@ pub async fn settle_and_claim(
             .bind(campaign_id)
             .push(" AND state = 'pending' AND id IN ")
             .bind_list(claim.to_vec())
-            .push(MAILABLE);
+            .push(MAILABLE)
+            // Only the campaign's runner claims: an instance that lost it stops at its next chunk.
+            .push(" AND EXISTS (SELECT 1 FROM campaigns r WHERE r.id = campaign_recipients.campaign_id AND r.runner = ")
+            .bind(worker.to_string())
+            .push(")");
         if marketing {
             sql.push(CONSENTED);
         }
