@@ -13,33 +13,60 @@ use crate::error::Error;
 /// How long a subject-only match may reach back for a thread.
 const SUBJECT_THREAD_WINDOW_MS: i64 = 90 * 24 * 3600 * 1000;
 
-/// Threads as the batch sees them: keys known before and added now, and threads merged away.
+/// Threads as the batch sees them: keys known before and added now, and threads merged away. New threads get a
+/// provisional (negative) id and are created together, in one statement, when a real id is first needed.
+#[derive(Default)]
 struct Threads {
     by_key: HashMap<String, i64>,
     merged_into: HashMap<i64, i64>,
     new_keys: Vec<(String, i64)>,
     last_at: BTreeMap<i64, i64>,
+    /// New threads not created yet: (provisional id, subject, first time).
+    pending: Vec<(i64, String, i64)>,
+    real_of: HashMap<i64, i64>,
 }
 
 impl Threads {
     fn resolve(&self, mut id: i64) -> i64 {
+        if let Some(&real) = self.real_of.get(&id) {
+            id = real;
+        }
         while let Some(&next) = self.merged_into.get(&id) {
             id = next;
         }
         id
     }
 
+    fn provisional(&mut self, subject_norm: String, at: i64) -> i64 {
+        let id = -(self.real_of.len() as i64 + self.pending.len() as i64 + 1);
+        self.pending.push((id, subject_norm, at));
+        id
+    }
+
+    /// Creates the pending threads, so every id so far resolves to a real one.
+    async fn flush(&mut self, conn: &mut AnyConnection) -> Result<(), Error> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let pending = std::mem::take(&mut self.pending);
+        let rows: Vec<(String, i64)> = pending.iter().map(|(_, s, at)| (s.clone(), *at)).collect();
+        let ids = store_bulk::insert_threads(conn, &rows).await?;
+        for ((provisional, _, _), real) in pending.into_iter().zip(ids) {
+            self.real_of.insert(provisional, real);
+        }
+        Ok(())
+    }
+
     async fn choose(&mut self, conn: &mut AnyConnection, m: &Incoming<'_>) -> Result<i64, Error> {
         let p = m.parsed;
         let at = p.sent_at.unwrap_or_else(now_ms);
         let keys = thread::keys(p);
-        let mut existing: Vec<i64> = keys
-            .iter()
-            .filter_map(|k| self.by_key.get(k))
-            .map(|&t| self.resolve(t))
-            .collect();
-        existing.sort_unstable();
-        existing.dedup();
+        let mut existing = self.existing(&keys);
+        if existing.len() > 1 {
+            // A merge writes to the database: every thread it names needs its real id.
+            self.flush(conn).await?;
+            existing = self.existing(&keys);
+        }
         let thread_id = match existing.split_first() {
             Some((&first, rest)) => {
                 if !rest.is_empty() {
@@ -55,6 +82,8 @@ impl Threads {
                 let headerless = p.in_reply_to.is_none() && p.references.is_empty();
                 let reply = p.subject.as_deref().is_some_and(thread::is_reply_subject);
                 let by_subject = if headerless && reply && !subject_norm.is_empty() {
+                    // Threads begun earlier in this batch count too.
+                    self.flush(conn).await?;
                     store::thread_by_subject(conn, &subject_norm, at - SUBJECT_THREAD_WINDOW_MS)
                         .await?
                 } else {
@@ -62,7 +91,7 @@ impl Threads {
                 };
                 match by_subject {
                     Some(id) => id,
-                    None => store::new_thread(conn, &subject_norm, at).await?,
+                    None => self.provisional(subject_norm, at),
                 }
             }
         };
@@ -75,6 +104,17 @@ impl Threads {
         let last = self.last_at.entry(thread_id).or_insert(at);
         *last = (*last).max(at);
         Ok(thread_id)
+    }
+
+    fn existing(&self, keys: &[String]) -> Vec<i64> {
+        let mut existing: Vec<i64> = keys
+            .iter()
+            .filter_map(|k| self.by_key.get(k))
+            .map(|&t| self.resolve(t))
+            .collect();
+        existing.sort_unstable();
+        existing.dedup();
+        existing
     }
 
     async fn save(self, conn: &mut AnyConnection) -> Result<(), Error> {
@@ -125,14 +165,13 @@ pub async fn store_batch(
             .collect();
         let mut threads = Threads {
             by_key: store_bulk::threads_of_keys(conn, &all_keys).await?,
-            merged_into: HashMap::new(),
-            new_keys: Vec::new(),
-            last_at: BTreeMap::new(),
+            ..Default::default()
         };
         let mut chosen = Vec::with_capacity(fresh.len());
         for &i in &fresh {
             chosen.push(threads.choose(conn, &items[i]).await?);
         }
+        threads.flush(conn).await?;
         let rows: Vec<(&Incoming, i64)> = fresh
             .iter()
             .zip(&chosen)

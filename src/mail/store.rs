@@ -42,20 +42,6 @@ pub async fn thread_by_subject(
     Ok(row.map(|r| r.try_get("id")).transpose()?)
 }
 
-pub async fn new_thread(
-    conn: &mut AnyConnection,
-    subject_norm: &str,
-    at: i64,
-) -> Result<i64, Error> {
-    let row =
-        sqlx::query("INSERT INTO threads (subject_norm, last_at) VALUES ($1, $2) RETURNING id")
-            .bind(subject_norm)
-            .bind(at)
-            .fetch_one(conn)
-            .await?;
-    Ok(row.try_get("id")?)
-}
-
 /// Folds the `others` threads into `into` (a message tied two threads together).
 pub async fn merge_threads(
     conn: &mut AnyConnection,

@@ -95,6 +95,39 @@ pub async fn add_thread_keys(
     Ok(())
 }
 
+/// Creates threads (subject, first time) and returns their ids in the same order. Within one statement both
+/// backends number new rows in the order of the VALUES, so the ids sorted ascending line up with the rows.
+pub async fn insert_threads(
+    conn: &mut AnyConnection,
+    threads: &[(String, i64)],
+) -> Result<Vec<i64>, Error> {
+    let mut out = Vec::with_capacity(threads.len());
+    for run in runs(threads, 2) {
+        let mut sql = Sql::new("INSERT INTO threads (subject_norm, last_at) VALUES ");
+        for (i, (subject, at)) in run.iter().enumerate() {
+            sql.push(if i == 0 { "(" } else { ", (" })
+                .bind(subject.clone())
+                .push(", ")
+                .bind(*at)
+                .push(")");
+        }
+        sql.push(" RETURNING id");
+        let mut ids: Vec<i64> = sql
+            .query()
+            .fetch_all(&mut *conn)
+            .await?
+            .iter()
+            .map(|r| r.try_get("id"))
+            .collect::<Result<_, _>>()?;
+        if ids.len() != run.len() {
+            return Err(Error::internal("threads: fewer ids than rows inserted"));
+        }
+        ids.sort_unstable();
+        out.extend(ids);
+    }
+    Ok(out)
+}
+
 /// Moves each thread's `last_at` forward to the given time (never back).
 pub async fn touch_threads(conn: &mut AnyConnection, last: &[(i64, i64)]) -> Result<(), Error> {
     for run in runs(last, 2) {
