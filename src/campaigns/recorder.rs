@@ -64,7 +64,8 @@ impl Recorder {
 
 struct Target {
     pool: AnyPool,
-    /// Held for the run: on SQLite a connection's page cache survives only its own writes.
+    /// Held while requests keep coming (given back after `IDLE`): on SQLite a connection's page cache survives
+    /// only its own writes.
     conn: Option<PoolConnection<Any>>,
     campaign_id: i64,
     worker: String,
