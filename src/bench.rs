@@ -96,6 +96,10 @@ pub async fn full_sync(server: &Server, mut config: Config) -> Result<Outcome, E
         folders: vec!["INBOX".into()],
         lead_owner_id: None,
         leads_from_outgoing: false,
+        kind: None,
+        owner_id: None,
+        member_ids: Vec::new(),
+        visibility: None,
     };
     let mailbox = crate::imap::create(pool, &app.state.secrets, new).await?;
     let started = Instant::now();

@@ -249,18 +249,26 @@ async fn open_mail(
             linked: false,
         });
     };
-    let Some(id) = mail::find_by_message_id(pool, mid).await? else {
+    // A stored message the caller may not read is answered as unknown: ids do not confirm what exists.
+    let found = match mail::find_by_message_id(pool, mid).await? {
+        Some(id) => {
+            let level = access::mail_level(&mut *pool.acquire().await?, caller, id).await?;
+            (level > access::MailLevel::None).then_some(id)
+        }
+        None => None,
+    };
+    let Some(id) = found else {
         return Ok(OpenMail {
             id: None,
             linked: false,
         });
     };
     let linked = match person {
-        Some(p) if linking::may_read(pool, caller, id).await? => linking::links(pool, caller, id)
+        Some(p) => linking::links(pool, caller, id)
             .await?
             .iter()
             .any(|l| l.record_kind == p.kind && l.record_id == p.id && !l.removed),
-        _ => false,
+        None => false,
     };
     Ok(OpenMail {
         id: Some(id),
@@ -268,8 +276,9 @@ async fn open_mail(
     })
 }
 
-/// Logs the open mail to a record: links the stored copy when the server has it (same Message-ID), otherwise
-/// stores what Office.js read and links that.
+/// Logs the open mail to a record: links the stored copy when the server has it (same Message-ID) and the caller
+/// reads it in full; otherwise stores what Office.js read as the caller's copy and links that. A Message-ID alone
+/// (seen in a References header, say) never opens someone else's stored mail.
 pub async fn log_mail(pool: &AnyPool, caller: &Caller, req: LogMail) -> Result<Logged, Error> {
     access::require(pool, caller, req.record_kind, req.record_id, Op::Write).await?;
     let mid = req
@@ -278,8 +287,15 @@ pub async fn log_mail(pool: &AnyPool, caller: &Caller, req: LogMail) -> Result<L
         .map(|m| m.trim().trim_matches(['<', '>']).to_string())
         .filter(|m| !m.is_empty());
     if let Some(mid) = &mid {
-        if let Some(id) = mail::find_by_message_id(pool, mid).await? {
-            linking::set_link_unchecked(pool, caller, id, req.record_kind, req.record_id).await?;
+        let stored = match mail::find_by_message_id(pool, mid).await? {
+            Some(id) => {
+                let level = access::mail_level(&mut *pool.acquire().await?, caller, id).await?;
+                (level == access::MailLevel::Full).then_some(id)
+            }
+            None => None,
+        };
+        if let Some(id) = stored {
+            linking::log_to_record(pool, caller, id, req.record_kind, req.record_id).await?;
             return Ok(Logged {
                 message_id: id,
                 stored: false,
@@ -293,7 +309,7 @@ pub async fn log_mail(pool: &AnyPool, caller: &Caller, req: LogMail) -> Result<L
     let mut tx = crate::db::begin(pool).await?;
     let stored = mail::store_message(&mut tx, &parsed.0, &parsed.1, None).await?;
     tx.commit().await?;
-    linking::set_link_unchecked(
+    linking::log_to_record(
         pool,
         caller,
         stored.message_id,

@@ -80,6 +80,11 @@ pub fn table(state: AppState) -> RouteTable {
         .add(M::POST, "/api/v1/users", Access::ADMIN, auth::routes::create_user)
         .add(M::GET, "/api/v1/users/{id}", Access::ADMIN, auth::routes::get_user)
         .add(M::PATCH, "/api/v1/users/{id}", Access::ADMIN, auth::routes::update_user)
+        .add(M::GET, "/api/v1/teams", Access::ADMIN, auth::teams::routes::list)
+        .add(M::POST, "/api/v1/teams", Access::ADMIN, auth::teams::routes::create)
+        .add(M::GET, "/api/v1/teams/{id}", Access::ADMIN, auth::teams::routes::get)
+        .add(M::PUT, "/api/v1/teams/{id}", Access::ADMIN, auth::teams::routes::update)
+        .add(M::DELETE, "/api/v1/teams/{id}", Access::ADMIN, auth::teams::routes::delete)
         // CRM: admins edit reference lists; record-level rules live in crm::access.
         .add(M::GET, "/api/v1/pipelines", Access::SignedIn, crm::reference::routes::list_pipelines)
         .add(M::POST, "/api/v1/pipelines", Access::ADMIN, crm::reference::routes::create_pipeline)
@@ -153,8 +158,10 @@ pub fn table(state: AppState) -> RouteTable {
         .add(M::PATCH, "/api/v1/tasks/{id}", Access::SignedIn, crm::activity::routes::update_task)
         .add(M::DELETE, "/api/v1/tasks/{id}", Access::SignedIn, crm::activity::routes::delete_task)
         .add(M::GET, "/api/v1/duplicates", Access::SignedIn, crm::routes::duplicates)
-        .add(M::POST, "/api/v1/users/{id}/reassign", Access::ADMIN, crm::routes::reassign)
-        // Mail: admins connect mailboxes and list all mail; one message is readable through a visible linked record.
+        // Admins between anyone; a team lead within the teams they lead (crm::access::may_reassign).
+        .add(M::POST, "/api/v1/users/{id}/reassign", Access::SignedIn, crm::routes::reassign)
+        // Mail: admins connect mailboxes; what each caller reads of which message is decided in crm::access (mailbox
+        // membership and visibility policies), so the mail routes are open to everyone signed in.
         .add(M::GET, "/api/v1/mailboxes", Access::ADMIN, crate::imap::routes::list)
         .add(M::POST, "/api/v1/mailboxes", Access::ADMIN, crate::imap::routes::create)
         .add(M::GET, "/api/v1/mailboxes/{id}", Access::ADMIN, crate::imap::routes::get)
@@ -162,11 +169,13 @@ pub fn table(state: AppState) -> RouteTable {
         .add(M::DELETE, "/api/v1/mailboxes/{id}", Access::ADMIN, crate::imap::routes::delete)
         .add(M::POST, "/api/v1/mailboxes/{id}/test", Access::ADMIN, crate::imap::routes::test)
         .add(M::POST, "/api/v1/mailboxes/{id}/sync", Access::ADMIN, crate::imap::routes::sync)
-        .add(M::GET, "/api/v1/messages", Access::ADMIN, crate::mail::routes::list)
+        .add(M::PUT, "/api/v1/mailboxes/{id}/visibility", Access::SignedIn, crate::imap::routes::set_visibility)
+        .add(M::GET, "/api/v1/messages", Access::SignedIn, crate::mail::routes::list)
         .add(M::GET, "/api/v1/messages/{id}", Access::SignedIn, crate::mail::routes::get)
         .add(M::GET, "/api/v1/messages/{id}/raw", Access::SignedIn, crate::mail::routes::raw)
         .add(M::GET, "/api/v1/messages/{id}/attachments/{index}", Access::SignedIn, crate::mail::routes::attachment)
         .add(M::GET, "/api/v1/threads/{id}", Access::SignedIn, crate::mail::routes::thread)
+        .add(M::PUT, "/api/v1/threads/{id}/private", Access::SignedIn, crate::mail::routes::set_private)
         // Linking: links and classification per message (record rules in linking/crm::access); lists are admin-only.
         .add(M::GET, "/api/v1/messages/{id}/links", Access::SignedIn, crate::linking::routes::links)
         .add(M::POST, "/api/v1/messages/{id}/links", Access::SignedIn, crate::linking::routes::add_link)

@@ -6,6 +6,7 @@ mod password;
 pub mod routes;
 pub mod service;
 mod store;
+pub mod teams;
 pub mod token;
 
 pub use caller::{Access, Caller};

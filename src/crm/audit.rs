@@ -231,6 +231,22 @@ pub async fn message_event(
     .await
 }
 
+/// A thread marked private or public again by a mailbox member.
+pub async fn thread_event(
+    conn: &mut AnyConnection,
+    actor_id: i64,
+    thread_id: i64,
+    private: bool,
+) -> Result<(), Error> {
+    let text = serde_json::to_string(&[FieldChange {
+        field: "private".to_string(),
+        from: Value::Bool(!private),
+        to: Value::Bool(private),
+    }])
+    .map_err(Error::internal)?;
+    store::insert_audit_of(conn, Some(actor_id), "privacy", "thread", thread_id, &text).await
+}
+
 /// The audit trail of a merge: on the kept record what came from where and which fields changed; on the merged
 /// record where it went.
 pub async fn merged<T: Serialize>(
@@ -265,14 +281,16 @@ pub async fn merged<T: Serialize>(
     .await
 }
 
+/// A record's audit entries, newest first; entries of the `hidden` actions are left out (see `audit_trail`).
 pub async fn page(
     pool: &AnyPool,
-    kind: RecordKind,
-    id: i64,
+    (kind, id): (RecordKind, i64),
+    hidden: &[&str],
     before: Option<i64>,
     limit: i64,
 ) -> Result<AuditPage, Error> {
-    let rows = store::audit_of(pool, kind, id, before.unwrap_or(i64::MAX), limit).await?;
+    let before = before.unwrap_or(i64::MAX);
+    let rows = store::audit_of(pool, (kind, id), hidden, before, limit).await?;
     let next_before = (rows.len() as i64 == limit)
         .then(|| rows.last().map(|r| r.id))
         .flatten();

@@ -42,7 +42,7 @@ pub async fn share(
     id: i64,
     user_id: i64,
 ) -> Result<Shares, Error> {
-    access::require_owner(pool, caller, kind, id).await?;
+    access::require(pool, caller, kind, id, Op::Manage).await?;
     let mut tx = crate::db::begin(pool).await?;
     if !store::user_exists(&mut tx, user_id).await? {
         return Err(Error::validation(
@@ -72,7 +72,7 @@ pub async fn unshare(
     id: i64,
     user_id: i64,
 ) -> Result<(), Error> {
-    access::require_owner(pool, caller, kind, id).await?;
+    access::require(pool, caller, kind, id, Op::Manage).await?;
     let mut tx = crate::db::begin(pool).await?;
     if !store::unshare(&mut tx, kind, id, user_id).await? {
         return Err(Error::NotFound("share"));
@@ -99,7 +99,8 @@ pub struct AuditQuery {
     pub limit: Option<i64>,
 }
 
-/// Whoever may see a record may read its audit trail.
+/// Whoever may see a record may read its audit trail; marketing without the notes and tasks (their bodies and
+/// titles are in the entries).
 pub async fn audit_trail(
     pool: &AnyPool,
     caller: &Caller,
@@ -113,7 +114,12 @@ pub async fn audit_trail(
         limit: q.limit,
     }
     .limit()?;
-    audit::page(pool, kind, id, q.before, limit).await
+    let hidden: &[&str] = if access::may_read_history(caller).is_ok() {
+        &[]
+    } else {
+        &["note", "task"]
+    };
+    audit::page(pool, (kind, id), hidden, q.before, limit).await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -130,7 +136,8 @@ pub struct ReassignResult {
     pub deals: u64,
 }
 
-/// Hands every record of one user (and their open tasks) to another, e.g. for a vacation or a dismissal.
+/// Hands every record of one user (and their open tasks) to another, e.g. for a vacation or a dismissal. Admins
+/// between anyone; a team lead between members of the teams they lead.
 pub async fn reassign(
     pool: &AnyPool,
     caller: &Caller,
@@ -141,6 +148,9 @@ pub async fn reassign(
         return Err(Error::validation("to_user_id", "is the same user"));
     }
     let mut tx = crate::db::begin(pool).await?;
+    if !access::may_reassign(&mut tx, caller, from, to).await? {
+        return Err(Error::Forbidden);
+    }
     if !store::user_exists(&mut tx, to).await? {
         return Err(Error::validation(
             "to_user_id",

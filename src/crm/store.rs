@@ -3,77 +3,11 @@
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, AnyPool, AssertSqlSafe, Row};
 
-use super::access::Scope;
+use super::access::{push_visible, Scope};
 use super::kind::RecordKind;
 use crate::db::now_ms;
 use crate::db::sql::Sql;
 use crate::error::Error;
-
-/// Appends ` AND <alias>.id is visible under scope` to a query over `kind`'s table.
-pub fn push_visible(sql: &mut Sql, scope: Scope, kind: RecordKind, alias: &str) {
-    if let Scope::Own { user_id, open_pool } = scope {
-        sql.push(" AND (")
-            .push(alias)
-            .push(".owner_id = ")
-            .bind(user_id);
-        if open_pool {
-            sql.push(" OR ").push(alias).push(".owner_id IS NULL");
-        }
-        sql.push(" OR EXISTS (SELECT 1 FROM shares s WHERE s.record_kind = ")
-            .bind(kind.as_str())
-            .push(" AND s.record_id = ")
-            .push(alias)
-            .push(".id AND s.user_id = ")
-            .bind(user_id)
-            .push("))");
-    }
-}
-
-pub async fn is_visible(
-    pool: &AnyPool,
-    scope: Scope,
-    kind: RecordKind,
-    id: i64,
-) -> Result<bool, Error> {
-    let mut sql = Sql::new("SELECT 1 AS one FROM ");
-    sql.push(kind.table()).push(" r WHERE r.id = ").bind(id);
-    push_visible(&mut sql, scope, kind, "r");
-    Ok(sql.query().fetch_optional(pool).await?.is_some())
-}
-
-/// `is_visible` inside a caller's transaction.
-pub async fn is_visible_in(
-    conn: &mut AnyConnection,
-    scope: Scope,
-    kind: RecordKind,
-    id: i64,
-) -> Result<bool, Error> {
-    let mut sql = Sql::new("SELECT 1 AS one FROM ");
-    sql.push(kind.table()).push(" r WHERE r.id = ").bind(id);
-    push_visible(&mut sql, scope, kind, "r");
-    Ok(sql.query().fetch_optional(conn).await?.is_some())
-}
-
-pub async fn exists(conn: &mut AnyConnection, kind: RecordKind, id: i64) -> Result<bool, Error> {
-    let text = format!("SELECT 1 AS one FROM {} WHERE id = $1", kind.table());
-    Ok(sqlx::query(AssertSqlSafe(text))
-        .bind(id)
-        .fetch_optional(conn)
-        .await?
-        .is_some())
-}
-
-pub async fn owner_of(pool: &AnyPool, kind: RecordKind, id: i64) -> Result<Option<i64>, Error> {
-    let text = format!("SELECT owner_id FROM {} WHERE id = $1", kind.table());
-    let row = sqlx::query(AssertSqlSafe(text))
-        .bind(id)
-        .fetch_optional(pool)
-        .await?;
-    Ok(row
-        .map(|r| r.try_get::<Option<i64>, _>("owner_id"))
-        .transpose()?
-        .flatten())
-}
 
 pub async fn user_exists(conn: &mut AnyConnection, user_id: i64) -> Result<bool, Error> {
     let row = sqlx::query("SELECT 1 AS one FROM users WHERE id = $1 AND active = 1")
@@ -81,6 +15,14 @@ pub async fn user_exists(conn: &mut AnyConnection, user_id: i64) -> Result<bool,
         .fetch_optional(conn)
         .await?;
     Ok(row.is_some())
+}
+
+pub async fn user_name(conn: &mut AnyConnection, user_id: i64) -> Result<Option<String>, Error> {
+    let row = sqlx::query("SELECT name FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_optional(conn)
+        .await?;
+    Ok(row.map(|r| r.try_get("name")).transpose()?)
 }
 
 pub async fn share(
@@ -131,11 +73,13 @@ pub async fn shares_of(pool: &AnyPool, kind: RecordKind, id: i64) -> Result<Vec<
         .collect()
 }
 
-/// Moves shares, notes and tasks from one record to another (merge, conversion); shares are deduplicated.
+/// Moves notes, tasks and (with `with_shares`) shares from one record to another (merge, conversion); shares are
+/// deduplicated; shares not moved are dropped with the record they were on.
 pub async fn move_attachments(
     conn: &mut AnyConnection,
     from: (RecordKind, i64),
     to: (RecordKind, i64),
+    with_shares: bool,
 ) -> Result<(), Error> {
     for table in ["notes", "tasks"] {
         let text = format!("UPDATE {table} SET record_kind = $1, record_id = $2 WHERE record_kind = $3 AND record_id = $4");
@@ -147,17 +91,19 @@ pub async fn move_attachments(
             .execute(&mut *conn)
             .await?;
     }
-    sqlx::query(
-        "INSERT INTO shares (record_kind, record_id, user_id)
-         SELECT $1, $2, user_id FROM shares WHERE record_kind = $3 AND record_id = $4
-         ON CONFLICT (record_kind, record_id, user_id) DO NOTHING",
-    )
-    .bind(to.0.as_str())
-    .bind(to.1)
-    .bind(from.0.as_str())
-    .bind(from.1)
-    .execute(&mut *conn)
-    .await?;
+    if with_shares {
+        sqlx::query(
+            "INSERT INTO shares (record_kind, record_id, user_id)
+             SELECT $1, $2, user_id FROM shares WHERE record_kind = $3 AND record_id = $4
+             ON CONFLICT (record_kind, record_id, user_id) DO NOTHING",
+        )
+        .bind(to.0.as_str())
+        .bind(to.1)
+        .bind(from.0.as_str())
+        .bind(from.1)
+        .execute(&mut *conn)
+        .await?;
+    }
     sqlx::query("DELETE FROM shares WHERE record_kind = $1 AND record_id = $2")
         .bind(from.0.as_str())
         .bind(from.1)
@@ -250,23 +196,26 @@ fn audit_from_row(row: &AnyRow) -> Result<AuditRow, Error> {
 /// A record's audit entries, newest first, before the given id.
 pub async fn audit_of(
     pool: &AnyPool,
-    kind: RecordKind,
-    id: i64,
+    (kind, id): (RecordKind, i64),
+    hidden: &[&str],
     before: i64,
     limit: i64,
 ) -> Result<Vec<AuditRow>, Error> {
-    let rows = sqlx::query(
+    let mut sql = Sql::new(
         "SELECT a.id, a.at, a.actor_id, u.email AS actor_email, a.action, a.changes
-         FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id
-         WHERE a.record_kind = $1 AND a.record_id = $2 AND a.id < $3
-         ORDER BY a.id DESC LIMIT $4",
-    )
-    .bind(kind.as_str())
-    .bind(id)
-    .bind(before)
-    .bind(limit)
-    .fetch_all(pool)
-    .await?;
+         FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id WHERE a.record_kind = ",
+    );
+    sql.bind(kind.as_str())
+        .push(" AND a.record_id = ")
+        .bind(id)
+        .push(" AND a.id < ")
+        .bind(before);
+    if !hidden.is_empty() {
+        let hidden: Vec<String> = hidden.iter().map(|h| h.to_string()).collect();
+        sql.push(" AND a.action NOT IN ").bind_list(hidden);
+    }
+    sql.push(" ORDER BY a.id DESC LIMIT ").bind(limit);
+    let rows = sql.query().fetch_all(pool).await?;
     rows.iter().map(audit_from_row).collect()
 }
 

@@ -11,11 +11,13 @@ pub mod worker;
 
 use sqlx::AnyPool;
 
+use crate::auth::Caller;
 use crate::crm::normalize::required;
 use crate::error::Error;
 use crypto::SecretBox;
 use model::{
-    ConnectionTest, Mailbox, MailboxPatch, NewMailbox, Security, ServerFolder, SyncReport,
+    ConnectionTest, Mailbox, MailboxKind, MailboxPatch, MailboxPolicy, NewMailbox, Security,
+    ServerFolder, SyncReport,
 };
 use store::Account;
 use sync::SyncEvent;
@@ -56,12 +58,71 @@ async fn check_lead_owner(pool: &AnyPool, owner: Option<i64>) -> Result<(), Erro
     Ok(())
 }
 
+/// A personal mailbox needs an owner and has no members; a shared one has members and no owner.
+async fn check_access(
+    pool: &AnyPool,
+    kind: MailboxKind,
+    owner_id: Option<i64>,
+    member_ids: &[i64],
+) -> Result<(), Error> {
+    match (kind, owner_id) {
+        (MailboxKind::Personal, None) => {
+            return Err(Error::validation(
+                "owner_id",
+                "a personal mailbox needs its owner",
+            ))
+        }
+        (MailboxKind::Personal, Some(owner)) => {
+            if !member_ids.is_empty() {
+                return Err(Error::validation(
+                    "member_ids",
+                    "a personal mailbox has its owner, not members",
+                ));
+            }
+            check_user(pool, "owner_id", owner).await?;
+        }
+        (MailboxKind::Shared, Some(_)) => {
+            return Err(Error::validation(
+                "owner_id",
+                "a shared mailbox has members, not an owner",
+            ))
+        }
+        (MailboxKind::Shared, None) => {
+            for user in member_ids {
+                check_user(pool, "member_ids", *user).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn check_user(pool: &AnyPool, field: &str, id: i64) -> Result<(), Error> {
+    match crate::auth::service::get_user(pool, id).await {
+        Ok(user) if user.active => Ok(()),
+        _ => Err(Error::validation(
+            field,
+            format!("no active user with id {id}"),
+        )),
+    }
+}
+
 pub async fn create(
     pool: &AnyPool,
     secrets: &SecretBox,
     new: NewMailbox,
 ) -> Result<Mailbox, Error> {
     check_lead_owner(pool, new.lead_owner_id).await?;
+    let kind = new.kind.unwrap_or(MailboxKind::Shared);
+    let mut members = new.member_ids.clone();
+    members.sort_unstable();
+    members.dedup();
+    check_access(pool, kind, new.owner_id, &members).await?;
+    let access = store::AccessWrite {
+        kind,
+        owner_id: new.owner_id,
+        member_ids: &members,
+        visibility: new.visibility.unwrap_or(kind.default_policy()),
+    };
     let name = required("name", &new.name, 200)?;
     let host = check_host(&new.host)?;
     check_security(new.security, &host)?;
@@ -85,7 +146,10 @@ pub async fn create(
         lead_owner_id: new.lead_owner_id,
         leads_from_outgoing: new.leads_from_outgoing,
     };
-    let id = store::insert(pool, &write).await?;
+    let mut tx = crate::db::begin(pool).await?;
+    let id = store::insert(&mut tx, &write).await?;
+    store::set_access(&mut tx, id, &access).await?;
+    tx.commit().await?;
     tracing::info!(mailbox_id = id, %host, "mailbox added");
     get(pool, id).await
 }
@@ -133,16 +197,45 @@ pub async fn update(
         Some(u) => required("username", u, 320)?,
         None => m.username.clone(),
     };
-    let sealed = match &patch.password {
-        Some(p) if !p.is_empty() => secrets.seal(p)?,
-        Some(_) => return Err(Error::validation("password", "must not be empty")),
-        None => current.password_enc.clone(),
+    let port = patch.port.map(i64::from).unwrap_or(m.port);
+    // The stored password goes only to the server it was given for: pointing the mailbox elsewhere needs it again.
+    let moved =
+        host != m.host || port != m.port || security != m.security || username != m.username;
+    let sealed =
+        match &patch.password {
+            Some(p) if !p.is_empty() => secrets.seal(p)?,
+            Some(_) => return Err(Error::validation("password", "must not be empty")),
+            None if moved => return Err(Error::validation(
+                "password",
+                "changing the host, port, security or username needs the mailbox's password again",
+            )),
+            None => current.password_enc.clone(),
+        };
+    let kind = patch.kind.unwrap_or(m.kind);
+    let owner_id = patch.owner_id.unwrap_or(m.owner_id);
+    let mut members = patch
+        .member_ids
+        .clone()
+        .unwrap_or_else(|| m.member_ids.clone());
+    members.sort_unstable();
+    members.dedup();
+    check_access(pool, kind, owner_id, &members).await?;
+    let visibility = match (patch.visibility, patch.kind) {
+        (Some(v), _) => v,
+        (None, Some(k)) if k != m.kind => k.default_policy(),
+        (None, _) => m.visibility,
+    };
+    let access = store::AccessWrite {
+        kind,
+        owner_id,
+        member_ids: &members,
+        visibility,
     };
     let folders = patch.folders.clone().unwrap_or_else(|| m.folders.clone());
     let write = store::Write {
         name: &name,
         host: &host,
-        port: patch.port.map(i64::from).unwrap_or(m.port),
+        port,
         security,
         username: &username,
         password_enc: &sealed,
@@ -151,7 +244,36 @@ pub async fn update(
         lead_owner_id: patch.lead_owner_id.unwrap_or(m.lead_owner_id),
         leads_from_outgoing: patch.leads_from_outgoing.unwrap_or(m.leads_from_outgoing),
     };
-    store::update(pool, id, &write).await?;
+    let mut tx = crate::db::begin(pool).await?;
+    store::update(&mut tx, id, &write).await?;
+    store::set_access(&mut tx, id, &access).await?;
+    tx.commit().await?;
+    get(pool, id).await
+}
+
+/// An admin sets any policy; the owner of a personal mailbox may only narrow it. Anyone else: no such mailbox.
+pub async fn set_visibility(
+    pool: &AnyPool,
+    caller: &Caller,
+    id: i64,
+    policy: MailboxPolicy,
+) -> Result<Mailbox, Error> {
+    let m = account(pool, id).await?.mailbox;
+    if !caller.is_admin() {
+        if m.kind != MailboxKind::Personal || m.owner_id != Some(caller.id) {
+            return Err(Error::NotFound("mailbox"));
+        }
+        if policy > m.visibility {
+            return Err(Error::validation(
+                "visibility",
+                format!(
+                    "the owner may only narrow it (now '{}'); an admin widens it",
+                    m.visibility.as_str()
+                ),
+            ));
+        }
+    }
+    store::set_visibility(pool, id, policy).await?;
     get(pool, id).await
 }
 

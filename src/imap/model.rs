@@ -2,6 +2,34 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 
+pub use crate::crm::access::MailboxPolicy;
+
+/// A personal mailbox has one owner; a shared one (`sales@`, `office@`) has members.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum MailboxKind {
+    Personal,
+    Shared,
+}
+
+impl MailboxKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MailboxKind::Personal => "personal",
+            MailboxKind::Shared => "shared",
+        }
+    }
+
+    /// What others who see a linked record read of its mail unless set: a shared mailbox's mail is the company's,
+    /// a personal one's only its subject lines.
+    pub fn default_policy(self) -> MailboxPolicy {
+        match self {
+            MailboxKind::Personal => MailboxPolicy::Subject,
+            MailboxKind::Shared => MailboxPolicy::Full,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Security {
@@ -43,6 +71,13 @@ pub struct Mailbox {
     /// Folders to sync; empty means Inbox and Sent, found by SPECIAL-USE.
     pub folders: Vec<String>,
     pub enabled: bool,
+    pub kind: MailboxKind,
+    /// The owner of a personal mailbox.
+    pub owner_id: Option<i64>,
+    /// The members of a shared mailbox: they read its mail in full.
+    pub member_ids: Vec<i64>,
+    /// What everyone else who may see a record the mail is linked to reads of it.
+    pub visibility: MailboxPolicy,
     /// Owner of the leads this mailbox's mail creates; none: the open pool.
     pub lead_owner_id: Option<i64>,
     /// Also make leads of the external people we write to from this mailbox.
@@ -81,6 +116,15 @@ pub struct NewMailbox {
     pub lead_owner_id: Option<i64>,
     #[serde(default)]
     pub leads_from_outgoing: bool,
+    /// `shared` unless given.
+    pub kind: Option<MailboxKind>,
+    /// Required for a personal mailbox.
+    pub owner_id: Option<i64>,
+    /// Members of a shared mailbox.
+    #[serde(default)]
+    pub member_ids: Vec<i64>,
+    /// Defaults: shared `full`, personal `subject`.
+    pub visibility: Option<MailboxPolicy>,
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -98,6 +142,19 @@ pub struct MailboxPatch {
     #[schema(value_type = Option<i64>)]
     pub lead_owner_id: Option<Option<i64>>,
     pub leads_from_outgoing: Option<bool>,
+    pub kind: Option<MailboxKind>,
+    #[serde(default, deserialize_with = "crate::api::extract::nullable")]
+    #[schema(value_type = Option<i64>)]
+    pub owner_id: Option<Option<i64>>,
+    pub member_ids: Option<Vec<i64>>,
+    pub visibility: Option<MailboxPolicy>,
+}
+
+/// A personal mailbox's owner narrows what others read of its mail (widening again is for an admin).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VisibilityChange {
+    pub visibility: MailboxPolicy,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

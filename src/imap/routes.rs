@@ -1,11 +1,14 @@
-//! Handlers for mailboxes (admin only, see the route table).
+//! Handlers for mailboxes (admin only but the visibility, which a personal mailbox's owner may narrow).
 
 use axum::extract::State;
 use axum::http::StatusCode;
 
-use super::model::{ConnectionTest, Mailbox, MailboxPatch, NewMailbox, SyncReport};
+use super::model::{
+    ConnectionTest, Mailbox, MailboxPatch, NewMailbox, SyncReport, VisibilityChange,
+};
 use crate::api::extract::{Json, Path};
 use crate::app::AppState;
+use crate::auth::Caller;
 use crate::error::{Error, ErrorBody};
 
 #[utoipa::path(get, path = "/api/v1/mailboxes", tag = "mailboxes", security(("bearer" = [])),
@@ -40,6 +43,19 @@ pub async fn update(
     Json(body): Json<MailboxPatch>,
 ) -> Result<Json<Mailbox>, Error> {
     Ok(Json(super::update(&s.db.pool, &s.secrets, id, body).await?))
+}
+
+#[utoipa::path(put, path = "/api/v1/mailboxes/{id}/visibility", tag = "mailboxes", security(("bearer" = [])), params(("id" = i64, Path)),
+    request_body = VisibilityChange, responses((status = 200, body = Mailbox), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn set_visibility(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Json(body): Json<VisibilityChange>,
+) -> Result<Json<Mailbox>, Error> {
+    Ok(Json(
+        super::set_visibility(&s.db.pool, &caller, id, body.visibility).await?,
+    ))
 }
 
 #[utoipa::path(delete, path = "/api/v1/mailboxes/{id}", tag = "mailboxes", security(("bearer" = [])), params(("id" = i64, Path)),

@@ -3,7 +3,7 @@
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, AnyPool, Row};
 
-use super::model::{FolderState, Mailbox, Security};
+use super::model::{FolderState, Mailbox, MailboxKind, MailboxPolicy, Security};
 use crate::db::{from_ms, now_ms};
 use crate::error::Error;
 
@@ -14,7 +14,7 @@ pub struct Account {
 }
 
 const COLUMNS: &str = "id, name, host, port, security, username, password_enc, folders, enabled, lead_owner_id, leads_from_outgoing, last_sync_at, messages_synced,
-    last_error, last_error_code";
+    last_error, last_error_code, kind, owner_id, visibility";
 
 fn from_row(r: &AnyRow) -> Result<Account, Error> {
     let folders: String = r.try_get("folders")?;
@@ -28,6 +28,13 @@ fn from_row(r: &AnyRow) -> Result<Account, Error> {
             username: r.try_get("username")?,
             folders: serde_json::from_str(&folders).unwrap_or_default(),
             enabled: r.try_get::<i64, _>("enabled")? != 0,
+            kind: match r.try_get::<String, _>("kind")?.as_str() {
+                "personal" => MailboxKind::Personal,
+                _ => MailboxKind::Shared,
+            },
+            owner_id: r.try_get("owner_id")?,
+            member_ids: Vec::new(),
+            visibility: MailboxPolicy::from_column(&r.try_get::<String, _>("visibility")?),
             lead_owner_id: r.try_get("lead_owner_id")?,
             leads_from_outgoing: r.try_get::<i64, _>("leads_from_outgoing")? != 0,
             last_sync_at: r.try_get::<Option<i64>, _>("last_sync_at")?.map(from_ms),
@@ -41,6 +48,14 @@ fn from_row(r: &AnyRow) -> Result<Account, Error> {
 }
 
 async fn with_folders(pool: &AnyPool, mut account: Account) -> Result<Account, Error> {
+    let members =
+        sqlx::query("SELECT user_id FROM mailbox_members WHERE mailbox_id = $1 ORDER BY user_id")
+            .bind(account.mailbox.id)
+            .fetch_all(pool)
+            .await?;
+    for r in &members {
+        account.mailbox.member_ids.push(r.try_get("user_id")?);
+    }
     let rows = sqlx::query("SELECT name, role, uidvalidity, last_uid, last_sync_at FROM mail_folders WHERE mailbox_id = $1 ORDER BY name")
         .bind(account.mailbox.id)
         .fetch_all(pool)
@@ -94,7 +109,7 @@ pub struct Write<'a> {
     pub leads_from_outgoing: bool,
 }
 
-pub async fn insert(pool: &AnyPool, w: &Write<'_>) -> Result<i64, Error> {
+pub async fn insert(conn: &mut AnyConnection, w: &Write<'_>) -> Result<i64, Error> {
     let row = sqlx::query(
         "INSERT INTO mailboxes (name, host, port, security, username, password_enc, folders, enabled, created_at, updated_at,
                 lead_owner_id, leads_from_outgoing)
@@ -111,12 +126,12 @@ pub async fn insert(pool: &AnyPool, w: &Write<'_>) -> Result<i64, Error> {
     .bind(now_ms())
     .bind(w.lead_owner_id)
     .bind(i64::from(w.leads_from_outgoing))
-    .fetch_one(pool)
+    .fetch_one(conn)
     .await?;
     Ok(row.try_get("id")?)
 }
 
-pub async fn update(pool: &AnyPool, id: i64, w: &Write<'_>) -> Result<(), Error> {
+pub async fn update(conn: &mut AnyConnection, id: i64, w: &Write<'_>) -> Result<(), Error> {
     sqlx::query(
         "UPDATE mailboxes SET name = $1, host = $2, port = $3, security = $4, username = $5, password_enc = $6, folders = $7,
                 enabled = $8, updated_at = $9, last_error = NULL, last_error_code = NULL, lead_owner_id = $11,
@@ -134,7 +149,7 @@ pub async fn update(pool: &AnyPool, id: i64, w: &Write<'_>) -> Result<(), Error>
     .bind(id)
     .bind(w.lead_owner_id)
     .bind(i64::from(w.leads_from_outgoing))
-    .execute(pool)
+    .execute(conn)
     .await?;
     Ok(())
 }
@@ -266,6 +281,49 @@ pub async fn advance_folder(
         .bind(now_ms())
         .bind(folder_id)
         .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Who a mailbox belongs to and what others read of its mail.
+pub struct AccessWrite<'a> {
+    pub kind: MailboxKind,
+    pub owner_id: Option<i64>,
+    pub member_ids: &'a [i64],
+    pub visibility: MailboxPolicy,
+}
+
+pub async fn set_access(
+    conn: &mut AnyConnection,
+    id: i64,
+    w: &AccessWrite<'_>,
+) -> Result<(), Error> {
+    sqlx::query("UPDATE mailboxes SET kind = $1, owner_id = $2, visibility = $3 WHERE id = $4")
+        .bind(w.kind.as_str())
+        .bind(w.owner_id)
+        .bind(w.visibility.as_str())
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("DELETE FROM mailbox_members WHERE mailbox_id = $1")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    for user in w.member_ids {
+        sqlx::query("INSERT INTO mailbox_members (mailbox_id, user_id) VALUES ($1, $2)")
+            .bind(id)
+            .bind(user)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+pub async fn set_visibility(pool: &AnyPool, id: i64, policy: MailboxPolicy) -> Result<(), Error> {
+    sqlx::query("UPDATE mailboxes SET visibility = $1 WHERE id = $2")
+        .bind(policy.as_str())
+        .bind(id)
+        .execute(pool)
         .await?;
     Ok(())
 }

@@ -7,45 +7,16 @@ use sqlx::AnyPool;
 use super::classify::{Class, Classification};
 use super::{ingest, model, store, Context, List};
 use crate::auth::Caller;
-use crate::crm::access::{self, Op};
+use crate::crm::access::{self, MailLevel, Op};
 use crate::crm::{audit, RecordKind};
 use crate::email_address::registrable_domain;
 use crate::error::Error;
 use crate::mail::parse::Parsed;
 
-/// May the caller read this message? Admins always; others when it is linked to a record they may see.
-pub async fn may_read(pool: &AnyPool, caller: &Caller, message_id: i64) -> Result<bool, Error> {
-    if caller.is_admin() {
-        return Ok(true);
-    }
-    let mut conn = pool.acquire().await?;
-    for kind in [
-        RecordKind::Contact,
-        RecordKind::Company,
-        RecordKind::Lead,
-        RecordKind::Deal,
-    ] {
-        if !access::role_may(caller.role, kind, Op::Read) {
-            continue;
-        }
-        for id in store::linked_records(&mut conn, message_id, kind).await? {
-            if access::require(pool, caller, kind, id, Op::Read)
-                .await
-                .is_ok()
-            {
-                return Ok(true);
-            }
-        }
-    }
-    Ok(false)
-}
-
+/// The message is visible to the caller at all (at least its participants and date), or 404.
 pub async fn require_read(pool: &AnyPool, caller: &Caller, message_id: i64) -> Result<(), Error> {
-    if may_read(pool, caller, message_id).await? {
-        Ok(())
-    } else {
-        Err(Error::NotFound("message"))
-    }
+    access::require_mail(pool, caller, message_id, MailLevel::Metadata).await?;
+    Ok(())
 }
 
 pub async fn links(
@@ -91,8 +62,9 @@ pub async fn set_link(
     links(pool, caller, message_id).await
 }
 
-/// Links a message the caller holds in their own mail client (the add-in) to a record they may write; audited.
-pub async fn set_link_unchecked(
+/// Links a message the caller holds in their own mail client (the add-in) to a record they may write, and records
+/// them as its logger (theirs in full, and shown to others by the record's rules); audited.
+pub async fn log_to_record(
     pool: &AnyPool,
     caller: &Caller,
     message_id: i64,
@@ -102,6 +74,7 @@ pub async fn set_link_unchecked(
     access::require(pool, caller, kind, id, Op::Write).await?;
     let mut tx = crate::db::begin(pool).await?;
     store::set_manual_link(&mut tx, message_id, kind, id, false).await?;
+    crate::mail::add_logger(&mut tx, message_id, caller.id).await?;
     audit::event(
         &mut tx,
         caller.id,

@@ -12,8 +12,8 @@ mod store;
 mod store_bulk;
 
 pub use manual::{
-    add_entry, bounces, class_view, links, list_entries, may_read, reclassify, remove_entry,
-    require_read, set_link, set_link_unchecked,
+    add_entry, bounces, class_view, links, list_entries, log_to_record, reclassify, remove_entry,
+    require_read, set_link,
 };
 
 use std::collections::HashSet;
@@ -40,12 +40,13 @@ pub struct Context {
 }
 
 impl Context {
-    pub async fn load(pool: &AnyPool, mailbox_id: Option<i64>) -> Result<Context, Error> {
-        let mut own_domains: HashSet<String> = store::list(pool, List::OwnDomains)
+    /// The domain lists alone (own, free-mail, never-log), inside a caller's transaction.
+    pub async fn lists(conn: &mut AnyConnection) -> Result<Context, Error> {
+        let mut own_domains: HashSet<String> = store::list(&mut *conn, List::OwnDomains)
             .await?
             .into_iter()
             .collect();
-        for username in store::mailbox_usernames(pool).await? {
+        for username in store::mailbox_usernames(&mut *conn).await? {
             if let Some(domain) = username
                 .rsplit_once('@')
                 .and_then(|(_, d)| registrable_domain(d))
@@ -53,6 +54,22 @@ impl Context {
                 own_domains.insert(domain);
             }
         }
+        Ok(Context {
+            own_domains,
+            freemail_extra: store::list(&mut *conn, List::FreemailDomains)
+                .await?
+                .into_iter()
+                .collect(),
+            never_log: store::list(&mut *conn, List::NeverLog)
+                .await?
+                .into_iter()
+                .collect(),
+            ..Context::default()
+        })
+    }
+
+    pub async fn load(pool: &AnyPool, mailbox_id: Option<i64>) -> Result<Context, Error> {
+        let lists = Context::lists(&mut *pool.acquire().await?).await?;
         let (lead_owner, leads_from_outgoing) = match mailbox_id {
             Some(id) => store::mailbox_rules(pool, id).await?,
             None => (None, false),
@@ -64,19 +81,11 @@ impl Context {
         )
         .await?;
         Ok(Context {
-            own_domains,
-            freemail_extra: store::list(pool, List::FreemailDomains)
-                .await?
-                .into_iter()
-                .collect(),
-            never_log: store::list(pool, List::NeverLog)
-                .await?
-                .into_iter()
-                .collect(),
             mailbox_id,
             lead_owner,
             leads_from_outgoing,
             email_source_id,
+            ..lists
         })
     }
 
@@ -141,17 +150,51 @@ pub async fn record_bounce(pool: &AnyPool, b: &PendingBounce) -> Result<(), Erro
     record_bounce_from_mail(pool, &bounce).await
 }
 
-/// A record created or changed later picks up its earlier mail: by addresses (contacts, leads) or domains (companies).
+/// A record created or changed later picks up its earlier mail: by addresses (contacts, leads) or domains
+/// (companies), with the filters ingest uses: our own and free-mail domains, never-logged addresses and internal
+/// mail stay out.
 pub async fn link_record(
     conn: &mut AnyConnection,
     kind: RecordKind,
     id: i64,
     values: &[String],
 ) -> Result<(), Error> {
+    let ctx = Context::lists(&mut *conn).await?;
+    let values: Vec<String> = values
+        .iter()
+        .filter(|v| match kind {
+            RecordKind::Company => ctx.company_domain(v) && !ctx.never_log.contains(*v),
+            _ => !ctx.is_own(v) && !ctx.never_logged(v),
+        })
+        .cloned()
+        .collect();
     if values.is_empty() {
         return Ok(());
     }
-    store::link_earlier_mail(conn, kind, id, values).await
+    store::link_earlier_mail(conn, kind, id, &values).await
+}
+
+/// Refuses a company domain that is ours or free-mail: such a company would gather everyone's mail.
+pub async fn check_company_domains(
+    conn: &mut AnyConnection,
+    domains: &[String],
+) -> Result<(), Error> {
+    let ctx = Context::lists(conn).await?;
+    for d in domains {
+        if ctx.own_domains.contains(d) {
+            return Err(Error::validation(
+                "domains",
+                format!("{d} is one of our own domains"),
+            ));
+        }
+        if ctx.is_freemail(d) {
+            return Err(Error::validation(
+                "domains",
+                format!("{d} is a free-mail domain, not a company's"),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Moves mail links along with a record (conversion, merge).

@@ -78,7 +78,7 @@ pub async fn reclassify(
     Path(id): Path<i64>,
     Json(body): Json<ClassRequest>,
 ) -> Result<Json<ClassView>, Error> {
-    let raw = crate::mail::raw(&s.db.pool, id).await?;
+    let raw = crate::mail::raw(&s.db.pool, &caller, id).await?;
     let parsed = tokio::task::spawn_blocking(move || crate::mail::parse::parse(&raw))
         .await
         .map_err(Error::internal)?;

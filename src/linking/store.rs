@@ -166,6 +166,12 @@ pub async fn link_earlier_mail(
         .bind(now_ms());
     sql.push(" FROM message_addresses a WHERE a.role IN ('from', 'sender', 'reply_to', 'to', 'cc') AND a.").push(column).push(" IN ");
     sql.bind_list(values.to_vec());
+    // The filters ingest applies: mail among ourselves and never-logged people stay unlinked.
+    sql.push(
+        " AND a.message_id IN (SELECT id FROM messages WHERE class <> 'internal')
+         AND NOT EXISTS (SELECT 1 FROM message_addresses n JOIN never_log x ON x.entry = n.address OR x.entry = n.domain
+                         WHERE n.message_id = a.message_id)",
+    );
     sql.push(" ON CONFLICT (message_id, record_kind, record_id) DO NOTHING");
     sql.query().execute(conn).await?;
     Ok(())
@@ -224,10 +230,13 @@ impl List {
     }
 }
 
-pub async fn list(pool: &AnyPool, list: List) -> Result<Vec<String>, Error> {
+pub async fn list<'c, E>(db: E, list: List) -> Result<Vec<String>, Error>
+where
+    E: sqlx::Executor<'c, Database = sqlx::Any>,
+{
     let (table, column) = list.sql();
     let text = format!("SELECT {column} AS v FROM {table} ORDER BY {column}");
-    let rows = sqlx::query(AssertSqlSafe(text)).fetch_all(pool).await?;
+    let rows = sqlx::query(AssertSqlSafe(text)).fetch_all(db).await?;
     rows.iter()
         .map(|r| r.try_get("v").map_err(Error::from))
         .collect()
@@ -256,9 +265,12 @@ pub async fn remove(pool: &AnyPool, list: List, value: &str) -> Result<bool, Err
 }
 
 /// Domains of the connected mailboxes' addresses (their user names).
-pub async fn mailbox_usernames(pool: &AnyPool) -> Result<Vec<String>, Error> {
+pub async fn mailbox_usernames<'c, E>(db: E) -> Result<Vec<String>, Error>
+where
+    E: sqlx::Executor<'c, Database = sqlx::Any>,
+{
     let rows = sqlx::query("SELECT username FROM mailboxes")
-        .fetch_all(pool)
+        .fetch_all(db)
         .await?;
     rows.iter()
         .map(|r| r.try_get("username").map_err(Error::from))
@@ -278,20 +290,4 @@ pub async fn mailbox_rules(pool: &AnyPool, mailbox_id: i64) -> Result<(Option<i6
         )),
         None => Ok((None, false)),
     }
-}
-
-/// Records of `kind` the message is linked to (not removed).
-pub async fn linked_records(
-    conn: &mut AnyConnection,
-    message_id: i64,
-    kind: RecordKind,
-) -> Result<Vec<i64>, Error> {
-    let rows = sqlx::query("SELECT record_id FROM message_links WHERE removed = 0 AND message_id = $1 AND record_kind = $2")
-        .bind(message_id)
-        .bind(kind.as_str())
-        .fetch_all(conn)
-        .await?;
-    rows.iter()
-        .map(|r| r.try_get("record_id").map_err(Error::from))
-        .collect()
 }

@@ -12,6 +12,8 @@ pub use ingest::store_batch;
 
 use sqlx::{AnyConnection, AnyPool};
 
+use crate::auth::Caller;
+use crate::crm::access::{self, MailLevel};
 use crate::error::Error;
 use model::{
     AttachmentView, Incoming, Location, LocationView, MessageDetail, MessageFilter, MessageList,
@@ -54,7 +56,11 @@ fn parse_time(field: &str, value: Option<&str>) -> Result<Option<i64>, Error> {
         .transpose()
 }
 
-pub async fn list(pool: &AnyPool, filter: MessageFilter) -> Result<MessageList, Error> {
+pub async fn list(
+    pool: &AnyPool,
+    caller: &Caller,
+    filter: MessageFilter,
+) -> Result<MessageList, Error> {
     let limit = crate::api::extract::Page {
         after: None,
         limit: filter.limit,
@@ -62,18 +68,22 @@ pub async fn list(pool: &AnyPool, filter: MessageFilter) -> Result<MessageList, 
     .limit()?;
     let since = parse_time("since", filter.since.as_deref())?;
     let until = parse_time("until", filter.until.as_deref())?;
-    let items = store::list(&mut *pool.acquire().await?, &filter, since, until, limit).await?;
+    let mut conn = pool.acquire().await?;
+    let items = store::list(&mut conn, caller, &filter, (since, until), limit).await?;
     let next_after = (items.len() as i64 == limit)
         .then(|| items.last().map(|m| m.id))
         .flatten();
     Ok(MessageList { items, next_after })
 }
 
-pub async fn get(pool: &AnyPool, id: i64) -> Result<MessageDetail, Error> {
+/// One message as far as the caller reads it: below `full` without body, attachments and locations.
+pub async fn get(pool: &AnyPool, caller: &Caller, id: i64) -> Result<MessageDetail, Error> {
+    let level = access::require_mail(pool, caller, id, MailLevel::Metadata).await?;
     let mut conn = pool.acquire().await?;
     let summary = store::summary(&mut conn, id)
         .await?
-        .ok_or(Error::NotFound("message"))?;
+        .ok_or(Error::NotFound("message"))?
+        .redacted(level);
     let detail = store::detail(&mut conn, id)
         .await?
         .ok_or(Error::NotFound("message"))?;
@@ -105,18 +115,21 @@ pub async fn get(pool: &AnyPool, id: i64) -> Result<MessageDetail, Error> {
             uid,
         })
         .collect();
+    let full = level == MailLevel::Full;
     Ok(MessageDetail {
         summary,
         in_reply_to: detail.in_reply_to,
         participants,
-        text_body: detail.text_body,
-        html_body: detail.html_body,
-        attachments,
-        locations,
+        text_body: detail.text_body.filter(|_| full),
+        html_body: detail.html_body.filter(|_| full),
+        attachments: if full { attachments } else { Vec::new() },
+        locations: if full { locations } else { Vec::new() },
     })
 }
 
-pub async fn raw(pool: &AnyPool, id: i64) -> Result<Vec<u8>, Error> {
+/// The raw bytes: for those who read the message in full.
+pub async fn raw(pool: &AnyPool, caller: &Caller, id: i64) -> Result<Vec<u8>, Error> {
+    access::require_mail(pool, caller, id, MailLevel::Full).await?;
     store::raw(&mut *pool.acquire().await?, id)
         .await?
         .ok_or(Error::NotFound("message"))
@@ -125,9 +138,11 @@ pub async fn raw(pool: &AnyPool, id: i64) -> Result<Vec<u8>, Error> {
 /// An attachment's bytes, content type and file name, decoded again from the raw message.
 pub async fn attachment(
     pool: &AnyPool,
+    caller: &Caller,
     id: i64,
     index: i64,
 ) -> Result<(Vec<u8>, String, Option<String>), Error> {
+    access::require_mail(pool, caller, id, MailLevel::Full).await?;
     let mut conn = pool.acquire().await?;
     let list = store::attachments(&mut conn, id).await?;
     let (_, part_index, ..) = list
@@ -144,18 +159,46 @@ pub async fn attachment(
         .ok_or(Error::NotFound("attachment"))
 }
 
-pub async fn thread(pool: &AnyPool, id: i64) -> Result<ThreadView, Error> {
+/// The thread's messages the caller reads (redacted to each one's level); none: no such thread.
+pub async fn thread(pool: &AnyPool, caller: &Caller, id: i64) -> Result<ThreadView, Error> {
     let filter = MessageFilter {
         thread_id: Some(id),
         limit: Some(200),
         ..Default::default()
     };
-    let mut messages = store::list(&mut *pool.acquire().await?, &filter, None, None, 200).await?;
+    let mut conn = pool.acquire().await?;
+    let mut messages = store::list(&mut conn, caller, &filter, (None, None), 200).await?;
     if messages.is_empty() {
         return Err(Error::NotFound("thread"));
     }
     messages.sort_by_key(|m| (m.sent_at, m.id));
     Ok(ThreadView { id, messages })
+}
+
+/// A member of a mailbox holding the thread's mail marks it private (or not); audited like record changes.
+pub async fn set_thread_private(
+    pool: &AnyPool,
+    caller: &Caller,
+    thread_id: i64,
+    private: bool,
+) -> Result<(), Error> {
+    let mut tx = crate::db::begin(pool).await?;
+    if !access::may_mark_thread(&mut tx, caller, thread_id).await? {
+        return Err(Error::NotFound("thread"));
+    }
+    store::set_thread_private(&mut tx, thread_id, caller.id, private).await?;
+    crate::crm::audit::thread_event(&mut tx, caller.id, thread_id, private).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Records that the user logged the message from their own mail client: they read it in full.
+pub async fn add_logger(
+    conn: &mut AnyConnection,
+    message_id: i64,
+    user_id: i64,
+) -> Result<(), Error> {
+    store::add_logger(conn, message_id, user_id).await
 }
 
 /// Our id of the message with this Message-ID header (without angle brackets), if stored.

@@ -2,6 +2,8 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use utoipa::{IntoParams, ToSchema};
 
+use crate::crm::access::MailLevel;
+
 /// Where a fetched message sits on the IMAP server.
 #[derive(Debug, Clone, Copy)]
 pub struct Location {
@@ -48,6 +50,23 @@ pub struct MessageSummary {
     /// Set when the MIME structure could not be fully decoded; the raw message is kept regardless.
     pub parse_error: Option<String>,
     pub thread_id: Option<i64>,
+    /// How much of it the caller reads: `metadata` (participants and date), `subject`, or `full`.
+    pub access: MailLevel,
+}
+
+impl MessageSummary {
+    /// Leaves out what the caller's level does not grant.
+    pub fn redacted(mut self, level: MailLevel) -> MessageSummary {
+        self.access = level;
+        if level < MailLevel::Subject {
+            self.subject = None;
+        }
+        if level < MailLevel::Full {
+            self.has_attachments = false;
+            self.parse_error = None;
+        }
+        self
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -114,4 +133,11 @@ pub struct ThreadView {
     pub id: i64,
     /// Oldest first (by Date header).
     pub messages: Vec<MessageSummary>,
+}
+
+/// A thread a mailbox member marked private: others who see its linked records read nothing of it.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PrivateThread {
+    pub private: bool,
 }

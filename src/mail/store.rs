@@ -4,8 +4,10 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 use super::model::{MessageFilter, MessageSummary};
-use crate::db::from_ms;
+use crate::auth::Caller;
+use crate::crm::access::{self, MailLevel};
 use crate::db::sql::Sql;
+use crate::db::{from_ms, now_ms};
 use crate::error::Error;
 
 pub async fn id_by_message_id(
@@ -87,19 +89,22 @@ fn summary_from_row(r: &AnyRow) -> Result<MessageSummary, Error> {
         has_attachments: r.try_get::<i64, _>("has_attachments")? != 0,
         parse_error: r.try_get("parse_error")?,
         thread_id: r.try_get("thread_id")?,
+        access: MailLevel::Full,
     })
 }
 
+/// Messages matching the filter that the caller reads at all, each with what they read of it (`access`).
 pub async fn list(
     conn: &mut AnyConnection,
+    caller: &Caller,
     f: &MessageFilter,
-    since: Option<i64>,
-    until: Option<i64>,
+    (since, until): (Option<i64>, Option<i64>),
     limit: i64,
 ) -> Result<Vec<MessageSummary>, Error> {
-    let mut sql = Sql::new("SELECT ");
-    sql.push(SUMMARY)
-        .push(" FROM messages m WHERE m.id > ")
+    let mut sql = Sql::new("SELECT * FROM (SELECT ");
+    sql.push(SUMMARY).push(", ");
+    access::push_mail_level(&mut sql, caller, "m");
+    sql.push(" AS lvl FROM messages m WHERE m.id > ")
         .bind(f.after.unwrap_or(0));
     if f.mailbox_id.is_some() || f.folder.is_some() {
         sql.push(" AND m.id IN (SELECT l.message_id FROM message_locations l JOIN mail_folders f ON f.id = l.folder_id WHERE 1 = 1");
@@ -125,9 +130,15 @@ pub async fn list(
     if let Some(until) = until {
         sql.push(" AND m.sent_at < ").bind(until);
     }
-    sql.push(" ORDER BY m.id LIMIT ").bind(limit);
+    sql.push(") x WHERE x.lvl > 0 ORDER BY x.id LIMIT ")
+        .bind(limit);
     let rows = sql.query().fetch_all(conn).await?;
-    rows.iter().map(summary_from_row).collect()
+    rows.iter()
+        .map(|r| {
+            let level = MailLevel::from_rank(r.try_get("lvl")?);
+            Ok(summary_from_row(r)?.redacted(level))
+        })
+        .collect()
 }
 
 pub async fn summary(conn: &mut AnyConnection, id: i64) -> Result<Option<MessageSummary>, Error> {
@@ -232,4 +243,47 @@ pub async fn count(conn: &mut AnyConnection) -> Result<i64, Error> {
         .fetch_one(conn)
         .await?;
     Ok(row.try_get("n")?)
+}
+
+pub async fn set_thread_private(
+    conn: &mut AnyConnection,
+    thread_id: i64,
+    user_id: i64,
+    private: bool,
+) -> Result<(), Error> {
+    if private {
+        sqlx::query(
+            "INSERT INTO private_threads (thread_id, marked_by, created_at) VALUES ($1, $2, $3)
+             ON CONFLICT (thread_id) DO NOTHING",
+        )
+        .bind(thread_id)
+        .bind(user_id)
+        .bind(now_ms())
+        .execute(conn)
+        .await?;
+    } else {
+        sqlx::query("DELETE FROM private_threads WHERE thread_id = $1")
+            .bind(thread_id)
+            .execute(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Marks the message as logged by the user from their own mail client: theirs in full.
+pub async fn add_logger(
+    conn: &mut AnyConnection,
+    message_id: i64,
+    user_id: i64,
+) -> Result<(), Error> {
+    sqlx::query(
+        "INSERT INTO message_loggers (message_id, user_id, created_at) VALUES ($1, $2, $3)
+         ON CONFLICT (message_id, user_id) DO NOTHING",
+    )
+    .bind(message_id)
+    .bind(user_id)
+    .bind(now_ms())
+    .execute(conn)
+    .await?;
+    Ok(())
 }

@@ -128,6 +128,8 @@ pub struct TimelineItem {
     #[serde(with = "time::serde::rfc3339::option")]
     pub due_at: Option<OffsetDateTime>,
     pub done: Option<bool>,
+    /// For mail: how much of it the caller reads (`metadata`: no subject; `subject`; `full`: also the body).
+    pub mail_access: Option<crate::crm::access::MailLevel>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

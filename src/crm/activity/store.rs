@@ -4,6 +4,8 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 use super::model::{Note, Task, TaskFilter, TimelineItem};
+use crate::auth::Caller;
+use crate::crm::access;
 use crate::crm::kind::RecordKind;
 use crate::db::sql::Sql;
 use crate::db::{from_ms, now_ms, to_ms};
@@ -239,35 +241,44 @@ fn push_records(sql: &mut Sql, alias: &str, s: &TimelineScope) {
 }
 
 /// Notes, tasks, stage changes and linked mail of the scope, newest first, older than the cursor `(at, type, id)`.
+/// Without `history` (marketing) only mail; mail only as far as the caller reads it (`access::push_mail_level`).
 pub async fn timeline(
     conn: &mut AnyConnection,
+    caller: &Caller,
     s: &TimelineScope,
+    history: bool,
     before: (i64, i64, i64),
     limit: i64,
 ) -> Result<Vec<(i64, TimelineItem)>, Error> {
+    let no_history = if history { "" } else { " AND 1 = 0" };
     let mut sql = Sql::new(
-        "SELECT at, t, id, record_kind, record_id, text, previous, user_id, due_at, done FROM (
+        "SELECT at, t, id, record_kind, record_id, text, previous, user_id, due_at, done, lvl FROM (
          SELECT n.created_at AS at, 1 AS t, n.id, n.record_kind, n.record_id, n.body AS text, NULL AS previous,
-                n.author_id AS user_id, NULL AS due_at, NULL AS done FROM notes n",
+                n.author_id AS user_id, NULL AS due_at, NULL AS done, NULL AS lvl FROM notes n",
     );
     push_records(&mut sql, "n", s);
+    sql.push(no_history);
     sql.push(
-        " UNION ALL SELECT k.created_at, 2, k.id, k.record_kind, k.record_id, k.title, NULL, k.assignee_id, k.due_at, k.done
+        " UNION ALL SELECT k.created_at, 2, k.id, k.record_kind, k.record_id, k.title, NULL, k.assignee_id, k.due_at, k.done, NULL
          FROM tasks k",
     );
     push_records(&mut sql, "k", s);
+    sql.push(no_history);
     sql.push(
         " UNION ALL SELECT c.at, 3, c.id, 'deal', c.deal_id, (SELECT name FROM stages WHERE id = c.to_stage_id),
-                (SELECT name FROM stages WHERE id = c.from_stage_id), c.changed_by, NULL, NULL
+                (SELECT name FROM stages WHERE id = c.from_stage_id), c.changed_by, NULL, NULL, NULL
          FROM stage_changes c WHERE c.deal_id IN ",
     );
-    sql.bind_list(s.deals.clone());
+    sql.bind_list(if history { s.deals.clone() } else { Vec::new() });
     sql.push(
-        " UNION ALL SELECT COALESCE(m.sent_at, m.received_at), 4, m.id, 'message', m.id, m.subject, m.from_address, NULL, NULL, NULL
-         FROM messages m WHERE m.id IN (SELECT l.message_id FROM message_links l",
+        " UNION ALL SELECT COALESCE(mm.sent_at, mm.received_at), 4, mm.id, 'message', mm.id,
+                CASE WHEN mm.lvl >= 2 THEN mm.subject ELSE NULL END, mm.from_address, NULL, NULL, NULL, mm.lvl
+         FROM (SELECT m.id, m.sent_at, m.received_at, m.subject, m.from_address, ",
     );
+    access::push_mail_level(&mut sql, caller, "m");
+    sql.push(" AS lvl FROM messages m WHERE m.id IN (SELECT l.message_id FROM message_links l");
     push_records(&mut sql, "l", s);
-    sql.push(" AND l.removed = 0)");
+    sql.push(" AND l.removed = 0)) mm WHERE mm.lvl > 0");
     sql.push(") x WHERE (x.at < ").bind(before.0);
     sql.push(" OR (x.at = ")
         .bind(before.0)
@@ -302,6 +313,9 @@ pub async fn timeline(
                 user_id: r.try_get("user_id")?,
                 due_at: r.try_get::<Option<i64>, _>("due_at")?.map(from_ms),
                 done: r.try_get::<Option<i64>, _>("done")?.map(|d| d != 0),
+                mail_access: r
+                    .try_get::<Option<i64>, _>("lvl")?
+                    .map(access::MailLevel::from_rank),
             };
             Ok((t, item))
         })

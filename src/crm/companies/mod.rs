@@ -8,14 +8,14 @@ use sqlx::{AnyConnection, AnyPool};
 
 use super::access::{self, Op};
 use super::normalize::{self, required};
-use super::{audit, duplicate, resolve_owner, store as shared, RecordKind};
+use super::{audit, change_owner, refuse_duplicate, resolve_owner, store as shared, RecordKind};
 use crate::auth::Caller;
 use crate::error::Error;
 use model::{Company, CompanyFilter, CompanyList, CompanyPatch, NewCompany};
 
 const KIND: RecordKind = RecordKind::Company;
 
-fn domains(raw: &[String]) -> Result<Vec<String>, Error> {
+pub fn domains(raw: &[String]) -> Result<Vec<String>, Error> {
     let mut out = Vec::new();
     for d in raw {
         let d = normalize::registrable_domain(d)?;
@@ -34,11 +34,12 @@ pub async fn load(conn: &mut AnyConnection, id: i64) -> Result<Company, Error> {
 
 async fn check_parent(
     conn: &mut AnyConnection,
+    caller: &Caller,
     id: Option<i64>,
     parent: Option<i64>,
 ) -> Result<(), Error> {
     let Some(parent) = parent else { return Ok(()) };
-    if store::get(conn, parent).await?.is_none() {
+    if !access::may_read(&mut *conn, caller, KIND, parent).await? {
         return Err(Error::validation(
             "parent_id",
             format!("no company with id {parent}"),
@@ -71,20 +72,13 @@ pub async fn create(pool: &AnyPool, caller: &Caller, new: NewCompany) -> Result<
     let tags = normalize::tags(&new.tags)?;
     let name_norm = normalize::company_name(&name);
     let mut tx = crate::db::begin(pool).await?;
-    if !new.allow_duplicate {
-        if let Some(existing) =
-            store::find_duplicate(&mut tx, &domains, Some(&name_norm), None).await?
-        {
-            return Err(duplicate(
-                KIND,
-                existing.id,
-                &existing.name,
-                existing.owner_id,
-                "domain or name",
-            ));
-        }
+    if let Some(existing) = store::find_duplicate(&mut tx, &domains, Some(&name_norm), None).await?
+    {
+        let found = (KIND, existing.id, existing.name.as_str(), existing.owner_id);
+        let allow = new.allow_duplicate;
+        refuse_duplicate(&mut tx, caller, found, "domain or name", allow).await?;
     }
-    check_parent(&mut tx, None, new.parent_id).await?;
+    check_parent(&mut tx, caller, None, new.parent_id).await?;
     let owner = resolve_owner(&mut tx, caller, new.owner_id).await?;
     let write = store::Write {
         name: &name,
@@ -186,12 +180,10 @@ pub async fn update(
         None => before.tags.clone(),
     };
     let parent_id = patch.parent_id.unwrap_or(before.parent_id);
-    check_parent(&mut tx, Some(id), parent_id).await?;
+    check_parent(&mut tx, caller, Some(id), parent_id).await?;
     let owner = match patch.owner_id {
-        Some(o) if Some(o) != before.owner_id => {
-            Some(resolve_owner(&mut tx, caller, Some(o)).await?)
-        }
-        _ => before.owner_id,
+        Some(o) => change_owner(&mut tx, caller, (KIND, id), before.owner_id, Some(o)).await?,
+        None => before.owner_id,
     };
     let name_norm = normalize::company_name(&name);
     if patch.domains.is_some() {
@@ -201,13 +193,8 @@ pub async fn update(
             .cloned()
             .collect();
         if let Some(other) = store::find_duplicate(&mut tx, &fresh, None, Some(id)).await? {
-            return Err(duplicate(
-                KIND,
-                other.id,
-                &other.name,
-                other.owner_id,
-                "domain",
-            ));
+            let found = (KIND, other.id, other.name.as_str(), other.owner_id);
+            refuse_duplicate(&mut tx, caller, found, "domain", false).await?;
         }
     }
     let write = store::Write {
@@ -228,7 +215,7 @@ pub async fn update(
 }
 
 pub async fn delete(pool: &AnyPool, caller: &Caller, id: i64) -> Result<(), Error> {
-    access::require_owner(pool, caller, KIND, id).await?;
+    access::require(pool, caller, KIND, id, Op::Manage).await?;
     let mut tx = crate::db::begin(pool).await?;
     let before = load(&mut tx, id).await?;
     store::delete(&mut tx, id).await?;
@@ -247,7 +234,11 @@ pub async fn merge(pool: &AnyPool, caller: &Caller, id: i64, other: i64) -> Resu
         ));
     }
     access::require(pool, caller, KIND, id, Op::Write).await?;
-    access::require(pool, caller, KIND, other, Op::Write).await?;
+    access::require(pool, caller, KIND, other, Op::Manage).await?;
+    // Shares of the merged-away record carry over only where the caller may share the one that stays.
+    let with_shares = access::require(pool, caller, KIND, id, Op::Manage)
+        .await
+        .is_ok();
     let mut tx = crate::db::begin(pool).await?;
     let before = load(&mut tx, id).await?;
     let gone = load(&mut tx, other).await?;
@@ -266,7 +257,7 @@ pub async fn merge(pool: &AnyPool, caller: &Caller, id: i64, other: i64) -> Resu
             .cloned(),
     );
     store::repoint(&mut tx, other, id).await?;
-    shared::move_attachments(&mut tx, (KIND, other), (KIND, id)).await?;
+    shared::move_attachments(&mut tx, (KIND, other), (KIND, id), with_shares).await?;
     crate::linking::move_links(&mut tx, (KIND, other), (KIND, id)).await?;
     let parent_id = before
         .parent_id

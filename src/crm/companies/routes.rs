@@ -27,6 +27,7 @@ pub async fn create(
     caller: Caller,
     Json(body): Json<NewCompany>,
 ) -> Result<(StatusCode, Json<Company>), Error> {
+    check_domains(&s, &body.domains).await?;
     Ok((
         StatusCode::CREATED,
         Json(super::create(&s.db.pool, &caller, body).await?),
@@ -51,7 +52,16 @@ pub async fn update(
     Path(id): Path<i64>,
     Json(body): Json<CompanyPatch>,
 ) -> Result<Json<Company>, Error> {
+    if let Some(domains) = &body.domains {
+        check_domains(&s, domains).await?;
+    }
     Ok(Json(super::update(&s.db.pool, &caller, id, body).await?))
+}
+
+/// Our own and free-mail domains never make a company (it would gather everyone's mail): 422.
+async fn check_domains(s: &AppState, raw: &[String]) -> Result<(), Error> {
+    let domains = super::domains(raw)?;
+    crate::linking::check_company_domains(&mut *s.db.pool.acquire().await?, &domains).await
 }
 
 #[utoipa::path(delete, path = "/api/v1/companies/{id}", tag = "companies", security(("bearer" = [])), params(("id" = i64, Path)),

@@ -4,10 +4,10 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 use super::model::{Company, CompanyFilter};
+use crate::crm::access::push_visible;
 use crate::crm::access::Scope;
 use crate::crm::kind::RecordKind;
 use crate::crm::normalize::{tags_from_column, tags_to_column};
-use crate::crm::store::push_visible;
 use crate::db::sql::Sql;
 use crate::db::{from_ms, now_ms};
 use crate::error::Error;

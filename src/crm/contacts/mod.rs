@@ -11,7 +11,9 @@ use sqlx::{AnyConnection, AnyPool};
 use super::access::{self, Op};
 use super::normalize::{self, optional, required};
 use super::reference::{self, RefList};
-use super::{audit, duplicate, leads, resolve_owner, store as shared, RecordKind};
+use super::{
+    audit, change_owner, leads, refuse_duplicate, resolve_owner, store as shared, RecordKind,
+};
 use crate::auth::Caller;
 use crate::email_address::EmailAddress;
 use crate::error::Error;
@@ -70,11 +72,12 @@ pub async fn load(conn: &mut AnyConnection, id: i64) -> Result<Contact, Error> {
 
 async fn check_refs(
     conn: &mut AnyConnection,
+    caller: &Caller,
     company_id: Option<i64>,
     type_id: Option<i64>,
 ) -> Result<(), Error> {
     if let Some(company) = company_id {
-        if !shared::exists(conn, RecordKind::Company, company).await? {
+        if !access::may_read(conn, caller, RecordKind::Company, company).await? {
             return Err(Error::validation(
                 "company_id",
                 format!("no company with id {company}"),
@@ -87,30 +90,29 @@ async fn check_refs(
     Ok(())
 }
 
-/// Refuses when a contact (other than `except`) or an open lead has one of the addresses or phones.
+/// Refuses when a contact (other than `except`) or an open lead has one of the addresses or phones, unless the
+/// caller sees it and allows the duplicate (see `crm::refuse_duplicate`).
 pub async fn check_duplicate(
     conn: &mut AnyConnection,
+    caller: &Caller,
     emails: &[String],
     phones: &[String],
     except: Option<i64>,
+    allow_duplicate: bool,
 ) -> Result<(), Error> {
     if emails.is_empty() && phones.is_empty() {
         return Ok(());
     }
     if let Some((id, name, owner)) = store::find_duplicate(conn, emails, phones, except).await? {
-        return Err(duplicate(KIND, id, &name, owner, "e-mail or phone"));
+        let found = (KIND, id, name.as_str(), owner);
+        refuse_duplicate(conn, caller, found, "e-mail or phone", allow_duplicate).await?;
     }
     if except.is_none() {
         if let Some((id, name, owner)) =
             leads::find_open_duplicate(conn, emails, phones, None).await?
         {
-            return Err(duplicate(
-                RecordKind::Lead,
-                id,
-                &name,
-                owner,
-                "e-mail or phone",
-            ));
+            let found = (RecordKind::Lead, id, name.as_str(), owner);
+            refuse_duplicate(conn, caller, found, "e-mail or phone", allow_duplicate).await?;
         }
     }
     Ok(())
@@ -137,11 +139,9 @@ pub async fn create_in(
     let phones = phones(&new.phones)?;
     let position = optional("position", new.position.as_deref(), 200)?;
     let tags = normalize::tags(&new.tags)?;
-    if !new.allow_duplicate {
-        let norms: Vec<String> = phones.iter().map(|(_, n)| n.clone()).collect();
-        check_duplicate(conn, &emails, &norms, None).await?;
-    }
-    check_refs(conn, new.company_id, new.type_id).await?;
+    let norms: Vec<String> = phones.iter().map(|(_, n)| n.clone()).collect();
+    check_duplicate(conn, caller, &emails, &norms, None, new.allow_duplicate).await?;
+    check_refs(conn, caller, new.company_id, new.type_id).await?;
     let write = store::Write {
         name: &name,
         position: position.as_deref(),
@@ -220,15 +220,13 @@ pub async fn update(
     };
     let company_id = patch.company_id.unwrap_or(before.company_id);
     let type_id = patch.type_id.unwrap_or(before.type_id);
-    check_refs(&mut tx, company_id, type_id).await?;
+    check_refs(&mut tx, caller, company_id, type_id).await?;
     let owner = match patch.owner_id {
-        Some(o) if Some(o) != before.owner_id => {
-            Some(resolve_owner(&mut tx, caller, Some(o)).await?)
-        }
-        _ => before.owner_id,
+        Some(o) => change_owner(&mut tx, caller, (KIND, id), before.owner_id, Some(o)).await?,
+        None => before.owner_id,
     };
     let norms: Vec<String> = phones.iter().map(|(_, n)| n.clone()).collect();
-    check_duplicate(&mut tx, &emails, &norms, Some(id)).await?;
+    check_duplicate(&mut tx, caller, &emails, &norms, Some(id), false).await?;
     let write = store::Write {
         name: &name,
         position: position.as_deref(),
@@ -248,7 +246,7 @@ pub async fn update(
 }
 
 pub async fn delete(pool: &AnyPool, caller: &Caller, id: i64) -> Result<(), Error> {
-    access::require_owner(pool, caller, KIND, id).await?;
+    access::require(pool, caller, KIND, id, Op::Manage).await?;
     let mut tx = crate::db::begin(pool).await?;
     let before = load(&mut tx, id).await?;
     store::delete(&mut tx, id).await?;
@@ -267,7 +265,11 @@ pub async fn merge(pool: &AnyPool, caller: &Caller, id: i64, other: i64) -> Resu
         ));
     }
     access::require(pool, caller, KIND, id, Op::Write).await?;
-    access::require(pool, caller, KIND, other, Op::Write).await?;
+    access::require(pool, caller, KIND, other, Op::Manage).await?;
+    // Shares of the merged-away record carry over only where the caller may share the one that stays.
+    let with_shares = access::require(pool, caller, KIND, id, Op::Manage)
+        .await
+        .is_ok();
     let mut tx = crate::db::begin(pool).await?;
     let before = load(&mut tx, id).await?;
     let gone = load(&mut tx, other).await?;
@@ -290,7 +292,7 @@ pub async fn merge(pool: &AnyPool, caller: &Caller, id: i64, other: i64) -> Resu
     );
     let position = before.position.clone().or(gone.position.clone());
     store::repoint(&mut tx, other, id).await?;
-    shared::move_attachments(&mut tx, (KIND, other), (KIND, id)).await?;
+    shared::move_attachments(&mut tx, (KIND, other), (KIND, id), with_shares).await?;
     crate::linking::move_links(&mut tx, (KIND, other), (KIND, id)).await?;
     store::delete(&mut tx, other).await?;
     let write = store::Write {

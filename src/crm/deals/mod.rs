@@ -10,7 +10,7 @@ use sqlx::{AnyConnection, AnyPool};
 use super::access::{self, Op};
 use super::normalize::{optional, required};
 use super::reference::{self, model::StageKind};
-use super::{audit, resolve_owner, store as shared, RecordKind};
+use super::{audit, change_owner, resolve_owner, RecordKind};
 use crate::auth::Caller;
 use crate::db::now_ms;
 use crate::error::Error;
@@ -125,7 +125,7 @@ async fn check_links(
         (RecordKind::Company, company_id, "company_id"),
     ] {
         let Some(id) = id else { continue };
-        let visible = shared::is_visible_in(conn, access::scope(caller, kind), kind, id).await?;
+        let visible = access::may_read(conn, caller, kind, id).await?;
         if !visible {
             return Err(Error::validation(field, format!("no {kind} with id {id}")));
         }
@@ -263,10 +263,8 @@ pub async fn update(
         _ => Some(now_ms()),
     };
     let owner = match patch.owner_id {
-        Some(o) if Some(o) != before.owner_id => {
-            Some(resolve_owner(&mut tx, caller, Some(o)).await?)
-        }
-        _ => before.owner_id,
+        Some(o) => change_owner(&mut tx, caller, (KIND, id), before.owner_id, Some(o)).await?,
+        None => before.owner_id,
     };
     let write = store::Write {
         title: &title,
@@ -292,7 +290,7 @@ pub async fn update(
 }
 
 pub async fn delete(pool: &AnyPool, caller: &Caller, id: i64) -> Result<(), Error> {
-    access::require_owner(pool, caller, KIND, id).await?;
+    access::require(pool, caller, KIND, id, Op::Manage).await?;
     let mut tx = crate::db::begin(pool).await?;
     let before = load(&mut tx, id).await?;
     store::delete(&mut tx, id).await?;

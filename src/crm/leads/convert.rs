@@ -7,7 +7,7 @@ use super::{check, load, search, store, write, KIND};
 use crate::auth::Caller;
 use crate::crm::access::{self, Op};
 use crate::crm::contacts::{self, model::NewContact};
-use crate::crm::{audit, companies, deals, store as shared, RecordKind};
+use crate::crm::{audit, companies, deals, refuse_duplicate, store as shared, RecordKind};
 use crate::error::Error;
 
 /// Converts a lead into a contact (found by e-mail or created), a company (given, linked, found by domain or name,
@@ -34,15 +34,28 @@ pub async fn convert(
     }
     let owner = before.owner_id.unwrap_or(caller.id);
 
-    let (company_id, company_created) = match (req.company_id, before.company_id) {
+    // The company the lead points to was found by its domain at ingest: reused only when the caller sees it.
+    let lead_company = match before.company_id {
+        Some(c) if access::may_read(&mut tx, caller, RecordKind::Company, c).await? => Some(c),
+        _ => None,
+    };
+    let (company_id, company_created) = match (req.company_id, lead_company) {
         (Some(c), _) | (None, Some(c)) => (Some(c), false),
-        (None, None) => find_or_create_company(&mut tx, caller.id, &before, owner).await?,
+        (None, None) => find_or_create_company(&mut tx, caller, &before, owner).await?,
     };
 
     let mut existing = req.contact_id;
     if existing.is_none() {
         if let Some(email) = &before.email {
             existing = contacts::find_by_email(&mut tx, email).await?;
+            if let Some(c) = existing {
+                // Someone else's contact is not reused (nor its mail, notes and deals opened): ask for a share.
+                if !access::may_read(&mut tx, caller, RecordKind::Contact, c).await? {
+                    let owner_id = access::owner_of(&mut tx, RecordKind::Contact, c).await?;
+                    let found = (RecordKind::Contact, c, "", owner_id);
+                    refuse_duplicate(&mut tx, caller, found, "e-mail", false).await?;
+                }
+            }
         }
     }
     let (contact_id, contact_created) = match existing {
@@ -86,7 +99,13 @@ pub async fn convert(
         None => None,
     };
 
-    shared::move_attachments(&mut tx, (KIND, id), (RecordKind::Contact, contact_id)).await?;
+    // The lead's shares go along only to a contact the caller may share (a new one, or one they manage).
+    let with_shares = contact_created
+        || access::require_in(&mut tx, caller, RecordKind::Contact, contact_id, Op::Manage)
+            .await
+            .is_ok();
+    let to = (RecordKind::Contact, contact_id);
+    shared::move_attachments(&mut tx, (KIND, id), to, with_shares).await?;
     crate::linking::move_links(&mut tx, (KIND, id), (RecordKind::Contact, contact_id)).await?;
     let mut lead = before.clone();
     lead.status = LeadStatus::Converted;
@@ -127,22 +146,40 @@ pub async fn convert(
     })
 }
 
+/// A company found by the lead's domain or name is reused when the caller sees it; one they do not see refuses
+/// the conversion with a duplicate answer (its owner keeps the client).
 async fn find_or_create_company(
     conn: &mut AnyConnection,
-    actor: i64,
+    caller: &Caller,
     lead: &Lead,
     owner: i64,
 ) -> Result<(Option<i64>, bool), Error> {
-    if let Some(domain) = &lead.domain_hint {
-        if let Some(id) = companies::find_by_domain(conn, domain).await? {
+    let by_domain = match &lead.domain_hint {
+        Some(domain) => companies::find_by_domain(conn, domain).await?,
+        None => None,
+    };
+    let found = match (by_domain, &lead.company_name) {
+        (Some(id), _) => Some((id, "domain")),
+        (None, Some(name)) => companies::find_by_name(conn, name)
+            .await?
+            .map(|id| (id, "name")),
+        (None, None) => None,
+    };
+    if let Some((id, why)) = found {
+        if access::may_read(&mut *conn, caller, RecordKind::Company, id).await? {
             return Ok((Some(id), false));
         }
+        let owner_id = access::owner_of(&mut *conn, RecordKind::Company, id).await?;
+        refuse_duplicate(
+            conn,
+            caller,
+            (RecordKind::Company, id, "", owner_id),
+            why,
+            false,
+        )
+        .await?;
     }
-    if let Some(name) = &lead.company_name {
-        if let Some(id) = companies::find_by_name(conn, name).await? {
-            return Ok((Some(id), false));
-        }
-    }
+    let actor = caller.id;
     let name = lead
         .company_name
         .clone()

@@ -16,7 +16,9 @@ use super::access::{self, Op};
 use super::contacts;
 use super::normalize::{self, optional, required};
 use super::reference::{self, RefList};
-use super::{audit, companies, duplicate, resolve_owner, store as shared, RecordKind};
+use super::{
+    audit, change_owner, companies, refuse_duplicate, resolve_owner, store as shared, RecordKind,
+};
 use crate::auth::Caller;
 use crate::email_address::EmailAddress;
 use crate::error::Error;
@@ -127,24 +129,21 @@ pub async fn create(pool: &AnyPool, caller: &Caller, new: NewLead) -> Result<Lea
         new.domain_hint.as_deref(),
     )?;
     let mut tx = crate::db::begin(pool).await?;
-    if !new.allow_duplicate {
+    {
         let emails: Vec<String> = c.email.iter().cloned().collect();
         let phones: Vec<String> = c.phone.iter().map(|(_, n)| n.clone()).collect();
+        let allow = new.allow_duplicate;
         if let Some((id, name, owner)) =
             store::find_open_duplicate(&mut tx, &emails, &phones, None).await?
         {
-            return Err(duplicate(KIND, id, &name, owner, "e-mail or phone"));
+            let found = (KIND, id, name.as_str(), owner);
+            refuse_duplicate(&mut tx, caller, found, "e-mail or phone", allow).await?;
         }
         if let Some((id, name, owner)) =
             contacts::find_duplicate(&mut tx, &emails, &phones, None).await?
         {
-            return Err(duplicate(
-                RecordKind::Contact,
-                id,
-                &name,
-                owner,
-                "e-mail or phone",
-            ));
+            let found = (RecordKind::Contact, id, name.as_str(), owner);
+            refuse_duplicate(&mut tx, caller, found, "e-mail or phone", allow).await?;
         }
     }
     if let Some(source) = new.source_id {
@@ -264,9 +263,8 @@ pub async fn update(
         };
     }
     match patch.owner_id {
-        Some(None) => lead.owner_id = None,
-        Some(Some(o)) if Some(o) != before.owner_id => {
-            lead.owner_id = Some(resolve_owner(&mut tx, caller, Some(o)).await?)
+        Some(o) if o != before.owner_id => {
+            lead.owner_id = change_owner(&mut tx, caller, (KIND, id), before.owner_id, o).await?
         }
         _ => {}
     }
@@ -294,12 +292,9 @@ pub async fn update(
 }
 
 pub async fn delete(pool: &AnyPool, caller: &Caller, id: i64) -> Result<(), Error> {
-    access::require(pool, caller, KIND, id, Op::Write).await?;
+    access::require(pool, caller, KIND, id, Op::Manage).await?;
     let mut tx = crate::db::begin(pool).await?;
     let before = load(&mut tx, id).await?;
-    if !caller.is_admin() && before.owner_id != Some(caller.id) {
-        return Err(Error::Forbidden);
-    }
     store::delete(&mut tx, id).await?;
     audit::deleted(&mut tx, caller.id, KIND, id, &before).await?;
     tx.commit().await?;
@@ -315,7 +310,11 @@ pub async fn merge(pool: &AnyPool, caller: &Caller, id: i64, other: i64) -> Resu
         ));
     }
     access::require(pool, caller, KIND, id, Op::Write).await?;
-    access::require(pool, caller, KIND, other, Op::Write).await?;
+    access::require(pool, caller, KIND, other, Op::Manage).await?;
+    // Shares of the merged-away record carry over only where the caller may share the one that stays.
+    let with_shares = access::require(pool, caller, KIND, id, Op::Manage)
+        .await
+        .is_ok();
     let mut tx = crate::db::begin(pool).await?;
     let before = load(&mut tx, id).await?;
     let gone = load(&mut tx, other).await?;
@@ -336,7 +335,7 @@ pub async fn merge(pool: &AnyPool, caller: &Caller, id: i64, other: i64) -> Resu
     lead.source_id = before.source_id.or(gone.source_id);
     lead.owner_id = before.owner_id.or(gone.owner_id);
     lead.company_id = before.company_id.or(gone.company_id);
-    shared::move_attachments(&mut tx, (KIND, other), (KIND, id)).await?;
+    shared::move_attachments(&mut tx, (KIND, other), (KIND, id), with_shares).await?;
     crate::linking::move_links(&mut tx, (KIND, other), (KIND, id)).await?;
     store::delete(&mut tx, other).await?;
     let search = search(&c);

@@ -4,9 +4,9 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 use super::model::{Lead, LeadFilter, LeadStatus};
+use crate::crm::access::push_visible;
 use crate::crm::access::Scope;
 use crate::crm::kind::RecordKind;
-use crate::crm::store::push_visible;
 use crate::db::sql::{Sql, MAX_BINDS};
 use crate::db::{from_ms, now_ms};
 use crate::error::Error;

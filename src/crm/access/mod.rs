@@ -1,0 +1,184 @@
+//! Who sees and changes which records and which mail: the one place these rules live (README "Who sees what").
+//! Records: admins everything; sales their own, those shared with them, the open lead pool, and everything the
+//! members of a team they lead own; marketing reads contacts and companies. Mail: by the mailboxes that hold it.
+
+mod mail;
+mod store;
+
+use sqlx::{AnyConnection, AnyPool};
+
+use super::kind::RecordKind;
+use crate::auth::{Caller, Role};
+use crate::error::Error;
+pub use mail::{
+    mail_level, may_mark_thread, push_mail_level, require_mail, MailLevel, MailboxPolicy,
+};
+pub use store::push_visible;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    Read,
+    Write,
+    /// Delete, merge away, hand to another owner, share or unshare: the owner, their team lead or an admin.
+    Manage,
+}
+
+/// Whose records of a kind a caller sees, as a filter the stores apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    All,
+    /// Owned by, shared with, or owned by a member of a team led by `user_id`; for leads, also those without
+    /// owner (the open pool).
+    Own {
+        user_id: i64,
+        open_pool: bool,
+    },
+}
+
+/// May this role touch records of this kind at all? A `false` is a 403.
+pub fn role_may(role: Role, kind: RecordKind, op: Op) -> bool {
+    match role {
+        Role::Admin | Role::Sales => true,
+        Role::Marketing => {
+            op == Op::Read && matches!(kind, RecordKind::Contact | RecordKind::Company)
+        }
+    }
+}
+
+pub fn scope(caller: &Caller, kind: RecordKind) -> Scope {
+    match caller.role {
+        Role::Admin | Role::Marketing => Scope::All,
+        Role::Sales => Scope::Own {
+            user_id: caller.id,
+            open_pool: kind == RecordKind::Lead,
+        },
+    }
+}
+
+/// The role check alone (403), for lists and creation.
+pub fn require_role(caller: &Caller, kind: RecordKind, op: Op) -> Result<Scope, Error> {
+    if !role_may(caller.role, kind, op) {
+        return Err(Error::Forbidden);
+    }
+    Ok(scope(caller, kind))
+}
+
+/// Checks that the caller may do `op` on one record. A record the caller may not see is reported as absent (404),
+/// so that ids do not leak what exists; one they see but may not manage is a 403.
+pub async fn require(
+    pool: &AnyPool,
+    caller: &Caller,
+    kind: RecordKind,
+    id: i64,
+    op: Op,
+) -> Result<(), Error> {
+    require_in(&mut *pool.acquire().await?, caller, kind, id, op).await
+}
+
+/// `require` inside a caller's transaction.
+pub async fn require_in(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    kind: RecordKind,
+    id: i64,
+    op: Op,
+) -> Result<(), Error> {
+    let scope = require_role(caller, kind, if op == Op::Read { op } else { Op::Write })?;
+    if !store::is_visible(&mut *conn, scope, kind, id).await? {
+        return Err(Error::NotFound(kind.noun()));
+    }
+    if op == Op::Manage && !may_manage(conn, caller, kind, id).await? {
+        return Err(Error::Forbidden);
+    }
+    Ok(())
+}
+
+/// May the caller see this record? For references (`company_id`, `contact_id`, `parent_id`) and duplicate answers.
+pub async fn may_read(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    kind: RecordKind,
+    id: i64,
+) -> Result<bool, Error> {
+    if !role_may(caller.role, kind, Op::Read) {
+        return Ok(false);
+    }
+    store::is_visible(conn, scope(caller, kind), kind, id).await
+}
+
+/// The owner of a record (for duplicate answers, which name it even when the record is hidden).
+pub async fn owner_of(
+    conn: &mut AnyConnection,
+    kind: RecordKind,
+    id: i64,
+) -> Result<Option<i64>, Error> {
+    store::owner_of(conn, kind, id).await
+}
+
+/// Owner, the lead of a team the owner belongs to, or an admin.
+async fn may_manage(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    kind: RecordKind,
+    id: i64,
+) -> Result<bool, Error> {
+    if caller.is_admin() {
+        return Ok(true);
+    }
+    match store::owner_of(&mut *conn, kind, id).await? {
+        Some(owner) => Ok(owner == caller.id || store::leads_user(conn, caller.id, owner).await?),
+        None => Ok(false),
+    }
+}
+
+/// May the caller give a record to `new_owner`? Admins to anyone; a salesperson may take an unowned lead from the
+/// pool or keep it; a team lead may hand what they manage to a member of a team they lead.
+pub async fn may_assign(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    new_owner: i64,
+) -> Result<bool, Error> {
+    if caller.is_admin() || new_owner == caller.id {
+        return Ok(true);
+    }
+    store::leads_user(conn, caller.id, new_owner).await
+}
+
+/// May the caller hand every record of `from` to `to`? Admins; a team lead within the teams they lead.
+pub async fn may_reassign(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    from: i64,
+    to: i64,
+) -> Result<bool, Error> {
+    if caller.is_admin() {
+        return Ok(true);
+    }
+    Ok(caller.role == Role::Sales
+        && (from == caller.id || store::leads_user(&mut *conn, caller.id, from).await?)
+        && (to == caller.id || store::leads_user(conn, caller.id, to).await?))
+}
+
+/// Notes, tasks and deal moves: never for marketing.
+pub fn may_read_history(caller: &Caller) -> Result<(), Error> {
+    match caller.role {
+        Role::Marketing => Err(Error::Forbidden),
+        _ => Ok(()),
+    }
+}
+
+/// Of `ids` of one kind, those the caller may see (for roll-ups: a company's contacts and deals).
+pub async fn visible_ids(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    kind: RecordKind,
+    ids: Vec<i64>,
+) -> Result<Vec<i64>, Error> {
+    if !role_may(caller.role, kind, Op::Read) {
+        return Ok(Vec::new());
+    }
+    match scope(caller, kind) {
+        Scope::All => Ok(ids),
+        scope => store::visible_among(conn, scope, kind, &ids).await,
+    }
+}
