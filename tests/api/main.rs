@@ -17,6 +17,7 @@ mod crm_records;
 mod dovecot;
 mod errors;
 mod helpers;
+mod http_timeouts;
 mod linking;
 mod mail_corpus;
 mod mail_sync;
