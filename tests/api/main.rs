@@ -19,6 +19,7 @@ mod errors;
 mod helpers;
 mod http_timeouts;
 mod linking;
+mod login_throttle;
 mod mail_corpus;
 mod mail_sync;
 mod mail_threads;
