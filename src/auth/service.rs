@@ -95,7 +95,10 @@ async fn admit(
     } else {
         recent.by_addr_oldest
     };
-    let retry_after_ms = (oldest.unwrap_or(now) + throttle.window_ms - now).max(1000);
+    // The clock is read again: the attempt may have waited for others, whose rows are younger than `now`.
+    let now = now_ms();
+    let retry_after_ms = (oldest.unwrap_or(now) + throttle.window_ms - now)
+        .clamp(1000, throttle.window_ms.max(1000));
     Err(Error::TooManyAttempts {
         retry_after_secs: (retry_after_ms as u64).div_ceil(1000),
     })
