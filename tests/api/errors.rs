@@ -176,6 +176,19 @@ async fn nul_anywhere_in_a_json_body_is_422_naming_its_path() {
         .await;
     assert_nul_refused(status, &body, "no\\u0000te");
 
+    // A lone surrogate is not text at all: the body cannot be read.
+    let response = app
+        .client
+        .post(app.url("/api/v1/contacts"))
+        .bearer_auth(token)
+        .header("content-type", "application/json")
+        .body(r#"{"name": "\ud800"}"#)
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = read(response).await;
+    assert_eq!((status, error_code(&body)), (400, "invalid_json"), "{body}");
+
     // An escaped backslash before `u0000` is ordinary text.
     let (status, body) = app
         .post("/api/v1/contacts", token, json!({ "name": "C:\\u0000" }))

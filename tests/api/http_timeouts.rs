@@ -5,7 +5,9 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::helpers::{spawn_app_with, TestApp};
+use crate::helpers::{
+    fresh_database_url, spawn_app_with, test_config, TestApp, ADMIN_EMAIL, ADMIN_PASSWORD,
+};
 
 async fn slow_app() -> TestApp {
     spawn_app_with(|config| {
@@ -80,4 +82,42 @@ async fn a_body_that_stalls_answers_408_in_the_error_shape() {
         "request_timeout",
         "{body}"
     );
+}
+
+#[tokio::test]
+async fn a_request_in_flight_finishes_after_shutdown_begins() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = test_config(dir.path(), fresh_database_url().await);
+    let app = mailroom::App::build(&config).await.expect("app starts");
+    let addr = app.local_addr();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(app.run(async {
+        let _ = stopped.await;
+    }));
+
+    let body = serde_json::json!({ "email": ADMIN_EMAIL, "password": ADMIN_PASSWORD }).to_string();
+    let (first, rest) = body.split_at(10);
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    let head = format!(
+        "POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\n\r\n{first}",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    stop.send(()).unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        TcpStream::connect(addr).await.is_err(),
+        "no new connections once shutdown began"
+    );
+    stream.write_all(rest.as_bytes()).await.unwrap();
+    let received = String::from_utf8_lossy(&read_until_closed(&mut stream).await).to_string();
+    assert!(received.starts_with("HTTP/1.1 200"), "{received}");
+    assert!(received.contains("\"token\""), "{received}");
+    tokio::time::timeout(Duration::from_secs(10), server)
+        .await
+        .expect("the server stops once the request is answered")
+        .unwrap()
+        .unwrap();
 }
