@@ -21,6 +21,10 @@ pub enum LogFormat {
 pub struct Config {
     /// Address the HTTP server binds to.
     pub listen: SocketAddr,
+    /// Seconds a client has to send a request's line and headers (an idle kept-alive connection is closed too).
+    pub http_header_timeout_seconds: u64,
+    /// Seconds a request body may stall between two pieces before the request answers 408.
+    pub http_body_timeout_seconds: u64,
     /// Where the SQLite database, the JWT secret and other local state live.
     pub data_dir: PathBuf,
     /// `sqlite://…` or `postgres://…`; defaults to a SQLite file in `data_dir`.
@@ -69,6 +73,8 @@ pub struct Config {
 #[derive(Serialize)]
 struct Defaults {
     listen: &'static str,
+    http_header_timeout_seconds: u64,
+    http_body_timeout_seconds: u64,
     data_dir: &'static str,
     token_ttl_minutes: i64,
     login_max_failures: i64,
@@ -88,6 +94,8 @@ struct Defaults {
 
 const DEFAULTS: Defaults = Defaults {
     listen: "127.0.0.1:8080",
+    http_header_timeout_seconds: 30,
+    http_body_timeout_seconds: 60,
     data_dir: "mailroom-data",
     token_ttl_minutes: 12 * 60,
     login_max_failures: 5,

@@ -63,6 +63,9 @@ pub enum Error {
     TooManyAttempts { retry_after_secs: u64 },
     #[error("request body too large")]
     PayloadTooLarge,
+    /// The client stopped sending the request body for longer than the body read timeout.
+    #[error("the request body did not arrive in time")]
+    RequestTimeout,
     #[error("expected Content-Type: application/json")]
     UnsupportedMediaType,
     #[error("{0} is unavailable")]
@@ -128,6 +131,7 @@ impl Error {
             }
             Error::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             Error::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Error::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             Error::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Error::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Error::Upstream { .. } => StatusCode::BAD_GATEWAY,
@@ -155,6 +159,7 @@ impl Error {
             Error::InUse { .. } => "in_use",
             Error::TooManyAttempts { .. } => "too_many_attempts",
             Error::PayloadTooLarge => "payload_too_large",
+            Error::RequestTimeout => "request_timeout",
             Error::UnsupportedMediaType => "unsupported_media_type",
             Error::Unavailable(_) => "unavailable",
             Error::Upstream { code, .. } => code,

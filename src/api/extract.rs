@@ -2,7 +2,7 @@
 
 use axum::body::Bytes;
 use axum::extract::rejection::{PathRejection, QueryRejection};
-use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, RawPathParams, Request};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -37,6 +37,8 @@ where
         let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
             if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
                 Error::PayloadTooLarge
+            } else if timed_out(&rejection) {
+                Error::RequestTimeout
             } else {
                 Error::BadRequest {
                     code: "invalid_body",
@@ -46,6 +48,18 @@ where
         })?;
         parse_json(&bytes).map(Json)
     }
+}
+
+/// The body stopped arriving for longer than the server's body read timeout (`app::run` wraps every body).
+fn timed_out(rejection: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = Some(rejection);
+    while let Some(error) = cause {
+        if error.is::<tower_http::timeout::TimeoutError>() {
+            return true;
+        }
+        cause = error.source();
+    }
+    false
 }
 
 fn is_json(headers: &axum::http::HeaderMap) -> bool {
@@ -65,6 +79,15 @@ fn is_json(headers: &axum::http::HeaderMap) -> bool {
 }
 
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
+    // JSON carries U+0000 only as the escape `\u0000`: a body without one needs no second look, and one that is
+    // not JSON at all is left to the typed parse below to report.
+    if has_nul_escape(bytes) {
+        if let Ok(tree) = serde_json::from_slice::<serde_json::Value>(bytes) {
+            if let Some(field) = nul_in_json(&tree, String::new()) {
+                return Err(nul_error(field));
+            }
+        }
+    }
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
         let path = e.path().to_string();
@@ -88,6 +111,60 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
         message: format!("the body is not valid JSON: {e}"),
     })?;
     Ok(value)
+}
+
+/// Text with U+0000 is refused everywhere: PostgreSQL cannot store it, and no field has a use for it.
+fn nul_error(field: String) -> Error {
+    Error::validation(field, "must not contain the NUL character (U+0000)")
+}
+
+fn has_nul_escape(bytes: &[u8]) -> bool {
+    bytes.windows(6).any(|w| w == b"\\u0000")
+}
+
+/// The path of the first string or key holding U+0000, spelled like serde_path_to_error's (`a.b[2].c`).
+fn nul_in_json(value: &serde_json::Value, path: String) -> Option<String> {
+    use serde_json::Value;
+    let join = |key: &str| {
+        let key = printable(key);
+        if path.is_empty() {
+            key
+        } else {
+            format!("{path}.{key}")
+        }
+    };
+    match value {
+        Value::String(s) if s.contains('\0') => Some(if path.is_empty() {
+            "body".to_string()
+        } else {
+            path
+        }),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, item)| nul_in_json(item, format!("{path}[{i}]"))),
+        Value::Object(map) => map.iter().find_map(|(key, item)| {
+            if key.contains('\0') {
+                Some(join(key))
+            } else {
+                nul_in_json(item, join(key))
+            }
+        }),
+        _ => None,
+    }
+}
+
+/// A field name fit to echo back: the NUL itself is spelled out.
+fn printable(name: &str) -> String {
+    name.replace('\0', "\\u0000")
+}
+
+/// The first query or path parameter whose name or value holds U+0000, by name.
+fn nul_in_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Option<String> {
+    pairs
+        .into_iter()
+        .find(|(name, value)| name.contains('\0') || value.contains('\0'))
+        .map(|(name, _)| printable(name))
 }
 
 /// serde names a missing field only in its message (`missing field `email``), with the parent's path;
@@ -123,6 +200,12 @@ where
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        // Undecodable parameters are left to the typed extraction below, which names the problem.
+        if let Ok(raw) = RawPathParams::from_request_parts(parts, state).await {
+            if let Some(field) = nul_in_pairs(raw.iter()) {
+                return Err(nul_error(field));
+            }
+        }
         axum::extract::Path::<T>::from_request_parts(parts, state)
             .await
             .map(|p| Path(p.0))
@@ -144,6 +227,11 @@ where
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let query = parts.uri.query().unwrap_or_default();
+        let pairs: Vec<_> = url::form_urlencoded::parse(query.as_bytes()).collect();
+        if let Some(field) = nul_in_pairs(pairs.iter().map(|(k, v)| (k.as_ref(), v.as_ref()))) {
+            return Err(nul_error(field));
+        }
         axum::extract::Query::<T>::from_request_parts(parts, state)
             .await
             .map(|q| Query(q.0))

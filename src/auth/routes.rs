@@ -44,13 +44,18 @@ pub async fn me(State(state): State<AppState>, caller: Caller) -> Result<Json<Us
 
 #[utoipa::path(post, path = "/api/v1/me/password", tag = "auth", security(("bearer" = [])),
     request_body = PasswordChange,
-    responses((status = 204, description = "changed; other sessions end"), (status = 422, body = ErrorBody)))]
+    responses(
+        (status = 204, description = "changed; other sessions end"),
+        (status = 422, body = ErrorBody),
+        (status = 429, description = "too many wrong current passwords for this account or address", body = ErrorBody),
+    ))]
 pub async fn change_password(
     State(state): State<AppState>,
     caller: Caller,
+    ClientAddr(addr): ClientAddr,
     Json(body): Json<PasswordChange>,
 ) -> Result<StatusCode, Error> {
-    service::change_own_password(&state.db.pool, caller.id, body).await?;
+    service::change_own_password(&state.db.pool, state.throttle, caller.id, &addr, body).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -27,24 +27,12 @@ pub async fn login(
     client_addr: &str,
 ) -> Result<LoginResponse, Error> {
     let email = email.trim().to_lowercase();
-    let now = now_ms();
-    let recent =
-        store::recent_failures(pool, &email, client_addr, now - throttle.window_ms).await?;
-    let blocked_since = if recent.by_email >= throttle.max_per_account {
-        recent.by_email_oldest
-    } else if recent.by_addr >= throttle.max_per_addr {
-        recent.by_addr_oldest
-    } else {
-        None
-    };
-    if let Some(oldest) = blocked_since {
-        let retry_after_ms = (oldest + throttle.window_ms - now).max(1000);
-        return Err(Error::TooManyAttempts {
-            retry_after_secs: (retry_after_ms as u64).div_ceil(1000),
-        });
-    }
-
     let user = store::by_email(pool, &email).await?;
+    let known_addr = match &user {
+        Some(u) => store::is_known_addr(pool, u.id, client_addr).await?,
+        None => false,
+    };
+    let attempt = admit(pool, throttle, &email, client_addr, known_addr).await?;
     let verified = match &user {
         Some(u) => password::verify(password_text, u.password_hash.clone()).await?,
         None => {
@@ -55,15 +43,17 @@ pub async fn login(
     let user = match user {
         Some(u) if verified => u,
         _ => {
-            store::record_login_failure(pool, &email, client_addr).await?;
+            // The attempt's row stays: it is the failure.
             tracing::info!(%email, %client_addr, "login failed");
             return Err(Error::Unauthorized(AuthFailure::BadCredentials));
         }
     };
     if !user.active {
+        store::forget_attempt(pool, attempt).await?;
         return Err(Error::Unauthorized(AuthFailure::Inactive));
     }
-    store::clear_login_failures(pool, &email, now - throttle.window_ms).await?;
+    store::clear_login_failures(pool, &email, client_addr, now_ms() - throttle.window_ms).await?;
+    store::remember_addr(pool, user.id, client_addr).await?;
     let (token, expires_at) = keys.issue(user.id, user.token_version)?;
     tracing::info!(user_id = user.id, "login");
     Ok(LoginResponse {
@@ -71,6 +61,46 @@ pub async fn login(
         token_type: "Bearer",
         expires_at,
         user: user.into(),
+    })
+}
+
+/// Lets a password check happen, recording it as a failure until the caller learns otherwise, or refuses it with
+/// 429. The count and the record are one step (`store::admit_attempt`), so parallel attempts cannot all pass a
+/// count taken before any of them is recorded. From an address the account signed in from before (`known_addr`)
+/// only the per-address limit applies, so that an attack on the account does not lock its owner out.
+async fn admit(
+    pool: &AnyPool,
+    throttle: LoginThrottle,
+    email: &str,
+    client_addr: &str,
+    known_addr: bool,
+) -> Result<i64, Error> {
+    let now = now_ms();
+    let account_locked =
+        |recent: &store::RecentFailures| !known_addr && recent.by_email >= throttle.max_per_account;
+    let addr_locked = |recent: &store::RecentFailures| recent.by_addr >= throttle.max_per_addr;
+    let (recent, attempt) = store::admit_attempt(
+        pool,
+        email,
+        client_addr,
+        now - throttle.window_ms,
+        |recent| !account_locked(recent) && !addr_locked(recent),
+    )
+    .await?;
+    if let Some(attempt) = attempt {
+        return Ok(attempt);
+    }
+    let oldest = if account_locked(&recent) {
+        recent.by_email_oldest
+    } else {
+        recent.by_addr_oldest
+    };
+    // The clock is read again: the attempt may have waited for others, whose rows are younger than `now`.
+    let now = now_ms();
+    let retry_after_ms = (oldest.unwrap_or(now) + throttle.window_ms - now)
+        .clamp(1000, throttle.window_ms.max(1000));
+    Err(Error::TooManyAttempts {
+        retry_after_secs: (retry_after_ms as u64).div_ceil(1000),
     })
 }
 
@@ -170,17 +200,31 @@ pub async fn update_user(
     get_user(pool, id).await
 }
 
+/// A wrong current password counts as a failed login of the account (a stolen token must not become a way to
+/// guess the password), under the same limits; the known-address exemption does not apply here.
 pub async fn change_own_password(
     pool: &AnyPool,
+    throttle: LoginThrottle,
     id: i64,
+    client_addr: &str,
     change: PasswordChange,
 ) -> Result<(), Error> {
     let mut user = store::by_id(pool, id)
         .await?
         .ok_or(Error::NotFound("user"))?;
+    admit(pool, throttle, &user.email, client_addr, false).await?;
     if !password::verify(change.current_password, user.password_hash.clone()).await? {
+        tracing::info!(user_id = id, %client_addr, "password change with a wrong current password");
         return Err(Error::validation("current_password", "is wrong"));
     }
+    // The right password is no failure: like a login, it forgets this address's failures, the attempt's included.
+    store::clear_login_failures(
+        pool,
+        &user.email,
+        client_addr,
+        now_ms() - throttle.window_ms,
+    )
+    .await?;
     password::check_strength(&change.new_password)?;
     user.password_hash = password::hash(change.new_password).await?;
     store::update(pool, &user, true).await

@@ -1,4 +1,4 @@
-//! All SQL of users and login failures.
+//! All SQL of users, login failures and the client addresses users signed in from.
 
 use sqlx::any::AnyRow;
 // Column lists are constants spliced into the SQL text; values are always bound.
@@ -112,20 +112,6 @@ pub async fn update(pool: &AnyPool, user: &User, end_sessions: bool) -> Result<(
     Ok(())
 }
 
-pub async fn record_login_failure(
-    pool: &AnyPool,
-    email: &str,
-    client_addr: &str,
-) -> Result<(), Error> {
-    sqlx::query("INSERT INTO login_failures (email, client_addr, at) VALUES ($1, $2, $3)")
-        .bind(email)
-        .bind(client_addr)
-        .bind(now_ms())
-        .execute(pool)
-        .await?;
-    Ok(())
-}
-
 /// Failures since `since_ms` for the account and for the client address, and the oldest of each.
 pub struct RecentFailures {
     pub by_email: i64,
@@ -134,44 +120,117 @@ pub struct RecentFailures {
     pub by_addr_oldest: Option<i64>,
 }
 
-pub async fn recent_failures(
+/// Counts the recent failures of the account and of the client address and, when `admit` allows another
+/// attempt, records this one as a failure (its id is returned), in one transaction that attempts on the same
+/// account or from the same address take one at a time: SQLite's `BEGIN IMMEDIATE` takes the write lock, and on
+/// PostgreSQL two advisory locks (the account's, then the address's) last until the commit. So every attempt
+/// counts the rows of those before it, and no more than the limit get through however many race.
+pub async fn admit_attempt(
     pool: &AnyPool,
     email: &str,
     client_addr: &str,
     since_ms: i64,
-) -> Result<RecentFailures, Error> {
+    admit: impl FnOnce(&RecentFailures) -> bool,
+) -> Result<(RecentFailures, Option<i64>), Error> {
+    let mut tx = crate::db::begin(pool).await?;
+    if tx.backend_name() == "PostgreSQL" {
+        for key in [
+            format!("login-email:{email}"),
+            format!("login-addr:{client_addr}"),
+        ] {
+            // Counted so that the row holds a type `Any` can decode (the lock function returns void).
+            sqlx::query(
+                "SELECT COUNT(*) AS n FROM (SELECT pg_advisory_xact_lock(hashtextextended($1, 0))) AS l",
+            )
+            .bind(key)
+            .fetch_one(&mut *tx)
+            .await?;
+        }
+    }
     let by_email = sqlx::query(
         "SELECT COUNT(*) AS n, MIN(at) AS oldest FROM login_failures WHERE email = $1 AND at > $2",
     )
     .bind(email)
     .bind(since_ms)
-    .fetch_one(pool)
+    .fetch_one(&mut *tx)
     .await?;
     let by_addr = sqlx::query(
         "SELECT COUNT(*) AS n, MIN(at) AS oldest FROM login_failures WHERE client_addr = $1 AND at > $2",
     )
     .bind(client_addr)
     .bind(since_ms)
-    .fetch_one(pool)
+    .fetch_one(&mut *tx)
     .await?;
-    Ok(RecentFailures {
+    let recent = RecentFailures {
         by_email: by_email.try_get("n")?,
         by_email_oldest: by_email.try_get("oldest")?,
         by_addr: by_addr.try_get("n")?,
         by_addr_oldest: by_addr.try_get("oldest")?,
-    })
+    };
+    let attempt = if admit(&recent) {
+        let row = sqlx::query(
+            "INSERT INTO login_failures (email, client_addr, at) VALUES ($1, $2, $3) RETURNING id",
+        )
+        .bind(email)
+        .bind(client_addr)
+        .bind(now_ms())
+        .fetch_one(&mut *tx)
+        .await?;
+        Some(row.try_get("id")?)
+    } else {
+        None
+    };
+    tx.commit().await?;
+    Ok((recent, attempt))
 }
 
-/// A successful login forgets the account's failures; old rows of everyone are pruned on the way.
+/// Takes back an attempt that turned out not to be a failure (the right password of a deactivated account).
+pub async fn forget_attempt(pool: &AnyPool, id: i64) -> Result<(), Error> {
+    sqlx::query("DELETE FROM login_failures WHERE id = $1")
+        .bind(id)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// A successful login forgets the account's failures from that client address (those from elsewhere still count
+/// against the account); old rows of everyone are pruned on the way.
 pub async fn clear_login_failures(
     pool: &AnyPool,
     email: &str,
+    client_addr: &str,
     before_ms: i64,
 ) -> Result<(), Error> {
-    sqlx::query("DELETE FROM login_failures WHERE email = $1 OR at < $2")
+    sqlx::query("DELETE FROM login_failures WHERE (email = $1 AND client_addr = $2) OR at < $3")
         .bind(email)
+        .bind(client_addr)
         .bind(before_ms)
         .execute(pool)
         .await?;
+    Ok(())
+}
+
+/// Whether the user has signed in successfully from this client address before.
+pub async fn is_known_addr(pool: &AnyPool, user_id: i64, client_addr: &str) -> Result<bool, Error> {
+    let row = sqlx::query(
+        "SELECT COUNT(*) AS n FROM login_known_addrs WHERE user_id = $1 AND client_addr = $2",
+    )
+    .bind(user_id)
+    .bind(client_addr)
+    .fetch_one(pool)
+    .await?;
+    Ok(row.try_get::<i64, _>("n")? > 0)
+}
+
+pub async fn remember_addr(pool: &AnyPool, user_id: i64, client_addr: &str) -> Result<(), Error> {
+    sqlx::query(
+        "INSERT INTO login_known_addrs (user_id, client_addr, last_login_at) VALUES ($1, $2, $3)
+         ON CONFLICT (user_id, client_addr) DO UPDATE SET last_login_at = excluded.last_login_at",
+    )
+    .bind(user_id)
+    .bind(client_addr)
+    .bind(now_ms())
+    .execute(pool)
+    .await?;
     Ok(())
 }

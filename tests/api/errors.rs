@@ -128,3 +128,83 @@ async fn health_checks_the_database() {
     };
     assert_eq!(body["database"], expected);
 }
+
+/// Asserts a 422 that names `field` in the API's error shape.
+fn assert_nul_refused(status: u16, body: &serde_json::Value, field: &str) {
+    assert_eq!(
+        (status, error_code(body)),
+        (422, "validation_failed"),
+        "{body}"
+    );
+    assert_eq!(body["error"]["field"], field, "{body}");
+    assert!(
+        body["error"]["message"].as_str().unwrap().contains("NUL"),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn nul_in_login_email_is_422_naming_the_field() {
+    let app = spawn_app().await;
+    let (status, body) = app.login("admin\u{0}@test.local", "whatever-1").await;
+    assert_nul_refused(status, &body, "email");
+    // The refusal is not a failed login: the right password still works.
+    app.login_ok(crate::helpers::ADMIN_EMAIL, crate::helpers::ADMIN_PASSWORD)
+        .await;
+}
+
+#[tokio::test]
+async fn nul_anywhere_in_a_json_body_is_422_naming_its_path() {
+    let app = spawn_app().await;
+    let token = &app.admin_token;
+    let (status, body) = app
+        .post("/api/v1/contacts", token, json!({ "name": "Ив\u{0}ан" }))
+        .await;
+    assert_nul_refused(status, &body, "name");
+
+    let contact = json!({ "name": "Иван", "emails": ["ivan@test.local", "i\u{0}@test.local"] });
+    let (status, body) = app.post("/api/v1/contacts", token, contact).await;
+    assert_nul_refused(status, &body, "emails[1]");
+
+    // A key with NUL, even one the type would ignore or refuse, is named too.
+    let (status, body) = app
+        .post(
+            "/api/v1/contacts",
+            token,
+            json!({ "name": "Иван", "no\u{0}te": 1 }),
+        )
+        .await;
+    assert_nul_refused(status, &body, "no\\u0000te");
+
+    // A lone surrogate is not text at all: the body cannot be read.
+    let response = app
+        .client
+        .post(app.url("/api/v1/contacts"))
+        .bearer_auth(token)
+        .header("content-type", "application/json")
+        .body(r#"{"name": "\ud800"}"#)
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = read(response).await;
+    assert_eq!((status, error_code(&body)), (400, "invalid_json"), "{body}");
+
+    // An escaped backslash before `u0000` is ordinary text.
+    let (status, body) = app
+        .post("/api/v1/contacts", token, json!({ "name": "C:\\u0000" }))
+        .await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["name"], "C:\\u0000");
+}
+
+#[tokio::test]
+async fn nul_in_a_query_or_path_parameter_is_422_naming_it() {
+    let app = spawn_app().await;
+    let token = &app.admin_token;
+    let (status, body) = app.get("/api/v1/contacts?q=a%00b", token).await;
+    assert_nul_refused(status, &body, "q");
+    let (status, body) = app.get("/api/v1/contacts?q=%D0%B8", token).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = app.get("/api/v1/users/1%00", token).await;
+    assert_nul_refused(status, &body, "id");
+}
