@@ -48,6 +48,10 @@ pub struct Config {
     pub imap_workers: bool,
     /// Longest wait between syncs of a mailbox (IDLE wakes earlier on new Inbox mail).
     pub imap_poll_seconds: u64,
+    /// Bytes of message bodies per IMAP FETCH (and per stored chunk), besides the limit of 200 messages.
+    pub imap_chunk_bytes: u64,
+    /// A larger message is stored as its headers with a marker saying it was not downloaded.
+    pub imap_max_message_bytes: u64,
     /// Default SMTP server for campaigns: `smtp://host:25`, `smtp://user:pass@host:587?tls=required` (STARTTLS) or
     /// `smtps://user:pass@host:465`. A campaign may name its own.
     pub smtp_url: Option<SecretString>,
@@ -79,6 +83,8 @@ struct Defaults {
     db_max_connections: u32,
     imap_workers: bool,
     imap_poll_seconds: u64,
+    imap_chunk_bytes: u64,
+    imap_max_message_bytes: u64,
     mail_from: &'static str,
     send_worker: bool,
     send_lease_seconds: i64,
@@ -98,6 +104,8 @@ const DEFAULTS: Defaults = Defaults {
     db_max_connections: 10,
     imap_workers: true,
     imap_poll_seconds: 60,
+    imap_chunk_bytes: 64 << 20,
+    imap_max_message_bytes: 50_000_000,
     mail_from: "Mailroom <noreply@mailroom.local>",
     send_worker: true,
     send_lease_seconds: 30,

@@ -20,6 +20,7 @@ mod helpers;
 mod linking;
 mod mail_corpus;
 mod mail_sync;
+mod mail_sync_limits;
 mod mail_threads;
 mod openapi;
 mod proxy;
