@@ -175,6 +175,25 @@ mod tests {
     }
 
     #[test]
+    fn imap_fetch_limits_have_defaults_and_come_from_the_environment() {
+        figment::Jail::expect_with(|jail| {
+            let config = Config::load(None).expect("loads");
+            assert_eq!(
+                (config.imap_chunk_bytes, config.imap_max_message_bytes),
+                (64 << 20, 50_000_000)
+            );
+            jail.set_env("MAILROOM_IMAP_CHUNK_BYTES", "1048576");
+            jail.set_env("MAILROOM_IMAP_MAX_MESSAGE_BYTES", "10000000");
+            let config = Config::load(None).expect("loads");
+            assert_eq!(
+                (config.imap_chunk_bytes, config.imap_max_message_bytes),
+                (1 << 20, 10_000_000)
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
     fn secrets_never_print() {
         let mut config = Config::with_data_dir(Path::new("/tmp/x"));
         config.jwt_secret = Some("super-secret-value".to_string().into());
