@@ -24,6 +24,7 @@ use crate::campaigns::{self, bounces, unsubscribe};
 use crate::config::Config;
 use crate::db::Db;
 use crate::imap::crypto::SecretBox;
+use crate::imap::sync::FetchLimits;
 use crate::imap::worker::{self, Worker};
 
 /// Shared by every handler.
@@ -37,6 +38,8 @@ pub struct AppState {
     /// The server's public base URL (add-in manifest, links), when configured.
     pub public_url: Option<String>,
     pub campaigns: Arc<campaigns::Settings>,
+    /// Chunk and message size limits of IMAP sync.
+    pub imap_fetch: FetchLimits,
 }
 
 pub struct App {
@@ -138,6 +141,7 @@ impl App {
             pool: db.pool.clone(),
             secrets: secrets.clone(),
             poll: std::time::Duration::from_secs(config.imap_poll_seconds.max(1)),
+            fetch: FetchLimits::from_config(config),
             instance: format!("{}-{}", std::process::id(), crate::db::now_ms()),
         });
         let listener =
@@ -158,6 +162,7 @@ impl App {
             secrets,
             public_url: config.public_url.clone(),
             campaigns: Arc::new(campaign_settings(config, &secret, local)),
+            imap_fetch: FetchLimits::from_config(config),
         };
         bounces::set_soft_bounce_limit(config.soft_bounce_limit);
         let (router, routes) = api::router(state.clone());

@@ -103,7 +103,14 @@ pub async fn full_sync(server: &Server, mut config: Config) -> Result<Outcome, E
     };
     let mailbox = crate::imap::create(pool, &app.state.secrets, new).await?;
     let started = Instant::now();
-    let report = crate::imap::sync_now(pool, &app.state.secrets, mailbox.id, &|_| {}).await?;
+    let report = crate::imap::sync_now(
+        pool,
+        &app.state.secrets,
+        mailbox.id,
+        app.state.imap_fetch,
+        &|_| {},
+    )
+    .await?;
     let seconds = started.elapsed().as_secs_f64();
     Ok(Outcome {
         messages: report.fetched as u64,

@@ -52,6 +52,10 @@ pub struct Config {
     pub imap_workers: bool,
     /// Longest wait between syncs of a mailbox (IDLE wakes earlier on new Inbox mail).
     pub imap_poll_seconds: u64,
+    /// Bytes of message bodies per IMAP FETCH (and per stored chunk), besides the limit of 200 messages.
+    pub imap_chunk_bytes: u64,
+    /// A larger message is stored as its headers with a marker saying it was not downloaded.
+    pub imap_max_message_bytes: u64,
     /// Default SMTP server for campaigns: `smtp://host:25`, `smtp://user:pass@host:587?tls=required` (STARTTLS) or
     /// `smtps://user:pass@host:465`. A campaign may name its own.
     pub smtp_url: Option<SecretString>,
@@ -85,6 +89,8 @@ struct Defaults {
     db_max_connections: u32,
     imap_workers: bool,
     imap_poll_seconds: u64,
+    imap_chunk_bytes: u64,
+    imap_max_message_bytes: u64,
     mail_from: &'static str,
     send_worker: bool,
     send_lease_seconds: i64,
@@ -106,6 +112,8 @@ const DEFAULTS: Defaults = Defaults {
     db_max_connections: 10,
     imap_workers: true,
     imap_poll_seconds: 60,
+    imap_chunk_bytes: 64 << 20,
+    imap_max_message_bytes: 50_000_000,
     mail_from: "Mailroom <noreply@mailroom.local>",
     send_worker: true,
     send_lease_seconds: 30,
@@ -169,6 +177,25 @@ mod tests {
             assert_eq!(
                 config.admin_email, "admin@mailroom.local",
                 "defaults fill the rest"
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn imap_fetch_limits_have_defaults_and_come_from_the_environment() {
+        figment::Jail::expect_with(|jail| {
+            let config = Config::load(None).expect("loads");
+            assert_eq!(
+                (config.imap_chunk_bytes, config.imap_max_message_bytes),
+                (64 << 20, 50_000_000)
+            );
+            jail.set_env("MAILROOM_IMAP_CHUNK_BYTES", "1048576");
+            jail.set_env("MAILROOM_IMAP_MAX_MESSAGE_BYTES", "10000000");
+            let config = Config::load(None).expect("loads");
+            assert_eq!(
+                (config.imap_chunk_bytes, config.imap_max_message_bytes),
+                (1 << 20, 10_000_000)
             );
             Ok(())
         });

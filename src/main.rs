@@ -308,7 +308,15 @@ async fn sync(mut config: Config, mailbox: Option<i64>) -> Result<(), String> {
     let mut failed = 0;
     for id in ids {
         let bar = progress::SyncBar::new(id);
-        match mailroom::imap::sync_now(pool, &app.state.secrets, id, &|event| bar.on(event)).await {
+        match mailroom::imap::sync_now(
+            pool,
+            &app.state.secrets,
+            id,
+            app.state.imap_fetch,
+            &|event| bar.on(event),
+        )
+        .await
+        {
             Ok(report) => bar.finish(&report),
             Err(e) => {
                 bar.fail(&e.to_string());

@@ -1,5 +1,6 @@
 //! An IMAP session over plain TCP (loopback only), TLS or STARTTLS, with errors that say what went wrong:
-//! wrong host, wrong password, TLS failure, missing folder.
+//! wrong host, wrong password, TLS failure, missing folder; and the FETCH commands of a sync (sizes, then messages
+//! or, over the size limit, their headers).
 
 use std::fmt::Debug;
 use std::sync::Arc;
@@ -217,4 +218,80 @@ pub async fn examine(
         ),
         other => lost(other),
     })
+}
+
+/// `(uid, RFC822.SIZE)` of these UIDs, in UID order; a UID expunged meanwhile is missing.
+pub async fn sizes(session: &mut ImapSession, uids: &[u32]) -> Result<Vec<(u32, u64)>, Error> {
+    let mut sizes: Vec<(u32, u64)> = session
+        .uid_fetch(super::sync::uid_set(uids), "(UID RFC822.SIZE)")
+        .await
+        .map_err(lost)?
+        .try_filter_map(|f| async move {
+            Ok(f.uid
+                .filter(|uid| uids.binary_search(uid).is_ok())
+                .map(|uid| (uid, u64::from(f.size.unwrap_or(0)))))
+        })
+        .try_collect()
+        .await
+        .map_err(lost)?;
+    sizes.sort_unstable();
+    sizes.dedup_by_key(|s| s.0);
+    Ok(sizes)
+}
+
+/// A fetched message: its bytes, or only its headers when it was over the size limit (then `truncated` is the
+/// size the server reported).
+pub struct Fetched {
+    pub uid: u32,
+    pub raw: Vec<u8>,
+    pub truncated: Option<u64>,
+}
+
+/// Fetches a chunk with BODY.PEEK (nothing is marked read): whole messages up to `max` bytes, headers of larger ones.
+pub async fn fetch(
+    session: &mut ImapSession,
+    chunk: &[(u32, u64)],
+    max: u64,
+) -> Result<Vec<Fetched>, Error> {
+    let (big, whole): (Vec<_>, Vec<_>) = chunk.iter().partition(|(_, size)| *size > max);
+    let size_of = |uid: u32| {
+        chunk
+            .binary_search_by_key(&uid, |s| s.0)
+            .map_or(0, |i| chunk[i].1)
+    };
+    let size_of = &size_of;
+    let mut out = Vec::with_capacity(chunk.len());
+    for (part, items, headers) in [
+        ("(UID BODY.PEEK[])", whole, false),
+        ("(UID BODY.PEEK[HEADER])", big, true),
+    ] {
+        if items.is_empty() {
+            continue;
+        }
+        let uids: Vec<u32> = items.iter().map(|(uid, _)| *uid).collect();
+        let uids = &uids;
+        let fetched: Vec<Fetched> = session
+            .uid_fetch(super::sync::uid_set(uids), part)
+            .await
+            .map_err(lost)?
+            .try_filter_map(|f| async move {
+                // Only the UIDs asked for, with their data: unsolicited FETCH responses (flag changes) carry none.
+                let Some(uid) = f.uid.filter(|uid| uids.binary_search(uid).is_ok()) else {
+                    return Ok(None);
+                };
+                let data = if headers { f.header() } else { f.body() };
+                Ok(data.map(|raw| Fetched {
+                    uid,
+                    raw: raw.to_vec(),
+                    truncated: headers.then(|| size_of(uid)),
+                }))
+            })
+            .try_collect()
+            .await
+            .map_err(lost)?;
+        out.extend(fetched);
+    }
+    out.sort_by_key(|f| f.uid);
+    out.dedup_by_key(|f| f.uid);
+    Ok(out)
 }

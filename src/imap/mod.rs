@@ -338,12 +338,13 @@ pub async fn sync_now(
     pool: &AnyPool,
     secrets: &SecretBox,
     id: i64,
+    limits: sync::FetchLimits,
     on_event: &(dyn Fn(SyncEvent) + Sync),
 ) -> Result<SyncReport, Error> {
     let account = account(pool, id).await?;
     let result = async {
         let mut session = open(secrets, &account).await?;
-        let report = sync::sync_session(pool, &mut session, &account, on_event).await?;
+        let report = sync::sync_session(pool, &mut session, &account, limits, on_event).await?;
         let _ = session.logout().await;
         Ok::<_, Error>(report)
     }

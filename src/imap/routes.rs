@@ -84,6 +84,6 @@ pub async fn sync(
     Path(id): Path<i64>,
 ) -> Result<Json<SyncReport>, Error> {
     Ok(Json(
-        super::sync_now(&s.db.pool, &s.secrets, id, &|_| {}).await?,
+        super::sync_now(&s.db.pool, &s.secrets, id, s.imap_fetch, &|_| {}).await?,
     ))
 }

@@ -1,14 +1,15 @@
 //! One sync of a mailbox: per folder, check UIDVALIDITY, fetch only UIDs above the stored high-water mark with
 //! BODY.PEEK[] (nothing changes on the server), store each batch and advance the mark in the same transaction.
 //! A crash or a dropped connection loses at most the batch in flight, which is fetched again next time.
+//! Chunks are bounded by count and by bytes (from RFC822.SIZE); a message over the size limit is stored as its
+//! headers (BODY.PEEK[HEADER]) with a marker, never skipped.
 
 use std::sync::Arc;
 
-use futures::TryStreamExt;
 use sqlx::AnyPool;
 use tokio::task::JoinHandle;
 
-use super::client::{self, lost, ImapSession};
+use super::client::{self, fetch, lost, sizes, Fetched, ImapSession};
 use super::model::SyncReport;
 use super::store::{self, Account};
 use crate::error::Error;
@@ -17,8 +18,39 @@ use crate::mail;
 use crate::mail::model::{Incoming, Location};
 use crate::mail::parse::{self, Parsed};
 
-/// Messages per FETCH and per transaction: small enough to keep memory flat, big enough to batch commits.
-const BATCH: usize = 200;
+/// How much a sync fetches at once, and the largest message it downloads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FetchLimits {
+    /// Messages per FETCH and per transaction: small enough to keep memory flat, big enough to batch commits.
+    pub chunk_messages: usize,
+    /// Message bytes per FETCH and per transaction (a single message over it is a chunk of its own).
+    pub chunk_bytes: u64,
+    /// A larger message is stored as its headers with a marker (`truncated`), never downloaded.
+    pub max_message_bytes: u64,
+}
+
+impl Default for FetchLimits {
+    fn default() -> Self {
+        FetchLimits {
+            chunk_messages: 200,
+            chunk_bytes: 64 << 20,
+            max_message_bytes: 50_000_000,
+        }
+    }
+}
+
+impl FetchLimits {
+    pub fn from_config(config: &crate::config::Config) -> Self {
+        FetchLimits {
+            chunk_bytes: config.imap_chunk_bytes.max(1),
+            max_message_bytes: config.imap_max_message_bytes.max(1),
+            ..FetchLimits::default()
+        }
+    }
+}
+
+/// What a chunk budget counts for a message fetched as headers only: its size, up to this.
+const HEADER_ESTIMATE: u64 = 64 << 10;
 
 /// What a sync reports as it goes (for progress bars).
 #[derive(Debug, Clone)]
@@ -90,12 +122,13 @@ pub async fn sync_session(
     pool: &AnyPool,
     session: &mut ImapSession,
     account: &Account,
+    limits: FetchLimits,
     on_event: &(dyn Fn(SyncEvent) + Sync),
 ) -> Result<SyncReport, Error> {
     let mut report = SyncReport::default();
     let ctx = Arc::new(linking::Context::load(pool, Some(account.mailbox.id)).await?);
     for folder in folders_to_sync(session, account).await? {
-        sync_folder(pool, session, &ctx, &folder, &mut report, on_event).await?;
+        sync_folder(pool, session, &ctx, &folder, limits, &mut report, on_event).await?;
         report.folders += 1;
     }
     store::record_success(pool, account.mailbox.id, report.new_messages).await?;
@@ -107,6 +140,7 @@ async fn sync_folder(
     session: &mut ImapSession,
     ctx: &Arc<linking::Context>,
     folder: &client::Folder,
+    limits: FetchLimits,
     report: &mut SyncReport,
     on_event: &(dyn Fn(SyncEvent) + Sync),
 ) -> Result<(), Error> {
@@ -138,19 +172,12 @@ async fn sync_folder(
     if uids.is_empty() {
         return Ok(());
     }
-    let sizes: u64 = session
-        .uid_fetch(uid_set(&uids), "RFC822.SIZE")
-        .await
-        .map_err(lost)?
-        .try_fold(0u64, |sum, f| async move {
-            Ok(sum + u64::from(f.size.unwrap_or(0)))
-        })
-        .await
-        .map_err(lost)?;
+    let sizes = sizes(session, &uids).await?;
+    drop(uids);
     on_event(SyncEvent::Folder {
         name: folder.name.clone(),
-        messages: uids.len() as u64,
-        bytes: sizes,
+        messages: sizes.len() as u64,
+        bytes: sizes.iter().map(|s| s.1).sum(),
     });
     let modseq = selected.highest_modseq.and_then(|m| i64::try_from(m).ok());
     let target = Target {
@@ -162,16 +189,22 @@ async fn sync_folder(
     // The next chunk is fetched and parsed while the previous one is stored: the IMAP server, the parser and the
     // database work at the same time. Chunks still commit one after another, in UID order.
     let mut storing: Option<JoinHandle<Result<Vec<u64>, Error>>> = None;
-    for chunk in uids.chunks(BATCH) {
+    for chunk in chunks(&sizes, limits) {
         let started = std::time::Instant::now();
-        let fetched = fetch(session, chunk).await;
+        let fetched = fetch(session, chunk, limits.max_message_bytes).await;
         let fetch_ms = started.elapsed().as_millis();
         // Parsed before waiting for the previous chunk's store, so that parsing and storing overlap.
         let parsed = match fetched {
             Ok(fetched) => tokio::task::spawn_blocking(move || {
                 fetched
                     .into_iter()
-                    .map(|(uid, raw)| (uid, parse::parse(&raw), raw))
+                    .map(|f| {
+                        let mut parsed = parse::parse(&f.raw);
+                        if let Some(size) = f.truncated {
+                            mark_truncated(&mut parsed, size, limits.max_message_bytes);
+                        }
+                        (f, parsed)
+                    })
                     .collect::<Vec<_>>()
             })
             .await
@@ -195,7 +228,7 @@ async fn sync_folder(
             "chunk fetched"
         );
         // Every UID of the chunk is now fetched or gone from the server: the mark may pass them all.
-        let high = i64::from(*chunk.last().expect("chunks are not empty"));
+        let high = i64::from(chunk.last().expect("chunks are not empty").0);
         let (pool, ctx) = (pool.clone(), ctx.clone());
         storing = Some(tokio::spawn(async move {
             store_chunk(&pool, &ctx, target, high, parsed).await
@@ -217,18 +250,40 @@ struct Target {
     modseq: Option<i64>,
 }
 
-async fn fetch(session: &mut ImapSession, chunk: &[u32]) -> Result<Vec<(u32, Vec<u8>)>, Error> {
-    session
-        .uid_fetch(uid_set(chunk), "(UID BODY.PEEK[])")
-        .await
-        .map_err(lost)?
-        .try_filter_map(|f| async move {
-            Ok(f.uid
-                .map(|uid| (uid, f.body().unwrap_or_default().to_vec())))
-        })
-        .try_collect()
-        .await
-        .map_err(lost)
+/// Splits `(uid, size)` in UID order into chunks of at most `chunk_messages` messages and `chunk_bytes` bytes to
+/// fetch (a message alone over the budget is a chunk of its own; one fetched as headers counts a little).
+fn chunks(sizes: &[(u32, u64)], limits: FetchLimits) -> Vec<&[(u32, u64)]> {
+    let mut out = Vec::new();
+    let (mut start, mut bytes) = (0, 0u64);
+    for (i, &(_, size)) in sizes.iter().enumerate() {
+        let cost = if size > limits.max_message_bytes {
+            size.min(HEADER_ESTIMATE)
+        } else {
+            size
+        };
+        if i > start
+            && (i - start >= limits.chunk_messages.max(1) || bytes + cost > limits.chunk_bytes)
+        {
+            out.push(&sizes[start..i]);
+            (start, bytes) = (i, 0);
+        }
+        bytes += cost;
+    }
+    if start < sizes.len() {
+        out.push(&sizes[start..]);
+    }
+    out
+}
+
+/// A message stored as its headers only: its body says so, in words a reader of the CRM sees.
+fn mark_truncated(parsed: &mut Parsed, size: u64, max: u64) {
+    parsed.text_body = Some(format!(
+        "[Mailroom] This message was too large to download ({size} bytes; the limit is {max} bytes). \
+         Only its headers were stored; the full message is still on the mail server."
+    ));
+    parsed.html_body = None;
+    parsed.attachments.clear();
+    parsed.parse_error = None;
 }
 
 /// Stores a chunk and advances the folder's mark in one transaction; returns each message's size and whether it
@@ -238,24 +293,25 @@ async fn store_chunk(
     ctx: &linking::Context,
     target: Target,
     high: i64,
-    parsed: Vec<(u32, Parsed, Vec<u8>)>,
+    parsed: Vec<(Fetched, Parsed)>,
 ) -> Result<Vec<u64>, Error> {
     let classified: Vec<linking::Classified> = parsed
         .iter()
-        .map(|(_, p, _)| linking::Classified::new(ctx, p, target.role))
+        .map(|(_, p)| linking::Classified::new(ctx, p, target.role))
         .collect();
     let items: Vec<Incoming> = parsed
         .iter()
         .zip(&classified)
-        .map(|((uid, p, raw), c)| Incoming {
+        .map(|((f, p), c)| Incoming {
             parsed: p,
-            raw,
+            raw: &f.raw,
             location: Some(Location {
                 folder_id: target.folder_id,
                 uidvalidity: target.uidvalidity,
-                uid: i64::from(*uid),
+                uid: i64::from(f.uid),
             }),
             class: Some(c.columns(ctx)),
+            truncated: f.truncated.map(|size| size as i64),
         })
         .collect();
     let started = std::time::Instant::now();
@@ -267,7 +323,7 @@ async fn store_chunk(
         .zip(&parsed)
         .zip(&classified)
         .filter(|((s, _), _)| s.new)
-        .map(|((s, (_, p, _)), c)| linking::NewMail {
+        .map(|((s, (_, p)), c)| linking::NewMail {
             message_id: s.message_id,
             parsed: p,
             classified: c,
@@ -291,7 +347,8 @@ async fn store_chunk(
     Ok(stored
         .iter()
         .zip(&parsed)
-        .map(|(s, (_, _, raw))| (raw.len() as u64) << 1 | u64::from(s.new))
+        // A message stored as headers counts its full size, as the folder's total announced it.
+        .map(|(s, (f, _))| f.truncated.unwrap_or(f.raw.len() as u64) << 1 | u64::from(s.new))
         .collect())
 }
 
@@ -311,5 +368,33 @@ mod tests {
     fn uid_sets_compress_runs() {
         assert_eq!(super::uid_set(&[1, 2, 3, 7, 9, 10]), "1:3,7,9:10");
         assert_eq!(super::uid_set(&[5]), "5");
+    }
+
+    fn lens(sizes: &[(u32, u64)], limits: super::FetchLimits) -> Vec<usize> {
+        super::chunks(sizes, limits)
+            .iter()
+            .map(|c| c.len())
+            .collect()
+    }
+
+    #[test]
+    fn chunks_end_at_the_count_or_the_byte_budget_and_a_big_message_stands_alone() {
+        let limits = super::FetchLimits {
+            chunk_messages: 3,
+            chunk_bytes: 100,
+            max_message_bytes: 1000,
+        };
+        let small: Vec<(u32, u64)> = (1..=7).map(|u| (u, 10)).collect();
+        assert_eq!(lens(&small, limits), [3, 3, 1], "by count");
+        let sizes = [(1, 60), (2, 30), (3, 20), (4, 500), (5, 10)];
+        assert_eq!(lens(&sizes, limits), [2, 1, 1, 1], "by bytes");
+        // Over the size limit: fetched as headers, which cost little of the budget.
+        let roomy = super::FetchLimits {
+            chunk_bytes: 1 << 20,
+            ..limits
+        };
+        let sizes = [(1, 10), (2, 5_000_000), (3, 10)];
+        assert_eq!(lens(&sizes, roomy), [3]);
+        assert!(super::chunks(&[], limits).is_empty());
     }
 }

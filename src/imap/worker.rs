@@ -24,6 +24,7 @@ pub struct Worker {
     pub pool: AnyPool,
     pub secrets: SecretBox,
     pub poll: Duration,
+    pub fetch: sync::FetchLimits,
     /// Names this instance in leases.
     pub instance: String,
 }
@@ -119,7 +120,8 @@ async fn session(worker: &Worker, id: i64, backoff: &mut Duration) -> Result<(),
         .map_err(client::lost)?
         .has_str("IDLE");
     loop {
-        let report = sync::sync_session(&worker.pool, &mut session, &account, &|_| {}).await?;
+        let report =
+            sync::sync_session(&worker.pool, &mut session, &account, worker.fetch, &|_| {}).await?;
         if report.fetched > 0 {
             tracing::info!(
                 mailbox_id = id,

@@ -185,11 +185,12 @@ pub async fn bounces(pool: &AnyPool, address: Option<&str>) -> Result<Vec<model:
         .await?
         .into_iter()
         .map(
-            |(address, status, kind, original_message_id)| model::Bounce {
+            |(address, status, kind, original_message_id, verified)| model::Bounce {
                 address,
                 status,
                 kind,
                 original_message_id,
+                verified,
             },
         )
         .collect())

@@ -131,9 +131,14 @@ pub struct PendingBounce {
     pub original_message_id: Option<String>,
 }
 
-/// Records a DSN's bounce against its address (hard bounces suppress it from campaigns at once).
+/// Records a DSN's bounce against its address; a verified hard bounce suppresses it from campaigns at once.
 pub async fn record_bounce(pool: &AnyPool, b: &PendingBounce) -> Result<(), Error> {
     use crate::campaigns::bounces::{record_bounce_from_mail, BounceKind, MailBounce};
+    let address = b.address.trim().to_lowercase();
+    let quotes_our_mail = match b.original_message_id.as_deref() {
+        Some(original) => store::sent_mail_to(pool, original, &address).await?,
+        None => false,
+    };
     let bounce = MailBounce {
         address: &b.address,
         kind: if b.hard {
@@ -146,6 +151,7 @@ pub async fn record_bounce(pool: &AnyPool, b: &PendingBounce) -> Result<(), Erro
         verp_to: b.to.as_deref(),
         message_id: b.message_id,
         original_message_id: b.original_message_id.as_deref(),
+        quotes_our_mail,
     };
     record_bounce_from_mail(pool, &bounce).await
 }

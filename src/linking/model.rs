@@ -52,4 +52,6 @@ pub struct Bounce {
     /// hard or soft
     pub kind: String,
     pub original_message_id: Option<String>,
+    /// To a signed VERP address or about a letter we sent: only verified bounces suppress the address.
+    pub verified: bool,
 }

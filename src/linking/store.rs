@@ -50,13 +50,13 @@ pub async fn class_of(
     .transpose()
 }
 
-/// `(address, status, kind, original_message_id)` of recorded bounces, newest first.
+/// `(address, status, kind, original_message_id, verified)` of recorded bounces, newest first.
 pub async fn bounces(
     pool: &AnyPool,
     address: Option<&str>,
-) -> Result<Vec<(String, String, String, Option<String>)>, Error> {
+) -> Result<Vec<(String, String, String, Option<String>, bool)>, Error> {
     let mut sql =
-        Sql::new("SELECT address, status, CASE WHEN hard = 1 THEN 'hard' ELSE 'soft' END AS kind, original_message_id FROM bounces WHERE 1 = 1");
+        Sql::new("SELECT address, status, CASE WHEN hard = 1 THEN 'hard' ELSE 'soft' END AS kind, original_message_id, verified FROM bounces WHERE 1 = 1");
     if let Some(a) = address {
         sql.push(" AND address = ").bind(a.to_lowercase());
     }
@@ -69,9 +69,26 @@ pub async fn bounces(
                 r.try_get("status")?,
                 r.try_get("kind")?,
                 r.try_get("original_message_id")?,
+                r.try_get::<i64, _>("verified")? != 0,
             ))
         })
         .collect()
+}
+
+/// Whether mail with this Message-ID, found in a Sent folder (where nobody outside can put it), went to `address`.
+pub async fn sent_mail_to(pool: &AnyPool, message_id: &str, address: &str) -> Result<bool, Error> {
+    let row = sqlx::query(
+        "SELECT 1 AS found FROM messages m
+         JOIN message_locations l ON l.message_id = m.id
+         JOIN mail_folders f ON f.id = l.folder_id AND f.role = 'sent'
+         JOIN message_addresses a ON a.message_id = m.id AND a.role IN ('to', 'cc', 'bcc')
+         WHERE m.message_id = $1 AND a.address = $2 LIMIT 1",
+    )
+    .bind(message_id)
+    .bind(address)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.is_some())
 }
 
 /// `(matched value, record id)` of records of `kind` matching the addresses (contacts, open leads) or domains (companies).

@@ -41,6 +41,7 @@ pub async fn store_message(
         raw,
         location,
         class: None,
+        truncated: None,
     };
     let stored = store_batch(conn, std::slice::from_ref(&item)).await?;
     stored.into_iter().next().ok_or(Error::NotFound("message"))

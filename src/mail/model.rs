@@ -18,6 +18,8 @@ pub struct Incoming<'a> {
     pub raw: &'a [u8],
     pub location: Option<Location>,
     pub class: Option<ClassColumns>,
+    /// Set when only the headers were fetched (the message was over the size limit): the size the server reported.
+    pub truncated: Option<i64>,
 }
 
 /// Classification stored with the message row (see `linking::classify`).
@@ -44,8 +46,12 @@ pub struct MessageSummary {
     pub sent_at: Option<OffsetDateTime>,
     #[serde(with = "time::serde::rfc3339")]
     pub received_at: OffsetDateTime,
-    /// Raw size in bytes.
+    /// Raw size in bytes (of the headers alone when `truncated`).
     pub size: i64,
+    /// The message was over the size limit: only its headers were downloaded and its body says so.
+    pub truncated: bool,
+    /// When `truncated`: the message's size on the mail server.
+    pub original_size: Option<i64>,
     pub has_attachments: bool,
     /// Set when the MIME structure could not be fully decoded; the raw message is kept regardless.
     pub parse_error: Option<String>,

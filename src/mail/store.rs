@@ -73,7 +73,7 @@ pub async fn merge_threads(
 }
 
 const SUMMARY: &str = "m.id, m.hash, m.message_id, m.subject, m.from_address, m.from_name, m.sent_at, m.received_at, m.size,
-    m.has_attachments, m.parse_error, m.thread_id";
+    m.has_attachments, m.parse_error, m.thread_id, m.truncated, m.original_size";
 
 fn summary_from_row(r: &AnyRow) -> Result<MessageSummary, Error> {
     Ok(MessageSummary {
@@ -87,6 +87,8 @@ fn summary_from_row(r: &AnyRow) -> Result<MessageSummary, Error> {
         received_at: from_ms(r.try_get("received_at")?),
         size: r.try_get("size")?,
         has_attachments: r.try_get::<i64, _>("has_attachments")? != 0,
+        truncated: r.try_get::<i64, _>("truncated")? != 0,
+        original_size: r.try_get("original_size")?,
         parse_error: r.try_get("parse_error")?,
         thread_id: r.try_get("thread_id")?,
         access: MailLevel::Full,

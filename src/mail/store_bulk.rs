@@ -148,7 +148,8 @@ pub async fn touch_threads(conn: &mut AnyConnection, last: &[(i64, i64)]) -> Res
     Ok(())
 }
 
-const MESSAGE_PARAMS: usize = 18;
+/// Bound values per message row (`truncated` and `original_size` are integer literals).
+const MESSAGE_PARAMS: usize = 19;
 
 /// Inserts the message rows (with their threads); returns `hash → id` of those inserted (a hash another ingest
 /// stored first is missing from it).
@@ -162,7 +163,7 @@ pub async fn insert_messages(
         let mut sql = Sql::new(
             "INSERT INTO messages (hash, message_id, in_reply_to, subject, from_address, from_name, sent_at, received_at,
                 size, text_body, html_body, has_attachments, parse_error, thread_id, created_at, class, class_reason,
-                direction, mailbox_id) VALUES ",
+                direction, mailbox_id, truncated, original_size) VALUES ",
         );
         for (i, (m, thread_id)) in run.iter().enumerate() {
             let p = m.parsed;
@@ -205,7 +206,11 @@ pub async fn insert_messages(
                 .bind(class.map_or("incoming", |c| c.direction).to_string())
                 .push(", ")
                 .bind(class.and_then(|c| c.mailbox_id))
-                .push(")");
+                // Integers we computed, not input: written in place to keep the binds per row down.
+                .push(&match m.truncated {
+                    Some(size) => format!(", 1, {size})"),
+                    None => ", 0, NULL)".to_string(),
+                });
         }
         sql.push(" ON CONFLICT (hash) DO NOTHING RETURNING id, hash");
         for r in sql.query().fetch_all(&mut *conn).await? {

@@ -22,6 +22,7 @@ mod linking;
 mod login_throttle;
 mod mail_corpus;
 mod mail_sync;
+mod mail_sync_limits;
 mod mail_threads;
 mod openapi;
 mod proxy;

@@ -49,7 +49,8 @@ pub async fn suppress(
     Ok(())
 }
 
-/// Records a bounce and returns how many soft bounces the address has had.
+/// Records a bounce and returns how many verified soft bounces the address has had.
+#[allow(clippy::too_many_arguments)]
 pub async fn insert_bounce(
     pool: &AnyPool,
     address: &str,
@@ -58,10 +59,12 @@ pub async fn insert_bounce(
     diagnostic: &str,
     campaign_recipient: Option<(i64, i64)>,
     mail: Option<(i64, Option<&str>)>,
+    verified: bool,
 ) -> Result<i64, Error> {
     sqlx::query(
-        "INSERT INTO bounces (address, hard, status, diagnostic, campaign_id, recipient_id, at, message_id, original_message_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        "INSERT INTO bounces (address, hard, status, diagnostic, campaign_id, recipient_id, at, message_id, original_message_id,
+            verified)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(address)
     .bind(flag(hard))
@@ -72,11 +75,33 @@ pub async fn insert_bounce(
     .bind(now_ms())
     .bind(mail.map(|m| m.0))
     .bind(mail.and_then(|m| m.1))
+    .bind(flag(verified))
     .execute(pool)
     .await?;
-    let row = sqlx::query("SELECT COUNT(*) AS n FROM bounces WHERE address = $1 AND hard = 0")
-        .bind(address)
-        .fetch_one(pool)
-        .await?;
+    let row = sqlx::query(
+        "SELECT COUNT(*) AS n FROM bounces WHERE address = $1 AND hard = 0 AND verified = 1",
+    )
+    .bind(address)
+    .fetch_one(pool)
+    .await?;
     Ok(row.try_get("n")?)
+}
+
+/// Whether recipient `recipient_id` of campaign `campaign_id` is `address` and its letter was sent.
+pub async fn letter_sent_to(
+    pool: &AnyPool,
+    campaign_id: i64,
+    recipient_id: i64,
+    address: &str,
+) -> Result<bool, Error> {
+    let row = sqlx::query(
+        "SELECT 1 AS found FROM campaign_recipients
+         WHERE id = $1 AND campaign_id = $2 AND LOWER(address) = $3 AND state = 'sent'",
+    )
+    .bind(recipient_id)
+    .bind(campaign_id)
+    .bind(address)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.is_some())
 }

@@ -6,7 +6,7 @@ mod bounces;
 pub mod claims;
 pub mod queue;
 
-pub use bounces::{insert_bounce, suppress, suppressions};
+pub use bounces::{insert_bounce, letter_sent_to, suppress, suppressions};
 
 use sqlx::any::AnyRow;
 use sqlx::{AnyPool, AssertSqlSafe, Row};
