@@ -65,13 +65,21 @@ pub async fn template(pool: &AnyPool, id: i64) -> Result<Template, Error> {
         .ok_or(Error::NotFound("template"))
 }
 
-pub async fn create_template(pool: &AnyPool, t: TemplateInput) -> Result<Template, Error> {
+pub async fn create_template(pool: &AnyPool, mut t: TemplateInput) -> Result<Template, Error> {
+    // A subject is a header: one line, whatever was pasted into it.
+    t.subject = crate::text::single_line(&t.subject);
     check_template(&t)?;
     let id = store::insert_template(pool, &t).await?;
     template(pool, id).await
 }
 
-pub async fn update_template(pool: &AnyPool, id: i64, t: TemplateInput) -> Result<Template, Error> {
+pub async fn update_template(
+    pool: &AnyPool,
+    id: i64,
+    mut t: TemplateInput,
+) -> Result<Template, Error> {
+    // A subject is a header: one line, whatever was pasted into it.
+    t.subject = crate::text::single_line(&t.subject);
     check_template(&t)?;
     if !store::update_template(pool, id, &t).await? {
         return Err(Error::NotFound("template"));

@@ -7,6 +7,7 @@ mod campaigns;
 mod campaigns_bounces;
 mod campaigns_crash;
 mod campaigns_instances;
+mod campaigns_relays;
 mod campaigns_send;
 mod campaigns_smtp;
 mod campaigns_suppression;

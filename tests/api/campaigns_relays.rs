@@ -1,0 +1,479 @@
+//! SMTP relays: admins configure them (credentials sealed, never shown), marketing picks one by name, a URL on a
+//! campaign or test send is refused, a relay in use stays; header-bound text never breaks or injects into a letter.
+
+use std::time::Duration;
+
+use reqwest::Method;
+use serde_json::{json, Value};
+use sqlx::Row;
+
+use crate::campaign_fixtures::*;
+use crate::helpers::{error_code, spawn_app_with, TestApp};
+use crate::smtp_sink::SmtpSink;
+
+async fn db(app: &TestApp) -> mailroom::db::Db {
+    let url = app
+        .database_url
+        .clone()
+        .unwrap_or(format!("sqlite://{}/mailroom.db", app.data_dir.display()));
+    mailroom::db::Db::connect(&url, 2).await.unwrap()
+}
+
+async fn patch(app: &TestApp, path: &str, token: &str, body: Value) -> (u16, Value) {
+    app.call(Method::PATCH, path, Some(token), Some(body)).await
+}
+
+#[tokio::test]
+async fn relays_are_configured_by_admins_and_never_show_their_password() {
+    let sink = SmtpSink::start();
+    let app = app_for(&sink).await;
+    let (_, marketing) = app.user_with_role("m@nordwind.ru", "marketing").await;
+    let (_, sales) = app.user_with_role("s@nordwind.ru", "sales").await;
+    let url =
+        "smtp://news%40nordwind.ru:s3cret%20pw@relay.nordwind.ru:587?tls=required&per_hour=500";
+    let body = json!({"name": "Nordwind relay", "url": url});
+    let (status, r) = app.post("/api/v1/relays", &marketing, body.clone()).await;
+    assert_eq!(
+        status, 403,
+        "marketing picks relays, never points them: {r}"
+    );
+    let (status, r) = app.post("/api/v1/relays", &app.admin_token, body).await;
+    assert_eq!(status, 201, "{r}");
+    assert_eq!(
+        (
+            &r["host"],
+            &r["port"],
+            &r["security"],
+            &r["username"],
+            &r["per_hour"]
+        ),
+        (
+            &json!("relay.nordwind.ru"),
+            &json!(587),
+            &json!("starttls"),
+            &json!("news@nordwind.ru"),
+            &json!(500)
+        ),
+        "{r}"
+    );
+    let id = r["id"].as_i64().unwrap();
+    let (status, list) = app.get("/api/v1/relays", &marketing).await;
+    assert_eq!(status, 200, "{list}");
+    let names: Vec<&str> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["default", "Nordwind relay"], "{list}");
+    assert_eq!(list["items"][0]["builtin"], true);
+    assert!(!list.to_string().contains("s3cret"), "{list}");
+    let (status, one) = app.get(&format!("/api/v1/relays/{id}"), &marketing).await;
+    assert_eq!(status, 200, "{one}");
+    assert!(!one.to_string().contains("s3cret"), "{one}");
+    assert_eq!(app.get("/api/v1/relays", &sales).await.0, 403);
+
+    // At rest the URL is sealed: neither the password nor the host is readable in the database.
+    let row = sqlx::query("SELECT url_sealed FROM smtp_relays WHERE id = $1")
+        .bind(id)
+        .fetch_one(&db(&app).await.pool)
+        .await
+        .unwrap();
+    let sealed: String = row.try_get("url_sealed").unwrap();
+    assert!(
+        !sealed.contains("s3cret") && !sealed.contains("relay.nordwind"),
+        "{sealed}"
+    );
+
+    // Names are unique, `default` is the built-in one's, URLs are checked.
+    let dup = json!({"name": "Nordwind relay", "url": "smtp://127.0.0.1:25"});
+    let (status, e) = app.post("/api/v1/relays", &app.admin_token, dup).await;
+    assert_eq!(status, 409, "{e}");
+    let builtin = json!({"name": "default", "url": "smtp://127.0.0.1:25"});
+    let (status, e) = app.post("/api/v1/relays", &app.admin_token, builtin).await;
+    assert_eq!((status, error_code(&e)), (422, "validation_failed"), "{e}");
+    let bad = json!({"name": "bad", "url": "http://127.0.0.1:25"});
+    let (status, e) = app.post("/api/v1/relays", &app.admin_token, bad).await;
+    assert_eq!(
+        (status, e["error"]["field"].as_str()),
+        (422, Some("url")),
+        "{e}"
+    );
+
+    let path = format!("/api/v1/relays/{id}");
+    let (status, e) = patch(&app, &path, &marketing, json!({"name": "x"})).await;
+    assert_eq!(status, 403, "{e}");
+    let new_url = "smtps://127.0.0.1:2465?concurrency=3";
+    let (status, r) = patch(&app, &path, &app.admin_token, json!({"url": new_url})).await;
+    assert_eq!(status, 200, "{r}");
+    assert_eq!(
+        (
+            &r["name"],
+            &r["security"],
+            &r["username"],
+            &r["concurrency"]
+        ),
+        (
+            &json!("Nordwind relay"),
+            &json!("tls"),
+            &Value::Null,
+            &json!(3)
+        ),
+        "{r}"
+    );
+    let (status, _) = app
+        .call(Method::DELETE, &path, Some(&marketing), None)
+        .await;
+    assert_eq!(status, 403);
+    let (status, e) = app
+        .call(Method::DELETE, &path, Some(&app.admin_token), None)
+        .await;
+    assert_eq!(status, 204, "{e}");
+    assert_eq!(app.get(&path, &app.admin_token).await.0, 404);
+    let (_, list) = app.get("/api/v1/relays", &app.admin_token).await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 1, "{list}");
+}
+
+#[tokio::test]
+async fn an_smtp_url_on_a_campaign_or_test_send_is_refused_with_a_pointer_to_relays() {
+    let sink = SmtpSink::start();
+    let app = app_for(&sink).await;
+    let (_, token) = app.user_with_role("m@nordwind.ru", "marketing").await;
+    let co = company(&app, "Сигма").await;
+    let c = contact(
+        &app,
+        "Сергей",
+        "sergey@sigma.ru",
+        Some(co),
+        &["u"],
+        Some(true),
+    )
+    .await;
+    let t = create(
+        &app,
+        &token,
+        "/api/v1/templates",
+        greeting_template("t-url"),
+    )
+    .await;
+    let s = create(
+        &app,
+        &token,
+        "/api/v1/segments",
+        json!({"name": "s-url", "filter": {"tags": ["u"]}}),
+    )
+    .await;
+    // Pointing the server at an internal port is what relays prevent.
+    let body =
+        json!({"name": "c", "template_id": t, "segment_id": s, "smtp_url": "smtp://10.0.0.5:6379"});
+    let (status, e) = app.post("/api/v1/campaigns", &token, body).await;
+    assert_eq!(
+        (status, e["error"]["field"].as_str()),
+        (422, Some("smtp_url")),
+        "{e}"
+    );
+    assert!(
+        e["error"]["message"].as_str().unwrap().contains("relay"),
+        "{e}"
+    );
+    let path = format!("/api/v1/templates/{t}/test-send");
+    let body = json!({"contact_id": c, "to": "r@nordwind.ru", "smtp_url": "smtp://127.0.0.1:22"});
+    let (status, e) = app.post(&path, &token, body).await;
+    assert_eq!(
+        (status, e["error"]["field"].as_str()),
+        (422, Some("smtp_url")),
+        "{e}"
+    );
+    let body = json!({"contact_id": c, "to": "r@nordwind.ru", "relay": "nope"});
+    let (status, e) = app.post(&path, &token, body).await;
+    assert_eq!(
+        (status, e["error"]["field"].as_str()),
+        (422, Some("relay")),
+        "{e}"
+    );
+    let body = json!({"name": "c", "template_id": t, "segment_id": s, "relay": "nope"});
+    let (status, e) = app.post("/api/v1/campaigns", &token, body).await;
+    assert_eq!(
+        (status, e["error"]["field"].as_str()),
+        (422, Some("relay")),
+        "{e}"
+    );
+    assert!(sink.received().is_empty());
+}
+
+#[tokio::test]
+async fn a_campaign_sends_through_its_relay_which_cannot_be_deleted_until_it_finishes() {
+    let default_sink = SmtpSink::start();
+    let relay_sink = SmtpSink::start();
+    let app = app_for(&default_sink).await;
+    let (_, token) = app.user_with_role("m@nordwind.ru", "marketing").await;
+    let relay_id = relay(&app, "bulk", &relay_sink.url()).await;
+    let co = company(&app, "Тау").await;
+    for i in 0..3 {
+        let email = format!("t{i}@tau.ru");
+        contact(
+            &app,
+            &format!("Тау {i}"),
+            &email,
+            Some(co),
+            &["r"],
+            Some(true),
+        )
+        .await;
+    }
+    let id = campaign(&app, &token, "r", json!({"relay": "bulk"})).await;
+    let (_, c) = app.get(&format!("/api/v1/campaigns/{id}"), &token).await;
+    assert_eq!(c["relay"], "bulk", "{c}");
+    let path = format!("/api/v1/relays/{relay_id}");
+    let (status, e) = app
+        .call(Method::DELETE, &path, Some(&app.admin_token), None)
+        .await;
+    assert_eq!((status, error_code(&e)), (409, "in_use"), "{e}");
+    assert_eq!(e["error"]["details"]["campaign_ids"], json!([id]), "{e}");
+
+    start(&app, &token, id).await;
+    wait_until(&app, &token, id, Duration::from_secs(20), status_is("done")).await;
+    let got = relay_sink.wait_for(3, Duration::from_secs(10)).await;
+    assert_eq!(got.len(), 3);
+    assert!(
+        default_sink.received().is_empty(),
+        "only the chosen relay is used"
+    );
+
+    let (status, e) = app
+        .call(Method::DELETE, &path, Some(&app.admin_token), None)
+        .await;
+    assert_eq!(
+        status, 204,
+        "a finished campaign does not hold its relay: {e}"
+    );
+    let (_, c) = app.get(&format!("/api/v1/campaigns/{id}"), &token).await;
+    assert!(
+        c["relay"].as_str().unwrap().starts_with("bulk (deleted"),
+        "{c}"
+    );
+    // The name is free again.
+    relay(&app, "bulk", &relay_sink.url()).await;
+}
+
+#[tokio::test]
+async fn a_name_with_a_line_break_reaches_the_letter_as_one_clean_line() {
+    let sink = SmtpSink::start();
+    let app = app_for(&sink).await;
+    let (_, token) = app.user_with_role("m@nordwind.ru", "marketing").await;
+    let co = company(&app, "Ипсилон\r\nX-Evil: 1").await;
+    let id = contact(
+        &app,
+        "Анна\r\nBcc: x@y.ru",
+        "anna@ypsilon.ru",
+        Some(co),
+        &["inj"],
+        Some(true),
+    )
+    .await;
+    let (_, c) = app
+        .get(&format!("/api/v1/contacts/{id}"), &app.admin_token)
+        .await;
+    assert_eq!(c["name"], "Анна Bcc: x@y.ru", "{c}");
+    contact(
+        &app,
+        "Борис",
+        "boris@ypsilon.ru",
+        Some(co),
+        &["inj"],
+        Some(true),
+    )
+    .await;
+    let campaign_id = campaign(&app, &token, "inj", json!({})).await;
+    start(&app, &token, campaign_id).await;
+    let c = wait_until(
+        &app,
+        &token,
+        campaign_id,
+        Duration::from_secs(20),
+        status_is("done"),
+    )
+    .await;
+    assert_eq!(c["stats"]["sent"], 2, "{c}");
+    let got = sink.wait_for(2, Duration::from_secs(10)).await;
+    let anna = got.iter().find(|r| r.rcpt_to == "anna@ypsilon.ru").unwrap();
+    let text = String::from_utf8_lossy(&anna.raw).replace("\r\n", "\n");
+    let head = text.split("\n\n").next().unwrap();
+    // Header names are the lines that do not start with a space (those continue the header before).
+    let names: Vec<String> = head
+        .lines()
+        .filter(|l| !l.starts_with([' ', '\t']))
+        .map(|l| l.split(':').next().unwrap().to_ascii_lowercase())
+        .collect();
+    assert!(!names.iter().any(|n| n == "bcc" || n == "x-evil"), "{head}");
+    assert_eq!(names.iter().filter(|n| *n == "to").count(), 1, "{head}");
+    let to = anna.header("To").unwrap();
+    assert!(
+        to.ends_with("<anna@ypsilon.ru>") && !to.contains('\n'),
+        "{to}"
+    );
+    let parsed = mail_parser::MessageParser::default()
+        .parse(&anna.raw)
+        .unwrap();
+    let to = parsed.to().and_then(|a| a.first()).unwrap();
+    assert_eq!(to.name(), Some("Анна Bcc: x@y.ru"));
+    assert_eq!(
+        parsed.subject(),
+        Some("Предложение для Ипсилон X-Evil: 1, Анна Bcc: x@y.ru")
+    );
+}
+
+#[tokio::test]
+async fn names_of_users_leads_and_companies_are_cleaned_to_one_line() {
+    let app = spawn_app_with(|_| {}).await;
+    let body = json!({"email": "u@nordwind.ru", "name": "Иван\r\n\tПетров\u{7}", "role": "sales",
+                      "password": "sales-password-1"});
+    let (status, u) = app.post("/api/v1/users", &app.admin_token, body).await;
+    assert_eq!(status, 201, "{u}");
+    assert_eq!(u["name"], "Иван Петров");
+    let path = format!("/api/v1/users/{}", u["id"]);
+    let (status, u) = patch(
+        &app,
+        &path,
+        &app.admin_token,
+        json!({"name": "Иван\nИванов"}),
+    )
+    .await;
+    assert_eq!((status, &u["name"]), (200, &json!("Иван Иванов")), "{u}");
+    let body = json!({"name": "Лид\r\nBcc: a@b", "company_name": "ООО\nЛид"});
+    let (status, l) = app.post("/api/v1/leads", &app.admin_token, body).await;
+    assert_eq!(status, 201, "{l}");
+    assert_eq!(
+        (&l["name"], &l["company_name"]),
+        (&json!("Лид Bcc: a@b"), &json!("ООО Лид"))
+    );
+    let co = company(&app, "Ро").await;
+    let path = format!("/api/v1/companies/{co}");
+    let (status, c) = patch(
+        &app,
+        &path,
+        &app.admin_token,
+        json!({"name": "Ро\r\nМедиа"}),
+    )
+    .await;
+    assert_eq!((status, &c["name"]), (200, &json!("Ро Медиа")), "{c}");
+    let (status, e) = app
+        .post(
+            "/api/v1/companies",
+            &app.admin_token,
+            json!({"name": "\r\n"}),
+        )
+        .await;
+    assert_eq!(status, 422, "nothing left of the name: {e}");
+}
+
+#[tokio::test]
+async fn a_recipient_whose_letter_cannot_be_built_fails_with_the_reason_and_the_others_are_sent() {
+    let sink = SmtpSink::start();
+    let app = app_for(&sink).await;
+    let (_, token) = app.user_with_role("m@nordwind.ru", "marketing").await;
+    let co = company(&app, "Фи").await;
+    // A position is not a name and may hold a control character; a subject made of it cannot be a header.
+    let body = json!({"name": "Фёдор", "emails": ["fedor@phi.ru"], "company_id": co, "tags": ["pos"],
+                      "position": "Директор\u{7}"});
+    let (status, bad) = app.post("/api/v1/contacts", &app.admin_token, body).await;
+    assert_eq!(status, 201, "{bad}");
+    let consent = json!({"granted": true, "legal_basis": "152-FZ art. 9", "source": "web form"});
+    let path = format!("/api/v1/contacts/{}/consent", bad["id"]);
+    app.post(&path, &app.admin_token, consent).await;
+    for i in 0..3 {
+        let email = format!("p{i}@phi.ru");
+        let body = json!({"name": format!("Фи {i}"), "emails": [email], "company_id": co, "tags": ["pos"],
+                          "position": "Менеджер"});
+        let (status, c) = app.post("/api/v1/contacts", &app.admin_token, body).await;
+        assert_eq!(status, 201, "{c}");
+        let consent =
+            json!({"granted": true, "legal_basis": "152-FZ art. 9", "source": "web form"});
+        app.post(
+            &format!("/api/v1/contacts/{}/consent", c["id"]),
+            &app.admin_token,
+            consent,
+        )
+        .await;
+    }
+    // A name stored before names were cleaned (written straight into the database here).
+    let body = json!({"name": "Старое имя", "emails": ["old@phi.ru"], "company_id": co, "tags": ["pos"],
+                      "position": "Менеджер"});
+    let (status, old) = app.post("/api/v1/contacts", &app.admin_token, body).await;
+    assert_eq!(status, 201, "{old}");
+    let consent = json!({"granted": true, "legal_basis": "152-FZ art. 9", "source": "web form"});
+    let path = format!("/api/v1/contacts/{}/consent", old["id"]);
+    app.post(&path, &app.admin_token, consent).await;
+    sqlx::query("UPDATE contacts SET name = $1 WHERE id = $2")
+        .bind("Анна\r\nBcc: x@y.ru")
+        .bind(old["id"].as_i64().unwrap())
+        .execute(&db(&app).await.pool)
+        .await
+        .unwrap();
+    let template = json!({"name": "t-pos", "subject": "Для {{contact.position}}", "html": "<p>{{contact.name}}</p>"});
+    let t = create(&app, &token, "/api/v1/templates", template).await;
+    let s = create(
+        &app,
+        &token,
+        "/api/v1/segments",
+        json!({"name": "s-pos", "filter": {"tags": ["pos"]}}),
+    )
+    .await;
+
+    // A test send says why, instead of a 500.
+    let path = format!("/api/v1/templates/{t}/test-send");
+    let (status, e) = app
+        .post(
+            &path,
+            &token,
+            json!({"contact_id": bad["id"], "to": "r@nordwind.ru"}),
+        )
+        .await;
+    assert_eq!(
+        (status, e["error"]["field"].as_str()),
+        (422, Some("subject")),
+        "{e}"
+    );
+
+    let body = json!({"name": "c-pos", "template_id": t, "segment_id": s});
+    let id = create(&app, &token, "/api/v1/campaigns", body).await;
+    start(&app, &token, id).await;
+    let c = wait_until(&app, &token, id, Duration::from_secs(20), status_is("done")).await;
+    assert_eq!(
+        (&c["stats"]["sent"], &c["stats"]["failed"]),
+        (&json!(3), &json!(2)),
+        "{c}"
+    );
+    let got = sink.wait_for(3, Duration::from_secs(10)).await;
+    assert_eq!(got.len(), 3);
+    assert!(
+        got.iter().all(|r| r.rcpt_to.starts_with('p')),
+        "only the good ones"
+    );
+    let (_, list) = app
+        .get(
+            &format!("/api/v1/campaigns/{id}/recipients?state=failed"),
+            &token,
+        )
+        .await;
+    let reason = |address: &str| {
+        list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["address"] == address)
+            .and_then(|r| r["error"].as_str())
+            .unwrap_or_else(|| panic!("{address} failed: {list}"))
+            .to_string()
+    };
+    let fedor = reason("fedor@phi.ru");
+    assert!(
+        fedor.contains("subject") && fedor.contains("one line"),
+        "{fedor}"
+    );
+    let old = reason("old@phi.ru");
+    assert!(
+        old.contains("contact.name") && old.contains("one line"),
+        "{old}"
+    );
+}
