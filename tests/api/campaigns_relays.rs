@@ -477,3 +477,69 @@ async fn a_recipient_whose_letter_cannot_be_built_fails_with_the_reason_and_the_
         "{old}"
     );
 }
+
+#[tokio::test]
+async fn a_campaign_that_named_its_own_url_before_relays_gets_a_sealed_relay_at_start() {
+    let sink = SmtpSink::start();
+    let first = app_for(&sink).await;
+    let co = company(&first, "Хи").await;
+    contact(
+        &first,
+        "Харитон",
+        "h@chi.ru",
+        Some(co),
+        &["old"],
+        Some(true),
+    )
+    .await;
+    let id = campaign(&first, &first.admin_token, "old", json!({})).await;
+    // As a campaign created before relays stored it: its own URL, credentials in plain text.
+    let legacy = format!("smtp://old%40chi.ru:legacy-pw@127.0.0.1:{}", sink.port);
+    let pool = db(&first).await.pool;
+    sqlx::query("UPDATE campaigns SET smtp_url = $1 WHERE id = $2")
+        .bind(&legacy)
+        .bind(id)
+        .execute(&pool)
+        .await
+        .unwrap();
+
+    // The next start (same database and secret key) turns the URL into a relay of the campaign's own.
+    let (data_dir, database_url) = (first.data_dir.clone(), first.database_url.clone());
+    let app = spawn_app_with(move |c| {
+        c.data_dir = data_dir;
+        c.database_url = database_url.map(Into::into);
+        c.send_retry_base_ms = 200;
+    })
+    .await;
+    let (_, c) = app
+        .get(&format!("/api/v1/campaigns/{id}"), &app.admin_token)
+        .await;
+    let name = c["relay"].as_str().unwrap().to_string();
+    assert!(name.contains(&format!("campaign {id}")), "{c}");
+    let row = sqlx::query("SELECT smtp_url FROM campaigns WHERE id = $1")
+        .bind(id)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(row.try_get::<Option<String>, _>("smtp_url").unwrap(), None);
+    let (_, list) = app.get("/api/v1/relays", &app.admin_token).await;
+    let relay = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == name.as_str())
+        .unwrap_or_else(|| panic!("{list}"));
+    assert_eq!(relay["username"], "old@chi.ru", "{relay}");
+    assert!(!list.to_string().contains("legacy-pw"), "{list}");
+
+    start(&app, &app.admin_token, id).await;
+    wait_until(
+        &app,
+        &app.admin_token,
+        id,
+        Duration::from_secs(20),
+        status_is("done"),
+    )
+    .await;
+    assert_eq!(sink.wait_for(1, Duration::from_secs(10)).await.len(), 1);
+}
