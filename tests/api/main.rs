@@ -6,6 +6,7 @@ mod campaign_fixtures;
 mod campaigns;
 mod campaigns_bounces;
 mod campaigns_crash;
+mod campaigns_headers;
 mod campaigns_instances;
 mod campaigns_relays;
 mod campaigns_send;
