@@ -75,6 +75,8 @@ pub enum StartError {
     Database(#[from] sqlx::Error),
     #[error("first admin: {0}")]
     FirstAdmin(crate::error::Error),
+    #[error("campaign relays: {0}")]
+    Relays(crate::error::Error),
     #[error("cannot listen on {addr}: {source}")]
     Listen {
         addr: SocketAddr,
@@ -137,6 +139,9 @@ impl App {
             path: data_dir.display().to_string(),
             source,
         })?;
+        campaigns::relays::adopt_legacy_urls(&db.pool, &secrets)
+            .await
+            .map_err(StartError::Relays)?;
         let worker = config.imap_workers.then(|| Worker {
             pool: db.pool.clone(),
             secrets: secrets.clone(),
@@ -159,10 +164,10 @@ impl App {
             db,
             tokens,
             throttle,
-            secrets,
             public_url: config.public_url.clone(),
-            campaigns: Arc::new(campaign_settings(config, &secret, local)),
+            campaigns: Arc::new(campaign_settings(config, &secret, local, secrets.clone())),
             imap_fetch: FetchLimits::from_config(config),
+            secrets,
         };
         bounces::set_soft_bounce_limit(config.soft_bounce_limit);
         let (router, routes) = api::router(state.clone());
@@ -266,7 +271,12 @@ async fn serve(
     Ok(())
 }
 
-fn campaign_settings(config: &Config, secret: &[u8], local: SocketAddr) -> campaigns::Settings {
+fn campaign_settings(
+    config: &Config,
+    secret: &[u8],
+    local: SocketAddr,
+    secrets: SecretBox,
+) -> campaigns::Settings {
     let public_url = config.public_url.clone().unwrap_or_else(|| {
         tracing::warn!("MAILROOM_PUBLIC_URL is not set: unsubscribe links in campaign letters use http://{local}");
         format!("http://{local}")
@@ -275,6 +285,7 @@ fn campaign_settings(config: &Config, secret: &[u8], local: SocketAddr) -> campa
         mail_from: config.mail_from.clone(),
         bounce_address: config.bounce_address.clone(),
         smtp_url: config.smtp_url.clone(),
+        secrets,
         public_url: public_url.trim_end_matches('/').to_string(),
         unsubscribe_key: unsubscribe::derive_key(secret),
         lease_ms: config.send_lease_seconds.max(1) * 1000,

@@ -15,6 +15,7 @@ pub mod imap;
 pub mod linking;
 pub mod mail;
 pub mod telemetry;
+pub mod text;
 
 pub use app::{App, AppState};
 pub use config::Config;

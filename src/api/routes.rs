@@ -222,6 +222,12 @@ pub fn table(state: AppState) -> RouteTable {
         .add(M::GET, "/api/v1/campaigns/{id}/recipients", MARKETING, campaigns::routes::recipients)
         .add(M::GET, "/api/v1/suppressions", MARKETING, campaigns::routes::list_suppressions)
         .add(M::POST, "/api/v1/suppressions", MARKETING, campaigns::routes::add_suppression)
+        // SMTP relays: admins configure them, marketing picks one by name.
+        .add(M::GET, "/api/v1/relays", MARKETING, campaigns::routes::list_relays)
+        .add(M::POST, "/api/v1/relays", Access::ADMIN, campaigns::routes::create_relay)
+        .add(M::GET, "/api/v1/relays/{id}", MARKETING, campaigns::routes::get_relay)
+        .add(M::PATCH, "/api/v1/relays/{id}", Access::ADMIN, campaigns::routes::update_relay)
+        .add(M::DELETE, "/api/v1/relays/{id}", Access::ADMIN, campaigns::routes::delete_relay)
         // One-click unsubscribe (RFC 8058): no login, the signed token is the authority.
         .add(M::GET, "/u/{token}", Access::Public, campaigns::unsubscribe::confirm_page)
         .add(M::POST, "/u/{token}", Access::Public, campaigns::unsubscribe::one_click)

@@ -105,11 +105,11 @@ async fn admit(
 }
 
 fn check_name(name: &str) -> Result<String, Error> {
-    let name = name.trim();
+    let name = crate::text::single_line(name);
     if name.is_empty() || name.chars().count() > 200 {
         return Err(Error::validation("name", "must be 1 to 200 characters"));
     }
-    Ok(name.to_string())
+    Ok(name)
 }
 
 pub async fn create_user(pool: &AnyPool, new: NewUser) -> Result<UserView, Error> {

@@ -10,6 +10,7 @@ mod limiter;
 pub mod model;
 mod prepare;
 mod recorder;
+pub mod relays;
 pub mod render;
 pub mod routes;
 mod run;
@@ -64,13 +65,21 @@ pub async fn template(pool: &AnyPool, id: i64) -> Result<Template, Error> {
         .ok_or(Error::NotFound("template"))
 }
 
-pub async fn create_template(pool: &AnyPool, t: TemplateInput) -> Result<Template, Error> {
+pub async fn create_template(pool: &AnyPool, mut t: TemplateInput) -> Result<Template, Error> {
+    // A subject is a header: one line, whatever was pasted into it.
+    t.subject = crate::text::single_line(&t.subject);
     check_template(&t)?;
     let id = store::insert_template(pool, &t).await?;
     template(pool, id).await
 }
 
-pub async fn update_template(pool: &AnyPool, id: i64, t: TemplateInput) -> Result<Template, Error> {
+pub async fn update_template(
+    pool: &AnyPool,
+    id: i64,
+    mut t: TemplateInput,
+) -> Result<Template, Error> {
+    // A subject is a header: one line, whatever was pasted into it.
+    t.subject = crate::text::single_line(&t.subject);
     check_template(&t)?;
     if !store::update_template(pool, id, &t).await? {
         return Err(Error::NotFound("template"));
@@ -130,6 +139,7 @@ pub async fn test_send(
     template_id: i64,
     req: TestSendRequest,
 ) -> Result<(), Error> {
+    relays::refuse_smtp_url(&req.smtp_url)?;
     let (rendered, name, _) = preview(pool, settings, template_id, req.contact_id).await?;
     let from = req.from.unwrap_or_else(|| settings.mail_from.clone());
     let letter = letter::build(
@@ -145,10 +155,11 @@ pub async fn test_send(
         },
         &rendered,
     )
-    .map_err(|e| Error::validation("to", e))?;
-    let spec = settings
-        .smtp_spec(req.smtp_url.as_deref())
-        .map_err(|e| Error::validation("smtp_url", e))?;
+    .map_err(|e| Error::validation(e.field, e.message))?;
+    let relay = relays::resolve(pool, settings, req.relay.as_deref()).await?;
+    let spec = relays::spec(pool, settings, relay)
+        .await
+        .map_err(|e| Error::validation("relay", e))?;
     let mut conn = None;
     match smtp::deliver(&spec, &mut conn, &letter.envelope, &letter.bytes).await {
         smtp::Outcome::Accepted => Ok(()),
@@ -243,9 +254,8 @@ pub async fn create_campaign(
     let from = c.from_address.clone().unwrap_or(settings.mail_from.clone());
     from.parse::<lettre::message::Mailbox>()
         .map_err(|e| Error::validation("from_address", e.to_string()))?;
-    if let Some(url) = &c.smtp_url {
-        smtp::ServerSpec::parse(url).map_err(|e| Error::validation("smtp_url", e))?;
-    }
+    relays::refuse_smtp_url(&c.smtp_url)?;
+    let relay_id = relays::resolve(pool, settings, c.relay.as_deref()).await?;
     for (field, value) in [
         ("concurrency", c.concurrency),
         ("per_second", c.per_second),
@@ -256,7 +266,7 @@ pub async fn create_campaign(
             return Err(Error::validation(field, "must be at least 1"));
         }
     }
-    let id = store::insert_campaign(pool, &c, &from, created_by).await?;
+    let id = store::insert_campaign(pool, &c, &from, relay_id, created_by).await?;
     campaign(pool, id).await
 }
 

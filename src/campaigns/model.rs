@@ -49,6 +49,10 @@ pub struct TestSendRequest {
     pub contact_id: i64,
     /// Where the one copy goes.
     pub to: String,
+    /// The relay to send through, by name; defaults to `default` (MAILROOM_SMTP_URL).
+    pub relay: Option<String>,
+    /// No longer accepted (422): SMTP servers are relays an admin configures; name one in `relay`.
+    #[schema(deprecated)]
     pub smtp_url: Option<String>,
     pub from: Option<String>,
 }
@@ -153,8 +157,8 @@ pub struct Campaign {
     /// Marketing letters go only to contacts with marketing consent.
     pub marketing: bool,
     pub from_address: String,
-    /// Whether the campaign has its own SMTP server (the URL holds credentials and is never shown).
-    pub own_smtp: bool,
+    /// The relay it sends through, by name (`default`: MAILROOM_SMTP_URL).
+    pub relay: String,
     pub per_second: Option<i64>,
     pub per_hour: Option<i64>,
     pub concurrency: i64,
@@ -170,11 +174,11 @@ pub struct Campaign {
     pub finished_at: Option<OffsetDateTime>,
 }
 
-/// A campaign row plus the secret SMTP URL, for the sender only.
+/// A campaign row plus its relay's id (None: the built-in `default`), for the sender.
 #[derive(Debug, Clone)]
 pub struct CampaignRow {
     pub view: Campaign,
-    pub smtp_url: Option<String>,
+    pub relay_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, ToSchema)]
@@ -205,7 +209,10 @@ pub struct NewCampaign {
     pub marketing: bool,
     /// Defaults to the server's `mail_from`.
     pub from_address: Option<String>,
-    /// Defaults to the server's `smtp_url`.
+    /// The relay to send through, by name; defaults to `default` (MAILROOM_SMTP_URL).
+    pub relay: Option<String>,
+    /// No longer accepted (422): SMTP servers are relays an admin configures; name one in `relay`.
+    #[schema(deprecated)]
     pub smtp_url: Option<String>,
     pub per_second: Option<i64>,
     pub per_hour: Option<i64>,
@@ -272,4 +279,48 @@ pub struct NewSuppression {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SuppressionList {
     pub items: Vec<Suppression>,
+}
+
+/// An SMTP server an admin configured, as marketing sees it: where it is and its limits, never the password.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Relay {
+    /// None for the built-in `default` (MAILROOM_SMTP_URL), which is not edited over the API.
+    pub id: Option<i64>,
+    pub name: String,
+    pub builtin: bool,
+    pub host: String,
+    pub port: u16,
+    /// `tls` (smtps), `starttls` (`tls=required`), `starttls_opportunistic` or `none`.
+    pub security: String,
+    /// Any certificate is accepted (a self-signed relay on a private network).
+    pub tls_insecure: bool,
+    /// The AUTH user, when the relay has credentials.
+    pub username: Option<String>,
+    /// Limits over everything sent through this relay, by every campaign of a process.
+    pub per_second: Option<i64>,
+    pub per_hour: Option<i64>,
+    pub concurrency: Option<i64>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RelayInput {
+    /// Unique; `default` is the built-in relay's.
+    pub name: String,
+    /// `smtp://[user:pass@]host[:port][?tls=required|opportunistic]` or `smtps://…`, with optional
+    /// `per_second=`, `per_hour=`, `concurrency=` and `tls_insecure=true`. Stored encrypted, never returned.
+    pub url: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RelayPatch {
+    pub name: Option<String>,
+    /// Replaces the whole URL, credentials included.
+    pub url: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RelayList {
+    pub items: Vec<Relay>,
 }

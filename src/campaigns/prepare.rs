@@ -101,5 +101,5 @@ fn prepare(
         },
         &rendered,
     )
-    .map_err(|e| ("failed", e))
+    .map_err(|e| ("failed", format!("the letter cannot be built: {e}")))
 }

@@ -7,8 +7,8 @@ use utoipa::ToSchema;
 
 use super::model::{
     Campaign, CampaignList, CampaignStatus, NewCampaign, NewSuppression, PreviewRequest,
-    RecipientFilter, RecipientList, Rendered, Segment, SegmentCount, SegmentInput, Stats,
-    SuppressionList, Template, TemplateInput, TestSendRequest,
+    RecipientFilter, RecipientList, Relay, RelayInput, RelayList, RelayPatch, Rendered, Segment,
+    SegmentCount, SegmentInput, Stats, SuppressionList, Template, TemplateInput, TestSendRequest,
 };
 use crate::api::extract::{Json, Page, Path, Query};
 use crate::app::AppState;
@@ -105,6 +105,8 @@ pub async fn preview(
 #[utoipa::path(post, path = "/api/v1/templates/{id}/test-send", tag = "campaigns", security(("bearer" = [])),
     params(("id" = i64, Path)), request_body = TestSendRequest,
     responses((status = 200, body = TestSent), (status = 400, description = "smtp_refused: the 5xx reply", body = ErrorBody),
+              (status = 422, description = "no such relay, `smtp_url` given, or the letter cannot be built (`field` names the \
+                  part, e.g. `contact.name`)", body = ErrorBody),
               (status = 502, description = "smtp_deferred (a 4xx reply), smtp_unreachable (connection, TLS or AUTH failed) or \
                   smtp_no_answer; the message carries the server's reply or the connection error", body = ErrorBody)))]
 pub async fn test_send(
@@ -294,5 +296,61 @@ pub async fn add_suppression(
     Json(body): Json<NewSuppression>,
 ) -> Result<StatusCode, Error> {
     super::suppress(&s.db.pool, &body.address, &body.detail).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(get, path = "/api/v1/relays", tag = "campaigns", security(("bearer" = [])),
+    responses((status = 200, description = "the built-in `default` (when MAILROOM_SMTP_URL is set) first", body = RelayList),
+              (status = 403, body = ErrorBody)))]
+pub async fn list_relays(State(s): State<AppState>) -> Result<Json<RelayList>, Error> {
+    let items = super::relays::list(&s.db.pool, &s.campaigns).await?;
+    Ok(Json(RelayList { items }))
+}
+
+#[utoipa::path(post, path = "/api/v1/relays", tag = "campaigns", security(("bearer" = [])), request_body = RelayInput,
+    responses((status = 201, body = Relay), (status = 403, description = "admins only", body = ErrorBody),
+              (status = 409, description = "the name is taken", body = ErrorBody),
+              (status = 422, description = "a bad name or URL", body = ErrorBody)))]
+pub async fn create_relay(
+    State(s): State<AppState>,
+    Json(body): Json<RelayInput>,
+) -> Result<(StatusCode, Json<Relay>), Error> {
+    let r = super::relays::create(&s.db.pool, &s.campaigns, body).await?;
+    Ok((StatusCode::CREATED, Json(r)))
+}
+
+#[utoipa::path(get, path = "/api/v1/relays/{id}", tag = "campaigns", security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 200, body = Relay), (status = 404, body = ErrorBody)))]
+pub async fn get_relay(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Json<Relay>, Error> {
+    Ok(Json(
+        super::relays::get(&s.db.pool, &s.campaigns, id).await?,
+    ))
+}
+
+#[utoipa::path(patch, path = "/api/v1/relays/{id}", tag = "campaigns", security(("bearer" = [])), params(("id" = i64, Path)),
+    request_body = RelayPatch,
+    responses((status = 200, body = Relay), (status = 403, description = "admins only", body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn update_relay(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    Json(body): Json<RelayPatch>,
+) -> Result<Json<Relay>, Error> {
+    Ok(Json(
+        super::relays::update(&s.db.pool, &s.campaigns, id, body).await?,
+    ))
+}
+
+#[utoipa::path(delete, path = "/api/v1/relays/{id}", tag = "campaigns", security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 204), (status = 403, description = "admins only", body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 409, description = "in_use: campaigns not yet finished use it (`details.campaign_ids`)", body = ErrorBody)))]
+pub async fn delete_relay(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, Error> {
+    super::relays::delete(&s.db.pool, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -97,7 +97,7 @@ async fn send_campaign(
         .await?
         .ok_or(Error::NotFound("template"))?;
     let compiled = Compiled::new(&template).map_err(Error::internal)?;
-    let spec = match sender.settings.smtp_spec(c.smtp_url.as_deref()) {
+    let spec = match super::relays::spec(pool, &sender.settings, c.relay_id).await {
         Ok(spec) => spec,
         Err(e) => {
             let running = [CampaignStatus::Sending];

@@ -6,22 +6,25 @@ use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use tokio::sync::{watch, Notify};
 use tokio::task::JoinHandle;
 
 pub use super::run::run_campaign;
-use super::smtp::ServerSpec;
 use super::store::queue;
 use super::{store, unsubscribe};
 use crate::db::Db;
+use crate::imap::crypto::SecretBox;
 
 /// What every sender needs from the configuration.
 pub struct Settings {
     pub mail_from: String,
     /// The configured bounce address; None: `bounces@` the From domain of each letter.
     pub bounce_address: Option<String>,
+    /// The built-in relay `default`.
     pub smtp_url: Option<SecretString>,
+    /// Opens the sealed URLs of stored relays (the key that seals mailbox passwords).
+    pub secrets: SecretBox,
     /// Base of unsubscribe links, without a trailing slash.
     pub public_url: String,
     pub unsubscribe_key: Vec<u8>,
@@ -47,18 +50,6 @@ impl Settings {
     pub fn unsubscribe_url(&self, campaign_id: i64, recipient_id: i64, address: &str) -> String {
         let token = unsubscribe::token(&self.unsubscribe_key, campaign_id, recipient_id, address);
         format!("{}/u/{token}", self.public_url)
-    }
-
-    pub fn smtp_spec(&self, own: Option<&str>) -> Result<ServerSpec, String> {
-        let url = own
-            .map(str::to_string)
-            .or_else(|| {
-                self.smtp_url
-                    .as_ref()
-                    .map(|s| s.expose_secret().to_string())
-            })
-            .ok_or("no SMTP server: set MAILROOM_SMTP_URL or the campaign's smtp_url")?;
-        ServerSpec::parse(&url)
     }
 }
 

@@ -70,53 +70,133 @@ fn server_limits(
         .clone()
 }
 
+/// A relay URL taken apart.
+struct Parsed {
+    scheme: String,
+    host: String,
+    port: u16,
+    implicit_tls: bool,
+    starttls: Option<bool>,
+    insecure: bool,
+    credentials: Option<Credentials>,
+    username: Option<String>,
+    per_second: Option<i64>,
+    per_hour: Option<i64>,
+    slots: Option<i64>,
+}
+
+fn positive(key: &str, v: &str) -> Result<Option<i64>, String> {
+    match v.parse::<i64>() {
+        Ok(n) if n >= 1 => Ok(Some(n)),
+        _ => Err(format!("SMTP URL: {key}={v} (a whole number, at least 1)")),
+    }
+}
+
+fn parse_url(url: &str) -> Result<Parsed, String> {
+    let u = url::Url::parse(url).map_err(|e| format!("SMTP URL: {e}"))?;
+    let implicit_tls = match u.scheme() {
+        "smtp" => false,
+        "smtps" => true,
+        other => return Err(format!("SMTP URL: scheme {other} (smtp or smtps)")),
+    };
+    let host = u.host_str().ok_or("SMTP URL: no host")?.to_string();
+    let port = u.port().unwrap_or(if implicit_tls { 465 } else { 25 });
+    let mut starttls = None;
+    let (mut per_second, mut per_hour, mut slots) = (None, None, None);
+    let mut insecure = false;
+    for (k, v) in u.query_pairs() {
+        match k.as_ref() {
+            "tls" => {
+                starttls = match v.as_ref() {
+                    "required" => Some(true),
+                    "opportunistic" => Some(false),
+                    "none" => None,
+                    other => return Err(format!("SMTP URL: tls={other}")),
+                }
+            }
+            "per_second" => per_second = positive(&k, &v)?,
+            "per_hour" => per_hour = positive(&k, &v)?,
+            "concurrency" => slots = positive(&k, &v)?,
+            "tls_insecure" => insecure = v == "true",
+            other => return Err(format!("SMTP URL: unknown parameter {other}")),
+        }
+    }
+    let username = (!u.username().is_empty()).then(|| percent_decode(u.username()));
+    let credentials = username.as_ref().map(|user| {
+        Credentials::new(
+            user.clone(),
+            percent_decode(u.password().unwrap_or_default()),
+        )
+    });
+    Ok(Parsed {
+        scheme: u.scheme().to_string(),
+        host,
+        port,
+        implicit_tls,
+        starttls,
+        insecure,
+        credentials,
+        username,
+        per_second,
+        per_hour,
+        slots,
+    })
+}
+
+/// What a relay URL says, without its password (for the relay API).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    pub host: String,
+    pub port: u16,
+    /// `tls` (smtps), `starttls` (`tls=required`), `starttls_opportunistic` or `none`.
+    pub security: &'static str,
+    pub tls_insecure: bool,
+    pub username: Option<String>,
+    pub per_second: Option<i64>,
+    pub per_hour: Option<i64>,
+    pub concurrency: Option<i64>,
+}
+
+/// Checks a relay URL and describes it; the password is left out.
+pub fn describe(url: &str) -> Result<Endpoint, String> {
+    let p = parse_url(url)?;
+    let security = match (p.implicit_tls, p.starttls) {
+        (true, _) => "tls",
+        (false, Some(true)) => "starttls",
+        (false, Some(false)) => "starttls_opportunistic",
+        (false, None) => "none",
+    };
+    Ok(Endpoint {
+        host: p.host,
+        port: p.port,
+        security,
+        tls_insecure: p.insecure,
+        username: p.username,
+        per_second: p.per_second,
+        per_hour: p.per_hour,
+        concurrency: p.slots,
+    })
+}
+
 impl ServerSpec {
     pub fn parse(url: &str) -> Result<ServerSpec, String> {
-        let u = url::Url::parse(url).map_err(|e| format!("SMTP URL: {e}"))?;
-        let implicit_tls = match u.scheme() {
-            "smtp" => false,
-            "smtps" => true,
-            other => return Err(format!("SMTP URL: scheme {other} (smtp or smtps)")),
-        };
-        let host = u.host_str().ok_or("SMTP URL: no host")?.to_string();
-        let port = u.port().unwrap_or(if implicit_tls { 465 } else { 25 });
-        let mut starttls = None;
-        let (mut per_second, mut per_hour, mut slots) = (None, None, None);
-        let mut insecure = false;
-        for (k, v) in u.query_pairs() {
-            match k.as_ref() {
-                "tls" => {
-                    starttls = match v.as_ref() {
-                        "required" => Some(true),
-                        "opportunistic" => Some(false),
-                        "none" => None,
-                        other => return Err(format!("SMTP URL: tls={other}")),
-                    }
-                }
-                "per_second" => per_second = v.parse().ok(),
-                "per_hour" => per_hour = v.parse().ok(),
-                "concurrency" => slots = v.parse().ok(),
-                "tls_insecure" => insecure = v == "true",
-                other => return Err(format!("SMTP URL: unknown parameter {other}")),
-            }
-        }
-        let credentials = (!u.username().is_empty()).then(|| {
-            Credentials::new(
-                percent_decode(u.username()),
-                percent_decode(u.password().unwrap_or_default()),
-            )
-        });
-        let key = format!("{}://{}:{}", u.scheme(), host, port);
-        let (limits, slots) = server_limits(&key, per_second, per_hour, slots);
+        let p = parse_url(url)?;
+        // Changed limits (a relay edited) make a limiter of their own; the same server and limits share one.
+        let key = format!(
+            "{}://{}:{}?{:?}/{:?}/{:?}",
+            p.scheme, p.host, p.port, p.per_second, p.per_hour, p.slots
+        );
+        let slots = p.slots.map(|n| n as usize);
+        let (limits, slots) = server_limits(&key, p.per_second, p.per_hour, slots);
         Ok(ServerSpec {
             limits,
             slots,
-            host,
-            port,
-            implicit_tls,
-            starttls,
-            insecure,
-            credentials,
+            host: p.host,
+            port: p.port,
+            implicit_tls: p.implicit_tls,
+            starttls: p.starttls,
+            insecure: p.insecure,
+            credentials: p.credentials,
         })
     }
 
@@ -365,6 +445,13 @@ mod tests {
         assert_eq!(s.slots.map(|s| s.available_permits()), Some(2));
         assert!(ServerSpec::parse("http://x").is_err());
         assert!(ServerSpec::parse("smtp://x?bogus=1").is_err());
+        assert!(ServerSpec::parse("smtp://x?per_second=many").is_err());
+        let e =
+            describe("smtp://user%40x.ru:p%40ss@mail.x.ru:587?tls=required&per_hour=100").unwrap();
+        assert_eq!(
+            (e.security, e.username.as_deref(), e.port, e.per_hour),
+            ("starttls", Some("user@x.ru"), 587, Some(100))
+        );
         assert_eq!(percent_decode("a%40b%zz"), "a@b%zz");
     }
 }

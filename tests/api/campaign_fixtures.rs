@@ -20,6 +20,19 @@ pub async fn app_for(sink: &SmtpSink) -> TestApp {
     .await
 }
 
+/// An SMTP relay named `name`, created by the admin; returns its id.
+pub async fn relay(app: &TestApp, name: &str, url: &str) -> i64 {
+    let (status, r) = app
+        .post(
+            "/api/v1/relays",
+            &app.admin_token,
+            json!({"name": name, "url": url}),
+        )
+        .await;
+    assert_eq!(status, 201, "{r}");
+    r["id"].as_i64().unwrap()
+}
+
 /// Letters received per recipient address.
 pub fn by_rcpt(received: &[Received]) -> HashMap<String, usize> {
     let mut counts = HashMap::new();

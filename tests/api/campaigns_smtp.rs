@@ -125,7 +125,9 @@ async fn test_send(app: &crate::helpers::TestApp, smtp_url: &str) -> (u16, serde
         greeting_template(&format!("t{}", rand_suffix())),
     )
     .await;
-    let body = json!({"contact_id": c, "to": "reviewer@nordwind.ru", "smtp_url": smtp_url});
+    let name = format!("relay {}", rand_suffix());
+    relay(app, &name, smtp_url).await;
+    let body = json!({"contact_id": c, "to": "reviewer@nordwind.ru", "relay": name});
     app.post(
         &format!("/api/v1/templates/{t}/test-send"),
         &app.admin_token,
@@ -139,7 +141,7 @@ fn rand_suffix() -> u64 {
 }
 
 #[tokio::test]
-async fn credentials_in_the_smtp_url_authenticate() {
+async fn credentials_in_the_relay_url_authenticate() {
     let server = AuthServer::start(false);
     let app = spawn_app().await;
     let url = format!(

@@ -5,6 +5,7 @@ pub mod audience;
 mod bounces;
 pub mod claims;
 pub mod queue;
+pub mod relays;
 
 pub use bounces::{insert_bounce, letter_sent_to, suppress, suppressions};
 
@@ -170,9 +171,13 @@ pub async fn update_segment(
     Ok(done.rows_affected() == 1)
 }
 
+/// A campaign with its relay's name (NULL: the built-in `default`).
+const CAMPAIGN_SELECT: &str = "SELECT c.*, r.name AS relay_name FROM campaigns c
+     LEFT JOIN smtp_relays r ON r.id = c.relay_id";
+
 fn campaign_from_row(r: &AnyRow) -> Result<CampaignRow, Error> {
     let status: String = r.try_get("status")?;
-    let smtp_url: Option<String> = r.try_get("smtp_url")?;
+    let relay_id: Option<i64> = r.try_get("relay_id")?;
     let view = Campaign {
         id: r.try_get("id")?,
         name: r.try_get("name")?,
@@ -180,7 +185,9 @@ fn campaign_from_row(r: &AnyRow) -> Result<CampaignRow, Error> {
         segment_id: r.try_get("segment_id")?,
         marketing: r.try_get::<i64, _>("marketing")? != 0,
         from_address: r.try_get("from_address")?,
-        own_smtp: smtp_url.is_some(),
+        relay: r
+            .try_get::<Option<String>, _>("relay_name")?
+            .unwrap_or_else(|| super::relays::DEFAULT.to_string()),
         per_second: r.try_get("per_second")?,
         per_hour: r.try_get("per_hour")?,
         concurrency: r.try_get("concurrency")?,
@@ -192,11 +199,11 @@ fn campaign_from_row(r: &AnyRow) -> Result<CampaignRow, Error> {
         started_at: r.try_get::<Option<i64>, _>("started_at")?.map(from_ms),
         finished_at: r.try_get::<Option<i64>, _>("finished_at")?.map(from_ms),
     };
-    Ok(CampaignRow { view, smtp_url })
+    Ok(CampaignRow { view, relay_id })
 }
 
 pub async fn campaign(pool: &AnyPool, id: i64) -> Result<Option<CampaignRow>, Error> {
-    let row = sqlx::query("SELECT * FROM campaigns WHERE id = $1")
+    let row = sqlx::query(AssertSqlSafe(format!("{CAMPAIGN_SELECT} WHERE c.id = $1")))
         .bind(id)
         .fetch_optional(pool)
         .await?;
@@ -204,11 +211,13 @@ pub async fn campaign(pool: &AnyPool, id: i64) -> Result<Option<CampaignRow>, Er
 }
 
 pub async fn campaigns(pool: &AnyPool, after: i64, limit: i64) -> Result<Vec<CampaignRow>, Error> {
-    let rows = sqlx::query("SELECT * FROM campaigns WHERE id > $1 ORDER BY id LIMIT $2")
-        .bind(after)
-        .bind(limit)
-        .fetch_all(pool)
-        .await?;
+    let rows = sqlx::query(AssertSqlSafe(format!(
+        "{CAMPAIGN_SELECT} WHERE c.id > $1 ORDER BY c.id LIMIT $2"
+    )))
+    .bind(after)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
     rows.iter().map(campaign_from_row).collect()
 }
 
@@ -226,10 +235,11 @@ pub async fn insert_campaign(
     pool: &AnyPool,
     c: &NewCampaign,
     from_address: &str,
+    relay_id: Option<i64>,
     created_by: i64,
 ) -> Result<i64, Error> {
     let row = sqlx::query(
-        "INSERT INTO campaigns (name, template_id, segment_id, marketing, from_address, smtp_url, per_second,
+        "INSERT INTO campaigns (name, template_id, segment_id, marketing, from_address, relay_id, per_second,
                 per_hour, concurrency, max_failures_in_row, status, created_by, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'draft', $11, $12, $12) RETURNING id",
     )
@@ -238,7 +248,7 @@ pub async fn insert_campaign(
     .bind(c.segment_id)
     .bind(flag(c.marketing))
     .bind(from_address)
-    .bind(&c.smtp_url)
+    .bind(relay_id)
     .bind(c.per_second)
     .bind(c.per_hour)
     .bind(c.concurrency.unwrap_or(2))

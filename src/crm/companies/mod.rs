@@ -67,7 +67,7 @@ fn search(name: &str, domains: &[String]) -> String {
 
 pub async fn create(pool: &AnyPool, caller: &Caller, new: NewCompany) -> Result<Company, Error> {
     access::require_role(caller, KIND, Op::Write)?;
-    let name = required("name", &new.name, 300)?;
+    let name = required("name", &crate::text::single_line(&new.name), 300)?;
     let domains = domains(&new.domains)?;
     let tags = normalize::tags(&new.tags)?;
     let name_norm = normalize::company_name(&name);
@@ -168,7 +168,7 @@ pub async fn update(
     let mut tx = crate::db::begin(pool).await?;
     let before = load(&mut tx, id).await?;
     let name = match &patch.name {
-        Some(n) => required("name", n, 300)?,
+        Some(n) => required("name", &crate::text::single_line(n), 300)?,
         None => before.name.clone(),
     };
     let domains = match &patch.domains {

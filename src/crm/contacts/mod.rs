@@ -134,7 +134,7 @@ pub async fn create_in(
     new: NewContact,
     owner: i64,
 ) -> Result<Contact, Error> {
-    let name = required("name", &new.name, 300)?;
+    let name = required("name", &crate::text::single_line(&new.name), 300)?;
     let emails = emails(&new.emails)?;
     let phones = phones(&new.phones)?;
     let position = optional("position", new.position.as_deref(), 200)?;
@@ -199,7 +199,7 @@ pub async fn update(
     let mut tx = crate::db::begin(pool).await?;
     let before = load(&mut tx, id).await?;
     let name = match &patch.name {
-        Some(n) => required("name", n, 300)?,
+        Some(n) => required("name", &crate::text::single_line(n), 300)?,
         None => before.name.clone(),
     };
     let emails = match &patch.emails {

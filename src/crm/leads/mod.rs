@@ -70,10 +70,14 @@ pub(super) fn check(
     }
     .filter(|d| !crate::linking::freemail::is_shipped(d));
     Ok(Checked {
-        name: required("name", name, 300)?,
+        name: required("name", &crate::text::single_line(name), 300)?,
         email: email.map(|e| e.to_string()),
         phone,
-        company_name: optional("company_name", company, 300)?,
+        company_name: optional(
+            "company_name",
+            company.map(crate::text::single_line).as_deref(),
+            300,
+        )?,
         domain_hint,
     })
 }

@@ -1,0 +1,217 @@
+//! SMTP relays: the servers an admin configured, plus the built-in `default` (MAILROOM_SMTP_URL), which campaigns
+//! and test sends pick by name. URLs are sealed at rest with the server's secret key; the API never shows a password.
+
+use secrecy::ExposeSecret;
+use serde_json::json;
+use sqlx::AnyPool;
+
+use super::model::{Relay, RelayInput, RelayPatch};
+use super::send::Settings;
+use super::smtp::{self, ServerSpec};
+use super::store::relays::{self as store, RelayRow};
+use crate::error::Error;
+use crate::imap::crypto::SecretBox;
+
+/// The built-in relay's name.
+pub const DEFAULT: &str = "default";
+
+fn view(id: Option<i64>, name: &str, url: &str) -> Result<Relay, Error> {
+    let e = smtp::describe(url).map_err(|e| Error::internal(format!("relay {name}: {e}")))?;
+    Ok(Relay {
+        id,
+        name: name.to_string(),
+        builtin: id.is_none(),
+        host: e.host,
+        port: e.port,
+        security: e.security.to_string(),
+        tls_insecure: e.tls_insecure,
+        username: e.username,
+        per_second: e.per_second,
+        per_hour: e.per_hour,
+        concurrency: e.concurrency,
+    })
+}
+
+fn default_url(settings: &Settings) -> Option<String> {
+    settings
+        .smtp_url
+        .as_ref()
+        .map(|s| s.expose_secret().to_string())
+}
+
+fn stored_view(settings: &Settings, row: &RelayRow) -> Result<Relay, Error> {
+    view(
+        Some(row.id),
+        &row.name,
+        &settings.secrets.open(&row.url_sealed)?,
+    )
+}
+
+/// The built-in relay first (when configured), then the stored ones by id.
+pub async fn list(pool: &AnyPool, settings: &Settings) -> Result<Vec<Relay>, Error> {
+    let mut out = Vec::new();
+    if let Some(url) = default_url(settings) {
+        out.push(view(None, DEFAULT, &url)?);
+    }
+    for row in store::list(pool).await? {
+        out.push(stored_view(settings, &row)?);
+    }
+    Ok(out)
+}
+
+pub async fn get(pool: &AnyPool, settings: &Settings, id: i64) -> Result<Relay, Error> {
+    let row = store::by_id(pool, id)
+        .await?
+        .ok_or(Error::NotFound("relay"))?;
+    stored_view(settings, &row)
+}
+
+fn check_name(name: &str) -> Result<String, Error> {
+    let name = crate::text::single_line(name);
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(Error::validation("name", "must be 1 to 100 characters"));
+    }
+    if name.eq_ignore_ascii_case(DEFAULT) {
+        return Err(Error::validation(
+            "name",
+            "`default` is the built-in relay (MAILROOM_SMTP_URL)",
+        ));
+    }
+    Ok(name)
+}
+
+fn seal_url(secrets: &SecretBox, url: &str) -> Result<String, Error> {
+    let url = url.trim();
+    smtp::describe(url).map_err(|e| Error::validation("url", e))?;
+    secrets.seal(url)
+}
+
+pub async fn create(pool: &AnyPool, settings: &Settings, r: RelayInput) -> Result<Relay, Error> {
+    let name = check_name(&r.name)?;
+    let sealed = seal_url(&settings.secrets, &r.url)?;
+    let id = store::insert(pool, &name, &sealed).await.map_err(taken)?;
+    get(pool, settings, id).await
+}
+
+pub async fn update(
+    pool: &AnyPool,
+    settings: &Settings,
+    id: i64,
+    p: RelayPatch,
+) -> Result<Relay, Error> {
+    let before = store::by_id(pool, id)
+        .await?
+        .ok_or(Error::NotFound("relay"))?;
+    let name = match &p.name {
+        Some(n) => check_name(n)?,
+        None => before.name,
+    };
+    let sealed = match &p.url {
+        Some(url) => seal_url(&settings.secrets, url)?,
+        None => before.url_sealed,
+    };
+    if !store::update(pool, id, &name, &sealed)
+        .await
+        .map_err(taken)?
+    {
+        return Err(Error::NotFound("relay"));
+    }
+    get(pool, settings, id).await
+}
+
+fn taken(e: Error) -> Error {
+    match e {
+        Error::Database(sqlx::Error::Database(db)) if db.is_unique_violation() => Error::Conflict {
+            message: "a relay with this name exists".into(),
+        },
+        other => other,
+    }
+}
+
+/// Deletes a relay no unfinished campaign uses (finished ones keep showing its name).
+pub async fn delete(pool: &AnyPool, id: i64) -> Result<(), Error> {
+    match store::delete_unused(pool, id).await? {
+        None => Err(Error::NotFound("relay")),
+        Some(users) if users.is_empty() => Ok(()),
+        Some(users) => Err(Error::InUse {
+            message: format!(
+                "the relay is used by {} campaign(s) not yet finished; cancel them or let them finish first",
+                users.len()
+            ),
+            details: json!({ "campaign_ids": users }),
+        }),
+    }
+}
+
+/// The relay a request names, as stored on a campaign: None for `default` (or none named).
+pub async fn resolve(
+    pool: &AnyPool,
+    settings: &Settings,
+    name: Option<&str>,
+) -> Result<Option<i64>, Error> {
+    let name = name.map(str::trim);
+    match name {
+        None => Ok(None),
+        Some(DEFAULT) if default_url(settings).is_some() => Ok(None),
+        Some(DEFAULT) => Err(Error::validation(
+            "relay",
+            "there is no `default` relay: MAILROOM_SMTP_URL is not set",
+        )),
+        Some(name) => match store::by_name(pool, name).await? {
+            Some(row) => Ok(Some(row.id)),
+            None => Err(Error::validation(
+                "relay",
+                format!("no relay named '{name}' (GET /api/v1/relays lists them)"),
+            )),
+        },
+    }
+}
+
+/// The request field that used to take a URL, refused with what to do instead.
+pub fn refuse_smtp_url(given: &Option<String>) -> Result<(), Error> {
+    match given {
+        None => Ok(()),
+        Some(_) => Err(Error::validation(
+            "smtp_url",
+            "SMTP servers are relays an admin configures: name one in `relay` (GET /api/v1/relays lists them)",
+        )),
+    }
+}
+
+/// The server to connect to for a campaign's relay (None: `default`); the error is a pause reason.
+pub async fn spec(
+    pool: &AnyPool,
+    settings: &Settings,
+    relay_id: Option<i64>,
+) -> Result<ServerSpec, String> {
+    let url = match relay_id {
+        None => default_url(settings)
+            .ok_or("no SMTP server: set MAILROOM_SMTP_URL or pick a relay for the campaign")?,
+        Some(id) => {
+            let row = store::by_id(pool, id)
+                .await
+                .map_err(|e| format!("reading the relay: {e}"))?
+                .ok_or("the campaign's relay no longer exists")?;
+            settings
+                .secrets
+                .open(&row.url_sealed)
+                .map_err(|e| format!("relay {}: {e}", row.name))?
+        }
+    };
+    ServerSpec::parse(&url)
+}
+
+/// Campaigns created before relays named their own URL, in plain text: each gets a relay of its own (sealed, named
+/// after the campaign, for an admin to review) and loses the plain copy. Runs at every start; a no-op once done.
+pub async fn adopt_legacy_urls(pool: &AnyPool, secrets: &SecretBox) -> Result<(), Error> {
+    for (campaign_id, url) in store::legacy_campaign_urls(pool).await? {
+        let name = format!("campaign {campaign_id} (its former smtp_url)");
+        store::adopt_legacy(pool, campaign_id, &name, &secrets.seal(&url)?).await?;
+        tracing::warn!(
+            campaign = campaign_id,
+            relay = %name,
+            "a campaign's own SMTP URL became a relay; an admin should review it"
+        );
+    }
+    Ok(())
+}
