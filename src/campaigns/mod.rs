@@ -27,6 +27,9 @@ use std::sync::Arc;
 use serde_json::json;
 use sqlx::AnyPool;
 
+use crate::auth::Caller;
+use crate::crm::access::{self, Op};
+use crate::crm::RecordKind;
 use crate::error::Error;
 use model::{
     Campaign, CampaignStatus, NewCampaign, Rendered, Segment, SegmentInput, Stats, Suppression,
@@ -182,11 +185,34 @@ pub async fn test_send(
     }
 }
 
-fn check_segment(s: &SegmentInput) -> Result<(), Error> {
+fn check_segment(caller: &Caller, s: &SegmentInput) -> Result<(), Error> {
     if s.name.trim().is_empty() {
         return Err(Error::validation("name", "must not be empty"));
     }
+    check_deal_filter(caller, &s.filter)?;
     segment::check(&s.filter)
+}
+
+/// Marketing never learns who has deals: not even through a segment's filter or its count.
+fn check_deal_filter(caller: &Caller, f: &model::SegmentFilter) -> Result<(), Error> {
+    if f.deal_state.is_some() && !access::role_may(caller.role, RecordKind::Deal, Op::Read) {
+        return Err(Error::validation(
+            "filter.deal_state",
+            "filtering by deals needs access to deals",
+        ));
+    }
+    Ok(())
+}
+
+/// How many a segment reaches now, for a caller whose role may use its filter.
+pub async fn count_segment(
+    pool: &AnyPool,
+    caller: &Caller,
+    id: i64,
+) -> Result<model::SegmentCount, Error> {
+    let seg = segment(pool, id).await?;
+    check_deal_filter(caller, &seg.filter)?;
+    segment::count(pool, &seg.filter).await
 }
 
 pub async fn segments(pool: &AnyPool) -> Result<Vec<Segment>, Error> {
@@ -199,14 +225,23 @@ pub async fn segment(pool: &AnyPool, id: i64) -> Result<Segment, Error> {
         .ok_or(Error::NotFound("segment"))
 }
 
-pub async fn create_segment(pool: &AnyPool, s: SegmentInput) -> Result<Segment, Error> {
-    check_segment(&s)?;
+pub async fn create_segment(
+    pool: &AnyPool,
+    caller: &Caller,
+    s: SegmentInput,
+) -> Result<Segment, Error> {
+    check_segment(caller, &s)?;
     let id = store::insert_segment(pool, s.name.trim(), &s.filter).await?;
     segment(pool, id).await
 }
 
-pub async fn update_segment(pool: &AnyPool, id: i64, s: SegmentInput) -> Result<Segment, Error> {
-    check_segment(&s)?;
+pub async fn update_segment(
+    pool: &AnyPool,
+    caller: &Caller,
+    id: i64,
+    s: SegmentInput,
+) -> Result<Segment, Error> {
+    check_segment(caller, &s)?;
     if !store::update_segment(pool, id, s.name.trim(), &s.filter).await? {
         return Err(Error::NotFound("segment"));
     }

@@ -130,9 +130,10 @@ pub async fn list_segments(State(s): State<AppState>) -> Result<Json<SegmentList
     responses((status = 201, body = Segment), (status = 422, body = ErrorBody)))]
 pub async fn create_segment(
     State(s): State<AppState>,
+    caller: Caller,
     Json(body): Json<SegmentInput>,
 ) -> Result<(StatusCode, Json<Segment>), Error> {
-    let seg = super::create_segment(&s.db.pool, body).await?;
+    let seg = super::create_segment(&s.db.pool, &caller, body).await?;
     Ok((StatusCode::CREATED, Json(seg)))
 }
 
@@ -149,10 +150,13 @@ pub async fn get_segment(
     request_body = SegmentInput, responses((status = 200, body = Segment), (status = 404, body = ErrorBody)))]
 pub async fn update_segment(
     State(s): State<AppState>,
+    caller: Caller,
     Path(id): Path<i64>,
     Json(body): Json<SegmentInput>,
 ) -> Result<Json<Segment>, Error> {
-    Ok(Json(super::update_segment(&s.db.pool, id, body).await?))
+    Ok(Json(
+        super::update_segment(&s.db.pool, &caller, id, body).await?,
+    ))
 }
 
 #[utoipa::path(delete, path = "/api/v1/segments/{id}", tag = "campaigns", security(("bearer" = [])), params(("id" = i64, Path)),
@@ -170,10 +174,10 @@ pub async fn delete_segment(
     responses((status = 200, body = SegmentCount), (status = 404, body = ErrorBody)))]
 pub async fn count_segment(
     State(s): State<AppState>,
+    caller: Caller,
     Path(id): Path<i64>,
 ) -> Result<Json<SegmentCount>, Error> {
-    let seg = super::segment(&s.db.pool, id).await?;
-    Ok(Json(super::segment::count(&s.db.pool, &seg.filter).await?))
+    Ok(Json(super::count_segment(&s.db.pool, &caller, id).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/campaigns", tag = "campaigns", security(("bearer" = [])), params(Page),

@@ -431,8 +431,17 @@ async fn an_admin_corrects_a_classification_and_a_salesperson_reads_only_mail_of
         200,
         "the open pool's mail is visible to sales"
     );
-    let (status, _) = app.get("/api/v1/messages", &sales).await;
-    assert_eq!(status, 403, "listing all mail is for admins");
+    // The list shows the mail the caller reads: here the open pool's, through its leads.
+    let (status, listed) = app.get("/api/v1/messages", &sales).await;
+    assert_eq!(status, 200, "{listed}");
+    let listed: Vec<i64> = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_i64().unwrap())
+        .collect();
+    assert!(listed.contains(&robot_id), "{listed:?}");
+
     let (_, pool_leads) = app.get("/api/v1/leads?pool=true", &sales).await;
     assert_eq!(pool_leads["items"].as_array().unwrap().len(), 2);
     let (_, other) = app.user_with_role("o@test.local", "sales").await;
