@@ -79,6 +79,13 @@ const POLICY_RANK: &str = "COALESCE((SELECT MAX(CASE pb.visibility WHEN 'full' T
 /// Appends an SQL expression (0 none, 1 metadata, 2 subject, 3 full) of what the caller reads of message
 /// `<alias>`: every mail list, detail, timeline and lookup reads it from here.
 pub fn push_mail_level(sql: &mut Sql, caller: &Caller, alias: &str) {
+    // BIGINT on both backends: PostgreSQL would type the bare CASE as int4, which reads back as no i64.
+    sql.push("CAST(");
+    push_level_rank(sql, caller, alias);
+    sql.push(" AS BIGINT)");
+}
+
+fn push_level_rank(sql: &mut Sql, caller: &Caller, alias: &str) {
     if caller.is_admin() {
         sql.push("3");
         return;

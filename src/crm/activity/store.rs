@@ -254,7 +254,7 @@ pub async fn timeline(
     let mut sql = Sql::new(
         "SELECT at, t, id, record_kind, record_id, text, previous, user_id, due_at, done, lvl FROM (
          SELECT n.created_at AS at, 1 AS t, n.id, n.record_kind, n.record_id, n.body AS text, NULL AS previous,
-                n.author_id AS user_id, NULL AS due_at, NULL AS done, NULL AS lvl FROM notes n",
+                n.author_id AS user_id, NULL AS due_at, NULL AS done, CAST(NULL AS BIGINT) AS lvl FROM notes n",
     );
     push_records(&mut sql, "n", s);
     sql.push(no_history);
