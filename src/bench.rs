@@ -101,7 +101,13 @@ pub async fn full_sync(server: &Server, mut config: Config) -> Result<Outcome, E
         member_ids: Vec::new(),
         visibility: None,
     };
-    let mailbox = crate::imap::create(pool, &app.state.secrets, new).await?;
+    let admin = crate::auth::service::find_user_by_email(pool, &config.admin_email).await?;
+    let caller = crate::auth::Caller {
+        id: admin.id,
+        role: admin.role,
+        email: admin.email,
+    };
+    let mailbox = crate::imap::create(pool, &app.state.secrets, &caller, new).await?;
     let started = Instant::now();
     let report = crate::imap::sync_now(
         pool,

@@ -50,6 +50,7 @@ use crate::error::{ErrorBody, ErrorDetail};
         crate::imap::routes::update,
         crate::imap::routes::delete,
         crate::imap::routes::set_visibility,
+        crate::imap::routes::audit,
         crate::imap::routes::test,
         crate::imap::routes::sync,
         crate::mail::routes::list,

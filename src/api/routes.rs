@@ -170,6 +170,7 @@ pub fn table(state: AppState) -> RouteTable {
         .add(M::POST, "/api/v1/mailboxes/{id}/test", Access::ADMIN, crate::imap::routes::test)
         .add(M::POST, "/api/v1/mailboxes/{id}/sync", Access::ADMIN, crate::imap::routes::sync)
         .add(M::PUT, "/api/v1/mailboxes/{id}/visibility", Access::SignedIn, crate::imap::routes::set_visibility)
+        .add(M::GET, "/api/v1/mailboxes/{id}/audit", Access::ADMIN, crate::imap::routes::audit)
         .add(M::GET, "/api/v1/messages", Access::SignedIn, crate::mail::routes::list)
         .add(M::GET, "/api/v1/messages/{id}", Access::SignedIn, crate::mail::routes::get)
         .add(M::GET, "/api/v1/messages/{id}/raw", Access::SignedIn, crate::mail::routes::raw)

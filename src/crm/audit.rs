@@ -231,6 +231,24 @@ pub async fn message_event(
     .await
 }
 
+/// A change to something that is not a CRM record (a mailbox's settings, who may read its mail): the fields that
+/// changed between the two JSON views; nothing is written when nothing changed.
+pub async fn settings_event(
+    conn: &mut AnyConnection,
+    actor_id: i64,
+    action: &str,
+    (kind, id): (&str, i64),
+    before: &Value,
+    after: &Value,
+) -> Result<(), Error> {
+    let changes = diff(before, after);
+    if changes.is_empty() {
+        return Ok(());
+    }
+    let text = serde_json::to_string(&changes).map_err(Error::internal)?;
+    store::insert_audit_of(conn, Some(actor_id), action, kind, id, &text).await
+}
+
 /// A thread marked private or public again by a mailbox member.
 pub async fn thread_event(
     conn: &mut AnyConnection,
@@ -284,7 +302,7 @@ pub async fn merged<T: Serialize>(
 /// A record's audit entries, newest first; entries of the `hidden` actions are left out (see `audit_trail`).
 pub async fn page(
     pool: &AnyPool,
-    (kind, id): (RecordKind, i64),
+    (kind, id): (&str, i64),
     hidden: &[&str],
     before: Option<i64>,
     limit: i64,

@@ -119,7 +119,7 @@ pub async fn audit_trail(
     } else {
         &["note", "task"]
     };
-    audit::page(pool, (kind, id), hidden, q.before, limit).await
+    audit::page(pool, (kind.as_str(), id), hidden, q.before, limit).await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -196,7 +196,7 @@ fn audit_from_row(row: &AnyRow) -> Result<AuditRow, Error> {
 /// A record's audit entries, newest first, before the given id.
 pub async fn audit_of(
     pool: &AnyPool,
-    (kind, id): (RecordKind, i64),
+    (kind, id): (&str, i64),
     hidden: &[&str],
     before: i64,
     limit: i64,
@@ -205,7 +205,7 @@ pub async fn audit_of(
         "SELECT a.id, a.at, a.actor_id, u.email AS actor_email, a.action, a.changes
          FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id WHERE a.record_kind = ",
     );
-    sql.bind(kind.as_str())
+    sql.bind(kind.to_string())
         .push(" AND a.record_id = ")
         .bind(id)
         .push(" AND a.id < ")

@@ -11,7 +11,10 @@ pub mod worker;
 
 use sqlx::AnyPool;
 
+use serde_json::Value;
+
 use crate::auth::Caller;
+use crate::crm::audit;
 use crate::crm::normalize::required;
 use crate::error::Error;
 use crypto::SecretBox;
@@ -106,9 +109,31 @@ async fn check_user(pool: &AnyPool, field: &str, id: i64) -> Result<(), Error> {
     }
 }
 
+/// What the audit log keeps of a mailbox's settings: where it connects and who reads its mail (never the password).
+fn audit_view(w: &store::Write<'_>, a: &store::AccessWrite<'_>) -> serde_json::Value {
+    serde_json::json!({
+        "name": w.name, "host": w.host, "port": w.port, "security": w.security, "username": w.username,
+        "folders": w.folders, "enabled": w.enabled, "lead_owner_id": w.lead_owner_id,
+        "leads_from_outgoing": w.leads_from_outgoing, "kind": a.kind, "owner_id": a.owner_id,
+        "member_ids": a.member_ids, "visibility": a.visibility,
+    })
+}
+
+fn audit_view_of(m: &Mailbox) -> serde_json::Value {
+    serde_json::json!({
+        "name": m.name, "host": m.host, "port": m.port, "security": m.security, "username": m.username,
+        "folders": m.folders, "enabled": m.enabled, "lead_owner_id": m.lead_owner_id,
+        "leads_from_outgoing": m.leads_from_outgoing, "kind": m.kind, "owner_id": m.owner_id,
+        "member_ids": m.member_ids, "visibility": m.visibility,
+    })
+}
+
+const AUDIT_KIND: &str = "mailbox";
+
 pub async fn create(
     pool: &AnyPool,
     secrets: &SecretBox,
+    caller: &Caller,
     new: NewMailbox,
 ) -> Result<Mailbox, Error> {
     check_lead_owner(pool, new.lead_owner_id).await?;
@@ -149,6 +174,9 @@ pub async fn create(
     let mut tx = crate::db::begin(pool).await?;
     let id = store::insert(&mut tx, &write).await?;
     store::set_access(&mut tx, id, &access).await?;
+    let after = audit_view(&write, &access);
+    let record = (AUDIT_KIND, id);
+    audit::settings_event(&mut tx, caller.id, "create", record, &Value::Null, &after).await?;
     tx.commit().await?;
     tracing::info!(mailbox_id = id, %host, "mailbox added");
     get(pool, id).await
@@ -175,6 +203,7 @@ pub async fn list(pool: &AnyPool) -> Result<Vec<Mailbox>, Error> {
 pub async fn update(
     pool: &AnyPool,
     secrets: &SecretBox,
+    caller: &Caller,
     id: i64,
     patch: MailboxPatch,
 ) -> Result<Mailbox, Error> {
@@ -247,6 +276,9 @@ pub async fn update(
     let mut tx = crate::db::begin(pool).await?;
     store::update(&mut tx, id, &write).await?;
     store::set_access(&mut tx, id, &access).await?;
+    let (before, after) = (audit_view_of(m), audit_view(&write, &access));
+    let record = (AUDIT_KIND, id);
+    audit::settings_event(&mut tx, caller.id, "update", record, &before, &after).await?;
     tx.commit().await?;
     get(pool, id).await
 }
@@ -273,13 +305,39 @@ pub async fn set_visibility(
             ));
         }
     }
-    store::set_visibility(pool, id, policy).await?;
+    let mut tx = crate::db::begin(pool).await?;
+    store::set_visibility(&mut tx, id, policy).await?;
+    let before = serde_json::json!({ "visibility": m.visibility });
+    let after = serde_json::json!({ "visibility": policy });
+    let record = (AUDIT_KIND, id);
+    audit::settings_event(&mut tx, caller.id, "update", record, &before, &after).await?;
+    tx.commit().await?;
     get(pool, id).await
 }
 
-pub async fn delete(pool: &AnyPool, id: i64) -> Result<(), Error> {
+pub async fn delete(pool: &AnyPool, caller: &Caller, id: i64) -> Result<(), Error> {
+    let before = audit_view_of(&account(pool, id).await?.mailbox);
+    store::delete(pool, id).await?;
+    let mut tx = crate::db::begin(pool).await?;
+    let record = (AUDIT_KIND, id);
+    audit::settings_event(&mut tx, caller.id, "delete", record, &before, &Value::Null).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Who changed a mailbox's settings and who reads its mail, newest first (admin).
+pub async fn audit_trail(
+    pool: &AnyPool,
+    id: i64,
+    q: crate::crm::records::AuditQuery,
+) -> Result<audit::AuditPage, Error> {
     account(pool, id).await?;
-    store::delete(pool, id).await
+    let limit = crate::api::extract::Page {
+        after: None,
+        limit: q.limit,
+    }
+    .limit()?;
+    audit::page(pool, (AUDIT_KIND, id), &[], q.before, limit).await
 }
 
 pub(crate) async fn open(

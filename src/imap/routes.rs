@@ -6,9 +6,11 @@ use axum::http::StatusCode;
 use super::model::{
     ConnectionTest, Mailbox, MailboxPatch, NewMailbox, SyncReport, VisibilityChange,
 };
-use crate::api::extract::{Json, Path};
+use crate::api::extract::{Json, Path, Query};
 use crate::app::AppState;
 use crate::auth::Caller;
+use crate::crm::audit::AuditPage;
+use crate::crm::records::AuditQuery;
 use crate::error::{Error, ErrorBody};
 
 #[utoipa::path(get, path = "/api/v1/mailboxes", tag = "mailboxes", security(("bearer" = [])),
@@ -21,11 +23,12 @@ pub async fn list(State(s): State<AppState>) -> Result<Json<Vec<Mailbox>>, Error
     responses((status = 201, body = Mailbox), (status = 422, body = ErrorBody)))]
 pub async fn create(
     State(s): State<AppState>,
+    caller: Caller,
     Json(body): Json<NewMailbox>,
 ) -> Result<(StatusCode, Json<Mailbox>), Error> {
     Ok((
         StatusCode::CREATED,
-        Json(super::create(&s.db.pool, &s.secrets, body).await?),
+        Json(super::create(&s.db.pool, &s.secrets, &caller, body).await?),
     ))
 }
 
@@ -39,10 +42,13 @@ pub async fn get(State(s): State<AppState>, Path(id): Path<i64>) -> Result<Json<
     request_body = MailboxPatch, responses((status = 200, body = Mailbox), (status = 404, body = ErrorBody)))]
 pub async fn update(
     State(s): State<AppState>,
+    caller: Caller,
     Path(id): Path<i64>,
     Json(body): Json<MailboxPatch>,
 ) -> Result<Json<Mailbox>, Error> {
-    Ok(Json(super::update(&s.db.pool, &s.secrets, id, body).await?))
+    Ok(Json(
+        super::update(&s.db.pool, &s.secrets, &caller, id, body).await?,
+    ))
 }
 
 #[utoipa::path(put, path = "/api/v1/mailboxes/{id}/visibility", tag = "mailboxes", security(("bearer" = [])), params(("id" = i64, Path)),
@@ -60,9 +66,25 @@ pub async fn set_visibility(
 
 #[utoipa::path(delete, path = "/api/v1/mailboxes/{id}", tag = "mailboxes", security(("bearer" = [])), params(("id" = i64, Path)),
     responses((status = 204), (status = 404, body = ErrorBody)))]
-pub async fn delete(State(s): State<AppState>, Path(id): Path<i64>) -> Result<StatusCode, Error> {
-    super::delete(&s.db.pool, id).await?;
+pub async fn delete(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, Error> {
+    super::delete(&s.db.pool, &caller, id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(get, path = "/api/v1/mailboxes/{id}/audit", tag = "mailboxes", security(("bearer" = [])),
+    params(("id" = i64, Path), AuditQuery),
+    responses((status = 200, description = "who changed its settings and who reads its mail, newest first", body = AuditPage),
+              (status = 404, body = ErrorBody)))]
+pub async fn audit(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    Query(q): Query<AuditQuery>,
+) -> Result<Json<AuditPage>, Error> {
+    Ok(Json(super::audit_trail(&s.db.pool, id, q).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/mailboxes/{id}/test", tag = "mailboxes", security(("bearer" = [])), params(("id" = i64, Path)),

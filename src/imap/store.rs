@@ -319,11 +319,15 @@ pub async fn set_access(
     Ok(())
 }
 
-pub async fn set_visibility(pool: &AnyPool, id: i64, policy: MailboxPolicy) -> Result<(), Error> {
+pub async fn set_visibility(
+    conn: &mut AnyConnection,
+    id: i64,
+    policy: MailboxPolicy,
+) -> Result<(), Error> {
     sqlx::query("UPDATE mailboxes SET visibility = $1 WHERE id = $2")
         .bind(policy.as_str())
         .bind(id)
-        .execute(pool)
+        .execute(conn)
         .await?;
     Ok(())
 }

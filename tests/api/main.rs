@@ -26,6 +26,7 @@ mod mail_corpus;
 mod mail_sync;
 mod mail_sync_limits;
 mod mail_threads;
+mod mailbox_access;
 mod openapi;
 mod proxy;
 mod smtp_sink;

@@ -1,0 +1,160 @@
+//! Who a mailbox belongs to and what others read of its mail: kinds, owners, members, policies, the owner's
+//! narrowing, the password needed again when the server changes, and the audit trail of it all.
+
+use reqwest::Method;
+use serde_json::{json, Value};
+
+use crate::helpers::{error_code, spawn_app, TestApp};
+
+fn mailbox(extra: Value) -> Value {
+    let mut body = json!({
+        "name": "Почта", "host": "127.0.0.1", "port": 1143, "security": "plain",
+        "username": "sales@nordwind.ru", "password": "imap-secret-1",
+    });
+    for (k, v) in extra.as_object().unwrap() {
+        body[k] = v.clone();
+    }
+    body
+}
+
+async fn create(app: &TestApp, extra: Value) -> (u16, Value) {
+    app.post("/api/v1/mailboxes", &app.admin_token, mailbox(extra))
+        .await
+}
+
+#[tokio::test]
+async fn a_mailbox_is_personal_with_an_owner_or_shared_with_members_and_defaults_its_policy() {
+    let app = spawn_app().await;
+    let (ivan, _) = app.user_with_role("ivan@test.local", "sales").await;
+    let (olga, _) = app.user_with_role("olga@test.local", "sales").await;
+
+    let (status, body) = create(&app, json!({ "kind": "personal" })).await;
+    assert_eq!((status, error_code(&body)), (422, "validation_failed"));
+    assert_eq!(body["error"]["field"], "owner_id");
+    let (status, body) = create(&app, json!({ "kind": "shared", "owner_id": ivan })).await;
+    assert_eq!(
+        (status, body["error"]["field"].clone()),
+        (422, json!("owner_id"))
+    );
+    let personal_with_members =
+        json!({ "kind": "personal", "owner_id": ivan, "member_ids": [olga] });
+    let (status, body) = create(&app, personal_with_members).await;
+    assert_eq!(
+        (status, body["error"]["field"].clone()),
+        (422, json!("member_ids"))
+    );
+    let (status, body) = create(&app, json!({ "kind": "shared", "member_ids": [9999] })).await;
+    assert_eq!(
+        (status, body["error"]["field"].clone()),
+        (422, json!("member_ids"))
+    );
+
+    let (status, personal) = create(&app, json!({ "kind": "personal", "owner_id": ivan })).await;
+    assert_eq!(status, 201, "{personal}");
+    assert_eq!(personal["visibility"], "subject", "{personal}");
+    assert_eq!(personal["owner_id"], ivan);
+    let (status, shared) = create(&app, json!({ "member_ids": [olga, ivan, olga] })).await;
+    assert_eq!(status, 201, "{shared}");
+    assert_eq!(shared["kind"], "shared");
+    assert_eq!(shared["visibility"], "full");
+    let mut members: Vec<i64> = serde_json::from_value(shared["member_ids"].clone()).unwrap();
+    members.sort();
+    assert_eq!(members, [ivan.min(olga), ivan.max(olga)]);
+    assert!(personal.get("password").is_none() && shared.get("password").is_none());
+}
+
+#[tokio::test]
+async fn pointing_a_mailbox_at_another_server_needs_its_password_again() {
+    let app = spawn_app().await;
+    let (_, m) = create(&app, json!({})).await;
+    let path = format!("/api/v1/mailboxes/{}", m["id"]);
+    for change in [
+        json!({ "host": "localhost" }),
+        json!({ "port": 2143 }),
+        json!({ "security": "tls" }),
+        json!({ "username": "other@nordwind.ru" }),
+    ] {
+        let (status, body) = app
+            .call(
+                Method::PATCH,
+                &path,
+                Some(&app.admin_token),
+                Some(change.clone()),
+            )
+            .await;
+        assert_eq!(status, 422, "{change}: {body}");
+        assert_eq!(body["error"]["field"], "password", "{change}: {body}");
+    }
+    let (_, unchanged) = app.get(&path, &app.admin_token).await;
+    assert_eq!(unchanged["port"], 1143);
+    // The name and the policy change without it; the server with it.
+    let rename = json!({ "name": "Отдел продаж", "visibility": "metadata" });
+    let (status, body) = app
+        .call(Method::PATCH, &path, Some(&app.admin_token), Some(rename))
+        .await;
+    assert_eq!(
+        (status, body["visibility"].clone()),
+        (200, json!("metadata")),
+        "{body}"
+    );
+    let moved = json!({ "port": 2143, "password": "imap-secret-2" });
+    let (status, body) = app
+        .call(Method::PATCH, &path, Some(&app.admin_token), Some(moved))
+        .await;
+    assert_eq!((status, body["port"].clone()), (200, json!(2143)), "{body}");
+}
+
+#[tokio::test]
+async fn the_owner_of_a_personal_mailbox_only_narrows_it_and_every_change_is_audited() {
+    let app = spawn_app().await;
+    let (ivan, ivan_token) = app.user_with_role("ivan@test.local", "sales").await;
+    let (_, olga_token) = app.user_with_role("olga@test.local", "sales").await;
+    let (_, m) = create(&app, json!({ "kind": "personal", "owner_id": ivan })).await;
+    let id = m["id"].as_i64().unwrap();
+    let path = format!("/api/v1/mailboxes/{id}/visibility");
+    let put = |token: String, policy: &str| {
+        let body = json!({ "visibility": policy });
+        let path = path.clone();
+        let app = &app;
+        async move { app.call(Method::PUT, &path, Some(&token), Some(body)).await }
+    };
+
+    let (status, body) = put(olga_token.clone(), "private").await;
+    assert_eq!((status, error_code(&body)), (404, "not_found"), "not hers");
+    let (status, body) = put(ivan_token.clone(), "full").await;
+    assert_eq!(
+        (status, body["error"]["field"].clone()),
+        (422, json!("visibility"))
+    );
+    let (status, body) = put(ivan_token.clone(), "metadata").await;
+    assert_eq!(
+        (status, body["visibility"].clone()),
+        (200, json!("metadata"))
+    );
+    let (status, _) = put(ivan_token.clone(), "subject").await;
+    assert_eq!(status, 422, "widening back is for an admin");
+    let (status, body) = put(app.admin_token.clone(), "full").await;
+    assert_eq!((status, body["visibility"].clone()), (200, json!("full")));
+    let (status, _) = app
+        .get(&format!("/api/v1/mailboxes/{id}"), &ivan_token)
+        .await;
+    assert_eq!(status, 403, "mailbox settings stay an admin's");
+
+    let (status, audit) = app
+        .get(&format!("/api/v1/mailboxes/{id}/audit"), &app.admin_token)
+        .await;
+    assert_eq!(status, 200, "{audit}");
+    let items = audit["items"].as_array().unwrap();
+    let actions: Vec<&str> = items
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["update", "update", "create"], "{audit}");
+    assert_eq!(items[0]["changes"][0]["to"], "full", "{audit}");
+    assert_eq!(items[1]["actor_email"], "ivan@test.local", "{audit}");
+    assert!(!audit.to_string().contains("imap-secret"), "{audit}");
+    let (status, _) = app
+        .get(&format!("/api/v1/mailboxes/{id}/audit"), &ivan_token)
+        .await;
+    assert_eq!(status, 403);
+}
