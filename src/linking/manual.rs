@@ -25,18 +25,24 @@ pub async fn links(
     message_id: i64,
 ) -> Result<Vec<model::Link>, Error> {
     require_read(pool, caller, message_id).await?;
-    let rows = store::links_of(&mut *pool.acquire().await?, message_id).await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(kind, id, source, removed)| {
-            Some(model::Link {
-                record_kind: kind.parse().ok()?,
+    let mut conn = pool.acquire().await?;
+    let rows = store::links_of(&mut conn, message_id).await?;
+    // Only links to records the caller sees: a link must not tell which of a colleague's records exist.
+    let mut out = Vec::new();
+    for (kind, id, source, removed) in rows {
+        let Ok(record_kind) = kind.parse::<RecordKind>() else {
+            continue;
+        };
+        if access::may_read(&mut conn, caller, record_kind, id).await? {
+            out.push(model::Link {
+                record_kind,
                 record_id: id,
                 source,
                 removed,
-            })
-        })
-        .collect())
+            });
+        }
+    }
+    Ok(out)
 }
 
 /// Links the message to a record, or removes the link, by hand; audited on the record; no automatic run undoes it.
