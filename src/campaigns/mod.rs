@@ -193,7 +193,7 @@ fn check_segment(caller: &Caller, s: &SegmentInput) -> Result<(), Error> {
     segment::check(&s.filter)
 }
 
-/// Marketing never learns who has deals: not even through a segment's filter or its count.
+/// Marketing never learns who has deals or leads: not through a segment's filter, its count, or a campaign on it.
 fn check_deal_filter(caller: &Caller, f: &model::SegmentFilter) -> Result<(), Error> {
     if f.deal_state.is_some() && !access::role_may(caller.role, RecordKind::Deal, Op::Read) {
         return Err(Error::validation(
@@ -201,7 +201,25 @@ fn check_deal_filter(caller: &Caller, f: &model::SegmentFilter) -> Result<(), Er
             "filtering by deals needs access to deals",
         ));
     }
+    if f.lead_status.is_some() && !access::role_may(caller.role, RecordKind::Lead, Op::Read) {
+        return Err(Error::validation(
+            "filter.lead_status",
+            "filtering by leads needs access to leads",
+        ));
+    }
     Ok(())
+}
+
+/// A campaign mails its segment: its creator and whoever starts it must be allowed to use the segment's filter.
+pub async fn require_segment_use(
+    pool: &AnyPool,
+    caller: &Caller,
+    segment_id: i64,
+) -> Result<(), Error> {
+    match store::segment(pool, segment_id).await? {
+        Some(seg) => check_deal_filter(caller, &seg.filter),
+        None => Ok(()),
+    }
 }
 
 /// How many a segment reaches now, for a caller whose role may use its filter.

@@ -201,6 +201,7 @@ pub async fn create_campaign(
     caller: Caller,
     Json(body): Json<NewCampaign>,
 ) -> Result<(StatusCode, Json<Campaign>), Error> {
+    super::require_segment_use(&s.db.pool, &caller, body.segment_id).await?;
     let c = super::create_campaign(&s.db.pool, &s.campaigns, caller.id, body).await?;
     Ok((StatusCode::CREATED, Json(c)))
 }
@@ -229,8 +230,11 @@ pub async fn progress(
               (status = 422, description = "recipients_invalid: `details` lists them; nothing was sent", body = ErrorBody)))]
 pub async fn start(
     State(s): State<AppState>,
+    caller: Caller,
     Path(id): Path<i64>,
 ) -> Result<Json<Campaign>, Error> {
+    let segment_id = super::campaign(&s.db.pool, id).await?.segment_id;
+    super::require_segment_use(&s.db.pool, &caller, segment_id).await?;
     Ok(Json(super::start(&s.db.pool, id).await?))
 }
 

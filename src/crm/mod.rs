@@ -60,8 +60,19 @@ pub async fn change_owner(
     if !from_pool {
         access::require_in(&mut *conn, caller, record.0, record.1, access::Op::Manage).await?;
     }
+    // The owner (or an admin) gives it to any active colleague; a team lead within the teams they lead.
+    let anyone = caller.is_admin() || current == Some(caller.id);
+    if let Some(o) = new {
+        if !anyone && !access::may_assign(&mut *conn, caller, o).await? {
+            return Err(Error::Forbidden);
+        }
+    }
     match new {
-        Some(o) => Ok(Some(resolve_owner(conn, caller, Some(o)).await?)),
+        Some(o) if o == caller.id || store::user_exists(&mut *conn, o).await? => Ok(Some(o)),
+        Some(o) => Err(Error::validation(
+            "owner_id",
+            format!("no active user with id {o}"),
+        )),
         None => Ok(None),
     }
 }

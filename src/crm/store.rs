@@ -73,6 +73,26 @@ pub async fn shares_of(pool: &AnyPool, kind: RecordKind, id: i64) -> Result<Vec<
         .collect()
 }
 
+/// Gives `to` the same shares as `from` (records a lead conversion creates: whoever the lead was shared with sees them).
+pub async fn copy_shares(
+    conn: &mut AnyConnection,
+    from: (RecordKind, i64),
+    to: (RecordKind, i64),
+) -> Result<(), Error> {
+    sqlx::query(
+        "INSERT INTO shares (record_kind, record_id, user_id)
+         SELECT $1, $2, user_id FROM shares WHERE record_kind = $3 AND record_id = $4
+         ON CONFLICT (record_kind, record_id, user_id) DO NOTHING",
+    )
+    .bind(to.0.as_str())
+    .bind(to.1)
+    .bind(from.0.as_str())
+    .bind(from.1)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// Moves notes, tasks and (with `with_shares`) shares from one record to another (merge, conversion); shares are
 /// deduplicated; shares not moved are dropped with the record they were on.
 pub async fn move_attachments(

@@ -25,6 +25,15 @@ pub async fn links(
     message_id: i64,
 ) -> Result<Vec<model::Link>, Error> {
     require_read(pool, caller, message_id).await?;
+    visible_links(pool, caller, message_id).await
+}
+
+/// The message's links to records the caller sees (read access to the message already checked).
+async fn visible_links(
+    pool: &AnyPool,
+    caller: &Caller,
+    message_id: i64,
+) -> Result<Vec<model::Link>, Error> {
     let mut conn = pool.acquire().await?;
     let rows = store::links_of(&mut conn, message_id).await?;
     // Only links to records the caller sees: a link must not tell which of a colleague's records exist.
@@ -65,7 +74,8 @@ pub async fn set_link(
     };
     audit::event(&mut tx, caller.id, action, (kind, id), "message", from, to).await?;
     tx.commit().await?;
-    links(pool, caller, message_id).await
+    // Not `links`: after removing the link the caller saw it through, they may no longer read the message.
+    visible_links(pool, caller, message_id).await
 }
 
 /// Links a message the caller holds in their own mail client (the add-in) to a record they may write, and records

@@ -1,5 +1,6 @@
 //! Integration tests: the real server over HTTP, on SQLite or PostgreSQL (see `helpers::backend`).
 
+mod access_matrix;
 mod addin;
 mod auth;
 mod campaign_fixtures;

@@ -106,7 +106,11 @@ fn push_level_rank(sql: &mut Sql, caller: &Caller, alias: &str) {
         .push(alias)
         .push(".thread_id IN (SELECT thread_id FROM private_threads) THEN 0 WHEN NOT ");
     push_linked_to_visible(sql, caller, alias);
+    // Mail only logged from Outlook (no mailbox holds it) shows by the record's rules; mail a mailbox holds keeps
+    // its policy even when a member logged it.
     sql.push(" THEN 0 WHEN EXISTS (SELECT 1 FROM message_loggers ao WHERE ao.message_id = ")
+        .push(alias)
+        .push(".id) AND NOT EXISTS (SELECT 1 FROM message_locations ol WHERE ol.message_id = ")
         .push(alias)
         .push(".id) THEN 3 ELSE ")
         .push(POLICY_RANK)

@@ -131,16 +131,14 @@ pub async fn tasks(
             sql.push(" OR (t.record_kind = ")
                 .bind(kind.as_str())
                 .push(" AND t.record_id IN (SELECT r.id FROM ")
-                .push(kind.table());
-            sql.push(" r WHERE r.owner_id = ").bind(user);
-            if kind == RecordKind::Lead {
-                sql.push(" OR r.owner_id IS NULL");
-            }
-            sql.push(" UNION SELECT record_id FROM shares WHERE record_kind = ")
-                .bind(kind.as_str())
-                .push(" AND user_id = ")
-                .bind(user)
-                .push("))");
+                .push(kind.table())
+                .push(" r WHERE 1 = 1");
+            let scope = access::Scope::Own {
+                user_id: user,
+                open_pool: kind == RecordKind::Lead,
+            };
+            access::push_visible(&mut sql, scope, kind, "r");
+            sql.push("))");
         }
         sql.push(")");
     }

@@ -43,6 +43,11 @@ pub async fn convert(
         (Some(c), _) | (None, Some(c)) => (Some(c), false),
         (None, None) => find_or_create_company(&mut tx, caller, &before, owner).await?,
     };
+    // What the conversion creates belongs to the lead's owner and is shared like the lead was, so that a colleague
+    // the lead was shared with (and who converts it) keeps seeing the result.
+    if let (Some(c), true) = (company_id, company_created) {
+        shared::copy_shares(&mut tx, (KIND, id), (RecordKind::Company, c)).await?;
+    }
 
     let mut existing = req.contact_id;
     if existing.is_none() {
@@ -72,10 +77,9 @@ pub async fn convert(
                 tags: Vec::new(),
                 allow_duplicate: true,
             };
-            (
-                contacts::create_in(&mut tx, caller, new, owner).await?.id,
-                true,
-            )
+            let contact = contacts::create_in(&mut tx, caller, new, owner).await?.id;
+            shared::copy_shares(&mut tx, (KIND, id), (RecordKind::Contact, contact)).await?;
+            (contact, true)
         }
     };
 
@@ -94,14 +98,15 @@ pub async fn convert(
                 owner,
             )
             .await?;
+            shared::copy_shares(&mut tx, (KIND, id), (RecordKind::Deal, deal.id)).await?;
             Some(deal.id)
         }
         None => None,
     };
 
-    // The lead's shares go along only to a contact the caller may share (a new one, or one they manage).
-    let with_shares = contact_created
-        || access::require_in(&mut tx, caller, RecordKind::Contact, contact_id, Op::Manage)
+    // The lead's shares go along to a contact the caller may share (a new one already has them).
+    let with_shares = !contact_created
+        && access::require_in(&mut tx, caller, RecordKind::Contact, contact_id, Op::Manage)
             .await
             .is_ok();
     let to = (RecordKind::Contact, contact_id);
@@ -154,7 +159,15 @@ async fn find_or_create_company(
     lead: &Lead,
     owner: i64,
 ) -> Result<(Option<i64>, bool), Error> {
-    let by_domain = match &lead.domain_hint {
+    // Our own and free-mail domains never make a company (it would gather everyone's mail).
+    let domain = match &lead.domain_hint {
+        Some(d) => crate::linking::check_company_domains(&mut *conn, std::slice::from_ref(d))
+            .await
+            .is_ok()
+            .then(|| d.clone()),
+        None => None,
+    };
+    let by_domain = match &domain {
         Some(domain) => companies::find_by_domain(conn, domain).await?,
         None => None,
     };
@@ -180,15 +193,10 @@ async fn find_or_create_company(
         .await?;
     }
     let actor = caller.id;
-    let name = lead
-        .company_name
-        .clone()
-        .or_else(|| lead.domain_hint.clone());
+    let name = lead.company_name.clone().or_else(|| domain.clone());
     match name {
         Some(name) => {
-            let company =
-                companies::create_in(conn, actor, &name, lead.domain_hint.clone(), Some(owner))
-                    .await?;
+            let company = companies::create_in(conn, actor, &name, domain, Some(owner)).await?;
             Ok((Some(company.id), true))
         }
         None => Ok((None, false)),
