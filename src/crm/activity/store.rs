@@ -128,11 +128,13 @@ pub async fn tasks(
             RecordKind::Lead,
             RecordKind::Deal,
         ] {
+            // Correlated, so that only the tasks the other filters keep are checked (an IN list would hold every
+            // record the user sees: 100 000 contacts for a busy salesperson).
             sql.push(" OR (t.record_kind = ")
                 .bind(kind.as_str())
-                .push(" AND t.record_id IN (SELECT r.id FROM ")
+                .push(" AND EXISTS (SELECT 1 FROM ")
                 .push(kind.table())
-                .push(" r WHERE 1 = 1");
+                .push(" r WHERE r.id = t.record_id");
             let scope = access::Scope::Own {
                 user_id: user,
                 open_pool: kind == RecordKind::Lead,
