@@ -43,3 +43,4 @@ CREATE TABLE message_loggers (
     created_at INTEGER NOT NULL,
     PRIMARY KEY (message_id, user_id)
 );
+CREATE INDEX message_loggers_user ON message_loggers (user_id, message_id);

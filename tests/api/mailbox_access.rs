@@ -158,3 +158,68 @@ async fn the_owner_of_a_personal_mailbox_only_narrows_it_and_every_change_is_aud
         .await;
     assert_eq!(status, 403);
 }
+
+/// An automated letter (no lead is made of it) from `from`.
+fn notice(n: usize, from: &str) -> Vec<u8> {
+    format!(
+        "From: {from}\r\nTo: {}\r\nSubject: Уведомление {n}\r\nMessage-ID: <n{n}.{}@notices.ru>\r\n\
+         Auto-Submitted: auto-generated\r\nDate: Mon, 16 Nov 2026 10:00:00 +0300\r\n\
+         Content-Type: text/plain; charset=utf-8\r\n\r\nТекст {n}\r\n",
+        crate::dovecot::USER,
+        std::process::id()
+    )
+    .into_bytes()
+}
+
+#[tokio::test]
+async fn a_salesperson_who_sees_little_of_a_large_store_lists_exactly_that_mail() {
+    let dovecot = crate::dovecot::Dovecot::start();
+    let app = spawn_app().await;
+    // 2 100 messages: more than a listing scans before it narrows to the caller's candidates.
+    let mail: Vec<Vec<u8>> = (0..2100)
+        .map(|n| {
+            let from = if n == 5 || n == 2090 {
+                "anna@client.ru"
+            } else {
+                "robot@notices.ru"
+            };
+            notice(n, from)
+        })
+        .collect();
+    dovecot.append_many("INBOX", &mail).await;
+    let mut body = dovecot.mailbox_json(dovecot.port, crate::dovecot::PASSWORD);
+    body["visibility"] = json!("subject");
+    let id = crate::mail_sync::add_mailbox(&app, body).await;
+    crate::mail_sync::sync(&app, id).await;
+
+    let (_, seller) = app.user_with_role("seller@test.local", "sales").await;
+    let (status, empty) = app.get("/api/v1/messages?limit=50", &seller).await;
+    assert_eq!((status, empty["items"].clone()), (200, json!([])));
+    let contact = json!({ "name": "Анна", "emails": ["anna@client.ru"] });
+    let (status, c) = app.post("/api/v1/contacts", &seller, contact).await;
+    assert_eq!(status, 201, "{c}");
+
+    let (status, page) = app.get("/api/v1/messages?limit=50", &seller).await;
+    assert_eq!(status, 200, "{page}");
+    let items = page["items"].as_array().unwrap();
+    let subjects: Vec<&str> = items
+        .iter()
+        .map(|m| m["subject"].as_str().unwrap())
+        .collect();
+    assert_eq!(subjects, ["Уведомление 5", "Уведомление 2090"], "{page}");
+    assert!(items.iter().all(|m| m["access"] == "subject"), "{page}");
+    // A page of one: the second comes on the next page, after the first's id.
+    let (_, first) = app.get("/api/v1/messages?limit=1", &seller).await;
+    let after = first["items"][0]["id"].as_i64().unwrap();
+    let (_, second) = app
+        .get(&format!("/api/v1/messages?limit=1&after={after}"), &seller)
+        .await;
+    assert_eq!(
+        second["items"][0]["subject"], "Уведомление 2090",
+        "{second}"
+    );
+    let (_, admin) = app
+        .get("/api/v1/messages?limit=200", &app.admin_token)
+        .await;
+    assert_eq!(admin["items"].as_array().unwrap().len(), 200);
+}
