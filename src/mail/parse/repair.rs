@@ -1,0 +1,187 @@
+//! Repairs of header fields mail-parser 0.11 misreads. A first parse shows which fields need one (usually none);
+//! only then is a copy with those fields rewritten parsed again. The stored bytes never change.
+
+use std::ops::Range;
+
+use mail_parser::{Header, HeaderName, HeaderValue, Message, MessageParser};
+
+use super::{addresses, words};
+
+/// Enough for a multipart whose boundary needed a repair, and then the headers of its parts, and of theirs.
+const MAX_ROUNDS: usize = 4;
+
+/// Parses `raw`, repairing what needs it, and hands the message to `read`; `None` when no header can be read.
+pub(super) fn read<R>(raw: &[u8], read: impl FnOnce(&Message) -> R) -> Option<R> {
+    round(&MessageParser::default(), raw, 0, read)
+}
+
+fn round<R, F: FnOnce(&Message) -> R>(
+    parser: &MessageParser,
+    bytes: &[u8],
+    done: usize,
+    read: F,
+) -> Option<R> {
+    let message = parser.parse(bytes)?;
+    if done < MAX_ROUNDS {
+        let edits = edits(&message, bytes);
+        if !edits.is_empty() {
+            drop(message);
+            return round(parser, &apply(bytes, edits), done + 1, read);
+        }
+    }
+    Some(read(&message))
+}
+
+struct Edit {
+    range: Range<usize>,
+    with: Vec<u8>,
+}
+
+fn apply(bytes: &[u8], mut edits: Vec<Edit>) -> Vec<u8> {
+    edits.sort_by_key(|e| e.range.start);
+    let mut out = Vec::with_capacity(bytes.len() + 64);
+    let mut from = 0;
+    for edit in edits {
+        if edit.range.start < from {
+            continue;
+        }
+        out.extend_from_slice(&bytes[from..edit.range.start]);
+        out.extend_from_slice(&edit.with);
+        from = edit.range.end;
+    }
+    out.extend_from_slice(&bytes[from..]);
+    out
+}
+
+/// The fields of this parse to rewrite: MIME fields of every part, and the root's subject and addresses.
+fn edits(message: &Message, bytes: &[u8]) -> Vec<Edit> {
+    let mut out = Vec::new();
+    for (i, part) in message.parts.iter().enumerate() {
+        for header in &part.headers {
+            let range = header.offset_start as usize..header.offset_end as usize;
+            let Some(value) = bytes.get(range.clone()) else {
+                continue;
+            };
+            if let Some(with) = repaired(header, value, i == 0) {
+                out.push(Edit { range, with });
+            }
+        }
+    }
+    out
+}
+
+fn repaired(header: &Header, value: &[u8], root: bool) -> Option<Vec<u8>> {
+    let mut fixed: Option<Vec<u8>> = None;
+    let mut step = |f: &dyn Fn(&[u8]) -> Option<Vec<u8>>| {
+        if let Some(v) = f(fixed.as_deref().unwrap_or(value)) {
+            fixed = Some(v);
+        }
+    };
+    match &header.name {
+        HeaderName::ContentType | HeaderName::ContentDisposition => {
+            step(&unfold_after_equals);
+            if let HeaderValue::ContentType(ct) = &header.value {
+                if ct.ctype().eq_ignore_ascii_case("text") && ct.subtype().is_none() {
+                    step(&text_as_text_plain);
+                }
+                let name = ct.attribute("name").or_else(|| ct.attribute("filename"));
+                if name.is_some_and(undecoded) {
+                    step(&|v| words::normalize(v, words::Context::Phrase));
+                }
+            }
+        }
+        HeaderName::Subject if root => {
+            let text = header.value.as_text().unwrap_or_default();
+            if undecoded(text) || touches_word(value) {
+                step(&|v| words::normalize(v, words::Context::Text));
+            }
+        }
+        HeaderName::From
+        | HeaderName::Sender
+        | HeaderName::ReplyTo
+        | HeaderName::To
+        | HeaderName::Cc
+        | HeaderName::Bcc
+            if root =>
+        {
+            step(&addresses::strip_comments);
+            let names = header.value.as_address().into_iter().flat_map(|a| a.iter());
+            if names.filter_map(|a| a.name.as_deref()).any(undecoded) {
+                step(&|v| words::normalize(v, words::Context::Phrase));
+            }
+        }
+        _ => {}
+    }
+    fixed
+}
+
+/// Decoded text that still shows an encoded word or a broken character.
+fn undecoded(text: &str) -> bool {
+    text.contains('\u{FFFD}') || text.contains("=?")
+}
+
+/// An encoded word's end `?=` with text right after it (not the `?Q?=` of a Q word's first escape).
+fn touches_word(value: &[u8]) -> bool {
+    value.windows(3).enumerate().any(|(i, w)| {
+        w[0] == b'?'
+            && w[1] == b'='
+            && !w[2].is_ascii_whitespace()
+            && w[2] != b'='
+            && (i < 2 || value[i - 2] != b'?')
+    })
+}
+
+/// `boundary=\r\n\t"xxx"` and `name=\r\n\t"…"` (Outlook, Office 365): mail-parser 0.11 drops a parameter value folded
+/// right after its `=`, losing the multipart's boundary or an attachment's name. The fold is removed.
+pub(super) fn unfold_after_equals(value: &[u8]) -> Option<Vec<u8>> {
+    let mut out: Option<Vec<u8>> = None;
+    let mut quoted = false;
+    let mut i = 0;
+    while i < value.len() {
+        let b = value[i];
+        if let Some(out) = out.as_mut() {
+            out.push(b);
+        }
+        i += 1;
+        match b {
+            b'"' => quoted = !quoted,
+            b'=' if !quoted => {
+                let mut j = i;
+                if value.get(j) == Some(&b'\r') {
+                    j += 1;
+                }
+                if value.get(j) != Some(&b'\n')
+                    || !value.get(j + 1).is_some_and(|&c| c == b' ' || c == b'\t')
+                {
+                    continue;
+                }
+                j += 1;
+                while value.get(j).is_some_and(|&c| c == b' ' || c == b'\t') {
+                    j += 1;
+                }
+                out.get_or_insert_with(|| value[..i].to_vec());
+                i = j;
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// `Content-Type: text` with no subtype is text/plain (RFC 2045 §5.2), as mail clients show it; mail-parser 0.11
+/// makes it an attachment. The charset, if any, is kept.
+pub(super) fn text_as_text_plain(value: &[u8]) -> Option<Vec<u8>> {
+    let start = value.iter().position(|b| !b.is_ascii_whitespace())?;
+    let end = value[start..]
+        .iter()
+        .position(|b| b.is_ascii_whitespace() || *b == b';' || *b == b'(')
+        .map_or(value.len(), |p| start + p);
+    if !value[start..end].eq_ignore_ascii_case(b"text") {
+        return None;
+    }
+    let mut out = Vec::with_capacity(value.len() + 6);
+    out.extend_from_slice(&value[..end]);
+    out.extend_from_slice(b"/plain");
+    out.extend_from_slice(&value[end..]);
+    Some(out)
+}

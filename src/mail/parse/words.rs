@@ -1,0 +1,223 @@
+//! Encoded words (RFC 2047) rewritten the way mail clients read them, before mail-parser 0.11 decodes a header:
+//! it decodes each word on its own and puts a space wherever a word touches other text.
+
+use base64::Engine;
+use mail_parser::decoders::{
+    base64::base64_decode, quoted_printable::quoted_printable_decode_char,
+};
+
+use super::charset;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Context {
+    /// Unstructured text (Subject): text touching a word belongs to it.
+    Text,
+    /// A display name or a parameter value: only runs of words are joined.
+    Phrase,
+}
+
+struct Word<'a> {
+    end: usize,
+    charset: &'a str,
+    bytes: Vec<u8>,
+}
+
+/// Rewrites encoded words in one header value, where mail-parser would show them otherwise than a mail client:
+/// - a run of adjacent words in one charset is decoded as one: encoders split a UTF-8 character across two words
+///   (mail.ru bounces: `доставл��но`), and RFC 2047 §6.2 drops the space between words anyway;
+/// - in `Context::Text`, a word touching other text (`=?UTF-8?B?…?=!`) is decoded in place: Thunderbird shows
+///   `Привет!`, mail-parser `Привет !`;
+/// - a word in a charset only iconv knows (`charset::fallback`) is decoded by us.
+///
+/// What is rewritten becomes `=?utf-8?B?…?=` words (in `Context::Text`, the whole value one word, so that mail-parser
+/// adds no space of its own). `None`: nothing to change.
+pub(super) fn normalize(value: &[u8], context: Context) -> Option<Vec<u8>> {
+    match context {
+        Context::Text => text(value),
+        Context::Phrase => phrase(value),
+    }
+}
+
+/// A run of words in one charset at `at` (separated by whitespace only): its end, its text, and whether mail-parser
+/// would decode it otherwise (several words, or a charset only we know).
+fn run(value: &[u8], at: usize) -> Option<(usize, String, bool)> {
+    let first = word(value, at)?;
+    let mut end = first.end;
+    let mut bytes = first.bytes;
+    let mut words = 1;
+    while let Some(next) = word(value, skip_whitespace(value, end))
+        .filter(|w| w.charset.eq_ignore_ascii_case(first.charset))
+    {
+        bytes.extend_from_slice(&next.bytes);
+        end = next.end;
+        words += 1;
+    }
+    let differs = words > 1 || charset::needs_fallback(first.charset);
+    Some((end, charset::decode(first.charset, &bytes), differs))
+}
+
+fn encoded(text: &str) -> Vec<u8> {
+    let b64 = base64::engine::general_purpose::STANDARD.encode(text);
+    format!("=?utf-8?B?{b64}?=").into_bytes()
+}
+
+fn phrase(value: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(value.len() + 16);
+    let mut copied = 0;
+    let mut at = 0;
+    while let Some(found) = find(value, at, b"=?") {
+        let Some((end, text, differs)) = run(value, found) else {
+            at = found + 2;
+            continue;
+        };
+        if differs {
+            out.extend_from_slice(&value[copied..found]);
+            out.extend_from_slice(&encoded(&text));
+            copied = end;
+        }
+        at = end;
+    }
+    if copied == 0 {
+        return None;
+    }
+    out.extend_from_slice(&value[copied..]);
+    Some(out)
+}
+
+fn text(value: &[u8]) -> Option<Vec<u8>> {
+    let mut decoded = String::with_capacity(value.len());
+    let mut rewrite = false;
+    let mut plain_from = 0;
+    let mut after_word = false;
+    let mut at = 0;
+    while let Some(found) = find(value, at, b"=?") {
+        let Some((end, text, differs)) = run(value, found) else {
+            at = found + 2;
+            continue;
+        };
+        let plain = &value[plain_from..found];
+        let blank = plain.iter().all(u8::is_ascii_whitespace);
+        if !(after_word && blank) {
+            let touches_before = plain.last().is_some_and(|b| !b.is_ascii_whitespace());
+            let touches_after =
+                after_word && plain.first().is_some_and(|b| !b.is_ascii_whitespace());
+            rewrite |= touches_before || touches_after;
+            decoded.push_str(&unfolded(plain));
+        }
+        rewrite |= differs;
+        decoded.push_str(&text);
+        plain_from = end;
+        after_word = true;
+        at = end;
+    }
+    let rest = &value[plain_from..];
+    rewrite |= after_word && rest.first().is_some_and(|b| !b.is_ascii_whitespace());
+    if !rewrite {
+        return None;
+    }
+    decoded.push_str(&unfolded(rest));
+    let line_end: &[u8] = if value.ends_with(b"\r\n") {
+        b"\r\n"
+    } else if value.ends_with(b"\n") {
+        b"\n"
+    } else {
+        b""
+    };
+    let mut out = b" ".to_vec();
+    out.extend_from_slice(&encoded(decoded.trim()));
+    out.extend_from_slice(line_end);
+    Some(out)
+}
+
+/// Text between words as shown: a folded line break with its indentation is one space.
+fn unfolded(plain: &[u8]) -> String {
+    let text = String::from_utf8_lossy(plain);
+    if !text.contains(['\r', '\n']) {
+        return text.into_owned();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut lines = text.split('\n');
+    if let Some(first) = lines.next() {
+        out.push_str(first.trim_end_matches('\r'));
+    }
+    for line in lines {
+        let line = line.trim_end_matches('\r');
+        if !out.is_empty() && !line.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(line.trim_start_matches([' ', '\t']));
+    }
+    out
+}
+
+fn find(haystack: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
+    haystack
+        .get(from..)?
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .map(|p| p + from)
+}
+
+fn skip_whitespace(value: &[u8], mut at: usize) -> usize {
+    while value.get(at).is_some_and(|b| b.is_ascii_whitespace()) {
+        at += 1;
+    }
+    at
+}
+
+/// `=?charset?B|Q?payload?=` at `at`, decoded to bytes (RFC 2047 §2; a `*language` suffix of RFC 2231 is dropped).
+fn word(value: &[u8], at: usize) -> Option<Word<'_>> {
+    let rest = value.get(at..)?.strip_prefix(b"=?")?;
+    let charset_len = rest.iter().position(|&b| b == b'?')?;
+    let charset = std::str::from_utf8(&rest[..charset_len]).ok()?;
+    let charset = charset.split('*').next().unwrap_or(charset);
+    if charset.is_empty() || charset.bytes().any(|b| b.is_ascii_whitespace()) {
+        return None;
+    }
+    let rest = &rest[charset_len + 1..];
+    let (&encoding, rest) = rest.split_first()?;
+    let rest = rest.strip_prefix(b"?")?;
+    let payload_len = rest
+        .iter()
+        .position(|&b| b == b'?' || b.is_ascii_whitespace())?;
+    if rest.get(payload_len..payload_len + 2) != Some(b"?=") {
+        return None;
+    }
+    let payload = &rest[..payload_len];
+    let bytes = match encoding {
+        b'B' | b'b' => base64_decode(payload)?,
+        b'Q' | b'q' => q_decode(payload),
+        _ => return None,
+    };
+    Some(Word {
+        end: at + 2 + charset_len + 1 + 2 + payload_len + 2,
+        charset,
+        bytes,
+    })
+}
+
+/// The Q encoding: `_` is a space, `=XX` a byte; anything else is itself.
+fn q_decode(payload: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(payload.len());
+    let mut i = 0;
+    while i < payload.len() {
+        match payload[i] {
+            b'_' => out.push(b' '),
+            b'=' => {
+                match payload
+                    .get(i + 1..i + 3)
+                    .and_then(|h| quoted_printable_decode_char(h[0], h[1]))
+                {
+                    Some(byte) => {
+                        out.push(byte);
+                        i += 2;
+                    }
+                    None => out.push(b'='),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    out
+}
