@@ -238,3 +238,40 @@ impl Scan {
         Where::Top
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stripped(value: &str) -> Option<String> {
+        strip_comments(value.as_bytes()).map(|b| String::from_utf8(b).unwrap())
+    }
+
+    #[test]
+    fn comments_are_removed_from_names_and_addresses() {
+        assert_eq!(
+            stripped(" Pete(A wonderful \\) chap) <pete(his account)@silly.test(his host)>\r\n")
+                .as_deref(),
+            Some(" Pete  <pete@silly.test>\r\n")
+        );
+        assert_eq!(
+            stripped(" a(x)@b.ru (Anna), \"Smith (Sales)\" <s@b.ru>\r\n").as_deref(),
+            Some(" a@b.ru (Anna), \"Smith (Sales)\" <s@b.ru>\r\n"),
+            "a bare address keeps its trailing comment as its name"
+        );
+    }
+
+    #[test]
+    fn names_that_are_only_comments_or_quoted_are_kept() {
+        assert_eq!(stripped(" jdoe@example.com (John Doe)\r\n"), None);
+        assert_eq!(stripped(" (Ivan) <ivan@x.ru>\r\n"), None);
+        assert_eq!(stripped(" \"Smith (Sales)\" <s@b.ru>\r\n"), None);
+        assert_eq!(stripped(" <@a.com,@b.ru:x@y.ru>\r\n"), None);
+    }
+
+    #[test]
+    fn a_source_route_is_not_part_of_the_address() {
+        assert_eq!(without_source_route("@a.com,@b.ru:x@y.ru"), "x@y.ru");
+        assert_eq!(without_source_route("x@y.ru"), "x@y.ru");
+    }
+}

@@ -146,3 +146,39 @@ pub(super) fn redecoded(message: &Message, id: u32) -> Option<(String, bool)> {
     };
     Some((fallback.decode(&bytes), html))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dos_code_pages_and_iconv_spellings_are_decoded() {
+        let cp437 = b"Gr\x81\xe1e \xab";
+        for label in ["437", "cp437", "IBM437", "csPC8CodePage437"] {
+            assert_eq!(decode(label, cp437), "Grüße ½", "{label}");
+            assert!(needs_fallback(label), "{label}");
+        }
+        assert_eq!(decode("cp866", b"\x8f\xe0\xa8\xa2\xa5\xe2"), "Привет");
+        assert_eq!(
+            decode("MAC-CYRILLIC", b"\x8f\xf0\xe8\xe2\xe5\xf2"),
+            "Привет"
+        );
+        assert_eq!(
+            decode("windows-10007", b"\x8f\xf0\xe8\xe2\xe5\xf2"),
+            "Привет"
+        );
+        assert_eq!(
+            decode("ISO_8859-5:1988", b"\xbf\xe0\xd8\xd2\xd5\xe2"),
+            "Привет"
+        );
+    }
+
+    #[test]
+    fn names_mail_parser_knows_or_no_one_knows_are_not_ours() {
+        assert!(!needs_fallback("windows-1251"));
+        assert!(!needs_fallback("x-mac-cyrillic"));
+        assert!(!needs_fallback("utf-8"));
+        assert!(!needs_fallback("x-unknown"));
+        assert_eq!(decode("x-unknown", "ок".as_bytes()), "ок");
+    }
+}

@@ -185,3 +185,63 @@ pub(super) fn text_as_text_plain(value: &[u8]) -> Option<Vec<u8>> {
     out.extend_from_slice(&value[end..]);
     Some(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(bytes: Option<Vec<u8>>) -> Option<String> {
+        bytes.map(|b| String::from_utf8(b).unwrap())
+    }
+
+    #[test]
+    fn a_fold_right_after_equals_is_removed_outside_quotes_only() {
+        assert_eq!(
+            text(unfold_after_equals(
+                b" multipart/mixed; boundary=\r\n\t\"----=_Part_1\"\r\n"
+            )),
+            Some(" multipart/mixed; boundary=\"----=_Part_1\"\r\n".into())
+        );
+        assert_eq!(
+            text(unfold_after_equals(b" application/pdf; name=\n  x.pdf\n")),
+            Some(" application/pdf; name=x.pdf\n".into()),
+            "bare LF too"
+        );
+        assert_eq!(
+            unfold_after_equals(b" text/plain; name=\"a=\r\n b\"\r\n"),
+            None,
+            "inside a quoted value the fold is mail-parser's to unfold"
+        );
+        assert_eq!(
+            unfold_after_equals(b" multipart/mixed;\r\n\tboundary=\"b\"\r\n"),
+            None
+        );
+    }
+
+    #[test]
+    fn text_without_subtype_becomes_text_plain_and_keeps_its_charset() {
+        assert_eq!(
+            text(text_as_text_plain(b" text; charset=koi8-r\r\n")),
+            Some(" text/plain; charset=koi8-r\r\n".into())
+        );
+        assert_eq!(
+            text(text_as_text_plain(b" TEXT\r\n")),
+            Some(" TEXT/plain\r\n".into())
+        );
+        assert_eq!(text_as_text_plain(b" text/html\r\n"), None);
+        assert_eq!(text_as_text_plain(b" textile\r\n"), None);
+    }
+
+    #[test]
+    fn ordinary_mail_needs_no_repair_and_is_parsed_once() {
+        let raw = b"From: =?utf-8?b?0JrQu9C40LXQvdGC?= <client@company.ru>\r\nTo: sales@nordwind.ru\r\n\
+            Subject: =?utf-8?b?0JfQsNGP0LLQutCw?=\r\nMessage-ID: <b-1@example.ru>\r\nMIME-Version: 1.0\r\n\
+            Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\n\
+            Content-Type: text/plain; charset=windows-1251\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n\
+            =CF=F0=E8=E2=E5=F2=\r\n ok\r\n--b\r\nContent-Type: application/pdf; name=\"offer.pdf\"\r\n\
+            Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--b--\r\n";
+        let message = MessageParser::default().parse(&raw[..]).unwrap();
+        assert_eq!(message.parts.len(), 3);
+        assert!(edits(&message, raw).is_empty());
+    }
+}

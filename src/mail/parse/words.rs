@@ -221,3 +221,57 @@ fn q_decode(payload: &[u8]) -> Vec<u8> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decoded(value: &str, context: Context) -> Option<String> {
+        let out = normalize(value.as_bytes(), context)?;
+        let mut stream = mail_parser::parsers::MessageStream::new(&out);
+        Some(stream.parse_unstructured().unwrap_text().into_owned())
+    }
+
+    #[test]
+    fn words_of_one_charset_are_decoded_together() {
+        // "Иван" with the second byte of "н" in the next word
+        let value = " =?UTF-8?Q?=D0=98=D0=B2=D0=B0=D0?=\r\n =?utf-8?Q?=BD?=\r\n";
+        assert_eq!(decoded(value, Context::Phrase).as_deref(), Some("Иван"));
+        assert_eq!(decoded(value, Context::Text).as_deref(), Some("Иван"));
+    }
+
+    #[test]
+    fn text_touching_a_word_stays_attached_in_unstructured_text_only() {
+        let value = " Re:=?UTF-8?B?0KHRh9GR0YI=?=, =?UTF-8?Q?=D0=B0=D0=BA=D1=82?=!\r\n";
+        assert_eq!(
+            decoded(value, Context::Text).as_deref(),
+            Some("Re:Счёт, акт!")
+        );
+        assert_eq!(normalize(value.as_bytes(), Context::Phrase), None);
+    }
+
+    #[test]
+    fn words_that_mail_parser_reads_alike_are_left_alone() {
+        assert_eq!(
+            normalize(b" Re: =?utf-8?b?0KHRh9GR0YI=?= ok\r\n", Context::Text),
+            None
+        );
+        assert_eq!(
+            normalize(b" =?koi8-r?B?8NLJ18XU?= <a@b.ru>\r\n", Context::Phrase),
+            None
+        );
+        assert_eq!(normalize(b" no words =? at all\r\n", Context::Text), None);
+    }
+
+    #[test]
+    fn a_word_in_a_charset_only_iconv_knows_is_decoded() {
+        assert_eq!(
+            decoded(
+                " =?MAC-CYRILLIC?Q?=8F=F0=E8=E2=E5=F2?=\r\n",
+                Context::Phrase
+            )
+            .as_deref(),
+            Some("Привет")
+        );
+    }
+}
