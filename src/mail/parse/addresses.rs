@@ -11,9 +11,11 @@ use super::{clean, Participant};
 /// by some list servers and scripts): a client lists everyone on them, so do we. mail-parser's `to()` and friends
 /// return only the last one.
 ///
-/// Two `From:` (or `Sender:`) lines are ambiguous. Thunderbird and Outlook show the first one, so the first is the
-/// sender we show, link and make leads from; a second one is usually added by a broken relay or a spoofer, and is
-/// not stored as a participant.
+/// Two `From:` (or `Sender:`) lines are ambiguous. We take the first, as Outlook and Exchange do: Microsoft's MIME
+/// conversion spec ([MS-OXCMAIL], "Envelope Elements") says readers SHOULD use the first instance of a repeated
+/// header, and SHOULD combine all instances of recipient fields, which is what this table does; issue 21's
+/// comparison found mail clients showing the first `From:` too. The first is the sender we show, link and make
+/// leads from; the second, usually added by a broken relay or a spoofer, is not stored as a participant.
 const ROLES: [(&str, HeaderName<'static>, bool); 6] = [
     ("from", HeaderName::From, false),
     ("sender", HeaderName::Sender, false),

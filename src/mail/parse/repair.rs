@@ -133,6 +133,10 @@ fn touches_word(value: &[u8]) -> bool {
 
 /// `boundary=\r\n\t"xxx"` and `name=\r\n\t"…"` (Outlook, Office 365): mail-parser 0.11 drops a parameter value folded
 /// right after its `=`, losing the multipart's boundary or an attachment's name. The fold is removed.
+///
+/// A boundary that is still not found after this (declared, but no line of the body starts with it) is ambiguous:
+/// we leave it as mail-parser reads it, the whole body one unnamed part listed as an attachment, rather than guess
+/// where parts begin; the bytes stay readable through the attachment and `/raw`.
 pub(super) fn unfold_after_equals(value: &[u8]) -> Option<Vec<u8>> {
     let mut out: Option<Vec<u8>> = None;
     let mut quoted = false;
