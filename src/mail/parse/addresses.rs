@@ -174,10 +174,22 @@ fn strip_mailbox(mailbox: &[u8]) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// Whether the phrase has text outside its comments (which are in order, without overlaps).
 fn phrase_without_comments(phrase: &[u8], comments: &[(usize, usize, bool)]) -> bool {
-    phrase.iter().enumerate().any(|(i, b)| {
-        !b.is_ascii_whitespace() && !comments.iter().any(|&(s, e, _)| (s..e).contains(&i))
-    })
+    let mut from = 0;
+    for &(start, end, _) in comments {
+        let start = start.min(phrase.len());
+        if phrase[from.min(start)..start]
+            .iter()
+            .any(|b| !b.is_ascii_whitespace())
+        {
+            return true;
+        }
+        from = from.max(end);
+    }
+    phrase[from.min(phrase.len())..]
+        .iter()
+        .any(|b| !b.is_ascii_whitespace())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
