@@ -1,7 +1,7 @@
 //! Mail decoded as a mail client shows it (issue 21), through a real Dovecot and the API: one message we wrote per
 //! cause, in `tests/fixtures/mail-decoding/`, and the fields a reader of the message sees.
 
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use crate::dovecot::{Dovecot, PASSWORD};
 use crate::helpers::{spawn_app, TestApp};
@@ -18,8 +18,21 @@ fn fixture(name: &str) -> Vec<u8> {
 
 /// Syncs the fixtures from a fresh Dovecot; the detail of each, in the order given.
 async fn synced(names: &[&str]) -> (Dovecot, TestApp, Vec<Value>) {
+    synced_with_contacts(names, &[]).await
+}
+
+/// The same, with contacts `(name, e-mail)` created before the sync.
+async fn synced_with_contacts(
+    names: &[&str],
+    contacts: &[(&str, &str)],
+) -> (Dovecot, TestApp, Vec<Value>) {
     let dovecot = Dovecot::start();
     let app = spawn_app().await;
+    for (name, email) in contacts {
+        let body = json!({ "name": name, "emails": [email] });
+        let (status, contact) = app.post("/api/v1/contacts", &app.admin_token, body).await;
+        assert_eq!(status, 201, "{contact}");
+    }
     let raws: Vec<Vec<u8>> = names.iter().map(|n| fixture(n)).collect();
     dovecot.append_many("INBOX", &raws).await;
     let id = add_mailbox(&app, dovecot.mailbox_json(dovecot.port, PASSWORD)).await;
@@ -143,7 +156,14 @@ async fn a_boundary_and_an_attachment_name_folded_after_the_equals_sign_are_kept
 
 #[tokio::test]
 async fn every_to_and_cc_line_is_read_and_the_first_of_two_from_lines_is_the_sender() {
-    let (_dovecot, _app, details) = synced(&["3-repeated-address-headers.eml"]).await;
+    let (_dovecot, app, details) = synced_with_contacts(
+        &["3-repeated-address-headers.eml"],
+        &[
+            ("Boris Kuznetsov", "boris@vostok-trade.example.ru"),
+            ("Misha", "misha@uralsteel.example.ru"),
+        ],
+    )
+    .await;
     let m = &details[0];
     assert_eq!(m["from_address"], "anna@vostok-trade.example.ru");
     assert_eq!(m["from_name"], "Anna Petrova");
@@ -164,6 +184,30 @@ async fn every_to_and_cc_line_is_read_and_the_first_of_two_from_lines_is_the_sen
             person("lena@uralsteel.example.ru", Some("Lena")),
             person("misha@uralsteel.example.ru", Some("Misha")),
             person("dasha@sibgaz.example.ru", Some("Dasha")),
+        ]
+    );
+    // The contacts on the second To line and the second Cc line are linked to the message.
+    let (status, links) = app
+        .get(
+            &format!("/api/v1/messages/{}/links", m["id"]),
+            &app.admin_token,
+        )
+        .await;
+    assert_eq!(status, 200, "{links}");
+    let mut linked = Vec::new();
+    for link in links.as_array().unwrap() {
+        if link["record_kind"] == "contact" {
+            let path = format!("/api/v1/contacts/{}", link["record_id"]);
+            let (_, contact) = app.get(&path, &app.admin_token).await;
+            linked.push(contact["primary_email"].as_str().unwrap().to_string());
+        }
+    }
+    linked.sort();
+    assert_eq!(
+        linked,
+        [
+            "boris@vostok-trade.example.ru",
+            "misha@uralsteel.example.ru"
         ]
     );
 }
