@@ -255,6 +255,7 @@ async fn a_character_split_across_encoded_words_and_text_touching_a_word_read_as
         [person("ivan@nordwind.ru", Some("Иван Петров"))]
     );
     assert_eq!(details[1]["subject"], "Re: Счёт, акт!");
+    assert_eq!(details[1]["from_name"], "Нина-san");
 }
 
 #[tokio::test]

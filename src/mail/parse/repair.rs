@@ -106,7 +106,7 @@ fn repaired(header: &Header, value: &[u8], root: bool) -> Option<Vec<u8>> {
         {
             step(&addresses::strip_comments);
             let names = header.value.as_address().into_iter().flat_map(|a| a.iter());
-            if names.filter_map(|a| a.name.as_deref()).any(undecoded) {
+            if names.filter_map(|a| a.name.as_deref()).any(undecoded) || touches_word(value) {
                 step(&|v| words::normalize(v, words::Context::Phrase));
             }
         }

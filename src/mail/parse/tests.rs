@@ -149,6 +149,7 @@ fn cause_6_a_character_split_across_words_and_text_touching_a_word_read_as_writt
     );
     let p = fixture("6b-word-touching-text.eml");
     assert_eq!(p.subject.as_deref(), Some("Re: Счёт, акт!"));
+    assert_eq!(p.from_name.as_deref(), Some("Нина-san"));
 }
 
 #[test]

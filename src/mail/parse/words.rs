@@ -12,7 +12,7 @@ use super::charset;
 pub(super) enum Context {
     /// Unstructured text (Subject): text touching a word belongs to it.
     Text,
-    /// A display name or a parameter value: only runs of words are joined.
+    /// A display name or a parameter value: words join the atom text touching them (outside quoted strings).
     Phrase,
 }
 
@@ -25,8 +25,8 @@ struct Word<'a> {
 /// Rewrites encoded words in one header value, where mail-parser would show them otherwise than a mail client:
 /// - a run of adjacent words in one charset is decoded as one: encoders split a UTF-8 character across two words
 ///   (mail.ru bounces: `доставл��но`), and RFC 2047 §6.2 drops the space between words anyway;
-/// - in `Context::Text`, a word touching other text (`=?UTF-8?B?…?=!`) is decoded in place: Thunderbird shows
-///   `Привет!`, mail-parser `Привет !`;
+/// - a word touching other text (`=?UTF-8?B?…?=!` in a subject, `=?UTF-8?B?…?=ov` in a name) is decoded in place:
+///   Thunderbird shows `Привет!` and `Иванov`, mail-parser `Привет !` and `Иван ov`;
 /// - a word in a charset only iconv knows (`charset::fallback`) is decoded by us.
 ///
 /// What is rewritten becomes `=?utf-8?B?…?=` words (in `Context::Text`, the whole value one word, so that mail-parser
@@ -65,23 +65,60 @@ fn phrase(value: &[u8]) -> Option<Vec<u8>> {
     let mut out = Vec::with_capacity(value.len() + 16);
     let mut copied = 0;
     let mut at = 0;
+    // Whether `scanned` is inside a quoted string: mail-parser joins words and text there itself.
+    let (mut scanned, mut quoted) = (0, false);
     while let Some(found) = find(value, at, b"=?") {
         let Some((end, text, differs)) = run(value, found) else {
             at = found + 2;
             continue;
         };
-        if differs {
-            out.extend_from_slice(&value[copied..found]);
-            out.extend_from_slice(&encoded(&text));
-            copied = end;
+        quoted = value[scanned..found]
+            .iter()
+            .fold(quoted, |q, &b| if b == b'"' { !q } else { q });
+        scanned = found;
+        let (start, after) = if quoted {
+            (found, end)
+        } else {
+            (atext_before(value, copied, found), atext_after(value, end))
+        };
+        if differs || start < found || after > end {
+            let mut joined = String::from_utf8_lossy(&value[start..found]).into_owned();
+            joined.push_str(&text);
+            joined.push_str(&String::from_utf8_lossy(&value[end..after]));
+            out.extend_from_slice(&value[copied..start]);
+            out.extend_from_slice(&encoded(&joined));
+            copied = after;
         }
-        at = end;
+        at = after;
     }
     if copied == 0 {
         return None;
     }
     out.extend_from_slice(&value[copied..]);
     Some(out)
+}
+
+/// A byte of an atom (RFC 5322 atext, or 8-bit): not whitespace and not a special.
+fn is_atext(b: u8) -> bool {
+    !b.is_ascii_whitespace() && !b"()<>[]:;@\\,.\"".contains(&b)
+}
+
+/// Start of the atom text touching a word at `word` from the left (not before `floor`).
+fn atext_before(value: &[u8], floor: usize, word: usize) -> usize {
+    let mut start = word;
+    while start > floor && is_atext(value[start - 1]) {
+        start -= 1;
+    }
+    start
+}
+
+/// End of the atom text touching a word that ends at `end`, up to the next word.
+fn atext_after(value: &[u8], end: usize) -> usize {
+    let mut after = end;
+    while after < value.len() && is_atext(value[after]) && !value[after..].starts_with(b"=?") {
+        after += 1;
+    }
+    after
 }
 
 fn text(value: &[u8]) -> Option<Vec<u8>> {
@@ -241,13 +278,39 @@ mod tests {
     }
 
     #[test]
-    fn text_touching_a_word_stays_attached_in_unstructured_text_only() {
+    fn text_touching_a_word_stays_attached() {
         let value = " Re:=?UTF-8?B?0KHRh9GR0YI=?=, =?UTF-8?Q?=D0=B0=D0=BA=D1=82?=!\r\n";
         assert_eq!(
             decoded(value, Context::Text).as_deref(),
             Some("Re:Счёт, акт!")
         );
-        assert_eq!(normalize(value.as_bytes(), Context::Phrase), None);
+        let name = |value: &str| {
+            let out = normalize(value.as_bytes(), Context::Phrase)?;
+            let mut stream = mail_parser::parsers::MessageStream::new(&out);
+            let address = stream.parse_address().into_address()?;
+            let first = address.first()?.name.as_deref()?.to_string();
+            Some(first)
+        };
+        assert_eq!(
+            name(" =?UTF-8?B?0JjQstCw0L0=?=ov <a@b.ru>\r\n").as_deref(),
+            Some("Иванov")
+        );
+        assert_eq!(
+            normalize(
+                b" =?UTF-8?B?0JjQstCw0L0=?=, Petrov <p@b.ru>\r\n",
+                Context::Phrase
+            ),
+            None,
+            "a comma ends the name"
+        );
+        assert_eq!(
+            normalize(
+                b" \"=?UTF-8?B?0JjQstCw0L0=?=-Petrov\" <c@b.ru>\r\n",
+                Context::Phrase
+            ),
+            None,
+            "inside quotes mail-parser joins them itself"
+        );
     }
 
     #[test]
