@@ -170,7 +170,7 @@ fn content_type(part: &MessagePart) -> String {
 
 /// The attachment's name as a mail client lists it: a name folded over several lines (`name="Quarterly report\r\n
 /// \tfor the board.pdf"`) keeps the folding whitespace after unfolding, so each run of whitespace becomes one space,
-/// as Thunderbird and Outlook show it.
+/// as the sender wrote it.
 fn filename(part: &MessagePart) -> Option<String> {
     let name = part.attachment_name()?;
     let collapsed = name.split_whitespace().collect::<Vec<_>>().join(" ");

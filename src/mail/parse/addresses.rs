@@ -80,9 +80,9 @@ fn without_source_route(address: &str) -> &str {
 
 /// Removes comments from an address header's raw value where a mail client ignores them. mail-parser 0.11 appends
 /// every comment of a mailbox to its display name: `Pete(A wonderful \) chap) <pete(his account)@silly.test>`
-/// becomes `Pete (A wonderful ) chap his account)`, where Thunderbird shows `Pete`. Kept: quoted strings
-/// (`"Smith (Sales)"` is a name), and a comment after a bare address (`jdoe@example.com (John Doe)`), the old way
-/// of writing a name, which mail-parser already reads as the name. `None`: nothing to change.
+/// becomes `Pete (A wonderful ) chap his account)`, where RFC 5322 (appendix A.5) reads the name `Pete`. Kept:
+/// quoted strings (`"Smith (Sales)"` is a name), and a comment after a bare address (`jdoe@example.com (John Doe)`),
+/// the old way of writing a name, which mail-parser already reads as the name. `None`: nothing to change.
 pub(super) fn strip_comments(value: &[u8]) -> Option<Vec<u8>> {
     if !value.contains(&b'(') {
         return None;

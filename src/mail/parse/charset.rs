@@ -1,5 +1,5 @@
-//! Charset names mail-parser 0.11 does not know but iconv does, so that Thunderbird or mutt on Linux decode them:
-//! DOS code pages by number (`charset=437`, `cp852`), Windows code page numbers, iconv's own spellings.
+//! Charset names mail-parser 0.11 does not know but iconv (and so the clients that decode with it) does: DOS code
+//! pages by number (`charset=437`, `cp852`), Windows code page numbers, iconv's own spellings (`MAC-CYRILLIC`).
 
 use mail_parser::decoders::base64::base64_decode;
 use mail_parser::decoders::charsets::map::charset_decoder;

@@ -26,7 +26,7 @@ struct Word<'a> {
 /// - a run of adjacent words in one charset is decoded as one: encoders split a UTF-8 character across two words
 ///   (mail.ru bounces: `доставл��но`), and RFC 2047 §6.2 drops the space between words anyway;
 /// - a word touching other text (`=?UTF-8?B?…?=!` in a subject, `=?UTF-8?B?…?=ov` in a name) is decoded in place:
-///   Thunderbird shows `Привет!` and `Иванov`, mail-parser `Привет !` and `Иван ov`;
+///   written `Привет!` and `Иванov`, mail-parser shows `Привет !` and `Иван ov`;
 /// - a word in a charset only iconv knows (`charset::fallback`) is decoded by us.
 ///
 /// What is rewritten becomes `=?utf-8?B?…?=` words (in `Context::Text`, the whole value one word, so that mail-parser
