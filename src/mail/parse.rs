@@ -1,7 +1,15 @@
 //! Turns raw bytes into what we store, with mail-parser: any charset, encoded words, broken MIME. A message that does
-//! not parse still yields a `Parsed` (with `parse_error`), so the raw bytes are always kept.
+//! not parse still yields a `Parsed` (with `parse_error`), so the raw bytes are always kept. Where mail-parser 0.11
+//! reads a field otherwise than a mail client shows it, a named normalization in `repair`, `words`, `addresses` or
+//! `charset` corrects it.
 
-use mail_parser::{Address, HeaderValue, MessageParser, MimeHeaders, PartType};
+mod addresses;
+mod charset;
+mod repair;
+mod signals;
+mod words;
+
+use mail_parser::{HeaderValue, Message, MessagePart, MimeHeaders, PartType};
 use sha2::{Digest, Sha256};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,44 +98,18 @@ fn id_list(value: &HeaderValue) -> Vec<String> {
     .collect()
 }
 
-fn participants(role: &'static str, address: Option<&Address>, out: &mut Vec<Participant>) {
-    let Some(address) = address else { return };
-    for addr in address.iter() {
-        let Some(email) = addr
-            .address
-            .as_deref()
-            .map(str::trim)
-            .filter(|a| a.contains('@'))
-        else {
-            continue;
-        };
-        let name = addr
-            .name
-            .as_deref()
-            .map(|n| clean(n.trim()))
-            .filter(|n| !n.is_empty());
-        let address = clean(&email.to_lowercase());
-        let domain = crate::email_address::registrable_domain(
-            address.rsplit_once('@').map(|(_, d)| d).unwrap_or_default(),
-        );
-        out.push(Participant {
-            role,
-            address,
-            name,
-            domain,
-        });
-    }
-}
-
 pub fn parse(raw: &[u8]) -> Parsed {
     let mut parsed = Parsed {
         hash: hash(raw),
         ..Default::default()
     };
-    let Some(message) = MessageParser::default().parse(raw) else {
+    if repair::read(raw, |message| fill(&mut parsed, message)).is_none() {
         parsed.parse_error = Some("not a MIME message: no headers could be read".into());
-        return parsed;
-    };
+    }
+    parsed
+}
+
+fn fill(parsed: &mut Parsed, message: &Message) {
     parsed.message_id = message
         .message_id()
         .map(|id| clean(id.trim()))
@@ -136,198 +118,73 @@ pub fn parse(raw: &[u8]) -> Parsed {
     parsed.references = id_list(message.references());
     parsed.subject = message.subject().map(clean);
     parsed.sent_at = message.date().map(|d| d.to_timestamp() * 1000);
-    parsed.text_body = message.body_text(0).map(|t| clean(&t));
+    parsed.text_body = message.text_body.first().and_then(|&id| {
+        let text = charset::redecoded(message, id).map(|(text, html)| {
+            if html {
+                mail_parser::decoders::html::html_to_text(&text)
+            } else {
+                text
+            }
+        });
+        text.or_else(|| message.body_text(0).map(|t| t.into_owned()))
+            .map(|t| clean(&t))
+    });
     // Only a real HTML part: mail-parser would otherwise convert the text body, doubling what we store.
     parsed.html_body = message
         .html_body
         .first()
-        .and_then(|&id| message.parts.get(id as usize))
-        .and_then(|part| match &part.body {
-            PartType::Html(html) => Some(clean(html)),
+        .and_then(|&id| message.parts.get(id as usize).map(|part| (id, part)))
+        .and_then(|(id, part)| match &part.body {
+            PartType::Html(html) => Some(clean(
+                &charset::redecoded(message, id).map_or_else(|| html.to_string(), |(t, _)| t),
+            )),
             _ => None,
         });
-    for (role, address) in [
-        ("from", message.from()),
-        ("sender", message.sender()),
-        ("reply_to", message.reply_to()),
-        ("to", message.to()),
-        ("cc", message.cc()),
-        ("bcc", message.bcc()),
-    ] {
-        participants(role, address, &mut parsed.participants);
-    }
+    parsed.participants = addresses::participants(message);
     if let Some(from) = parsed.participants.iter().find(|p| p.role == "from") {
         parsed.from_address = Some(from.address.clone());
         parsed.from_name = from.name.clone();
     }
     for (i, part) in message.attachments().enumerate() {
-        let content_type = part
-            .content_type()
-            .map(|ct| match ct.subtype() {
-                Some(sub) => format!("{}/{}", ct.ctype(), sub),
-                None => ct.ctype().to_string(),
-            })
-            .unwrap_or_else(|| "application/octet-stream".into());
         parsed.attachments.push(AttachmentInfo {
             part_index: i as u32,
-            filename: part.attachment_name().map(clean),
-            content_type: clean(&content_type.to_lowercase()),
+            filename: filename(part).map(|n| clean(&n)),
+            content_type: clean(&content_type(part).to_lowercase()),
             size: part.contents().len() as i64,
         });
     }
-    parsed.signals = signals(&message);
+    parsed.signals = signals::signals(message);
     if parsed.from_address.is_none() && parsed.subject.is_none() && parsed.message_id.is_none() {
         parsed.parse_error = Some("no From, Subject or Message-ID could be decoded".into());
     }
-    parsed
 }
 
-fn header_text(message: &mail_parser::Message, name: &str) -> Option<String> {
-    message
-        .header_raw(name)
-        .map(|v| clean(v.trim()))
-        .filter(|v| !v.is_empty())
-}
-
-fn signals(message: &mail_parser::Message) -> Signals {
-    let vendor = [
-        "X-Autoreply",
-        "X-Autorespond",
-        "X-Auto-Reply",
-        "X-Autoresponder",
-    ]
-    .iter()
-    .find_map(|h| header_text(message, h).map(|v| (h.to_string(), v)));
-    let delivery_report = message
-        .parts
-        .first()
-        .and_then(|p| p.content_type())
-        .is_some_and(|ct| {
-            ct.ctype().eq_ignore_ascii_case("multipart")
-                && ct
-                    .subtype()
-                    .is_some_and(|s| s.eq_ignore_ascii_case("report"))
-                && ct
-                    .attribute("report-type")
-                    .is_some_and(|t| t.eq_ignore_ascii_case("delivery-status"))
-        });
-    Signals {
-        auto_submitted: header_text(message, "Auto-Submitted"),
-        vendor_autoreply: vendor,
-        precedence: header_text(message, "Precedence").map(|p| p.to_lowercase()),
-        list_id: message.header_raw("List-Id").is_some(),
-        list_unsubscribe: message.header_raw("List-Unsubscribe").is_some(),
-        delivery_report,
-        dsn: if delivery_report { dsn(message) } else { None },
-    }
-}
-
-/// `Name: value` fields of a DSN or headers block, lower-cased names.
-fn fields(text: &str) -> Vec<(String, String)> {
-    text.lines()
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_lowercase(), v.trim().to_string()))
-        .collect()
-}
-
-fn dsn(message: &mail_parser::Message) -> Option<Dsn> {
-    let mut report = None;
-    let mut original = None;
-    for part in &message.parts {
-        let Some(ct) = part.content_type() else {
-            continue;
-        };
-        let kind = (
-            ct.ctype().to_lowercase(),
-            ct.subtype().unwrap_or_default().to_lowercase(),
-        );
-        let text = || String::from_utf8_lossy(part.contents()).into_owned();
-        match (kind.0.as_str(), kind.1.as_str()) {
-            ("message", "delivery-status") => report = Some(text()),
-            ("text", "rfc822-headers") => {
-                original = fields(&text())
-                    .into_iter()
-                    .find(|(k, _)| k == "message-id")
-                    .map(|(_, v)| v)
-            }
-            ("message", "rfc822") => {
-                if let mail_parser::PartType::Message(inner) = &part.body {
-                    original = inner.message_id().map(str::to_string);
-                }
-            }
-            _ => {}
-        }
-    }
-    let fields = fields(&report?);
-    let get = |name: &str| {
-        fields
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-    };
-    let recipient = get("final-recipient").or_else(|| get("original-recipient"))?;
-    let recipient = recipient
-        .split_once(';')
-        .map(|(_, a)| a)
-        .unwrap_or(&recipient)
-        .trim()
-        .trim_matches(['<', '>'])
-        .to_lowercase();
-    let status = get("status")
-        .unwrap_or_default()
-        .split_whitespace()
-        .next()
-        .unwrap_or_default()
-        .to_string();
-    Some(Dsn {
-        recipient: clean(&recipient),
-        status: clean(&status),
-        action: get("action").map(|a| clean(&a.to_lowercase())),
-        diagnostic: get("diagnostic-code").map(|d| clean(&d)),
-        original_message_id: original.map(|o| clean(o.trim().trim_matches(['<', '>']))),
-    })
-}
-
-/// The content of the attachment at `index` (in `parse`'s order), with its type and name.
-pub fn attachment(raw: &[u8], index: u32) -> Option<(Vec<u8>, String, Option<String>)> {
-    let message = MessageParser::default().parse(raw)?;
-    let part = message.attachments().nth(index as usize)?;
-    let content_type = part
-        .content_type()
+fn content_type(part: &MessagePart) -> String {
+    part.content_type()
         .map(|ct| match ct.subtype() {
             Some(sub) => format!("{}/{}", ct.ctype(), sub),
             None => ct.ctype().to_string(),
         })
-        .unwrap_or_else(|| "application/octet-stream".into());
-    Some((
-        part.contents().to_vec(),
-        content_type,
-        part.attachment_name().map(str::to_string),
-    ))
+        .unwrap_or_else(|| "application/octet-stream".into())
+}
+
+/// The attachment's name as a mail client lists it: a name folded over several lines (`name="Quarterly report\r\n
+/// \tfor the board.pdf"`) keeps the folding whitespace after unfolding, so each run of whitespace becomes one space,
+/// as the sender wrote it.
+fn filename(part: &MessagePart) -> Option<String> {
+    let name = part.attachment_name()?;
+    let collapsed = name.split_whitespace().collect::<Vec<_>>().join(" ");
+    (!collapsed.is_empty()).then_some(collapsed)
+}
+
+/// The content of the attachment at `index` (in `parse`'s order), with its type and name.
+pub fn attachment(raw: &[u8], index: u32) -> Option<(Vec<u8>, String, Option<String>)> {
+    repair::read(raw, |message| {
+        let part = message.attachments().nth(index as usize)?;
+        Some((part.contents().to_vec(), content_type(part), filename(part)))
+    })
+    .flatten()
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn windows_1251_subject_and_name_are_decoded() {
-        let raw = b"From: =?windows-1251?B?wO3t4CDR7Ojw7e7i4A==?= <Anna@Example.RU>\r\nSubject: =?windows-1251?B?z/Do4uXy?=\r\nMessage-ID: <a1@example.ru>\r\nContent-Type: text/plain; charset=windows-1251\r\nContent-Transfer-Encoding: 8bit\r\n\r\n\xcf\xf0\xe8\xe2\xe5\xf2\r\n";
-        let p = parse(raw);
-        assert_eq!(p.subject.as_deref(), Some("Привет"));
-        assert_eq!(p.from_name.as_deref(), Some("Анна Смирнова"));
-        assert_eq!(p.from_address.as_deref(), Some("anna@example.ru"));
-        assert_eq!(p.text_body.as_deref().map(str::trim), Some("Привет"));
-        assert_eq!(p.message_id.as_deref(), Some("a1@example.ru"));
-        assert!(p.parse_error.is_none());
-    }
-
-    #[test]
-    fn garbage_is_kept_with_a_parse_error_and_never_panics() {
-        let p = parse(b"\x00\x01\x02 not mail at all");
-        assert!(p.parse_error.is_some());
-        assert_eq!(p.hash.len(), 64);
-        let p = parse(b"");
-        assert!(p.parse_error.is_some());
-    }
-}
+mod tests;

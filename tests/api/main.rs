@@ -24,6 +24,7 @@ mod http_timeouts;
 mod linking;
 mod login_throttle;
 mod mail_corpus;
+mod mail_decoding;
 mod mail_sync;
 mod mail_sync_limits;
 mod mail_threads;
