@@ -171,6 +171,10 @@ pub fn table(state: AppState) -> RouteTable {
         .add(M::POST, "/api/v1/mailboxes/{id}/sync", Access::ADMIN, crate::imap::routes::sync)
         .add(M::PUT, "/api/v1/mailboxes/{id}/visibility", Access::SignedIn, crate::imap::routes::set_visibility)
         .add(M::GET, "/api/v1/mailboxes/{id}/audit", Access::ADMIN, crate::imap::routes::audit)
+        // OAuth2 mailboxes: an admin starts the consent and the same admin's console hands back code and state.
+        .add(M::POST, "/api/v1/mailboxes/{id}/oauth/start", Access::ADMIN, crate::imap::routes::oauth_start)
+        .add(M::GET, "/api/v1/oauth/callback", Access::ADMIN, crate::oauth::routes::callback)
+        .add(M::GET, "/api/v1/oauth/providers", Access::ADMIN, crate::oauth::routes::providers)
         .add(M::GET, "/api/v1/messages", Access::SignedIn, crate::mail::routes::list)
         .add(M::GET, "/api/v1/messages/{id}", Access::SignedIn, crate::mail::routes::get)
         .add(M::GET, "/api/v1/messages/{id}/raw", Access::SignedIn, crate::mail::routes::raw)
