@@ -32,3 +32,6 @@ CREATE TABLE oauth_consents (
     redirect_uri TEXT NOT NULL,
     expires_at INTEGER NOT NULL
 );
+
+-- A relay that signs in with SASL XOAUTH2 (its URL names the user and no password).
+ALTER TABLE smtp_relays ADD COLUMN oauth_id INTEGER REFERENCES oauth_credentials (id);

@@ -43,7 +43,7 @@ async fn message_ids(app: &TestApp) -> Vec<String> {
 }
 
 /// The access token the server holds for the mailbox now (to revoke it at the provider, as an admin there would).
-async fn stored_access_token(app: &TestApp) -> String {
+pub(crate) async fn stored_access_token(app: &TestApp) -> String {
     use sqlx::Row;
     let db = crate::campaigns_relays::db(app).await;
     let row = sqlx::query("SELECT access_token_sealed FROM oauth_credentials")

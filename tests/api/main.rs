@@ -9,6 +9,7 @@ mod campaigns_bounces;
 mod campaigns_crash;
 mod campaigns_headers;
 mod campaigns_instances;
+mod campaigns_oauth;
 mod campaigns_relays;
 mod campaigns_send;
 mod campaigns_smtp;
