@@ -37,10 +37,15 @@ impl Dovecot {
     /// With Dovecot's `oauth2` passdb for XOAUTH2 and OAUTHBEARER, validating tokens by introspection at this URL
     /// (`http://client:secret@host:port/path`), beside the passwords.
     pub fn start_oauth(introspection_url: &str) -> Dovecot {
-        Dovecot::start_with(Some(introspection_url))
+        Dovecot::start_with(Some((introspection_url, "xoauth2 oauthbearer")))
     }
 
-    fn start_with(introspection_url: Option<&str>) -> Dovecot {
+    /// The same, offering XOAUTH2 only (as Gmail and Exchange Online do).
+    pub fn start_xoauth2_only(introspection_url: &str) -> Dovecot {
+        Dovecot::start_with(Some((introspection_url, "xoauth2")))
+    }
+
+    fn start_with(oauth: Option<(&str, &str)>) -> Dovecot {
         let binary = Path::new("/usr/sbin/dovecot");
         assert!(
             binary.exists(),
@@ -58,13 +63,13 @@ impl Dovecot {
         )
         .unwrap();
         let (uid, gid) = (id_of("-u", "nobody"), id_of("-g", "nobody"));
-        let (mechanisms, passdbs, anvil) = match introspection_url {
+        let (mechanisms, passdbs, anvil) = match oauth {
             None => (
-                "plain login",
+                "plain login".to_string(),
                 format!("passdb {{\n  driver = passwd-file\n  args = scheme=PLAIN username_format=%u {d}/users\n}}\n"),
                 "",
             ),
-            Some(url) => {
+            Some((url, sasl)) => {
                 std::fs::write(
                     dir.path().join("dovecot-oauth2.conf.ext"),
                     format!(
@@ -74,8 +79,8 @@ impl Dovecot {
                 )
                 .unwrap();
                 (
-                    "plain login xoauth2 oauthbearer",
-                    format!("auth_failure_delay = 0\npassdb {{\n  driver = oauth2\n  mechanisms = xoauth2 oauthbearer\n  args = {d}/dovecot-oauth2.conf.ext\n}}\n\
+                    format!("plain login {sasl}"),
+                    format!("auth_failure_delay = 0\npassdb {{\n  driver = oauth2\n  mechanisms = {sasl}\n  args = {d}/dovecot-oauth2.conf.ext\n}}\n\
                              passdb {{\n  driver = passwd-file\n  mechanisms = plain login\n  args = scheme=PLAIN username_format=%u {d}/users\n}}\n"),
                     // Without it every refused login from 127.0.0.1 waits longer than the last.
                     "  unix_listener anvil-auth-penalty {\n    mode = 0\n  }\n",

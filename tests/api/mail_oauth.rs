@@ -382,3 +382,48 @@ async fn providers_are_listed_and_other_is_found_by_oidc_discovery() {
         (422, Some("oauth.provider"))
     );
 }
+
+#[tokio::test]
+async fn without_oauthbearer_xoauth2_is_used_and_a_token_near_expiry_is_renewed_before_use() {
+    let g = Glewlwyd::start(USER).await;
+    let dovecot = Dovecot::start_xoauth2_only(&g.introspection_url());
+    let app = spawn_app().await;
+    dovecot.append("INBOX", &message(1, "XOAUTH2")).await;
+    let refresh = g.refresh_token(USER).await;
+    let id = add_mailbox(&app, oauth_mailbox(&dovecot, &g, Some(&refresh))).await;
+    let (status, report) = sync(&app, id).await;
+    assert_eq!(
+        (status, report["new_messages"].as_i64()),
+        (200, Some(1)),
+        "{report}"
+    );
+    assert!(
+        dovecot.log().contains("method=XOAUTH2"),
+        "{}",
+        dovecot.log()
+    );
+
+    // Thirty seconds left of the access token: it is renewed before the login, so the server never refuses one.
+    let first = stored_access_token(&app).await;
+    let db = crate::campaigns_relays::db(&app).await;
+    let soon = mailroom::db::now_ms() + 30_000;
+    sqlx::query("UPDATE oauth_credentials SET access_expires_at = $1")
+        .bind(soon)
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    dovecot.append("INBOX", &message(2, "XOAUTH2")).await;
+    let (status, report) = sync(&app, id).await;
+    assert_eq!(
+        (status, report["new_messages"].as_i64()),
+        (200, Some(1)),
+        "{report}"
+    );
+    assert_ne!(stored_access_token(&app).await, first, "renewed");
+    assert_eq!(
+        g.introspect(&first).await["active"],
+        true,
+        "the old one was still valid"
+    );
+    assert!(!dovecot.log().contains("auth failed"), "{}", dovecot.log());
+}
