@@ -193,9 +193,17 @@ fn taken(e: Error) -> Error {
 
 /// Deletes a relay no unfinished campaign uses (finished ones keep showing its name).
 pub async fn delete(pool: &AnyPool, id: i64) -> Result<(), Error> {
+    let oauth_id = store::by_id(pool, id).await?.and_then(|r| r.oauth_id);
     match store::delete_unused(pool, id).await? {
         None => Err(Error::NotFound("relay")),
-        Some(users) if users.is_empty() => Ok(()),
+        Some(users) if users.is_empty() => {
+            // Its tokens go with it.
+            if let Some(credential) = oauth_id {
+                store::set_oauth(pool, id, None).await?;
+                crate::oauth::delete(&mut *pool.acquire().await?, credential).await?;
+            }
+            Ok(())
+        }
         Some(users) => Err(Error::InUse {
             message: format!(
                 "the relay is used by {} campaign(s) not yet finished; cancel them or let them finish first",

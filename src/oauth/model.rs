@@ -59,7 +59,7 @@ impl GrantState {
 }
 
 /// OAuth2 settings given for a mailbox: a preset (`GET /api/v1/oauth/providers`) or `other` with its endpoints.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OAuthInput {
     /// A preset's name (`microsoft365`, `google`, `yandex`, `mailru`) or `other` (the default).
@@ -76,6 +76,16 @@ pub struct OAuthInput {
     /// A refresh token obtained elsewhere (stored encrypted, never returned); without one the mailbox waits for an
     /// admin's consent.
     pub refresh_token: Option<String>,
+}
+
+impl std::fmt::Debug for OAuthInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never print the client secret or the refresh token.
+        f.debug_struct("OAuthInput")
+            .field("provider", &self.provider)
+            .field("client_id", &self.client_id)
+            .finish_non_exhaustive()
+    }
 }
 
 /// OAuth2 settings as the API shows them: never a secret or a token.

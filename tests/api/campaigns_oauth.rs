@@ -104,6 +104,22 @@ async fn an_oauth2_relay_sends_over_xoauth2_refreshes_a_refused_token_once_and_s
         .find(|r| r["name"] == "m365")
         .unwrap();
     assert_eq!(m365["oauth"]["state"], "reauthorization_needed", "{m365}");
+
+    // Deleting the relay deletes its sealed tokens.
+    let path = format!("/api/v1/relays/{}", m365["id"]);
+    let (status, _) = app
+        .call(reqwest::Method::DELETE, &path, Some(&app.admin_token), None)
+        .await;
+    assert_eq!(status, 204);
+    let db = crate::campaigns_relays::db(&app).await;
+    let left: i64 = sqlx::Row::get(
+        &sqlx::query("SELECT COUNT(*) AS n FROM oauth_credentials")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap(),
+        "n",
+    );
+    assert_eq!(left, 0);
 }
 
 #[tokio::test]
