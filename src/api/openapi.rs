@@ -56,6 +56,7 @@ use crate::error::{ErrorBody, ErrorDetail};
         crate::imap::routes::oauth_start,
         crate::oauth::routes::callback,
         crate::oauth::routes::providers,
+        crate::oauth::routes::relay_start,
         crate::mail::routes::list,
         crate::mail::routes::get,
         crate::mail::routes::raw,

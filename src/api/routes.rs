@@ -233,6 +233,7 @@ pub fn table(state: AppState) -> RouteTable {
         .add(M::GET, "/api/v1/relays/{id}", MARKETING, campaigns::routes::get_relay)
         .add(M::PATCH, "/api/v1/relays/{id}", Access::ADMIN, campaigns::routes::update_relay)
         .add(M::DELETE, "/api/v1/relays/{id}", Access::ADMIN, campaigns::routes::delete_relay)
+        .add(M::POST, "/api/v1/relays/{id}/oauth/start", Access::ADMIN, crate::oauth::routes::relay_start)
         // One-click unsubscribe (RFC 8058): no login, the signed token is the authority.
         .add(M::GET, "/u/{token}", Access::Public, campaigns::unsubscribe::confirm_page)
         .add(M::POST, "/u/{token}", Access::Public, campaigns::unsubscribe::one_click)

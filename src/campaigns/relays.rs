@@ -12,7 +12,7 @@ use super::smtp::{self, ServerSpec};
 use super::store::relays::{self as store, RelayRow};
 use crate::error::Error;
 use crate::imap::crypto::SecretBox;
-use crate::oauth::model::{AuthKind, OAuthInput, OAuthView};
+use crate::oauth::model::{AuthKind, ConsentStart, OAuthInput, OAuthView};
 
 /// The built-in relay's name.
 pub const DEFAULT: &str = "default";
@@ -212,6 +212,28 @@ pub async fn delete(pool: &AnyPool, id: i64) -> Result<(), Error> {
             details: json!({ "campaign_ids": users }),
         }),
     }
+}
+
+/// The provider's authorization URL for an admin to connect an OAuth2 relay (PKCE, single-use state).
+pub async fn start_consent(
+    pool: &AnyPool,
+    settings: &Settings,
+    user_id: i64,
+    id: i64,
+    redirect_uri: Option<&str>,
+) -> Result<ConsentStart, Error> {
+    let row = store::by_id(pool, id)
+        .await?
+        .ok_or(Error::NotFound("relay"))?;
+    let credential = row
+        .oauth_id
+        .ok_or_else(|| Error::validation("oauth", "the relay signs in with its URL's password"))?;
+    crate::oauth::consent::start(pool, &settings.secrets, credential, user_id, redirect_uri).await
+}
+
+/// The relay that signs in with this OAuth2 credential.
+pub async fn with_credential(pool: &AnyPool, credential: i64) -> Result<Option<i64>, Error> {
+    store::with_credential(pool, credential).await
 }
 
 /// The relay a request names, as stored on a campaign: None for `default` (or none named).

@@ -377,8 +377,8 @@ pub async fn start_consent(
     signin::start_consent(pool, secrets, &account, caller.id, redirect_uri).await
 }
 
-/// The mailbox that an OAuth2 credential belongs to.
-pub async fn with_credential(pool: &AnyPool, credential: i64) -> Result<i64, Error> {
+/// The mailbox that an OAuth2 credential belongs to, if any.
+pub async fn with_credential(pool: &AnyPool, credential: i64) -> Result<Option<i64>, Error> {
     signin::mailbox_of(pool, credential).await
 }
 

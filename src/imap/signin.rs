@@ -217,9 +217,7 @@ pub async fn start_consent(
     oauth::consent::start(pool, secrets, credential, user_id, redirect_uri).await
 }
 
-/// The mailbox a consent connected.
-pub async fn mailbox_of(pool: &AnyPool, credential: i64) -> Result<i64, Error> {
-    store::with_credential(pool, credential)
-        .await?
-        .ok_or(Error::NotFound("mailbox"))
+/// The mailbox a consent connected, if it was a mailbox's.
+pub async fn mailbox_of(pool: &AnyPool, credential: i64) -> Result<Option<i64>, Error> {
+    store::with_credential(pool, credential).await
 }

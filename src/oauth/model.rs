@@ -123,10 +123,11 @@ pub struct ConsentCallback {
     pub error_description: Option<String>,
 }
 
-/// The result of a consent: which mailbox it connected.
+/// The result of a consent: which mailbox or relay it connected.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ConsentDone {
-    pub mailbox_id: i64,
+    pub mailbox_id: Option<i64>,
+    pub relay_id: Option<i64>,
     pub oauth: OAuthView,
 }
 

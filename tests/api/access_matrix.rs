@@ -258,6 +258,8 @@ const MATRIX: &[Row] = &[
     ("GET", "/api/v1/relays/{id}", Plain, MKT_200),
     ("PATCH", "/api/v1/relays/{id}", Plain, ADMIN_200),
     ("DELETE", "/api/v1/relays/{id}", Fresh, ADMIN_204),
+    // The fixture relay signs in with its URL's password: 422 past the role check.
+    ("POST", "/api/v1/relays/{id}/oauth/start", Plain, [422, 403, 403, 403, 403, 403, 403]),
     // Unsubscribe pages: public; a forged token is refused alike for everyone.
     ("GET", "/u/{token}", Plain, [400, 400, 400, 400, 400, 400, 400]),
     ("POST", "/u/{token}", Plain, [400, 400, 400, 400, 400, 400, 400]),

@@ -5,8 +5,8 @@ use serde_json::{json, Value};
 
 use crate::campaign_fixtures::*;
 use crate::campaigns_smtp::AuthServer;
-use crate::glewlwyd::{Glewlwyd, CLIENT_ID, CLIENT_SECRET};
-use crate::helpers::{error_code, spawn_app, TestApp};
+use crate::glewlwyd::{Glewlwyd, CLIENT_ID, CLIENT_SECRET, REDIRECT_URI};
+use crate::helpers::{error_code, spawn_app, spawn_app_with, TestApp};
 use crate::mail_oauth::stored_access_token;
 
 const SENDER: &str = "news@nordwind.ru";
@@ -138,4 +138,44 @@ async fn an_oauth2_relay_url_names_its_user_and_no_password() {
             "{body}"
         );
     }
+}
+
+#[tokio::test]
+async fn an_admin_connects_an_oauth2_relay_by_consent() {
+    let g = Glewlwyd::start(SENDER).await;
+    let server = AuthServer::xoauth2(&g.introspection_url());
+    let app = spawn_app_with(|c| c.oauth_redirect_url = Some(REDIRECT_URI.into())).await;
+    let body = json!({ "name": "yandex", "url": format!("smtp://news%40nordwind.ru@127.0.0.1:{}", server.port),
+        "oauth": { "provider": "other", "token_endpoint": g.token_endpoint(),
+            "authorization_endpoint": g.authorization_endpoint(), "client_id": CLIENT_ID,
+            "client_secret": CLIENT_SECRET, "scopes": ["mail"] } });
+    let (status, relay) = app.post("/api/v1/relays", &app.admin_token, body).await;
+    assert_eq!(status, 201, "{relay}");
+    assert_eq!(relay["oauth"]["state"], "authorization_needed");
+    let (status, body) = test_send(&app, "yandex", 10).await;
+    assert_eq!(status, 502, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("not connected yet"),
+        "{body}"
+    );
+
+    let path = format!("/api/v1/relays/{}/oauth/start", relay["id"]);
+    let (status, start) = app.post(&path, &app.admin_token, json!({})).await;
+    assert_eq!(status, 200, "{start}");
+    let back = g
+        .consent(SENDER, start["authorization_url"].as_str().unwrap())
+        .await;
+    let callback = format!("/api/v1/oauth/callback?{}", back.query().unwrap());
+    let (status, done) = app.get(&callback, &app.admin_token).await;
+    assert_eq!(status, 200, "{done}");
+    assert_eq!(
+        (done["relay_id"].as_i64(), &done["mailbox_id"]),
+        (relay["id"].as_i64(), &Value::Null)
+    );
+    let (status, sent) = test_send(&app, "yandex", 11).await;
+    assert_eq!(status, 200, "{sent}");
+    assert_eq!(server.received().len(), 1);
 }

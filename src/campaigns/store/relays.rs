@@ -157,3 +157,11 @@ pub async fn set_oauth(pool: &AnyPool, id: i64, oauth_id: Option<i64>) -> Result
         .await?;
     Ok(())
 }
+
+pub async fn with_credential(pool: &AnyPool, oauth_id: i64) -> Result<Option<i64>, Error> {
+    let row = sqlx::query("SELECT id FROM smtp_relays WHERE oauth_id = $1 AND deleted_at IS NULL")
+        .bind(oauth_id)
+        .fetch_optional(pool)
+        .await?;
+    Ok(row.map(|r| r.try_get("id")).transpose()?)
+}
