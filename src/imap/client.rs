@@ -46,13 +46,22 @@ pub enum Secret<'a> {
 /// empty answer so that it can close the exchange with NO.
 struct Sasl {
     first: Option<String>,
+    /// The server's error challenge (RFC 7628: a JSON status), kept for the error message.
+    refusal: Arc<std::sync::Mutex<Option<String>>>,
 }
 
 impl async_imap::Authenticator for Sasl {
     type Response = String;
 
-    fn process(&mut self, _challenge: &[u8]) -> String {
-        self.first.take().unwrap_or_default()
+    fn process(&mut self, challenge: &[u8]) -> String {
+        match self.first.take() {
+            Some(first) => first,
+            None => {
+                let text = String::from_utf8_lossy(challenge).into_owned();
+                *self.refusal.lock().expect("refusal lock") = Some(text);
+                String::new()
+            }
+        }
     }
 }
 
@@ -182,6 +191,7 @@ pub async fn connect(target: &Target<'_>) -> Result<ImapSession, Error> {
     } else {
         starttls_mechanisms
     };
+    let refusal = Arc::new(std::sync::Mutex::new(None));
     let signed_in = match target.secret {
         Secret::Password(password) => client.login(target.username, password).await,
         Secret::Bearer(token) => {
@@ -191,15 +201,24 @@ pub async fn connect(target: &Target<'_>) -> Result<ImapSession, Error> {
             } else {
                 ("XOAUTH2", xoauth2(target.username, token))
             };
-            let sasl = Sasl { first: Some(first) };
+            let sasl = Sasl {
+                first: Some(first),
+                refusal: refusal.clone(),
+            };
             client.authenticate(mechanism, sasl).await
         }
     };
     signed_in.map_err(|(e, _)| match e {
-        async_imap::error::Error::No(m) => upstream(
-            "imap_auth_failed",
-            format!("the server refused the login: {}", m.trim()),
-        ),
+        async_imap::error::Error::No(m) => {
+            let detail = match refusal.lock().expect("refusal lock").take() {
+                Some(json) => format!(" {json}"),
+                None => String::new(),
+            };
+            upstream(
+                "imap_auth_failed",
+                format!("the server refused the login: {}{detail}", m.trim()),
+            )
+        }
         other => upstream("imap_connect_failed", format!("login failed: {other}")),
     })
 }

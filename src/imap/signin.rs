@@ -178,7 +178,21 @@ pub async fn open(
         }) => {
             tracing::info!(mailbox_id = m.id, %message, "access token refused; refreshing it once");
             let token = oauth::access_token(pool, secrets, credential, Some(&token)).await?;
-            client::connect(&target(m, Secret::Bearer(&token))?).await
+            client::connect(&target(m, Secret::Bearer(&token))?)
+                .await
+                .map_err(|e| match e {
+                    Error::Upstream {
+                        code: "imap_auth_failed",
+                        message,
+                    } => Error::Upstream {
+                        code: "imap_auth_failed",
+                        message: format!(
+                            "{message} (a freshly refreshed access token too: does the mailbox user, client or scope \
+                             match what the server accepts?)"
+                        ),
+                    },
+                    other => other,
+                })
         }
         other => other,
     }

@@ -205,12 +205,31 @@ impl Glewlwyd {
         .await;
     }
 
+    /// Another confidential client of the same server, whose tokens the mail servers (which introspect as
+    /// `mailroom`) do not accept: a token for the wrong audience.
+    pub async fn add_client(&self, client_id: &str, secret: &str) {
+        self.admin(
+            reqwest::Method::POST,
+            "/client/",
+            json!({ "client_id": client_id, "name": client_id,
+            "confidential": true, "password": secret, "redirect_uri": [REDIRECT_URI],
+            "authorization_type": ["code", "refresh_token", "password"],
+            "token_endpoint_auth_method": ["client_secret_basic", "client_secret_post"],
+            "scope": ["mail"], "enabled": true }),
+        )
+        .await;
+    }
+
     /// A refresh token for the user (password grant: seeding a mailbox without the consent pages).
     pub async fn refresh_token(&self, user: &str) -> String {
+        self.refresh_token_of(user, CLIENT_ID, CLIENT_SECRET).await
+    }
+
+    pub async fn refresh_token_of(&self, user: &str, client_id: &str, secret: &str) -> String {
         let response = self
             .http
             .post(self.token_endpoint())
-            .basic_auth(CLIENT_ID, Some(CLIENT_SECRET))
+            .basic_auth(client_id, Some(secret))
             .form(&[
                 ("grant_type", "password"),
                 ("username", user),

@@ -427,3 +427,42 @@ async fn without_oauthbearer_xoauth2_is_used_and_a_token_near_expiry_is_renewed_
     );
     assert!(!dovecot.log().contains("auth failed"), "{}", dovecot.log());
 }
+
+#[tokio::test]
+async fn a_token_for_another_client_is_refused_with_a_clear_error_after_one_refresh() {
+    let g = Glewlwyd::start(USER).await;
+    g.add_client("other-app", "other-secret-1").await;
+    let dovecot = Dovecot::start_oauth(&g.introspection_url());
+    let app = spawn_app().await;
+    let refresh = g
+        .refresh_token_of(USER, "other-app", "other-secret-1")
+        .await;
+    let mut body = oauth_mailbox(&dovecot, &g, Some(&refresh));
+    body["oauth"]["client_id"] = json!("other-app");
+    body["oauth"]["client_secret"] = json!("other-secret-1");
+    let id = add_mailbox(&app, body).await;
+    let (status, report) = sync(&app, id).await;
+    assert_eq!(
+        (status, error_code(&report)),
+        (502, "imap_auth_failed"),
+        "{report}"
+    );
+    let message = report["error"]["message"].as_str().unwrap();
+    assert!(message.contains("freshly refreshed"), "{message}");
+    assert!(
+        message.contains("invalid_token") || message.contains("status"),
+        "the server's SASL error: {message}"
+    );
+    let m = mailbox(&app, id).await;
+    assert_eq!(m["last_error_code"], "imap_auth_failed");
+    assert_eq!(
+        m["oauth"]["state"], "authorized",
+        "the grant itself is fine: {m}"
+    );
+    assert_eq!(
+        dovecot.log().matches("auth failed").count(),
+        2,
+        "one try, one refresh and retry: {}",
+        dovecot.log()
+    );
+}
