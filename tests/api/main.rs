@@ -27,6 +27,7 @@ mod linking;
 mod login_throttle;
 mod mail_corpus;
 mod mail_oauth;
+mod mail_oauth_consent;
 mod mail_sync;
 mod mail_sync_limits;
 mod mail_threads;
