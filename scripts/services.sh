@@ -84,3 +84,13 @@ ensure_aiosmtpd() {
   apt_install python3-aiosmtpd
   /usr/bin/python3 -c 'import aiosmtpd' || { echo "error: aiosmtpd not importable after installing python3-aiosmtpd" >&2; return 1; }
 }
+
+# glewlwyd, a real OAuth2 / OIDC server for the OAuth2 mailbox tests (they start private instances on free ports),
+# and sqlite3, which seeds its database. The package's own service is not started.
+ensure_glewlwyd() {
+  [ -x /usr/bin/glewlwyd ] && [ -x /usr/bin/sqlite3 ] && return 0
+  apt_install glewlwyd sqlite3
+  [ -x /usr/bin/glewlwyd ] || { echo "error: glewlwyd not found after install" >&2; return 1; }
+  [ -x /usr/bin/sqlite3 ] || { echo "error: sqlite3 not found after install" >&2; return 1; }
+  if command -v systemctl >/dev/null && systemctl is-active --quiet glewlwyd 2>/dev/null; then need_root_or_sudo systemctl stop glewlwyd || true; fi
+}

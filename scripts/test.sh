@@ -12,6 +12,7 @@ ensure_smtp_sink
 ensure_aiosmtpd
 
 ensure_dovecot
+ensure_glewlwyd
 ensure_browser_tests
 start_postgres
 trap stop_postgres EXIT

@@ -37,6 +37,8 @@ pub struct AppState {
     pub secrets: SecretBox,
     /// The server's public base URL (add-in manifest, links), when configured.
     pub public_url: Option<String>,
+    /// The redirect URL registered with OAuth2 providers, when configured.
+    pub oauth_redirect_url: Option<String>,
     pub campaigns: Arc<campaigns::Settings>,
     /// Chunk and message size limits of IMAP sync.
     pub imap_fetch: FetchLimits,
@@ -165,6 +167,7 @@ impl App {
             tokens,
             throttle,
             public_url: config.public_url.clone(),
+            oauth_redirect_url: config.oauth_redirect_url.clone(),
             campaigns: Arc::new(campaign_settings(config, &secret, local, secrets.clone())),
             imap_fetch: FetchLimits::from_config(config),
             secrets,

@@ -50,7 +50,7 @@ pub async fn raw_fetch(server: &Server, parse: bool) -> Result<Outcome, Error> {
         port: server.port,
         security: Security::Plain,
         username: &server.username,
-        password: &server.password,
+        secret: crate::imap::client::Secret::Password(&server.password),
     };
     let mut session = client::connect(&target).await?;
     client::examine(&mut session, "INBOX").await?;
@@ -92,7 +92,9 @@ pub async fn full_sync(server: &Server, mut config: Config) -> Result<Outcome, E
         port: server.port,
         security: Security::Plain,
         username: server.username.clone(),
+        auth: Default::default(),
         password: server.password.clone(),
+        oauth: None,
         folders: vec!["INBOX".into()],
         lead_owner_id: None,
         leads_from_outgoing: false,

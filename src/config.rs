@@ -38,6 +38,9 @@ pub struct Config {
     pub login_window_minutes: i64,
     /// Public base URL (used in links the server hands out).
     pub public_url: Option<String>,
+    /// Where OAuth2 providers send the admin back after consent (registered with each provider): the console page
+    /// that hands `code` and `state` to `GET /api/v1/oauth/callback`.
+    pub oauth_redirect_url: Option<String>,
     /// First admin, created when no admin exists yet.
     pub admin_email: String,
     pub admin_password: Option<SecretString>,

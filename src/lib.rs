@@ -14,6 +14,7 @@ pub mod error;
 pub mod imap;
 pub mod linking;
 pub mod mail;
+pub mod oauth;
 pub mod telemetry;
 pub mod text;
 

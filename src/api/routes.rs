@@ -171,6 +171,10 @@ pub fn table(state: AppState) -> RouteTable {
         .add(M::POST, "/api/v1/mailboxes/{id}/sync", Access::ADMIN, crate::imap::routes::sync)
         .add(M::PUT, "/api/v1/mailboxes/{id}/visibility", Access::SignedIn, crate::imap::routes::set_visibility)
         .add(M::GET, "/api/v1/mailboxes/{id}/audit", Access::ADMIN, crate::imap::routes::audit)
+        // OAuth2 mailboxes: an admin starts the consent and the same admin's console hands back code and state.
+        .add(M::POST, "/api/v1/mailboxes/{id}/oauth/start", Access::ADMIN, crate::imap::routes::oauth_start)
+        .add(M::GET, "/api/v1/oauth/callback", Access::ADMIN, crate::oauth::routes::callback)
+        .add(M::GET, "/api/v1/oauth/providers", Access::ADMIN, crate::oauth::routes::providers)
         .add(M::GET, "/api/v1/messages", Access::SignedIn, crate::mail::routes::list)
         .add(M::GET, "/api/v1/messages/{id}", Access::SignedIn, crate::mail::routes::get)
         .add(M::GET, "/api/v1/messages/{id}/raw", Access::SignedIn, crate::mail::routes::raw)
@@ -229,6 +233,7 @@ pub fn table(state: AppState) -> RouteTable {
         .add(M::GET, "/api/v1/relays/{id}", MARKETING, campaigns::routes::get_relay)
         .add(M::PATCH, "/api/v1/relays/{id}", Access::ADMIN, campaigns::routes::update_relay)
         .add(M::DELETE, "/api/v1/relays/{id}", Access::ADMIN, campaigns::routes::delete_relay)
+        .add(M::POST, "/api/v1/relays/{id}/oauth/start", Access::ADMIN, crate::oauth::routes::relay_start)
         // One-click unsubscribe (RFC 8058): no login, the signed token is the authority.
         .add(M::GET, "/u/{token}", Access::Public, campaigns::unsubscribe::confirm_page)
         .add(M::POST, "/u/{token}", Access::Public, campaigns::unsubscribe::one_click)

@@ -1,6 +1,7 @@
 //! Mail-merge campaigns: handlebars templates, saved segments, a crash-safe send queue over SMTP with rate limits,
 //! one-click unsubscribe and bounce handling. Routes are thin; the rules live here and in the named modules.
 
+mod bearer;
 pub mod bounces;
 pub mod changes;
 mod coalesce;

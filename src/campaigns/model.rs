@@ -296,6 +296,10 @@ pub struct Relay {
     pub tls_insecure: bool,
     /// The AUTH user, when the relay has credentials.
     pub username: Option<String>,
+    /// `password` (from the URL) or `oauth2` (SASL XOAUTH2 as the URL's user).
+    pub auth: crate::oauth::model::AuthKind,
+    /// The OAuth2 settings and where the grant stands; never a secret or a token.
+    pub oauth: Option<crate::oauth::model::OAuthView>,
     /// Limits over everything sent through this relay, by every campaign of a process.
     pub per_second: Option<i64>,
     pub per_hour: Option<i64>,
@@ -310,6 +314,9 @@ pub struct RelayInput {
     /// `smtp://[user:pass@]host[:port][?tls=required|opportunistic]` or `smtps://…`, with optional
     /// `per_second=`, `per_hour=`, `concurrency=` and `tls_insecure=true`. Stored encrypted, never returned.
     pub url: String,
+    /// Sign in with SASL XOAUTH2 as the URL's user (which then has no password): the provider, client and a
+    /// refresh token.
+    pub oauth: Option<crate::oauth::model::OAuthInput>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -318,6 +325,8 @@ pub struct RelayPatch {
     pub name: Option<String>,
     /// Replaces the whole URL, credentials included.
     pub url: Option<String>,
+    /// New OAuth2 settings (the grant starts over).
+    pub oauth: Option<crate::oauth::model::OAuthInput>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -5,19 +5,26 @@ use secrecy::ExposeSecret;
 use serde_json::json;
 use sqlx::AnyPool;
 
+use super::bearer::Bearer;
 use super::model::{Relay, RelayInput, RelayPatch};
 use super::send::Settings;
 use super::smtp::{self, ServerSpec};
 use super::store::relays::{self as store, RelayRow};
 use crate::error::Error;
 use crate::imap::crypto::SecretBox;
+use crate::oauth::model::{AuthKind, ConsentStart, OAuthInput, OAuthView};
 
 /// The built-in relay's name.
 pub const DEFAULT: &str = "default";
 
-fn view(id: Option<i64>, name: &str, url: &str) -> Result<Relay, Error> {
+fn view(id: Option<i64>, name: &str, url: &str, oauth: Option<OAuthView>) -> Result<Relay, Error> {
     let e = smtp::describe(url).map_err(|e| Error::internal(format!("relay {name}: {e}")))?;
     Ok(Relay {
+        auth: match oauth {
+            Some(_) => AuthKind::Oauth2,
+            None => AuthKind::Password,
+        },
+        oauth,
         id,
         name: name.to_string(),
         builtin: id.is_none(),
@@ -39,11 +46,16 @@ fn default_url(settings: &Settings) -> Option<String> {
         .map(|s| s.expose_secret().to_string())
 }
 
-fn stored_view(settings: &Settings, row: &RelayRow) -> Result<Relay, Error> {
+async fn stored_view(pool: &AnyPool, settings: &Settings, row: &RelayRow) -> Result<Relay, Error> {
+    let oauth = match row.oauth_id {
+        Some(id) => Some(crate::oauth::view(pool, id).await?),
+        None => None,
+    };
     view(
         Some(row.id),
         &row.name,
         &settings.secrets.open(&row.url_sealed)?,
+        oauth,
     )
 }
 
@@ -51,10 +63,10 @@ fn stored_view(settings: &Settings, row: &RelayRow) -> Result<Relay, Error> {
 pub async fn list(pool: &AnyPool, settings: &Settings) -> Result<Vec<Relay>, Error> {
     let mut out = Vec::new();
     if let Some(url) = default_url(settings) {
-        out.push(view(None, DEFAULT, &url)?);
+        out.push(view(None, DEFAULT, &url, None)?);
     }
     for row in store::list(pool).await? {
-        out.push(stored_view(settings, &row)?);
+        out.push(stored_view(pool, settings, &row).await?);
     }
     Ok(out)
 }
@@ -63,7 +75,7 @@ pub async fn get(pool: &AnyPool, settings: &Settings, id: i64) -> Result<Relay, 
     let row = store::by_id(pool, id)
         .await?
         .ok_or(Error::NotFound("relay"))?;
-    stored_view(settings, &row)
+    stored_view(pool, settings, &row).await
 }
 
 fn check_name(name: &str) -> Result<String, Error> {
@@ -86,10 +98,40 @@ fn seal_url(secrets: &SecretBox, url: &str) -> Result<String, Error> {
     secrets.seal(url)
 }
 
+/// An OAuth2 relay's URL names the SASL user and no password (the token replaces it).
+fn check_oauth_url(url: &str) -> Result<(), Error> {
+    let u = url::Url::parse(url.trim()).map_err(|e| Error::validation("url", e.to_string()))?;
+    if u.username().is_empty() || u.password().is_some() {
+        return Err(Error::validation(
+            "url",
+            "with oauth, the URL names the mailbox user and no password: smtp://user%40domain@host:587?tls=required",
+        ));
+    }
+    Ok(())
+}
+
+/// Stores new OAuth2 settings for a relay; answers the credential's id.
+async fn store_oauth(
+    pool: &AnyPool,
+    settings: &Settings,
+    input: &OAuthInput,
+) -> Result<i64, Error> {
+    let prepared = crate::oauth::prepare(input).await?;
+    let mut conn = pool.acquire().await?;
+    crate::oauth::insert(&mut conn, &settings.secrets, &prepared).await
+}
+
 pub async fn create(pool: &AnyPool, settings: &Settings, r: RelayInput) -> Result<Relay, Error> {
     let name = check_name(&r.name)?;
     let sealed = seal_url(&settings.secrets, &r.url)?;
+    if r.oauth.is_some() {
+        check_oauth_url(&r.url)?;
+    }
     let id = store::insert(pool, &name, &sealed).await.map_err(taken)?;
+    if let Some(input) = &r.oauth {
+        let credential = store_oauth(pool, settings, input).await?;
+        store::set_oauth(pool, id, Some(credential)).await?;
+    }
     get(pool, settings, id).await
 }
 
@@ -106,6 +148,20 @@ pub async fn update(
         Some(n) => check_name(n)?,
         None => before.name,
     };
+    // A new URL (another server or user) needs the OAuth2 settings again, as it needs its password again.
+    if before.oauth_id.is_some() && p.url.is_some() && p.oauth.is_none() {
+        return Err(Error::validation(
+            "oauth",
+            "a new URL for an OAuth2 relay needs its OAuth2 settings again",
+        ));
+    }
+    let url = match &p.url {
+        Some(url) => url.clone(),
+        None => settings.secrets.open(&before.url_sealed)?,
+    };
+    if p.oauth.is_some() {
+        check_oauth_url(&url)?;
+    }
     let sealed = match &p.url {
         Some(url) => seal_url(&settings.secrets, url)?,
         None => before.url_sealed,
@@ -115,6 +171,13 @@ pub async fn update(
         .map_err(taken)?
     {
         return Err(Error::NotFound("relay"));
+    }
+    if let Some(input) = &p.oauth {
+        let credential = store_oauth(pool, settings, input).await?;
+        store::set_oauth(pool, id, Some(credential)).await?;
+        if let Some(old) = before.oauth_id {
+            crate::oauth::delete(&mut *pool.acquire().await?, old).await?;
+        }
     }
     get(pool, settings, id).await
 }
@@ -130,9 +193,17 @@ fn taken(e: Error) -> Error {
 
 /// Deletes a relay no unfinished campaign uses (finished ones keep showing its name).
 pub async fn delete(pool: &AnyPool, id: i64) -> Result<(), Error> {
+    let oauth_id = store::by_id(pool, id).await?.and_then(|r| r.oauth_id);
     match store::delete_unused(pool, id).await? {
         None => Err(Error::NotFound("relay")),
-        Some(users) if users.is_empty() => Ok(()),
+        Some(users) if users.is_empty() => {
+            // Its tokens go with it.
+            if let Some(credential) = oauth_id {
+                store::set_oauth(pool, id, None).await?;
+                crate::oauth::delete(&mut *pool.acquire().await?, credential).await?;
+            }
+            Ok(())
+        }
         Some(users) => Err(Error::InUse {
             message: format!(
                 "the relay is used by {} campaign(s) not yet finished; cancel them or let them finish first",
@@ -141,6 +212,28 @@ pub async fn delete(pool: &AnyPool, id: i64) -> Result<(), Error> {
             details: json!({ "campaign_ids": users }),
         }),
     }
+}
+
+/// The provider's authorization URL for an admin to connect an OAuth2 relay (PKCE, single-use state).
+pub async fn start_consent(
+    pool: &AnyPool,
+    settings: &Settings,
+    user_id: i64,
+    id: i64,
+    redirect_uri: Option<&str>,
+) -> Result<ConsentStart, Error> {
+    let row = store::by_id(pool, id)
+        .await?
+        .ok_or(Error::NotFound("relay"))?;
+    let credential = row
+        .oauth_id
+        .ok_or_else(|| Error::validation("oauth", "the relay signs in with its URL's password"))?;
+    crate::oauth::consent::start(pool, &settings.secrets, credential, user_id, redirect_uri).await
+}
+
+/// The relay that signs in with this OAuth2 credential.
+pub async fn with_credential(pool: &AnyPool, credential: i64) -> Result<Option<i64>, Error> {
+    store::with_credential(pool, credential).await
 }
 
 /// The relay a request names, as stored on a campaign: None for `default` (or none named).
@@ -184,21 +277,34 @@ pub async fn spec(
     settings: &Settings,
     relay_id: Option<i64>,
 ) -> Result<ServerSpec, String> {
-    let url = match relay_id {
-        None => default_url(settings)
-            .ok_or("no SMTP server: set MAILROOM_SMTP_URL or pick a relay for the campaign")?,
+    let (url, oauth_id) = match relay_id {
+        None => (
+            default_url(settings)
+                .ok_or("no SMTP server: set MAILROOM_SMTP_URL or pick a relay for the campaign")?,
+            None,
+        ),
         Some(id) => {
             let row = store::by_id(pool, id)
                 .await
                 .map_err(|e| format!("reading the relay: {e}"))?
                 .ok_or("the campaign's relay no longer exists")?;
-            settings
+            let url = settings
                 .secrets
                 .open(&row.url_sealed)
-                .map_err(|e| format!("relay {}: {e}", row.name))?
+                .map_err(|e| format!("relay {}: {e}", row.name))?;
+            (url, row.oauth_id)
         }
     };
-    ServerSpec::parse(&url)
+    let spec = ServerSpec::parse(&url)?;
+    Ok(match (oauth_id, spec.username()) {
+        (Some(credential), Some(user)) => spec.with_bearer(Bearer {
+            pool: pool.clone(),
+            secrets: settings.secrets.clone(),
+            credential,
+            user,
+        }),
+        _ => spec,
+    })
 }
 
 /// Campaigns created before relays named their own URL, in plain text: each gets a relay of its own (sealed, named

@@ -15,6 +15,7 @@ use lettre::transport::smtp::extension::{ClientId, MailBodyParameter, MailParame
 use tokio::net::TcpStream;
 use tokio::sync::Semaphore;
 
+use super::bearer::Bearer;
 use super::coalesce::Coalescing;
 use super::coalesce::Outbox;
 use super::limiter::RateLimiter;
@@ -32,6 +33,9 @@ pub struct ServerSpec {
     starttls: Option<bool>,
     insecure: bool,
     credentials: Option<Credentials>,
+    username: Option<String>,
+    /// Signs in with SASL XOAUTH2 instead of the URL's password.
+    bearer: Option<Bearer>,
     pub limits: Arc<RateLimiter>,
     /// At most this many letters in flight to this server at once, over all campaigns.
     pub slots: Option<Arc<Semaphore>>,
@@ -197,11 +201,48 @@ impl ServerSpec {
             starttls: p.starttls,
             insecure: p.insecure,
             credentials: p.credentials,
+            username: p.username,
+            bearer: None,
         })
     }
 
-    /// Opens an authenticated connection. A failure here has sent nothing.
+    /// Signs in with an OAuth2 access token (XOAUTH2) as the URL's user.
+    pub fn with_bearer(mut self, bearer: Bearer) -> ServerSpec {
+        self.bearer = Some(bearer);
+        self
+    }
+
+    /// The URL's user name (the SASL user of an OAuth2 relay).
+    pub fn username(&self) -> Option<String> {
+        self.username.clone()
+    }
+
+    /// Opens an authenticated connection. A failure here has sent nothing. An access token the server refuses is
+    /// refreshed and tried once more, on a new connection (after a refused XOAUTH2 the exchange cannot go on).
     pub async fn connect(&self) -> Result<Link, String> {
+        let Some(bearer) = &self.bearer else {
+            let password = [Mechanism::Plain, Mechanism::Login];
+            return self
+                .open(self.credentials.as_ref().map(|c| (&password[..], c)))
+                .await;
+        };
+        let xoauth2 = [Mechanism::Xoauth2];
+        let token = bearer.token(None).await?;
+        match self
+            .open(Some((&xoauth2[..], &bearer.credentials(&token))))
+            .await
+        {
+            Err(e) if e.starts_with("AUTH:") => {
+                tracing::info!(error = %e, "access token refused by the SMTP server; refreshing it once");
+                let token = bearer.token(Some(&token)).await?;
+                self.open(Some((&xoauth2[..], &bearer.credentials(&token))))
+                    .await
+            }
+            other => other,
+        }
+    }
+
+    async fn open(&self, auth: Option<(&[Mechanism], &Credentials)>) -> Result<Link, String> {
         let hello = ClientId::default();
         let tls = || {
             TlsParameters::builder(self.host.clone())
@@ -253,8 +294,8 @@ impl ServerSpec {
         if conn.is_encrypted() || !offers_pipelining(&mut conn, hello).await? {
             outbox = None;
         }
-        if let Some(credentials) = &self.credentials {
-            conn.auth(&[Mechanism::Plain, Mechanism::Login], credentials)
+        if let Some((mechanisms, credentials)) = auth {
+            conn.auth(mechanisms, credentials)
                 .await
                 .map_err(|e| format!("AUTH: {e}"))?;
         }

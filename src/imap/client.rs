@@ -17,6 +17,7 @@ use tokio_rustls::TlsConnector;
 
 use super::model::Security;
 use crate::error::Error;
+use crate::oauth::sasl::{oauthbearer, xoauth2};
 
 pub trait Stream: AsyncRead + AsyncWrite + Unpin + Send + Debug {}
 impl<T: AsyncRead + AsyncWrite + Unpin + Send + Debug> Stream for T {}
@@ -30,7 +31,38 @@ pub struct Target<'a> {
     pub port: u16,
     pub security: Security,
     pub username: &'a str,
-    pub password: &'a str,
+    pub secret: Secret<'a>,
+}
+
+/// How the session signs in.
+pub enum Secret<'a> {
+    /// LOGIN with a password.
+    Password(&'a str),
+    /// SASL OAUTHBEARER where the server offers it, else XOAUTH2, with an OAuth2 access token.
+    Bearer(&'a str),
+}
+
+/// A SASL exchange with one initial message; after a failure the server sends an error challenge, which gets an
+/// empty answer so that it can close the exchange with NO.
+struct Sasl {
+    first: Option<String>,
+    /// The server's error challenge (RFC 7628: a JSON status), kept for the error message.
+    refusal: Arc<std::sync::Mutex<Option<String>>>,
+}
+
+impl async_imap::Authenticator for Sasl {
+    type Response = String;
+
+    fn process(&mut self, challenge: &[u8]) -> String {
+        match self.first.take() {
+            Some(first) => first,
+            None => {
+                let text = String::from_utf8_lossy(challenge).into_owned();
+                *self.refusal.lock().expect("refusal lock") = Some(text);
+                String::new()
+            }
+        }
+    }
 }
 
 fn upstream(code: &'static str, message: impl Into<String>) -> Error {
@@ -86,9 +118,23 @@ async fn tls(stream: TcpStream, host: &str) -> Result<Box<dyn Stream>, Error> {
     Ok(Box::new(tls))
 }
 
-async fn greeting<T: Stream>(client: &mut Client<T>) -> Result<(), Error> {
+/// Reads the greeting; answers the SASL mechanisms its CAPABILITY code lists (empty when it lists none).
+async fn greeting<T: Stream>(client: &mut Client<T>) -> Result<Vec<String>, Error> {
+    use async_imap::imap_proto::{Capability, Response, ResponseCode};
     match tokio::time::timeout(CONNECT_TIMEOUT, client.read_response()).await {
-        Ok(Ok(Some(_))) => Ok(()),
+        Ok(Ok(Some(response))) => Ok(match response.parsed() {
+            Response::Data { outcome, .. } => match &outcome.code {
+                Some(ResponseCode::Capabilities(caps)) => caps
+                    .iter()
+                    .filter_map(|c| match c {
+                        Capability::Auth(m) => Some(m.to_ascii_uppercase()),
+                        _ => None,
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            },
+            _ => Vec::new(),
+        }),
         Ok(Ok(None)) | Ok(Err(_)) => Err(upstream(
             "imap_connect_failed",
             "the server closed the connection before greeting",
@@ -124,12 +170,14 @@ pub async fn connect(target: &Target<'_>) -> Result<ImapSession, Error> {
             )
         })?;
     let _ = tcp.set_nodelay(true);
+    // Over STARTTLS the plain greeting lists the mechanisms (servers repeat them after TLS on request only).
+    let mut starttls_mechanisms = Vec::new();
     let stream: Box<dyn Stream> = match target.security {
         Security::Tls => tls(tcp, target.host).await?,
         Security::Plain => Box::new(tcp),
         Security::Starttls => {
             let mut plain = Client::new(tcp);
-            greeting(&mut plain).await?;
+            starttls_mechanisms = greeting(&mut plain).await?;
             plain
                 .run_command_and_check_ok("STARTTLS", None)
                 .await
@@ -138,19 +186,41 @@ pub async fn connect(target: &Target<'_>) -> Result<ImapSession, Error> {
         }
     };
     let mut client = Client::new(stream);
-    if target.security != Security::Starttls {
-        greeting(&mut client).await?;
-    }
-    client
-        .login(target.username, target.password)
-        .await
-        .map_err(|(e, _)| match e {
-            async_imap::error::Error::No(m) => upstream(
+    let mechanisms = if target.security != Security::Starttls {
+        greeting(&mut client).await?
+    } else {
+        starttls_mechanisms
+    };
+    let refusal = Arc::new(std::sync::Mutex::new(None));
+    let signed_in = match target.secret {
+        Secret::Password(password) => client.login(target.username, password).await,
+        Secret::Bearer(token) => {
+            let (mechanism, first) = if mechanisms.iter().any(|m| m == "OAUTHBEARER") {
+                let first = oauthbearer(target.username, target.host, target.port, token);
+                ("OAUTHBEARER", first)
+            } else {
+                ("XOAUTH2", xoauth2(target.username, token))
+            };
+            let sasl = Sasl {
+                first: Some(first),
+                refusal: refusal.clone(),
+            };
+            client.authenticate(mechanism, sasl).await
+        }
+    };
+    signed_in.map_err(|(e, _)| match e {
+        async_imap::error::Error::No(m) => {
+            let detail = match refusal.lock().expect("refusal lock").take() {
+                Some(json) => format!(" {json}"),
+                None => String::new(),
+            };
+            upstream(
                 "imap_auth_failed",
-                format!("the server refused the login: {}", m.trim()),
-            ),
-            other => upstream("imap_connect_failed", format!("login failed: {other}")),
-        })
+                format!("the server refused the login: {}{detail}", m.trim()),
+            )
+        }
+        other => upstream("imap_connect_failed", format!("login failed: {other}")),
+    })
 }
 
 pub fn is_loopback(host: &str) -> bool {

@@ -5,6 +5,7 @@ pub mod client;
 pub mod crypto;
 pub mod model;
 pub mod routes;
+pub mod signin;
 mod store;
 pub mod sync;
 pub mod worker;
@@ -113,7 +114,7 @@ async fn check_user(pool: &AnyPool, field: &str, id: i64) -> Result<(), Error> {
 fn audit_view(w: &store::Write<'_>, a: &store::AccessWrite<'_>) -> serde_json::Value {
     serde_json::json!({
         "name": w.name, "host": w.host, "port": w.port, "security": w.security, "username": w.username,
-        "folders": w.folders, "enabled": w.enabled, "lead_owner_id": w.lead_owner_id,
+        "auth": w.auth, "folders": w.folders, "enabled": w.enabled, "lead_owner_id": w.lead_owner_id,
         "leads_from_outgoing": w.leads_from_outgoing, "kind": a.kind, "owner_id": a.owner_id,
         "member_ids": a.member_ids, "visibility": a.visibility,
     })
@@ -122,7 +123,7 @@ fn audit_view(w: &store::Write<'_>, a: &store::AccessWrite<'_>) -> serde_json::V
 fn audit_view_of(m: &Mailbox) -> serde_json::Value {
     serde_json::json!({
         "name": m.name, "host": m.host, "port": m.port, "security": m.security, "username": m.username,
-        "folders": m.folders, "enabled": m.enabled, "lead_owner_id": m.lead_owner_id,
+        "auth": m.auth, "folders": m.folders, "enabled": m.enabled, "lead_owner_id": m.lead_owner_id,
         "leads_from_outgoing": m.leads_from_outgoing, "kind": m.kind, "owner_id": m.owner_id,
         "member_ids": m.member_ids, "visibility": m.visibility,
     })
@@ -152,26 +153,26 @@ pub async fn create(
     let host = check_host(&new.host)?;
     check_security(new.security, &host)?;
     let username = required("username", &new.username, 320)?;
-    if new.password.is_empty() {
-        return Err(Error::validation("password", "is required"));
-    }
     if new.port == 0 {
         return Err(Error::validation("port", "must be 1-65535"));
     }
-    let sealed = secrets.seal(&new.password)?;
+    let sign_in = signin::for_create(secrets, new.auth, &new.password, new.oauth.as_ref()).await?;
+    let mut tx = crate::db::begin(pool).await?;
+    let oauth_id = sign_in.apply(&mut tx, secrets).await?;
     let write = store::Write {
         name: &name,
         host: &host,
         port: i64::from(new.port),
         security: new.security,
         username: &username,
-        password_enc: &sealed,
+        password_enc: &sign_in.password_enc,
+        auth: sign_in.auth,
+        oauth_id,
         folders: &new.folders,
         enabled: true,
         lead_owner_id: new.lead_owner_id,
         leads_from_outgoing: new.leads_from_outgoing,
     };
-    let mut tx = crate::db::begin(pool).await?;
     let id = store::insert(&mut tx, &write).await?;
     store::set_access(&mut tx, id, &access).await?;
     let after = audit_view(&write, &access);
@@ -187,13 +188,22 @@ pub async fn get(pool: &AnyPool, id: i64) -> Result<Mailbox, Error> {
 }
 
 async fn account(pool: &AnyPool, id: i64) -> Result<Account, Error> {
-    store::get(pool, id)
+    let account = store::get(pool, id)
         .await?
-        .ok_or(Error::NotFound("mailbox"))
+        .ok_or(Error::NotFound("mailbox"))?;
+    signin::with_view(pool, account).await
+}
+
+async fn accounts(pool: &AnyPool) -> Result<Vec<Account>, Error> {
+    let mut out = Vec::new();
+    for account in store::list(pool).await? {
+        out.push(signin::with_view(pool, account).await?);
+    }
+    Ok(out)
 }
 
 pub async fn list(pool: &AnyPool) -> Result<Vec<Mailbox>, Error> {
-    Ok(store::list(pool)
+    Ok(accounts(pool)
         .await?
         .into_iter()
         .map(|a| a.mailbox)
@@ -230,16 +240,15 @@ pub async fn update(
     // The stored password goes only to the server it was given for: pointing the mailbox elsewhere needs it again.
     let moved =
         host != m.host || port != m.port || security != m.security || username != m.username;
-    let sealed =
-        match &patch.password {
-            Some(p) if !p.is_empty() => secrets.seal(p)?,
-            Some(_) => return Err(Error::validation("password", "must not be empty")),
-            None if moved => return Err(Error::validation(
-                "password",
-                "changing the host, port, security or username needs the mailbox's password again",
-            )),
-            None => current.password_enc.clone(),
-        };
+    let sign_in = signin::for_update(
+        secrets,
+        &current,
+        patch.auth.unwrap_or(m.auth),
+        patch.password.as_deref(),
+        patch.oauth.as_ref(),
+        moved,
+    )
+    .await?;
     let kind = patch.kind.unwrap_or(m.kind);
     let owner_id = patch.owner_id.unwrap_or(m.owner_id);
     let mut members = patch
@@ -261,20 +270,24 @@ pub async fn update(
         visibility,
     };
     let folders = patch.folders.clone().unwrap_or_else(|| m.folders.clone());
+    let mut tx = crate::db::begin(pool).await?;
+    let oauth_id = sign_in.apply(&mut tx, secrets).await?;
     let write = store::Write {
         name: &name,
         host: &host,
         port,
         security,
         username: &username,
-        password_enc: &sealed,
+        password_enc: &sign_in.password_enc,
+        auth: sign_in.auth,
+        oauth_id,
         folders: &folders,
         enabled: patch.enabled.unwrap_or(m.enabled),
         lead_owner_id: patch.lead_owner_id.unwrap_or(m.lead_owner_id),
         leads_from_outgoing: patch.leads_from_outgoing.unwrap_or(m.leads_from_outgoing),
     };
-    let mut tx = crate::db::begin(pool).await?;
     store::update(&mut tx, id, &write).await?;
+    sign_in.cleanup(&mut tx).await?;
     store::set_access(&mut tx, id, &access).await?;
     let (before, after) = (audit_view_of(m), audit_view(&write, &access));
     let record = (AUDIT_KIND, id);
@@ -316,9 +329,13 @@ pub async fn set_visibility(
 }
 
 pub async fn delete(pool: &AnyPool, caller: &Caller, id: i64) -> Result<(), Error> {
-    let before = audit_view_of(&account(pool, id).await?.mailbox);
+    let current = account(pool, id).await?;
+    let before = audit_view_of(&current.mailbox);
     store::delete(pool, id).await?;
     let mut tx = crate::db::begin(pool).await?;
+    if let Some(credential) = current.oauth_id {
+        crate::oauth::delete(&mut tx, credential).await?;
+    }
     let record = (AUDIT_KIND, id);
     audit::settings_event(&mut tx, caller.id, "delete", record, &before, &Value::Null).await?;
     tx.commit().await?;
@@ -341,20 +358,28 @@ pub async fn audit_trail(
 }
 
 pub(crate) async fn open(
+    pool: &AnyPool,
     secrets: &SecretBox,
     account: &Account,
 ) -> Result<client::ImapSession, Error> {
-    let password = secrets.open(&account.password_enc)?;
-    let m = &account.mailbox;
-    let port = u16::try_from(m.port).map_err(|_| Error::validation("port", "must be 1-65535"))?;
-    let target = client::Target {
-        host: &m.host,
-        port,
-        security: m.security,
-        username: &m.username,
-        password: &password,
-    };
-    client::connect(&target).await
+    signin::open(pool, secrets, account).await
+}
+
+/// The provider's authorization URL for an admin to connect an OAuth2 mailbox (PKCE, single-use state).
+pub async fn start_consent(
+    pool: &AnyPool,
+    secrets: &SecretBox,
+    caller: &Caller,
+    id: i64,
+    redirect_uri: Option<&str>,
+) -> Result<crate::oauth::model::ConsentStart, Error> {
+    let account = account(pool, id).await?;
+    signin::start_consent(pool, secrets, &account, caller.id, redirect_uri).await
+}
+
+/// The mailbox that an OAuth2 credential belongs to, if any.
+pub async fn with_credential(pool: &AnyPool, credential: i64) -> Result<Option<i64>, Error> {
+    signin::mailbox_of(pool, credential).await
 }
 
 /// Connects, signs in and checks the folders; answers with the server's folders or a clear error.
@@ -365,7 +390,7 @@ pub async fn test_connection(
 ) -> Result<ConnectionTest, Error> {
     let account = account(pool, id).await?;
     let result = async {
-        let mut session = open(secrets, &account).await?;
+        let mut session = open(pool, secrets, &account).await?;
         let server_folders = client::folders(&mut session).await?;
         let sync_folders = sync::folders_to_sync(&mut session, &account).await?;
         for folder in &sync_folders {
@@ -401,7 +426,7 @@ pub async fn sync_now(
 ) -> Result<SyncReport, Error> {
     let account = account(pool, id).await?;
     let result = async {
-        let mut session = open(secrets, &account).await?;
+        let mut session = open(pool, secrets, &account).await?;
         let report = sync::sync_session(pool, &mut session, &account, limits, on_event).await?;
         let _ = session.logout().await;
         Ok::<_, Error>(report)
@@ -413,24 +438,28 @@ pub async fn sync_now(
     result
 }
 
-/// Every mailbox with whether it is enabled and a fingerprint of its connection settings (a change restarts its
+/// Every mailbox with whether it is to be synced (enabled, and not waiting for an admin's OAuth2 consent) and a
+/// fingerprint of its connection settings (a change restarts its
 /// worker, so that a corrected password is used at once).
 pub async fn mailbox_ids(pool: &AnyPool) -> Result<Vec<(i64, bool, String)>, Error> {
-    Ok(store::list(pool)
+    Ok(accounts(pool)
         .await?
         .into_iter()
         .map(|a| {
             let m = &a.mailbox;
+            let grant = m.oauth.as_ref().map(|o| (o.state, o.authorized_at));
             let print = format!(
-                "{}|{}|{}|{}|{}|{:?}",
+                "{}|{}|{}|{}|{}|{:?}|{:?}|{:?}",
                 m.host,
                 m.port,
                 m.security.as_str(),
                 m.username,
                 a.password_enc,
-                m.folders
+                m.folders,
+                a.oauth_id,
+                grant
             );
-            (m.id, m.enabled, print)
+            (m.id, m.enabled && signin::runnable(&a), print)
         })
         .collect())
 }

@@ -3,6 +3,7 @@ use time::OffsetDateTime;
 use utoipa::ToSchema;
 
 pub use crate::crm::access::MailboxPolicy;
+use crate::oauth::model::{AuthKind, OAuthInput, OAuthView};
 
 /// A personal mailbox has one owner; a shared one (`sales@`, `office@`) has members.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -68,6 +69,11 @@ pub struct Mailbox {
     pub port: i64,
     pub security: Security,
     pub username: String,
+    /// `password` (LOGIN) or `oauth2` (SASL XOAUTH2 / OAUTHBEARER).
+    pub auth: AuthKind,
+    /// The OAuth2 settings and where the grant stands (`authorization_needed`, `authorized`,
+    /// `reauthorization_needed` with the provider's text); never a secret or a token.
+    pub oauth: Option<OAuthView>,
     /// Folders to sync; empty means Inbox and Sent, found by SPECIAL-USE.
     pub folders: Vec<String>,
     pub enabled: bool,
@@ -109,8 +115,14 @@ pub struct NewMailbox {
     pub port: u16,
     pub security: Security,
     pub username: String,
-    /// Stored encrypted; never returned.
+    /// `password` unless given.
+    #[serde(default)]
+    pub auth: AuthKind,
+    /// With `auth: password`. Stored encrypted; never returned.
+    #[serde(default)]
     pub password: String,
+    /// With `auth: oauth2`: the provider, client and, optionally, a refresh token (else an admin grants consent).
+    pub oauth: Option<OAuthInput>,
     #[serde(default)]
     pub folders: Vec<String>,
     pub lead_owner_id: Option<i64>,
@@ -135,7 +147,10 @@ pub struct MailboxPatch {
     pub port: Option<u16>,
     pub security: Option<Security>,
     pub username: Option<String>,
+    pub auth: Option<AuthKind>,
     pub password: Option<String>,
+    /// New OAuth2 settings (the grant starts over).
+    pub oauth: Option<OAuthInput>,
     pub folders: Option<Vec<String>>,
     pub enabled: Option<bool>,
     #[serde(default, deserialize_with = "crate::api::extract::nullable")]

@@ -12,6 +12,7 @@ use crate::auth::Caller;
 use crate::crm::audit::AuditPage;
 use crate::crm::records::AuditQuery;
 use crate::error::{Error, ErrorBody};
+use crate::oauth::model::ConsentStart;
 
 #[utoipa::path(get, path = "/api/v1/mailboxes", tag = "mailboxes", security(("bearer" = [])),
     responses((status = 200, description = "with sync state: last sync, messages synced, last error", body = Vec<Mailbox>)))]
@@ -107,5 +108,19 @@ pub async fn sync(
 ) -> Result<Json<SyncReport>, Error> {
     Ok(Json(
         super::sync_now(&s.db.pool, &s.secrets, id, s.imap_fetch, &|_| {}).await?,
+    ))
+}
+
+#[utoipa::path(post, path = "/api/v1/mailboxes/{id}/oauth/start", tag = "mailboxes", security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 200, description = "the provider's authorization URL (code + PKCE S256), for this admin only, single-use", body = ConsentStart),
+        (status = 404, body = ErrorBody), (status = 422, description = "not an oauth2 mailbox, or no redirect URL configured", body = ErrorBody)))]
+pub async fn oauth_start(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Json<ConsentStart>, Error> {
+    let redirect = s.oauth_redirect_url.as_deref();
+    Ok(Json(
+        super::start_consent(&s.db.pool, &s.secrets, &caller, id, redirect).await?,
     ))
 }

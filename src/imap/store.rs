@@ -6,15 +6,18 @@ use sqlx::{AnyConnection, AnyPool, Row};
 use super::model::{FolderState, Mailbox, MailboxKind, MailboxPolicy, Security};
 use crate::db::{from_ms, now_ms};
 use crate::error::Error;
+use crate::oauth::model::AuthKind;
 
 /// A mailbox with its sealed password, for the sync engine.
 pub struct Account {
     pub mailbox: Mailbox,
     pub password_enc: String,
+    /// The OAuth2 credential of an `oauth2` mailbox.
+    pub oauth_id: Option<i64>,
 }
 
 const COLUMNS: &str = "id, name, host, port, security, username, password_enc, folders, enabled, lead_owner_id, leads_from_outgoing, last_sync_at, messages_synced,
-    last_error, last_error_code, kind, owner_id, visibility";
+    last_error, last_error_code, kind, owner_id, visibility, auth, oauth_id";
 
 fn from_row(r: &AnyRow) -> Result<Account, Error> {
     let folders: String = r.try_get("folders")?;
@@ -26,6 +29,8 @@ fn from_row(r: &AnyRow) -> Result<Account, Error> {
             port: r.try_get("port")?,
             security: Security::parse(&r.try_get::<String, _>("security")?),
             username: r.try_get("username")?,
+            auth: AuthKind::from_column(&r.try_get::<String, _>("auth")?),
+            oauth: None,
             folders: serde_json::from_str(&folders).unwrap_or_default(),
             enabled: r.try_get::<i64, _>("enabled")? != 0,
             kind: match r.try_get::<String, _>("kind")?.as_str() {
@@ -44,6 +49,7 @@ fn from_row(r: &AnyRow) -> Result<Account, Error> {
             folder_states: Vec::new(),
         },
         password_enc: r.try_get("password_enc")?,
+        oauth_id: r.try_get("oauth_id")?,
     })
 }
 
@@ -103,6 +109,8 @@ pub struct Write<'a> {
     pub security: Security,
     pub username: &'a str,
     pub password_enc: &'a str,
+    pub auth: AuthKind,
+    pub oauth_id: Option<i64>,
     pub folders: &'a [String],
     pub enabled: bool,
     pub lead_owner_id: Option<i64>,
@@ -112,8 +120,8 @@ pub struct Write<'a> {
 pub async fn insert(conn: &mut AnyConnection, w: &Write<'_>) -> Result<i64, Error> {
     let row = sqlx::query(
         "INSERT INTO mailboxes (name, host, port, security, username, password_enc, folders, enabled, created_at, updated_at,
-                lead_owner_id, leads_from_outgoing)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11) RETURNING id",
+                lead_owner_id, leads_from_outgoing, auth, oauth_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, $12, $13) RETURNING id",
     )
     .bind(w.name)
     .bind(w.host)
@@ -126,6 +134,8 @@ pub async fn insert(conn: &mut AnyConnection, w: &Write<'_>) -> Result<i64, Erro
     .bind(now_ms())
     .bind(w.lead_owner_id)
     .bind(i64::from(w.leads_from_outgoing))
+    .bind(w.auth.as_str())
+    .bind(w.oauth_id)
     .fetch_one(conn)
     .await?;
     Ok(row.try_get("id")?)
@@ -135,7 +145,7 @@ pub async fn update(conn: &mut AnyConnection, id: i64, w: &Write<'_>) -> Result<
     sqlx::query(
         "UPDATE mailboxes SET name = $1, host = $2, port = $3, security = $4, username = $5, password_enc = $6, folders = $7,
                 enabled = $8, updated_at = $9, last_error = NULL, last_error_code = NULL, lead_owner_id = $11,
-                leads_from_outgoing = $12 WHERE id = $10",
+                leads_from_outgoing = $12, auth = $13, oauth_id = $14 WHERE id = $10",
     )
     .bind(w.name)
     .bind(w.host)
@@ -149,6 +159,8 @@ pub async fn update(conn: &mut AnyConnection, id: i64, w: &Write<'_>) -> Result<
     .bind(id)
     .bind(w.lead_owner_id)
     .bind(i64::from(w.leads_from_outgoing))
+    .bind(w.auth.as_str())
+    .bind(w.oauth_id)
     .execute(conn)
     .await?;
     Ok(())
@@ -160,6 +172,15 @@ pub async fn delete(pool: &AnyPool, id: i64) -> Result<(), Error> {
         .execute(pool)
         .await?;
     Ok(())
+}
+
+/// The mailbox that signs in with this OAuth2 credential.
+pub async fn with_credential(pool: &AnyPool, oauth_id: i64) -> Result<Option<i64>, Error> {
+    let row = sqlx::query("SELECT id FROM mailboxes WHERE oauth_id = $1")
+        .bind(oauth_id)
+        .fetch_optional(pool)
+        .await?;
+    Ok(row.map(|r| r.try_get("id")).transpose()?)
 }
 
 pub async fn record_success(pool: &AnyPool, id: i64, new_messages: i64) -> Result<(), Error> {

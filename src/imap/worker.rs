@@ -1,6 +1,7 @@
 //! Keeps every enabled mailbox synced while the server runs: sync, then IDLE on the Inbox until the server
 //! reports news or the poll interval passes (plain polling where IDLE is missing), then sync again. Lost
-//! connections reconnect with backoff; a refused login waits long, so a wrong password does not hammer the server.
+//! connections reconnect with backoff; a refused login waits long, so a wrong password does not hammer the server,
+//! and an OAuth2 mailbox whose refresh token was refused is left alone until an admin connects it again.
 //! A lease in the database lets several instances share mailboxes without syncing one twice at a time.
 
 use std::collections::HashMap;
@@ -92,6 +93,17 @@ async fn watch_mailbox(worker: Worker, id: i64) {
             Ok(()) => return,
             Err(e) => e,
         };
+        if let Error::Upstream {
+            code: code @ ("oauth_reauthorization_needed" | "oauth_authorization_needed"),
+            message,
+        } = &error
+        {
+            // Only an admin's consent helps: no retries until then (the supervisor restarts it once authorized).
+            tracing::warn!(mailbox_id = id, error = %message, "mailbox waits for OAuth2 consent");
+            let _ = store::record_error(&worker.pool, id, code, message).await;
+            let _ = store::release_lease(&worker.pool, id, &worker.instance).await;
+            return;
+        }
         let wait = match &error {
             Error::Upstream {
                 code: "imap_auth_failed",
@@ -113,7 +125,7 @@ async fn session(worker: &Worker, id: i64, backoff: &mut Duration) -> Result<(),
     let account = store::get(&worker.pool, id)
         .await?
         .ok_or(Error::NotFound("mailbox"))?;
-    let mut session = super::open(&worker.secrets, &account).await?;
+    let mut session = super::open(&worker.pool, &worker.secrets, &account).await?;
     let idle = session
         .capabilities()
         .await

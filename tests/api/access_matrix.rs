@@ -192,6 +192,11 @@ const MATRIX: &[Row] = &[
     ("POST", "/api/v1/mailboxes/{id}/sync", Plain, ADMIN_502),
     // Narrowing the owner's personal mailbox: the owner and admins; everyone else 404.
     ("PUT", "/api/v1/mailboxes/{id}/visibility", Plain, [200, 404, 200, 404, 404, 404, 404]),
+    // OAuth2: the fixture mailbox signs in with a password (422 past the role check); a callback without its
+    // query answers 400 past the role check.
+    ("POST", "/api/v1/mailboxes/{id}/oauth/start", Plain, [422, 403, 403, 403, 403, 403, 403]),
+    ("GET", "/api/v1/oauth/callback", Plain, [400, 403, 403, 403, 403, 403, 403]),
+    ("GET", "/api/v1/oauth/providers", Plain, ADMIN_200),
     // Mail: the fixture message was logged by the owner to the owner's contact.
     ("GET", "/api/v1/messages", Plain, ALL_200),
     ("GET", "/api/v1/messages/{id}", Plain, MAIL_READ),
@@ -253,6 +258,8 @@ const MATRIX: &[Row] = &[
     ("GET", "/api/v1/relays/{id}", Plain, MKT_200),
     ("PATCH", "/api/v1/relays/{id}", Plain, ADMIN_200),
     ("DELETE", "/api/v1/relays/{id}", Fresh, ADMIN_204),
+    // The fixture relay signs in with its URL's password: 422 past the role check.
+    ("POST", "/api/v1/relays/{id}/oauth/start", Plain, [422, 403, 403, 403, 403, 403, 403]),
     // Unsubscribe pages: public; a forged token is refused alike for everyone.
     ("GET", "/u/{token}", Plain, [400, 400, 400, 400, 400, 400, 400]),
     ("POST", "/u/{token}", Plain, [400, 400, 400, 400, 400, 400, 400]),

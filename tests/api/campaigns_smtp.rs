@@ -11,9 +11,9 @@ use serde_json::json;
 use crate::campaign_fixtures::*;
 use crate::helpers::{spawn_app, spawn_app_with};
 
-struct AuthServer {
+pub(crate) struct AuthServer {
     child: Child,
-    port: u16,
+    pub(crate) port: u16,
     dir: tempfile::TempDir,
 }
 
@@ -27,7 +27,16 @@ impl AuthServer {
         AuthServer::launch(false, true)
     }
 
+    /// Also offers XOAUTH2, checking bearer tokens by introspection at this URL.
+    pub(crate) fn xoauth2(introspection_url: &str) -> AuthServer {
+        AuthServer::launch_with(false, false, Some(introspection_url))
+    }
+
     fn launch(tls: bool, pipelining: bool) -> AuthServer {
+        AuthServer::launch_with(tls, pipelining, None)
+    }
+
+    fn launch_with(tls: bool, pipelining: bool, introspection_url: Option<&str>) -> AuthServer {
         let dir = tempfile::tempdir().unwrap();
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
@@ -76,6 +85,10 @@ impl AuthServer {
                 "MAILROOM_TEST_PIPELINING",
                 if pipelining { "1" } else { "0" },
             )
+            .env(
+                "MAILROOM_TEST_INTROSPECT",
+                introspection_url.unwrap_or_default(),
+            )
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -92,7 +105,7 @@ impl AuthServer {
         AuthServer { child, port, dir }
     }
 
-    fn received(&self) -> Vec<String> {
+    pub(crate) fn received(&self) -> Vec<String> {
         std::fs::read_dir(self.dir.path().join("dump"))
             .unwrap()
             .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())

@@ -31,6 +31,21 @@ fn id_of(flag: &str, user: &str) -> String {
 
 impl Dovecot {
     pub fn start() -> Dovecot {
+        Dovecot::start_with(None)
+    }
+
+    /// With Dovecot's `oauth2` passdb for XOAUTH2 and OAUTHBEARER, validating tokens by introspection at this URL
+    /// (`http://client:secret@host:port/path`), beside the passwords.
+    pub fn start_oauth(introspection_url: &str) -> Dovecot {
+        Dovecot::start_with(Some((introspection_url, "xoauth2 oauthbearer")))
+    }
+
+    /// The same, offering XOAUTH2 only (as Gmail and Exchange Online do).
+    pub fn start_xoauth2_only(introspection_url: &str) -> Dovecot {
+        Dovecot::start_with(Some((introspection_url, "xoauth2")))
+    }
+
+    fn start_with(oauth: Option<(&str, &str)>) -> Dovecot {
         let binary = Path::new("/usr/sbin/dovecot");
         assert!(
             binary.exists(),
@@ -48,14 +63,38 @@ impl Dovecot {
         )
         .unwrap();
         let (uid, gid) = (id_of("-u", "nobody"), id_of("-g", "nobody"));
+        let (mechanisms, passdbs, anvil) = match oauth {
+            None => (
+                "plain login".to_string(),
+                format!("passdb {{\n  driver = passwd-file\n  args = scheme=PLAIN username_format=%u {d}/users\n}}\n"),
+                "",
+            ),
+            Some((url, sasl)) => {
+                std::fs::write(
+                    dir.path().join("dovecot-oauth2.conf.ext"),
+                    format!(
+                        "introspection_mode = post\nintrospection_url = {url}\nusername_attribute = username\n\
+                         active_attribute = active\nactive_value = true\nforce_introspection = yes\n"
+                    ),
+                )
+                .unwrap();
+                (
+                    format!("plain login {sasl}"),
+                    format!("auth_failure_delay = 0\npassdb {{\n  driver = oauth2\n  mechanisms = {sasl}\n  args = {d}/dovecot-oauth2.conf.ext\n}}\n\
+                             passdb {{\n  driver = passwd-file\n  mechanisms = plain login\n  args = scheme=PLAIN username_format=%u {d}/users\n}}\n"),
+                    // Without it every refused login from 127.0.0.1 waits longer than the last.
+                    "  unix_listener anvil-auth-penalty {\n    mode = 0\n  }\n",
+                )
+            }
+        };
         let config = format!(
             "base_dir = {d}/run\nstate_dir = {d}/state\nlog_path = {d}/dovecot.log\nprotocols = imap\nlisten = 127.0.0.1\n\
-             ssl = no\ndisable_plaintext_auth = no\nauth_mechanisms = plain login\nmail_location = maildir:{d}/mail/%u\n\
-             first_valid_uid = 0\nimap_idle_notify_interval = 1 secs\n\
-             passdb {{\n  driver = passwd-file\n  args = scheme=PLAIN username_format=%u {d}/users\n}}\n\
+             ssl = no\ndisable_plaintext_auth = no\nauth_mechanisms = {mechanisms}\n\
+             mail_location = maildir:{d}/mail/%u\nfirst_valid_uid = 0\nimap_idle_notify_interval = 1 secs\n\
+             {passdbs}\
              userdb {{\n  driver = static\n  args = uid={uid} gid={gid} home={d}/mail/%u\n}}\n\
              service imap-login {{\n  chroot =\n  inet_listener imap {{\n    address = 127.0.0.1\n    port = {port}\n  }}\n  inet_listener imaps {{\n    port = 0\n  }}\n}}\n\
-             service anvil {{\n  chroot =\n}}\n\
+             service anvil {{\n  chroot =\n{anvil}}}\n\
              namespace inbox {{\n  inbox = yes\n  mailbox Sent {{\n    special_use = \\Sent\n    auto = create\n  }}\n  mailbox Archive {{\n    special_use = \\Archive\n    auto = create\n  }}\n}}\n"
         );
         std::fs::write(dir.path().join("dovecot.conf"), config).unwrap();
@@ -82,6 +121,19 @@ impl Dovecot {
             std::thread::sleep(Duration::from_millis(20));
         }
         Dovecot { dir, port }
+    }
+
+    /// Drops every IMAP connection of the user, as a server restart or a network hiccup would.
+    pub fn kick(&self, user: &str) {
+        let _ = Command::new("doveadm")
+            .args(["-c", &self.config().display().to_string(), "kick", user])
+            .output()
+            .unwrap();
+    }
+
+    /// Dovecot's log (logins, refused authentications).
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("dovecot.log")).unwrap_or_default()
     }
 
     pub fn config(&self) -> PathBuf {

@@ -2,14 +2,22 @@
 Usage: smtp_auth_server.py PORT DUMP_DIR USER PASSWORD [CERT KEY]. Each message is written to DUMP_DIR with
 X-Auth-User, X-Tls, X-Pipelined and X-Rcpt lines on top. Prints "ready" when listening.
 With MAILROOM_TEST_PIPELINING=1 it offers PIPELINING (RFC 2920) and refuses RCPT to local parts that start with
-"refused" (550) or "later" (451), as a real MTA does with unknown or greylisted recipients."""
+"refused" (550) or "later" (451), as a real MTA does with unknown or greylisted recipients.
+With MAILROOM_TEST_INTROSPECT=http://client:secret@host:port/path it also offers AUTH XOAUTH2 and checks the bearer
+token by OAuth2 introspection there (active, and issued to the SASL user), as Microsoft 365 or Gmail check theirs;
+a refused token gets the 334 JSON error challenge, then 535."""
+import base64
+import collections
+import json
 import os
+import urllib.parse
+import urllib.request
 import ssl
 import sys
 import time
 
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult, LoginPassword
+from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
 port, dump, user, password = int(sys.argv[1]), sys.argv[2], sys.argv[3].encode(), sys.argv[4].encode()
 tls = None
@@ -26,10 +34,37 @@ def authenticator(server, session, envelope, mechanism, auth_data):
 
 
 PIPELINING = os.environ.get("MAILROOM_TEST_PIPELINING") == "1"
+INTROSPECT = os.environ.get("MAILROOM_TEST_INTROSPECT")
+
+
+def introspect(token):
+    url = urllib.parse.urlsplit(INTROSPECT)
+    plain = urllib.parse.urlunsplit((url.scheme, f"{url.hostname}:{url.port}", url.path, "", ""))
+    request = urllib.request.Request(plain, data=urllib.parse.urlencode({"token": token}).encode())
+    basic = base64.b64encode(f"{url.username}:{url.password}".encode()).decode()
+    request.add_header("Authorization", f"Basic {basic}")
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.load(response)
 
 
 class Handler:
     count = 0
+
+    async def auth_XOAUTH2(self, server, args):
+        if not INTROSPECT:
+            return AuthResult(success=False, handled=False)
+        if len(args) > 1:
+            raw = base64.b64decode(args[1])
+        else:
+            raw = await server.challenge_auth("", encode_to_b64=False)
+        fields = dict(f.split("=", 1) for f in raw.decode().split("\x01") if "=" in f)
+        user, token = fields.get("user", ""), fields.get("auth", "").removeprefix("Bearer ")
+        answer = introspect(token) if token else {}
+        if answer.get("active") is True and answer.get("username") == user:
+            server.session.mailroom_user = user
+            return AuthResult(success=True, auth_data=user)
+        await server.challenge_auth(json.dumps({"status": "401", "schemes": "bearer", "scope": "mail"}))
+        return AuthResult(success=False, handled=False)
 
     async def handle_EHLO(self, server, session, envelope, hostname, responses):
         session.host_name = hostname
@@ -58,6 +93,10 @@ class Handler:
         return "250 OK"
 
 
+if INTROSPECT:
+    # An AUTH XOAUTH2 line carries a JWT: RFC 4954 allows 12 288 octets, aiosmtpd's default is 512.
+    SMTP.line_length_limit = 16384
+    SMTP.command_size_limits = collections.defaultdict(lambda: 16384)
 controller = Controller(Handler(), hostname="127.0.0.1", port=port, authenticator=authenticator,
                         auth_require_tls=tls is not None, tls_context=tls, require_starttls=tls is not None)
 controller.start()

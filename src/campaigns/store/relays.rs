@@ -11,6 +11,8 @@ pub struct RelayRow {
     pub id: i64,
     pub name: String,
     pub url_sealed: String,
+    /// The OAuth2 credential of a relay that signs in with XOAUTH2.
+    pub oauth_id: Option<i64>,
 }
 
 fn from_row(r: &AnyRow) -> Result<RelayRow, Error> {
@@ -18,12 +20,13 @@ fn from_row(r: &AnyRow) -> Result<RelayRow, Error> {
         id: r.try_get("id")?,
         name: r.try_get("name")?,
         url_sealed: r.try_get("url_sealed")?,
+        oauth_id: r.try_get("oauth_id")?,
     })
 }
 
 pub async fn list(pool: &AnyPool) -> Result<Vec<RelayRow>, Error> {
     let rows = sqlx::query(
-        "SELECT id, name, url_sealed FROM smtp_relays WHERE deleted_at IS NULL ORDER BY id",
+        "SELECT id, name, url_sealed, oauth_id FROM smtp_relays WHERE deleted_at IS NULL ORDER BY id",
     )
     .fetch_all(pool)
     .await?;
@@ -32,7 +35,7 @@ pub async fn list(pool: &AnyPool) -> Result<Vec<RelayRow>, Error> {
 
 pub async fn by_id(pool: &AnyPool, id: i64) -> Result<Option<RelayRow>, Error> {
     let row = sqlx::query(
-        "SELECT id, name, url_sealed FROM smtp_relays WHERE id = $1 AND deleted_at IS NULL",
+        "SELECT id, name, url_sealed, oauth_id FROM smtp_relays WHERE id = $1 AND deleted_at IS NULL",
     )
     .bind(id)
     .fetch_optional(pool)
@@ -42,7 +45,7 @@ pub async fn by_id(pool: &AnyPool, id: i64) -> Result<Option<RelayRow>, Error> {
 
 pub async fn by_name(pool: &AnyPool, name: &str) -> Result<Option<RelayRow>, Error> {
     let row = sqlx::query(
-        "SELECT id, name, url_sealed FROM smtp_relays WHERE name = $1 AND deleted_at IS NULL",
+        "SELECT id, name, url_sealed, oauth_id FROM smtp_relays WHERE name = $1 AND deleted_at IS NULL",
     )
     .bind(name)
     .fetch_optional(pool)
@@ -143,4 +146,22 @@ pub async fn adopt_legacy(
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Points a relay at its OAuth2 credential (None: the URL's password).
+pub async fn set_oauth(pool: &AnyPool, id: i64, oauth_id: Option<i64>) -> Result<(), Error> {
+    sqlx::query("UPDATE smtp_relays SET oauth_id = $1 WHERE id = $2")
+        .bind(oauth_id)
+        .bind(id)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+pub async fn with_credential(pool: &AnyPool, oauth_id: i64) -> Result<Option<i64>, Error> {
+    let row = sqlx::query("SELECT id FROM smtp_relays WHERE oauth_id = $1 AND deleted_at IS NULL")
+        .bind(oauth_id)
+        .fetch_optional(pool)
+        .await?;
+    Ok(row.map(|r| r.try_get("id")).transpose()?)
 }

@@ -1,0 +1,211 @@
+//! OAuth2 sign-in for mailboxes and relays: provider settings, the refresh token and the current access token
+//! sealed at rest, refreshed before expiry and once more after a refused login; a refused refresh token stops
+//! every retry until an admin authorizes again. Consent (authorization code + PKCE) lives in `consent.rs`.
+
+pub mod consent;
+pub mod model;
+pub mod providers;
+pub mod routes;
+pub mod sasl;
+mod store;
+pub mod token;
+
+use std::time::Duration;
+
+use sqlx::{AnyConnection, AnyPool};
+
+use crate::db::{from_ms, now_ms};
+use crate::error::Error;
+use crate::imap::crypto::SecretBox;
+use model::{GrantState, OAuthInput, OAuthView};
+
+/// An access token is renewed when less than this is left of it.
+const RENEW_BEFORE_MS: i64 = 60_000;
+/// Longest a refresh may hold the lock (other tasks wait for its token meanwhile).
+const REFRESH_LOCK_MS: i64 = 40_000;
+
+/// Settings checked and endpoints resolved (presets, discovery), ready to store.
+pub struct Prepared {
+    resolved: providers::Resolved,
+    client_id: String,
+    client_secret: Option<String>,
+    refresh_token: Option<String>,
+}
+
+/// Checks the input and resolves the provider (may fetch a discovery document: call before a transaction).
+pub async fn prepare(input: &OAuthInput) -> Result<Prepared, Error> {
+    let client_id = input.client_id.trim();
+    if client_id.is_empty() {
+        return Err(Error::validation("oauth.client_id", "is required"));
+    }
+    let nonempty = |s: &Option<String>| s.as_ref().filter(|s| !s.trim().is_empty()).cloned();
+    Ok(Prepared {
+        resolved: providers::resolve(input).await?,
+        client_id: client_id.to_string(),
+        client_secret: nonempty(&input.client_secret),
+        refresh_token: nonempty(&input.refresh_token),
+    })
+}
+
+/// Stores new settings as a credential; answers its id.
+pub async fn insert(
+    conn: &mut AnyConnection,
+    secrets: &SecretBox,
+    p: &Prepared,
+) -> Result<i64, Error> {
+    let secret = p
+        .client_secret
+        .as_deref()
+        .map(|s| secrets.seal(s))
+        .transpose()?;
+    let refresh = p
+        .refresh_token
+        .as_deref()
+        .map(|s| secrets.seal(s))
+        .transpose()?;
+    let write = store::Write {
+        provider: &p.resolved.provider,
+        authorization_endpoint: p.resolved.authorization_endpoint.as_deref(),
+        token_endpoint: &p.resolved.token_endpoint,
+        client_id: &p.client_id,
+        client_secret_sealed: secret.as_deref(),
+        scopes: &p.resolved.scopes,
+        refresh_token_sealed: refresh.as_deref(),
+    };
+    store::insert(conn, &write).await
+}
+
+pub async fn delete(conn: &mut AnyConnection, id: i64) -> Result<(), Error> {
+    store::delete(conn, id).await
+}
+
+async fn credential(pool: &AnyPool, id: i64) -> Result<store::Credential, Error> {
+    store::get(pool, id)
+        .await?
+        .ok_or_else(|| Error::internal(format!("oauth credential {id} is missing")))
+}
+
+pub async fn view(pool: &AnyPool, id: i64) -> Result<OAuthView, Error> {
+    let c = credential(pool, id).await?;
+    Ok(OAuthView {
+        provider: c.provider,
+        authorization_endpoint: c.authorization_endpoint,
+        token_endpoint: c.token_endpoint,
+        client_id: c.client_id,
+        scopes: c.scopes,
+        state: c.state,
+        error: c.error,
+        authorized_at: c.authorized_at.map(from_ms),
+    })
+}
+
+/// The state of a credential (the worker leaves one that needs an admin alone).
+pub async fn state(pool: &AnyPool, id: i64) -> Result<GrantState, Error> {
+    Ok(credential(pool, id).await?.state)
+}
+
+fn upstream(code: &'static str, message: String) -> Error {
+    Error::Upstream { code, message }
+}
+
+fn needs_admin(c: &store::Credential) -> Option<Error> {
+    match c.state {
+        GrantState::Authorized => None,
+        GrantState::AuthorizationNeeded => Some(upstream(
+            "oauth_authorization_needed",
+            "not connected yet: an admin grants access (POST /api/v1/mailboxes/{id}/oauth/start)"
+                .into(),
+        )),
+        GrantState::ReauthorizationNeeded => Some(upstream(
+            "oauth_reauthorization_needed",
+            format!(
+                "the provider refused the refresh token ({}); an admin must connect it again",
+                c.error.as_deref().unwrap_or("no reason given")
+            ),
+        )),
+    }
+}
+
+/// A usable access token. `refused`: the token the server just refused, so a newer one is fetched (once).
+pub async fn access_token(
+    pool: &AnyPool,
+    secrets: &SecretBox,
+    id: i64,
+    refused: Option<&str>,
+) -> Result<String, Error> {
+    for _ in 0..(REFRESH_LOCK_MS / 200) {
+        let c = credential(pool, id).await?;
+        if let Some(e) = needs_admin(&c) {
+            return Err(e);
+        }
+        let current = c
+            .access_token_sealed
+            .as_deref()
+            .map(|s| secrets.open(s))
+            .transpose()?;
+        let fresh = c
+            .access_expires_at
+            .is_none_or(|at| at - now_ms() > RENEW_BEFORE_MS);
+        if let Some(token) = current.filter(|t| fresh && Some(t.as_str()) != refused) {
+            return Ok(token);
+        }
+        if store::take_refresh_lock(pool, id, now_ms() + REFRESH_LOCK_MS).await? {
+            return refresh(pool, secrets, &c).await;
+        }
+        // Another task or instance is refreshing: its token will do.
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    Err(upstream(
+        "oauth_token_failed",
+        "another refresh of this token did not finish".into(),
+    ))
+}
+
+async fn refresh(
+    pool: &AnyPool,
+    secrets: &SecretBox,
+    c: &store::Credential,
+) -> Result<String, Error> {
+    let result = async {
+        let refresh_token = match &c.refresh_token_sealed {
+            Some(s) => secrets.open(s)?,
+            None => {
+                return Err(needs_admin(c).unwrap_or_else(|| Error::internal("no refresh token")))
+            }
+        };
+        let client = token::Client {
+            token_endpoint: &c.token_endpoint,
+            client_id: &c.client_id,
+            client_secret: c
+                .client_secret_sealed
+                .as_deref()
+                .map(|s| secrets.open(s))
+                .transpose()?,
+        };
+        match token::refresh(&client, &refresh_token).await {
+            Ok(t) => {
+                let expires = t.expires_in.map(|d| now_ms() + d.as_millis() as i64);
+                let access = secrets.seal(&t.access)?;
+                let rotated = t.refresh.as_deref().map(|r| secrets.seal(r)).transpose()?;
+                store::store_tokens(pool, c.id, &access, expires, rotated.as_deref()).await?;
+                tracing::info!(credential_id = c.id, "oauth access token refreshed");
+                Ok(t.access)
+            }
+            Err(token::Refusal::InvalidGrant(text)) => {
+                store::mark_refused(pool, c.id, &text).await?;
+                tracing::warn!(credential_id = c.id, error = %text, "oauth refresh token refused");
+                Err(needs_admin(&credential(pool, c.id).await?)
+                    .unwrap_or_else(|| Error::internal("refused credential still authorized")))
+            }
+            Err(token::Refusal::Failed(text)) => Err(upstream(
+                "oauth_token_failed",
+                format!("the token endpoint failed: {text}"),
+            )),
+        }
+    }
+    .await;
+    if result.is_err() {
+        let _ = store::release_refresh_lock(pool, c.id).await;
+    }
+    result
+}
