@@ -1,0 +1,280 @@
+// The web console in real headless Chromium (Debian's /usr/bin/chromium) against the real server and a real Dovecot.
+// Run by tests/api/console.rs, which starts both and fills the mailbox (FIXTURE). The tests run in order: the admin's
+// first run connects the mailbox whose hostile mail the salesperson opens afterwards.
+import { test, before, after, afterEach } from "node:test";
+import assert from "node:assert/strict";
+import { mkdirSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium } from "playwright-core";
+
+const BASE = process.env.MAILROOM_URL;
+const FIXTURE = JSON.parse(process.env.MAILROOM_FIXTURE || "{}");
+const ARTIFACTS = process.env.MAILROOM_ARTIFACTS || "test-artifacts/console";
+assert.ok(BASE, "MAILROOM_URL is set by tests/api/console.rs");
+mkdirSync(ARTIFACTS, { recursive: true });
+
+const NEW_ADMIN_PASSWORD = "a-much-longer-admin-password";
+
+let browser;
+const pages = [];
+before(async () => {
+  const home = mkdtempSync(join(tmpdir(), "mailroom-chromium-"));
+  browser = await chromium.launch({
+    executablePath: "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+      "--disable-component-update", "--disable-sync"],
+    env: { ...process.env, XDG_CONFIG_HOME: join(home, "config"), XDG_CACHE_HOME: join(home, "cache") },
+  });
+});
+// A failed step leaves a picture of where it stood.
+afterEach(async (t) => {
+  const page = pages.pop();
+  if (page && !page.isClosed()) await page.screenshot({ path: join(ARTIFACTS, "failed-at-" + t.name.slice(0, 5) + ".png"), fullPage: true }).catch(() => {});
+});
+after(async () => { await browser?.close(); });
+
+/** A laptop-sized page in one language; records dialogs, page errors and every request to another host. */
+async function open(locale) {
+  const context = await browser.newContext({ locale, viewport: { width: 1280, height: 800 } });
+  const seen = { dialogs: [], foreign: [], errors: [] };
+  await context.route("**/*", (route) => {
+    const url = route.request().url();
+    if (url.startsWith(BASE)) return route.continue();
+    seen.foreign.push(url);
+    return route.abort();
+  });
+  context.setDefaultTimeout(10000);
+  const page = await context.newPage();
+  pages.push(page);
+  page.on("dialog", (d) => { seen.dialogs.push(d.message()); d.dismiss(); });
+  page.on("pageerror", (e) => seen.errors.push(String(e)));
+  return { context, page, seen };
+}
+
+const shot = (page, name) => page.screenshot({ path: join(ARTIFACTS, name + ".png"), fullPage: true });
+
+async function signIn(page, email, password) {
+  await page.goto(BASE + "/");
+  await page.waitForSelector("#signin-form");
+  await page.fill("#login-email", email);
+  await page.fill("#login-password", password);
+  await page.click("#signin-form button[type=submit]");
+}
+
+/** Opens a page from the navigation and waits until it is drawn (its heading, then its list). */
+async function go(page, name, heading) {
+  await page.click(`#nav a[href="#/${name}"]`);
+  await page.waitForFunction((h) => document.querySelector("main h1")?.textContent === h, heading);
+  await page.waitForSelector("#results table");
+}
+
+/** The error shown beside a form field (the API's `field`). */
+const fieldError = (page, form, name) => page.locator(`${form} [data-error-for="${name}"]`);
+
+test("admin: first sign-in forces a new password, then connects a Dovecot mailbox and watches it sync", async () => {
+  const { context, page, seen } = await open("en-US");
+  await page.goto(BASE + "/");
+  await page.waitForSelector("#signin-form");
+  await shot(page, "01-sign-in");
+  await page.fill("#login-email", FIXTURE.admin_email);
+  await page.fill("#login-password", "wrong-password");
+  await page.click("#signin-form button[type=submit]");
+  await page.waitForSelector("#signin-form .form-error:not(:empty)");
+  assert.match(await page.textContent("#signin-form .form-error"), /Wrong e-mail or password/);
+
+  await page.fill("#login-password", FIXTURE.admin_password);
+  await page.click("#signin-form button[type=submit]");
+  await page.waitForSelector("#password-form");
+  assert.equal(await page.locator("#nav a").count(), 0, "no way around the password change");
+  await page.goto(BASE + "/#/users");
+  await page.waitForSelector("#password-form");
+  await page.fill("#pw-current", FIXTURE.admin_password);
+  await page.fill("#pw-new", "short");
+  await page.fill("#pw-repeat", "short");
+  await page.click("#password-form button[type=submit]");
+  await page.waitForSelector('#password-form [data-error-for="new_password"]:not(:empty)');
+  await shot(page, "02-password-error-beside-field");
+  await page.fill("#pw-new", NEW_ADMIN_PASSWORD);
+  await page.fill("#pw-repeat", NEW_ADMIN_PASSWORD);
+  await page.click("#password-form button[type=submit]");
+
+  // Led to the first mailbox.
+  await page.waitForSelector("#first-mailbox");
+  await shot(page, "03-first-mailbox");
+  const old = await fetch(BASE + "/api/v1/auth/login", { method: "POST", headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ email: FIXTURE.admin_email, password: FIXTURE.admin_password }) });
+  assert.equal(old.status, 401, "the one-time password no longer works");
+
+  await page.selectOption("#mb-provider", "google");
+  assert.equal(await page.inputValue("#mb-host"), "imap.gmail.com");
+  assert.equal(await page.inputValue("#mb-port"), "993");
+  await page.selectOption("#mb-provider", "other");
+  const fill = async (password) => {
+    await page.fill("#mb-name", "Продажи");
+    await page.fill("#mb-host", "127.0.0.1");
+    await page.fill("#mb-port", String(FIXTURE.imap_port));
+    await page.selectOption("#mb-security", "plain");
+    await page.fill("#mb-username", FIXTURE.imap_user);
+    await page.fill("#mb-password", password);
+    await page.click("#mailbox-form button[type=submit]");
+  };
+  // A wrong password: the test answers imap_auth_failed, shown as words.
+  await fill("not-the-password");
+  await page.waitForSelector("#mailbox-status.bad");
+  assert.match(await page.textContent("#mailbox-status"), /refused the user name or password/);
+  await shot(page, "04-mailbox-auth-failed");
+  await page.click("#mailbox-table tr[data-mailbox] button.danger");
+  await page.waitForSelector("#first-mailbox");
+
+  await fill(FIXTURE.imap_password);
+  await page.waitForFunction(() => /connection works/.test(document.querySelector("#mailbox-status")?.textContent || ""));
+  await page.click("#mailbox-table tr[data-mailbox] button.primary");
+  await page.waitForFunction((n) => document.querySelector("#mailbox-table td.count")?.textContent === String(n), FIXTURE.message_count);
+  assert.notEqual(await page.textContent("#mailbox-table td.last-sync"), "never synced");
+  assert.equal((await page.textContent("#mailbox-table td.last-error")).trim(), "—");
+  await shot(page, "05-mailbox-synced");
+
+  // Users: a salesperson for the next test.
+  await page.click('#nav a[href="#/users"]');
+  await page.waitForSelector("#user-form");
+  await page.fill("#user-email", FIXTURE.sales_email);
+  await page.fill("#user-name", "Ольга Смирнова");
+  await page.selectOption("#user-role", "sales");
+  await page.fill("#user-password", FIXTURE.sales_password);
+  await page.click("#user-form button[type=submit]");
+  await page.waitForSelector(`tr[data-user="${FIXTURE.sales_email}"]`);
+  // The same e-mail again: the API's conflict is shown, not swallowed.
+  await page.fill("#user-email", FIXTURE.sales_email);
+  await page.fill("#user-name", "Дубль");
+  await page.click("#user-form button[type=submit]");
+  await page.waitForSelector("#user-form .form-error:not(:empty), #user-form .field-error:not(:empty)");
+  await shot(page, "06-users");
+
+  await page.click('#nav a[href="#/teams"]');
+  await page.waitForSelector("main form");
+  await page.fill('main form input[name="name"]', "Север");
+  await page.locator('main section.card:last-of-type input[type=checkbox][name^="lead-"]').last().check();
+  await page.click("main section.card:last-of-type button[type=submit]");
+  await page.waitForSelector('section[data-team="Север"]');
+  assert.match(await page.textContent('section[data-team="Север"]'), /Ольга Смирнова — lead/);
+  await shot(page, "07-teams");
+
+  await page.click('#nav a[href="#/reference"]');
+  await page.waitForSelector('section[data-list="/lead-sources"] form');
+  await page.fill('section[data-list="/lead-sources"] input[name="name"]', "Выставка");
+  await page.click('section[data-list="/lead-sources"] button[type=submit]');
+  await page.waitForFunction(() => /Выставка/.test(document.querySelector('section[data-list="/lead-sources"]')?.textContent || ""));
+  await shot(page, "08-reference");
+
+  await page.click('#nav a[href="#/settings"]');
+  await page.waitForSelector('section[data-list="never-log"] form');
+  await page.fill('section[data-list="never-log"] input[name="value"]', "ceo@client-corp.ru");
+  await page.click('section[data-list="never-log"] button[type=submit]');
+  await page.waitForFunction(() => /ceo@client-corp\.ru/.test(document.querySelector('section[data-list="never-log"] ul')?.textContent || ""));
+  await page.fill('section[data-list="own-domains"] input[name="value"]', "not a domain");
+  await page.click('section[data-list="own-domains"] button[type=submit]');
+  await page.waitForSelector('section[data-list="own-domains"] [data-error-for="value"]:not(:empty)');
+  await shot(page, "09-settings");
+
+  assert.deepEqual(seen.errors, [], "no script errors");
+  assert.deepEqual(seen.foreign, [], "no request leaves the server");
+  await page.close();
+  await context.close();
+});
+
+test("sales: a contact card with a hostile HTML mail shows it inert, and a lead converts", async () => {
+  const { context, page, seen } = await open("ru-RU");
+  await signIn(page, FIXTURE.sales_email, FIXTURE.sales_password);
+  await page.waitForSelector("#search-form");
+  assert.equal(await page.locator('#nav a[href="#/mailboxes"]').count(), 0, "no admin pages for sales");
+  assert.match(await page.textContent("h1"), /Контакты/);
+  await shot(page, "10-sales-contacts");
+
+  // The sync made a lead of the hostile mail's sender (the open pool); converting it makes the contact, mail included.
+  await go(page, "leads", "Лиды");
+  await page.waitForSelector("#search-form");
+  await page.fill("#search-q", "hostile");
+  await page.click("#search-form button[type=submit]");
+  await page.waitForFunction(() => document.querySelectorAll("#record-table tr[data-id]").length === 1);
+  await shot(page, "11-leads-search");
+  await page.click("#record-table tr[data-id] a");
+  await page.waitForSelector("#timeline li.email");
+  assert.equal(await page.textContent("#timeline li.email .subject"), FIXTURE.hostile_subject, "the subject, as text");
+  await shot(page, "12-lead-card");
+  await page.check("#convert-deal");
+  await page.click("#convert-form button[type=submit]");
+  await page.waitForFunction(() => location.hash.startsWith("#/contacts/"));
+  await page.waitForSelector("#timeline li.email");
+  assert.equal(await page.textContent("#timeline li.email .subject"), FIXTURE.hostile_subject, "the mail moved along");
+  await page.fill("#note-body", "<img src=x onerror=alert('note')> позвонить");
+  await page.click("#note-form button[type=submit]");
+  await page.waitForSelector("#timeline li.note");
+  assert.match(await page.textContent("#timeline li.note"), /<img src=x/);
+  await page.fill("#task-title", "Выставить счёт");
+  await page.fill("#task-due", "2026-12-20");
+  await page.click("#task-form button[type=submit]");
+  await page.waitForSelector("#tasks li[data-task]");
+  await page.check("#tasks li[data-task] input[type=checkbox]");
+  await page.waitForTimeout(300);
+  await shot(page, "13-contact-card");
+
+  await page.click("#timeline li.email .subject");
+  await page.waitForSelector("#mail-text");
+  assert.equal(await page.textContent("#mail-subject"), FIXTURE.hostile_subject);
+  assert.match(await page.textContent("#mail-text"), /plain part/);
+  await page.click("#show-html");
+  const frameEl = await page.waitForSelector("#mail-frame");
+  const frame = await frameEl.contentFrame();
+  await frame.waitForSelector("#hostile-marker");
+  await page.waitForTimeout(1500);
+  const inFrame = await frame.evaluate(() => ({ pwned: window.__pwned, marker: document.body.dataset.pwned || null,
+    images: document.images.length }));
+  assert.equal(inFrame.images >= 2, true, "the mail really rendered in the frame");
+  assert.equal(inFrame.pwned, undefined, "no script ran in the frame");
+  assert.equal(inFrame.marker, null, "no event handler ran in the frame");
+  assert.equal(await page.evaluate(() => window.__pwned), undefined, "nothing reached the console");
+  assert.equal(page.url().startsWith(BASE), true);
+  assert.equal(frame.url(), "about:srcdoc", "the frame was not navigated away (meta refresh)");
+  await frame.click("#js-link").catch(() => {});
+  await page.waitForTimeout(300);
+  assert.deepEqual(seen.dialogs, [], "no dialog opened");
+  assert.deepEqual(seen.foreign, [], "nothing was requested from another host");
+  assert.equal(await frameEl.getAttribute("sandbox"), "", "a sandbox without allow-scripts");
+  await shot(page, "14-hostile-mail");
+
+  // A new lead from the form; a duplicate e-mail is refused with the API's words beside the form.
+  await go(page, "leads", "Лиды");
+  await page.waitForSelector("#create-form");
+  await page.fill('#create-form input[name="name"]', "Пётр Новиков");
+  await page.fill('#create-form input[name="email"]', "petr@new-client.ru");
+  await page.fill('#create-form input[name="company_name"]', "ООО «Новый клиент»");
+  await page.click("#create-form button[type=submit]");
+  await page.waitForSelector("#convert-form");
+  await page.click("#convert-form button[type=submit]");
+  await page.waitForFunction(() => location.hash.startsWith("#/contacts/"));
+  await page.waitForFunction(() => document.querySelector("#record-title")?.textContent === "Пётр Новиков");
+  await go(page, "deals", "Сделки");
+  await page.waitForSelector("#record-table tr[data-id]");
+  await page.fill("#search-q", "hostile");
+  await page.click("#search-form button[type=submit]");
+  await page.waitForFunction(() => document.querySelectorAll("#record-table tr[data-id]").length === 1);
+  await shot(page, "15-deals");
+  await go(page, "companies", "Компании");
+  await page.waitForSelector("#record-table tr[data-id]");
+  assert.match(await page.textContent("#record-table"), /Новый клиент/);
+  await go(page, "contacts", "Контакты");
+  await page.waitForSelector("#record-table tr[data-id]");
+  await shot(page, "17-contacts");
+  await shot(page, "16-companies");
+
+  // The language switch.
+  await page.selectOption("#lang", "en");
+  await page.waitForFunction(() => document.querySelector("main h1")?.textContent === "Contacts");
+
+  assert.deepEqual(seen.dialogs, []);
+  assert.deepEqual(seen.errors, [], "no script errors");
+  assert.deepEqual(seen.foreign, []);
+  await page.close();
+  await context.close();
+});
