@@ -135,6 +135,17 @@ test("admin: first sign-in forces a new password, then connects a Dovecot mailbo
   assert.equal((await page.textContent("#mailbox-table td.last-error")).trim(), "—");
   await shot(page, "05-mailbox-synced");
 
+  // Editing who reads it: the form comes prefilled from the API (shared mailboxes default to `full`).
+  await page.click("#mailbox-table tr[data-mailbox] button.edit");
+  await page.waitForSelector("#mailbox-edit-form");
+  assert.equal(await page.inputValue("#mbe-visibility"), "full");
+  assert.equal(await page.inputValue("#mbe-host"), "127.0.0.1");
+  await page.check('#mailbox-edit-form input[name="member"]');
+  await page.click("#mailbox-edit-form button[type=submit]");
+  await page.waitForFunction(() => document.querySelector("#mailbox-status")?.textContent === "Saved");
+  await page.click("#mailbox-table tr[data-mailbox] button.edit");
+  assert.equal(await page.isChecked('#mailbox-edit-form input[name="member"]'), true, "the member was saved");
+
   // Users: a salesperson for the next test.
   await page.click('#nav a[href="#/users"]');
   await page.waitForSelector("#user-form");
