@@ -67,8 +67,8 @@ function item(entry) {
 
 async function loadTasks(list, kind, id) {
   const page = await get(`/tasks${query({ record_kind: SINGULAR[kind], record_id: id, limit: 100 })}`);
-  const status = h("li", { class: "status", role: "status" });
   clear(list, page.items.map((task) => {
+    const status = h("span", { class: "status", "aria-live": "polite" });
     const box = h("input", { type: "checkbox", checked: task.done, id: "task-" + task.id });
     box.addEventListener("change", async () => {
       try {
@@ -79,8 +79,8 @@ async function loadTasks(list, kind, id) {
       }
     });
     return h("li", { "data-task": task.id }, box, " ", h("label", { for: box.id }, task.title),
-      task.due_at ? h("span", { class: "muted" }, ` — ${t("due")}: ${dateTime(task.due_at)}`) : null);
-  }), status);
+      task.due_at ? h("span", { class: "muted" }, ` — ${t("due")}: ${dateTime(task.due_at)}`) : null, " ", status);
+  }));
 }
 
 function noteForm(kind, id, refresh) {

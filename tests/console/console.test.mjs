@@ -3,7 +3,8 @@
 // first run connects the mailbox whose hostile mail the salesperson opens afterwards.
 import { test, before, after, afterEach } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
@@ -13,6 +14,10 @@ const FIXTURE = JSON.parse(process.env.MAILROOM_FIXTURE || "{}");
 const ARTIFACTS = process.env.MAILROOM_ARTIFACTS || "test-artifacts/console";
 assert.ok(BASE, "MAILROOM_URL is set by tests/api/console.rs");
 mkdirSync(ARTIFACTS, { recursive: true });
+
+// axe-core, evaluated through the DevTools protocol (page scripts stay under the console's CSP).
+const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+const inaccessible = [];
 
 const NEW_ADMIN_PASSWORD = "a-much-longer-admin-password";
 
@@ -52,7 +57,15 @@ async function open(locale) {
   return { context, page, seen };
 }
 
-const shot = (page, name) => page.screenshot({ path: join(ARTIFACTS, name + ".png"), fullPage: true });
+/** A screenshot of the page as an artifact, and axe-core's serious or critical findings on it. */
+async function shot(page, name) {
+  await page.screenshot({ path: join(ARTIFACTS, name + ".png"), fullPage: true });
+  if (!(await page.evaluate(() => Boolean(window.axe)))) await page.evaluate(AXE);
+  const found = await page.evaluate(async () => (await window.axe.run(document, { resultTypes: ["violations"] }))
+    .violations.filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", ")}`));
+  for (const f of found) inaccessible.push(`${name}: ${f}`);
+}
 
 async function signIn(page, email, password) {
   await page.goto(BASE + "/");
@@ -288,4 +301,9 @@ test("sales: a contact card with a hostile HTML mail shows it inert, and a lead 
   assert.deepEqual(seen.foreign, []);
   await page.close();
   await context.close();
+});
+
+// Last: it reads what the flows above found.
+test("axe-core finds no serious or critical accessibility violation on any page shot", () => {
+  assert.deepEqual(inaccessible, []);
 });
