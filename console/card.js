@@ -11,22 +11,86 @@ function details(kind, r) {
   switch (kind) {
     case "leads":
       return [["status", word("st_", r.status)], ["email", r.email], ["phone", r.phone], ["company_name", r.company_name],
-        ["domains", r.domain_hint], ["owner", r.owner_id === null ? t("pool") : "#" + r.owner_id], ["created", dateTime(r.created_at)]];
+        ["domains", r.domain_hint], ["owner", r.owner_label], ["created", dateTime(r.created_at)]];
     case "contacts":
       return [["emails", r.emails.join(", ")], ["phones", r.phones.join(", ")], ["job", r.position], ["tags", r.tags.join(", ")],
-        ["company", r.company_id ? link(`#/companies/${r.company_id}`, "#" + r.company_id) : null], ["created", dateTime(r.created_at)]];
+        ["company", r.company_link || null], ["owner", r.owner_label], ["created", dateTime(r.created_at)]];
     case "companies":
-      return [["domains", r.domains.join(", ")], ["tags", r.tags.join(", ")], ["created", dateTime(r.created_at)]];
+      return [["domains", r.domains.join(", ")], ["tags", r.tags.join(", ")], ["owner", r.owner_label], ["created", dateTime(r.created_at)]];
     default:
       return [["amount", r.amount ? `${r.amount} ${r.currency}` : null], ["stage", r.stage_name], ["status", word("kind_", r.status)],
-        ["probability", r.probability], ["contacts", r.contact_id ? link(`#/contacts/${r.contact_id}`, "#" + r.contact_id) : null],
-        ["company", r.company_id ? link(`#/companies/${r.company_id}`, "#" + r.company_id) : null]];
+        ["probability", r.probability], ["contacts", r.contact_link || null], ["company", r.company_link || null],
+        ["owner", r.owner_label]];
+  }
+}
+
+const split = (text) => (text ? text.split(",").map((x) => x.trim()).filter(Boolean) : []);
+const orNull = (text) => (text === "" ? null : text);
+
+/** The edit form's fields per kind: [name, label key, current value, control kind], and the PATCH body. */
+function editable(kind, r, stages) {
+  switch (kind) {
+    case "leads":
+      return {
+        fields: [["name", "name", r.name], ["email", "email", r.email], ["phone", "phone", r.phone],
+          ["company_name", "company_name", r.company_name],
+          ["status", "status", r.status, ["new", "in_work", "lost"].map((v) => [v, word("st_", v)])],
+          ["lost_reason", "lost_reason", r.lost_reason]],
+        body: (v) => ({ name: v.name, email: orNull(v.email), phone: orNull(v.phone), company_name: orNull(v.company_name),
+          ...(r.status === "converted" ? {} : { status: v.status }), lost_reason: orNull(v.lost_reason) }),
+      };
+    case "contacts":
+      return {
+        fields: [["name", "name", r.name], ["emails", "emails", r.emails.join(", ")], ["phones", "phones", r.phones.join(", ")],
+          ["position", "job", r.position], ["tags", "tags", r.tags.join(", ")]],
+        body: (v) => ({ name: v.name, emails: split(v.emails), phones: split(v.phones), position: orNull(v.position), tags: split(v.tags) }),
+      };
+    case "companies":
+      return {
+        fields: [["name", "name", r.name], ["domains", "domains", r.domains.join(", ")], ["tags", "tags", r.tags.join(", ")]],
+        body: (v) => ({ name: v.name, domains: split(v.domains), tags: split(v.tags) }),
+      };
+    default:
+      return {
+        fields: [["title", "title", r.title], ["amount", "amount", r.amount], ["currency", "currency", r.currency],
+          ["stage_id", "stage", r.stage_id, stages.map((st) => [st.id, `${st.name} (${st.probability}%)`])],
+          ["lost_reason", "lost_reason", r.lost_reason]],
+        body: (v) => ({ title: v.title, amount: orNull(v.amount), currency: v.currency, stage_id: Number(v.stage_id),
+          lost_reason: orNull(v.lost_reason) }),
+      };
+  }
+}
+
+async function editForm(kind, record, ctx) {
+  const stages = kind === "deals" ? (await get(`/pipelines/${record.pipeline_id}`)).stages : [];
+  const spec = editable(kind, record, stages);
+  const controls = spec.fields.map(([name, label, value, options]) => field(name, t(label),
+    options ? select(options, value) : input({ value: value ?? "" })));
+  const el = form(h("div", { class: "row wrap" }, controls), t("save"), async (v) => {
+    await patch(`/${kind}/${record.id}`, spec.body(v));
+    ctx.navigate(`/${kind}/${record.id}`);
+  }, { id: "edit-form" });
+  return h("details", { class: "edit" }, h("summary", {}, t("edit")), el);
+}
+
+/** A linked record's name, for a card's references (a number when the caller may not see it). */
+async function nameOf(kind, id) {
+  try {
+    const r = await get(`/${kind}/${id}`);
+    return link(`#/${kind}/${id}`, r.name || r.title);
+  } catch {
+    return "#" + id;
   }
 }
 
 export async function render(main, ctx) {
   const kind = ctx.kind;
   const record = await get(`/${kind}/${ctx.id}`);
+  // Salespeople may not list users: the owner shows as "mine", the open pool, or a number.
+  record.owner_label = record.owner_id === null || record.owner_id === undefined ? t("pool")
+    : record.owner_id === ctx.user.id ? t("mine") : "#" + record.owner_id;
+  if (record.company_id && kind !== "leads") record.company_link = await nameOf("companies", record.company_id);
+  if (record.contact_id && kind === "deals") record.contact_link = await nameOf("contacts", record.contact_id);
   const title = record.name || record.title;
   const fields = h("dl", { class: "fields" }, details(kind, record).map(([key, value]) =>
     [h("dt", {}, t(key)), h("dd", {}, value === null || value === undefined || value === "" ? "—" : value)]));
@@ -39,7 +103,10 @@ export async function render(main, ctx) {
     h("p", {}, link(`#/${kind}`, "← " + t(kind))),
     h("h1", { id: "record-title" }, title),
     h("div", { class: "card-grid" },
-      h("section", { class: "card" }, h("h2", {}, t("fields")), fields, kind === "leads" ? await convertForm(record, ctx) : null),
+      h("section", { class: "card" }, h("h2", {}, t("fields")), fields,
+        ctx.user.role === "marketing" ? null : await editForm(kind, record, ctx),
+        kind === "leads" && record.owner_id === null && ctx.user.role === "sales" ? takeButton(record, ctx) : null,
+        kind === "leads" ? await convertForm(record, ctx) : null),
       h("section", { class: "card" }, h("h2", {}, t("tasks")), tasks, taskForm(kind, ctx.id, refresh)),
       h("section", { class: "card wide" }, h("h2", {}, t("timeline")), noteForm(kind, ctx.id, refresh), timeline)));
   await refresh();
@@ -104,6 +171,19 @@ function taskForm(kind, id, refresh) {
   }, { id: "task-form" });
 }
 
+/** A lead of the open pool: any salesperson may take it. */
+function takeButton(lead, ctx) {
+  const status = h("span", { class: "status", "aria-live": "polite" });
+  return h("p", {}, h("button", { type: "button", id: "take-lead", onclick: async () => {
+    try {
+      await patch(`/leads/${lead.id}`, { owner_id: ctx.user.id });
+      ctx.navigate(`/leads/${lead.id}`);
+    } catch (e) {
+      notice(status, e);
+    }
+  } }, t("take")), " ", status);
+}
+
 async function convertForm(lead, ctx) {
   if (lead.status === "converted") {
     return lead.contact_id ? h("p", {}, link(`#/contacts/${lead.contact_id}`, t("converted", { contact: "#" + lead.contact_id }))) : null;
@@ -111,6 +191,7 @@ async function convertForm(lead, ctx) {
   const pipelines = await get("/pipelines");
   const withDeal = h("input", { type: "checkbox", name: "with_deal", id: "convert-deal" });
   return form([
+    h("h3", {}, t("convert")),
     h("label", { class: "check" }, withDeal, " ", t("convert_deal")),
     field("pipeline_id", t("pipeline"), select(pipelines.map((p) => [p.id, p.name]), pipelines[0] && pipelines[0].id)),
   ], t("convert"), async (v) => {

@@ -226,6 +226,8 @@ test("sales: a contact card with a hostile HTML mail shows it inert, and a lead 
   await page.waitForSelector("#timeline li.email");
   assert.equal(await page.textContent("#timeline li.email .subject"), FIXTURE.hostile_subject, "the subject, as text");
   await shot(page, "12-lead-card");
+  await page.click("#take-lead");
+  await page.waitForFunction(() => /Мои/.test(document.querySelector("dl.fields")?.textContent || ""));
   await page.check("#convert-deal");
   await page.click("#convert-form button[type=submit]");
   await page.waitForFunction(() => location.hash.startsWith("#/contacts/"));
@@ -242,6 +244,16 @@ test("sales: a contact card with a hostile HTML mail shows it inert, and a lead 
   await page.check("#tasks li[data-task] input[type=checkbox]");
   await page.waitForTimeout(300);
   await shot(page, "13-contact-card");
+
+  // Editing the card: a bad address is refused beside its field; a good edit shows at once.
+  await page.click("details.edit summary");
+  await page.fill('#edit-form input[name="emails"]', "not-an-address");
+  await page.fill('#edit-form input[name="position"]', "Директор");
+  await page.click("#edit-form button[type=submit]");
+  await page.waitForSelector('#edit-form [data-error-for="emails"]:not(:empty)');
+  await page.fill('#edit-form input[name="emails"]', FIXTURE.hostile_sender);
+  await page.click("#edit-form button[type=submit]");
+  await page.waitForFunction(() => /Директор/.test(document.querySelector("dl.fields")?.textContent || ""));
 
   await page.click("#timeline li.email .subject");
   await page.waitForSelector("#mail-text");
