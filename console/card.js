@@ -115,6 +115,14 @@ export async function render(main, ctx) {
 async function loadTimeline(list, kind, id) {
   const page = await get(`/${kind}/${id}/timeline`);
   clear(list, page.items.length ? page.items.map(item) : h("li", { class: "muted" }, t("empty")));
+  let before = page.next_before;
+  const older = h("button", { type: "button", id: "timeline-older", onclick: async () => {
+    const next = await get(`/${kind}/${id}/timeline${query({ before })}`);
+    older.parentElement.before(...next.items.map(item));
+    before = next.next_before;
+    if (!before) older.parentElement.remove();
+  } }, t("more"));
+  if (before) list.append(h("li", { class: "older" }, older));
 }
 
 function item(entry) {

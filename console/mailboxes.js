@@ -82,7 +82,8 @@ function row(m, status, ctx, edit) {
     h("td", {}, m.name, h("div", { class: "muted" }, `${word("kind_", m.kind)} · ${m.username}`)),
     h("td", {}, `${m.host}:${m.port} (${m.security})`),
     h("td", {}, state),
-    h("td", { class: "last-sync" }, m.last_sync_at ? dateTime(m.last_sync_at) : t("mb_never")),
+    h("td", { class: "last-sync" }, m.last_sync_at ? dateTime(m.last_sync_at) : t("mb_never"),
+      m.folder_states.map((f) => h("div", { class: "muted" }, `${f.name}: UID ${f.last_uid}`))),
     h("td", { class: "count" }, String(m.messages_synced)),
     h("td", { class: "last-error" }, error || "—"),
     h("td", { class: "buttons" }, test, sync, change, remove));

@@ -8,9 +8,10 @@ const KINDS = {
   leads: {
     columns: ["name", "email", "company_name", "status", "owner"],
     cells: (r, ctx) => [r.name, r.email, r.company_name, word("st_", r.status), owner(r.owner_id, ctx)],
-    filters: () => [
+    filters: (ref) => [
       ["status", select([["", t("all")], ...["new", "in_work", "converted", "lost"].map((s) => [s, word("st_", s)])], "")],
       ["pool", select([["", t("all")], ["true", t("pool")]], "")],
+      ["source_id", select([["", t("all")], ...ref.sources.map((x) => [x.id, x.name])], "")],
     ],
     create: () => [["name", t("name")], ["email", t("email")], ["company_name", t("company_name")], ["phone", t("phone")]],
     body: (v) => ({ name: v.name, email: v.email || null, company_name: v.company_name || null, phone: v.phone || null }),
@@ -18,21 +19,24 @@ const KINDS = {
   contacts: {
     columns: ["name", "email", "job", "phones", "owner"],
     cells: (r, ctx) => [r.name, r.primary_email, r.position, r.phones.join(", "), owner(r.owner_id, ctx)],
-    filters: () => [["tag", input({ placeholder: t("tags") })]],
+    filters: (ref) => [["tag", input()], ["type_id", select([["", t("all")], ...ref.types.map((x) => [x.id, x.name])], "")]],
     create: () => [["name", t("name")], ["emails", t("emails")], ["phones", t("phones")], ["position", t("job")]],
     body: (v) => ({ name: v.name, emails: split(v.emails), phones: split(v.phones), position: v.position || null }),
   },
   companies: {
     columns: ["name", "domains", "tags", "owner"],
     cells: (r, ctx) => [r.name, r.domains.join(", "), r.tags.join(", "), owner(r.owner_id, ctx)],
-    filters: () => [["domain", input({ placeholder: t("domains") })]],
+    filters: () => [["domain", input()], ["tag", input()]],
     create: () => [["name", t("name")], ["domains", t("domains")]],
     body: (v) => ({ name: v.name, domains: split(v.domains) }),
   },
   deals: {
     columns: ["title", "amount", "stage", "status", "owner"],
     cells: (r, ctx) => [r.title, r.amount ? `${r.amount} ${r.currency}` : "—", r.stage_name, word("kind_", r.status), owner(r.owner_id, ctx)],
-    filters: () => [["status", select([["", t("all")], ...["open", "won", "lost"].map((s) => [s, word("kind_", s)])], "")]],
+    filters: (ref) => [
+      ["status", select([["", t("all")], ...["open", "won", "lost"].map((s) => [s, word("kind_", s)])], "")],
+      ["stage_id", select([["", t("all")], ...ref.pipelines.flatMap((p) => p.stages.map((st) => [st.id, `${p.name}: ${st.name}`]))], "")],
+    ],
     create: () => [["title", t("title")], ["amount", t("amount")]],
     body: (v) => ({ title: v.title, amount: v.amount || null, pipeline_id: Number(v.pipeline_id) }),
   },
@@ -46,22 +50,42 @@ function owner(id, ctx) {
   return id === ctx.user.id ? t("mine") : "#" + id;
 }
 
+const FILTER_LABELS = { pool: "pool", domain: "domains", tag: "tags", status: "status", source_id: "source",
+  type_id: "type", stage_id: "stage" };
+
+/** What the filters offer: lead sources, contact types, pipelines, and for an admin the users. */
+async function referenceData(ctx) {
+  const [sources, types, pipelines, users] = await Promise.all([
+    ctx.kind === "leads" ? get("/lead-sources") : [],
+    ctx.kind === "contacts" ? get("/contact-types") : [],
+    get("/pipelines"),
+    ctx.user.role === "admin" ? get("/users?limit=200").then((u) => u.items) : [],
+  ]);
+  return { sources, types, pipelines, users };
+}
+
 export async function render(main, ctx) {
   const spec = KINDS[ctx.kind];
   const results = h("div", { id: "results" });
-  const filters = spec.filters();
+  const ref = await referenceData(ctx);
+  const filters = spec.filters(ref);
   const mine = h("input", { type: "checkbox", name: "mine", id: "filter-mine" });
+  // Admins pick any owner; others have "mine" (they may not list users).
+  const ownerFilter = ref.users.length
+    ? field("owner_id", t("owner"), select([["", t("all")], ...ref.users.map((u) => [u.id, u.name])], ""))
+    : h("label", { class: "check" }, mine, " ", t("mine"));
   const search = form([
     field("q", t("search"), input({ type: "search", id: "search-q" })),
-    filters.map(([name, control]) => field(name, t(name === "pool" ? "owner" : name === "domain" ? "domains" : name === "tag" ? "tags" : "status"), control)),
-    h("label", { class: "check" }, mine, " ", t("mine")),
+    filters.map(([name, control]) => field(name, t(FILTER_LABELS[name]), control)),
+    ownerFilter,
   ], t("search"), async (v) => {
     const params = { q: v.q };
     for (const [name] of filters) params[name] = v[name];
     if (v.mine) params.owner_id = ctx.user.id;
+    if (v.owner_id) params.owner_id = v.owner_id;
     await load(results, ctx, spec, params);
   }, { class: "filters", role: "search", id: "search-form" });
-  const createSection = await createForm(ctx, spec);
+  const createSection = await createForm(ctx, spec, ref);
   clear(main, h("h1", {}, t(ctx.kind)), search, results, createSection);
   await load(results, ctx, spec, {});
 }
@@ -77,11 +101,11 @@ async function load(results, ctx, spec, params, after = null, rows = []) {
   clear(results, table(spec.columns.map((c) => t(c)), all, { id: "record-table" }), next);
 }
 
-async function createForm(ctx, spec) {
+async function createForm(ctx, spec, ref) {
   if (ctx.user.role === "marketing") return null;
   const fields = spec.create().map(([name, label]) => field(name, label, input()));
   if (ctx.kind === "deals") {
-    const pipelines = await get("/pipelines");
+    const pipelines = ref.pipelines;
     fields.push(field("pipeline_id", t("pipeline"), select(pipelines.map((p) => [p.id, p.name]), pipelines[0] && pipelines[0].id)));
   }
   const addKey = { leads: "lead_add", contacts: "contact_add", companies: "company_add", deals: "deal_add" }[ctx.kind];

@@ -201,6 +201,16 @@ test("admin: first sign-in forces a new password, then connects a Dovecot mailbo
   await page.waitForSelector('section[data-list="own-domains"] [data-error-for="value"]:not(:empty)');
   await shot(page, "09-settings");
 
+  // A small laptop: the admin's lead list with the owner filter, nothing wider than the screen.
+  await page.setViewportSize({ width: 1024, height: 700 });
+  await go(page, "leads", "Leads");
+  assert.equal(await page.locator('#search-form select[name="owner_id"]').count(), 1, "admins filter by any owner");
+  await page.selectOption('#search-form select[name="status"]', "new");
+  await page.click("#search-form button[type=submit]");
+  await page.waitForFunction(() => document.querySelectorAll("#record-table tr[data-id]").length === 2, null, { timeout: 5000 });
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 1024), "no horizontal scrolling at 1024 px");
+  await shot(page, "09b-admin-leads-1024");
+
   assert.deepEqual(seen.errors, [], "no script errors");
   assert.deepEqual(seen.foreign, [], "no request leaves the server");
   await page.close();
