@@ -12,9 +12,12 @@ import * as settings from "./settings.js";
 import * as records from "./records.js";
 import * as card from "./card.js";
 import * as mail from "./mail.js";
+import * as tasks from "./tasks.js";
 
 const ADMIN_PAGES = ["mailboxes", "users", "teams", "reference", "settings"];
 const SALES_PAGES = ["leads", "contacts", "companies", "deals"];
+// Pages of their own beside the record lists.
+const SALES_EXTRA = ["tasks"];
 
 const routes = {
   login: login.renderSignIn,
@@ -25,6 +28,7 @@ const routes = {
   reference: reference.render,
   settings: settings.render,
   messages: mail.render,
+  tasks: tasks.render,
 };
 
 function parse() {
@@ -55,7 +59,7 @@ function renderNav(user, page) {
   const item = (name) => h("li", {}, h("a", { href: "#/" + name, "aria-current": name === page ? "page" : undefined }, t(name)));
   const groups = [];
   if (user.role === "admin") groups.push(h("div", { class: "group" }, h("span", { class: "group-title" }, t("nav_admin")), h("ul", {}, ADMIN_PAGES.map(item))));
-  groups.push(h("div", { class: "group" }, h("span", { class: "group-title" }, t("nav_sales")), h("ul", {}, SALES_PAGES.map(item))));
+  groups.push(h("div", { class: "group" }, h("span", { class: "group-title" }, t("nav_sales")), h("ul", {}, [...SALES_PAGES, ...SALES_EXTRA].map(item))));
   clear(nav, groups);
   who.textContent = `${user.name} (${t("role_" + user.role)})`;
   out.hidden = false;

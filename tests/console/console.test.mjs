@@ -255,6 +255,22 @@ test("sales: a contact card with a hostile HTML mail shows it inert, and a lead 
   await page.waitForTimeout(300);
   await shot(page, "13-contact-card");
 
+  // My tasks: an overdue one, moved to a later day, then done.
+  await page.fill("#task-title", "Перезвонить");
+  await page.fill("#task-due", "2020-01-15");
+  await page.click("#task-form button[type=submit]");
+  await page.waitForFunction(() => document.querySelectorAll("#tasks li[data-task]").length === 2);
+  await page.click('#nav a[href="#/tasks"]');
+  await page.waitForSelector('section[data-group="overdue"] li[data-task]');
+  assert.match(await page.textContent('section[data-group="overdue"]'), /Перезвонить/);
+  await shot(page, "13b-my-tasks");
+  await page.fill('section[data-group="overdue"] input[type=date]', "2099-03-01");
+  await page.waitForSelector('section[data-group="later"] li[data-task]');
+  await page.check('section[data-group="later"] li[data-task] input[type=checkbox]');
+  await page.waitForFunction(() => document.querySelectorAll("li[data-task]").length === 0);
+  await page.goBack();
+  await page.waitForSelector("#edit-form", { state: "attached" });
+
   // Editing the card: a bad address is refused beside its field; a good edit shows at once.
   await page.click("details.edit summary");
   await page.fill('#edit-form input[name="emails"]', "not-an-address");
