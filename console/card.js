@@ -108,7 +108,8 @@ export async function render(main, ctx) {
         kind === "leads" && record.owner_id === null && ctx.user.role === "sales" ? takeButton(record, ctx) : null,
         kind === "leads" ? await convertForm(record, ctx) : null),
       h("section", { class: "card" }, h("h2", {}, t("tasks")), tasks, taskForm(kind, ctx.id, refresh)),
-      h("section", { class: "card wide" }, h("h2", {}, t("timeline")), noteForm(kind, ctx.id, refresh), timeline)));
+      h("section", { class: "card wide" }, h("h2", {}, t("timeline")), noteForm(kind, ctx.id, refresh), timeline),
+      auditSection(kind, ctx.id)));
   await refresh();
 }
 
@@ -139,6 +140,27 @@ function item(entry) {
   return h("li", { class: entry.kind }, when, label, h("span", { class: "text" }, entry.text || ""),
     entry.kind === "task" && entry.done ? h("span", { class: "muted" }, " ✓ " + t("task_done")) : null);
 }
+
+/** Who changed what: the record's audit log, loaded when opened. Values are shown as text (JSON for objects). */
+function auditSection(kind, id) {
+  const list = h("ol", { class: "audit", id: "audit" });
+  const details = h("details", { class: "card wide", id: "audit-section" }, h("summary", {}, t("audit")), list);
+  details.addEventListener("toggle", async () => {
+    if (!details.open) return;
+    try {
+      const page = await get(`/${kind}/${id}/audit${query({ limit: 100 })}`);
+      clear(list, page.items.map((entry) => h("li", {},
+        h("time", { datetime: entry.at }, dateTime(entry.at)), " ", h("strong", {}, entry.action), " ",
+        h("span", { class: "muted" }, entry.actor_email || "—"),
+        h("ul", {}, entry.changes.map((c) => h("li", {}, `${c.field}: ${show(c.from)} → ${show(c.to)}`))))));
+    } catch (e) {
+      clear(list, h("li", { class: "form-error" }, e.message));
+    }
+  });
+  return details;
+}
+
+const show = (value) => (value === null || value === undefined ? "—" : typeof value === "object" ? JSON.stringify(value) : String(value));
 
 async function loadTasks(list, kind, id) {
   const page = await get(`/tasks${query({ record_kind: SINGULAR[kind], record_id: id, limit: 100 })}`);

@@ -280,6 +280,8 @@ test("sales: a contact card with a hostile HTML mail shows it inert, and a lead 
   await page.fill('#edit-form input[name="emails"]', FIXTURE.hostile_sender);
   await page.click("#edit-form button[type=submit]");
   await page.waitForFunction(() => /Директор/.test(document.querySelector("dl.fields")?.textContent || ""));
+  await page.click("#audit-section summary");
+  await page.waitForFunction(() => /position: — → Директор/.test(document.querySelector("#audit")?.textContent || ""));
 
   await page.click("#timeline li.email .subject");
   await page.waitForSelector("#mail-text");
