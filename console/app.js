@@ -13,11 +13,12 @@ import * as records from "./records.js";
 import * as card from "./card.js";
 import * as mail from "./mail.js";
 import * as tasks from "./tasks.js";
+import * as board from "./board.js";
 
 const ADMIN_PAGES = ["mailboxes", "users", "teams", "reference", "settings"];
 const SALES_PAGES = ["leads", "contacts", "companies", "deals"];
 // Pages of their own beside the record lists.
-const SALES_EXTRA = ["tasks"];
+const SALES_EXTRA = ["board", "tasks"];
 
 const routes = {
   login: login.renderSignIn,
@@ -29,6 +30,7 @@ const routes = {
   settings: settings.render,
   messages: mail.render,
   tasks: tasks.render,
+  board: board.render,
 };
 
 function parse() {

@@ -13,7 +13,9 @@ function newPassword() {
 }
 
 export async function render(main, ctx) {
-  const list = await get("/users?limit=200");
+  const [list, teams] = await Promise.all([get("/users?limit=200"), get("/teams")]);
+  const teamsOf = (id) => teams.flatMap((team) => team.members.filter((m) => m.user_id === id)
+    .map((m) => (m.lead ? `${team.name} (${t("team_lead")})` : team.name))).join(", ");
   const status = h("p", { class: "status", role: "status", id: "user-status" });
   const act = (fn) => async () => {
     try {
@@ -40,6 +42,7 @@ export async function render(main, ctx) {
     } }, t("reset_password"));
     return h("tr", { "data-user": u.email, class: u.active ? "" : "inactive" },
       h("td", {}, u.name), h("td", {}, u.email), h("td", {}, u.id === ctx.user.id ? word("role_", u.role) : role),
+      h("td", {}, teamsOf(u.id) || "—"),
       h("td", {}, u.active ? t("yes") : t("inactive")),
       h("td", { class: "buttons" }, u.id === ctx.user.id ? null : [toggle, reset]));
   });
@@ -55,6 +58,6 @@ export async function render(main, ctx) {
     ctx.navigate("/users");
   }, { id: "user-form" });
   clear(main, h("h1", {}, t("users")), status,
-    table([t("name"), t("email"), t("role"), t("active"), t("actions")], rows, { id: "user-table" }),
+    table([t("name"), t("email"), t("role"), t("teams"), t("active"), t("actions")], rows, { id: "user-table" }),
     h("section", { class: "card" }, h("h2", {}, t("user_add")), create));
 }

@@ -33,6 +33,7 @@ const FILES: &[(&str, &str, &[u8])] = &[
     embedded!("card.js", JS),
     embedded!("mail.js", JS),
     embedded!("tasks.js", JS),
+    embedded!("board.js", JS),
 ];
 
 /// Scripts, styles and data only from us: no inline script or style, no eval, no plugins, never framed. Mail HTML

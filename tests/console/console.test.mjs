@@ -324,6 +324,17 @@ test("sales: a contact card with a hostile HTML mail shows it inert, and a lead 
   await page.click("#search-form button[type=submit]");
   await page.waitForFunction(() => document.querySelectorAll("#record-table tr[data-id]").length === 1);
   await shot(page, "15-deals");
+
+  // The deal board: the converted lead's deal is dragged to the next stage, and the totals follow.
+  await page.click('#nav a[href="#/board"]');
+  await page.waitForSelector(".board li[data-deal]");
+  const firstStage = await page.getAttribute(".stage-column:nth-child(1)", "data-stage");
+  const secondStage = await page.getAttribute(".stage-column:nth-child(2)", "data-stage");
+  const deal = await page.getAttribute(`.stage-column[data-stage="${firstStage}"] li[data-deal]`, "data-deal");
+  await page.dragAndDrop(`li[data-deal="${deal}"]`, `.stage-column[data-stage="${secondStage}"]`);
+  await page.waitForSelector(`.stage-column[data-stage="${secondStage}"] li[data-deal="${deal}"]`);
+  assert.match(await page.textContent(`.stage-column[data-stage="${secondStage}"] .stage-total`), /^1 ·/);
+  await shot(page, "15b-deal-board");
   await go(page, "companies", "Компании");
   await page.waitForSelector("#record-table tr[data-id]");
   assert.match(await page.textContent("#record-table"), /Новый клиент/);
