@@ -14,11 +14,12 @@ import * as card from "./card.js";
 import * as mail from "./mail.js";
 import * as tasks from "./tasks.js";
 import * as board from "./board.js";
+import * as duplicates from "./duplicates.js";
 
 const ADMIN_PAGES = ["mailboxes", "users", "teams", "reference", "settings"];
 const SALES_PAGES = ["leads", "contacts", "companies", "deals"];
 // Pages of their own beside the record lists.
-const SALES_EXTRA = ["board", "tasks"];
+const SALES_EXTRA = ["board", "tasks", "duplicates"];
 
 const routes = {
   login: login.renderSignIn,
@@ -31,6 +32,7 @@ const routes = {
   messages: mail.render,
   tasks: tasks.render,
   board: board.render,
+  duplicates: duplicates.render,
 };
 
 function parse() {

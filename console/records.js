@@ -109,9 +109,19 @@ async function createForm(ctx, spec, ref) {
     fields.push(field("pipeline_id", t("pipeline"), select(pipelines.map((p) => [p.id, p.name]), pipelines[0] && pipelines[0].id)));
   }
   const addKey = { leads: "lead_add", contacts: "contact_add", companies: "company_add", deals: "deal_add" }[ctx.kind];
-  const el = form(h("div", { class: "row wrap" }, fields), t("create"), async (v) => {
-    const created = await post(`/${ctx.kind}`, spec.body(v));
-    ctx.navigate(`/${ctx.kind}/${created.id}`);
+  // Offered only after the API answered `duplicate` and named the existing record the caller may see.
+  const anyway = h("label", { class: "check", hidden: true }, h("input", { type: "checkbox", name: "allow_duplicate", id: "allow-duplicate" }),
+    " ", t("create_anyway"));
+  const el = form([h("div", { class: "row wrap" }, fields), anyway], t("create"), async (v) => {
+    const body = spec.body(v);
+    if (v.allow_duplicate && ctx.kind !== "deals") body.allow_duplicate = true;
+    try {
+      const created = await post(`/${ctx.kind}`, body);
+      ctx.navigate(`/${ctx.kind}/${created.id}`);
+    } catch (error) {
+      if (error.code === "duplicate") anyway.hidden = false;
+      throw error;
+    }
   }, { id: "create-form" });
   return h("section", { class: "card" }, h("h2", {}, t(addKey)), el);
 }

@@ -34,6 +34,7 @@ const FILES: &[(&str, &str, &[u8])] = &[
     embedded!("mail.js", JS),
     embedded!("tasks.js", JS),
     embedded!("board.js", JS),
+    embedded!("duplicates.js", JS),
 ];
 
 /// Scripts, styles and data only from us: no inline script or style, no eval, no plugins, never framed. Mail HTML

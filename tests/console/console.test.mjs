@@ -335,6 +335,24 @@ test("sales: a contact card with a hostile HTML mail shows it inert, and a lead 
   await page.waitForSelector(`.stage-column[data-stage="${secondStage}"] li[data-deal="${deal}"]`);
   assert.match(await page.textContent(`.stage-column[data-stage="${secondStage}"] .stage-total`), /^1 ·/);
   await shot(page, "15b-deal-board");
+
+  // Duplicates: a company named like an existing one is refused, then created anyway, listed, and merged.
+  await go(page, "companies", "Компании");
+  await page.fill('#create-form input[name="name"]', "Новый клиент");
+  await page.click("#create-form button[type=submit]");
+  await page.waitForSelector("#create-form .form-error:not(:empty)");
+  await page.check("#allow-duplicate");
+  await page.click("#create-form button[type=submit]");
+  await page.waitForFunction(() => document.querySelector("#record-title")?.textContent === "Новый клиент");
+  await page.click('#nav a[href="#/duplicates"]');
+  await page.waitForSelector("#duplicates-table tr[data-pair]");
+  await shot(page, "15c-duplicates");
+  const pair = page.locator("#duplicates-table tr[data-pair]").first();
+  const kept = await pair.locator("td:nth-child(2)").textContent();
+  await pair.locator("button.keep-a").click();
+  await page.waitForFunction((name) => document.querySelector("#record-title")?.textContent === name, kept);
+  await go(page, "companies", "Компании");
+  assert.equal(await page.locator("#record-table tr[data-id]").count(), 2, "three companies less the merged one");
   await go(page, "companies", "Компании");
   await page.waitForSelector("#record-table tr[data-id]");
   assert.match(await page.textContent("#record-table"), /Новый клиент/);
