@@ -20,6 +20,15 @@ const ADMIN_PAGES = ["mailboxes", "users", "teams", "reference", "settings"];
 const SALES_PAGES = ["leads", "contacts", "companies", "deals"];
 // Pages of their own beside the record lists.
 const SALES_EXTRA = ["board", "tasks", "duplicates"];
+// Marketing reads contacts and companies (and their mail timelines) but no leads, deals or tasks (README, Who sees what).
+const MARKETING_PAGES = ["contacts", "companies"];
+
+function salesPages(user) {
+  return user.role === "marketing" ? MARKETING_PAGES : [...SALES_PAGES, ...SALES_EXTRA];
+}
+
+// Why the user was sent back to sign in (an expired or ended session), shown once on the sign-in page.
+let expired = null;
 
 const routes = {
   login: login.renderSignIn,
@@ -63,7 +72,7 @@ function renderNav(user, page) {
   const item = (name) => h("li", {}, h("a", { href: "#/" + name, "aria-current": name === page ? "page" : undefined }, t(name)));
   const groups = [];
   if (user.role === "admin") groups.push(h("div", { class: "group" }, h("span", { class: "group-title" }, t("nav_admin")), h("ul", {}, ADMIN_PAGES.map(item))));
-  groups.push(h("div", { class: "group" }, h("span", { class: "group-title" }, t("nav_sales")), h("ul", {}, [...SALES_PAGES, ...SALES_EXTRA].map(item))));
+  groups.push(h("div", { class: "group" }, h("span", { class: "group-title" }, t("nav_sales")), h("ul", {}, salesPages(user).map(item))));
   clear(nav, groups);
   who.textContent = `${user.name} (${t("role_" + user.role)})`;
   out.hidden = false;
@@ -79,6 +88,7 @@ async function route() {
   const user = current && current.user;
   renderNav(user, page);
   // `home` reads the session anew: on the sign-in page there was no user yet when the page was drawn.
+  if (user && [...SALES_PAGES, ...SALES_EXTRA].includes(page) && !salesPages(user).includes(page)) return navigate(home(user));
   const ctx = { user, id, navigate, home: () => navigate(home(session().user)) };
   clear(main, h("p", { class: "muted" }, t("loading")));
   try {
@@ -87,7 +97,8 @@ async function route() {
     } else if (SALES_PAGES.includes(page)) {
       await (id ? card.render(main, { ...ctx, kind: page }) : records.render(main, { ...ctx, kind: page }));
     } else if (routes[page]) {
-      await routes[page](main, ctx);
+      await routes[page](main, { ...ctx, expired });
+      expired = null;
     } else {
       clear(main, h("p", {}, t("not_found")));
     }
@@ -112,7 +123,10 @@ function start() {
     saveSession(null);
     navigate("/login");
   });
-  whenSignedOut(() => navigate("/login"));
+  whenSignedOut((error) => {
+    expired = error;
+    navigate("/login");
+  });
   window.addEventListener("hashchange", route);
   route();
 }

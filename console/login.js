@@ -3,7 +3,7 @@
 // admin who has not changed it from this browser while no mailbox is connected yet (a fresh installation).
 import { get, post, session, saveSession, signIn } from "./api.js";
 import { h, clear, field, form, input } from "./dom.js";
-import { t } from "./i18n.js";
+import { t, errorText } from "./i18n.js";
 
 const changedKey = (id) => "mailroom.password-changed." + id;
 
@@ -29,7 +29,8 @@ export function renderSignIn(main, ctx) {
     },
     { id: "signin-form", class: "narrow" },
   );
-  clear(main, h("section", { class: "card narrow" }, h("h1", {}, t("signin")), el));
+  const why = ctx.expired ? h("p", { class: "form-error", role: "alert", id: "signin-why" }, errorText(ctx.expired)) : null;
+  clear(main, h("section", { class: "card narrow" }, h("h1", {}, t("signin")), why, el));
   email.focus();
 }
 

@@ -365,6 +365,15 @@ test("sales: a contact card with a hostile HTML mail shows it inert, and a lead 
   await page.selectOption("#lang", "en");
   await page.waitForFunction(() => document.querySelector("main h1")?.textContent === "Contacts");
 
+  // A session the server no longer accepts leads back to sign-in, saying why.
+  await page.evaluate(() => {
+    const s = JSON.parse(sessionStorage.getItem("mailroom.session"));
+    sessionStorage.setItem("mailroom.session", JSON.stringify({ ...s, token: "not-a-token" }));
+  });
+  await page.click(`#nav a[href="#/companies"]`);
+  await page.waitForSelector("#signin-why");
+  assert.match(await page.textContent("#signin-why"), /sign in again/);
+
   assert.deepEqual(seen.dialogs, []);
   assert.deepEqual(seen.errors, [], "no script errors");
   assert.deepEqual(seen.foreign, []);
