@@ -381,6 +381,28 @@ test("sales: a contact card with a hostile HTML mail shows it inert, and a lead 
   await context.close();
 });
 
+test("marketing: only contacts and companies, and no way to the sales pages", async () => {
+  const login = await fetch(BASE + "/api/v1/auth/login", { method: "POST", headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ email: FIXTURE.admin_email, password: NEW_ADMIN_PASSWORD }) });
+  const { token } = await login.json();
+  const created = await fetch(BASE + "/api/v1/users", { method: "POST",
+    headers: { "Content-Type": "application/json", Authorization: "Bearer " + token },
+    body: JSON.stringify({ email: "mark@nordwind.ru", name: "Марк", role: "marketing", password: "marketing-password-1" }) });
+  assert.equal(created.status, 201);
+  const { context, page, seen } = await open("en-US");
+  await signIn(page, "mark@nordwind.ru", "marketing-password-1");
+  await page.waitForSelector("#record-table");
+  const links = await page.$$eval("#nav a", (as) => as.map((a) => a.getAttribute("href")));
+  assert.deepEqual(links, ["#/contacts", "#/companies"]);
+  assert.equal(await page.locator("#create-form").count(), 0, "marketing creates no records");
+  await page.goto(BASE + "/#/deals");
+  await page.waitForFunction(() => location.hash === "#/contacts");
+  await shot(page, "18-marketing-contacts");
+  assert.deepEqual(seen.errors, []);
+  await page.close();
+  await context.close();
+});
+
 // Last: it reads what the flows above found.
 test("axe-core finds no serious or critical accessibility violation on any page shot", () => {
   assert.deepEqual(inaccessible, []);
