@@ -62,6 +62,22 @@ export async function api(method, path, body) {
   return data;
 }
 
+/** A binary answer (an attachment) as a Blob, with the same token and the same errors as `api`. */
+export async function download(path) {
+  const current = session();
+  const response = await fetch("/api/v1" + path, { headers: current ? { Authorization: "Bearer " + current.token } : {} });
+  if (!response.ok) {
+    let body = null;
+    try {
+      body = await response.json();
+    } catch {
+      body = null;
+    }
+    throw new ApiError(response.status, body);
+  }
+  return response.blob();
+}
+
 export const get = (path) => api("GET", path);
 export const post = (path, body = {}) => api("POST", path, body);
 export const patch = (path, body) => api("PATCH", path, body);

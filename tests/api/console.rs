@@ -76,9 +76,11 @@ fn hostile_mail(subject: &str) -> Vec<u8> {
     format!(
         "From: Hostile <hostile@client-corp.ru>\r\nTo: {user}\r\nSubject: {subject}\r\nMessage-ID: <hostile.{pid}@client-corp.ru>\r\n\
          Date: Tue, 17 Nov 2026 10:00:00 +0300\r\nMIME-Version: 1.0\r\n\
-         Content-Type: multipart/alternative; boundary=\"b1\"\r\n\r\n\
+         Content-Type: multipart/mixed; boundary=\"b0\"\r\n\r\n--b0\r\nContent-Type: multipart/alternative; boundary=\"b1\"\r\n\r\n\
          --b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nThe plain part of the hostile mail.\r\n\
-         --b1\r\nContent-Type: text/html; charset=utf-8\r\n\r\n{html}\r\n--b1--\r\n",
+         --b1\r\nContent-Type: text/html; charset=utf-8\r\n\r\n{html}\r\n--b1--\r\n--b0\r\n\
+         Content-Type: text/plain; name=\"offer.txt\"\r\nContent-Disposition: attachment; filename=\"offer.txt\"\r\n\r\n\
+         Price list: 42\r\n--b0--\r\n",
         user = crate::dovecot::USER,
         pid = std::process::id(),
     )

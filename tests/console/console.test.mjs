@@ -45,7 +45,8 @@ async function open(locale) {
   const seen = { dialogs: [], foreign: [], errors: [] };
   await context.route("**/*", (route) => {
     const url = route.request().url();
-    if (url.startsWith(BASE)) return route.continue();
+    // Our own pages, and the Blob URLs an attachment download is saved from.
+    if (url.startsWith(BASE) || url.startsWith("blob:" + BASE)) return route.continue();
     seen.foreign.push(url);
     return route.abort();
   });
@@ -306,6 +307,11 @@ test("sales: a contact card with a hostile HTML mail shows it inert, and a lead 
   assert.deepEqual(seen.foreign, [], "nothing was requested from another host");
   assert.equal(await frameEl.getAttribute("sandbox"), "", "a sandbox without allow-scripts");
   await shot(page, "14-hostile-mail");
+  // Scrolled to first, as a reader would: playwright's own scroll-and-click right after the frame loaded was lost.
+  await page.locator("button.attachment").scrollIntoViewIfNeeded();
+  const [saved] = await Promise.all([page.waitForEvent("download"), page.click("button.attachment")]);
+  assert.equal(saved.suggestedFilename(), "offer.txt");
+  assert.match(readFileSync(await saved.path(), "utf8"), /Price list: 42/, "the attachment, saved as a file");
 
   // A new lead from the form; a duplicate e-mail is refused with the API's words beside the form.
   await go(page, "leads", "Лиды");
