@@ -67,6 +67,7 @@ ensure_browser_tests() {
   command -v node >/dev/null && command -v npm >/dev/null || apt_install nodejs npm
   # playwright-core only (never a downloaded browser): the tests use Debian's /usr/bin/chromium.
   PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --prefix tests/addin --no-audit --no-fund --loglevel=error >/dev/null
+  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --prefix tests/console --no-audit --no-fund --loglevel=error >/dev/null
 }
 
 # Postfix's smtp-sink, the SMTP server of the campaign tests (they start it themselves on a free port).

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod bench;
 pub mod campaigns;
 pub mod config;
+pub mod console;
 pub mod crm;
 pub mod db;
 pub mod email_address;

@@ -29,6 +29,8 @@ use crate::error::{ErrorBody, ErrorDetail};
         crate::addin::routes::log_mail,
         crate::addin::routes::manifest,
         crate::addin::routes::file,
+        crate::console::index,
+        crate::console::file,
         crate::linking::routes::links,
         crate::linking::routes::add_link,
         crate::linking::routes::remove_link,

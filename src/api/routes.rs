@@ -202,6 +202,9 @@ pub fn table(state: AppState) -> RouteTable {
         .add(M::POST, "/api/v1/messages/log", Access::SignedIn, crate::addin::routes::log_mail)
         .add(M::GET, "/addin/manifest.xml", Access::Public, crate::addin::routes::manifest)
         .add(M::GET, "/addin/{file}", Access::Public, crate::addin::routes::file)
+        // The web console: its page and files are public; everything it shows comes from the API above.
+        .add(M::GET, "/", Access::Public, crate::console::index)
+        .add(M::GET, "/console/{file}", Access::Public, crate::console::file)
         // Campaigns: admin and marketing only.
         .add(M::GET, "/api/v1/templates", MARKETING, campaigns::routes::list_templates)
         .add(M::POST, "/api/v1/templates", MARKETING, campaigns::routes::create_template)

@@ -226,6 +226,9 @@ const MATRIX: &[Row] = &[
     ("POST", "/api/v1/messages/log", Plain, EDIT),
     ("GET", "/addin/manifest.xml", Plain, ALL_200),
     ("GET", "/addin/{file}", Plain, ALL_200),
+    // The web console's page and files: public; everything it shows comes through the API rows above.
+    ("GET", "/", Plain, ALL_200),
+    ("GET", "/console/{file}", Plain, ALL_200),
     // Campaigns.
     ("GET", "/api/v1/templates", Plain, MKT_200),
     ("POST", "/api/v1/templates", Plain, MKT_201),
@@ -821,7 +824,14 @@ async fn concrete(w: &World, who: usize, path: &str, case: Case, fx: &Fx, o: &Ot
         .replace("{kind}/{record_id}", &format!("contact/{}", fx.contact))
         .replace("{index}", "0")
         .replace("{value}", &o.value)
-        .replace("{file}", "taskpane.html")
+        .replace(
+            "{file}",
+            if path.starts_with("/console/") {
+                "app.js"
+            } else {
+                "taskpane.html"
+            },
+        )
         .replace("{token}", "Zm9yZ2VkLXRva2Vu.AAAA");
     if path == "/api/v1/lookup" {
         let mid = fx.message_id.trim_matches(['<', '>']);

@@ -94,7 +94,8 @@ async fn unknown_routes_wrong_methods_and_bad_path_parameters_answer_json() {
     let app = spawn_app().await;
     let (status, body) = app.get("/api/v1/nothing-here", &app.admin_token).await;
     assert_eq!((status, error_code(&body)), (404, "route_not_found"));
-    let (status, body) = app.call(Method::GET, "/", None, None).await;
+    // `/` is the web console now; any other unknown page still answers JSON.
+    let (status, body) = app.call(Method::GET, "/nothing-here", None, None).await;
     assert_eq!((status, error_code(&body)), (404, "route_not_found"));
 
     let (status, body) = app

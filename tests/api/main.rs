@@ -15,6 +15,7 @@ mod campaigns_send;
 mod campaigns_smtp;
 mod campaigns_suppression;
 mod cli;
+mod console;
 mod crm_access;
 mod crm_flow;
 mod crm_records;

@@ -1,0 +1,69 @@
+// Sign-in and the forced change of the one-time password.
+// The API has no "must change password" flag, so the console asks an admin to change it on a first sign-in: an
+// admin who has not changed it from this browser while no mailbox is connected yet (a fresh installation).
+import { get, post, session, saveSession, signIn } from "./api.js";
+import { h, clear, field, form, input } from "./dom.js";
+import { t, errorText } from "./i18n.js";
+
+const changedKey = (id) => "mailroom.password-changed." + id;
+
+async function mustChange(user) {
+  if (user.role !== "admin" || localStorage.getItem(changedKey(user.id))) return false;
+  const mailboxes = await get("/mailboxes");
+  return mailboxes.length === 0;
+}
+
+export function renderSignIn(main, ctx) {
+  const email = input({ type: "email", autocomplete: "username", required: true, id: "login-email" });
+  const password = input({ type: "password", autocomplete: "current-password", required: true, id: "login-password" });
+  const el = form(
+    [field("email", t("email"), email), field("password", t("password"), password)],
+    t("signin_button"),
+    async (v) => {
+      const user = await signIn(v.email, v.password);
+      if (await mustChange(user)) {
+        saveSession({ ...session(), mustChange: true });
+        return ctx.navigate("/password");
+      }
+      ctx.home();
+    },
+    { id: "signin-form", class: "narrow" },
+  );
+  const why = ctx.expired ? h("p", { class: "form-error", role: "alert", id: "signin-why" }, errorText(ctx.expired)) : null;
+  clear(main, h("section", { class: "card narrow" }, h("h1", {}, t("signin")), why, el));
+  email.focus();
+}
+
+export function renderPasswordChange(main, ctx) {
+  const current = input({ type: "password", autocomplete: "current-password", id: "pw-current" });
+  const next = input({ type: "password", autocomplete: "new-password", id: "pw-new", minlength: 8 });
+  const again = input({ type: "password", autocomplete: "new-password", id: "pw-repeat" });
+  const el = form(
+    [
+      field("current_password", t("current_password"), current),
+      field("new_password", t("new_password"), next),
+      field("repeat", t("repeat_password"), again),
+    ],
+    t("pw_change"),
+    async (v) => {
+      if (v.new_password !== v.repeat) {
+        throw Object.assign(new Error(t("pw_mismatch")), { field: "repeat", code: "pw_mismatch" });
+      }
+      const user = ctx.user;
+      try {
+        await post("/me/password", { current_password: v.current_password, new_password: v.new_password });
+      } catch (error) {
+        // The API names a too-short new password `password`; it belongs beside the new-password field.
+        if (error.field === "password") error.field = "new_password";
+        throw error;
+      }
+      localStorage.setItem(changedKey(user.id), "1");
+      // A password change ends every session of the user, this one included: sign in again with the new one.
+      await signIn(user.email, v.new_password);
+      ctx.navigate("/mailboxes");
+    },
+    { id: "password-form" },
+  );
+  clear(main, h("section", { class: "card narrow" }, h("h1", {}, t("pw_title")), h("p", {}, t("pw_intro")), el));
+  current.focus();
+}

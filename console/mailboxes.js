@@ -1,0 +1,156 @@
+// Admin: mailboxes. Add one with a provider preset, test the connection (the API's imap_* codes shown as words),
+// see each one's state, last sync, counts and last error, sync now, edit who reads it, delete.
+import { get, post, patch, del } from "./api.js";
+import { h, clear, field, form, input, select, table, dateTime, notice } from "./dom.js";
+import { t, word, errorText } from "./i18n.js";
+
+const PRESETS = {
+  microsoft: { host: "outlook.office365.com", port: 993, security: "tls" },
+  google: { host: "imap.gmail.com", port: 993, security: "tls" },
+  yandex: { host: "imap.yandex.ru", port: 993, security: "tls" },
+  mailru: { host: "imap.mail.ru", port: 993, security: "tls" },
+  other: { host: "", port: 993, security: "tls" },
+};
+
+// What the last action said, kept across the re-render that follows it.
+let said = null;
+
+function say(status, text, error = null) {
+  said = { text, error };
+  if (error) notice(status, error);
+  else {
+    status.textContent = text;
+    status.classList.remove("bad");
+  }
+}
+
+export async function render(main, ctx) {
+  const [list, users] = await Promise.all([get("/mailboxes"), get("/users?limit=200")]);
+  const status = h("p", { class: "status", role: "status", id: "mailbox-status" });
+  if (said) say(status, said.text, said.error);
+  said = null;
+  const editArea = h("div", { id: "mailbox-edit" });
+  const edit = (m) => clear(editArea, h("section", { class: "card" }, h("h2", {}, `${t("edit")}: ${m.name}`),
+    mailboxForm(users.items, m, async (body) => {
+      await patch(`/mailboxes/${m.id}`, body);
+      say(status, t("saved"));
+      ctx.navigate("/mailboxes");
+    })));
+  const rows = list.map((m) => row(m, status, ctx, edit));
+  const addForm = mailboxForm(users.items, null, async (body) => {
+    const created = await post("/mailboxes", body);
+    await runTest(created.id, status);
+    ctx.navigate("/mailboxes");
+  });
+  clear(main,
+    h("h1", {}, t("mailboxes")),
+    list.length === 0 ? h("p", { class: "intro", id: "first-mailbox" }, t("first_mailbox")) : null,
+    status,
+    table([t("name"), t("host"), t("mb_state"), t("mb_last_sync"), t("mb_messages"), t("mb_last_error"), t("actions")], rows, { id: "mailbox-table" }),
+    editArea,
+    h("section", { class: "card" }, h("h2", {}, t("mb_add")), addForm),
+  );
+}
+
+function row(m, status, ctx, edit) {
+  const state = m.enabled ? t("mb_enabled") : t("mb_disabled");
+  const error = m.last_error_code ? `${errorText({ code: m.last_error_code })} ${m.last_error || ""}` : (m.last_error || "");
+  const test = h("button", { type: "button", onclick: () => runTest(m.id, status) }, t("mb_test"));
+  const sync = h("button", { type: "button", class: "primary", onclick: async () => {
+    sync.disabled = true;
+    status.textContent = t("mb_syncing");
+    try {
+      const report = await post(`/mailboxes/${m.id}/sync`);
+      say(status, t("mb_synced", { fetched: report.fetched, new: report.new_messages }));
+      ctx.navigate("/mailboxes");
+    } catch (e) {
+      say(status, "", e);
+    } finally {
+      sync.disabled = false;
+    }
+  } }, t("mb_sync"));
+  const remove = h("button", { type: "button", class: "danger", onclick: async () => {
+    try {
+      await del(`/mailboxes/${m.id}`);
+      ctx.navigate("/mailboxes");
+    } catch (e) {
+      notice(status, e);
+    }
+  } }, t("delete"));
+  const change = h("button", { type: "button", class: "edit", onclick: () => edit(m) }, t("edit"));
+  return h("tr", { "data-mailbox": m.id },
+    h("td", {}, m.name, h("div", { class: "muted" }, `${word("kind_", m.kind)} · ${m.username}`)),
+    h("td", {}, `${m.host}:${m.port} (${m.security})`),
+    h("td", {}, state),
+    h("td", { class: "last-sync" }, m.last_sync_at ? dateTime(m.last_sync_at) : t("mb_never"),
+      m.folder_states.map((f) => h("div", { class: "muted" }, `${f.name}: UID ${f.last_uid}`))),
+    h("td", { class: "count" }, String(m.messages_synced)),
+    h("td", { class: "last-error" }, error || "—"),
+    h("td", { class: "buttons" }, test, sync, change, remove));
+}
+
+async function runTest(id, status) {
+  status.textContent = t("loading");
+  try {
+    const result = await post(`/mailboxes/${id}/test`);
+    say(status, t("mb_ok", { folders: result.sync_folders.join(", ") }));
+  } catch (e) {
+    say(status, "", e);
+  }
+}
+
+/** The add or edit form: a preset fills server, port and security; kind, owner, members and visibility say who
+ *  reads it. Editing sends the password only when a new one is typed (the API never returns it). */
+function mailboxForm(users, existing, save) {
+  const m = existing || {};
+  const prefix = existing ? "mbe" : "mb";
+  const provider = select(Object.keys(PRESETS).map((k) => [k, t("preset_" + k)]), "other", { id: `${prefix}-provider` });
+  const hint = h("p", { class: "hint", id: `${prefix}-hint` });
+  const host = input({ id: `${prefix}-host`, required: true, value: m.host });
+  const port = input({ id: `${prefix}-port`, type: "number", value: String(m.port || 993), min: 1, max: 65535 });
+  const security = select([["tls", "TLS"], ["starttls", "STARTTLS"], ["plain", "plain"]], m.security || "tls", { id: `${prefix}-security` });
+  const apply = () => {
+    const p = PRESETS[provider.value];
+    host.value = p.host;
+    port.value = String(p.port);
+    security.value = p.security;
+    hint.textContent = t("preset_hint_" + provider.value);
+  };
+  provider.addEventListener("change", apply);
+  const kind = select([["shared", t("kind_shared")], ["personal", t("kind_personal")]], m.kind || "shared", { id: `${prefix}-kind` });
+  const people = users.filter((u) => u.active).map((u) => [u.id, `${u.name} <${u.email}>`]);
+  const owner = select([["", "—"], ...people], m.owner_id ?? "", { id: `${prefix}-owner` });
+  const members = h("fieldset", { class: "checks", id: `${prefix}-members` }, h("legend", {}, t("mb_members")),
+    people.map(([id, label]) => h("label", {}, h("input", { type: "checkbox", name: "member", value: id, checked: (m.member_ids || []).includes(id) }), " ", label)));
+  const visibility = select(["", "private", "metadata", "subject", "full"].map((v) => [v, v ? word("vis_", v) : "—"]), m.visibility || "", { id: `${prefix}-visibility` });
+  const el = form([
+    field("provider", t("provider"), provider), hint,
+    field("name", t("name"), input({ id: `${prefix}-name`, required: true, value: m.name })),
+    h("div", { class: "row" }, field("host", t("host"), host), field("port", t("port"), port), field("security", t("security"), security)),
+    h("div", { class: "row" }, field("username", t("username"), input({ id: `${prefix}-username`, autocomplete: "off", value: m.username })),
+      field("password", t("password"), input({ id: `${prefix}-password`, type: "password", autocomplete: "new-password" }))),
+    h("div", { class: "row" }, field("kind", t("mb_kind"), kind), field("owner_id", t("mb_owner"), owner),
+      field("visibility", t("visibility"), visibility)),
+    members,
+    h("p", { class: "field-error", "data-error-for": "member_ids" }),
+    field("folders", t("folders"), input({ id: `${prefix}-folders`, value: (m.folders || []).join(", ") })),
+  ], existing ? t("save") : t("mb_add"), async (v, formEl) => {
+    const body = {
+      name: v.name, host: v.host, port: Number(v.port), security: v.security, username: v.username,
+      kind: v.kind,
+      folders: v.folders ? v.folders.split(",").map((f) => f.trim()).filter(Boolean) : [],
+      member_ids: [...formEl.querySelectorAll('input[name="member"]:checked')].map((c) => Number(c.value)),
+    };
+    if (v.password || !existing) body.password = v.password;
+    if (v.owner_id) body.owner_id = Number(v.owner_id);
+    if (v.visibility) body.visibility = v.visibility;
+    await save(body);
+  }, { id: existing ? "mailbox-edit-form" : "mailbox-form" });
+  if (existing) {
+    provider.closest(".field").remove();
+    hint.remove();
+  } else {
+    apply();
+  }
+  return el;
+}

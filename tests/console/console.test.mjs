@@ -1,0 +1,415 @@
+// The web console in real headless Chromium (Debian's /usr/bin/chromium) against the real server and a real Dovecot.
+// Run by tests/api/console.rs, which starts both and fills the mailbox (FIXTURE). The tests run in order: the admin's
+// first run connects the mailbox whose hostile mail the salesperson opens afterwards.
+import { test, before, after, afterEach } from "node:test";
+import assert from "node:assert/strict";
+import { mkdirSync, mkdtempSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium } from "playwright-core";
+
+const BASE = process.env.MAILROOM_URL;
+const FIXTURE = JSON.parse(process.env.MAILROOM_FIXTURE || "{}");
+const ARTIFACTS = process.env.MAILROOM_ARTIFACTS || "test-artifacts/console";
+assert.ok(BASE, "MAILROOM_URL is set by tests/api/console.rs");
+mkdirSync(ARTIFACTS, { recursive: true });
+
+// axe-core, evaluated through the DevTools protocol (page scripts stay under the console's CSP).
+const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+const inaccessible = [];
+
+const NEW_ADMIN_PASSWORD = "a-much-longer-admin-password";
+
+let browser;
+const pages = [];
+before(async () => {
+  const home = mkdtempSync(join(tmpdir(), "mailroom-chromium-"));
+  browser = await chromium.launch({
+    executablePath: "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+      "--disable-component-update", "--disable-sync"],
+    env: { ...process.env, XDG_CONFIG_HOME: join(home, "config"), XDG_CACHE_HOME: join(home, "cache") },
+  });
+});
+// A failed step leaves a picture of where it stood.
+afterEach(async (t) => {
+  const page = pages.pop();
+  if (page && !page.isClosed()) await page.screenshot({ path: join(ARTIFACTS, "failed-at-" + t.name.slice(0, 5) + ".png"), fullPage: true }).catch(() => {});
+});
+after(async () => { await browser?.close(); });
+
+/** A laptop-sized page in one language; records dialogs, page errors and every request to another host. */
+async function open(locale) {
+  const context = await browser.newContext({ locale, viewport: { width: 1280, height: 800 } });
+  const seen = { dialogs: [], foreign: [], errors: [] };
+  await context.route("**/*", (route) => {
+    const url = route.request().url();
+    // Our own pages, and the Blob URLs an attachment download is saved from.
+    if (url.startsWith(BASE) || url.startsWith("blob:" + BASE)) return route.continue();
+    seen.foreign.push(url);
+    return route.abort();
+  });
+  context.setDefaultTimeout(10000);
+  const page = await context.newPage();
+  pages.push(page);
+  page.on("dialog", (d) => { seen.dialogs.push(d.message()); d.dismiss(); });
+  page.on("pageerror", (e) => seen.errors.push(String(e)));
+  return { context, page, seen };
+}
+
+/** A screenshot of the page as an artifact, and axe-core's serious or critical findings on it. */
+async function shot(page, name) {
+  await page.screenshot({ path: join(ARTIFACTS, name + ".png"), fullPage: true });
+  if (!(await page.evaluate(() => Boolean(window.axe)))) await page.evaluate(AXE);
+  const found = await page.evaluate(async () => (await window.axe.run(document, { resultTypes: ["violations"] }))
+    .violations.filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", ")}`));
+  for (const f of found) inaccessible.push(`${name}: ${f}`);
+}
+
+async function signIn(page, email, password) {
+  await page.goto(BASE + "/");
+  await page.waitForSelector("#signin-form");
+  await page.fill("#login-email", email);
+  await page.fill("#login-password", password);
+  await page.click("#signin-form button[type=submit]");
+}
+
+/** Opens a page from the navigation and waits until it is drawn (its heading, then its list). */
+async function go(page, name, heading) {
+  await page.click(`#nav a[href="#/${name}"]`);
+  await page.waitForFunction((h) => document.querySelector("main h1")?.textContent === h, heading);
+  await page.waitForSelector("#results table");
+}
+
+/** The error shown beside a form field (the API's `field`). */
+const fieldError = (page, form, name) => page.locator(`${form} [data-error-for="${name}"]`);
+
+test("admin: first sign-in forces a new password, then connects a Dovecot mailbox and watches it sync", async () => {
+  const { context, page, seen } = await open("en-US");
+  await page.goto(BASE + "/");
+  await page.waitForSelector("#signin-form");
+  await shot(page, "01-sign-in");
+  await page.fill("#login-email", FIXTURE.admin_email);
+  await page.fill("#login-password", "wrong-password");
+  await page.click("#signin-form button[type=submit]");
+  await page.waitForSelector("#signin-form .form-error:not(:empty)");
+  assert.match(await page.textContent("#signin-form .form-error"), /Wrong e-mail or password/);
+
+  await page.fill("#login-password", FIXTURE.admin_password);
+  await page.click("#signin-form button[type=submit]");
+  await page.waitForSelector("#password-form");
+  assert.equal(await page.locator("#nav a").count(), 0, "no way around the password change");
+  await page.goto(BASE + "/#/users");
+  await page.waitForSelector("#password-form");
+  await page.fill("#pw-current", FIXTURE.admin_password);
+  await page.fill("#pw-new", "short");
+  await page.fill("#pw-repeat", "short");
+  await page.click("#password-form button[type=submit]");
+  await page.waitForSelector('#password-form [data-error-for="new_password"]:not(:empty)');
+  await shot(page, "02-password-error-beside-field");
+  await page.fill("#pw-new", NEW_ADMIN_PASSWORD);
+  await page.fill("#pw-repeat", NEW_ADMIN_PASSWORD);
+  await page.click("#password-form button[type=submit]");
+
+  // Led to the first mailbox.
+  await page.waitForSelector("#first-mailbox");
+  await shot(page, "03-first-mailbox");
+  const old = await fetch(BASE + "/api/v1/auth/login", { method: "POST", headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ email: FIXTURE.admin_email, password: FIXTURE.admin_password }) });
+  assert.equal(old.status, 401, "the one-time password no longer works");
+
+  await page.selectOption("#mb-provider", "google");
+  assert.equal(await page.inputValue("#mb-host"), "imap.gmail.com");
+  assert.equal(await page.inputValue("#mb-port"), "993");
+  await page.selectOption("#mb-provider", "other");
+  const fill = async (password) => {
+    await page.fill("#mb-name", "Продажи");
+    await page.fill("#mb-host", "127.0.0.1");
+    await page.fill("#mb-port", String(FIXTURE.imap_port));
+    await page.selectOption("#mb-security", "plain");
+    await page.fill("#mb-username", FIXTURE.imap_user);
+    await page.fill("#mb-password", password);
+    await page.click("#mailbox-form button[type=submit]");
+  };
+  // A wrong password: the test answers imap_auth_failed, shown as words.
+  await fill("not-the-password");
+  await page.waitForSelector("#mailbox-status.bad");
+  assert.match(await page.textContent("#mailbox-status"), /refused the user name or password/);
+  await shot(page, "04-mailbox-auth-failed");
+  await page.click("#mailbox-table tr[data-mailbox] button.danger");
+  await page.waitForSelector("#first-mailbox");
+
+  await fill(FIXTURE.imap_password);
+  await page.waitForFunction(() => /connection works/.test(document.querySelector("#mailbox-status")?.textContent || ""));
+  await page.click("#mailbox-table tr[data-mailbox] button.primary");
+  await page.waitForFunction((n) => document.querySelector("#mailbox-table td.count")?.textContent === String(n), FIXTURE.message_count);
+  assert.notEqual(await page.textContent("#mailbox-table td.last-sync"), "never synced");
+  assert.equal((await page.textContent("#mailbox-table td.last-error")).trim(), "—");
+  await shot(page, "05-mailbox-synced");
+
+  // Editing who reads it: the form comes prefilled from the API (shared mailboxes default to `full`).
+  await page.click("#mailbox-table tr[data-mailbox] button.edit");
+  await page.waitForSelector("#mailbox-edit-form");
+  assert.equal(await page.inputValue("#mbe-visibility"), "full");
+  assert.equal(await page.inputValue("#mbe-host"), "127.0.0.1");
+  await page.check('#mailbox-edit-form input[name="member"]');
+  await page.click("#mailbox-edit-form button[type=submit]");
+  await page.waitForFunction(() => document.querySelector("#mailbox-status")?.textContent === "Saved");
+  await page.click("#mailbox-table tr[data-mailbox] button.edit");
+  assert.equal(await page.isChecked('#mailbox-edit-form input[name="member"]'), true, "the member was saved");
+
+  // Users: a salesperson for the next test.
+  await page.click('#nav a[href="#/users"]');
+  await page.waitForSelector("#user-form");
+  await page.fill("#user-email", FIXTURE.sales_email);
+  await page.fill("#user-name", "Ольга Смирнова");
+  await page.selectOption("#user-role", "sales");
+  await page.fill("#user-password", FIXTURE.sales_password);
+  await page.click("#user-form button[type=submit]");
+  await page.waitForSelector(`tr[data-user="${FIXTURE.sales_email}"]`);
+  // The same e-mail again: the API's conflict is shown, not swallowed.
+  await page.fill("#user-email", FIXTURE.sales_email);
+  await page.fill("#user-name", "Дубль");
+  await page.click("#user-form button[type=submit]");
+  await page.waitForSelector("#user-form .form-error:not(:empty), #user-form .field-error:not(:empty)");
+  await shot(page, "06-users");
+
+  await page.click('#nav a[href="#/teams"]');
+  await page.waitForSelector("main form");
+  await page.fill('main form input[name="name"]', "Север");
+  await page.locator('main section.card:last-of-type input[type=checkbox][name^="lead-"]').last().check();
+  await page.click("main section.card:last-of-type button[type=submit]");
+  await page.waitForSelector('section[data-team="Север"]');
+  assert.match(await page.textContent('section[data-team="Север"]'), /Ольга Смирнова — lead/);
+  await shot(page, "07-teams");
+
+  await page.click('#nav a[href="#/reference"]');
+  await page.waitForSelector('section[data-list="/lead-sources"] form');
+  await page.fill('section[data-list="/lead-sources"] input[name="name"]', "Выставка");
+  await page.click('section[data-list="/lead-sources"] button[type=submit]');
+  await page.waitForFunction(() => /Выставка/.test(document.querySelector('section[data-list="/lead-sources"]')?.textContent || ""));
+  await shot(page, "08-reference");
+
+  await page.click('#nav a[href="#/settings"]');
+  await page.waitForSelector('section[data-list="never-log"] form');
+  await page.fill('section[data-list="never-log"] input[name="value"]', "ceo@client-corp.ru");
+  await page.click('section[data-list="never-log"] button[type=submit]');
+  await page.waitForFunction(() => /ceo@client-corp\.ru/.test(document.querySelector('section[data-list="never-log"] ul')?.textContent || ""));
+  await page.fill('section[data-list="own-domains"] input[name="value"]', "not a domain");
+  await page.click('section[data-list="own-domains"] button[type=submit]');
+  await page.waitForSelector('section[data-list="own-domains"] [data-error-for="value"]:not(:empty)');
+  await shot(page, "09-settings");
+
+  // A small laptop: the admin's lead list with the owner filter, nothing wider than the screen.
+  await page.setViewportSize({ width: 1024, height: 700 });
+  await go(page, "leads", "Leads");
+  assert.equal(await page.locator('#search-form select[name="owner_id"]').count(), 1, "admins filter by any owner");
+  await page.selectOption('#search-form select[name="status"]', "new");
+  await page.click("#search-form button[type=submit]");
+  await page.waitForFunction(() => document.querySelectorAll("#record-table tr[data-id]").length === 2, null, { timeout: 5000 });
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 1024), "no horizontal scrolling at 1024 px");
+  await shot(page, "09b-admin-leads-1024");
+
+  assert.deepEqual(seen.errors, [], "no script errors");
+  assert.deepEqual(seen.foreign, [], "no request leaves the server");
+  await page.close();
+  await context.close();
+});
+
+test("sales: a contact card with a hostile HTML mail shows it inert, and a lead converts", async () => {
+  const { context, page, seen } = await open("ru-RU");
+  await signIn(page, FIXTURE.sales_email, FIXTURE.sales_password);
+  await page.waitForSelector("#search-form");
+  assert.equal(await page.locator('#nav a[href="#/mailboxes"]').count(), 0, "no admin pages for sales");
+  assert.match(await page.textContent("h1"), /Контакты/);
+  await shot(page, "10-sales-contacts");
+
+  // The sync made a lead of the hostile mail's sender (the open pool); converting it makes the contact, mail included.
+  await go(page, "leads", "Лиды");
+  await page.waitForSelector("#search-form");
+  await page.fill("#search-q", "hostile");
+  await page.click("#search-form button[type=submit]");
+  await page.waitForFunction(() => document.querySelectorAll("#record-table tr[data-id]").length === 1);
+  await shot(page, "11-leads-search");
+  await page.click("#record-table tr[data-id] a");
+  await page.waitForSelector("#timeline li.email");
+  assert.equal(await page.textContent("#timeline li.email .subject"), FIXTURE.hostile_subject, "the subject, as text");
+  await shot(page, "12-lead-card");
+  await page.click("#take-lead");
+  await page.waitForFunction(() => /Мои/.test(document.querySelector("dl.fields")?.textContent || ""));
+  await page.check("#convert-deal");
+  await page.click("#convert-form button[type=submit]");
+  await page.waitForFunction(() => location.hash.startsWith("#/contacts/"));
+  await page.waitForSelector("#timeline li.email");
+  assert.equal(await page.textContent("#timeline li.email .subject"), FIXTURE.hostile_subject, "the mail moved along");
+  await page.fill("#note-body", "<img src=x onerror=alert('note')> позвонить");
+  await page.click("#note-form button[type=submit]");
+  await page.waitForSelector("#timeline li.note");
+  assert.match(await page.textContent("#timeline li.note"), /<img src=x/);
+  await page.fill("#task-title", "Выставить счёт");
+  await page.fill("#task-due", "2026-12-20");
+  await page.click("#task-form button[type=submit]");
+  await page.waitForSelector("#tasks li[data-task]");
+  await page.check("#tasks li[data-task] input[type=checkbox]");
+  await page.waitForTimeout(300);
+  await shot(page, "13-contact-card");
+
+  // My tasks: an overdue one, moved to a later day, then done.
+  await page.fill("#task-title", "Перезвонить");
+  await page.fill("#task-due", "2020-01-15");
+  await page.click("#task-form button[type=submit]");
+  await page.waitForFunction(() => document.querySelectorAll("#tasks li[data-task]").length === 2);
+  await page.click('#nav a[href="#/tasks"]');
+  await page.waitForSelector('section[data-group="overdue"] li[data-task]');
+  assert.match(await page.textContent('section[data-group="overdue"]'), /Перезвонить/);
+  await shot(page, "13b-my-tasks");
+  await page.fill('section[data-group="overdue"] input[type=date]', "2099-03-01");
+  await page.waitForSelector('section[data-group="later"] li[data-task]');
+  await page.check('section[data-group="later"] li[data-task] input[type=checkbox]');
+  await page.waitForFunction(() => document.querySelectorAll("li[data-task]").length === 0);
+  await page.goBack();
+  await page.waitForSelector("#edit-form", { state: "attached" });
+
+  // Editing the card: a bad address is refused beside its field; a good edit shows at once.
+  await page.click("details.edit summary");
+  await page.fill('#edit-form input[name="emails"]', "not-an-address");
+  await page.fill('#edit-form input[name="position"]', "Директор");
+  await page.click("#edit-form button[type=submit]");
+  await page.waitForSelector('#edit-form [data-error-for="emails"]:not(:empty)');
+  await page.fill('#edit-form input[name="emails"]', FIXTURE.hostile_sender);
+  await page.click("#edit-form button[type=submit]");
+  await page.waitForFunction(() => /Директор/.test(document.querySelector("dl.fields")?.textContent || ""));
+  await page.click("#audit-section summary");
+  await page.waitForFunction(() => /position: — → Директор/.test(document.querySelector("#audit")?.textContent || ""));
+
+  await page.click("#timeline li.email .subject");
+  await page.waitForSelector("#mail-text");
+  assert.equal(await page.textContent("#mail-subject"), FIXTURE.hostile_subject);
+  assert.match(await page.textContent("#mail-text"), /plain part/);
+  await page.click("#show-html");
+  const frameEl = await page.waitForSelector("#mail-frame");
+  const frame = await frameEl.contentFrame();
+  await frame.waitForSelector("#hostile-marker");
+  await page.waitForTimeout(1500);
+  const inFrame = await frame.evaluate(() => ({ pwned: window.__pwned, marker: document.body.dataset.pwned || null,
+    images: document.images.length }));
+  assert.equal(inFrame.images >= 2, true, "the mail really rendered in the frame");
+  assert.equal(inFrame.pwned, undefined, "no script ran in the frame");
+  assert.equal(inFrame.marker, null, "no event handler ran in the frame");
+  assert.equal(await page.evaluate(() => window.__pwned), undefined, "nothing reached the console");
+  assert.equal(page.url().startsWith(BASE), true);
+  assert.equal(frame.url(), "about:srcdoc", "the frame was not navigated away (meta refresh)");
+  await frame.click("#js-link").catch(() => {});
+  await page.waitForTimeout(300);
+  assert.deepEqual(seen.dialogs, [], "no dialog opened");
+  assert.deepEqual(seen.foreign, [], "nothing was requested from another host");
+  assert.equal(await frameEl.getAttribute("sandbox"), "", "a sandbox without allow-scripts");
+  await shot(page, "14-hostile-mail");
+  // Scrolled to first, as a reader would: playwright's own scroll-and-click right after the frame loaded was lost.
+  await page.locator("button.attachment").scrollIntoViewIfNeeded();
+  const [saved] = await Promise.all([page.waitForEvent("download"), page.click("button.attachment")]);
+  assert.equal(saved.suggestedFilename(), "offer.txt");
+  assert.match(readFileSync(await saved.path(), "utf8"), /Price list: 42/, "the attachment, saved as a file");
+
+  // A new lead from the form; a duplicate e-mail is refused with the API's words beside the form.
+  await go(page, "leads", "Лиды");
+  await page.waitForSelector("#create-form");
+  await page.fill('#create-form input[name="name"]', "Пётр Новиков");
+  await page.fill('#create-form input[name="email"]', "petr@new-client.ru");
+  await page.fill('#create-form input[name="company_name"]', "ООО «Новый клиент»");
+  await page.click("#create-form button[type=submit]");
+  await page.waitForSelector("#convert-form");
+  await page.click("#convert-form button[type=submit]");
+  await page.waitForFunction(() => location.hash.startsWith("#/contacts/"));
+  await page.waitForFunction(() => document.querySelector("#record-title")?.textContent === "Пётр Новиков");
+  await go(page, "deals", "Сделки");
+  await page.waitForSelector("#record-table tr[data-id]");
+  await page.fill("#search-q", "hostile");
+  await page.click("#search-form button[type=submit]");
+  await page.waitForFunction(() => document.querySelectorAll("#record-table tr[data-id]").length === 1);
+  await shot(page, "15-deals");
+
+  // The deal board: the converted lead's deal is dragged to the next stage, and the totals follow.
+  await page.click('#nav a[href="#/board"]');
+  await page.waitForSelector(".board li[data-deal]");
+  const firstStage = await page.getAttribute(".stage-column:nth-child(1)", "data-stage");
+  const secondStage = await page.getAttribute(".stage-column:nth-child(2)", "data-stage");
+  const deal = await page.getAttribute(`.stage-column[data-stage="${firstStage}"] li[data-deal]`, "data-deal");
+  await page.dragAndDrop(`li[data-deal="${deal}"]`, `.stage-column[data-stage="${secondStage}"]`);
+  await page.waitForSelector(`.stage-column[data-stage="${secondStage}"] li[data-deal="${deal}"]`);
+  assert.match(await page.textContent(`.stage-column[data-stage="${secondStage}"] .stage-total`), /^1 ·/);
+  await shot(page, "15b-deal-board");
+
+  // Duplicates: a company named like an existing one is refused, then created anyway, listed, and merged.
+  await go(page, "companies", "Компании");
+  await page.fill('#create-form input[name="name"]', "Новый клиент");
+  await page.click("#create-form button[type=submit]");
+  await page.waitForSelector("#create-form .form-error:not(:empty)");
+  await page.check("#allow-duplicate");
+  await page.click("#create-form button[type=submit]");
+  await page.waitForFunction(() => document.querySelector("#record-title")?.textContent === "Новый клиент");
+  await page.click('#nav a[href="#/duplicates"]');
+  await page.waitForSelector("#duplicates-table tr[data-pair]");
+  await shot(page, "15c-duplicates");
+  const pair = page.locator("#duplicates-table tr[data-pair]").first();
+  const kept = await pair.locator("td:nth-child(2)").textContent();
+  await pair.locator("button.keep-a").click();
+  await page.waitForFunction((name) => document.querySelector("#record-title")?.textContent === name, kept);
+  await go(page, "companies", "Компании");
+  assert.equal(await page.locator("#record-table tr[data-id]").count(), 2, "three companies less the merged one");
+  await go(page, "companies", "Компании");
+  await page.waitForSelector("#record-table tr[data-id]");
+  assert.match(await page.textContent("#record-table"), /Новый клиент/);
+  await go(page, "contacts", "Контакты");
+  await page.waitForSelector("#record-table tr[data-id]");
+  await shot(page, "17-contacts");
+  await shot(page, "16-companies");
+
+  // The language switch.
+  await page.selectOption("#lang", "en");
+  await page.waitForFunction(() => document.querySelector("main h1")?.textContent === "Contacts");
+
+  // A session the server no longer accepts leads back to sign-in, saying why.
+  await page.evaluate(() => {
+    const s = JSON.parse(sessionStorage.getItem("mailroom.session"));
+    sessionStorage.setItem("mailroom.session", JSON.stringify({ ...s, token: "not-a-token" }));
+  });
+  await page.click(`#nav a[href="#/companies"]`);
+  await page.waitForSelector("#signin-why");
+  assert.match(await page.textContent("#signin-why"), /sign in again/);
+
+  assert.deepEqual(seen.dialogs, []);
+  assert.deepEqual(seen.errors, [], "no script errors");
+  assert.deepEqual(seen.foreign, []);
+  await page.close();
+  await context.close();
+});
+
+test("marketing: only contacts and companies, and no way to the sales pages", async () => {
+  const login = await fetch(BASE + "/api/v1/auth/login", { method: "POST", headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ email: FIXTURE.admin_email, password: NEW_ADMIN_PASSWORD }) });
+  const { token } = await login.json();
+  const created = await fetch(BASE + "/api/v1/users", { method: "POST",
+    headers: { "Content-Type": "application/json", Authorization: "Bearer " + token },
+    body: JSON.stringify({ email: "mark@nordwind.ru", name: "Марк", role: "marketing", password: "marketing-password-1" }) });
+  assert.equal(created.status, 201);
+  const { context, page, seen } = await open("en-US");
+  await signIn(page, "mark@nordwind.ru", "marketing-password-1");
+  await page.waitForSelector("#record-table");
+  const links = await page.$$eval("#nav a", (as) => as.map((a) => a.getAttribute("href")));
+  assert.deepEqual(links, ["#/contacts", "#/companies"]);
+  assert.equal(await page.locator("#create-form").count(), 0, "marketing creates no records");
+  await page.goto(BASE + "/#/deals");
+  await page.waitForFunction(() => location.hash === "#/contacts");
+  await shot(page, "18-marketing-contacts");
+  assert.deepEqual(seen.errors, []);
+  await page.close();
+  await context.close();
+});
+
+// Last: it reads what the flows above found.
+test("axe-core finds no serious or critical accessibility violation on any page shot", () => {
+  assert.deepEqual(inaccessible, []);
+});
