@@ -23,9 +23,9 @@ use crate::auth::token::{self, TokenKeys};
 use crate::campaigns::{self, bounces, unsubscribe};
 use crate::config::Config;
 use crate::db::Db;
-use crate::imap::crypto::SecretBox;
 use crate::imap::sync::FetchLimits;
 use crate::imap::worker::{self, Worker};
+use crate::secrets::SecretBox;
 
 /// Shared by every handler.
 #[derive(Clone)]

@@ -16,6 +16,7 @@ pub mod imap;
 pub mod linking;
 pub mod mail;
 pub mod oauth;
+pub mod secrets;
 pub mod telemetry;
 pub mod text;
 

@@ -4,7 +4,7 @@
 use lettre::transport::smtp::authentication::Credentials;
 use sqlx::AnyPool;
 
-use crate::imap::crypto::SecretBox;
+use crate::secrets::SecretBox;
 
 #[derive(Clone)]
 pub struct Bearer {

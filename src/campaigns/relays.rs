@@ -11,8 +11,8 @@ use super::send::Settings;
 use super::smtp::{self, ServerSpec};
 use super::store::relays::{self as store, RelayRow};
 use crate::error::Error;
-use crate::imap::crypto::SecretBox;
 use crate::oauth::model::{AuthKind, ConsentStart, OAuthInput, OAuthView};
+use crate::secrets::SecretBox;
 
 /// The built-in relay's name.
 pub const DEFAULT: &str = "default";

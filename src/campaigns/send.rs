@@ -14,7 +14,7 @@ pub use super::run::run_campaign;
 use super::store::queue;
 use super::{store, unsubscribe};
 use crate::db::Db;
-use crate::imap::crypto::SecretBox;
+use crate::secrets::SecretBox;
 
 /// What every sender needs from the configuration.
 pub struct Settings {

@@ -3,7 +3,6 @@
 
 mod checks;
 pub mod client;
-pub mod crypto;
 pub mod model;
 pub mod routes;
 pub mod signin;
@@ -19,11 +18,11 @@ use crate::auth::Caller;
 use crate::crm::audit;
 use crate::crm::normalize::required;
 use crate::error::Error;
+use crate::secrets::SecretBox;
 use checks::{
     audit_view, audit_view_of, check_access, check_host, check_lead_owner, check_security,
     AUDIT_KIND,
 };
-use crypto::SecretBox;
 use model::{
     ConnectionTest, Mailbox, MailboxKind, MailboxPatch, MailboxPolicy, NewMailbox, ServerFolder,
     SyncReport,

@@ -4,12 +4,12 @@
 use sqlx::{AnyConnection, AnyPool};
 
 use super::client::{self, Secret};
-use super::crypto::SecretBox;
 use super::model::Mailbox;
 use super::store::{self, Account};
 use crate::error::Error;
 use crate::oauth::model::{AuthKind, ConsentStart, GrantState, OAuthInput};
 use crate::oauth::{self, Prepared};
+use crate::secrets::SecretBox;
 
 /// What a create or update stores about signing in.
 pub struct SignIn {

@@ -11,10 +11,10 @@ use sqlx::AnyPool;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use super::crypto::SecretBox;
 use super::{client, store, sync};
 use crate::db::now_ms;
 use crate::error::Error;
+use crate::secrets::SecretBox;
 
 const AFTER_AUTH_FAILURE: Duration = Duration::from_secs(15 * 60);
 const MAX_BACKOFF: Duration = Duration::from_secs(5 * 60);

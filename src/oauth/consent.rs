@@ -9,7 +9,7 @@ use super::model::{ConsentCallback, ConsentStart};
 use super::{credential, providers, store, token};
 use crate::db::{from_ms, now_ms};
 use crate::error::Error;
-use crate::imap::crypto::SecretBox;
+use crate::secrets::SecretBox;
 
 const CONSENT_TTL_MS: i64 = 10 * 60_000;
 

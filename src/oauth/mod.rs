@@ -16,7 +16,7 @@ use sqlx::{AnyConnection, AnyPool};
 
 use crate::db::{from_ms, now_ms};
 use crate::error::Error;
-use crate::imap::crypto::SecretBox;
+use crate::secrets::SecretBox;
 use model::{GrantState, OAuthInput, OAuthView};
 
 /// An access token is renewed when less than this is left of it.

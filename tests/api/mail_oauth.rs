@@ -50,7 +50,7 @@ pub(crate) async fn stored_access_token(app: &TestApp) -> String {
         .await
         .unwrap();
     let sealed: String = row.try_get("access_token_sealed").unwrap();
-    let secrets = mailroom::imap::crypto::SecretBox::load(None, &app.data_dir).unwrap();
+    let secrets = mailroom::secrets::SecretBox::load(None, &app.data_dir).unwrap();
     secrets.open(&sealed).unwrap()
 }
 

@@ -1,5 +1,5 @@
-//! Mailbox passwords are encrypted at rest with XChaCha20-Poly1305. The key comes from the configuration or is
-//! generated once into the data directory (owner-only); without it stored passwords cannot be read.
+//! Secrets at rest (mailbox passwords, relay URLs, OAuth2 tokens) are sealed with XChaCha20-Poly1305. The key comes
+//! from the configuration or is generated once into the data directory (owner-only); without it nothing sealed opens.
 
 use std::path::Path;
 
