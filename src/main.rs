@@ -141,7 +141,7 @@ async fn serve(config: Config) -> Result<(), String> {
     }
     let addr = app.local_addr();
     println!(
-        "Mailroom listening on http://{addr} (API under /api/v1, OpenAPI at /api/v1/openapi.json)"
+        "Mailroom listening on http://{addr} (the console at /, the API under /api/v1, OpenAPI at /api/v1/openapi.json)"
     );
     tracing::info!(%addr, "listening");
     app.run(shutdown_signal()).await.map_err(|e| e.to_string())
