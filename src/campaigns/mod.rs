@@ -16,6 +16,7 @@ pub mod render;
 pub mod routes;
 mod run;
 pub mod segment;
+mod segments;
 pub mod send;
 pub mod smtp;
 mod store;
@@ -28,15 +29,15 @@ use std::sync::Arc;
 use serde_json::json;
 use sqlx::AnyPool;
 
-use crate::auth::Caller;
-use crate::crm::access::{self, Op};
-use crate::crm::RecordKind;
 use crate::error::Error;
 use model::{
-    Campaign, CampaignStatus, NewCampaign, Rendered, Segment, SegmentInput, Stats, Suppression,
-    Template, TemplateInput, TestSendRequest,
+    Campaign, CampaignStatus, NewCampaign, Rendered, Stats, Suppression, Template, TemplateInput,
+    TestSendRequest,
 };
 use render::Compiled;
+pub use segments::{
+    count_segment, create_segment, require_segment_use, segment, segments, update_segment,
+};
 /// Letters of one connection in doubt (`unknown`) at most after a crash.
 pub const IN_DOUBT_PER_CONNECTION: usize = 2 * run::CHUNK;
 pub use send::{Sender, Settings};
@@ -184,87 +185,6 @@ pub async fn test_send(
             message: format!("the SMTP server did not answer after the letter was sent: {text}"),
         }),
     }
-}
-
-fn check_segment(caller: &Caller, s: &SegmentInput) -> Result<(), Error> {
-    if s.name.trim().is_empty() {
-        return Err(Error::validation("name", "must not be empty"));
-    }
-    check_deal_filter(caller, &s.filter)?;
-    segment::check(&s.filter)
-}
-
-/// Marketing never learns who has deals or leads: not through a segment's filter, its count, or a campaign on it.
-fn check_deal_filter(caller: &Caller, f: &model::SegmentFilter) -> Result<(), Error> {
-    if f.deal_state.is_some() && !access::role_may(caller.role, RecordKind::Deal, Op::Read) {
-        return Err(Error::validation(
-            "filter.deal_state",
-            "filtering by deals needs access to deals",
-        ));
-    }
-    if f.lead_status.is_some() && !access::role_may(caller.role, RecordKind::Lead, Op::Read) {
-        return Err(Error::validation(
-            "filter.lead_status",
-            "filtering by leads needs access to leads",
-        ));
-    }
-    Ok(())
-}
-
-/// A campaign mails its segment: its creator and whoever starts it must be allowed to use the segment's filter.
-pub async fn require_segment_use(
-    pool: &AnyPool,
-    caller: &Caller,
-    segment_id: i64,
-) -> Result<(), Error> {
-    match store::segment(pool, segment_id).await? {
-        Some(seg) => check_deal_filter(caller, &seg.filter),
-        None => Ok(()),
-    }
-}
-
-/// How many a segment reaches now, for a caller whose role may use its filter.
-pub async fn count_segment(
-    pool: &AnyPool,
-    caller: &Caller,
-    id: i64,
-) -> Result<model::SegmentCount, Error> {
-    let seg = segment(pool, id).await?;
-    check_deal_filter(caller, &seg.filter)?;
-    segment::count(pool, &seg.filter).await
-}
-
-pub async fn segments(pool: &AnyPool) -> Result<Vec<Segment>, Error> {
-    store::segments(pool).await
-}
-
-pub async fn segment(pool: &AnyPool, id: i64) -> Result<Segment, Error> {
-    store::segment(pool, id)
-        .await?
-        .ok_or(Error::NotFound("segment"))
-}
-
-pub async fn create_segment(
-    pool: &AnyPool,
-    caller: &Caller,
-    s: SegmentInput,
-) -> Result<Segment, Error> {
-    check_segment(caller, &s)?;
-    let id = store::insert_segment(pool, s.name.trim(), &s.filter).await?;
-    segment(pool, id).await
-}
-
-pub async fn update_segment(
-    pool: &AnyPool,
-    caller: &Caller,
-    id: i64,
-    s: SegmentInput,
-) -> Result<Segment, Error> {
-    check_segment(caller, &s)?;
-    if !store::update_segment(pool, id, s.name.trim(), &s.filter).await? {
-        return Err(Error::NotFound("segment"));
-    }
-    segment(pool, id).await
 }
 
 pub async fn campaign(pool: &AnyPool, id: i64) -> Result<Campaign, Error> {

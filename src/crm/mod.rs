@@ -56,17 +56,7 @@ pub async fn change_owner(
     if new == current {
         return Ok(current);
     }
-    let from_pool = current.is_none() && new == Some(caller.id);
-    if !from_pool {
-        access::require_in(&mut *conn, caller, record.0, record.1, access::Op::Manage).await?;
-    }
-    // The owner (or an admin) gives it to any active colleague; a team lead within the teams they lead.
-    let anyone = caller.is_admin() || current == Some(caller.id);
-    if let Some(o) = new {
-        if !anyone && !access::may_assign(&mut *conn, caller, o).await? {
-            return Err(Error::Forbidden);
-        }
-    }
+    access::require_owner_change(&mut *conn, caller, record, current, new).await?;
     match new {
         Some(o) if o == caller.id || store::user_exists(&mut *conn, o).await? => Ok(Some(o)),
         Some(o) => Err(Error::validation(

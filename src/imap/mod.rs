@@ -203,20 +203,8 @@ pub async fn set_visibility(
     policy: MailboxPolicy,
 ) -> Result<Mailbox, Error> {
     let m = account(pool, id).await?.mailbox;
-    if !caller.is_admin() {
-        if m.kind != MailboxKind::Personal || m.owner_id != Some(caller.id) {
-            return Err(Error::NotFound("mailbox"));
-        }
-        if policy > m.visibility {
-            return Err(Error::validation(
-                "visibility",
-                format!(
-                    "the owner may only narrow it (now '{}'); an admin widens it",
-                    m.visibility.as_str()
-                ),
-            ));
-        }
-    }
+    let personal_owner = m.owner_id.filter(|_| m.kind == MailboxKind::Personal);
+    crate::crm::access::require_policy_change(caller, personal_owner, m.visibility, policy)?;
     let mut tx = crate::db::begin(pool).await?;
     store::set_visibility(&mut tx, id, policy).await?;
     let before = serde_json::json!({ "visibility": m.visibility });

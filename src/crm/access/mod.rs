@@ -145,6 +145,55 @@ pub async fn may_assign(
     store::leads_user(conn, caller.id, new_owner).await
 }
 
+/// May the caller move `record` from owner `current` to `new`? Taking an unowned lead from the pool is for anyone who
+/// sees it; otherwise the record's manager decides: the owner (or an admin) gives it to any active colleague, a team
+/// lead only within the teams they lead.
+pub async fn require_owner_change(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    (kind, id): (RecordKind, i64),
+    current: Option<i64>,
+    new: Option<i64>,
+) -> Result<(), Error> {
+    let from_pool = current.is_none() && new == Some(caller.id);
+    if !from_pool {
+        require_in(&mut *conn, caller, kind, id, Op::Manage).await?;
+    }
+    let anyone = caller.is_admin() || current == Some(caller.id);
+    if let Some(o) = new {
+        if !anyone && !may_assign(conn, caller, o).await? {
+            return Err(Error::Forbidden);
+        }
+    }
+    Ok(())
+}
+
+/// A mailbox's visibility change: an admin sets any policy; the owner of a personal mailbox may only narrow it
+/// (`NotFound` for anyone else, so that mailboxes do not show through this route).
+pub fn require_policy_change(
+    caller: &Caller,
+    personal_owner: Option<i64>,
+    current: MailboxPolicy,
+    new: MailboxPolicy,
+) -> Result<(), Error> {
+    if caller.is_admin() {
+        return Ok(());
+    }
+    if personal_owner != Some(caller.id) {
+        return Err(Error::NotFound("mailbox"));
+    }
+    if new > current {
+        return Err(Error::validation(
+            "visibility",
+            format!(
+                "the owner may only narrow it (now '{}'); an admin widens it",
+                current.as_str()
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// May the caller hand every record of `from` to `to`? Admins; a team lead within the teams they lead.
 pub async fn may_reassign(
     conn: &mut AnyConnection,
@@ -158,6 +207,23 @@ pub async fn may_reassign(
     Ok(caller.role == Role::Sales
         && (from == caller.id || store::leads_user(&mut *conn, caller.id, from).await?)
         && (to == caller.id || store::leads_user(conn, caller.id, to).await?))
+}
+
+/// A segment filter by deals or leads is for roles that read them: marketing never learns who has either.
+pub fn require_segment_filter(caller: &Caller, by_deal: bool, by_lead: bool) -> Result<(), Error> {
+    if by_deal && !role_may(caller.role, RecordKind::Deal, Op::Read) {
+        return Err(Error::validation(
+            "filter.deal_state",
+            "filtering by deals needs access to deals",
+        ));
+    }
+    if by_lead && !role_may(caller.role, RecordKind::Lead, Op::Read) {
+        return Err(Error::validation(
+            "filter.lead_status",
+            "filtering by leads needs access to leads",
+        ));
+    }
+    Ok(())
 }
 
 /// Notes, tasks and deal moves: never for marketing.
