@@ -185,8 +185,11 @@ async fn a_revoked_refresh_token_needs_reauthorization_and_the_worker_stops_unti
         .await;
     g.revoke(&refresh, "refresh_token").await;
     dovecot.kick(USER);
+    // The refresh marks the credential first; the worker records the mailbox's error a moment later.
     wait_for("reauthorization_needed", async || {
-        mailbox(&app, id).await["oauth"]["state"] == "reauthorization_needed"
+        let m = mailbox(&app, id).await;
+        m["oauth"]["state"] == "reauthorization_needed"
+            && m["last_error_code"] == "oauth_reauthorization_needed"
     })
     .await;
     let m = mailbox(&app, id).await;
