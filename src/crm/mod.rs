@@ -6,13 +6,16 @@ pub mod activity;
 pub mod audit;
 pub mod companies;
 pub mod contacts;
+pub mod custom;
 pub mod deals;
 pub mod kind;
 pub mod leads;
+pub mod listing;
 pub mod normalize;
 pub mod records;
 pub mod reference;
 pub mod routes;
+pub mod skeleton;
 mod store;
 
 use sqlx::AnyConnection;

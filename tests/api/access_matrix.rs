@@ -111,6 +111,15 @@ const MATRIX: &[Row] = &[
     ("POST", "/api/v1/contact-types", Plain, ADMIN_201),
     ("PATCH", "/api/v1/contact-types/{id}", Plain, ADMIN_200),
     ("DELETE", "/api/v1/contact-types/{id}", Fresh, ADMIN_204),
+    ("GET", "/api/v1/company-types", Plain, ALL_200),
+    ("POST", "/api/v1/company-types", Plain, ADMIN_201),
+    ("PATCH", "/api/v1/company-types/{id}", Plain, ADMIN_200),
+    ("DELETE", "/api/v1/company-types/{id}", Fresh, ADMIN_204),
+    ("GET", "/api/v1/custom-fields", Plain, ALL_200),
+    ("POST", "/api/v1/custom-fields", Plain, ADMIN_201),
+    ("GET", "/api/v1/custom-fields/{id}", Plain, ALL_200),
+    ("PATCH", "/api/v1/custom-fields/{id}", Plain, ADMIN_200),
+    ("DELETE", "/api/v1/custom-fields/{id}", Fresh, ADMIN_204),
     // Companies.
     ("GET", "/api/v1/companies", Plain, ALL_200),
     ("POST", "/api/v1/companies", Plain, SALES_CREATE),
@@ -320,6 +329,8 @@ struct Others {
     stage: i64,
     lead_source: i64,
     contact_type: i64,
+    company_type: i64,
+    custom_field: i64,
     mailbox: i64,
     template: i64,
     segment: i64,
@@ -570,6 +581,13 @@ async fn others(w: &World) -> Others {
         json!({ "name": format!("type{n}") }),
     )
     .await;
+    let company_type = admin_create(
+        w,
+        "/api/v1/company-types",
+        json!({ "name": format!("ctype{n}") }),
+    )
+    .await;
+    let custom_field = admin_create(w, "/api/v1/custom-fields", custom_field_body(n)).await;
     let mut mailbox = mailbox_body(n);
     mailbox["kind"] = json!("personal");
     mailbox["owner_id"] = json!(w.ids[OWNER]);
@@ -600,6 +618,8 @@ async fn others(w: &World) -> Others {
         stage,
         lead_source,
         contact_type,
+        company_type,
+        custom_field,
         mailbox,
         template,
         segment,
@@ -658,6 +678,15 @@ async fn fresh(w: &World, path: &str, fx: &Fx, o: &Others) -> (Fx, Others) {
             json!({ "name": format!("gone{n}") }),
         )
         .await;
+    } else if path.starts_with("/api/v1/company-types/") {
+        o.company_type = admin_create(
+            w,
+            "/api/v1/company-types",
+            json!({ "name": format!("gone{n}") }),
+        )
+        .await;
+    } else if path.starts_with("/api/v1/custom-fields/") {
+        o.custom_field = admin_create(w, "/api/v1/custom-fields", custom_field_body(n)).await;
     } else if path.starts_with("/api/v1/mailboxes/") {
         o.mailbox = admin_create(w, "/api/v1/mailboxes", mailbox_body(n)).await;
     } else if path.starts_with("/api/v1/settings/") {
@@ -799,6 +828,10 @@ async fn concrete(w: &World, who: usize, path: &str, case: Case, fx: &Fx, o: &Ot
         o.lead_source
     } else if path.starts_with("/api/v1/contact-types/") {
         o.contact_type
+    } else if path.starts_with("/api/v1/company-types/") {
+        o.company_type
+    } else if path.starts_with("/api/v1/custom-fields/") {
+        o.custom_field
     } else if path.starts_with("/api/v1/mailboxes/") {
         o.mailbox
     } else if path.starts_with("/api/v1/templates/") {
@@ -880,6 +913,11 @@ fn body(w: &World, who: usize, method: &str, path: &str, case: Case, fx: &Fx) ->
         (_, "/api/v1/contact-types" | "/api/v1/contact-types/{id}") => {
             json!({ "name": format!("ctype{n}") })
         }
+        (_, "/api/v1/company-types" | "/api/v1/company-types/{id}") => {
+            json!({ "name": format!("cotype{n}") })
+        }
+        ("POST", "/api/v1/custom-fields") => custom_field_body(n),
+        ("PATCH", "/api/v1/custom-fields/{id}") => json!({ "label": format!("Поле {n}") }),
         ("POST", "/api/v1/companies") => {
             json!({ "name": format!("Фирма {n}"), "domains": [format!("firm{n}.ru")] })
         }
@@ -2826,4 +2864,9 @@ async fn a_messages_links_do_not_name_records_the_caller_cannot_see() {
         app.get(&format!("/api/v1/contacts/{hidden}"), &s).await.0,
         404
     );
+}
+
+/// An optional text field on contacts with a key of its own.
+fn custom_field_body(n: u32) -> Value {
+    json!({ "kind": "contact", "key": format!("field_{n}"), "label": format!("Поле {n}"), "type": "text" })
 }

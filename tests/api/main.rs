@@ -18,6 +18,7 @@ mod cli;
 mod console;
 mod crm_access;
 mod crm_flow;
+mod crm_lists;
 mod crm_records;
 mod dovecot;
 mod errors;

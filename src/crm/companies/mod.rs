@@ -7,9 +7,13 @@ pub(crate) mod store;
 use sqlx::{AnyConnection, AnyPool};
 
 use super::access::{self, Op};
+use super::custom::{self, model::CustomValues, SaveMode};
+use super::listing::{KeyType, ListParams, SortField};
 use super::normalize::{self, required};
+use super::skeleton::{self, Record};
 use super::{audit, change_owner, refuse_duplicate, resolve_owner, store as shared, RecordKind};
 use crate::auth::Caller;
+use crate::db::sql::Sql;
 use crate::error::Error;
 use model::{Company, CompanyFilter, CompanyList, CompanyPatch, NewCompany};
 
@@ -26,10 +30,55 @@ pub fn domains(raw: &[String]) -> Result<Vec<String>, Error> {
     Ok(out)
 }
 
+impl Record for Company {
+    const KIND: RecordKind = KIND;
+    const FROM: &'static str = "companies r";
+    const SORTS: &'static [SortField] = &[
+        SortField {
+            name: "id",
+            expr: "r.id",
+            key: KeyType::Int,
+        },
+        SortField {
+            name: "name",
+            expr: "r.name",
+            key: KeyType::Text,
+        },
+        SortField {
+            name: "created_at",
+            expr: "r.created_at",
+            key: KeyType::Int,
+        },
+        SortField {
+            name: "updated_at",
+            expr: "r.updated_at",
+            key: KeyType::Int,
+        },
+    ];
+    type Filter = CompanyFilter;
+
+    fn id(&self) -> i64 {
+        self.id
+    }
+    fn set_custom(&mut self, custom: CustomValues) {
+        self.custom = custom;
+    }
+    fn limit(f: &CompanyFilter) -> Option<i64> {
+        f.limit
+    }
+    fn push_filter(sql: &mut Sql, f: &CompanyFilter) {
+        store::push_filter(sql, f);
+    }
+    async fn fetch(conn: &mut AnyConnection, ids: &[i64]) -> Result<Vec<Self>, Error> {
+        store::get_many(conn, ids).await
+    }
+    async fn remove(conn: &mut AnyConnection, id: i64) -> Result<(), Error> {
+        store::remove(conn, id).await
+    }
+}
+
 pub async fn load(conn: &mut AnyConnection, id: i64) -> Result<Company, Error> {
-    store::get(conn, id)
-        .await?
-        .ok_or(Error::NotFound("company"))
+    skeleton::load(conn, id).await
 }
 
 async fn check_parent(
@@ -90,6 +139,7 @@ pub async fn create(pool: &AnyPool, caller: &Caller, new: NewCompany) -> Result<
     };
     let id = store::insert(&mut tx, &write).await?;
     store::set_domains(&mut tx, id, &domains).await?;
+    custom::save(&mut tx, KIND, id, new.custom.as_ref(), SaveMode::Create).await?;
     let company = load(&mut tx, id).await?;
     audit::created(&mut tx, caller.id, KIND, id, &company).await?;
     crate::linking::link_record(&mut tx, KIND, id, &company.domains).await?;
@@ -136,26 +186,20 @@ pub async fn find_by_name(conn: &mut AnyConnection, name: &str) -> Result<Option
 }
 
 pub async fn get(pool: &AnyPool, caller: &Caller, id: i64) -> Result<Company, Error> {
-    access::require(pool, caller, KIND, id, Op::Read).await?;
-    load(&mut *pool.acquire().await?, id).await
+    skeleton::get(pool, caller, id).await
 }
 
+/// The records the caller sees, by id (the add-in's lookups; the API adds sort, scope and custom filters).
 pub async fn list(
     pool: &AnyPool,
     caller: &Caller,
     filter: CompanyFilter,
 ) -> Result<CompanyList, Error> {
-    let scope = access::require_role(caller, KIND, Op::Read)?;
-    let limit = crate::api::extract::Page {
-        after: None,
-        limit: filter.limit,
-    }
-    .limit()?;
-    let items = store::list(&mut *pool.acquire().await?, scope, &filter, limit).await?;
-    let next_after = (items.len() as i64 == limit)
-        .then(|| items.last().map(|c| c.id))
-        .flatten();
-    Ok(CompanyList { items, next_after })
+    Ok(
+        skeleton::list(pool, caller, &filter, ListParams::default(), None)
+            .await?
+            .into(),
+    )
 }
 
 pub async fn update(
@@ -207,6 +251,7 @@ pub async fn update(
     };
     store::update(&mut tx, id, &write).await?;
     store::set_domains(&mut tx, id, &domains).await?;
+    custom::save(&mut tx, KIND, id, patch.custom.as_ref(), SaveMode::Update).await?;
     let after = load(&mut tx, id).await?;
     audit::updated(&mut tx, caller.id, KIND, id, &before, &after).await?;
     crate::linking::link_record(&mut tx, KIND, id, &after.domains).await?;
@@ -215,13 +260,7 @@ pub async fn update(
 }
 
 pub async fn delete(pool: &AnyPool, caller: &Caller, id: i64) -> Result<(), Error> {
-    access::require(pool, caller, KIND, id, Op::Manage).await?;
-    let mut tx = crate::db::begin(pool).await?;
-    let before = load(&mut tx, id).await?;
-    store::delete(&mut tx, id).await?;
-    audit::deleted(&mut tx, caller.id, KIND, id, &before).await?;
-    tx.commit().await?;
-    Ok(())
+    skeleton::delete::<Company>(pool, caller, id).await
 }
 
 /// Merges `other` into `id`: domains, tags, contacts, deals, leads, subsidiaries, notes, tasks and shares move;
@@ -272,7 +311,8 @@ pub async fn merge(pool: &AnyPool, caller: &Caller, id: i64, other: i64) -> Resu
         tags: &tags,
         search: &search(&before.name, &domains),
     };
-    store::delete(&mut tx, other).await?;
+    custom::merge(&mut tx, KIND, other, id).await?;
+    skeleton::remove_in::<Company>(&mut tx, other).await?;
     store::update(&mut tx, id, &write).await?;
     store::set_domains(&mut tx, id, &domains).await?;
     let after = load(&mut tx, id).await?;

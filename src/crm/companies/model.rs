@@ -3,6 +3,8 @@ use time::OffsetDateTime;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::extract::nullable;
+use crate::crm::custom::model::{CustomInput, CustomValues};
+use crate::crm::skeleton::Page;
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Company {
@@ -14,6 +16,9 @@ pub struct Company {
     pub parent_id: Option<i64>,
     pub owner_id: Option<i64>,
     pub tags: Vec<String>,
+    /// Values of the company custom fields, by key.
+    #[schema(value_type = Object)]
+    pub custom: CustomValues,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
@@ -34,6 +39,9 @@ pub struct NewCompany {
     /// Create even when a company with the same domain or name exists.
     #[serde(default)]
     pub allow_duplicate: bool,
+    /// Custom values by key; every required field needs one.
+    #[schema(value_type = Option<Object>)]
+    pub custom: Option<CustomInput>,
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -46,6 +54,9 @@ pub struct CompanyPatch {
     pub parent_id: Option<Option<i64>>,
     pub owner_id: Option<i64>,
     pub tags: Option<Vec<String>>,
+    /// Custom values to change, by key; `null` clears one.
+    #[schema(value_type = Option<Object>)]
+    pub custom: Option<CustomInput>,
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -57,12 +68,24 @@ pub struct CompanyFilter {
     pub owner_id: Option<i64>,
     pub parent_id: Option<i64>,
     pub domain: Option<String>,
-    pub after: Option<i64>,
     pub limit: Option<i64>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CompanyList {
     pub items: Vec<Company>,
+    /// The last id, for `after` under the default sort.
     pub next_after: Option<i64>,
+    /// For `after` under any sort; null on the last page.
+    pub next_cursor: Option<String>,
+}
+
+impl From<Page<Company>> for CompanyList {
+    fn from(p: Page<Company>) -> Self {
+        CompanyList {
+            items: p.items,
+            next_after: p.next_after,
+            next_cursor: p.next_cursor,
+        }
+    }
 }

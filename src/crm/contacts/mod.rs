@@ -9,12 +9,16 @@ pub(crate) mod store;
 use sqlx::{AnyConnection, AnyPool};
 
 use super::access::{self, Op};
+use super::custom::{self, model::CustomValues, SaveMode};
+use super::listing::{KeyType, ListParams, SortField};
 use super::normalize::{self, optional, required};
 use super::reference::{self, RefList};
+use super::skeleton::{self, Record};
 use super::{
     audit, change_owner, leads, refuse_duplicate, resolve_owner, store as shared, RecordKind,
 };
 use crate::auth::Caller;
+use crate::db::sql::Sql;
 use crate::email_address::EmailAddress;
 use crate::error::Error;
 use model::{Contact, ContactFilter, ContactList, ContactPatch, NewContact};
@@ -64,10 +68,72 @@ fn search(
     normalize::search_text(parts)
 }
 
+impl Record for Contact {
+    const KIND: RecordKind = KIND;
+    const FROM: &'static str = "contacts r";
+    const SORTS: &'static [SortField] = &[
+        SortField {
+            name: "id",
+            expr: "r.id",
+            key: KeyType::Int,
+        },
+        SortField {
+            name: "name",
+            expr: "r.name",
+            key: KeyType::Text,
+        },
+        SortField {
+            name: "position",
+            expr: "COALESCE(r.position, '')",
+            key: KeyType::Text,
+        },
+        SortField {
+            name: "created_at",
+            expr: "r.created_at",
+            key: KeyType::Int,
+        },
+        SortField {
+            name: "updated_at",
+            expr: "r.updated_at",
+            key: KeyType::Int,
+        },
+    ];
+    type Filter = ContactFilter;
+
+    fn id(&self) -> i64 {
+        self.id
+    }
+    fn set_custom(&mut self, custom: CustomValues) {
+        self.custom = custom;
+    }
+    fn limit(f: &ContactFilter) -> Option<i64> {
+        f.limit
+    }
+    fn check_filter(f: &ContactFilter) -> Result<(), Error> {
+        filter_phone(f).map(|_| ())
+    }
+    fn push_filter(sql: &mut Sql, f: &ContactFilter) {
+        store::push_filter(sql, f, filter_phone(f).ok().flatten());
+    }
+    async fn fetch(conn: &mut AnyConnection, ids: &[i64]) -> Result<Vec<Self>, Error> {
+        store::get_many(conn, ids).await
+    }
+    async fn remove(conn: &mut AnyConnection, id: i64) -> Result<(), Error> {
+        store::remove(conn, id).await
+    }
+}
+
+fn filter_phone(f: &ContactFilter) -> Result<Option<String>, Error> {
+    match f.phone.as_deref() {
+        Some(p) => Ok(Some(normalize::phone(p).map_err(|_| {
+            Error::validation("phone", format!("'{p}' is not a phone number"))
+        })?)),
+        None => Ok(None),
+    }
+}
+
 pub async fn load(conn: &mut AnyConnection, id: i64) -> Result<Contact, Error> {
-    store::get(conn, id)
-        .await?
-        .ok_or(Error::NotFound("contact"))
+    skeleton::load(conn, id).await
 }
 
 async fn check_refs(
@@ -122,17 +188,19 @@ pub async fn create(pool: &AnyPool, caller: &Caller, new: NewContact) -> Result<
     access::require_role(caller, KIND, Op::Write)?;
     let mut tx = crate::db::begin(pool).await?;
     let owner = resolve_owner(&mut tx, caller, new.owner_id).await?;
-    let contact = create_in(&mut tx, caller, new, owner).await?;
+    let contact = create_in(&mut tx, caller, new, owner, SaveMode::Create).await?;
     tx.commit().await?;
     Ok(contact)
 }
 
-/// Creates a contact owned by `owner` (already checked) inside a caller's transaction; lead conversion uses this too.
+/// Creates a contact owned by `owner` (already checked) inside a caller's transaction; lead conversion uses this too
+/// (with `SaveMode::Carry`: required custom fields are not demanded of a converted lead).
 pub async fn create_in(
     conn: &mut AnyConnection,
     caller: &Caller,
     new: NewContact,
     owner: i64,
+    mode: SaveMode,
 ) -> Result<Contact, Error> {
     let name = required("name", &crate::text::single_line(&new.name), 300)?;
     let emails = emails(&new.emails)?;
@@ -153,6 +221,7 @@ pub async fn create_in(
     };
     let id = store::insert(conn, &write).await?;
     store::set_addresses(conn, id, &emails, &phones).await?;
+    custom::save(conn, KIND, id, new.custom.as_ref(), mode).await?;
     let contact = load(conn, id).await?;
     audit::created(conn, caller.id, KIND, id, &contact).await?;
     crate::linking::link_record(conn, KIND, id, &emails).await?;
@@ -160,33 +229,20 @@ pub async fn create_in(
 }
 
 pub async fn get(pool: &AnyPool, caller: &Caller, id: i64) -> Result<Contact, Error> {
-    access::require(pool, caller, KIND, id, Op::Read).await?;
-    load(&mut *pool.acquire().await?, id).await
+    skeleton::get(pool, caller, id).await
 }
 
+/// The contacts the caller sees, by id (the add-in's lookups; the API adds sort, scope and custom filters).
 pub async fn list(
     pool: &AnyPool,
     caller: &Caller,
     filter: ContactFilter,
 ) -> Result<ContactList, Error> {
-    let scope = access::require_role(caller, KIND, Op::Read)?;
-    let limit = crate::api::extract::Page {
-        after: None,
-        limit: filter.limit,
-    }
-    .limit()?;
-    let phone = match filter.phone.as_deref() {
-        Some(p) => Some(
-            normalize::phone(p)
-                .map_err(|_| Error::validation("phone", format!("'{p}' is not a phone number")))?,
-        ),
-        None => None,
-    };
-    let items = store::list(&mut *pool.acquire().await?, scope, &filter, phone, limit).await?;
-    let next_after = (items.len() as i64 == limit)
-        .then(|| items.last().map(|c| c.id))
-        .flatten();
-    Ok(ContactList { items, next_after })
+    Ok(
+        skeleton::list(pool, caller, &filter, ListParams::default(), None)
+            .await?
+            .into(),
+    )
 }
 
 pub async fn update(
@@ -238,6 +294,7 @@ pub async fn update(
     };
     store::update(&mut tx, id, &write).await?;
     store::set_addresses(&mut tx, id, &emails, &phones).await?;
+    custom::save(&mut tx, KIND, id, patch.custom.as_ref(), SaveMode::Update).await?;
     let after = load(&mut tx, id).await?;
     audit::updated(&mut tx, caller.id, KIND, id, &before, &after).await?;
     crate::linking::link_record(&mut tx, KIND, id, &after.emails).await?;
@@ -246,13 +303,7 @@ pub async fn update(
 }
 
 pub async fn delete(pool: &AnyPool, caller: &Caller, id: i64) -> Result<(), Error> {
-    access::require(pool, caller, KIND, id, Op::Manage).await?;
-    let mut tx = crate::db::begin(pool).await?;
-    let before = load(&mut tx, id).await?;
-    store::delete(&mut tx, id).await?;
-    audit::deleted(&mut tx, caller.id, KIND, id, &before).await?;
-    tx.commit().await?;
-    Ok(())
+    skeleton::delete::<Contact>(pool, caller, id).await
 }
 
 /// Merges contact `other` into `id`: e-mails, phones, tags, deals, leads, consent history, notes, tasks and shares
@@ -294,7 +345,8 @@ pub async fn merge(pool: &AnyPool, caller: &Caller, id: i64, other: i64) -> Resu
     store::repoint(&mut tx, other, id).await?;
     shared::move_attachments(&mut tx, (KIND, other), (KIND, id), with_shares).await?;
     crate::linking::move_links(&mut tx, (KIND, other), (KIND, id)).await?;
-    store::delete(&mut tx, other).await?;
+    custom::merge(&mut tx, KIND, other, id).await?;
+    skeleton::remove_in::<Contact>(&mut tx, other).await?;
     let write = store::Write {
         name: &before.name,
         position: position.as_deref(),

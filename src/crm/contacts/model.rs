@@ -3,6 +3,8 @@ use time::OffsetDateTime;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::extract::nullable;
+use crate::crm::custom::model::{CustomInput, CustomValues};
+use crate::crm::skeleton::Page;
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Contact {
@@ -20,6 +22,9 @@ pub struct Contact {
     pub tags: Vec<String>,
     /// The latest consent decision for marketing mail, if any.
     pub consent: Option<Consent>,
+    /// Values of the contact custom fields, by key.
+    #[schema(value_type = Object)]
+    pub custom: CustomValues,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
@@ -66,6 +71,9 @@ pub struct NewContact {
     /// Create even when a contact or lead with one of these e-mails or phones exists.
     #[serde(default)]
     pub allow_duplicate: bool,
+    /// Custom values by key; every required field needs one.
+    #[schema(value_type = Option<Object>)]
+    pub custom: Option<CustomInput>,
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -86,6 +94,9 @@ pub struct ContactPatch {
     #[schema(value_type = Option<i64>)]
     pub type_id: Option<Option<i64>>,
     pub tags: Option<Vec<String>>,
+    /// Custom values to change, by key; `null` clears one.
+    #[schema(value_type = Option<Object>)]
+    pub custom: Option<CustomInput>,
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -99,12 +110,25 @@ pub struct ContactFilter {
     pub owner_id: Option<i64>,
     pub company_id: Option<i64>,
     pub type_id: Option<i64>,
-    pub after: Option<i64>,
+    /// Items per page, 1 to 200 (default 50).
     pub limit: Option<i64>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ContactList {
     pub items: Vec<Contact>,
+    /// The last id, for `after` under the default sort.
     pub next_after: Option<i64>,
+    /// For `after` under any sort; null on the last page.
+    pub next_cursor: Option<String>,
+}
+
+impl From<Page<Contact>> for ContactList {
+    fn from(p: Page<Contact>) -> Self {
+        ContactList {
+            items: p.items,
+            next_after: p.next_after,
+            next_cursor: p.next_cursor,
+        }
+    }
 }
