@@ -20,6 +20,7 @@ mod crm_access;
 mod crm_flow;
 mod crm_lists;
 mod crm_records;
+mod custom_fields;
 mod dovecot;
 mod errors;
 mod glewlwyd;

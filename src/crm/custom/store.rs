@@ -192,15 +192,17 @@ pub async fn set_value(
         .execute(&mut *conn)
         .await?;
     if let Some(v) = value {
+        // The number goes as text through a CAST: sqlx's Any driver sends f64 parameters in a form PostgreSQL
+        // refuses for DOUBLE PRECISION ("incorrect binary data format").
         sqlx::query(
             "INSERT INTO custom_values (field_id, record_kind, record_id, value_text, value_num)
-             VALUES ($1, $2, $3, $4, $5)",
+             VALUES ($1, $2, $3, $4, CAST($5 AS DOUBLE PRECISION))",
         )
         .bind(field_id)
         .bind(kind.as_str())
         .bind(id)
         .bind(&v.text)
-        .bind(v.num)
+        .bind(v.num.map(|n| n.to_string()))
         .execute(conn)
         .await?;
     }

@@ -34,9 +34,17 @@ fn expr(i: usize, term: &SortTerm) -> String {
 fn bind_key(sql: &mut Sql, key: &KeyValue) {
     match key {
         KeyValue::Int(v) => sql.bind(*v),
-        KeyValue::Num(v) => sql.bind(*v),
+        KeyValue::Num(v) => bind_num(sql, *v),
         KeyValue::Text(v) => sql.bind(v.clone()),
     };
+}
+
+/// A number as text through a CAST: sqlx's Any driver sends f64 parameters in a form PostgreSQL refuses for
+/// DOUBLE PRECISION. Rust prints an f64 as the shortest text that reads back to the same value.
+fn bind_num(sql: &mut Sql, v: f64) -> &mut Sql {
+    sql.push("CAST(")
+        .bind(v.to_string())
+        .push(" AS DOUBLE PRECISION)")
 }
 
 /// `(id, sort keys)` of one page, in order.
@@ -137,15 +145,15 @@ fn push_custom_filter(sql: &mut Sql, f: &CustomFilter) {
         .push(" AND cf.record_id = r.id AND ");
     match &f.test {
         CustomTest::TextEq(v) => sql.push("cf.value_text = ").bind(v.clone()),
-        CustomTest::NumEq(v) => sql.push("cf.value_num = ").bind(*v),
+        CustomTest::NumEq(v) => bind_num(sql.push("cf.value_num = "), *v),
         CustomTest::HasOption(v) => sql
             .push("cf.value_text LIKE ")
             .bind(format!("%\n{}\n%", like_escape(v)))
             .push(" ESCAPE '\\'"),
         CustomTest::TextAtLeast(v) => sql.push("cf.value_text >= ").bind(v.clone()),
         CustomTest::TextAtMost(v) => sql.push("cf.value_text <= ").bind(v.clone()),
-        CustomTest::NumAtLeast(v) => sql.push("cf.value_num >= ").bind(*v),
-        CustomTest::NumAtMost(v) => sql.push("cf.value_num <= ").bind(*v),
+        CustomTest::NumAtLeast(v) => bind_num(sql.push("cf.value_num >= "), *v),
+        CustomTest::NumAtMost(v) => bind_num(sql.push("cf.value_num <= "), *v),
     };
     sql.push(")");
 }
