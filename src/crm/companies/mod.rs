@@ -1,5 +1,6 @@
 //! Companies: several domains, a parent (subsidiaries roll up), owner, tags; duplicate control by domain and name.
 
+mod details;
 pub mod model;
 pub mod routes;
 pub(crate) mod store;
@@ -15,6 +16,7 @@ use super::{audit, change_owner, refuse_duplicate, resolve_owner, store as share
 use crate::auth::Caller;
 use crate::db::sql::Sql;
 use crate::error::Error;
+use details::Details;
 use model::{Company, CompanyFilter, CompanyList, CompanyPatch, NewCompany};
 
 const KIND: RecordKind = RecordKind::Company;
@@ -42,6 +44,11 @@ impl Record for Company {
         SortField {
             name: "name",
             expr: "r.name",
+            key: KeyType::Text,
+        },
+        SortField {
+            name: "industry",
+            expr: "COALESCE(r.industry, '')",
             key: KeyType::Text,
         },
         SortField {
@@ -128,6 +135,7 @@ pub async fn create(pool: &AnyPool, caller: &Caller, new: NewCompany) -> Result<
         refuse_duplicate(&mut tx, caller, found, "domain or name", allow).await?;
     }
     check_parent(&mut tx, caller, None, new.parent_id).await?;
+    let details = Details::of_new(&mut tx, &new).await?;
     let owner = resolve_owner(&mut tx, caller, new.owner_id).await?;
     let write = store::Write {
         name: &name,
@@ -139,6 +147,7 @@ pub async fn create(pool: &AnyPool, caller: &Caller, new: NewCompany) -> Result<
     };
     let id = store::insert(&mut tx, &write).await?;
     store::set_domains(&mut tx, id, &domains).await?;
+    details.save(&mut tx, id).await?;
     custom::save(&mut tx, KIND, id, new.custom.as_ref(), SaveMode::Create).await?;
     let company = load(&mut tx, id).await?;
     audit::created(&mut tx, caller.id, KIND, id, &company).await?;
@@ -225,6 +234,7 @@ pub async fn update(
     };
     let parent_id = patch.parent_id.unwrap_or(before.parent_id);
     check_parent(&mut tx, caller, Some(id), parent_id).await?;
+    let details = Details::of_patch(&mut tx, &patch, &before).await?;
     let owner = match patch.owner_id {
         Some(o) => change_owner(&mut tx, caller, (KIND, id), before.owner_id, Some(o)).await?,
         None => before.owner_id,
@@ -251,6 +261,7 @@ pub async fn update(
     };
     store::update(&mut tx, id, &write).await?;
     store::set_domains(&mut tx, id, &domains).await?;
+    details.save(&mut tx, id).await?;
     custom::save(&mut tx, KIND, id, patch.custom.as_ref(), SaveMode::Update).await?;
     let after = load(&mut tx, id).await?;
     audit::updated(&mut tx, caller.id, KIND, id, &before, &after).await?;
@@ -315,6 +326,7 @@ pub async fn merge(pool: &AnyPool, caller: &Caller, id: i64, other: i64) -> Resu
     skeleton::remove_in::<Company>(&mut tx, other).await?;
     store::update(&mut tx, id, &write).await?;
     store::set_domains(&mut tx, id, &domains).await?;
+    Details::merged(&before, &gone).save(&mut tx, id).await?;
     let after = load(&mut tx, id).await?;
     audit::merged(
         &mut tx,

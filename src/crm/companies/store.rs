@@ -3,13 +3,15 @@
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
-use super::model::{Company, CompanyFilter};
+use super::model::{Company, CompanyFilter, CompanySize};
 use crate::crm::normalize::{tags_from_column, tags_to_column};
 use crate::db::sql::Sql;
 use crate::db::{from_ms, now_ms};
 use crate::error::Error;
 
-const COLUMNS: &str = "c.id, c.name, c.parent_id, c.owner_id, c.tags, c.created_at, c.updated_at";
+const COLUMNS: &str =
+    "c.id, c.name, c.parent_id, c.owner_id, c.tags, c.address, c.website, c.industry, c.size,
+    c.type_id, c.created_at, c.updated_at";
 
 fn from_row(r: &AnyRow) -> Result<Company, Error> {
     Ok(Company {
@@ -19,6 +21,13 @@ fn from_row(r: &AnyRow) -> Result<Company, Error> {
         parent_id: r.try_get("parent_id")?,
         owner_id: r.try_get("owner_id")?,
         tags: tags_from_column(&r.try_get::<String, _>("tags")?),
+        address: r.try_get("address")?,
+        website: r.try_get("website")?,
+        industry: r.try_get("industry")?,
+        size: r
+            .try_get::<Option<String>, _>("size")?
+            .and_then(|s| CompanySize::parse(&s)),
+        type_id: r.try_get("type_id")?,
         custom: Default::default(),
         created_at: from_ms(r.try_get("created_at")?),
         updated_at: from_ms(r.try_get("updated_at")?),
@@ -75,6 +84,16 @@ pub fn push_filter(sql: &mut Sql, f: &CompanyFilter) {
     if let Some(parent) = f.parent_id {
         sql.push(" AND r.parent_id = ").bind(parent);
     }
+    if let Some(industry) = &f.industry {
+        sql.push(" AND r.industry = ")
+            .bind(industry.trim().to_string());
+    }
+    if let Some(size) = f.size {
+        sql.push(" AND r.size = ").bind(size.as_str());
+    }
+    if let Some(t) = f.type_id {
+        sql.push(" AND r.type_id = ").bind(t);
+    }
     if let Some(domain) = &f.domain {
         sql.push(" AND EXISTS (SELECT 1 FROM company_domains d WHERE d.company_id = r.id AND d.domain = ")
             .bind(domain.trim().to_lowercase())
@@ -121,6 +140,30 @@ pub async fn update(conn: &mut AnyConnection, id: i64, w: &Write<'_>) -> Result<
     .bind(tags_to_column(w.tags))
     .bind(w.search)
     .bind(now_ms())
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The standard fields beyond name, domains and parent.
+pub struct Details<'a> {
+    pub address: Option<&'a str>,
+    pub website: Option<&'a str>,
+    pub industry: Option<&'a str>,
+    pub size: Option<CompanySize>,
+    pub type_id: Option<i64>,
+}
+
+pub async fn set_details(conn: &mut AnyConnection, id: i64, d: &Details<'_>) -> Result<(), Error> {
+    sqlx::query(
+        "UPDATE companies SET address = $1, website = $2, industry = $3, size = $4, type_id = $5 WHERE id = $6",
+    )
+    .bind(d.address)
+    .bind(d.website)
+    .bind(d.industry)
+    .bind(d.size.map(CompanySize::as_str))
+    .bind(d.type_id)
     .bind(id)
     .execute(conn)
     .await?;

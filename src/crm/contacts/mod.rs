@@ -2,25 +2,27 @@
 //! their consent to marketing mail (152-FZ / GDPR). Duplicates by e-mail or normalized phone are refused.
 
 mod consent;
+mod details;
 pub mod model;
+mod record;
 pub mod routes;
 pub(crate) mod store;
 
 use sqlx::{AnyConnection, AnyPool};
 
 use super::access::{self, Op};
-use super::custom::{self, model::CustomValues, SaveMode};
-use super::listing::{KeyType, ListParams, SortField};
+use super::custom::{self, SaveMode};
+use super::listing::ListParams;
 use super::normalize::{self, optional, required};
 use super::reference::{self, RefList};
-use super::skeleton::{self, Record};
+use super::skeleton;
 use super::{
     audit, change_owner, leads, refuse_duplicate, resolve_owner, store as shared, RecordKind,
 };
 use crate::auth::Caller;
-use crate::db::sql::Sql;
 use crate::email_address::EmailAddress;
 use crate::error::Error;
+use details::{patched, Details};
 use model::{Contact, ContactFilter, ContactList, ContactPatch, NewContact};
 
 pub use consent::{consent_history, record_consent, withdraw_consent_by_address};
@@ -66,70 +68,6 @@ fn search(
     }
     parts.extend(position);
     normalize::search_text(parts)
-}
-
-impl Record for Contact {
-    const KIND: RecordKind = KIND;
-    const FROM: &'static str = "contacts r";
-    const SORTS: &'static [SortField] = &[
-        SortField {
-            name: "id",
-            expr: "r.id",
-            key: KeyType::Int,
-        },
-        SortField {
-            name: "name",
-            expr: "r.name",
-            key: KeyType::Text,
-        },
-        SortField {
-            name: "position",
-            expr: "COALESCE(r.position, '')",
-            key: KeyType::Text,
-        },
-        SortField {
-            name: "created_at",
-            expr: "r.created_at",
-            key: KeyType::Int,
-        },
-        SortField {
-            name: "updated_at",
-            expr: "r.updated_at",
-            key: KeyType::Int,
-        },
-    ];
-    type Filter = ContactFilter;
-
-    fn id(&self) -> i64 {
-        self.id
-    }
-    fn set_custom(&mut self, custom: CustomValues) {
-        self.custom = custom;
-    }
-    fn limit(f: &ContactFilter) -> Option<i64> {
-        f.limit
-    }
-    fn check_filter(f: &ContactFilter) -> Result<(), Error> {
-        filter_phone(f).map(|_| ())
-    }
-    fn push_filter(sql: &mut Sql, f: &ContactFilter) {
-        store::push_filter(sql, f, filter_phone(f).ok().flatten());
-    }
-    async fn fetch(conn: &mut AnyConnection, ids: &[i64]) -> Result<Vec<Self>, Error> {
-        store::get_many(conn, ids).await
-    }
-    async fn remove(conn: &mut AnyConnection, id: i64) -> Result<(), Error> {
-        store::remove(conn, id).await
-    }
-}
-
-fn filter_phone(f: &ContactFilter) -> Result<Option<String>, Error> {
-    match f.phone.as_deref() {
-        Some(p) => Ok(Some(normalize::phone(p).map_err(|_| {
-            Error::validation("phone", format!("'{p}' is not a phone number"))
-        })?)),
-        None => Ok(None),
-    }
 }
 
 pub async fn load(conn: &mut AnyConnection, id: i64) -> Result<Contact, Error> {
@@ -207,6 +145,11 @@ pub async fn create_in(
     let phones = phones(&new.phones)?;
     let position = optional("position", new.position.as_deref(), 200)?;
     let tags = normalize::tags(&new.tags)?;
+    let details = Details::check(
+        new.address.as_deref(),
+        new.website.as_deref(),
+        new.birthday.as_deref(),
+    )?;
     let norms: Vec<String> = phones.iter().map(|(_, n)| n.clone()).collect();
     check_duplicate(conn, caller, &emails, &norms, None, new.allow_duplicate).await?;
     check_refs(conn, caller, new.company_id, new.type_id).await?;
@@ -220,6 +163,7 @@ pub async fn create_in(
         search: &search(&name, &emails, &phones, position.as_deref()),
     };
     let id = store::insert(conn, &write).await?;
+    store::set_details(conn, id, &details.write()).await?;
     store::set_addresses(conn, id, &emails, &phones).await?;
     custom::save(conn, KIND, id, new.custom.as_ref(), mode).await?;
     let contact = load(conn, id).await?;
@@ -274,6 +218,11 @@ pub async fn update(
         Some(t) => normalize::tags(t)?,
         None => before.tags.clone(),
     };
+    let details = Details::check(
+        patched(&patch.address, &before.address),
+        patched(&patch.website, &before.website),
+        patched(&patch.birthday, &before.birthday),
+    )?;
     let company_id = patch.company_id.unwrap_or(before.company_id);
     let type_id = patch.type_id.unwrap_or(before.type_id);
     check_refs(&mut tx, caller, company_id, type_id).await?;
@@ -293,6 +242,7 @@ pub async fn update(
         search: &search(&name, &emails, &phones, position.as_deref()),
     };
     store::update(&mut tx, id, &write).await?;
+    store::set_details(&mut tx, id, &details.write()).await?;
     store::set_addresses(&mut tx, id, &emails, &phones).await?;
     custom::save(&mut tx, KIND, id, patch.custom.as_ref(), SaveMode::Update).await?;
     let after = load(&mut tx, id).await?;
@@ -357,6 +307,12 @@ pub async fn merge(pool: &AnyPool, caller: &Caller, id: i64, other: i64) -> Resu
         search: &search(&before.name, &all_emails, &phones, position.as_deref()),
     };
     store::update(&mut tx, id, &write).await?;
+    let details = store::Details {
+        address: before.address.as_deref().or(gone.address.as_deref()),
+        website: before.website.as_deref().or(gone.website.as_deref()),
+        birthday: before.birthday.as_deref().or(gone.birthday.as_deref()),
+    };
+    store::set_details(&mut tx, id, &details).await?;
     store::set_addresses(&mut tx, id, &all_emails, &phones).await?;
     let after = load(&mut tx, id).await?;
     audit::merged(

@@ -20,6 +20,12 @@ pub struct Contact {
     pub owner_id: Option<i64>,
     pub type_id: Option<i64>,
     pub tags: Vec<String>,
+    /// Postal address, free text (several lines allowed).
+    pub address: Option<String>,
+    /// An http(s) address.
+    pub website: Option<String>,
+    /// YYYY-MM-DD
+    pub birthday: Option<String>,
     /// The latest consent decision for marketing mail, if any.
     pub consent: Option<Consent>,
     /// Values of the contact custom fields, by key.
@@ -68,6 +74,11 @@ pub struct NewContact {
     pub type_id: Option<i64>,
     #[serde(default)]
     pub tags: Vec<String>,
+    pub address: Option<String>,
+    /// `romashka.ru` is read as `https://romashka.ru/`.
+    pub website: Option<String>,
+    /// YYYY-MM-DD
+    pub birthday: Option<String>,
     /// Create even when a contact or lead with one of these e-mails or phones exists.
     #[serde(default)]
     pub allow_duplicate: bool,
@@ -94,6 +105,15 @@ pub struct ContactPatch {
     #[schema(value_type = Option<i64>)]
     pub type_id: Option<Option<i64>>,
     pub tags: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
+    pub address: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
+    pub website: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
+    pub birthday: Option<Option<String>>,
     /// Custom values to change, by key; `null` clears one.
     #[schema(value_type = Option<Object>)]
     pub custom: Option<CustomInput>,
@@ -110,6 +130,8 @@ pub struct ContactFilter {
     pub owner_id: Option<i64>,
     pub company_id: Option<i64>,
     pub type_id: Option<i64>,
+    /// Contacts whose birthday falls in this month (1-12).
+    pub birthday_month: Option<u8>,
     /// Items per page, 1 to 200 (default 50).
     pub limit: Option<i64>,
 }

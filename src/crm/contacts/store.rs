@@ -9,7 +9,9 @@ use crate::db::sql::Sql;
 use crate::db::{from_ms, now_ms};
 use crate::error::Error;
 
-const COLUMNS: &str = "c.id, c.name, c.position, c.company_id, c.owner_id, c.type_id, c.tags, c.created_at, c.updated_at";
+const COLUMNS: &str =
+    "c.id, c.name, c.position, c.company_id, c.owner_id, c.type_id, c.tags, c.address, c.website,
+    c.birthday, c.created_at, c.updated_at";
 
 fn from_row(r: &AnyRow) -> Result<Contact, Error> {
     Ok(Contact {
@@ -23,6 +25,9 @@ fn from_row(r: &AnyRow) -> Result<Contact, Error> {
         owner_id: r.try_get("owner_id")?,
         type_id: r.try_get("type_id")?,
         tags: tags_from_column(&r.try_get::<String, _>("tags")?),
+        address: r.try_get("address")?,
+        website: r.try_get("website")?,
+        birthday: r.try_get("birthday")?,
         consent: None,
         custom: Default::default(),
         created_at: from_ms(r.try_get("created_at")?),
@@ -127,6 +132,10 @@ pub fn push_filter(sql: &mut Sql, f: &ContactFilter, phone_norm: Option<String>)
         sql.push(" AND r.tags LIKE ")
             .bind(format!("%,{},%", tag.trim().to_lowercase()));
     }
+    if let Some(month) = f.birthday_month {
+        sql.push(" AND substr(r.birthday, 6, 2) = ")
+            .bind(format!("{month:02}"));
+    }
     for (column, value) in [
         ("r.owner_id", f.owner_id),
         ("r.company_id", f.company_id),
@@ -182,6 +191,24 @@ pub async fn update(conn: &mut AnyConnection, id: i64, w: &Write<'_>) -> Result<
     .bind(id)
     .execute(conn)
     .await?;
+    Ok(())
+}
+
+/// The standard fields beyond name, position and links.
+pub struct Details<'a> {
+    pub address: Option<&'a str>,
+    pub website: Option<&'a str>,
+    pub birthday: Option<&'a str>,
+}
+
+pub async fn set_details(conn: &mut AnyConnection, id: i64, d: &Details<'_>) -> Result<(), Error> {
+    sqlx::query("UPDATE contacts SET address = $1, website = $2, birthday = $3 WHERE id = $4")
+        .bind(d.address)
+        .bind(d.website)
+        .bind(d.birthday)
+        .bind(id)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 

@@ -76,6 +76,9 @@ pub async fn convert(
                 type_id: None,
                 tags: Vec::new(),
                 allow_duplicate: true,
+                address: None,
+                website: None,
+                birthday: None,
                 custom: None,
             };
             let mode = crate::crm::custom::SaveMode::Carry;
