@@ -17,6 +17,7 @@ mod campaigns_suppression;
 mod cli;
 mod console;
 mod crm_access;
+mod crm_delete;
 mod crm_fields;
 mod crm_flow;
 mod crm_lists;
