@@ -399,3 +399,67 @@ async fn choice_options_in_use_stay_and_deals_carry_values_too() {
     let (status, body) = app.get("/api/v1/custom-fields/999999", t).await;
     assert_eq!((status, error_code(&body)), (404, "not_found"));
 }
+
+#[tokio::test]
+async fn templates_name_contact_custom_fields_and_previews_fill_them() {
+    let app = spawn_app().await;
+    let t = &app.admin_token;
+    let (_, marketing) = app.user_with_role("m@fields.local", "marketing").await;
+    let body = json!({ "name": "t", "subject": "Договор {{custom.contract_no}}",
+        "html": "<p>{{contact.name}}: {{default custom.channels \"—\"}}</p>" });
+    let (status, err) = app
+        .post("/api/v1/templates", &marketing, body.clone())
+        .await;
+    assert_eq!(status, 422, "no such field yet: {err}");
+    assert!(
+        err["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("custom.contract_no"),
+        "{err}"
+    );
+    field(
+        &app,
+        json!({ "kind": "contact", "key": "contract_no", "label": "Договор", "type": "text" }),
+    )
+    .await;
+    field(&app, json!({ "kind": "contact", "key": "channels", "label": "Каналы", "type": "multiple_choice", "options": ["mail", "visit"] })).await;
+    let (status, template) = app.post("/api/v1/templates", &marketing, body).await;
+    assert_eq!(status, 201, "{template}");
+    let (_, anna) = app
+        .post(
+            "/api/v1/contacts",
+            t,
+            json!({ "name": "Анна", "emails": ["anna@romashka.ru"],
+            "custom": { "contract_no": "A-17", "channels": ["visit", "mail"] } }),
+        )
+        .await;
+    let (_, ivan) = app
+        .post(
+            "/api/v1/contacts",
+            t,
+            json!({ "name": "Иван", "emails": ["ivan@romashka.ru"] }),
+        )
+        .await;
+    let path = format!("/api/v1/templates/{}/preview", template["id"]);
+    let (status, p) = app
+        .post(&path, &marketing, json!({ "contact_id": anna["id"] }))
+        .await;
+    assert_eq!(status, 200, "{p}");
+    assert_eq!(p["subject"], "Договор A-17");
+    assert!(
+        p["html"].as_str().unwrap().contains("Анна: mail, visit"),
+        "{p}"
+    );
+    let (status, err) = app
+        .post(&path, &marketing, json!({ "contact_id": ivan["id"] }))
+        .await;
+    assert_eq!(status, 422, "a contact without the value is named: {err}");
+    assert!(
+        err["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("custom.contract_no"),
+        "{err}"
+    );
+}

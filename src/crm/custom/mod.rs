@@ -185,6 +185,42 @@ pub enum SaveMode {
     Carry,
 }
 
+/// What templates see of contacts' custom values (`{{custom.contract_no}}`), by contact id: the API values, with a
+/// multiple choice as one comma-separated string. Contacts without a value for a field lack its key, so that strict
+/// rendering names it unless the template wraps it in `default`.
+pub async fn template_values(
+    pool: &AnyPool,
+    contact_ids: &[i64],
+) -> Result<HashMap<i64, serde_json::Map<String, serde_json::Value>>, Error> {
+    let mut conn = pool.acquire().await?;
+    let values = values_for(&mut conn, RecordKind::Contact, contact_ids).await?;
+    Ok(values
+        .into_iter()
+        .map(|(id, map)| {
+            let shown = map
+                .into_iter()
+                .map(|(k, v)| match v {
+                    serde_json::Value::Array(items) => {
+                        let parts: Vec<&str> = items.iter().filter_map(|i| i.as_str()).collect();
+                        (k, serde_json::Value::String(parts.join(", ")))
+                    }
+                    other => (k, other),
+                })
+                .collect();
+            (id, shown)
+        })
+        .collect())
+}
+
+/// The keys templates may use after `custom.`: the contact fields'.
+pub async fn template_keys(pool: &AnyPool) -> Result<Vec<String>, Error> {
+    Ok(list_fields(pool, Some(RecordKind::Contact))
+        .await?
+        .into_iter()
+        .map(|f| f.key)
+        .collect())
+}
+
 /// Applies custom values from a create or update body.
 pub async fn save(
     conn: &mut AnyConnection,
