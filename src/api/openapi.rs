@@ -87,6 +87,7 @@ use crate::error::{ErrorBody, ErrorDetail};
         crate::crm::custom::routes::get,
         crate::crm::custom::routes::update,
         crate::crm::custom::routes::delete,
+        crate::crm::custom::routes::record_fields,
         crate::crm::reference::routes::add_contact_type,
         crate::crm::reference::routes::rename_contact_type,
         crate::crm::reference::routes::delete_contact_type,

@@ -111,6 +111,7 @@ pub fn table(state: AppState) -> RouteTable {
         .add(M::GET, "/api/v1/custom-fields/{id}", Access::SignedIn, crm::custom::routes::get)
         .add(M::PATCH, "/api/v1/custom-fields/{id}", Access::ADMIN, crm::custom::routes::update)
         .add(M::DELETE, "/api/v1/custom-fields/{id}", Access::ADMIN, crm::custom::routes::delete)
+        .add(M::GET, "/api/v1/record-fields", Access::SignedIn, crm::custom::routes::record_fields)
         .add(M::GET, "/api/v1/companies", Access::SignedIn, crm::companies::routes::list)
         .add(M::POST, "/api/v1/companies", Access::SignedIn, crm::companies::routes::create)
         .add(M::GET, "/api/v1/companies/{id}", Access::SignedIn, crm::companies::routes::get)

@@ -11,6 +11,7 @@ pub mod deals;
 pub mod kind;
 pub mod leads;
 pub mod listing;
+pub mod lookup;
 pub mod normalize;
 pub mod records;
 pub mod reference;

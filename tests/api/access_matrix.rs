@@ -120,6 +120,7 @@ const MATRIX: &[Row] = &[
     ("GET", "/api/v1/custom-fields/{id}", Plain, ALL_200),
     ("PATCH", "/api/v1/custom-fields/{id}", Plain, ADMIN_200),
     ("DELETE", "/api/v1/custom-fields/{id}", Fresh, ADMIN_204),
+    ("GET", "/api/v1/record-fields", Plain, ALL_200),
     // Companies.
     ("GET", "/api/v1/companies", Plain, ALL_200),
     ("POST", "/api/v1/companies", Plain, SALES_CREATE),
@@ -866,6 +867,9 @@ async fn concrete(w: &World, who: usize, path: &str, case: Case, fx: &Fx, o: &Ot
             },
         )
         .replace("{token}", "Zm9yZ2VkLXRva2Vu.AAAA");
+    if path == "/api/v1/record-fields" {
+        return format!("{path}?kind=company");
+    }
     if path == "/api/v1/lookup" {
         let mid = fx.message_id.trim_matches(['<', '>']);
         return format!("{path}?email=person%40{}.ru&message_id=%3C{mid}%3E", fx.tag);

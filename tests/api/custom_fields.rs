@@ -463,3 +463,28 @@ async fn templates_name_contact_custom_fields_and_previews_fill_them() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn record_fields_list_standard_then_custom_fields_with_types() {
+    let app = spawn_app().await;
+    let (_, sales) = app.user_with_role("s@fields.local", "sales").await;
+    field(&app, json!({ "kind": "company", "key": "inn", "label": "ИНН", "type": "text", "required": true })).await;
+    let (status, fields) = app.get("/api/v1/record-fields?kind=company", &sales).await;
+    assert_eq!(status, 200, "{fields}");
+    let all = fields.as_array().unwrap();
+    assert_eq!(all[0]["key"], "name");
+    let size = all.iter().find(|f| f["key"] == "size").expect("size");
+    assert_eq!(size["options"].as_array().unwrap().len(), 5);
+    let last = all.last().unwrap();
+    assert_eq!(
+        (
+            last["key"].as_str(),
+            last["type"].as_str(),
+            last["required"].as_bool(),
+            last["custom"].as_bool()
+        ),
+        (Some("custom.inn"), Some("text"), Some(true), Some(true))
+    );
+    let (status, _) = app.get("/api/v1/record-fields?kind=planet", &sales).await;
+    assert_eq!(status, 400);
+}

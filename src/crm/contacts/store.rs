@@ -383,3 +383,16 @@ pub async fn ids_of_companies(
         .map(|r| r.try_get("id").map_err(Error::from))
         .collect()
 }
+
+/// Every contact with this normalized (E.164) phone, by id.
+pub async fn ids_by_phone(conn: &mut AnyConnection, phone_norm: &str) -> Result<Vec<i64>, Error> {
+    let rows = sqlx::query(
+        "SELECT DISTINCT contact_id FROM contact_phones WHERE phone_norm = $1 ORDER BY contact_id",
+    )
+    .bind(phone_norm)
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| r.try_get("contact_id").map_err(Error::from))
+        .collect()
+}

@@ -55,3 +55,14 @@ pub async fn delete(State(s): State<AppState>, Path(id): Path<i64>) -> Result<St
     super::delete_field(&s.db.pool, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+#[utoipa::path(get, path = "/api/v1/record-fields", tag = "custom fields", security(("bearer" = [])), params(crate::crm::lookup::FieldsQuery),
+    responses((status = 200, description = "standard fields, then custom ones (key `custom.<key>`)", body = Vec<crate::crm::lookup::RecordField>)))]
+pub async fn record_fields(
+    State(s): State<AppState>,
+    Query(q): Query<crate::crm::lookup::FieldsQuery>,
+) -> Result<Json<Vec<crate::crm::lookup::RecordField>>, Error> {
+    Ok(Json(
+        crate::crm::lookup::fields_of_kind(&s.db.pool, q.kind).await?,
+    ))
+}

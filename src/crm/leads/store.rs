@@ -224,3 +224,20 @@ pub async fn remove(conn: &mut AnyConnection, id: i64) -> Result<(), Error> {
     }
     Ok(())
 }
+
+/// Every lead (converted too) with this e-mail (lower-case) or normalized phone, by id.
+pub async fn ids_by(
+    conn: &mut AnyConnection,
+    by_phone: bool,
+    value: &str,
+) -> Result<Vec<i64>, Error> {
+    let text = if by_phone {
+        "SELECT id FROM leads WHERE phone_norm = $1 ORDER BY id"
+    } else {
+        "SELECT id FROM leads WHERE email = $1 ORDER BY id"
+    };
+    let rows = sqlx::query(text).bind(value).fetch_all(conn).await?;
+    rows.iter()
+        .map(|r| r.try_get("id").map_err(Error::from))
+        .collect()
+}
