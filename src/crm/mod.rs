@@ -12,6 +12,7 @@ pub mod kind;
 pub mod leads;
 pub mod listing;
 pub mod lookup;
+pub mod merge;
 pub mod normalize;
 pub mod records;
 pub mod reference;

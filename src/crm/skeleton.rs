@@ -150,6 +150,62 @@ pub async fn remove_in<R: Record>(conn: &mut AnyConnection, id: i64) -> Result<(
     R::remove(conn, id).await
 }
 
+/// A kind's list page type (`ContactList` …) as the API answers it, made from a skeleton `Page`.
+#[macro_export]
+macro_rules! record_list {
+    ($list:ident, $record:ty) => {
+        #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+        pub struct $list {
+            pub items: Vec<$record>,
+            /// The last id, for `after` under the default sort (null under another sort).
+            pub next_after: Option<i64>,
+            /// For `after` under any sort; null on the last page.
+            pub next_cursor: Option<String>,
+        }
+
+        impl From<$crate::crm::skeleton::Page<$record>> for $list {
+            fn from(p: $crate::crm::skeleton::Page<$record>) -> Self {
+                $list {
+                    items: p.items,
+                    next_after: p.next_after,
+                    next_cursor: p.next_cursor,
+                }
+            }
+        }
+    };
+}
+
+/// The members of `Record` that are the same for every kind: id, custom values, the filter's `limit`, and fetching
+/// and removing through the kind's `store::get_many` and `store::remove`. Used inside `impl Record for …`.
+#[macro_export]
+macro_rules! record_common {
+    ($filter:ty) => {
+        type Filter = $filter;
+
+        fn id(&self) -> i64 {
+            self.id
+        }
+        fn set_custom(&mut self, custom: $crate::crm::custom::model::CustomValues) {
+            self.custom = custom;
+        }
+        fn limit(f: &$filter) -> Option<i64> {
+            f.limit
+        }
+        async fn fetch(
+            conn: &mut sqlx::AnyConnection,
+            ids: &[i64],
+        ) -> Result<Vec<Self>, $crate::error::Error> {
+            store::get_many(conn, ids).await
+        }
+        async fn remove(
+            conn: &mut sqlx::AnyConnection,
+            id: i64,
+        ) -> Result<(), $crate::error::Error> {
+            store::remove(conn, id).await
+        }
+    };
+}
+
 /// Handlers every kind has: list (with sort, scope and custom filters), get and delete, documented per kind.
 #[macro_export]
 macro_rules! record_handlers {

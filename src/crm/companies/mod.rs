@@ -8,11 +8,12 @@ pub(crate) mod store;
 use sqlx::{AnyConnection, AnyPool};
 
 use super::access::{self, Op};
-use super::custom::{self, model::CustomValues, SaveMode};
+use super::custom::{self, SaveMode};
 use super::listing::{KeyType, ListParams, SortField};
+use super::merge;
 use super::normalize::{self, required};
 use super::skeleton::{self, Record};
-use super::{audit, change_owner, refuse_duplicate, resolve_owner, store as shared, RecordKind};
+use super::{audit, change_owner, refuse_duplicate, resolve_owner, RecordKind};
 use crate::auth::Caller;
 use crate::db::sql::Sql;
 use crate::error::Error;
@@ -62,25 +63,10 @@ impl Record for Company {
             key: KeyType::Int,
         },
     ];
-    type Filter = CompanyFilter;
+    crate::record_common!(CompanyFilter);
 
-    fn id(&self) -> i64 {
-        self.id
-    }
-    fn set_custom(&mut self, custom: CustomValues) {
-        self.custom = custom;
-    }
-    fn limit(f: &CompanyFilter) -> Option<i64> {
-        f.limit
-    }
     fn push_filter(sql: &mut Sql, f: &CompanyFilter) {
         store::push_filter(sql, f);
-    }
-    async fn fetch(conn: &mut AnyConnection, ids: &[i64]) -> Result<Vec<Self>, Error> {
-        store::get_many(conn, ids).await
-    }
-    async fn remove(conn: &mut AnyConnection, id: i64) -> Result<(), Error> {
-        store::remove(conn, id).await
     }
 }
 
@@ -277,68 +263,29 @@ pub async fn delete(pool: &AnyPool, caller: &Caller, id: i64) -> Result<(), Erro
 /// Merges `other` into `id`: domains, tags, contacts, deals, leads, subsidiaries, notes, tasks and shares move;
 /// empty fields are filled from `other`; `other` is deleted. One transaction.
 pub async fn merge(pool: &AnyPool, caller: &Caller, id: i64, other: i64) -> Result<Company, Error> {
-    if id == other {
-        return Err(Error::validation(
-            "other_id",
-            "cannot merge a company into itself",
-        ));
-    }
-    access::require(pool, caller, KIND, id, Op::Write).await?;
-    access::require(pool, caller, KIND, other, Op::Manage).await?;
-    // Shares of the merged-away record carry over only where the caller may share the one that stays.
-    let with_shares = access::require(pool, caller, KIND, id, Op::Manage)
-        .await
-        .is_ok();
-    let mut tx = crate::db::begin(pool).await?;
-    let before = load(&mut tx, id).await?;
-    let gone = load(&mut tx, other).await?;
-    let mut domains = before.domains.clone();
-    domains.extend(
-        gone.domains
-            .iter()
-            .filter(|d| !before.domains.contains(d))
-            .cloned(),
-    );
-    let mut tags = before.tags.clone();
-    tags.extend(
-        gone.tags
-            .iter()
-            .filter(|t| !before.tags.contains(t))
-            .cloned(),
-    );
-    store::repoint(&mut tx, other, id).await?;
-    shared::move_attachments(&mut tx, (KIND, other), (KIND, id), with_shares).await?;
-    crate::linking::move_links(&mut tx, (KIND, other), (KIND, id)).await?;
-    let parent_id = before
+    let mut m = merge::begin::<Company>(pool, caller, id, other).await?;
+    let (keep, gone) = (m.keep.clone(), m.gone.clone());
+    let domains = merge::union(&keep.domains, &gone.domains);
+    let tags = merge::union(&keep.tags, &gone.tags);
+    store::repoint(&mut m.tx, other, id).await?;
+    m.absorb().await?;
+    let parent_id = keep
         .parent_id
         .or(gone.parent_id)
         .filter(|p| *p != id && *p != other);
-    let name_norm = normalize::company_name(&before.name);
+    let name_norm = normalize::company_name(&keep.name);
     let write = store::Write {
-        name: &before.name,
+        name: &keep.name,
         name_norm: &name_norm,
         parent_id,
-        owner_id: before.owner_id.or(gone.owner_id),
+        owner_id: keep.owner_id.or(gone.owner_id),
         tags: &tags,
-        search: &search(&before.name, &domains),
+        search: &search(&keep.name, &domains),
     };
-    custom::merge(&mut tx, KIND, other, id).await?;
-    skeleton::remove_in::<Company>(&mut tx, other).await?;
-    store::update(&mut tx, id, &write).await?;
-    store::set_domains(&mut tx, id, &domains).await?;
-    Details::merged(&before, &gone).save(&mut tx, id).await?;
-    let after = load(&mut tx, id).await?;
-    audit::merged(
-        &mut tx,
-        caller.id,
-        KIND,
-        (id, other),
-        &gone,
-        (&before, &after),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(after)
+    store::update(&mut m.tx, id, &write).await?;
+    store::set_domains(&mut m.tx, id, &domains).await?;
+    Details::merged(&keep, &gone).save(&mut m.tx, id).await?;
+    m.finish(caller).await
 }
 
 /// The company and its subsidiaries at any depth (for timelines).

@@ -35,7 +35,6 @@ impl CompanySize {
     }
 }
 use crate::crm::custom::model::{CustomInput, CustomValues};
-use crate::crm::skeleton::Page;
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Company {
@@ -136,21 +135,4 @@ pub struct CompanyFilter {
     pub limit: Option<i64>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct CompanyList {
-    pub items: Vec<Company>,
-    /// The last id, for `after` under the default sort.
-    pub next_after: Option<i64>,
-    /// For `after` under any sort; null on the last page.
-    pub next_cursor: Option<String>,
-}
-
-impl From<Page<Company>> for CompanyList {
-    fn from(p: Page<Company>) -> Self {
-        CompanyList {
-            items: p.items,
-            next_after: p.next_after,
-            next_cursor: p.next_cursor,
-        }
-    }
-}
+crate::record_list!(CompanyList, Company);

@@ -13,12 +13,11 @@ use sqlx::{AnyConnection, AnyPool};
 use super::access::{self, Op};
 use super::custom::{self, SaveMode};
 use super::listing::ListParams;
+use super::merge;
 use super::normalize::{self, optional, required};
 use super::reference::{self, RefList};
 use super::skeleton;
-use super::{
-    audit, change_owner, leads, refuse_duplicate, resolve_owner, store as shared, RecordKind,
-};
+use super::{audit, change_owner, leads, refuse_duplicate, resolve_owner, RecordKind};
 use crate::auth::Caller;
 use crate::email_address::EmailAddress;
 use crate::error::Error;
@@ -259,73 +258,32 @@ pub async fn delete(pool: &AnyPool, caller: &Caller, id: i64) -> Result<(), Erro
 /// Merges contact `other` into `id`: e-mails, phones, tags, deals, leads, consent history, notes, tasks and shares
 /// move; empty fields are filled from `other`; `other` is deleted. One transaction.
 pub async fn merge(pool: &AnyPool, caller: &Caller, id: i64, other: i64) -> Result<Contact, Error> {
-    if id == other {
-        return Err(Error::validation(
-            "other_id",
-            "cannot merge a contact into itself",
-        ));
-    }
-    access::require(pool, caller, KIND, id, Op::Write).await?;
-    access::require(pool, caller, KIND, other, Op::Manage).await?;
-    // Shares of the merged-away record carry over only where the caller may share the one that stays.
-    let with_shares = access::require(pool, caller, KIND, id, Op::Manage)
-        .await
-        .is_ok();
-    let mut tx = crate::db::begin(pool).await?;
-    let before = load(&mut tx, id).await?;
-    let gone = load(&mut tx, other).await?;
-    let mut all_emails = before.emails.clone();
-    all_emails.extend(
-        gone.emails
-            .iter()
-            .filter(|e| !before.emails.contains(e))
-            .cloned(),
-    );
-    let mut all_phones = before.phones.clone();
-    all_phones.extend(gone.phones.iter().cloned());
-    let phones = phones(&all_phones)?;
-    let mut tags = before.tags.clone();
-    tags.extend(
-        gone.tags
-            .iter()
-            .filter(|t| !before.tags.contains(t))
-            .cloned(),
-    );
-    let position = before.position.clone().or(gone.position.clone());
-    store::repoint(&mut tx, other, id).await?;
-    shared::move_attachments(&mut tx, (KIND, other), (KIND, id), with_shares).await?;
-    crate::linking::move_links(&mut tx, (KIND, other), (KIND, id)).await?;
-    custom::merge(&mut tx, KIND, other, id).await?;
-    skeleton::remove_in::<Contact>(&mut tx, other).await?;
+    let mut m = merge::begin::<Contact>(pool, caller, id, other).await?;
+    let (keep, gone) = (m.keep.clone(), m.gone.clone());
+    let all_emails = merge::union(&keep.emails, &gone.emails);
+    let phones = phones(&merge::union(&keep.phones, &gone.phones))?;
+    let tags = merge::union(&keep.tags, &gone.tags);
+    let position = keep.position.clone().or(gone.position.clone());
+    store::repoint(&mut m.tx, other, id).await?;
+    m.absorb().await?;
     let write = store::Write {
-        name: &before.name,
+        name: &keep.name,
         position: position.as_deref(),
-        company_id: before.company_id.or(gone.company_id),
-        owner_id: before.owner_id.or(gone.owner_id),
-        type_id: before.type_id.or(gone.type_id),
+        company_id: keep.company_id.or(gone.company_id),
+        owner_id: keep.owner_id.or(gone.owner_id),
+        type_id: keep.type_id.or(gone.type_id),
         tags: &tags,
-        search: &search(&before.name, &all_emails, &phones, position.as_deref()),
+        search: &search(&keep.name, &all_emails, &phones, position.as_deref()),
     };
-    store::update(&mut tx, id, &write).await?;
+    store::update(&mut m.tx, id, &write).await?;
     let details = store::Details {
-        address: before.address.as_deref().or(gone.address.as_deref()),
-        website: before.website.as_deref().or(gone.website.as_deref()),
-        birthday: before.birthday.as_deref().or(gone.birthday.as_deref()),
+        address: keep.address.as_deref().or(gone.address.as_deref()),
+        website: keep.website.as_deref().or(gone.website.as_deref()),
+        birthday: keep.birthday.as_deref().or(gone.birthday.as_deref()),
     };
-    store::set_details(&mut tx, id, &details).await?;
-    store::set_addresses(&mut tx, id, &all_emails, &phones).await?;
-    let after = load(&mut tx, id).await?;
-    audit::merged(
-        &mut tx,
-        caller.id,
-        KIND,
-        (id, other),
-        &gone,
-        (&before, &after),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(after)
+    store::set_details(&mut m.tx, id, &details).await?;
+    store::set_addresses(&mut m.tx, id, &all_emails, &phones).await?;
+    m.finish(caller).await
 }
 
 /// A contact (other than `except`) with one of the addresses or normalized phones: `(id, name, owner)`.

@@ -4,7 +4,6 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::api::extract::nullable;
 use crate::crm::custom::model::{CustomInput, CustomValues};
-use crate::crm::skeleton::Page;
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Contact {
@@ -136,21 +135,4 @@ pub struct ContactFilter {
     pub limit: Option<i64>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ContactList {
-    pub items: Vec<Contact>,
-    /// The last id, for `after` under the default sort.
-    pub next_after: Option<i64>,
-    /// For `after` under any sort; null on the last page.
-    pub next_cursor: Option<String>,
-}
-
-impl From<Page<Contact>> for ContactList {
-    fn from(p: Page<Contact>) -> Self {
-        ContactList {
-            items: p.items,
-            next_after: p.next_after,
-            next_cursor: p.next_cursor,
-        }
-    }
-}
+crate::record_list!(ContactList, Contact);

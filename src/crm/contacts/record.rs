@@ -1,10 +1,7 @@
 //! What contacts declare to the record skeleton: their table, sortable fields, list filters and own rows.
 
-use sqlx::AnyConnection;
-
 use super::model::{Contact, ContactFilter};
 use super::{store, KIND};
-use crate::crm::custom::model::CustomValues;
 use crate::crm::listing::{KeyType, SortField};
 use crate::crm::normalize;
 use crate::crm::skeleton::Record;
@@ -47,17 +44,8 @@ impl Record for Contact {
             key: KeyType::Int,
         },
     ];
-    type Filter = ContactFilter;
+    crate::record_common!(ContactFilter);
 
-    fn id(&self) -> i64 {
-        self.id
-    }
-    fn set_custom(&mut self, custom: CustomValues) {
-        self.custom = custom;
-    }
-    fn limit(f: &ContactFilter) -> Option<i64> {
-        f.limit
-    }
     fn check_filter(f: &ContactFilter) -> Result<(), Error> {
         if f.birthday_month.is_some_and(|m| !(1..=12).contains(&m)) {
             return Err(Error::validation("birthday_month", "must be 1 to 12"));
@@ -66,12 +54,6 @@ impl Record for Contact {
     }
     fn push_filter(sql: &mut Sql, f: &ContactFilter) {
         store::push_filter(sql, f, filter_phone(f).ok().flatten());
-    }
-    async fn fetch(conn: &mut AnyConnection, ids: &[i64]) -> Result<Vec<Self>, Error> {
-        store::get_many(conn, ids).await
-    }
-    async fn remove(conn: &mut AnyConnection, id: i64) -> Result<(), Error> {
-        store::remove(conn, id).await
     }
 }
 

@@ -8,7 +8,7 @@ pub(crate) mod store;
 use sqlx::{AnyConnection, AnyPool};
 
 use super::access::{self, Op};
-use super::custom::{self, model::CustomValues, SaveMode};
+use super::custom::{self, SaveMode};
 use super::listing::{KeyType, ListParams, SortField};
 use super::normalize::{optional, required};
 use super::reference::{self, model::StageKind};
@@ -62,25 +62,10 @@ impl Record for Deal {
             key: KeyType::Int,
         },
     ];
-    type Filter = DealFilter;
+    crate::record_common!(DealFilter);
 
-    fn id(&self) -> i64 {
-        self.id
-    }
-    fn set_custom(&mut self, custom: CustomValues) {
-        self.custom = custom;
-    }
-    fn limit(f: &DealFilter) -> Option<i64> {
-        f.limit
-    }
     fn push_filter(sql: &mut Sql, f: &DealFilter) {
         store::push_filter(sql, f);
-    }
-    async fn fetch(conn: &mut AnyConnection, ids: &[i64]) -> Result<Vec<Self>, Error> {
-        store::get_many(conn, ids).await
-    }
-    async fn remove(conn: &mut AnyConnection, id: i64) -> Result<(), Error> {
-        store::remove(conn, id).await
     }
 }
 

@@ -5,7 +5,6 @@ use utoipa::{IntoParams, ToSchema};
 use crate::api::extract::nullable;
 use crate::crm::custom::model::{CustomInput, CustomValues};
 use crate::crm::reference::model::StageKind;
-use crate::crm::skeleton::Page;
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Deal {
@@ -143,21 +142,4 @@ pub struct DealFilter {
     pub limit: Option<i64>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct DealList {
-    pub items: Vec<Deal>,
-    /// The last id, for `after` under the default sort.
-    pub next_after: Option<i64>,
-    /// For `after` under any sort; null on the last page.
-    pub next_cursor: Option<String>,
-}
-
-impl From<Page<Deal>> for DealList {
-    fn from(p: Page<Deal>) -> Self {
-        DealList {
-            items: p.items,
-            next_after: p.next_after,
-            next_cursor: p.next_cursor,
-        }
-    }
-}
+crate::record_list!(DealList, Deal);

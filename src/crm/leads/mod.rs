@@ -16,12 +16,11 @@ use super::access::{self, Op};
 use super::contacts;
 use super::custom::{self, model::CustomValues, SaveMode};
 use super::listing::{KeyType, ListParams, SortField};
+use super::merge;
 use super::normalize::{self, optional, required};
 use super::reference::{self, RefList};
 use super::skeleton::{self, Record};
-use super::{
-    audit, change_owner, companies, refuse_duplicate, resolve_owner, store as shared, RecordKind,
-};
+use super::{audit, change_owner, companies, refuse_duplicate, resolve_owner, RecordKind};
 use crate::auth::Caller;
 use crate::db::sql::Sql;
 use crate::email_address::EmailAddress;
@@ -65,25 +64,10 @@ impl Record for Lead {
             key: KeyType::Int,
         },
     ];
-    type Filter = LeadFilter;
+    crate::record_common!(LeadFilter);
 
-    fn id(&self) -> i64 {
-        self.id
-    }
-    fn set_custom(&mut self, custom: CustomValues) {
-        self.custom = custom;
-    }
-    fn limit(f: &LeadFilter) -> Option<i64> {
-        f.limit
-    }
     fn push_filter(sql: &mut Sql, f: &LeadFilter) {
         store::push_filter(sql, f);
-    }
-    async fn fetch(conn: &mut AnyConnection, ids: &[i64]) -> Result<Vec<Self>, Error> {
-        store::get_many(conn, ids).await
-    }
-    async fn remove(conn: &mut AnyConnection, id: i64) -> Result<(), Error> {
-        store::remove(conn, id).await
     }
 }
 
@@ -359,54 +343,23 @@ pub async fn delete(pool: &AnyPool, caller: &Caller, id: i64) -> Result<(), Erro
 
 /// Merges lead `other` into `id`: missing fields are filled, notes, tasks and shares move, `other` is deleted.
 pub async fn merge(pool: &AnyPool, caller: &Caller, id: i64, other: i64) -> Result<Lead, Error> {
-    if id == other {
-        return Err(Error::validation(
-            "other_id",
-            "cannot merge a lead into itself",
-        ));
-    }
-    access::require(pool, caller, KIND, id, Op::Write).await?;
-    access::require(pool, caller, KIND, other, Op::Manage).await?;
-    // Shares of the merged-away record carry over only where the caller may share the one that stays.
-    let with_shares = access::require(pool, caller, KIND, id, Op::Manage)
-        .await
-        .is_ok();
-    let mut tx = crate::db::begin(pool).await?;
-    let before = load(&mut tx, id).await?;
-    let gone = load(&mut tx, other).await?;
+    let mut m = merge::begin::<Lead>(pool, caller, id, other).await?;
+    let (keep, gone) = (m.keep.clone(), m.gone.clone());
     let c = check(
-        &before.name,
-        before.email.as_deref().or(gone.email.as_deref()),
-        before.phone.as_deref().or(gone.phone.as_deref()),
-        before
-            .company_name
+        &keep.name,
+        keep.email.as_deref().or(gone.email.as_deref()),
+        keep.phone.as_deref().or(gone.phone.as_deref()),
+        keep.company_name
             .as_deref()
             .or(gone.company_name.as_deref()),
-        before
-            .domain_hint
-            .as_deref()
-            .or(gone.domain_hint.as_deref()),
+        keep.domain_hint.as_deref().or(gone.domain_hint.as_deref()),
     )?;
-    let mut lead = before.clone();
-    lead.source_id = before.source_id.or(gone.source_id);
-    lead.owner_id = before.owner_id.or(gone.owner_id);
-    lead.company_id = before.company_id.or(gone.company_id);
-    shared::move_attachments(&mut tx, (KIND, other), (KIND, id), with_shares).await?;
-    crate::linking::move_links(&mut tx, (KIND, other), (KIND, id)).await?;
-    custom::merge(&mut tx, KIND, other, id).await?;
-    skeleton::remove_in::<Lead>(&mut tx, other).await?;
+    let mut lead = keep.clone();
+    lead.source_id = keep.source_id.or(gone.source_id);
+    lead.owner_id = keep.owner_id.or(gone.owner_id);
+    lead.company_id = keep.company_id.or(gone.company_id);
+    m.absorb().await?;
     let search = search(&c);
-    store::update(&mut tx, id, &write(&c, &search, &lead)).await?;
-    let after = load(&mut tx, id).await?;
-    audit::merged(
-        &mut tx,
-        caller.id,
-        KIND,
-        (id, other),
-        &gone,
-        (&before, &after),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(after)
+    store::update(&mut m.tx, id, &write(&c, &search, &lead)).await?;
+    m.finish(caller).await
 }

@@ -5,7 +5,6 @@ use utoipa::{IntoParams, ToSchema};
 use crate::api::extract::nullable;
 use crate::crm::custom::model::{CustomInput, CustomValues};
 use crate::crm::deals::model::NewDealFields;
-use crate::crm::skeleton::Page;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -129,24 +128,7 @@ pub struct LeadFilter {
     pub limit: Option<i64>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct LeadList {
-    pub items: Vec<Lead>,
-    /// The last id, for `after` under the default sort.
-    pub next_after: Option<i64>,
-    /// For `after` under any sort; null on the last page.
-    pub next_cursor: Option<String>,
-}
-
-impl From<Page<Lead>> for LeadList {
-    fn from(p: Page<Lead>) -> Self {
-        LeadList {
-            items: p.items,
-            next_after: p.next_after,
-            next_cursor: p.next_cursor,
-        }
-    }
-}
+crate::record_list!(LeadList, Lead);
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
