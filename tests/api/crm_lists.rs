@@ -184,6 +184,19 @@ async fn deals_leads_and_companies_sort_by_their_own_fields() {
         assert_eq!(status, 201, "{l}");
         leads.push(l["id"].as_i64().unwrap());
     }
+    let (_, page) = app.get("/api/v1/leads?status=new&sort=-name", t).await;
+    let names: Vec<&str> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["lc", "lb", "la"]);
+    let (status, _) = app.get("/api/v1/leads?status=bogus", t).await;
+    assert_eq!(
+        status, 400,
+        "an unknown status is refused, not matched against nothing"
+    );
     let email = |v: &Value| v["email"].clone();
     assert_sorted(
         &all_pages(&app, t, "/api/v1/leads", "sort=email").await,

@@ -119,7 +119,7 @@ pub struct LeadPatch {
 pub struct LeadFilter {
     /// Search in name, e-mail, phone and company name.
     pub q: Option<String>,
-    pub status: Option<String>,
+    pub status: Option<LeadStatus>,
     pub owner_id: Option<i64>,
     /// Only leads in the open pool.
     pub pool: Option<bool>,

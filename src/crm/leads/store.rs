@@ -38,8 +38,8 @@ pub fn push_filter(sql: &mut Sql, f: &LeadFilter) {
         sql.push(" AND r.search LIKE ")
             .bind(format!("%{}%", q.trim().to_lowercase()));
     }
-    if let Some(status) = &f.status {
-        sql.push(" AND r.status = ").bind(status.clone());
+    if let Some(status) = f.status {
+        sql.push(" AND r.status = ").bind(status.as_str());
     }
     if let Some(owner) = f.owner_id {
         sql.push(" AND r.owner_id = ").bind(owner);
