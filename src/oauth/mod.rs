@@ -12,6 +12,7 @@ pub mod token;
 
 use std::time::Duration;
 
+use futures::future::BoxFuture;
 use sqlx::{AnyConnection, AnyPool};
 
 use crate::db::{from_ms, now_ms};
@@ -108,6 +109,36 @@ fn upstream(code: &'static str, message: String) -> Error {
     Error::Upstream { code, message }
 }
 
+/// What the owner of a credential (a mailbox) shows when the provider refuses its grant, written in the same
+/// transaction as the credential's `reauthorization_needed`, so nobody sees one without the other.
+pub trait OnRefused: Sync {
+    fn record<'a>(
+        &'a self,
+        conn: &'a mut AnyConnection,
+        error: &'a Error,
+    ) -> BoxFuture<'a, Result<(), Error>>;
+}
+
+/// For owners that keep no error of their own (relays show the credential's state).
+pub struct NothingToRecord;
+
+impl OnRefused for NothingToRecord {
+    fn record<'a>(
+        &'a self,
+        _: &'a mut AnyConnection,
+        _: &'a Error,
+    ) -> BoxFuture<'a, Result<(), Error>> {
+        Box::pin(async { Ok(()) })
+    }
+}
+
+fn refused(text: &str) -> Error {
+    upstream(
+        "oauth_reauthorization_needed",
+        format!("the provider refused the refresh token ({text}); an admin must connect it again"),
+    )
+}
+
 fn needs_admin(c: &store::Credential) -> Option<Error> {
     match c.state {
         GrantState::Authorized => None,
@@ -116,13 +147,9 @@ fn needs_admin(c: &store::Credential) -> Option<Error> {
             "not connected yet: an admin grants access (POST /api/v1/mailboxes/{id}/oauth/start)"
                 .into(),
         )),
-        GrantState::ReauthorizationNeeded => Some(upstream(
-            "oauth_reauthorization_needed",
-            format!(
-                "the provider refused the refresh token ({}); an admin must connect it again",
-                c.error.as_deref().unwrap_or("no reason given")
-            ),
-        )),
+        GrantState::ReauthorizationNeeded => {
+            Some(refused(c.error.as_deref().unwrap_or("no reason given")))
+        }
     }
 }
 
@@ -132,6 +159,17 @@ pub async fn access_token(
     secrets: &SecretBox,
     id: i64,
     refused: Option<&str>,
+) -> Result<String, Error> {
+    access_token_for(pool, secrets, id, refused, &NothingToRecord).await
+}
+
+/// The same, with what the credential's owner records when the provider refuses the grant.
+pub async fn access_token_for(
+    pool: &AnyPool,
+    secrets: &SecretBox,
+    id: i64,
+    refused: Option<&str>,
+    on_refused: &dyn OnRefused,
 ) -> Result<String, Error> {
     for _ in 0..(REFRESH_LOCK_MS / 200) {
         let c = credential(pool, id).await?;
@@ -150,7 +188,7 @@ pub async fn access_token(
             return Ok(token);
         }
         if store::take_refresh_lock(pool, id, now_ms() + REFRESH_LOCK_MS).await? {
-            return refresh(pool, secrets, &c).await;
+            return refresh(pool, secrets, &c, on_refused).await;
         }
         // Another task or instance is refreshing: its token will do.
         tokio::time::sleep(Duration::from_millis(200)).await;
@@ -165,6 +203,7 @@ async fn refresh(
     pool: &AnyPool,
     secrets: &SecretBox,
     c: &store::Credential,
+    on_refused: &dyn OnRefused,
 ) -> Result<String, Error> {
     let result = async {
         let refresh_token = match &c.refresh_token_sealed {
@@ -192,10 +231,13 @@ async fn refresh(
                 Ok(t.access)
             }
             Err(token::Refusal::InvalidGrant(text)) => {
-                store::mark_refused(pool, c.id, &text).await?;
+                let error = refused(&text);
+                let mut tx = crate::db::begin(pool).await?;
+                store::mark_refused(&mut tx, c.id, &text).await?;
+                on_refused.record(&mut tx, &error).await?;
+                tx.commit().await?;
                 tracing::warn!(credential_id = c.id, error = %text, "oauth refresh token refused");
-                Err(needs_admin(&credential(pool, c.id).await?)
-                    .unwrap_or_else(|| Error::internal("refused credential still authorized")))
+                Err(error)
             }
             Err(token::Refusal::Failed(text)) => Err(upstream(
                 "oauth_token_failed",

@@ -176,7 +176,7 @@ pub async fn authorize(
 }
 
 /// The provider refused the refresh token: nothing more is tried until an admin authorizes again.
-pub async fn mark_refused(pool: &AnyPool, id: i64, error: &str) -> Result<(), Error> {
+pub async fn mark_refused(conn: &mut AnyConnection, id: i64, error: &str) -> Result<(), Error> {
     sqlx::query(
         "UPDATE oauth_credentials SET state = 'reauthorization_needed', error = $1, access_token_sealed = NULL,
                 access_expires_at = NULL, refreshing_until = NULL, updated_at = $2
@@ -185,7 +185,7 @@ pub async fn mark_refused(pool: &AnyPool, id: i64, error: &str) -> Result<(), Er
     .bind(error)
     .bind(now_ms())
     .bind(id)
-    .execute(pool)
+    .execute(conn)
     .await?;
     Ok(())
 }
