@@ -220,6 +220,29 @@ impl Glewlwyd {
         .await;
     }
 
+    /// A confidential client that only gets app-only tokens (client credentials), as an Entra ID app registration
+    /// with IMAP.AccessAsApp would.
+    pub async fn add_app_client(&self, client_id: &str, secret: &str) {
+        self.admin(
+            reqwest::Method::POST,
+            "/client/",
+            json!({ "client_id": client_id, "name": client_id,
+            "confidential": true, "password": secret, "redirect_uri": [],
+            "authorization_type": ["client_credentials"],
+            "token_endpoint_auth_method": ["client_secret_basic", "client_secret_post"],
+            "scope": ["mail"], "enabled": true }),
+        )
+        .await;
+    }
+
+    /// Dovecot's `introspection_url` as a given client (which may introspect its own tokens only).
+    pub fn introspection_url_as(&self, client_id: &str, secret: &str) -> String {
+        format!(
+            "http://{client_id}:{secret}@127.0.0.1:{}/api/oidc/introspect",
+            self.port
+        )
+    }
+
     /// A refresh token for the user (password grant: seeding a mailbox without the consent pages).
     pub async fn refresh_token(&self, user: &str) -> String {
         self.refresh_token_of(user, CLIENT_ID, CLIENT_SECRET).await

@@ -29,6 +29,7 @@ mod login_throttle;
 mod mail_corpus;
 mod mail_decoding;
 mod mail_oauth;
+mod mail_oauth_app_only;
 mod mail_oauth_consent;
 mod mail_sync;
 mod mail_sync_limits;
