@@ -168,7 +168,7 @@ impl Error {
         }
     }
 
-    fn public_message(&self) -> String {
+    pub fn public_message(&self) -> String {
         match self {
             Error::Unauthorized(AuthFailure::Missing) => {
                 "sign in: send Authorization: Bearer <token>".into()

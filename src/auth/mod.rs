@@ -1,7 +1,9 @@
 //! Users, roles, passwords (argon2), JWT access tokens and the `Caller` every route sees.
 
 pub mod caller;
+pub mod jwks;
 pub mod model;
+pub mod oidc;
 mod password;
 pub mod routes;
 pub mod service;

@@ -19,7 +19,7 @@ pub struct Glewlwyd {
     _dir: tempfile::TempDir,
     child: Child,
     pub port: u16,
-    http: reqwest::Client,
+    pub(crate) http: reqwest::Client,
     admin_cookie: String,
 }
 
@@ -99,7 +99,7 @@ impl Glewlwyd {
         g
     }
 
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("http://127.0.0.1:{}/api{path}", self.port)
     }
 
@@ -124,7 +124,7 @@ impl Glewlwyd {
     }
 
     /// Signs in to glewlwyd's own API; answers the session cookie.
-    async fn sign_in(&self, username: &str, password: &str) -> String {
+    pub(crate) async fn sign_in(&self, username: &str, password: &str) -> String {
         let response = self
             .http
             .post(self.url("/auth/"))
@@ -150,7 +150,7 @@ impl Glewlwyd {
         cookie
     }
 
-    async fn admin(&self, method: reqwest::Method, path: &str, body: Value) {
+    pub(crate) async fn admin(&self, method: reqwest::Method, path: &str, body: Value) {
         let response = self
             .http
             .request(method, self.url(path))

@@ -3,6 +3,7 @@
 mod access_matrix;
 mod addin;
 mod auth;
+mod auth_oidc;
 mod campaign_fixtures;
 mod campaigns;
 mod campaigns_bounces;
@@ -22,6 +23,7 @@ mod crm_records;
 mod dovecot;
 mod errors;
 mod glewlwyd;
+mod glewlwyd_idp;
 mod helpers;
 mod http_timeouts;
 mod linking;
