@@ -5,6 +5,7 @@ pub mod jwks;
 pub mod model;
 pub mod oidc;
 mod password;
+pub mod provider_token;
 pub mod routes;
 pub mod service;
 mod store;

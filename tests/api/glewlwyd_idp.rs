@@ -86,4 +86,42 @@ impl Glewlwyd {
         );
         url::Url::parse(response.headers()[LOCATION].to_str().unwrap()).unwrap()
     }
+
+    /// An ID token for the console client by the authorization code flow (`redirect_uri`: a registered one).
+    pub async fn id_token(&self, username: &str, redirect_uri: &str) -> String {
+        let mut url = url::Url::parse(&self.url("/idp/auth")).unwrap();
+        url.query_pairs_mut()
+            .append_pair("response_type", "code")
+            .append_pair("client_id", CONSOLE_CLIENT)
+            .append_pair("redirect_uri", redirect_uri)
+            .append_pair("scope", "openid")
+            .append_pair("nonce", "addin-nonce")
+            .append_pair("state", "addin-state");
+        let back = self.authorize(username, url.as_str()).await;
+        let code = back
+            .query_pairs()
+            .find(|(k, _)| k == "code")
+            .unwrap_or_else(|| panic!("a code: {back}"))
+            .1
+            .into_owned();
+        let body: serde_json::Value = self
+            .http
+            .post(self.url("/idp/token"))
+            .basic_auth(CONSOLE_CLIENT, Some(CONSOLE_SECRET))
+            .form(&[
+                ("grant_type", "authorization_code"),
+                ("code", &code),
+                ("redirect_uri", redirect_uri),
+            ])
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        body["id_token"]
+            .as_str()
+            .unwrap_or_else(|| panic!("an ID token: {body}"))
+            .to_string()
+    }
 }

@@ -4,6 +4,7 @@ mod access_matrix;
 mod addin;
 mod auth;
 mod auth_oidc;
+mod auth_provider_token;
 mod campaign_fixtures;
 mod campaigns;
 mod campaigns_bounces;

@@ -9,3 +9,4 @@ mod store;
 mod users;
 
 pub use store::{token_issuers, Provider};
+pub use users::by_email as user_by_email;
