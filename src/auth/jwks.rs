@@ -38,6 +38,8 @@ struct Entry {
 pub struct JwksCache {
     entries: Arc<Mutex<HashMap<String, Entry>>>,
     http: reqwest::Client,
+    /// `REFETCH_EVERY`, shorter in tests of rotation.
+    refetch_every: Duration,
 }
 
 /// What a token must show.
@@ -75,7 +77,14 @@ impl JwksCache {
         JwksCache {
             entries: Arc::default(),
             http,
+            refetch_every: REFETCH_EVERY,
         }
+    }
+
+    /// How soon an unknown `kid` may refetch the keys again.
+    pub fn with_refetch_every(mut self, every: Duration) -> Self {
+        self.refetch_every = every;
+        self
     }
 
     /// The HTTP client for identity providers (discovery, token endpoint, keys).
@@ -110,7 +119,7 @@ impl JwksCache {
             let entries = self.entries.lock().expect("jwks cache lock");
             match entries.get(uri) {
                 Some(e) if e.fetched_at.elapsed() < MAX_AGE => {
-                    (pick(&e.keys), e.fetched_at.elapsed() >= REFETCH_EVERY)
+                    (pick(&e.keys), e.fetched_at.elapsed() >= self.refetch_every)
                 }
                 _ => (None, true),
             }
@@ -165,3 +174,7 @@ impl JwksCache {
             })
     }
 }
+
+#[cfg(test)]
+#[path = "jwks_tests.rs"]
+mod tests;
