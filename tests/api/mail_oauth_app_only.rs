@@ -82,6 +82,51 @@ async fn an_app_only_mailbox_syncs_with_a_client_credentials_token_and_needs_no_
     );
 }
 
+/// glewlwyd 2.7.5 takes the assertion and issues the app's token, but its introspection then calls every token not
+/// issued to HTTP Basic inactive (as with `client_secret_post`), so Dovecot cannot accept it: what is proven here is
+/// the token endpoint's side, the token checked with glewlwyd's signing key.
+#[tokio::test]
+async fn a_certificate_client_assertion_gets_the_app_a_token_and_a_forged_one_is_refused() {
+    let g = Glewlwyd::start("someone@nordwind.ru").await;
+    let public = include_str!("../fixtures/oauth/test-rsa.pub.pem");
+    g.add_app_client_with_key(APP, APP_SECRET, public).await;
+    let dovecot =
+        Dovecot::start_oauth_as(&g.introspection_url_as(APP, APP_SECRET), "client_id", "%n");
+    let app = spawn_app().await;
+    let oauth = json!({ "provider": "other", "grant": "client_credentials", "token_endpoint": g.token_endpoint(),
+        "client_id": APP, "private_key": KEY, "scopes": ["mail"] });
+    let id = add_mailbox(&app, app_only_mailbox(&dovecot, oauth)).await;
+    let (_, report) = sync(&app, id).await;
+    assert!(
+        !error_code(&report).starts_with("oauth_"),
+        "the token endpoint took the assertion: {report}"
+    );
+    let token = crate::mail_oauth::stored_access_token(&app).await;
+    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS256);
+    validation.validate_aud = false;
+    let key = jsonwebtoken::DecodingKey::from_secret(crate::glewlwyd::SIGNING_SECRET.as_bytes());
+    let claims = jsonwebtoken::decode::<Value>(&token, &key, &validation)
+        .unwrap()
+        .claims;
+    assert_eq!(
+        (claims["client_id"].as_str(), claims["scope"].as_str()),
+        (Some(APP), Some("mail")),
+        "{claims}"
+    );
+
+    // The same client with a forger's key: glewlwyd refuses the assertion.
+    let forger = include_str!("../fixtures/oauth/other-rsa.key.pem");
+    let oauth = json!({ "provider": "other", "grant": "client_credentials", "token_endpoint": g.token_endpoint(),
+        "client_id": APP, "private_key": forger, "scopes": ["mail"] });
+    let forged = add_mailbox(&app, app_only_mailbox(&dovecot, oauth)).await;
+    let (status, body) = sync(&app, forged).await;
+    assert_eq!(
+        (status, error_code(&body)),
+        (502, "oauth_reauthorization_needed"),
+        "{body}"
+    );
+}
+
 #[tokio::test]
 async fn a_refused_app_secret_stops_the_mailbox_with_a_clear_error() {
     let g = Glewlwyd::start("someone@nordwind.ru").await;
