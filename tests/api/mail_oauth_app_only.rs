@@ -99,7 +99,8 @@ async fn a_certificate_client_assertion_gets_the_app_a_token_and_a_forged_one_is
     let (_, report) = sync(&app, id).await;
     assert!(
         !error_code(&report).starts_with("oauth_"),
-        "the token endpoint took the assertion: {report}"
+        "the token endpoint took the assertion: {report} {}",
+        g.log()
     );
     let token = crate::mail_oauth::stored_access_token(&app).await;
     let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS256);
