@@ -221,7 +221,16 @@ pub async fn open(
 /// Fills in the mailbox's OAuth2 view.
 pub async fn with_view(pool: &AnyPool, mut account: Account) -> Result<Account, Error> {
     if let Some(id) = account.oauth_id {
-        account.mailbox.oauth = Some(oauth::view(pool, id).await?);
+        let view = oauth::view(pool, id).await?;
+        let refused = view.state == GrantState::ReauthorizationNeeded;
+        account.mailbox.oauth = Some(view);
+        if refused && account.mailbox.last_error_code.is_none() {
+            // The row was read just before the refusal's transaction committed: its error was written with it.
+            if let Some(fresh) = store::get(pool, account.mailbox.id).await? {
+                account.mailbox.last_error = fresh.mailbox.last_error;
+                account.mailbox.last_error_code = fresh.mailbox.last_error_code;
+            }
+        }
     }
     Ok(account)
 }
