@@ -42,6 +42,8 @@ pub struct AppState {
     pub campaigns: Arc<campaigns::Settings>,
     /// Chunk and message size limits of IMAP sync.
     pub imap_fetch: FetchLimits,
+    /// Identity providers' signing keys (OIDC sign-in, the add-in's bearer tokens).
+    pub jwks: crate::auth::jwks::JwksCache,
 }
 
 pub struct App {
@@ -168,6 +170,7 @@ impl App {
             throttle,
             public_url: config.public_url.clone(),
             oauth_redirect_url: config.oauth_redirect_url.clone(),
+            jwks: crate::auth::jwks::JwksCache::new(),
             campaigns: Arc::new(campaign_settings(config, &secret, local, secrets.clone())),
             imap_fetch: FetchLimits::from_config(config),
             secrets,

@@ -18,6 +18,10 @@ pub enum AuthFailure {
     BadCredentials,
     /// The account has been deactivated.
     Inactive,
+    /// An identity provider's token for another application (its `aud`).
+    WrongAudience,
+    /// A valid identity provider's token for someone with no active account here.
+    UnknownUser,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -149,6 +153,8 @@ impl Error {
             Error::Unauthorized(AuthFailure::Expired) => "token_expired",
             Error::Unauthorized(AuthFailure::BadCredentials) => "invalid_credentials",
             Error::Unauthorized(AuthFailure::Inactive) => "account_inactive",
+            Error::Unauthorized(AuthFailure::WrongAudience) => "token_audience_invalid",
+            Error::Unauthorized(AuthFailure::UnknownUser) => "token_user_unknown",
             Error::Forbidden => "forbidden",
             Error::CrossOrigin => "cross_origin_forbidden",
             Error::NotFound(_) => "not_found",
@@ -168,7 +174,7 @@ impl Error {
         }
     }
 
-    fn public_message(&self) -> String {
+    pub fn public_message(&self) -> String {
         match self {
             Error::Unauthorized(AuthFailure::Missing) => {
                 "sign in: send Authorization: Bearer <token>".into()
@@ -179,6 +185,12 @@ impl Error {
             }
             Error::Unauthorized(AuthFailure::BadCredentials) => "wrong e-mail or password".into(),
             Error::Unauthorized(AuthFailure::Inactive) => "this account is deactivated".into(),
+            Error::Unauthorized(AuthFailure::WrongAudience) => {
+                "the token is for another application (aud)".into()
+            }
+            Error::Unauthorized(AuthFailure::UnknownUser) => {
+                "nobody with this token's user name or e-mail has an account here".into()
+            }
             Error::Database(e) if unique_violation(e) => {
                 "a record with these values already exists".into()
             }

@@ -74,6 +74,13 @@ pub fn table(state: AppState) -> RouteTable {
         .add(M::GET, "/healthz", Access::Public, health::healthz)
         .add(M::GET, "/api/v1/openapi.json", Access::Public, super::openapi::document)
         .add(M::POST, "/api/v1/auth/login", Access::Public, auth::routes::login)
+        // Sign-in through an identity provider (the browser's round trip) and the providers an admin configures.
+        .add(M::GET, "/api/v1/auth/oidc/providers", Access::Public, auth::oidc::routes::buttons)
+        .add(M::GET, "/api/v1/auth/oidc/{id}/start", Access::Public, auth::oidc::routes::start)
+        .add(M::GET, "/api/v1/auth/oidc/{id}/callback", Access::Public, auth::oidc::routes::callback)
+        .add(M::GET, "/api/v1/oidc/providers", Access::ADMIN, auth::oidc::routes::list)
+        .add(M::POST, "/api/v1/oidc/providers", Access::ADMIN, auth::oidc::routes::create)
+        .add(M::DELETE, "/api/v1/oidc/providers/{id}", Access::ADMIN, auth::oidc::routes::delete)
         .add(M::GET, "/api/v1/me", Access::SignedIn, auth::routes::me)
         .add(M::POST, "/api/v1/me/password", Access::SignedIn, auth::routes::change_password)
         .add(M::GET, "/api/v1/users", Access::ADMIN, auth::routes::list_users)

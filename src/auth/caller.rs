@@ -26,6 +26,15 @@ impl Caller {
 
     async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Caller, Error> {
         let token = bearer_token(headers)?;
+        // Not one of ours (HS256): perhaps an identity provider's, such as the add-in's Entra ID token.
+        if super::provider_token::looks_external(token) {
+            let user = super::provider_token::user(&state.db.pool, &state.jwks, token).await?;
+            return Ok(Caller {
+                id: user.id,
+                role: user.role,
+                email: user.email,
+            });
+        }
         let claims = state.tokens.verify(token)?;
         let user_id: i64 = claims
             .sub

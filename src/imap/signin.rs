@@ -159,6 +159,24 @@ fn target<'a>(m: &'a Mailbox, secret: Secret<'a>) -> Result<client::Target<'a>, 
     })
 }
 
+/// Writes a refused grant's error on the mailbox in the transaction that marks its credential.
+struct MailboxError(i64);
+
+impl oauth::OnRefused for MailboxError {
+    fn record<'a>(
+        &'a self,
+        conn: &'a mut AnyConnection,
+        error: &'a Error,
+    ) -> futures::future::BoxFuture<'a, Result<(), Error>> {
+        Box::pin(async move {
+            if let Error::Upstream { code, message } = error {
+                store::record_error(conn, self.0, code, message).await?;
+            }
+            Ok(())
+        })
+    }
+}
+
 /// Connects and signs in; an access token the server refuses is refreshed and tried once more.
 pub async fn open(
     pool: &AnyPool,
@@ -170,14 +188,16 @@ pub async fn open(
         let password = secrets.open(&account.password_enc)?;
         return client::connect(&target(m, Secret::Password(&password))?).await;
     };
-    let token = oauth::access_token(pool, secrets, credential, None).await?;
+    let record = MailboxError(m.id);
+    let token = oauth::access_token_for(pool, secrets, credential, None, &record).await?;
     match client::connect(&target(m, Secret::Bearer(&token))?).await {
         Err(Error::Upstream {
             code: "imap_auth_failed",
             message,
         }) => {
             tracing::info!(mailbox_id = m.id, %message, "access token refused; refreshing it once");
-            let token = oauth::access_token(pool, secrets, credential, Some(&token)).await?;
+            let token =
+                oauth::access_token_for(pool, secrets, credential, Some(&token), &record).await?;
             client::connect(&target(m, Secret::Bearer(&token))?)
                 .await
                 .map_err(|e| match e {
@@ -201,7 +221,16 @@ pub async fn open(
 /// Fills in the mailbox's OAuth2 view.
 pub async fn with_view(pool: &AnyPool, mut account: Account) -> Result<Account, Error> {
     if let Some(id) = account.oauth_id {
-        account.mailbox.oauth = Some(oauth::view(pool, id).await?);
+        let view = oauth::view(pool, id).await?;
+        let refused = view.state == GrantState::ReauthorizationNeeded;
+        account.mailbox.oauth = Some(view);
+        if refused && account.mailbox.last_error_code.is_none() {
+            // The row was read just before the refusal's transaction committed: its error was written with it.
+            if let Some(fresh) = store::get(pool, account.mailbox.id).await? {
+                account.mailbox.last_error = fresh.mailbox.last_error;
+                account.mailbox.last_error_code = fresh.mailbox.last_error_code;
+            }
+        }
     }
     Ok(account)
 }

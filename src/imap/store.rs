@@ -196,12 +196,17 @@ pub async fn record_success(pool: &AnyPool, id: i64, new_messages: i64) -> Resul
     Ok(())
 }
 
-pub async fn record_error(pool: &AnyPool, id: i64, code: &str, message: &str) -> Result<(), Error> {
+pub async fn record_error<'e>(
+    on: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    id: i64,
+    code: &str,
+    message: &str,
+) -> Result<(), Error> {
     sqlx::query("UPDATE mailboxes SET last_error = $1, last_error_code = $2 WHERE id = $3")
         .bind(message)
         .bind(code)
         .bind(id)
-        .execute(pool)
+        .execute(on)
         .await?;
     Ok(())
 }

@@ -41,6 +41,12 @@ pub async fn start(
         )
     })?;
     let c = credential(pool, credential_id).await?;
+    if c.grant.app_only() {
+        return Err(Error::validation(
+            "oauth.grant",
+            "app-only credentials need no consent: the app's own secret or key signs in",
+        ));
+    }
     let endpoint = c.authorization_endpoint.as_deref().ok_or_else(|| {
         Error::validation(
             "oauth.authorization_endpoint",

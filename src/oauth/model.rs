@@ -58,6 +58,41 @@ impl GrantState {
     }
 }
 
+/// How the access token is obtained.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Grant {
+    /// Delegated: an admin's consent (or a given refresh token), refreshed from then on.
+    #[default]
+    AuthorizationCode,
+    /// App-only (Microsoft 365): the app's client secret, or a client assertion signed with its certificate's key.
+    ClientCredentials,
+    /// App-only (Google Workspace service account with domain-wide delegation): an assertion for `subject`.
+    JwtBearer,
+}
+
+impl Grant {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Grant::AuthorizationCode => "authorization_code",
+            Grant::ClientCredentials => "client_credentials",
+            Grant::JwtBearer => "jwt_bearer",
+        }
+    }
+
+    pub fn from_column(s: &str) -> Grant {
+        match s {
+            "client_credentials" => Grant::ClientCredentials,
+            "jwt_bearer" => Grant::JwtBearer,
+            _ => Grant::AuthorizationCode,
+        }
+    }
+
+    pub fn app_only(self) -> bool {
+        self != Grant::AuthorizationCode
+    }
+}
+
 /// OAuth2 settings given for a mailbox: a preset (`GET /api/v1/oauth/providers`) or `other` with its endpoints.
 #[derive(Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -68,9 +103,27 @@ pub struct OAuthInput {
     pub discovery_url: Option<String>,
     pub authorization_endpoint: Option<String>,
     pub token_endpoint: Option<String>,
+    /// `authorization_code` (the default), or app-only `client_credentials` / `jwt_bearer`.
+    #[serde(default)]
+    pub grant: Grant,
+    /// Microsoft 365 app-only: the tenant (id or domain) whose token endpoint issues the app's tokens.
+    pub tenant: Option<String>,
+    /// The app's client id; for a Google service account its `client_email` (taken from `service_account_key`).
+    #[serde(default)]
     pub client_id: String,
     /// Stored encrypted; never returned.
     pub client_secret: Option<String>,
+    /// App-only: the RSA private key (PEM) that signs assertions, instead of a client secret. Stored encrypted;
+    /// never returned.
+    pub private_key: Option<String>,
+    /// Microsoft 365 with a certificate: its SHA-1 thumbprint (hex, as Entra ID shows it), sent as `x5t`.
+    pub certificate_thumbprint: Option<String>,
+    /// Google service account: the key's `private_key_id`, sent as `kid`.
+    pub private_key_id: Option<String>,
+    /// Google service account: the JSON key file as downloaded (gives client id, key, key id and token URI).
+    pub service_account_key: Option<String>,
+    /// `jwt_bearer`: the mailbox address the service account acts as (`sub`).
+    pub subject: Option<String>,
     /// The preset's scopes unless given.
     pub scopes: Option<Vec<String>>,
     /// A refresh token obtained elsewhere (stored encrypted, never returned); without one the mailbox waits for an
@@ -83,6 +136,7 @@ impl std::fmt::Debug for OAuthInput {
         // Never print the client secret or the refresh token.
         f.debug_struct("OAuthInput")
             .field("provider", &self.provider)
+            .field("grant", &self.grant)
             .field("client_id", &self.client_id)
             .finish_non_exhaustive()
     }
@@ -94,8 +148,13 @@ pub struct OAuthView {
     pub provider: String,
     pub authorization_endpoint: Option<String>,
     pub token_endpoint: String,
+    pub grant: Grant,
     pub client_id: String,
     pub scopes: Vec<String>,
+    /// App-only: the certificate thumbprint or service account key id (never the key itself).
+    pub key_id: Option<String>,
+    /// `jwt_bearer`: the mailbox the service account acts as.
+    pub subject: Option<String>,
     pub state: GrantState,
     /// The provider's refusal, when `state` is `reauthorization_needed`.
     pub error: Option<String>,

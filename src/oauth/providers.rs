@@ -130,7 +130,65 @@ async fn discover(url: &str) -> Result<Discovery, Error> {
     response.json().await.map_err(|e| failed(e.to_string()))
 }
 
-pub async fn resolve(input: &OAuthInput) -> Result<Resolved, Error> {
+/// App-only scopes of a preset: Exchange Online's `.default` (IMAP.AccessAsApp, SMTP.SendAsApp as granted to the
+/// app), Google's full mail scope for a delegated service account.
+fn app_only_scopes(provider: &str) -> Option<&'static str> {
+    match provider {
+        "microsoft365" => Some("https://outlook.office365.com/.default"),
+        "google" => Some("https://mail.google.com/"),
+        _ => None,
+    }
+}
+
+fn tenant(input: &OAuthInput) -> Result<Option<String>, Error> {
+    let Some(t) = input.tenant.as_deref().map(str::trim) else {
+        return Ok(None);
+    };
+    let ok = !t.is_empty()
+        && t.len() <= 200
+        && t.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.');
+    if !ok {
+        return Err(Error::validation(
+            "oauth.tenant",
+            "a tenant id (GUID) or domain such as contoso.onmicrosoft.com",
+        ));
+    }
+    Ok(Some(t.to_string()))
+}
+
+/// A preset's endpoints for this input: Microsoft's per tenant, none to authorize for app-only grants.
+fn preset_endpoints(
+    p: &Provider,
+    input: &OAuthInput,
+    token_uri: Option<&str>,
+) -> Result<(Option<String>, String), Error> {
+    let app_only = input.grant.app_only();
+    if p.name == "microsoft365" {
+        let tenant = tenant(input)?;
+        if app_only && tenant.is_none() {
+            return Err(Error::validation(
+                "oauth.tenant",
+                "is required for Microsoft 365 client credentials",
+            ));
+        }
+        let t = tenant.as_deref().unwrap_or("organizations");
+        let token = p.token_endpoint.replace("organizations", t);
+        let auth = p.authorization_endpoint.replace("organizations", t);
+        return Ok(((!app_only).then_some(auth), token));
+    }
+    let token = token_uri
+        .map(|u| check_url("oauth.service_account_key", u))
+        .transpose()?;
+    let token = token.unwrap_or_else(|| p.token_endpoint.to_string());
+    Ok((
+        (!app_only).then(|| p.authorization_endpoint.to_string()),
+        token,
+    ))
+}
+
+/// `token_uri`: a Google service account key's own token endpoint.
+pub async fn resolve(input: &OAuthInput, token_uri: Option<&str>) -> Result<Resolved, Error> {
     let name = input.provider.as_deref().unwrap_or("other");
     let scopes = input.scopes.clone().filter(|s| !s.is_empty());
     if name != "other" {
@@ -143,14 +201,23 @@ pub async fn resolve(input: &OAuthInput) -> Result<Resolved, Error> {
                     format!("no preset '{name}'; see GET /api/v1/oauth/providers, or use 'other'"),
                 )
             })?;
+        let (authorization_endpoint, token_endpoint) = preset_endpoints(&p, input, token_uri)?;
+        let default = match app_only_scopes(name).filter(|_| input.grant.app_only()) {
+            Some(scope) => vec![scope.to_string()],
+            None => p.scopes.iter().map(|s| s.to_string()).collect(),
+        };
         return Ok(Resolved {
             provider: name.to_string(),
-            authorization_endpoint: Some(p.authorization_endpoint.to_string()),
-            token_endpoint: p.token_endpoint.to_string(),
-            scopes: scopes.unwrap_or_else(|| p.scopes.iter().map(|s| s.to_string()).collect()),
+            authorization_endpoint,
+            token_endpoint,
+            scopes: scopes.unwrap_or(default),
         });
     }
-    let (authorization, token) = match (&input.discovery_url, &input.token_endpoint) {
+    let token_endpoint = input
+        .token_endpoint
+        .clone()
+        .or(token_uri.map(str::to_string));
+    let (authorization, token) = match (&input.discovery_url, &token_endpoint) {
         (Some(url), None) => {
             let d = discover(&check_url("oauth.discovery_url", url)?).await?;
             (d.authorization_endpoint, d.token_endpoint)

@@ -3,7 +3,7 @@
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, AnyPool, Row};
 
-use super::model::GrantState;
+use super::model::{Grant, GrantState};
 use crate::db::now_ms;
 use crate::error::Error;
 
@@ -12,8 +12,12 @@ pub struct Credential {
     pub provider: String,
     pub authorization_endpoint: Option<String>,
     pub token_endpoint: String,
+    pub grant: Grant,
     pub client_id: String,
     pub client_secret_sealed: Option<String>,
+    pub private_key_sealed: Option<String>,
+    pub key_id: Option<String>,
+    pub subject: Option<String>,
     pub scopes: Vec<String>,
     pub refresh_token_sealed: Option<String>,
     pub access_token_sealed: Option<String>,
@@ -30,8 +34,12 @@ fn from_row(r: &AnyRow) -> Result<Credential, Error> {
         provider: r.try_get("provider")?,
         authorization_endpoint: r.try_get("authorization_endpoint")?,
         token_endpoint: r.try_get("token_endpoint")?,
+        grant: Grant::from_column(&r.try_get::<String, _>("grant_type")?),
         client_id: r.try_get("client_id")?,
         client_secret_sealed: r.try_get("client_secret_sealed")?,
+        private_key_sealed: r.try_get("private_key_sealed")?,
+        key_id: r.try_get("key_id")?,
+        subject: r.try_get("subject")?,
         scopes: serde_json::from_str(&scopes).map_err(Error::internal)?,
         refresh_token_sealed: r.try_get("refresh_token_sealed")?,
         access_token_sealed: r.try_get("access_token_sealed")?,
@@ -44,8 +52,8 @@ fn from_row(r: &AnyRow) -> Result<Credential, Error> {
 
 pub async fn get(pool: &AnyPool, id: i64) -> Result<Option<Credential>, Error> {
     let row = sqlx::query(
-        "SELECT id, provider, authorization_endpoint, token_endpoint, client_id, client_secret_sealed, scopes,
-                refresh_token_sealed, access_token_sealed, access_expires_at, state, error, authorized_at
+        "SELECT id, provider, authorization_endpoint, token_endpoint, grant_type, client_id, client_secret_sealed,
+                private_key_sealed, key_id, subject, scopes, refresh_token_sealed, access_token_sealed, access_expires_at, state, error, authorized_at
          FROM oauth_credentials WHERE id = $1",
     )
     .bind(id)
@@ -54,9 +62,13 @@ pub async fn get(pool: &AnyPool, id: i64) -> Result<Option<Credential>, Error> {
     row.as_ref().map(from_row).transpose()
 }
 
-/// New settings; a refresh token given with them makes the credential `authorized`.
+/// New settings; a refresh token given with them, or an app-only grant, makes the credential `authorized`.
 pub struct Write<'a> {
     pub provider: &'a str,
+    pub grant: Grant,
+    pub private_key_sealed: Option<&'a str>,
+    pub key_id: Option<&'a str>,
+    pub subject: Option<&'a str>,
     pub authorization_endpoint: Option<&'a str>,
     pub token_endpoint: &'a str,
     pub client_id: &'a str,
@@ -67,20 +79,21 @@ pub struct Write<'a> {
 
 impl Write<'_> {
     fn state(&self) -> GrantState {
-        match self.refresh_token_sealed {
-            Some(_) => GrantState::Authorized,
-            None => GrantState::AuthorizationNeeded,
+        match (self.refresh_token_sealed, self.grant.app_only()) {
+            (Some(_), _) | (None, true) => GrantState::Authorized,
+            (None, false) => GrantState::AuthorizationNeeded,
         }
     }
 }
 
 pub async fn insert(conn: &mut AnyConnection, w: &Write<'_>) -> Result<i64, Error> {
     let now = now_ms();
-    let authorized = w.refresh_token_sealed.map(|_| now);
+    let authorized = (w.state() == GrantState::Authorized).then_some(now);
     let row = sqlx::query(
         "INSERT INTO oauth_credentials (provider, authorization_endpoint, token_endpoint, client_id, client_secret_sealed,
-                scopes, refresh_token_sealed, state, authorized_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+                scopes, refresh_token_sealed, state, authorized_at, updated_at, grant_type, private_key_sealed, key_id,
+                subject)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
     )
     .bind(w.provider)
     .bind(w.authorization_endpoint)
@@ -92,6 +105,10 @@ pub async fn insert(conn: &mut AnyConnection, w: &Write<'_>) -> Result<i64, Erro
     .bind(w.state().as_str())
     .bind(authorized)
     .bind(now)
+    .bind(w.grant.as_str())
+    .bind(w.private_key_sealed)
+    .bind(w.key_id)
+    .bind(w.subject)
     .fetch_one(conn)
     .await?;
     Ok(row.try_get("id")?)
@@ -176,7 +193,7 @@ pub async fn authorize(
 }
 
 /// The provider refused the refresh token: nothing more is tried until an admin authorizes again.
-pub async fn mark_refused(pool: &AnyPool, id: i64, error: &str) -> Result<(), Error> {
+pub async fn mark_refused(conn: &mut AnyConnection, id: i64, error: &str) -> Result<(), Error> {
     sqlx::query(
         "UPDATE oauth_credentials SET state = 'reauthorization_needed', error = $1, access_token_sealed = NULL,
                 access_expires_at = NULL, refreshing_until = NULL, updated_at = $2
@@ -185,7 +202,7 @@ pub async fn mark_refused(pool: &AnyPool, id: i64, error: &str) -> Result<(), Er
     .bind(error)
     .bind(now_ms())
     .bind(id)
-    .execute(pool)
+    .execute(conn)
     .await?;
     Ok(())
 }

@@ -84,6 +84,14 @@ const MATRIX: &[Row] = &[
     ("GET", "/healthz", Plain, ALL_200),
     ("GET", "/api/v1/openapi.json", Plain, ALL_200),
     ("POST", "/api/v1/auth/login", Plain, ALL_200),
+    ("GET", "/api/v1/auth/oidc/providers", Plain, ALL_200),
+    // Public: provider 0 does not exist; the callback always sends the browser back to the console (followed: 200).
+    ("GET", "/api/v1/auth/oidc/{id}/start", Plain, [404, 404, 404, 404, 404, 404, 404]),
+    ("GET", "/api/v1/auth/oidc/{id}/callback", Plain, ALL_200),
+    ("GET", "/api/v1/oidc/providers", Plain, ADMIN_200),
+    // The discovery URL answers nothing: 502 once the admin is let through.
+    ("POST", "/api/v1/oidc/providers", Plain, ADMIN_502),
+    ("DELETE", "/api/v1/oidc/providers/{id}", Plain, [404, 403, 403, 403, 403, 403, 403]),
     ("GET", "/api/v1/me", Plain, ALL_200),
     ("POST", "/api/v1/me/password", Last, [204, 204, 204, 204, 204, 204, 204]),
     ("GET", "/api/v1/users", Plain, ADMIN_200),
@@ -894,6 +902,10 @@ fn body(w: &World, who: usize, method: &str, path: &str, case: Case, fx: &Fx) ->
     let tail = path.rsplit('/').next().unwrap();
     Some(match (method, path) {
         (_, "/api/v1/auth/login") => json!({ "email": w.emails[who], "password": password }),
+        ("POST", "/api/v1/oidc/providers") => {
+            json!({ "name": "IdP", "kind": "oidc", "client_id": "c",
+            "discovery_url": "http://127.0.0.1:9/.well-known/openid-configuration" })
+        }
         (_, "/api/v1/me/password") => {
             json!({ "current_password": password, "new_password": format!("{password}-changed") })
         }

@@ -45,7 +45,19 @@ impl Dovecot {
         Dovecot::start_with(Some((introspection_url, "xoauth2")))
     }
 
+    /// With Dovecot's `oauth2` passdb matching the SASL user, as `username_format` (`%n`: its local part), against
+    /// another introspected attribute: `client_id` stands in for Exchange Online's app-only sign-in (the app's
+    /// token, the mailbox the app was given access to).
+    pub fn start_oauth_as(introspection_url: &str, attribute: &str, format: &str) -> Dovecot {
+        let matching = format!("username_attribute = {attribute}\nusername_format = {format}");
+        Dovecot::start_with_matching(Some((introspection_url, "xoauth2 oauthbearer")), &matching)
+    }
+
     fn start_with(oauth: Option<(&str, &str)>) -> Dovecot {
+        Dovecot::start_with_matching(oauth, "username_attribute = username")
+    }
+
+    fn start_with_matching(oauth: Option<(&str, &str)>, matching: &str) -> Dovecot {
         let binary = Path::new("/usr/sbin/dovecot");
         assert!(
             binary.exists(),
@@ -73,7 +85,7 @@ impl Dovecot {
                 std::fs::write(
                     dir.path().join("dovecot-oauth2.conf.ext"),
                     format!(
-                        "introspection_mode = post\nintrospection_url = {url}\nusername_attribute = username\n\
+                        "introspection_mode = post\nintrospection_url = {url}\n{matching}\n\
                          active_attribute = active\nactive_value = true\nforce_introspection = yes\n"
                     ),
                 )

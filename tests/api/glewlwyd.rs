@@ -14,12 +14,14 @@ pub const CLIENT_ID: &str = "mailroom";
 pub const CLIENT_SECRET: &str = "glewlwyd-client-secret-1";
 pub const REDIRECT_URI: &str = "http://127.0.0.1/console/oauth";
 pub const USER_PASSWORD: &str = "glewlwyd-user-pass-1";
+/// The HS256 key of the `oidc` plugin (mail tokens), to check what it issued.
+pub const SIGNING_SECRET: &str = "glewlwyd-signing-secret";
 
 pub struct Glewlwyd {
     _dir: tempfile::TempDir,
     child: Child,
     pub port: u16,
-    http: reqwest::Client,
+    pub(crate) http: reqwest::Client,
     admin_cookie: String,
 }
 
@@ -99,7 +101,12 @@ impl Glewlwyd {
         g
     }
 
-    fn url(&self, path: &str) -> String {
+    /// glewlwyd's own log (why it refused something).
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self._dir.path().join("glewlwyd.log")).unwrap_or_default()
+    }
+
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("http://127.0.0.1:{}/api{path}", self.port)
     }
 
@@ -124,7 +131,7 @@ impl Glewlwyd {
     }
 
     /// Signs in to glewlwyd's own API; answers the session cookie.
-    async fn sign_in(&self, username: &str, password: &str) -> String {
+    pub(crate) async fn sign_in(&self, username: &str, password: &str) -> String {
         let response = self
             .http
             .post(self.url("/auth/"))
@@ -150,7 +157,7 @@ impl Glewlwyd {
         cookie
     }
 
-    async fn admin(&self, method: reqwest::Method, path: &str, body: Value) {
+    pub(crate) async fn admin(&self, method: reqwest::Method, path: &str, body: Value) {
         let response = self
             .http
             .request(method, self.url(path))
@@ -180,11 +187,13 @@ impl Glewlwyd {
         self.admin(Method::POST, "/mod/plugin/", json!({ "module": "oidc", "name": "oidc",
             "display_name": "OIDC", "enabled": true, "parameters": {
                 "iss": format!("http://127.0.0.1:{}", self.port), "jwt-type": "sha", "jwt-key-size": "256",
-                "key": "glewlwyd-signing-secret", "code-duration": 600, "refresh-token-duration": 1209600,
+                "key": SIGNING_SECRET, "code-duration": 600, "refresh-token-duration": 1209600,
                 "access-token-duration": 3600, "allow-non-oidc": true, "auth-type-code-enabled": true,
                 "auth-type-password-enabled": true, "auth-type-refresh-enabled": true,
                 "auth-type-client-enabled": true, "refresh-token-rolling": false, "pkce-allowed": true,
-                "introspection-revocation-allowed": true, "introspection-revocation-allow-target-client": true }}))
+                "introspection-revocation-allowed": true, "introspection-revocation-allow-target-client": true,
+                "client-pubkey-parameter": "pubkey", "request-parameter-allow": true,
+                "request-maximum-exp": 3600 }}))
             .await;
         self.admin(
             Method::POST,
@@ -218,6 +227,45 @@ impl Glewlwyd {
             "scope": ["mail"], "enabled": true }),
         )
         .await;
+    }
+
+    /// A confidential client that only gets app-only tokens (client credentials), as an Entra ID app registration
+    /// with IMAP.AccessAsApp would.
+    pub async fn add_app_client(&self, client_id: &str, secret: &str) {
+        self.admin(
+            reqwest::Method::POST,
+            "/client/",
+            json!({ "client_id": client_id, "name": client_id,
+            "confidential": true, "password": secret, "redirect_uri": [],
+            "authorization_type": ["client_credentials"],
+            "token_endpoint_auth_method": ["client_secret_basic", "client_secret_post"],
+            "scope": ["mail"], "enabled": true }),
+        )
+        .await;
+    }
+
+    /// An app client that proves itself with a client assertion signed by the key whose public half is `pubkey`
+    /// (RFC 7523 `private_key_jwt`), as an Entra ID app with a certificate; its secret serves Dovecot's
+    /// introspection only.
+    pub async fn add_app_client_with_key(&self, client_id: &str, secret: &str, pubkey: &str) {
+        self.admin(
+            reqwest::Method::POST,
+            "/client/",
+            json!({ "client_id": client_id, "name": client_id,
+            "confidential": true, "password": secret, "redirect_uri": [], "pubkey": pubkey,
+            "authorization_type": ["client_credentials"],
+            "token_endpoint_auth_method": ["private_key_jwt", "client_secret_basic"],
+            "scope": ["mail"], "enabled": true }),
+        )
+        .await;
+    }
+
+    /// Dovecot's `introspection_url` as a given client (which may introspect its own tokens only).
+    pub fn introspection_url_as(&self, client_id: &str, secret: &str) -> String {
+        format!(
+            "http://{client_id}:{secret}@127.0.0.1:{}/api/oidc/introspect",
+            self.port
+        )
     }
 
     /// A refresh token for the user (password grant: seeding a mailbox without the consent pages).

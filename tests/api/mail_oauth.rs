@@ -185,14 +185,14 @@ async fn a_revoked_refresh_token_needs_reauthorization_and_the_worker_stops_unti
         .await;
     g.revoke(&refresh, "refresh_token").await;
     dovecot.kick(USER);
-    // The refresh marks the credential first; the worker records the mailbox's error a moment later.
+    // The credential's state and the mailbox's error are written in one transaction: the first answer that shows
+    // the one shows the other.
+    let mut m = Value::Null;
     wait_for("reauthorization_needed", async || {
-        let m = mailbox(&app, id).await;
+        m = mailbox(&app, id).await;
         m["oauth"]["state"] == "reauthorization_needed"
-            && m["last_error_code"] == "oauth_reauthorization_needed"
     })
     .await;
-    let m = mailbox(&app, id).await;
     assert_eq!(m["last_error_code"], "oauth_reauthorization_needed", "{m}");
     assert!(
         m["oauth"]["error"]
