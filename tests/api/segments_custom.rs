@@ -310,4 +310,24 @@ async fn a_segment_naming_an_unknown_custom_field_or_a_misfit_value_is_refused()
     assert_eq!(error_code(&body), "invalid_custom_value");
     let (_, kept) = app.get(&path, &token).await;
     assert_eq!(kept["filter"]["custom"], json!({"vip": true}), "{kept}");
+
+    let (_, vip) = app
+        .get("/api/v1/custom-fields?kind=contact", &app.admin_token)
+        .await;
+    let vip = vip
+        .as_array()
+        .and_then(|fs| fs.iter().find(|f| f["key"] == "vip"))
+        .map(|f| f["id"].clone())
+        .expect("the vip field");
+    let gone = format!("/api/v1/custom-fields/{vip}");
+    let (status, _) = app
+        .call(Method::DELETE, &gone, Some(&app.admin_token), None)
+        .await;
+    assert_eq!(status, 204);
+    let (status, body) = app.get(&format!("{path}/count"), &token).await;
+    assert_eq!(
+        status, 422,
+        "a deleted field is not silently dropped: {body}"
+    );
+    assert_eq!(error_code(&body), "unknown_custom_field", "{body}");
 }
