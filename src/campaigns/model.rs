@@ -81,6 +81,14 @@ pub struct SegmentFilter {
     pub updated_after: Option<OffsetDateTime>,
     #[serde(default, with = "time::serde::rfc3339::option")]
     pub updated_before: Option<OffsetDateTime>,
+    /// Contacts' custom fields by key: a value (equal), a list (any of), or `{"min", "max"}` (number, money, date).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    #[schema(value_type = Object)]
+    pub custom: std::collections::BTreeMap<String, serde_json::Value>,
+    /// The same over the custom fields of the contact's company.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    #[schema(value_type = Object)]
+    pub company_custom: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]

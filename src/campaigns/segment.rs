@@ -1,6 +1,8 @@
 //! Segments: saved contact filters resolved into recipients — one letter per address, consent required for
 //! marketing, suppressed addresses always left out — and the template fields of each recipient.
 
+mod custom;
+
 use std::collections::HashSet;
 
 use serde_json::{Map, Value};
@@ -9,6 +11,7 @@ use sqlx::AnyPool;
 use super::model::{SegmentCount, SegmentFilter};
 use super::store::audience::{self, Member};
 use crate::error::Error;
+pub use custom::{conditions, CustomCondition};
 
 /// Refuses filter values the database would silently match nothing with.
 pub fn check(f: &SegmentFilter) -> Result<(), Error> {
@@ -39,8 +42,9 @@ pub async fn recipients(
     f: &SegmentFilter,
     marketing: bool,
 ) -> Result<Vec<Member>, Error> {
+    let custom = conditions(pool, f).await?;
     let mut seen = HashSet::new();
-    Ok(audience::members(pool, f)
+    Ok(audience::members(pool, f, &custom)
         .await?
         .into_iter()
         .filter(|m| eligible(m, marketing) && seen.insert(m.email.clone()))
@@ -48,7 +52,8 @@ pub async fn recipients(
 }
 
 pub async fn count(pool: &AnyPool, f: &SegmentFilter) -> Result<SegmentCount, Error> {
-    let members = audience::members(pool, f).await?;
+    let custom = conditions(pool, f).await?;
+    let members = audience::members(pool, f, &custom).await?;
     let distinct = |marketing: Option<bool>| {
         members
             .iter()

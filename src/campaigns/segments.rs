@@ -8,12 +8,16 @@ use crate::auth::Caller;
 use crate::crm::access;
 use crate::error::Error;
 
-fn check_segment(caller: &Caller, s: &SegmentInput) -> Result<(), Error> {
+async fn check_segment(pool: &AnyPool, caller: &Caller, s: &SegmentInput) -> Result<(), Error> {
     if s.name.trim().is_empty() {
         return Err(Error::validation("name", "must not be empty"));
     }
     check_deal_filter(caller, &s.filter)?;
-    super::segment::check(&s.filter)
+    super::segment::check(&s.filter)?;
+    // Parsed now so that a bad key or value is refused when saved, not when the campaign starts.
+    super::segment::conditions(pool, &s.filter)
+        .await
+        .map(|_| ())
 }
 
 /// Marketing never learns who has deals or leads: not through a segment's filter, its count, or a campaign on it.
@@ -59,7 +63,7 @@ pub async fn create_segment(
     caller: &Caller,
     s: SegmentInput,
 ) -> Result<Segment, Error> {
-    check_segment(caller, &s)?;
+    check_segment(pool, caller, &s).await?;
     let id = store::insert_segment(pool, s.name.trim(), &s.filter).await?;
     segment(pool, id).await
 }
@@ -70,7 +74,7 @@ pub async fn update_segment(
     id: i64,
     s: SegmentInput,
 ) -> Result<Segment, Error> {
-    check_segment(caller, &s)?;
+    check_segment(pool, caller, &s).await?;
     if !store::update_segment(pool, id, s.name.trim(), &s.filter).await? {
         return Err(Error::NotFound("segment"));
     }

@@ -44,5 +44,6 @@ mod mail_threads;
 mod mailbox_access;
 mod openapi;
 mod proxy;
+mod segments_custom;
 mod smtp_sink;
 mod users;

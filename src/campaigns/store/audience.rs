@@ -5,6 +5,8 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
 
 use crate::campaigns::model::SegmentFilter;
+use crate::campaigns::segment::CustomCondition;
+use crate::crm::listing::CustomTest;
 use crate::db::sql::Sql;
 use crate::db::to_ms;
 use crate::error::Error;
@@ -76,8 +78,12 @@ async fn with_custom(pool: &AnyPool, rows: &[AnyRow]) -> Result<Vec<Member>, Err
     Ok(members)
 }
 
-/// Contacts with a primary address matching `f`, by id.
-pub async fn members(pool: &AnyPool, f: &SegmentFilter) -> Result<Vec<Member>, Error> {
+/// Contacts with a primary address matching `f` and its custom-field conditions (parsed from `f`), by id.
+pub async fn members(
+    pool: &AnyPool,
+    f: &SegmentFilter,
+    custom: &[CustomCondition],
+) -> Result<Vec<Member>, Error> {
     let mut sql = Sql::new(SELECT);
     if !f.tags.is_empty() {
         sql.push(" AND (");
@@ -132,9 +138,60 @@ pub async fn members(pool: &AnyPool, f: &SegmentFilter) -> Result<Vec<Member>, E
             sql.push(cond).bind(to_ms(t));
         }
     }
+    for cond in custom {
+        push_custom(&mut sql, cond);
+    }
     sql.push(" ORDER BY c.id");
     let rows = sql.query().fetch_all(pool).await?;
     with_custom(pool, &rows).await
+}
+
+/// ` AND (EXISTS … OR EXISTS …)`: the contact (or its company) holds a value passing one of the tests. Field ids and
+/// values are bound; a key never reaches the SQL.
+fn push_custom(sql: &mut Sql, cond: &CustomCondition) {
+    let record = if cond.on_company {
+        "c.company_id"
+    } else {
+        "c.id"
+    };
+    sql.push(" AND (");
+    for (i, f) in cond.any_of.iter().enumerate() {
+        if i > 0 {
+            sql.push(" OR ");
+        }
+        sql.push("EXISTS (SELECT 1 FROM custom_values cf WHERE cf.field_id = ")
+            .bind(f.field_id)
+            .push(" AND cf.record_id = ")
+            .push(record)
+            .push(" AND ");
+        match &f.test {
+            CustomTest::TextEq(v) => sql.push("cf.value_text = ").bind(v.clone()),
+            CustomTest::NumEq(v) => bind_num(sql.push("cf.value_num = "), *v),
+            CustomTest::HasOption(v) => sql
+                .push("cf.value_text LIKE ")
+                .bind(format!("%\n{}\n%", like_escape(v)))
+                .push(" ESCAPE '\\'"),
+            CustomTest::TextAtLeast(v) => sql.push("cf.value_text >= ").bind(v.clone()),
+            CustomTest::TextAtMost(v) => sql.push("cf.value_text <= ").bind(v.clone()),
+            CustomTest::NumAtLeast(v) => bind_num(sql.push("cf.value_num >= "), *v),
+            CustomTest::NumAtMost(v) => bind_num(sql.push("cf.value_num <= "), *v),
+        };
+        sql.push(")");
+    }
+    sql.push(")");
+}
+
+/// Bound as text and cast, so that both backends compare it with `value_num` as a double.
+fn bind_num(sql: &mut Sql, v: f64) -> &mut Sql {
+    sql.push("CAST(")
+        .bind(v.to_string())
+        .push(" AS DOUBLE PRECISION)")
+}
+
+fn like_escape(v: &str) -> String {
+    v.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
 }
 
 /// One contact with their primary address, for a preview or a letter.
