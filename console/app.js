@@ -83,7 +83,7 @@ async function route() {
   const { page, id } = parse();
   const current = session();
   if (!current && page !== "login") return navigate("/login");
-  if (current && current.mustChange && page !== "password") return navigate("/password");
+  if (current && current.user.must_change_password && page !== "password") return navigate("/password");
   if (current && !page) return navigate(home(current.user));
   const user = current && current.user;
   renderNav(user, page);

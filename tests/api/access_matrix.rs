@@ -190,6 +190,9 @@ const MATRIX: &[Row] = &[
     ("GET", "/api/v1/mailboxes/{id}/audit", Plain, ADMIN_200),
     ("POST", "/api/v1/mailboxes/{id}/test", Plain, ADMIN_502),
     ("POST", "/api/v1/mailboxes/{id}/sync", Plain, ADMIN_502),
+    // A background sync is accepted at once (it fails later, in its progress); the progress is readable meanwhile.
+    ("POST", "/api/v1/mailboxes/{id}/sync/start", Plain, [202, 403, 403, 403, 403, 403, 403]),
+    ("GET", "/api/v1/mailboxes/{id}/sync", Plain, ADMIN_200),
     // Narrowing the owner's personal mailbox: the owner and admins; everyone else 404.
     ("PUT", "/api/v1/mailboxes/{id}/visibility", Plain, [200, 404, 200, 404, 404, 404, 404]),
     // OAuth2: the fixture mailbox signs in with a password (422 past the role check); a callback without its
@@ -236,6 +239,7 @@ const MATRIX: &[Row] = &[
     ("PUT", "/api/v1/templates/{id}", Plain, MKT_200),
     ("DELETE", "/api/v1/templates/{id}", Fresh, MKT_204),
     ("POST", "/api/v1/templates/{id}/preview", Plain, MKT_200),
+    ("POST", "/api/v1/templates/preview", Plain, MKT_200),
     // Through the fixture relay, where nothing listens: 502 past the role check.
     ("POST", "/api/v1/templates/{id}/test-send", Plain, [502, 403, 403, 403, 403, 403, 502]),
     ("GET", "/api/v1/segments", Plain, MKT_200),
@@ -244,10 +248,12 @@ const MATRIX: &[Row] = &[
     ("PUT", "/api/v1/segments/{id}", Plain, MKT_200),
     ("DELETE", "/api/v1/segments/{id}", Fresh, MKT_204),
     ("GET", "/api/v1/segments/{id}/count", Plain, MKT_200),
+    ("POST", "/api/v1/segments/count", Plain, MKT_200),
     ("GET", "/api/v1/campaigns", Plain, MKT_200),
     ("POST", "/api/v1/campaigns", Plain, MKT_201),
     ("GET", "/api/v1/campaigns/{id}", Plain, MKT_200),
     ("GET", "/api/v1/campaigns/{id}/progress", Plain, MKT_200),
+    ("GET", "/api/v1/campaigns/{id}/rate", Plain, MKT_200),
     ("POST", "/api/v1/campaigns/{id}/start", Fresh, MKT_200),
     // A draft is not paused: a 409 past the role check.
     ("POST", "/api/v1/campaigns/{id}/pause", Fresh, [409, 403, 403, 403, 403, 403, 409]),
@@ -933,6 +939,10 @@ fn body(w: &World, who: usize, method: &str, path: &str, case: Case, fx: &Fx) ->
         ),
         ("POST", "/api/v1/templates") | ("PUT", "/api/v1/templates/{id}") => template_body(n),
         ("POST", "/api/v1/templates/{id}/preview") => json!({ "contact_id": fx.contact }),
+        ("POST", "/api/v1/templates/preview") => {
+            json!({ "contact_id": fx.contact, "template": template_body(n) })
+        }
+        ("POST", "/api/v1/segments/count") => json!({ "filter": { "tags": ["x"] } }),
         ("POST", "/api/v1/templates/{id}/test-send") => {
             json!({ "contact_id": fx.contact, "to": "qa@example.ru", "relay": "matrix-relay" })
         }
