@@ -133,6 +133,15 @@ const en = {
 
 const dictionaries = { ru, en };
 
+/** More words from a page module of its own (marketing, views): `{ ru: {...}, en: {...} }`, error words under `err`. */
+export function addWords(more) {
+  for (const [lang, words] of Object.entries(more)) {
+    const { err = {}, ...rest } = words;
+    Object.assign(dictionaries[lang], rest);
+    Object.assign(dictionaries[lang].err, err);
+  }
+}
+
 function detect() {
   const saved = localStorage.getItem(KEY);
   if (saved && dictionaries[saved]) return saved;
