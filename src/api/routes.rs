@@ -78,6 +78,7 @@ pub fn table(state: AppState) -> RouteTable {
         .add(M::POST, "/api/v1/me/password", Access::SignedIn, auth::routes::change_password)
         .add(M::GET, "/api/v1/users", Access::ADMIN, auth::routes::list_users)
         .add(M::POST, "/api/v1/users", Access::ADMIN, auth::routes::create_user)
+        .add(M::GET, "/api/v1/users/directory", Access::SignedIn, auth::directory::list)
         .add(M::GET, "/api/v1/users/{id}", Access::ADMIN, auth::routes::get_user)
         .add(M::PATCH, "/api/v1/users/{id}", Access::ADMIN, auth::routes::update_user)
         .add(M::GET, "/api/v1/teams", Access::ADMIN, auth::teams::routes::list)
@@ -160,6 +161,12 @@ pub fn table(state: AppState) -> RouteTable {
         .add(M::GET, "/api/v1/duplicates", Access::SignedIn, crm::routes::duplicates)
         // Admins between anyone; a team lead within the teams they lead (crm::access::may_reassign).
         .add(M::POST, "/api/v1/users/{id}/reassign", Access::SignedIn, crm::routes::reassign)
+        // Saved list views: every signed-in user, each their own (src/views).
+        .add(M::GET, "/api/v1/views", Access::SignedIn, crate::views::routes::list)
+        .add(M::POST, "/api/v1/views", Access::SignedIn, crate::views::routes::create)
+        .add(M::GET, "/api/v1/views/{id}", Access::SignedIn, crate::views::routes::get)
+        .add(M::PUT, "/api/v1/views/{id}", Access::SignedIn, crate::views::routes::update)
+        .add(M::DELETE, "/api/v1/views/{id}", Access::SignedIn, crate::views::routes::delete)
         // Mail: admins connect mailboxes; what each caller reads of which message is decided in crm::access (mailbox
         // membership and visibility policies), so the mail routes are open to everyone signed in.
         .add(M::GET, "/api/v1/mailboxes", Access::ADMIN, crate::imap::routes::list)

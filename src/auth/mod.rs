@@ -1,6 +1,7 @@
 //! Users, roles, passwords (argon2), JWT access tokens and the `Caller` every route sees.
 
 pub mod caller;
+pub mod directory;
 pub mod model;
 mod password;
 pub mod routes;

@@ -88,6 +88,7 @@ const MATRIX: &[Row] = &[
     ("POST", "/api/v1/me/password", Last, [204, 204, 204, 204, 204, 204, 204]),
     ("GET", "/api/v1/users", Plain, ADMIN_200),
     ("POST", "/api/v1/users", Plain, ADMIN_201),
+    ("GET", "/api/v1/users/directory", Plain, ALL_200),
     ("GET", "/api/v1/users/{id}", Plain, ADMIN_200),
     ("PATCH", "/api/v1/users/{id}", Plain, ADMIN_200),
     ("GET", "/api/v1/teams", Plain, ADMIN_200),
@@ -181,6 +182,12 @@ const MATRIX: &[Row] = &[
     ("GET", "/api/v1/duplicates", Plain, SALES_LIST),
     // Reassigning the member's records to the owner: admins, and the lead of both.
     ("POST", "/api/v1/users/{id}/reassign", Plain, [200, 200, 403, 403, 403, 403, 403]),
+    // Saved views: the fixture is the admin's; each user reads and writes only their own (404 for others).
+    ("GET", "/api/v1/views", Plain, ALL_200),
+    ("POST", "/api/v1/views", Plain, [201, 201, 201, 201, 201, 201, 201]),
+    ("GET", "/api/v1/views/{id}", Plain, [200, 404, 404, 404, 404, 404, 404]),
+    ("PUT", "/api/v1/views/{id}", Plain, [200, 404, 404, 404, 404, 404, 404]),
+    ("DELETE", "/api/v1/views/{id}", Fresh, [204, 404, 404, 404, 404, 404, 404]),
     // Mailboxes: the fixture is the owner's personal mailbox.
     ("GET", "/api/v1/mailboxes", Plain, ADMIN_200),
     ("POST", "/api/v1/mailboxes", Plain, ADMIN_201),
@@ -331,6 +338,7 @@ struct Others {
     segment: i64,
     campaign: i64,
     relay: i64,
+    view: i64,
     value: String,
 }
 
@@ -600,7 +608,14 @@ async fn others(w: &World) -> Others {
         json!({ "name": "matrix-relay", "url": relay_url() }),
     )
     .await;
+    let view = admin_create(
+        w,
+        "/api/v1/views",
+        json!({ "kind": "leads", "name": format!("view{n}"), "sort": ["-updated_at"] }),
+    )
+    .await;
     Others {
+        view,
         spare_team,
         spare_pipeline,
         stage,
@@ -629,6 +644,13 @@ async fn fresh(w: &World, path: &str, fx: &Fx, o: &Others) -> (Fx, Others) {
         || path.starts_with("/api/v1/messages/")
     {
         fx = fixture(w).await;
+    } else if path.starts_with("/api/v1/views/") {
+        o.view = admin_create(
+            w,
+            "/api/v1/views",
+            json!({ "kind": "deals", "name": format!("gone{n}") }),
+        )
+        .await;
     } else if path.starts_with("/api/v1/teams/") {
         o.spare_team = admin_create(
             w,
@@ -793,6 +815,8 @@ async fn concrete(w: &World, who: usize, path: &str, case: Case, fx: &Fx, o: &Ot
         fx.thread
     } else if path == "/api/v1/users/{id}/reassign" {
         w.ids[MEMBER]
+    } else if path.starts_with("/api/v1/views/") {
+        o.view
     } else if path.starts_with("/api/v1/users/") {
         w.bystander
     } else if path.starts_with("/api/v1/teams/") {
@@ -941,6 +965,9 @@ fn body(w: &World, who: usize, method: &str, path: &str, case: Case, fx: &Fx) ->
         ("POST", "/api/v1/templates/{id}/preview") => json!({ "contact_id": fx.contact }),
         ("POST", "/api/v1/templates/preview") => {
             json!({ "contact_id": fx.contact, "template": template_body(n) })
+        }
+        ("POST", "/api/v1/views") | ("PUT", "/api/v1/views/{id}") => {
+            json!({ "kind": "contacts", "name": format!("view-new{n}"), "filters": { "scope": "mine" } })
         }
         ("POST", "/api/v1/segments/count") => json!({ "filter": { "tags": ["x"] } }),
         ("POST", "/api/v1/templates/{id}/test-send") => {

@@ -40,3 +40,4 @@ mod openapi;
 mod proxy;
 mod smtp_sink;
 mod users;
+mod views;
