@@ -42,6 +42,9 @@ const FILES: &[(&str, &str, &[u8])] = &[
     embedded!("campaigns.js", JS),
     embedded!("suppressions.js", JS),
     embedded!("chart.js", JS),
+    embedded!("people.js", JS),
+    embedded!("views.js", JS),
+    embedded!("shares.js", JS),
 ];
 
 /// Scripts, styles and data only from us: no inline script or style, no eval, no plugins, never framed. Mail HTML

@@ -367,6 +367,52 @@ test("sales: a contact card with a hostile HTML mail shows it inert, and a lead 
   await shot(page, "17-contacts");
   await shot(page, "16-companies");
 
+  // Sorting by clicking headers (several columns), "mine / my team / all", chosen columns, a saved view: the list
+  // asks the API with exactly the parameters of the list endpoints (`sort=name,-updated_at`, `scope=mine`).
+  const asked = [];
+  page.on("request", (r) => { if (r.url().includes("/api/v1/contacts?")) asked.push(new URL(r.url()).searchParams); });
+  const lastAsk = () => asked[asked.length - 1];
+  await page.click('#record-table th[data-sort="name"] button');
+  await page.waitForFunction(() => document.querySelector('#record-table th[data-sort="name"]')?.getAttribute("aria-sort") === "ascending");
+  assert.equal(lastAsk().get("sort"), "name");
+  await page.click('#record-table th[data-sort="name"] button');
+  await page.waitForFunction(() => document.querySelector('#record-table th[data-sort="name"]')?.getAttribute("aria-sort") === "descending");
+  assert.equal(lastAsk().get("sort"), "-name");
+  await page.click('#record-table th[data-sort="updated_at"] button');
+  await page.waitForFunction(() => document.querySelector('#record-table th[data-sort="updated_at"]')?.getAttribute("aria-sort") === "ascending");
+  assert.equal(lastAsk().get("sort"), "updated_at,-name", "the clicked column leads, the earlier one breaks ties");
+  await page.selectOption("#filter-scope", "mine");
+  await page.click("#search-form button[type=submit]");
+  await page.waitForFunction(() => document.querySelectorAll("#record-table tbody tr").length > 0);
+  assert.equal(lastAsk().get("scope"), "mine");
+  await page.click("details.columns-picker summary");
+  await page.uncheck('#column-picker input[value="phones"]');
+  await page.waitForFunction(() => document.querySelectorAll("#record-table th").length === 5);
+  await page.fill("#view-name", "Мои свежие");
+  await page.click("#view-form button[type=submit]");
+  await page.waitForFunction(() => /Мои свежие/.test(document.querySelector("#view-status")?.textContent || ""));
+  await shot(page, "17b-contacts-sorted-view");
+  // Elsewhere and back: the view, stored on the server, brings filters, sort and columns back.
+  await go(page, "companies", "Компании");
+  await go(page, "contacts", "Контакты");
+  assert.equal(await page.locator("#record-table th").count(), 6, "a fresh list shows every column");
+  await page.selectOption("#view-select", { label: "Мои свежие" });
+  await page.waitForFunction(() => document.querySelectorAll("#record-table th").length === 5);
+  assert.equal(lastAsk().get("sort"), "updated_at,-name");
+  assert.equal(lastAsk().get("scope"), "mine");
+  assert.equal(await page.inputValue("#filter-scope"), "mine");
+
+  // Shares on the card: a colleague picked by name from the users directory.
+  await page.click("#record-table tbody tr a");
+  await page.waitForSelector("#share-form");
+  await page.selectOption("#share-user", { label: `Administrator <${FIXTURE.admin_email}>` });
+  await page.click("#share-form button[type=submit]");
+  await page.waitForFunction(() => /Administrator/.test(document.querySelector("#shares")?.textContent || ""));
+  await shot(page, "17c-contact-shares");
+  await page.click("#shares li[data-user] button");
+  await page.waitForFunction(() => !document.querySelector("#shares li[data-user]"));
+  await go(page, "contacts", "Контакты");
+
   // The language switch.
   await page.selectOption("#lang", "en");
   await page.waitForFunction(() => document.querySelector("main h1")?.textContent === "Contacts");
@@ -486,7 +532,7 @@ test("marketing: a template previewed for a contact, a segment with a live count
   await page.waitForSelector("#rate-chart rect.bar");
   const charted = await page.$$eval("#rate-chart rect.bar", (bars) => bars.reduce((n, b) => n + Number(b.dataset.sent), 0));
   assert.equal(charted, 2, "the chart shows the two letters");
-  assert.equal(await page.locator('#recipient-table tr[data-state="sent"]').count(), 2);
+  await page.waitForFunction(() => document.querySelectorAll('#recipient-table tr[data-state="sent"]').length === 2);
   await page.selectOption("#recipient-state", "failed");
   await page.waitForFunction(() => document.querySelectorAll("#recipient-table tr[data-recipient]").length === 0);
   await shot(page, "23-campaign-done");
