@@ -33,6 +33,8 @@ use crate::error::{ErrorBody, ErrorDetail};
         crate::auth::teams::routes::delete,
         crate::addin::routes::lookup,
         crate::addin::routes::log_mail,
+        crate::addin::templates::list,
+        crate::addin::templates::render,
         crate::addin::routes::manifest,
         crate::addin::routes::file,
         crate::console::index,

@@ -209,6 +209,9 @@ pub fn table(state: AppState) -> RouteTable {
         // Outlook side panel: its card and mail logging, and the pane's public files.
         .add(M::GET, "/api/v1/lookup", Access::SignedIn, crate::addin::routes::lookup)
         .add(M::POST, "/api/v1/messages/log", Access::SignedIn, crate::addin::routes::log_mail)
+        // The compose pane: templates by name for everyone; rendering checks the recipient's record (crm::access).
+        .add(M::GET, "/api/v1/addin/templates", Access::SignedIn, crate::addin::templates::list)
+        .add(M::POST, "/api/v1/addin/templates/{id}/render", Access::SignedIn, crate::addin::templates::render)
         .add(M::GET, "/addin/manifest.xml", Access::Public, crate::addin::routes::manifest)
         .add(M::GET, "/addin/{file}", Access::Public, crate::addin::routes::file)
         // The web console: its page and files are public; everything it shows comes from the API above.

@@ -234,6 +234,9 @@ const MATRIX: &[Row] = &[
     // Add-in.
     ("GET", "/api/v1/lookup", Plain, ALL_200),
     ("POST", "/api/v1/messages/log", Plain, EDIT),
+    // The compose pane: template names for all; rendering for the fixture contact as reading it allows.
+    ("GET", "/api/v1/addin/templates", Plain, ALL_200),
+    ("POST", "/api/v1/addin/templates/{id}/render", Plain, READ_CC),
     ("GET", "/addin/manifest.xml", Plain, ALL_200),
     ("GET", "/addin/{file}", Plain, ALL_200),
     // The web console's page and files: public; everything it shows comes through the API rows above.
@@ -831,7 +834,8 @@ async fn concrete(w: &World, who: usize, path: &str, case: Case, fx: &Fx, o: &Ot
         o.contact_type
     } else if path.starts_with("/api/v1/mailboxes/") {
         o.mailbox
-    } else if path.starts_with("/api/v1/templates/") {
+    } else if path.starts_with("/api/v1/templates/") || path.starts_with("/api/v1/addin/templates/")
+    {
         o.template
     } else if path.starts_with("/api/v1/segments/") {
         o.segment
@@ -969,6 +973,7 @@ fn body(w: &World, who: usize, method: &str, path: &str, case: Case, fx: &Fx) ->
         ("POST", "/api/v1/views") | ("PUT", "/api/v1/views/{id}") => {
             json!({ "kind": "contacts", "name": format!("view-new{n}"), "filters": { "scope": "mine" } })
         }
+        ("POST", "/api/v1/addin/templates/{id}/render") => json!({ "contact_id": fx.contact }),
         ("POST", "/api/v1/segments/count") => json!({ "filter": { "tags": ["x"] } }),
         ("POST", "/api/v1/templates/{id}/test-send") => {
             json!({ "contact_id": fx.contact, "to": "qa@example.ru", "relay": "matrix-relay" })
