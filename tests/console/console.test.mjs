@@ -143,8 +143,12 @@ test("admin: first sign-in forces a new password, then connects a Dovecot mailbo
 
   await fill(FIXTURE.imap_password);
   await page.waitForFunction(() => /connection works/.test(document.querySelector("#mailbox-status")?.textContent || ""));
+  // Sync now runs in the background: a progress bar follows it until the counts arrive.
+  const bar = page.waitForSelector("#mailbox-table tr[data-mailbox] .sync-progress progress", { state: "attached" });
   await page.click("#mailbox-table tr[data-mailbox] button.primary");
+  await bar;
   await page.waitForFunction((n) => document.querySelector("#mailbox-table td.count")?.textContent === String(n), FIXTURE.message_count);
+  assert.match(await page.textContent("#mailbox-status"), new RegExp(`Fetched ${FIXTURE.message_count} messages`));
   assert.notEqual(await page.textContent("#mailbox-table td.last-sync"), "never synced");
   assert.equal((await page.textContent("#mailbox-table td.last-error")).trim(), "—");
   await shot(page, "05-mailbox-synced");
