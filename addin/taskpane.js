@@ -3,37 +3,13 @@
 (function () {
   "use strict";
 
-  const STRINGS = {
-    en: {
-      signIn: "Sign in", email: "E-mail", password: "Password", signOut: "Sign out",
-      expired: "Your session has expired. Please sign in again.", signedOut: "Signed out.",
-      participant: "Participant", unknown: "Not in the CRM yet", createLead: "Create lead", createContact: "Create contact",
-      name: "Name", company: "Company", position: "Position", phones: "Phones", owner: "Owner", pool: "open pool",
-      deals: "Open deals", tasks: "Open tasks", history: "History", none: "Nothing yet",
-      note: "Note", addNote: "Add note", task: "Task", due: "Due date", addTask: "Add task",
-      stage: "Stage", moveStage: "Move", logMail: "Log this mail", logged: "This mail is logged",
-      leadCreated: "Lead created.", contactCreated: "Contact created.", noteAdded: "Note added.", taskAdded: "Task added.",
-      stageMoved: "Deal moved.", mailLogged: "Mail logged.", loading: "Loading…", contact: "Contact", lead: "Lead",
-      noItem: "Open a mail to see its sender.", lostReason: "Reason (for a lost deal)",
-    },
-    ru: {
-      signIn: "Войти", email: "Эл. почта", password: "Пароль", signOut: "Выйти",
-      expired: "Сеанс истёк. Войдите снова.", signedOut: "Вы вышли.",
-      participant: "Участник", unknown: "Пока нет в CRM", createLead: "Создать лид", createContact: "Создать контакт",
-      name: "Имя", company: "Компания", position: "Должность", phones: "Телефоны", owner: "Ответственный", pool: "общий пул",
-      deals: "Открытые сделки", tasks: "Открытые задачи", history: "История", none: "Пока ничего",
-      note: "Заметка", addNote: "Добавить заметку", task: "Задача", due: "Срок", addTask: "Добавить задачу",
-      stage: "Этап", moveStage: "Перевести", logMail: "Сохранить письмо в CRM", logged: "Письмо сохранено в CRM",
-      leadCreated: "Лид создан.", contactCreated: "Контакт создан.", noteAdded: "Заметка добавлена.", taskAdded: "Задача добавлена.",
-      stageMoved: "Сделка переведена.", mailLogged: "Письмо сохранено.", loading: "Загрузка…", contact: "Контакт", lead: "Лид",
-      noItem: "Откройте письмо, чтобы увидеть отправителя.", lostReason: "Причина (для проигранной сделки)",
-    },
-  };
+  const STRINGS = window.MAILROOM_STRINGS;
 
   let lang = "en";
   let item = null;
   let participants = [];
   let current = null;
+  let composing = false;
   const TOKEN = "mailroom.token";
 
   const t = (key) => STRINGS[lang][key] || STRINGS.en[key] || key;
@@ -128,8 +104,8 @@
 
   async function showCard() {
     $("signout").hidden = false;
-    if (!item) {
-      $("app").replaceChildren(el("p", { class: "muted" }, t("noItem")));
+    if (!item || !current) {
+      $("app").replaceChildren(el("p", { class: "muted" }, t(composing ? "noRecipient" : "noItem")));
       return;
     }
     if (!current) current = participants[0];
@@ -158,7 +134,7 @@
     const owner = p.owner_name || (p.owner_id ? "#" + p.owner_id : t("pool"));
     return el("section", { id: "person" },
       el("h2", { id: "person-name" }, p.name),
-      el("div", { class: "muted" }, (p.kind === "lead" ? t("lead") : t("contact")) + " · " + p.email),
+      el("div", { class: "muted", id: "person-kind" }, (p.kind === "lead" ? t("lead") + (p.status ? " (" + t("status_" + p.status) + ")" : "") : t("contact")) + " · " + p.email),
       p.position ? el("div", {}, t("position") + ": " + p.position) : null,
       p.phones && p.phones.length ? el("div", {}, t("phones") + ": " + p.phones.join(", ")) : null,
       el("div", {}, t("owner") + ": " + owner),
@@ -203,16 +179,77 @@
       const amount = deal.amount ? " · " + deal.amount + " " + deal.currency : "";
       return el("li", { class: "deal" }, el("div", {}, deal.title + " — " + deal.stage_name + amount), el("div", { class: "row" }, select, move), reason);
     });
-    return el("section", { id: "deals" }, el("h3", {}, t("deals")), items.length ? el("ul", {}, items) : el("div", { class: "muted" }, t("none")));
+    return el("section", { id: "deals" }, el("h3", {}, t("deals")), items.length ? el("ul", {}, items) : el("div", { class: "muted" }, t("none")),
+      card.person.kind === "contact" && card.can_write ? newDealForm(card) : null);
+  }
+
+  // The card brings the pipelines of its open deals; with none, the list is asked for.
+  function pipelineSelect(card, id) {
+    const select = el("select", { id, "aria-label": t("pipeline") });
+    const fill = (list) => list.forEach((p) => select.append(el("option", { value: String(p.id) }, p.name)));
+    if (card.pipelines.length) fill(card.pipelines);
+    else act(async () => fill(await api("GET", "/api/v1/pipelines")));
+    return select;
+  }
+
+  function newDealForm(card) {
+    const title = el("input", { id: "deal-title" });
+    const amount = el("input", { id: "deal-amount", inputmode: "decimal" });
+    const pipeline = pipelineSelect(card, "deal-pipeline");
+    const create = el("button", { id: "create-deal", type: "button", onclick: () => act(async () => {
+      const body = { title: title.value, pipeline_id: Number(pipeline.value), contact_id: card.person.id };
+      if (card.company) body.company_id = card.company.id;
+      if (amount.value) body.amount = amount.value;
+      await api("POST", "/api/v1/deals", body);
+      await showCard();
+    }, t("dealCreated")) }, t("createDeal"));
+    return el("details", { id: "new-deal" }, el("summary", {}, t("newDeal")),
+      el("label", { for: "deal-title" }, t("dealTitle")), title,
+      el("label", { for: "deal-amount" }, t("amount")), amount,
+      el("label", { for: "deal-pipeline" }, t("pipeline")), pipeline, create);
+  }
+
+  function convertSection(card) {
+    const p = card.person;
+    const withDeal = el("input", { type: "checkbox", id: "convert-deal" });
+    const pipeline = pipelineSelect(card, "convert-pipeline");
+    const convert = el("button", { id: "convert-lead", type: "button", onclick: () => act(async () => {
+      const body = withDeal.checked ? { deal: { pipeline_id: Number(pipeline.value) } } : {};
+      await api("POST", "/api/v1/leads/" + p.id + "/convert", body);
+      await showCard();
+    }, t("leadConverted")) }, t("convertLead"));
+    return el("section", { id: "convert" }, el("label", { for: "convert-deal", class: "check" }, withDeal, " ", t("withDeal")),
+      pipeline, convert);
   }
 
   function tasksSection(card) {
-    const items = card.open_tasks.map((task) => el("li", { class: "task" }, task.title + (task.due_at ? " · " + task.due_at.slice(0, 10) : "")));
+    const items = card.open_tasks.map((task) => {
+      const box = el("input", { type: "checkbox", id: "task-done-" + task.id, "data-task": String(task.id), onchange: () => act(async () => {
+        await api("PATCH", "/api/v1/tasks/" + task.id, { done: true });
+        await showCard();
+      }, t("taskDone")) });
+      return el("li", { class: "task" }, el("label", { for: "task-done-" + task.id, class: "check" }, box, " ",
+        task.title + (task.due_at ? " · " + task.due_at.slice(0, 10) : "")));
+    });
     return el("section", { id: "tasks" }, el("h3", {}, t("tasks")), items.length ? el("ul", {}, items) : el("div", { class: "muted" }, t("none")));
   }
 
+  // A timeline item in words: its kind, and for mail the subject and whether it came from the person or went to them.
+  function historyText(entry, card) {
+    if (entry.kind === "email") {
+      const incoming = (entry.previous || "").toLowerCase() === (card.email || "").toLowerCase();
+      const subject = entry.text || (entry.mail_access === "metadata" ? t("subjectHidden") : t("noSubject"));
+      return [el("span", { class: "direction " + (incoming ? "in" : "out") }, (incoming ? "← " : "→ ") + t(incoming ? "mail_in" : "mail_out")), " · ",
+        el("span", { class: "subject" }, subject)];
+    }
+    if (entry.kind === "stage_change") return (entry.text || "") + (entry.previous ? " (" + t("was") + ": " + entry.previous + ")" : "");
+    return entry.text || "";
+  }
+
   function historySection(card) {
-    const items = card.timeline.map((entry) => el("li", { class: "history-" + entry.kind }, (entry.at || "").slice(0, 10) + " · " + entry.kind + ": " + (entry.text || "")));
+    const items = card.timeline.map((entry) => el("li", { class: "history-" + entry.kind },
+      el("span", { class: "when" }, (entry.at || "").slice(0, 10)), " · ", el("strong", { class: "kind" }, t("kind_" + entry.kind)), ": ",
+      historyText(entry, card)));
     return el("section", { id: "history" }, el("h3", {}, t("history")), items.length ? el("ul", {}, items) : el("div", { class: "muted" }, t("none")));
   }
 
@@ -265,7 +302,9 @@
 
   function render(card) {
     const parts = [switcher(), personSection(card)];
-    if (card.person) parts.push(dealsSection(card), tasksSection(card), historySection(card), actionsSection(card));
+    if (composing && card.person) parts.push(window.MailroomCompose.section(card, pane));
+    if (card.person && card.person.kind === "lead" && card.person.status !== "converted" && card.can_write) parts.push(convertSection(card));
+    if (card.person) parts.push(dealsSection(card), tasksSection(card), historySection(card), composing ? null : actionsSection(card));
     $("app").replaceChildren(...parts);
   }
 
@@ -276,11 +315,23 @@
     $("signout").textContent = t("signOut");
     $("signout").addEventListener("click", () => { sessionStorage.removeItem(TOKEN); showSignIn(); status(t("signedOut"), "ok"); });
     item = Office.context && Office.context.mailbox ? Office.context.mailbox.item : null;
-    participants = item ? collectParticipants() : [];
-    current = participants[0] || null;
-    if (sessionStorage.getItem(TOKEN)) showCard();
-    else showSignIn();
+    // A mail being written: its recipients are read asynchronously (Office.js compose API).
+    composing = Boolean(item && item.to && typeof item.to.getAsync === "function");
+    const go = () => {
+      current = participants[0] || null;
+      if (sessionStorage.getItem(TOKEN)) showCard();
+      else showSignIn();
+    };
+    if (composing) {
+      window.MailroomCompose.recipients(item).then((list) => { participants = list; go(); });
+    } else {
+      participants = item ? collectParticipants() : [];
+      go();
+    }
   }
+
+  // What compose.js needs from here.
+  const pane = { api: (...a) => api(...a), act: (...a) => act(...a), el: (...a) => el(...a), t: (k) => t(k), item: () => item, refresh: () => showCard() };
 
   Office.onReady(start);
 })();

@@ -3,6 +3,7 @@
 import { session, saveSession, whenSignedOut, get } from "./api.js";
 import { h, clear } from "./dom.js";
 import { t, setLang } from "./i18n.js";
+import "./marketing_words.js";
 import * as login from "./login.js";
 import * as mailboxes from "./mailboxes.js";
 import * as users from "./users.js";
@@ -15,6 +16,10 @@ import * as mail from "./mail.js";
 import * as tasks from "./tasks.js";
 import * as board from "./board.js";
 import * as duplicates from "./duplicates.js";
+import * as templates from "./templates.js";
+import * as segments from "./segments.js";
+import * as campaigns from "./campaigns.js";
+import * as suppressions from "./suppressions.js";
 
 const ADMIN_PAGES = ["mailboxes", "users", "teams", "reference", "settings"];
 const SALES_PAGES = ["leads", "contacts", "companies", "deals"];
@@ -22,6 +27,10 @@ const SALES_PAGES = ["leads", "contacts", "companies", "deals"];
 const SALES_EXTRA = ["board", "tasks", "duplicates"];
 // Marketing reads contacts and companies (and their mail timelines) but no leads, deals or tasks (README, Who sees what).
 const MARKETING_PAGES = ["contacts", "companies"];
+
+// Campaign pages: marketing and admins (the API's MARKETING routes).
+const CAMPAIGN_PAGES = ["campaigns", "templates", "segments", "suppressions"];
+const mayRunCampaigns = (user) => user.role === "admin" || user.role === "marketing";
 
 function salesPages(user) {
   return user.role === "marketing" ? MARKETING_PAGES : [...SALES_PAGES, ...SALES_EXTRA];
@@ -42,6 +51,10 @@ const routes = {
   tasks: tasks.render,
   board: board.render,
   duplicates: duplicates.render,
+  templates: templates.render,
+  segments: segments.render,
+  campaigns: campaigns.render,
+  suppressions: suppressions.render,
 };
 
 function parse() {
@@ -73,6 +86,7 @@ function renderNav(user, page) {
   const groups = [];
   if (user.role === "admin") groups.push(h("div", { class: "group" }, h("span", { class: "group-title" }, t("nav_admin")), h("ul", {}, ADMIN_PAGES.map(item))));
   groups.push(h("div", { class: "group" }, h("span", { class: "group-title" }, t("nav_sales")), h("ul", {}, salesPages(user).map(item))));
+  if (mayRunCampaigns(user)) groups.push(h("div", { class: "group" }, h("span", { class: "group-title" }, t("nav_marketing")), h("ul", {}, CAMPAIGN_PAGES.map(item))));
   clear(nav, groups);
   who.textContent = `${user.name} (${t("role_" + user.role)})`;
   out.hidden = false;
@@ -83,7 +97,7 @@ async function route() {
   const { page, id } = parse();
   const current = session();
   if (!current && page !== "login") return navigate("/login");
-  if (current && current.mustChange && page !== "password") return navigate("/password");
+  if (current && current.user.must_change_password && page !== "password") return navigate("/password");
   if (current && !page) return navigate(home(current.user));
   const user = current && current.user;
   renderNav(user, page);
@@ -92,7 +106,7 @@ async function route() {
   const ctx = { user, id, navigate, home: () => navigate(home(session().user)) };
   clear(main, h("p", { class: "muted" }, t("loading")));
   try {
-    if (ADMIN_PAGES.includes(page) && user.role !== "admin") {
+    if ((ADMIN_PAGES.includes(page) && user.role !== "admin") || (CAMPAIGN_PAGES.includes(page) && !mayRunCampaigns(user))) {
       clear(main, h("p", { class: "form-error" }, t("forbidden_page")));
     } else if (SALES_PAGES.includes(page)) {
       await (id ? card.render(main, { ...ctx, kind: page }) : records.render(main, { ...ctx, kind: page }));

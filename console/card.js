@@ -3,6 +3,8 @@
 import { get, post, patch, query } from "./api.js";
 import { h, clear, field, form, input, select, dateTime, link, notice } from "./dom.js";
 import { t, word } from "./i18n.js";
+import { people, ownerName } from "./people.js";
+import { sharesSection } from "./shares.js";
 
 const SINGULAR = { leads: "lead", contacts: "contact", companies: "company", deals: "deal" };
 
@@ -86,9 +88,8 @@ async function nameOf(kind, id) {
 export async function render(main, ctx) {
   const kind = ctx.kind;
   const record = await get(`/${kind}/${ctx.id}`);
-  // Salespeople may not list users: the owner shows as "mine", the open pool, or a number.
-  record.owner_label = record.owner_id === null || record.owner_id === undefined ? t("pool")
-    : record.owner_id === ctx.user.id ? t("mine") : "#" + record.owner_id;
+  // The owner as "mine", the open pool, or the colleague's name from the users directory.
+  record.owner_label = ownerName(record.owner_id, ctx.user.id, await people().catch(() => null));
   if (record.company_id && kind !== "leads") record.company_link = await nameOf("companies", record.company_id);
   if (record.contact_id && kind === "deals") record.contact_link = await nameOf("contacts", record.contact_id);
   const title = record.name || record.title;
@@ -108,6 +109,7 @@ export async function render(main, ctx) {
         kind === "leads" && record.owner_id === null && ctx.user.role === "sales" ? takeButton(record, ctx) : null,
         kind === "leads" ? await convertForm(record, ctx) : null),
       h("section", { class: "card" }, h("h2", {}, t("tasks")), tasks, taskForm(kind, ctx.id, refresh)),
+      ctx.user.role === "marketing" ? null : await sharesSection(kind, record, ctx),
       h("section", { class: "card wide" }, h("h2", {}, t("timeline")), noteForm(kind, ctx.id, refresh), timeline),
       auditSection(kind, ctx.id)));
   await refresh();

@@ -22,6 +22,7 @@ const ru = {
   mb_state: "Состояние", mb_last_sync: "Последняя синхронизация", mb_messages: "Писем", mb_last_error: "Последняя ошибка",
   mb_ok: "Подключение работает. Папки для синхронизации: {folders}", mb_synced: "Получено писем: {fetched}, новых: {new}",
   mb_never: "ещё не синхронизирован", mb_enabled: "включён", mb_disabled: "выключен", mb_syncing: "Синхронизация…",
+  mb_progress: "{folder}: {done} из {total} писем, {mb_done} из {mb_total} МБ", mb_progress_label: "Ход синхронизации",
   preset_microsoft: "Microsoft 365", preset_google: "Google", preset_yandex: "Яндекс", preset_mailru: "Mail.ru",
   preset_other: "Другой сервер", preset_hint_google: "Google: пароль приложения (IMAP в настройках Gmail должен быть включён).",
   preset_hint_microsoft: "Microsoft 365: IMAP и пароль приложения должны быть разрешены администратором.",
@@ -87,6 +88,7 @@ const en = {
   mb_state: "State", mb_last_sync: "Last sync", mb_messages: "Messages", mb_last_error: "Last error",
   mb_ok: "The connection works. Folders to sync: {folders}", mb_synced: "Fetched {fetched} messages, {new} new",
   mb_never: "never synced", mb_enabled: "enabled", mb_disabled: "disabled", mb_syncing: "Syncing…",
+  mb_progress: "{folder}: {done} of {total} messages, {mb_done} of {mb_total} MB", mb_progress_label: "Sync progress",
   preset_microsoft: "Microsoft 365", preset_google: "Google", preset_yandex: "Yandex", preset_mailru: "Mail.ru",
   preset_other: "Other server", preset_hint_google: "Google: use an app password (IMAP must be on in Gmail settings).",
   preset_hint_microsoft: "Microsoft 365: an administrator must allow IMAP and app passwords.",
@@ -130,6 +132,15 @@ const en = {
 };
 
 const dictionaries = { ru, en };
+
+/** More words from a page module of its own (marketing, views): `{ ru: {...}, en: {...} }`, error words under `err`. */
+export function addWords(more) {
+  for (const [lang, words] of Object.entries(more)) {
+    const { err = {}, ...rest } = words;
+    Object.assign(dictionaries[lang], rest);
+    Object.assign(dictionaries[lang].err, err);
+  }
+}
 
 function detect() {
   const saved = localStorage.getItem(KEY);

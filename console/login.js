@@ -1,17 +1,8 @@
-// Sign-in and the forced change of the one-time password.
-// The API has no "must change password" flag, so the console asks an admin to change it on a first sign-in: an
-// admin who has not changed it from this browser while no mailbox is connected yet (a fresh installation).
-import { get, post, session, saveSession, signIn } from "./api.js";
+// Sign-in and the forced change of a password someone else chose: the API's `must_change_password` (the first
+// admin's start-up password, an admin's reset) sends the user here before anything else.
+import { get, post, signIn } from "./api.js";
 import { h, clear, field, form, input } from "./dom.js";
 import { t, errorText } from "./i18n.js";
-
-const changedKey = (id) => "mailroom.password-changed." + id;
-
-async function mustChange(user) {
-  if (user.role !== "admin" || localStorage.getItem(changedKey(user.id))) return false;
-  const mailboxes = await get("/mailboxes");
-  return mailboxes.length === 0;
-}
 
 export function renderSignIn(main, ctx) {
   const email = input({ type: "email", autocomplete: "username", required: true, id: "login-email" });
@@ -21,10 +12,7 @@ export function renderSignIn(main, ctx) {
     t("signin_button"),
     async (v) => {
       const user = await signIn(v.email, v.password);
-      if (await mustChange(user)) {
-        saveSession({ ...session(), mustChange: true });
-        return ctx.navigate("/password");
-      }
+      if (user.must_change_password) return ctx.navigate("/password");
       ctx.home();
     },
     { id: "signin-form", class: "narrow" },
@@ -57,10 +45,11 @@ export function renderPasswordChange(main, ctx) {
         if (error.field === "password") error.field = "new_password";
         throw error;
       }
-      localStorage.setItem(changedKey(user.id), "1");
       // A password change ends every session of the user, this one included: sign in again with the new one.
-      await signIn(user.email, v.new_password);
-      ctx.navigate("/mailboxes");
+      const fresh = await signIn(user.email, v.new_password);
+      // An admin with no mailbox yet is on a fresh installation: led on to connect the first one.
+      if (fresh.role === "admin" && (await get("/mailboxes")).length === 0) return ctx.navigate("/mailboxes");
+      ctx.home();
     },
     { id: "password-form" },
   );

@@ -3,6 +3,7 @@
 import { get, post, patch, del } from "./api.js";
 import { h, clear, field, form, input, select, table, dateTime, notice } from "./dom.js";
 import { t, word, errorText } from "./i18n.js";
+import * as syncing from "./sync.js";
 
 const PRESETS = {
   microsoft: { host: "outlook.office365.com", port: 993, security: "tls" },
@@ -26,6 +27,8 @@ function say(status, text, error = null) {
 
 export async function render(main, ctx) {
   const [list, users] = await Promise.all([get("/mailboxes"), get("/users?limit=200")]);
+  // Each mailbox's running or last sync, so that a sync under way (the server's initial one) shows its bar.
+  await Promise.all(list.map(async (m) => { m.sync = await get(`/mailboxes/${m.id}/sync`); }));
   const status = h("p", { class: "status", role: "status", id: "mailbox-status" });
   if (said) say(status, said.text, said.error);
   said = null;
@@ -56,19 +59,30 @@ function row(m, status, ctx, edit) {
   const state = m.enabled ? t("mb_enabled") : t("mb_disabled");
   const error = m.last_error_code ? `${errorText({ code: m.last_error_code })} ${m.last_error || ""}` : (m.last_error || "");
   const test = h("button", { type: "button", onclick: () => runTest(m.id, status) }, t("mb_test"));
+  // The bar under the row's state: shown while a sync runs (started here, or the server's own initial sync).
+  const bar = h("div", { class: "sync-progress", role: "status", hidden: true });
+  const ended = (progress) => {
+    sync.disabled = false;
+    if (!bar.isConnected) return;
+    const { text, error } = syncing.outcome(progress);
+    say(status, text, error && progress.state !== "done" ? error : null);
+    ctx.navigate("/mailboxes");
+  };
   const sync = h("button", { type: "button", class: "primary", onclick: async () => {
     sync.disabled = true;
     status.textContent = t("mb_syncing");
     try {
-      const report = await post(`/mailboxes/${m.id}/sync`);
-      say(status, t("mb_synced", { fetched: report.fetched, new: report.new_messages }));
-      ctx.navigate("/mailboxes");
+      await syncing.start(m.id, bar, ended);
     } catch (e) {
-      say(status, "", e);
-    } finally {
       sync.disabled = false;
+      say(status, "", e);
     }
   } }, t("mb_sync"));
+  if (m.sync && m.sync.state === "running") {
+    sync.disabled = true;
+    // After the page is drawn: following stops as soon as the bar is no longer on the page.
+    setTimeout(() => syncing.follow(m.id, bar, ended), 0);
+  }
   const remove = h("button", { type: "button", class: "danger", onclick: async () => {
     try {
       await del(`/mailboxes/${m.id}`);
@@ -81,7 +95,7 @@ function row(m, status, ctx, edit) {
   return h("tr", { "data-mailbox": m.id },
     h("td", {}, m.name, h("div", { class: "muted" }, `${word("kind_", m.kind)} · ${m.username}`)),
     h("td", {}, `${m.host}:${m.port} (${m.security})`),
-    h("td", {}, state),
+    h("td", {}, state, bar),
     h("td", { class: "last-sync" }, m.last_sync_at ? dateTime(m.last_sync_at) : t("mb_never"),
       m.folder_states.map((f) => h("div", { class: "muted" }, `${f.name}: UID ${f.last_uid}`))),
     h("td", { class: "count" }, String(m.messages_synced)),

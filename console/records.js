@@ -1,13 +1,18 @@
-// Sales: the lists of leads, contacts, companies and deals, with search (`q`), filters, paging and a create form.
+// Sales: the lists of leads, contacts, companies and deals, with search (`q`), filters, "mine / my team / all"
+// (`scope`), sorting by several columns (`sort=name,-updated_at`, clicked on the headers), chosen columns, saved
+// views, paging by cursor and a create form.
 import { get, post, query } from "./api.js";
-import { h, clear, field, form, input, select, table, link } from "./dom.js";
-import { t, word } from "./i18n.js";
+import { h, clear, field, form, input, select, link, dateTime } from "./dom.js";
+import { t, word, errorText } from "./i18n.js";
+import { people, ownerName } from "./people.js";
+import { viewsBar } from "./views.js";
 
 /** Per kind: list columns, filters and the create form's fields. */
 const KINDS = {
   leads: {
-    columns: ["name", "email", "company_name", "status", "owner"],
-    cells: (r, ctx) => [r.name, r.email, r.company_name, word("st_", r.status), owner(r.owner_id, ctx)],
+    columns: ["name", "email", "company_name", "status", "owner", "updated"],
+    sorts: { name: "name", email: "email", status: "status", updated: "updated_at" },
+    cells: (r, ctx) => [r.name, r.email, r.company_name, word("st_", r.status), owner(r.owner_id, ctx), dateTime(r.updated_at)],
     filters: (ref) => [
       ["status", select([["", t("all")], ...["new", "in_work", "converted", "lost"].map((s) => [s, word("st_", s)])], "")],
       ["pool", select([["", t("all")], ["true", t("pool")]], "")],
@@ -17,22 +22,25 @@ const KINDS = {
     body: (v) => ({ name: v.name, email: v.email || null, company_name: v.company_name || null, phone: v.phone || null }),
   },
   contacts: {
-    columns: ["name", "email", "job", "phones", "owner"],
-    cells: (r, ctx) => [r.name, r.primary_email, r.position, r.phones.join(", "), owner(r.owner_id, ctx)],
+    columns: ["name", "email", "job", "phones", "owner", "updated"],
+    sorts: { name: "name", job: "position", updated: "updated_at" },
+    cells: (r, ctx) => [r.name, r.primary_email, r.position, r.phones.join(", "), owner(r.owner_id, ctx), dateTime(r.updated_at)],
     filters: (ref) => [["tag", input()], ["type_id", select([["", t("all")], ...ref.types.map((x) => [x.id, x.name])], "")]],
     create: () => [["name", t("name")], ["emails", t("emails")], ["phones", t("phones")], ["position", t("job")]],
     body: (v) => ({ name: v.name, emails: split(v.emails), phones: split(v.phones), position: v.position || null }),
   },
   companies: {
-    columns: ["name", "domains", "tags", "owner"],
-    cells: (r, ctx) => [r.name, r.domains.join(", "), r.tags.join(", "), owner(r.owner_id, ctx)],
+    columns: ["name", "domains", "tags", "owner", "updated"],
+    sorts: { name: "name", updated: "updated_at" },
+    cells: (r, ctx) => [r.name, r.domains.join(", "), r.tags.join(", "), owner(r.owner_id, ctx), dateTime(r.updated_at)],
     filters: () => [["domain", input()], ["tag", input()]],
     create: () => [["name", t("name")], ["domains", t("domains")]],
     body: (v) => ({ name: v.name, domains: split(v.domains) }),
   },
   deals: {
-    columns: ["title", "amount", "stage", "status", "owner"],
-    cells: (r, ctx) => [r.title, r.amount ? `${r.amount} ${r.currency}` : "—", r.stage_name, word("kind_", r.status), owner(r.owner_id, ctx)],
+    columns: ["title", "amount", "stage", "status", "owner", "updated"],
+    sorts: { title: "title", amount: "amount", updated: "updated_at" },
+    cells: (r, ctx) => [r.title, r.amount ? `${r.amount} ${r.currency}` : "—", r.stage_name, word("kind_", r.status), owner(r.owner_id, ctx), dateTime(r.updated_at)],
     filters: (ref) => [
       ["status", select([["", t("all")], ...["open", "won", "lost"].map((s) => [s, word("kind_", s)])], "")],
       ["stage_id", select([["", t("all")], ...ref.pipelines.flatMap((p) => p.stages.map((st) => [st.id, `${p.name}: ${st.name}`]))], "")],
@@ -44,10 +52,9 @@ const KINDS = {
 
 const split = (text) => (text ? text.split(",").map((s) => s.trim()).filter(Boolean) : []);
 
-// Salespeople may not list users, so only "me" is a name here; other owners show by number.
+// Owners by name from the users directory, which every role may read.
 function owner(id, ctx) {
-  if (id === null || id === undefined) return t("pool");
-  return id === ctx.user.id ? t("mine") : "#" + id;
+  return ownerName(id, ctx.user.id, ctx.people);
 }
 
 const FILTER_LABELS = { pool: "pool", domain: "domains", tag: "tags", status: "status", source_id: "source",
@@ -66,39 +73,96 @@ async function referenceData(ctx) {
 
 export async function render(main, ctx) {
   const spec = KINDS[ctx.kind];
+  ctx = { ...ctx, people: await people().catch(() => new Map()) };
   const results = h("div", { id: "results" });
   const ref = await referenceData(ctx);
   const filters = spec.filters(ref);
-  const mine = h("input", { type: "checkbox", name: "mine", id: "filter-mine" });
-  // Admins pick any owner; others have "mine" (they may not list users).
+  // What the list shows now: the search form's values, the sort keys (first is primary) and the columns.
+  const state = { params: {}, sort: [], columns: [...spec.columns] };
+  const reload = () => load(results, ctx, spec, state);
+  const scope = select(["all", "mine", "team"].map((s) => [s === "all" ? "" : s, t("scope_" + s)]), "", { id: "filter-scope" });
+  // Admins also pick any one owner.
   const ownerFilter = ref.users.length
     ? field("owner_id", t("owner"), select([["", t("all")], ...ref.users.map((u) => [u.id, u.name])], ""))
-    : h("label", { class: "check" }, mine, " ", t("mine"));
+    : null;
   const search = form([
     field("q", t("search"), input({ type: "search", id: "search-q" })),
     filters.map(([name, control]) => field(name, t(FILTER_LABELS[name]), control)),
+    field("scope", t("scope"), scope),
     ownerFilter,
   ], t("search"), async (v) => {
-    const params = { q: v.q };
+    const params = { q: v.q, scope: v.scope };
     for (const [name] of filters) params[name] = v[name];
-    if (v.mine) params.owner_id = ctx.user.id;
     if (v.owner_id) params.owner_id = v.owner_id;
-    await load(results, ctx, spec, params);
+    state.params = params;
+    await reload();
   }, { class: "filters", role: "search", id: "search-form" });
+  const columnPicker = h("details", { class: "columns-picker" }, h("summary", {}, t("columns")),
+    h("fieldset", { class: "checks", id: "column-picker" }, h("legend", { class: "visually-hidden" }, t("columns")),
+      spec.columns.map((c) => h("label", {}, h("input", { type: "checkbox", name: "column", value: c, checked: true, onchange: (e) => {
+        const chosen = [...e.target.closest("fieldset").querySelectorAll("input:checked")].map((x) => x.value);
+        state.columns = spec.columns.filter((x) => chosen.includes(x));
+        reload();
+      } }), " ", t(c)))));
+  const applyView = (view) => {
+    for (const el of search.elements) if (el.name) el.value = view.filters[el.name] ?? "";
+    state.params = { ...view.filters };
+    state.sort = [...view.sort];
+    state.columns = view.columns.length ? spec.columns.filter((c) => view.columns.includes(c)) : [...spec.columns];
+    for (const box of columnPicker.querySelectorAll("input")) box.checked = state.columns.includes(box.value);
+    reload();
+  };
+  const views = await viewsBar(ctx.kind, () => ({ filters: clean(state.params), sort: state.sort, columns: state.columns }), applyView);
   const createSection = await createForm(ctx, spec, ref);
-  clear(main, h("h1", {}, t(ctx.kind)), search, results, createSection);
-  await load(results, ctx, spec, {});
+  ctx.resort = (key) => {
+    const at = state.sort.findIndex((k) => k.replace(/^-/, "") === key);
+    if (at === 0) state.sort[0] = state.sort[0].startsWith("-") ? key : "-" + key;
+    else {
+      if (at > 0) state.sort.splice(at, 1);
+      // The clicked column leads; the earlier ones break its ties.
+      state.sort = [key, ...state.sort].slice(0, 3);
+    }
+    reload();
+  };
+  clear(main, h("h1", {}, t(ctx.kind)), views, search, columnPicker, results, createSection);
+  await reload();
 }
 
-async function load(results, ctx, spec, params, after = null, rows = []) {
-  const page = await get(`/${ctx.kind}${query({ ...params, after, limit: 50 })}`);
-  const more = page.items.map((r) => h("tr", { "data-id": r.id },
-    spec.cells(r, ctx).map((value, i) => h("td", {}, i === 0 ? link(`#/${ctx.kind}/${r.id}`, value || "—") : (value ?? "—")))));
+const clean = (params) => Object.fromEntries(Object.entries(params).filter(([, v]) => v !== undefined && v !== null && v !== ""));
+
+/** A header: sortable ones are buttons that say their order and direction (aria-sort on the primary one). */
+function header(column, spec, state, ctx) {
+  const key = spec.sorts[column];
+  if (!key) return h("th", { scope: "col" }, t(column));
+  const at = state.sort.findIndex((k) => k.replace(/^-/, "") === key);
+  const down = at >= 0 && state.sort[at].startsWith("-");
+  const mark = at < 0 ? "" : `${down ? " ▼" : " ▲"}${state.sort.length > 1 ? at + 1 : ""}`;
+  return h("th", { scope: "col", "aria-sort": at === 0 ? (down ? "descending" : "ascending") : undefined, "data-sort": key },
+    h("button", { type: "button", class: "sort", title: t("sort_by", { name: t(column) }), onclick: () => ctx.resort(key) }, t(column), mark));
+}
+
+async function load(results, ctx, spec, state, after = null, rows = []) {
+  let page;
+  try {
+    page = await get(`/${ctx.kind}${query({ ...state.params, sort: state.sort.join(","), after, limit: 50 })}`);
+  } catch (error) {
+    clear(results, h("p", { class: "form-error", role: "alert", id: "list-error" }, errorText(error)));
+    return;
+  }
+  const shown = spec.columns.map((c, i) => [c, i]).filter(([c]) => state.columns.includes(c));
+  const more = page.items.map((r) => {
+    const cells = spec.cells(r, ctx);
+    return h("tr", { "data-id": r.id }, shown.map(([, i]) => h("td", {}, i === 0 ? link(`#/${ctx.kind}/${r.id}`, cells[i] || "—") : (cells[i] ?? "—"))));
+  });
   const all = rows.concat(more);
-  const next = page.next_after
-    ? h("button", { type: "button", onclick: () => load(results, ctx, spec, params, page.next_after, all) }, t("more"))
+  // Under a sort the API pages by an opaque cursor; by id it also answers the last id.
+  const next = page.next_cursor ?? page.next_after;
+  const nextButton = next
+    ? h("button", { type: "button", onclick: () => load(results, ctx, spec, state, next, all) }, t("more"))
     : null;
-  clear(results, table(spec.columns.map((c) => t(c)), all, { id: "record-table" }), next);
+  const body = all.length ? all : h("tr", {}, h("td", { colspan: shown.length, class: "empty" }, t("empty")));
+  clear(results, h("table", { id: "record-table" },
+    h("thead", {}, h("tr", {}, shown.map(([c]) => header(c, spec, state, ctx)))), h("tbody", {}, body)), nextButton);
 }
 
 async function createForm(ctx, spec, ref) {

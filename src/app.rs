@@ -23,6 +23,7 @@ use crate::auth::token::{self, TokenKeys};
 use crate::campaigns::{self, bounces, unsubscribe};
 use crate::config::Config;
 use crate::db::Db;
+use crate::imap::progress::SyncBoard;
 use crate::imap::sync::FetchLimits;
 use crate::imap::worker::{self, Worker};
 use crate::secrets::SecretBox;
@@ -44,6 +45,8 @@ pub struct AppState {
     pub imap_fetch: FetchLimits,
     /// Identity providers' signing keys (OIDC sign-in, the add-in's bearer tokens).
     pub jwks: crate::auth::jwks::JwksCache,
+    /// Running and last mailbox syncs (the console's progress bar), shared with the background worker.
+    pub sync_progress: SyncBoard,
 }
 
 pub struct App {
@@ -146,7 +149,9 @@ impl App {
         campaigns::relays::adopt_legacy_urls(&db.pool, &secrets)
             .await
             .map_err(StartError::Relays)?;
+        let sync_progress = SyncBoard::default();
         let worker = config.imap_workers.then(|| Worker {
+            progress: sync_progress.clone(),
             pool: db.pool.clone(),
             secrets: secrets.clone(),
             poll: std::time::Duration::from_secs(config.imap_poll_seconds.max(1)),
@@ -174,6 +179,7 @@ impl App {
             campaigns: Arc::new(campaign_settings(config, &secret, local, secrets.clone())),
             imap_fetch: FetchLimits::from_config(config),
             secrets,
+            sync_progress,
         };
         bounces::set_soft_bounce_limit(config.soft_bounce_limit);
         let (router, routes) = api::router(state.clone());

@@ -15,6 +15,16 @@ const FILES: &[(&str, &str, &[u8])] = &[
         include_bytes!("../../addin/taskpane.js"),
     ),
     (
+        "strings.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../addin/strings.js"),
+    ),
+    (
+        "compose.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../addin/compose.js"),
+    ),
+    (
         "taskpane.css",
         "text/css; charset=utf-8",
         include_bytes!("../../addin/taskpane.css"),

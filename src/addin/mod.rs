@@ -5,6 +5,7 @@ mod compose;
 pub mod files;
 pub mod model;
 pub mod routes;
+pub mod templates;
 
 use sqlx::AnyPool;
 

@@ -85,6 +85,7 @@ pub fn table(state: AppState) -> RouteTable {
         .add(M::POST, "/api/v1/me/password", Access::SignedIn, auth::routes::change_password)
         .add(M::GET, "/api/v1/users", Access::ADMIN, auth::routes::list_users)
         .add(M::POST, "/api/v1/users", Access::ADMIN, auth::routes::create_user)
+        .add(M::GET, "/api/v1/users/directory", Access::SignedIn, auth::directory::list)
         .add(M::GET, "/api/v1/users/{id}", Access::ADMIN, auth::routes::get_user)
         .add(M::PATCH, "/api/v1/users/{id}", Access::ADMIN, auth::routes::update_user)
         .add(M::GET, "/api/v1/teams", Access::ADMIN, auth::teams::routes::list)
@@ -177,6 +178,12 @@ pub fn table(state: AppState) -> RouteTable {
         .add(M::GET, "/api/v1/duplicates", Access::SignedIn, crm::routes::duplicates)
         // Admins between anyone; a team lead within the teams they lead (crm::access::may_reassign).
         .add(M::POST, "/api/v1/users/{id}/reassign", Access::SignedIn, crm::routes::reassign)
+        // Saved list views: every signed-in user, each their own (src/views).
+        .add(M::GET, "/api/v1/views", Access::SignedIn, crate::views::routes::list)
+        .add(M::POST, "/api/v1/views", Access::SignedIn, crate::views::routes::create)
+        .add(M::GET, "/api/v1/views/{id}", Access::SignedIn, crate::views::routes::get)
+        .add(M::PUT, "/api/v1/views/{id}", Access::SignedIn, crate::views::routes::update)
+        .add(M::DELETE, "/api/v1/views/{id}", Access::SignedIn, crate::views::routes::delete)
         // Mail: admins connect mailboxes; what each caller reads of which message is decided in crm::access (mailbox
         // membership and visibility policies), so the mail routes are open to everyone signed in.
         .add(M::GET, "/api/v1/mailboxes", Access::ADMIN, crate::imap::routes::list)
@@ -186,6 +193,8 @@ pub fn table(state: AppState) -> RouteTable {
         .add(M::DELETE, "/api/v1/mailboxes/{id}", Access::ADMIN, crate::imap::routes::delete)
         .add(M::POST, "/api/v1/mailboxes/{id}/test", Access::ADMIN, crate::imap::routes::test)
         .add(M::POST, "/api/v1/mailboxes/{id}/sync", Access::ADMIN, crate::imap::routes::sync)
+        .add(M::POST, "/api/v1/mailboxes/{id}/sync/start", Access::ADMIN, crate::imap::routes::start_sync)
+        .add(M::GET, "/api/v1/mailboxes/{id}/sync", Access::ADMIN, crate::imap::routes::sync_progress)
         .add(M::PUT, "/api/v1/mailboxes/{id}/visibility", Access::SignedIn, crate::imap::routes::set_visibility)
         .add(M::GET, "/api/v1/mailboxes/{id}/audit", Access::ADMIN, crate::imap::routes::audit)
         // OAuth2 mailboxes: an admin starts the consent and the same admin's console hands back code and state.
@@ -217,6 +226,9 @@ pub fn table(state: AppState) -> RouteTable {
         // Outlook side panel: its card and mail logging, and the pane's public files.
         .add(M::GET, "/api/v1/lookup", Access::SignedIn, crate::addin::routes::lookup)
         .add(M::POST, "/api/v1/messages/log", Access::SignedIn, crate::addin::routes::log_mail)
+        // The compose pane: templates by name for everyone; rendering checks the recipient's record (crm::access).
+        .add(M::GET, "/api/v1/addin/templates", Access::SignedIn, crate::addin::templates::list)
+        .add(M::POST, "/api/v1/addin/templates/{id}/render", Access::SignedIn, crate::addin::templates::render)
         .add(M::GET, "/addin/manifest.xml", Access::Public, crate::addin::routes::manifest)
         .add(M::GET, "/addin/{file}", Access::Public, crate::addin::routes::file)
         // The web console: its page and files are public; everything it shows comes from the API above.
@@ -228,6 +240,7 @@ pub fn table(state: AppState) -> RouteTable {
         .add(M::GET, "/api/v1/templates/{id}", MARKETING, campaigns::routes::get_template)
         .add(M::PUT, "/api/v1/templates/{id}", MARKETING, campaigns::routes::update_template)
         .add(M::DELETE, "/api/v1/templates/{id}", MARKETING, campaigns::routes::delete_template)
+        .add(M::POST, "/api/v1/templates/preview", MARKETING, campaigns::live::preview_draft)
         .add(M::POST, "/api/v1/templates/{id}/preview", MARKETING, campaigns::routes::preview)
         .add(M::POST, "/api/v1/templates/{id}/test-send", MARKETING, campaigns::routes::test_send)
         .add(M::GET, "/api/v1/segments", MARKETING, campaigns::routes::list_segments)
@@ -236,10 +249,12 @@ pub fn table(state: AppState) -> RouteTable {
         .add(M::PUT, "/api/v1/segments/{id}", MARKETING, campaigns::routes::update_segment)
         .add(M::DELETE, "/api/v1/segments/{id}", MARKETING, campaigns::routes::delete_segment)
         .add(M::GET, "/api/v1/segments/{id}/count", MARKETING, campaigns::routes::count_segment)
+        .add(M::POST, "/api/v1/segments/count", MARKETING, campaigns::live::count_draft)
         .add(M::GET, "/api/v1/campaigns", MARKETING, campaigns::routes::list_campaigns)
         .add(M::POST, "/api/v1/campaigns", MARKETING, campaigns::routes::create_campaign)
         .add(M::GET, "/api/v1/campaigns/{id}", MARKETING, campaigns::routes::get_campaign)
         .add(M::GET, "/api/v1/campaigns/{id}/progress", MARKETING, campaigns::routes::progress)
+        .add(M::GET, "/api/v1/campaigns/{id}/rate", MARKETING, campaigns::live::rate)
         .add(M::POST, "/api/v1/campaigns/{id}/start", MARKETING, campaigns::routes::start)
         .add(M::POST, "/api/v1/campaigns/{id}/pause", MARKETING, campaigns::routes::pause)
         .add(M::POST, "/api/v1/campaigns/{id}/resume", MARKETING, campaigns::routes::resume)

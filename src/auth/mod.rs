@@ -2,6 +2,7 @@
 
 pub mod caller;
 pub mod jwks;
+pub mod directory;
 pub mod model;
 pub mod oidc;
 mod password;

@@ -60,6 +60,8 @@ pub struct User {
     pub role: Role,
     pub password_hash: String,
     pub active: bool,
+    /// Set for a password someone else chose (the first admin's, an admin's reset); cleared by the user's change.
+    pub must_change_password: bool,
     pub token_version: i64,
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
@@ -74,6 +76,9 @@ pub struct UserView {
     pub phone: Option<String>,
     pub role: Role,
     pub active: bool,
+    /// The password was set by someone else (the first admin's start-up password, an admin's reset): the console
+    /// asks for a new one before anything else.
+    pub must_change_password: bool,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
@@ -89,6 +94,7 @@ impl From<User> for UserView {
             phone: u.phone,
             role: u.role,
             active: u.active,
+            must_change_password: u.must_change_password,
             created_at: u.created_at,
             updated_at: u.updated_at,
         }

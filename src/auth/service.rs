@@ -182,6 +182,8 @@ pub async fn update_user(
     if let Some(new_password) = patch.password {
         password::check_strength(&new_password)?;
         user.password_hash = password::hash(new_password).await?;
+        // A password an admin chose is for one sign-in: the user picks their own (an admin's own is theirs).
+        user.must_change_password = id != acting;
         end_sessions = true;
     }
     if id == acting && (!user.active || user.role != Role::Admin) {
@@ -227,6 +229,7 @@ pub async fn change_own_password(
     .await?;
     password::check_strength(&change.new_password)?;
     user.password_hash = password::hash(change.new_password).await?;
+    user.must_change_password = false;
     store::update(pool, &user, true).await
 }
 
@@ -262,10 +265,14 @@ pub async fn ensure_first_admin(
         password: password_text,
     };
     match create_user(pool, new).await {
-        Ok(_) => Ok(FirstAdmin::Created {
-            email: email.to_string(),
-            generated_password: generated,
-        }),
+        Ok(admin) => {
+            // The start-up password is known to whoever read the log or the configuration: it is for one sign-in.
+            store::set_must_change_password(pool, admin.id, true).await?;
+            Ok(FirstAdmin::Created {
+                email: email.to_string(),
+                generated_password: generated,
+            })
+        }
         // Another instance sharing the database won the race.
         Err(Error::Conflict { .. }) if store::any_active_admin(pool).await? => {
             Ok(FirstAdmin::AlreadyThere)

@@ -9,7 +9,7 @@ use crate::db::{flag, from_ms, now_ms};
 use crate::error::Error;
 
 const USER_COLUMNS: &str =
-    "id, email, name, phone, role, password_hash, active, token_version, created_at, updated_at";
+    "id, email, name, phone, role, password_hash, active, must_change_password, token_version, created_at, updated_at";
 
 fn user_from_row(row: &AnyRow) -> Result<User, Error> {
     let role: String = row.try_get("role")?;
@@ -21,6 +21,7 @@ fn user_from_row(row: &AnyRow) -> Result<User, Error> {
         role: role.parse().map_err(Error::internal)?,
         password_hash: row.try_get("password_hash")?,
         active: row.try_get::<i64, _>("active")? != 0,
+        must_change_password: row.try_get::<i64, _>("must_change_password")? != 0,
         token_version: row.try_get("token_version")?,
         created_at: from_ms(row.try_get("created_at")?),
         updated_at: from_ms(row.try_get("updated_at")?),
@@ -54,6 +55,16 @@ pub async fn list(pool: &AnyPool, after: i64, limit: i64) -> Result<Vec<User>, E
         .fetch_all(pool)
         .await?;
     rows.iter().map(user_from_row).collect()
+}
+
+/// Marks a user as having to change the password at the next sign-in (or not).
+pub async fn set_must_change_password(pool: &AnyPool, id: i64, must: bool) -> Result<(), Error> {
+    sqlx::query("UPDATE users SET must_change_password = $1 WHERE id = $2")
+        .bind(flag(must))
+        .bind(id)
+        .execute(pool)
+        .await?;
+    Ok(())
 }
 
 pub async fn any_active_admin(pool: &AnyPool) -> Result<bool, Error> {
@@ -95,7 +106,8 @@ pub async fn insert(pool: &AnyPool, user: Insert<'_>) -> Result<Option<i64>, Err
 pub async fn update(pool: &AnyPool, user: &User, end_sessions: bool) -> Result<(), Error> {
     sqlx::query(
         "UPDATE users SET email = $1, name = $2, role = $3, password_hash = $4, active = $5,
-                token_version = token_version + $6, updated_at = $7, phone = $9
+                token_version = token_version + $6, updated_at = $7, phone = $9,
+                must_change_password = $10
          WHERE id = $8",
     )
     .bind(&user.email)
@@ -107,6 +119,7 @@ pub async fn update(pool: &AnyPool, user: &User, end_sessions: bool) -> Result<(
     .bind(now_ms())
     .bind(user.id)
     .bind(&user.phone)
+    .bind(flag(user.must_change_password))
     .execute(pool)
     .await?;
     Ok(())

@@ -8,6 +8,7 @@ mod coalesce;
 mod connection;
 mod letter;
 mod limiter;
+pub mod live;
 pub mod model;
 mod prepare;
 mod recorder;
@@ -128,11 +129,21 @@ pub async fn preview(
     contact_id: i64,
 ) -> Result<(Rendered, String, String), Error> {
     let t = template(pool, template_id).await?;
+    render_for(pool, settings, &t, contact_id).await
+}
+
+/// A template (saved or as it stands in the editor) rendered for one contact: the letter, their name and address.
+pub async fn render_for(
+    pool: &AnyPool,
+    settings: &Settings,
+    t: &model::Template,
+    contact_id: i64,
+) -> Result<(Rendered, String, String), Error> {
     let member = store::audience::member(pool, contact_id)
         .await?
         .ok_or(Error::NotFound("contact with an e-mail address"))?;
     let url = format!("{}/u/preview", settings.public_url);
-    let rendered = Compiled::new(&t)
+    let rendered = Compiled::new(t)
         .and_then(|c| c.render(&segment::context(&member, &member.email, &url)))
         .map_err(|e| Error::validation("template", e))?;
     Ok((rendered, member.name, member.email))

@@ -37,6 +37,17 @@ pub async fn require_segment_use(
     }
 }
 
+/// How many an unsaved filter reaches now (the segment builder's live count), under the same rules as a segment.
+pub async fn count_filter(
+    pool: &AnyPool,
+    caller: &Caller,
+    f: &SegmentFilter,
+) -> Result<SegmentCount, Error> {
+    check_deal_filter(caller, f)?;
+    super::segment::check(f)?;
+    super::segment::count(pool, f).await
+}
+
 /// How many a segment reaches now, for a caller whose role may use its filter.
 pub async fn count_segment(
     pool: &AnyPool,

@@ -36,6 +36,16 @@ const FILES: &[(&str, &str, &[u8])] = &[
     embedded!("board.js", JS),
     embedded!("duplicates.js", JS),
     embedded!("fields.js", JS),
+    embedded!("sync.js", JS),
+    embedded!("marketing_words.js", JS),
+    embedded!("templates.js", JS),
+    embedded!("segments.js", JS),
+    embedded!("campaigns.js", JS),
+    embedded!("suppressions.js", JS),
+    embedded!("chart.js", JS),
+    embedded!("people.js", JS),
+    embedded!("views.js", JS),
+    embedded!("shares.js", JS),
 ];
 
 /// Scripts, styles and data only from us: no inline script or style, no eval, no plugins, never framed. Mail HTML

@@ -4,6 +4,7 @@
 mod checks;
 pub mod client;
 pub mod model;
+pub mod progress;
 pub mod routes;
 pub mod signin;
 mod store;

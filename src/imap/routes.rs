@@ -6,6 +6,7 @@ use axum::http::StatusCode;
 use super::model::{
     ConnectionTest, Mailbox, MailboxPatch, NewMailbox, SyncReport, VisibilityChange,
 };
+use super::progress::SyncProgress;
 use crate::api::extract::{Json, Path, Query};
 use crate::app::AppState;
 use crate::auth::Caller;
@@ -109,6 +110,29 @@ pub async fn sync(
     Ok(Json(
         super::sync_now(&s.db.pool, &s.secrets, id, s.imap_fetch, &|_| {}).await?,
     ))
+}
+
+#[utoipa::path(post, path = "/api/v1/mailboxes/{id}/sync/start", tag = "mailboxes", security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 202, description = "a sync runs in the background (or one already ran): follow it at GET .../sync", body = SyncProgress),
+        (status = 404, body = ErrorBody)))]
+pub async fn start_sync(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<(StatusCode, Json<SyncProgress>), Error> {
+    let progress =
+        super::progress::start(&s.db.pool, &s.secrets, &s.sync_progress, id, s.imap_fetch).await?;
+    Ok((StatusCode::ACCEPTED, Json(progress)))
+}
+
+#[utoipa::path(get, path = "/api/v1/mailboxes/{id}/sync", tag = "mailboxes", security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 200, description = "the running or last sync of this server: folder, messages and bytes done of those announced, and how it ended", body = SyncProgress),
+        (status = 404, body = ErrorBody)))]
+pub async fn sync_progress(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Json<SyncProgress>, Error> {
+    super::get(&s.db.pool, id).await?;
+    Ok(Json(s.sync_progress.get(id)))
 }
 
 #[utoipa::path(post, path = "/api/v1/mailboxes/{id}/oauth/start", tag = "mailboxes", security(("bearer" = [])), params(("id" = i64, Path)),

@@ -28,6 +28,8 @@ pub struct Worker {
     pub fetch: sync::FetchLimits,
     /// Names this instance in leases.
     pub instance: String,
+    /// Where each sync reports its progress (the console shows the initial one as a bar).
+    pub progress: super::progress::SyncBoard,
 }
 
 /// Starts the supervisor; it stops (and releases its leases) when `shutdown` turns true.
@@ -132,8 +134,25 @@ async fn session(worker: &Worker, id: i64, backoff: &mut Duration) -> Result<(),
         .map_err(client::lost)?
         .has_str("IDLE");
     loop {
-        let report =
-            sync::sync_session(&worker.pool, &mut session, &account, worker.fetch, &|_| {}).await?;
+        // A sync started from the console may be running already: this one then reports nothing.
+        let tracker = worker.progress.begin(id);
+        let on_event = |e| {
+            if let Some(t) = &tracker {
+                t.on(e)
+            }
+        };
+        let result = sync::sync_session(
+            &worker.pool,
+            &mut session,
+            &account,
+            worker.fetch,
+            &on_event,
+        )
+        .await;
+        if let Some(t) = tracker {
+            t.finish(&result);
+        }
+        let report = result?;
         if report.fetched > 0 {
             tracing::info!(
                 mailbox_id = id,

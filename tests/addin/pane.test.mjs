@@ -29,6 +29,23 @@ const STAND_IN = `
     const body = window.__mail.body || "";
     window.__mail.item.body = { getAsync(type, cb) { cb({ status: "succeeded", value: body }); } };
   }
+  // A mail being written (compose mode): recipients, subject and body behind Office.js's asynchronous calls; what
+  // the pane puts in the mail is kept in window.__composed for the test to read.
+  if (window.__mail && window.__mail.compose) {
+    const c = window.__mail.compose;
+    const state = window.__composed = { subject: c.subject || "", html: "", type: null };
+    const ok = (cb, value) => cb({ status: "succeeded", value });
+    window.Office.context.mailbox.item = {
+      to: { getAsync(cb) { ok(cb, c.to); } },
+      cc: { getAsync(cb) { ok(cb, []); } },
+      subject: { getAsync(cb) { ok(cb, state.subject); }, setAsync(v, cb) { state.subject = v; ok(cb); } },
+      body: {
+        setSelectedDataAsync(data, options, cb) { state.html += data; state.type = options.coercionType; ok(cb); },
+        getAsync(type, cb) { ok(cb, state.html.replace(/<[^>]+>/g, " ").replace(/\s+/g, " ").trim()); },
+      },
+    };
+    window.Office.context.mailbox.userProfile = { emailAddress: c.from, displayName: "Ольга Смирнова" };
+  }
 `;
 
 let browser;
@@ -149,6 +166,84 @@ test("a mail is logged and appears on the timeline, and a task is added", async 
   await context.close();
 });
 
+test("at 360 px: history in words with subjects and direction, a task completed, a deal created", async () => {
+  const mail = item({ from: { displayName: "Иван", emailAddress: FIXTURE.contact_email } });
+  const { page, seen, context } = await openPane({ lang: "ru-RU", item: mail });
+  await page.setViewportSize({ width: 360, height: 900 });
+  await signIn(page);
+  await page.waitForSelector("#history li.history-email");
+  const mailLine = await page.textContent("#history li.history-email");
+  assert.match(mailLine, /Письмо: ← входящее · Счёт на оплату №42/, "the mail logged earlier, as words");
+  assert.match(await page.textContent("#history"), /Заметка: Звонил, ждёт счёт/);
+  assert.doesNotMatch(await page.textContent("#history"), /\b(email|note|stage_change)\b/, "no raw codes");
+  // Done: the task leaves the open tasks.
+  const before = await page.locator("#tasks li.task").count();
+  await page.check("#tasks li.task input[type=checkbox]");
+  await page.waitForFunction(() => document.querySelector("#status").textContent === "Задача выполнена.");
+  assert.equal(await page.locator("#tasks li.task").count(), before - 1);
+  // A new deal for the contact.
+  await page.click("#new-deal summary");
+  await page.fill("#deal-title", "Сервисный договор");
+  await page.fill("#deal-amount", "42000");
+  await page.click("#create-deal");
+  await page.waitForFunction(() => document.querySelector("#status").textContent === "Сделка создана.");
+  assert.match(await page.textContent("#deals"), /Сервисный договор/);
+  const deals = await api(`/api/v1/deals?q=${encodeURIComponent("Сервисный")}`);
+  assert.equal(deals.items[0].contact_id, FIXTURE.contact_id);
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 360), "nothing wider than the pane");
+  await page.screenshot({ path: join(ARTIFACTS, "pane-360.png"), fullPage: true });
+  await page.setViewportSize({ width: 450, height: 900 });
+  await page.screenshot({ path: join(ARTIFACTS, "pane-450.png"), fullPage: true });
+  assert.deepEqual(seen.errors, []);
+  assert.deepEqual(seen.foreign, []);
+  await context.close();
+});
+
+test("a lead converts to a contact from the pane, with a deal", async () => {
+  const { page, context } = await openPane({ lang: "en-US", item: item({ from: { displayName: "Olga New", emailAddress: "olga.new@freshco.ru" } }) });
+  await page.setViewportSize({ width: 320, height: 800 });
+  await signIn(page);
+  await page.waitForSelector("#convert-lead");
+  assert.match(await page.textContent("#person-kind"), /^Lead \(new\)/);
+  await page.check("#convert-deal");
+  await page.click("#convert-lead");
+  await page.waitForFunction(() => /^Contact/.test(document.querySelector("#person-kind")?.textContent || ""), null, { timeout: 10000 })
+    .catch(async (e) => { throw new Error(e.message + " — status: " + (await page.textContent("#status")) + " — app: " + (await page.textContent("#app"))); });
+  assert.equal(await page.locator("#convert-lead").count(), 0);
+  assert.equal(await page.locator("#deals li.deal").count(), 1, "the deal opened with the conversion");
+  const contacts = await api("/api/v1/contacts?email=olga.new@freshco.ru");
+  assert.equal(contacts.items.length, 1);
+  await page.screenshot({ path: join(ARTIFACTS, "lead-converted-320.png"), fullPage: true });
+  await context.close();
+});
+
+test("compose: a CRM template rendered for the recipient goes into the mail, and the mail is logged to them", async () => {
+  const { page, seen, context } = await openPane({ lang: "ru-RU",
+    compose: { to: [{ displayName: "Иван Петров", emailAddress: FIXTURE.contact_email }], from: FIXTURE.email, subject: "" } });
+  await page.setViewportSize({ width: 360, height: 800 });
+  await signIn(page);
+  await page.waitForSelector("#compose-template option", { state: "attached" });
+  assert.equal(await page.textContent("#person-name"), FIXTURE.contact_name);
+  await page.selectOption("#compose-template", { label: FIXTURE.template_name });
+  await page.click("#insert-template");
+  await page.waitForFunction(() => document.querySelector("#status").textContent === "Шаблон вставлен.");
+  const composed = await page.evaluate(() => window.__composed);
+  assert.equal(composed.type, "html");
+  assert.match(composed.html, new RegExp(`Здравствуйте, ${FIXTURE.contact_name}!`), "the recipient's name");
+  assert.match(composed.html, /С уважением, Тестовый Пользователь/, "the owner's name");
+  assert.equal(composed.subject, `Предложение для ${FIXTURE.company_name}`, "the subject, with their company");
+  assert.equal(await page.locator("#app iframe, #app script, #app img").count(), 0, "nothing rendered into the pane itself");
+  await page.screenshot({ path: join(ARTIFACTS, "compose-360.png"), fullPage: true });
+  await page.click("#log-composed");
+  await page.waitForFunction(() => document.querySelector("#status").textContent === "Письмо сохранено.");
+  const timeline = await api(`/api/v1/contacts/${FIXTURE.contact_id}/timeline`);
+  assert.ok(timeline.items.some((i) => i.kind === "email" && i.text === `Предложение для ${FIXTURE.company_name}`), JSON.stringify(timeline));
+  await page.waitForFunction(() => /→ исходящее · Предложение для/.test(document.querySelector("#history")?.textContent || ""));
+  assert.deepEqual(seen.errors, []);
+  assert.deepEqual(seen.foreign, []);
+  await context.close();
+});
+
 test("an expired session goes back to sign-in with a clear message, and a server error is shown", async () => {
   const { page, context } = await openPane({ lang: "en-US", item: item({ from: { displayName: "X", emailAddress: FIXTURE.contact_email } }) });
   await page.evaluate(() => sessionStorage.setItem("mailroom.token", "expired.or.forged"));
@@ -218,12 +313,16 @@ test("the manifest is a mail add-in with a task pane on the server's URL", async
       permissions: xml.getElementsByTagName("Permissions")[0].textContent,
       source: xml.getElementsByTagName("SourceLocation")[0].getAttribute("DefaultValue"),
       unfilled: text.includes("{{BASE_URL}}"),
+      forms: [...xml.getElementsByTagName("Form")].map((f) => f.getAttributeNS(xsi, "type")),
+      surfaces: [...xml.getElementsByTagName("ExtensionPoint")].map((f) => f.getAttributeNS(xsi, "type")),
       base,
     };
   }, BASE);
   assert.equal(info.error, 0);
   assert.equal(info.type, "MailApp");
-  assert.equal(info.permissions, "ReadItem");
+  assert.equal(info.permissions, "ReadWriteItem", "compose mode writes the template into the mail");
+  assert.deepEqual(info.forms, ["ItemRead", "ItemEdit"]);
+  assert.deepEqual(info.surfaces, ["MessageReadCommandSurface", "MessageComposeCommandSurface"]);
   assert.equal(info.source, BASE + "/addin/taskpane.html");
   assert.equal(info.unfilled, false);
   await page.close();

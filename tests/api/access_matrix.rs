@@ -96,6 +96,7 @@ const MATRIX: &[Row] = &[
     ("POST", "/api/v1/me/password", Last, [204, 204, 204, 204, 204, 204, 204]),
     ("GET", "/api/v1/users", Plain, ADMIN_200),
     ("POST", "/api/v1/users", Plain, ADMIN_201),
+    ("GET", "/api/v1/users/directory", Plain, ALL_200),
     ("GET", "/api/v1/users/{id}", Plain, ADMIN_200),
     ("PATCH", "/api/v1/users/{id}", Plain, ADMIN_200),
     ("GET", "/api/v1/teams", Plain, ADMIN_200),
@@ -199,6 +200,12 @@ const MATRIX: &[Row] = &[
     ("GET", "/api/v1/duplicates", Plain, SALES_LIST),
     // Reassigning the member's records to the owner: admins, and the lead of both.
     ("POST", "/api/v1/users/{id}/reassign", Plain, [200, 200, 403, 403, 403, 403, 403]),
+    // Saved views: the fixture is the admin's; each user reads and writes only their own (404 for others).
+    ("GET", "/api/v1/views", Plain, ALL_200),
+    ("POST", "/api/v1/views", Plain, [201, 201, 201, 201, 201, 201, 201]),
+    ("GET", "/api/v1/views/{id}", Plain, [200, 404, 404, 404, 404, 404, 404]),
+    ("PUT", "/api/v1/views/{id}", Plain, [200, 404, 404, 404, 404, 404, 404]),
+    ("DELETE", "/api/v1/views/{id}", Fresh, [204, 404, 404, 404, 404, 404, 404]),
     // Mailboxes: the fixture is the owner's personal mailbox.
     ("GET", "/api/v1/mailboxes", Plain, ADMIN_200),
     ("POST", "/api/v1/mailboxes", Plain, ADMIN_201),
@@ -208,6 +215,9 @@ const MATRIX: &[Row] = &[
     ("GET", "/api/v1/mailboxes/{id}/audit", Plain, ADMIN_200),
     ("POST", "/api/v1/mailboxes/{id}/test", Plain, ADMIN_502),
     ("POST", "/api/v1/mailboxes/{id}/sync", Plain, ADMIN_502),
+    // A background sync is accepted at once (it fails later, in its progress); the progress is readable meanwhile.
+    ("POST", "/api/v1/mailboxes/{id}/sync/start", Plain, [202, 403, 403, 403, 403, 403, 403]),
+    ("GET", "/api/v1/mailboxes/{id}/sync", Plain, ADMIN_200),
     // Narrowing the owner's personal mailbox: the owner and admins; everyone else 404.
     ("PUT", "/api/v1/mailboxes/{id}/visibility", Plain, [200, 404, 200, 404, 404, 404, 404]),
     // OAuth2: the fixture mailbox signs in with a password (422 past the role check); a callback without its
@@ -242,6 +252,9 @@ const MATRIX: &[Row] = &[
     // Add-in.
     ("GET", "/api/v1/lookup", Plain, ALL_200),
     ("POST", "/api/v1/messages/log", Plain, EDIT),
+    // The compose pane: template names for all; rendering for the fixture contact as reading it allows.
+    ("GET", "/api/v1/addin/templates", Plain, ALL_200),
+    ("POST", "/api/v1/addin/templates/{id}/render", Plain, READ_CC),
     ("GET", "/addin/manifest.xml", Plain, ALL_200),
     ("GET", "/addin/{file}", Plain, ALL_200),
     // The web console's page and files: public; everything it shows comes through the API rows above.
@@ -254,6 +267,7 @@ const MATRIX: &[Row] = &[
     ("PUT", "/api/v1/templates/{id}", Plain, MKT_200),
     ("DELETE", "/api/v1/templates/{id}", Fresh, MKT_204),
     ("POST", "/api/v1/templates/{id}/preview", Plain, MKT_200),
+    ("POST", "/api/v1/templates/preview", Plain, MKT_200),
     // Through the fixture relay, where nothing listens: 502 past the role check.
     ("POST", "/api/v1/templates/{id}/test-send", Plain, [502, 403, 403, 403, 403, 403, 502]),
     ("GET", "/api/v1/segments", Plain, MKT_200),
@@ -262,10 +276,12 @@ const MATRIX: &[Row] = &[
     ("PUT", "/api/v1/segments/{id}", Plain, MKT_200),
     ("DELETE", "/api/v1/segments/{id}", Fresh, MKT_204),
     ("GET", "/api/v1/segments/{id}/count", Plain, MKT_200),
+    ("POST", "/api/v1/segments/count", Plain, MKT_200),
     ("GET", "/api/v1/campaigns", Plain, MKT_200),
     ("POST", "/api/v1/campaigns", Plain, MKT_201),
     ("GET", "/api/v1/campaigns/{id}", Plain, MKT_200),
     ("GET", "/api/v1/campaigns/{id}/progress", Plain, MKT_200),
+    ("GET", "/api/v1/campaigns/{id}/rate", Plain, MKT_200),
     ("POST", "/api/v1/campaigns/{id}/start", Fresh, MKT_200),
     // A draft is not paused: a 409 past the role check.
     ("POST", "/api/v1/campaigns/{id}/pause", Fresh, [409, 403, 403, 403, 403, 403, 409]),
@@ -345,6 +361,7 @@ struct Others {
     segment: i64,
     campaign: i64,
     relay: i64,
+    view: i64,
     value: String,
 }
 
@@ -621,7 +638,14 @@ async fn others(w: &World) -> Others {
         json!({ "name": "matrix-relay", "url": relay_url() }),
     )
     .await;
+    let view = admin_create(
+        w,
+        "/api/v1/views",
+        json!({ "kind": "leads", "name": format!("view{n}"), "sort": ["-updated_at"] }),
+    )
+    .await;
     Others {
+        view,
         spare_team,
         spare_pipeline,
         stage,
@@ -652,6 +676,13 @@ async fn fresh(w: &World, path: &str, fx: &Fx, o: &Others) -> (Fx, Others) {
         || path.starts_with("/api/v1/messages/")
     {
         fx = fixture(w).await;
+    } else if path.starts_with("/api/v1/views/") {
+        o.view = admin_create(
+            w,
+            "/api/v1/views",
+            json!({ "kind": "deals", "name": format!("gone{n}") }),
+        )
+        .await;
     } else if path.starts_with("/api/v1/teams/") {
         o.spare_team = admin_create(
             w,
@@ -825,6 +856,8 @@ async fn concrete(w: &World, who: usize, path: &str, case: Case, fx: &Fx, o: &Ot
         fx.thread
     } else if path == "/api/v1/users/{id}/reassign" {
         w.ids[MEMBER]
+    } else if path.starts_with("/api/v1/views/") {
+        o.view
     } else if path.starts_with("/api/v1/users/") {
         w.bystander
     } else if path.starts_with("/api/v1/teams/") {
@@ -843,7 +876,8 @@ async fn concrete(w: &World, who: usize, path: &str, case: Case, fx: &Fx, o: &Ot
         o.custom_field
     } else if path.starts_with("/api/v1/mailboxes/") {
         o.mailbox
-    } else if path.starts_with("/api/v1/templates/") {
+    } else if path.starts_with("/api/v1/templates/") || path.starts_with("/api/v1/addin/templates/")
+    {
         o.template
     } else if path.starts_with("/api/v1/segments/") {
         o.segment
@@ -987,6 +1021,14 @@ fn body(w: &World, who: usize, method: &str, path: &str, case: Case, fx: &Fx) ->
         ),
         ("POST", "/api/v1/templates") | ("PUT", "/api/v1/templates/{id}") => template_body(n),
         ("POST", "/api/v1/templates/{id}/preview") => json!({ "contact_id": fx.contact }),
+        ("POST", "/api/v1/templates/preview") => {
+            json!({ "contact_id": fx.contact, "template": template_body(n) })
+        }
+        ("POST", "/api/v1/views") | ("PUT", "/api/v1/views/{id}") => {
+            json!({ "kind": "contacts", "name": format!("view-new{n}"), "filters": { "scope": "mine" } })
+        }
+        ("POST", "/api/v1/addin/templates/{id}/render") => json!({ "contact_id": fx.contact }),
+        ("POST", "/api/v1/segments/count") => json!({ "filter": { "tags": ["x"] } }),
         ("POST", "/api/v1/templates/{id}/test-send") => {
             json!({ "contact_id": fx.contact, "to": "qa@example.ru", "relay": "matrix-relay" })
         }

@@ -141,7 +141,15 @@ async fn the_pane_works_in_real_chromium() {
     let task =
         json!({ "title": "Позвонить Ивану", "record_kind": "contact", "record_id": contact["id"] });
     app.post("/api/v1/tasks", &sales, task).await;
+    // A CRM template for the compose pane (admins and marketing write them; every user inserts them).
+    let template = json!({ "name": "Коммерческое предложение", "subject": "Предложение для {{company.name}}",
+        "html": "<p>Здравствуйте, {{contact.name}}!</p><p>С уважением, {{owner.name}}</p>" });
+    let (status, body) = app
+        .post("/api/v1/templates", &app.admin_token, template)
+        .await;
+    assert_eq!(status, 201, "{body}");
     let fixture = json!({
+        "template_name": "Коммерческое предложение",
         "email": "olga@nordwind.ru", "password": "user-password-1", "user_id": sales_id,
         "contact_email": "ivan@client-corp.ru", "contact_name": "Иван Петров", "contact_id": contact["id"],
         "company_name": "ООО «Клиент»", "company_id": company["id"], "deal_title": "Поставка вентиляции", "deal_id": deal["id"],
@@ -167,8 +175,8 @@ async fn the_pane_works_in_real_chromium() {
     println!("{report}{}", String::from_utf8_lossy(&output.stderr));
     assert!(output.status.success(), "the pane's browser tests failed");
     assert!(
-        report.contains("# pass 8") && report.contains("# fail 0"),
-        "all eight flows ran"
+        report.contains("# pass 11") && report.contains("# fail 0"),
+        "all eleven flows ran"
     );
     let _ = Method::GET;
 }

@@ -3,7 +3,7 @@
 
 use std::process::Command;
 
-use crate::helpers::{error_code, read, spawn_app, ADMIN_EMAIL, ADMIN_PASSWORD};
+use crate::helpers::{error_code, read, spawn_app, spawn_app_with, ADMIN_EMAIL, ADMIN_PASSWORD};
 
 #[tokio::test]
 async fn the_console_is_served_at_the_root_with_a_strict_csp() {
@@ -104,7 +104,10 @@ async fn the_console_works_in_real_chromium() {
     dovecot
         .append("INBOX", &crate::dovecot::message(1, "Запрос цены"))
         .await;
-    let app = spawn_app().await;
+    // Campaigns of the marketing flow go to a real SMTP server.
+    let sink = crate::smtp_sink::SmtpSink::start();
+    let smtp_url = sink.url();
+    let app = spawn_app_with(move |c| c.smtp_url = Some(smtp_url.into())).await;
     let fixture = serde_json::json!({
         "admin_email": ADMIN_EMAIL, "admin_password": ADMIN_PASSWORD,
         "imap_port": dovecot.port, "imap_user": crate::dovecot::USER, "imap_password": crate::dovecot::PASSWORD,
@@ -136,5 +139,18 @@ async fn the_console_works_in_real_chromium() {
     assert!(
         report.contains("# pass 4") && report.contains("# fail 0"),
         "the admin, sales and marketing flows and the accessibility check ran"
+    );
+    // What the marketer sent arrived: the test letter and one letter per consenting contact, none to the other.
+    let received = sink.wait_for(3, std::time::Duration::from_secs(10)).await;
+    let mut rcpts: Vec<String> = received.iter().map(|r| r.rcpt_to.clone()).collect();
+    rcpts.sort();
+    assert_eq!(
+        rcpts,
+        [
+            "qa@nordwind.ru",
+            "reader0@subscribers.ru",
+            "reader1@subscribers.ru"
+        ],
+        "letters received by smtp-sink"
     );
 }

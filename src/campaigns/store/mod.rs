@@ -6,6 +6,7 @@ mod bounces;
 pub mod claims;
 pub mod queue;
 pub mod relays;
+pub mod series;
 
 pub use bounces::{insert_bounce, letter_sent_to, suppress, suppressions};
 

@@ -1,0 +1,111 @@
+// Marketing: templates. The list, and an editor whose preview is rendered by the server for a chosen contact as
+// the text is typed (POST /templates/preview, nothing saved), shown in a sandboxed frame; save and test send.
+import { get, post, put, query } from "./api.js";
+import { h, clear, field, form, input, select, table, link, notice, dateTime } from "./dom.js";
+import { t, errorText } from "./i18n.js";
+import "./marketing_words.js";
+
+export async function render(main, ctx) {
+  if (ctx.id) return editor(main, ctx);
+  const list = await get("/templates");
+  const rows = list.items.map((tpl) => h("tr", { "data-template": tpl.id },
+    h("td", {}, link(`#/templates/${tpl.id}`, tpl.name)), h("td", {}, tpl.subject), h("td", {}, dateTime(tpl.updated_at))));
+  clear(main, h("h1", {}, t("templates")),
+    h("p", {}, link("#/templates/new", t("template_new"), { id: "template-new", class: "button-link" })),
+    h("div", { id: "results" }, table([t("name"), t("subject"), t("updated")], rows, { id: "template-table" })));
+}
+
+/** The letter in a frame with an empty sandbox: no scripts, and (inheriting the console's CSP) nothing remote. */
+export function letterFrame(html, id) {
+  const frame = h("iframe", { sandbox: "", referrerpolicy: "no-referrer", title: t("preview_frame"), id, class: "letter" });
+  frame.srcdoc = html;
+  return frame;
+}
+
+/** A contact search that fills a select with contacts who have an e-mail address. */
+export function contactPicker(id, onPick) {
+  const search = input({ type: "search", id: id + "-q", placeholder: t("preview_pick") });
+  const choice = select([["", t("choose")]], "", { id });
+  let timer = null;
+  const find = async () => {
+    const page = await get(`/contacts${query({ q: search.value, limit: 20 })}`);
+    const people = page.items.filter((c) => c.primary_email);
+    clear(choice, h("option", { value: "" }, t("choose")),
+      people.map((c) => h("option", { value: c.id }, `${c.name} <${c.primary_email}>`)));
+    if (people.length && !choice.value) {
+      choice.value = String(people[0].id);
+      onPick(Number(choice.value));
+    }
+  };
+  search.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(find, 250); });
+  choice.addEventListener("change", () => onPick(choice.value ? Number(choice.value) : null));
+  find();
+  return h("div", { class: "row" }, field("contact_q", t("search"), search), field("contact_id", t("preview_for"), choice));
+}
+
+async function editor(main, ctx) {
+  const existing = ctx.id === "new" ? null : await get(`/templates/${ctx.id}`);
+  const tpl = existing || { name: "", subject: "", html: "<p>{{contact.name}},</p>\n<p></p>\n<p><a href=\"{{unsubscribe_url}}\">unsubscribe</a></p>", text: "" };
+  const status = h("p", { class: "status", role: "status", id: "template-status" });
+  const previewArea = h("div", { id: "preview", class: "preview" }, h("p", { class: "muted" }, t("preview_none")));
+  let contactId = null;
+  let timer = null;
+  const fields = {
+    name: input({ id: "tpl-name", value: tpl.name, required: true }),
+    subject: input({ id: "tpl-subject", value: tpl.subject }),
+    html: h("textarea", { id: "tpl-html", rows: 14, value: tpl.html }),
+    text: h("textarea", { id: "tpl-text", rows: 5, value: tpl.text || "" }),
+  };
+  const draft = () => ({ name: fields.name.value || "draft", subject: fields.subject.value, html: fields.html.value,
+    text: fields.text.value || null });
+  const refresh = async () => {
+    if (!contactId) return;
+    try {
+      const p = await post("/templates/preview", { template: draft(), contact_id: contactId });
+      clear(previewArea,
+        h("p", {}, h("strong", {}, t("to") + ": "), `${p.contact_name} <${p.address}>`),
+        h("p", { id: "preview-subject" }, h("strong", {}, t("subject") + ": "), p.subject),
+        letterFrame(p.html, "preview-frame"),
+        h("details", {}, h("summary", {}, t("text_part")), h("pre", { id: "preview-text" }, p.text)));
+    } catch (error) {
+      clear(previewArea, h("p", { class: "form-error", role: "alert", id: "preview-error" }, errorText(error)));
+    }
+  };
+  const soon = () => { clearTimeout(timer); timer = setTimeout(refresh, 300); };
+  for (const el of Object.values(fields)) el.addEventListener("input", soon);
+  const picker = contactPicker("preview-contact", (id) => { contactId = id; refresh(); });
+
+  const save = async () => {
+    const body = { name: fields.name.value, subject: fields.subject.value, html: fields.html.value, text: fields.text.value || null };
+    const saved = existing ? await put(`/templates/${existing.id}`, body) : await post("/templates", body);
+    return saved;
+  };
+  const edit = form([
+    field("name", t("name"), fields.name), field("subject", t("subject"), fields.subject),
+    field("html", t("html"), fields.html), field("text", t("text_part"), fields.text),
+  ], t("save"), async () => {
+    const saved = await save();
+    notice(status, null);
+    status.textContent = t("saved_template");
+    if (!existing) ctx.navigate(`/templates/${saved.id}`);
+  }, { id: "template-form" });
+
+  const relays = await get("/relays");
+  const testForm = form([
+    h("div", { class: "row" },
+      field("to", t("test_to"), input({ id: "test-to", type: "email" })),
+      field("relay", t("relay"), select(relays.items.map((r) => [r.name, r.name]), "default", { id: "test-relay" }))),
+  ], t("test_send"), async (v) => {
+    if (!contactId) throw Object.assign(new Error(t("preview_none")), { field: "to" });
+    const saved = await save();
+    const sent = await post(`/templates/${saved.id}/test-send`, { contact_id: contactId, to: v.to, relay: v.relay });
+    status.textContent = t("test_sent", { to: sent.to });
+    if (!existing) ctx.navigate(`/templates/${saved.id}`);
+  }, { id: "test-form" });
+
+  clear(main, h("h1", {}, existing ? existing.name : t("template_new")), h("p", {}, link("#/templates", t("back"))), status,
+    h("div", { class: "columns" },
+      h("section", { class: "card" }, h("h2", {}, t("edit")), edit),
+      h("section", { class: "card" }, h("h2", {}, t("preview")), picker, previewArea,
+        h("h2", {}, t("test_send")), testForm)));
+}
