@@ -20,8 +20,11 @@ import * as templates from "./templates.js";
 import * as segments from "./segments.js";
 import * as campaigns from "./campaigns.js";
 import * as suppressions from "./suppressions.js";
+import * as fields from "./fields.js";
 
-const ADMIN_PAGES = ["mailboxes", "users", "teams", "reference", "settings"];
+// Pages whose nav word differs from their id ("fields" is also the card's heading).
+const NAV_WORDS = { fields: "record_fields" };
+const ADMIN_PAGES = ["mailboxes", "users", "teams", "reference", "fields", "settings"];
 const SALES_PAGES = ["leads", "contacts", "companies", "deals"];
 // Pages of their own beside the record lists.
 const SALES_EXTRA = ["board", "tasks", "duplicates"];
@@ -41,11 +44,13 @@ let expired = null;
 
 const routes = {
   login: login.renderSignIn,
+  "signed-in": login.renderSignedIn,
   password: login.renderPasswordChange,
   mailboxes: mailboxes.render,
   users: users.render,
   teams: teams.render,
   reference: reference.render,
+  fields: fields.render,
   settings: settings.render,
   messages: mail.render,
   tasks: tasks.render,
@@ -58,7 +63,7 @@ const routes = {
 };
 
 function parse() {
-  const parts = location.hash.replace(/^#\/?/, "").split("/").filter(Boolean);
+  const parts = location.hash.replace(/^#\/?/, "").split("?")[0].split("/").filter(Boolean);
   return { page: parts[0] || "", id: parts[1] || null };
 }
 
@@ -82,7 +87,7 @@ function renderNav(user, page) {
     out.hidden = true;
     return;
   }
-  const item = (name) => h("li", {}, h("a", { href: "#/" + name, "aria-current": name === page ? "page" : undefined }, t(name)));
+  const item = (name) => h("li", {}, h("a", { href: "#/" + name, "aria-current": name === page ? "page" : undefined }, t(NAV_WORDS[name] || name)));
   const groups = [];
   if (user.role === "admin") groups.push(h("div", { class: "group" }, h("span", { class: "group-title" }, t("nav_admin")), h("ul", {}, ADMIN_PAGES.map(item))));
   groups.push(h("div", { class: "group" }, h("span", { class: "group-title" }, t("nav_sales")), h("ul", {}, salesPages(user).map(item))));
@@ -96,7 +101,7 @@ async function route() {
   const main = document.getElementById("main");
   const { page, id } = parse();
   const current = session();
-  if (!current && page !== "login") return navigate("/login");
+  if (!current && page !== "login" && page !== "signed-in") return navigate("/login");
   if (current && current.user.must_change_password && page !== "password") return navigate("/password");
   if (current && !page) return navigate(home(current.user));
   const user = current && current.user;

@@ -16,9 +16,11 @@ function details(kind, r) {
         ["domains", r.domain_hint], ["owner", r.owner_label], ["created", dateTime(r.created_at)]];
     case "contacts":
       return [["emails", r.emails.join(", ")], ["phones", r.phones.join(", ")], ["job", r.position], ["tags", r.tags.join(", ")],
-        ["company", r.company_link || null], ["owner", r.owner_label], ["created", dateTime(r.created_at)]];
+        ["company", r.company_link || null], ["address", r.address], ["website", r.website], ["birthday", r.birthday],
+        ["owner", r.owner_label], ["created", dateTime(r.created_at)]];
     case "companies":
-      return [["domains", r.domains.join(", ")], ["tags", r.tags.join(", ")], ["owner", r.owner_label], ["created", dateTime(r.created_at)]];
+      return [["domains", r.domains.join(", ")], ["tags", r.tags.join(", ")], ["industry", r.industry], ["size", r.size],
+        ["address", r.address], ["website", r.website], ["owner", r.owner_label], ["created", dateTime(r.created_at)]];
     default:
       return [["amount", r.amount ? `${r.amount} ${r.currency}` : null], ["stage", r.stage_name], ["status", word("kind_", r.status)],
         ["probability", r.probability], ["contacts", r.contact_link || null], ["company", r.company_link || null],
@@ -26,6 +28,7 @@ function details(kind, r) {
   }
 }
 
+const SIZES = ["", "1-10", "11-50", "51-250", "251-1000", "1000+"];
 const split = (text) => (text ? text.split(",").map((x) => x.trim()).filter(Boolean) : []);
 const orNull = (text) => (text === "" ? null : text);
 
@@ -44,13 +47,18 @@ function editable(kind, r, stages) {
     case "contacts":
       return {
         fields: [["name", "name", r.name], ["emails", "emails", r.emails.join(", ")], ["phones", "phones", r.phones.join(", ")],
-          ["position", "job", r.position], ["tags", "tags", r.tags.join(", ")]],
-        body: (v) => ({ name: v.name, emails: split(v.emails), phones: split(v.phones), position: orNull(v.position), tags: split(v.tags) }),
+          ["position", "job", r.position], ["tags", "tags", r.tags.join(", ")], ["address", "address", r.address],
+          ["website", "website", r.website], ["birthday", "birthday", r.birthday, "date"]],
+        body: (v) => ({ name: v.name, emails: split(v.emails), phones: split(v.phones), position: orNull(v.position), tags: split(v.tags),
+          address: orNull(v.address), website: orNull(v.website), birthday: orNull(v.birthday) }),
       };
     case "companies":
       return {
-        fields: [["name", "name", r.name], ["domains", "domains", r.domains.join(", ")], ["tags", "tags", r.tags.join(", ")]],
-        body: (v) => ({ name: v.name, domains: split(v.domains), tags: split(v.tags) }),
+        fields: [["name", "name", r.name], ["domains", "domains", r.domains.join(", ")], ["tags", "tags", r.tags.join(", ")],
+          ["industry", "industry", r.industry], ["size", "size", r.size ?? "", SIZES.map((x) => [x, x || "—"])],
+          ["address", "address", r.address], ["website", "website", r.website]],
+        body: (v) => ({ name: v.name, domains: split(v.domains), tags: split(v.tags), industry: orNull(v.industry),
+          size: orNull(v.size), address: orNull(v.address), website: orNull(v.website) }),
       };
     default:
       return {
@@ -63,16 +71,49 @@ function editable(kind, r, stages) {
   }
 }
 
-async function editForm(kind, record, ctx) {
+async function editForm(kind, record, custom, ctx) {
   const stages = kind === "deals" ? (await get(`/pipelines/${record.pipeline_id}`)).stages : [];
   const spec = editable(kind, record, stages);
   const controls = spec.fields.map(([name, label, value, options]) => field(name, t(label),
-    options ? select(options, value) : input({ value: value ?? "" })));
-  const el = form(h("div", { class: "row wrap" }, controls), t("save"), async (v) => {
-    await patch(`/${kind}/${record.id}`, spec.body(v));
+    Array.isArray(options) ? select(options, value) : input({ value: value ?? "", type: options === "date" ? "date" : "text" })));
+  const customControls = custom.map((f) => field(f.key, f.label, customControl(f, (record.custom || {})[customKey(f)])));
+  const el = form(h("div", { class: "row wrap" }, controls, customControls), t("save"), async (v) => {
+    const body = spec.body(v);
+    if (custom.length) body.custom = Object.fromEntries(custom.map((f) => [customKey(f), customValue(f, v[f.key])]));
+    await patch(`/${kind}/${record.id}`, body);
     ctx.navigate(`/${kind}/${record.id}`);
   }, { id: "edit-form" });
   return h("details", { class: "edit" }, h("summary", {}, t("edit")), el);
+}
+
+const customKey = (f) => f.key.replace(/^custom\./, "");
+
+/** A custom field's control in the edit form, by its type. */
+function customControl(f, value) {
+  if (f.type === "checkbox") return select([["", "—"], ["true", t("yes")], ["false", t("no")]], value === true ? "true" : value === false ? "false" : "");
+  if (f.type === "single_choice") return select([["", "—"], ...f.options.map((o) => [o, o])], value ?? "");
+  if (f.type === "multiple_choice") return input({ value: (value || []).join(", ") });
+  if (f.type === "long_text") return h("textarea", { rows: 2 }, value ?? "");
+  const type = { date: "date", number: "number", money: "number", url: "url", email: "email", phone: "tel" }[f.type] || "text";
+  return input({ value: value ?? "", type, step: f.type === "money" ? "0.01" : f.type === "number" ? "any" : undefined });
+}
+
+/** The form's text for a custom field as the JSON value the API takes (empty clears it). */
+function customValue(f, text) {
+  if (text === undefined || text === "") return null;
+  if (f.type === "checkbox") return text === "true";
+  if (f.type === "multiple_choice") return split(text);
+  if (f.type === "number" || f.type === "money") return Number(text);
+  if (f.type === "user") return Number(text);
+  return text;
+}
+
+/** A custom value as text on the card. */
+function showCustom(f, value) {
+  if (value === null || value === undefined) return null;
+  if (f.type === "checkbox") return value ? t("yes") : t("no");
+  if (Array.isArray(value)) return value.join(", ");
+  return String(value);
 }
 
 /** A linked record's name, for a card's references (a number when the caller may not see it). */
@@ -93,8 +134,12 @@ export async function render(main, ctx) {
   if (record.company_id && kind !== "leads") record.company_link = await nameOf("companies", record.company_id);
   if (record.contact_id && kind === "deals") record.contact_link = await nameOf("contacts", record.contact_id);
   const title = record.name || record.title;
-  const fields = h("dl", { class: "fields" }, details(kind, record).map(([key, value]) =>
-    [h("dt", {}, t(key)), h("dd", {}, value === null || value === undefined || value === "" ? "—" : value)]));
+  // Custom fields in the admin's order, after the standard ones.
+  const custom = (await get(`/record-fields?kind=${SINGULAR[kind]}`).catch(() => [])).filter((f) => f.custom);
+  const rows = details(kind, record).map(([key, value]) => [t(key), value])
+    .concat(custom.map((f) => [f.label, showCustom(f, (record.custom || {})[customKey(f)])]));
+  const fields = h("dl", { class: "fields" }, rows.map(([label, value]) =>
+    [h("dt", {}, label), h("dd", {}, value === null || value === undefined || value === "" ? "—" : value)]));
   const timeline = h("ol", { class: "timeline", id: "timeline" });
   const tasks = h("ul", { class: "tasks", id: "tasks" });
   const refresh = async () => {
@@ -105,7 +150,7 @@ export async function render(main, ctx) {
     h("h1", { id: "record-title" }, title),
     h("div", { class: "card-grid" },
       h("section", { class: "card" }, h("h2", {}, t("fields")), fields,
-        ctx.user.role === "marketing" ? null : await editForm(kind, record, ctx),
+        ctx.user.role === "marketing" ? null : await editForm(kind, record, custom, ctx),
         kind === "leads" && record.owner_id === null && ctx.user.role === "sales" ? takeButton(record, ctx) : null,
         kind === "leads" ? await convertForm(record, ctx) : null),
       h("section", { class: "card" }, h("h2", {}, t("tasks")), tasks, taskForm(kind, ctx.id, refresh)),

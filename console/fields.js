@@ -54,7 +54,7 @@ export async function render(main, ctx) {
     const choices = v.options ? v.options.split(",").map((o) => o.trim()).filter(Boolean) : [];
     await post("/custom-fields", { kind: v.kind, key: v.key, label: v.label, type: v.type, required: v.required, options: choices });
     ctx.navigate("/fields");
-  });
+  }, { id: "field-form" });
   clear(main, h("h1", {}, w("title")), status, sections, h("section", { class: "card" }, create),
     typeList(companyTypes, act, ctx));
 }

@@ -1,8 +1,8 @@
 //! Users, roles, passwords (argon2), JWT access tokens and the `Caller` every route sees.
 
 pub mod caller;
-pub mod jwks;
 pub mod directory;
+pub mod jwks;
 pub mod model;
 pub mod oidc;
 mod password;

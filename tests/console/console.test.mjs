@@ -196,6 +196,15 @@ test("admin: first sign-in forces a new password, then connects a Dovecot mailbo
   await page.waitForFunction(() => /Выставка/.test(document.querySelector('section[data-list="/lead-sources"]')?.textContent || ""));
   await shot(page, "08-reference");
 
+  // A custom field for contacts, which the salesperson then fills in on a card.
+  await page.click('#nav a[href="#/fields"]');
+  await page.waitForSelector("#field-form");
+  await page.fill('#field-form input[name="key"]', "contract_no");
+  await page.fill('#field-form input[name="label"]', "Номер договора");
+  await page.click("#field-form button[type=submit]");
+  await page.waitForSelector('section[data-kind="contact"] tr[data-key="contract_no"]');
+  await shot(page, "08b-fields");
+
   await page.click('#nav a[href="#/settings"]');
   await page.waitForSelector('section[data-list="never-log"] form');
   await page.fill('section[data-list="never-log"] input[name="value"]', "ceo@client-corp.ru");
@@ -258,6 +267,12 @@ test("sales: a contact card with a hostile HTML mail shows it inert, and a lead 
   await page.waitForSelector("#tasks li[data-task]");
   await page.check("#tasks li[data-task] input[type=checkbox]");
   await page.waitForTimeout(300);
+  // The admin's custom field is on the card, and what the salesperson types there is saved and shown.
+  await page.click("details.edit summary");
+  await page.fill('#edit-form [name="custom.contract_no"]', "Д-2026/17");
+  await page.click("#edit-form button[type=submit]");
+  await page.waitForFunction(() => /Д-2026\/17/.test(document.querySelector("dl.fields")?.textContent || ""));
+  assert.match(await page.textContent("dl.fields"), /Номер договора/);
   await shot(page, "13-contact-card");
 
   // My tasks: an overdue one, moved to a later day, then done.
@@ -433,6 +448,26 @@ test("sales: a contact card with a hostile HTML mail shows it inert, and a lead 
   assert.deepEqual(seen.dialogs, []);
   assert.deepEqual(seen.errors, [], "no script errors");
   assert.deepEqual(seen.foreign, []);
+  await page.close();
+  await context.close();
+});
+
+test("an identity provider's sign-in lands on #/signed-in: its error is shown, its token signs in and leaves the address bar", async () => {
+  const { context, page, seen } = await open("en-US");
+  await page.goto(BASE + "/#/signed-in?error=oidc_user_unknown&message=" + encodeURIComponent("no user has the e-mail nobody@example.org"));
+  await page.waitForSelector("#signin-why");
+  assert.match(await page.textContent("#signin-why"), /nobody@example\.org/);
+  assert.equal(await page.locator("#nav a").count(), 0, "not signed in");
+
+  // The callback's token is the one the password sign-in answers; the console keeps it and reads /me.
+  const login = await fetch(BASE + "/api/v1/auth/login", { method: "POST", headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ email: FIXTURE.sales_email, password: FIXTURE.sales_password }) });
+  const { token } = await login.json();
+  await page.goto(BASE + "/#/signed-in?token=" + encodeURIComponent(token) + "&expires_at=2099-01-01T00:00:00Z");
+  await page.waitForSelector("#search-form");
+  assert.match(await page.textContent("#who"), /Ольга Смирнова/, "signed in as the salesperson");
+  assert.ok(!page.url().includes(token), "the token is gone from the address bar");
+  assert.deepEqual(seen.errors, [], "no script errors");
   await page.close();
   await context.close();
 });
