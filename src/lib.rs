@@ -19,6 +19,7 @@ pub mod oauth;
 pub mod secrets;
 pub mod telemetry;
 pub mod text;
+pub mod transfer;
 
 pub use app::{App, AppState};
 pub use config::Config;

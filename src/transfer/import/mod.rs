@@ -1,0 +1,441 @@
+//! Imports of contacts, companies, leads and deals from a spreadsheet: upload (the file is kept), mapping
+//! (suggested from the headers, or a saved preset), a dry run that reports row by row, then the run as a
+//! background job (`job`), its reject file and its undo.
+
+pub mod job;
+pub mod mapping;
+pub mod plan;
+pub mod read;
+pub mod rejects;
+pub mod routes;
+pub mod rows;
+
+use std::collections::BTreeMap;
+
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use sqlx::AnyPool;
+
+use super::model::{CheckReport, ImportOptions, ImportSummary, ImportView, Progress, RowReport};
+use super::{records, store};
+use crate::auth::Caller;
+use crate::crm::RecordKind;
+use crate::error::Error;
+use plan::{Action, Planner};
+use read::{Format, Table};
+
+/// `contacts` or `contact` → the kind.
+pub fn parse_kind(s: &str) -> Result<RecordKind, Error> {
+    RecordKind::from_segment(s)
+        .or_else(|| s.parse().ok())
+        .ok_or_else(|| {
+            Error::validation(
+                "kind",
+                format!("'{s}' is not contacts, companies, leads or deals"),
+            )
+        })
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The hash that says "this row was imported already" (same kind, same values).
+pub fn row_hash(kind: RecordKind, values: &rows::Values) -> String {
+    let text = serde_json::to_string(values).unwrap_or_default();
+    hex(&Sha256::new()
+        .chain_update(kind.as_str())
+        .chain_update(text)
+        .finalize())
+}
+
+/// Reads the file of a stored import (`sheet`: the options' sheet).
+pub fn table_of(
+    filename: &str,
+    format: &str,
+    bytes: &[u8],
+    sheet: Option<&str>,
+) -> Result<Table, Error> {
+    let format = Format::parse(format)
+        .ok_or_else(|| Error::internal("stored import with an unknown format"))?;
+    let mut table = read::read(filename, format, bytes, sheet)?;
+    table.headers = mapping::unique_headers(&table.headers);
+    Ok(table)
+}
+
+/// Stores an upload after reading it once (a file that cannot be read is refused here, not in the job).
+pub async fn upload(
+    pool: &AnyPool,
+    caller: &Caller,
+    kind: RecordKind,
+    filename: &str,
+    bytes: Vec<u8>,
+) -> Result<ImportView, Error> {
+    records::require_write(caller, kind)?;
+    let format = Format::detect(filename, &bytes)?;
+    let parse_name = filename.to_string();
+    let (table, bytes) = tokio::task::spawn_blocking(move || {
+        let t = read::read(&parse_name, format, &bytes, None);
+        (t, bytes)
+    })
+    .await
+    .map_err(Error::internal)?;
+    let mut table = table?;
+    table.headers = mapping::unique_headers(&table.headers);
+    if table.headers.iter().all(|h| h.starts_with("Column ")) {
+        return Err(Error::BadRequest {
+            code: "import_file_empty",
+            message: format!("'{filename}' has no header row"),
+        });
+    }
+    let hash = hex(&Sha256::digest(&bytes));
+    let new = store::NewImport {
+        user_id: caller.id,
+        kind: kind.as_str(),
+        filename,
+        format: format.as_str(),
+        file_hash: &hash,
+        total_rows: table.rows.len() as i64,
+        bytes: &bytes,
+    };
+    let id = store::insert(pool, &new).await?;
+    let mut conn = pool.acquire().await?;
+    let audit = json!({ "kind": kind, "filename": filename, "rows": table.rows.len(), "format": format.as_str() });
+    records::audit(
+        &mut conn,
+        caller.id,
+        "import_upload",
+        ("import", id),
+        &audit,
+    )
+    .await?;
+    drop(conn);
+    let row = store::get(pool, id)
+        .await?
+        .ok_or(Error::NotFound("import"))?;
+    Ok(view(row, Some(&table)))
+}
+
+fn progress(c: [i64; 6]) -> Progress {
+    Progress {
+        total: c[0],
+        done: c[1],
+        created: c[2],
+        updated: c[3],
+        skipped: c[4],
+        failed: c[5],
+    }
+}
+
+fn view(row: store::ImportRow, table: Option<&Table>) -> ImportView {
+    let kind = parse_kind(&row.kind).unwrap_or(RecordKind::Contact);
+    let (headers, sample, sheets, sheet, encoding, delimiter) = match table {
+        Some(t) => (
+            t.headers.clone(),
+            t.rows
+                .iter()
+                .take(5)
+                .map(|(_, cells)| cells.iter().map(|c| c.text.clone()).collect())
+                .collect(),
+            t.sheets.clone(),
+            t.sheet.clone(),
+            t.encoding.map(str::to_string),
+            t.delimiter.map(|d| d.to_string()),
+        ),
+        None => Default::default(),
+    };
+    ImportView {
+        id: row.id,
+        kind,
+        suggested_mapping: mapping::suggest(kind, &headers),
+        filename: row.filename,
+        format: row.format,
+        status: row.status,
+        user_id: row.user_id,
+        sheets,
+        sheet,
+        headers,
+        sample,
+        encoding,
+        delimiter,
+        options: serde_json::from_str(&row.options).unwrap_or(Value::Null),
+        progress: progress(row.counts),
+        error: row.error,
+        created_at: crate::db::from_ms(row.created_at),
+        updated_at: crate::db::from_ms(row.updated_at),
+    }
+}
+
+/// The import, when the caller started it or is an admin (others: 404).
+pub async fn load(pool: &AnyPool, caller: &Caller, id: i64) -> Result<store::ImportRow, Error> {
+    match store::get(pool, id).await? {
+        Some(row) if row.user_id == caller.id || caller.is_admin() => Ok(row),
+        _ => Err(Error::NotFound("import")),
+    }
+}
+
+pub async fn get(pool: &AnyPool, caller: &Caller, id: i64) -> Result<ImportView, Error> {
+    let row = load(pool, caller, id).await?;
+    let options: ImportOptions = serde_json::from_str(&row.options).unwrap_or_default();
+    let bytes = store::file(pool, id).await?;
+    let table = table_of(&row.filename, &row.format, &bytes, options.sheet.as_deref()).ok();
+    Ok(view(row, table.as_ref()))
+}
+
+pub async fn list(
+    pool: &AnyPool,
+    caller: &Caller,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<(Vec<ImportSummary>, Option<i64>), Error> {
+    let user = (!caller.is_admin()).then_some(caller.id);
+    let rows = store::list(pool, user, before.unwrap_or(i64::MAX), limit).await?;
+    let next = (rows.len() as i64 == limit)
+        .then(|| rows.last().map(|r| r.id))
+        .flatten();
+    let items = rows
+        .into_iter()
+        .map(|r| ImportSummary {
+            id: r.id,
+            kind: parse_kind(&r.kind).unwrap_or(RecordKind::Contact),
+            filename: r.filename,
+            status: r.status,
+            user_id: r.user_id,
+            progress: progress(r.counts),
+            created_at: crate::db::from_ms(r.created_at),
+        })
+        .collect();
+    Ok((items, next))
+}
+
+/// The mapping to use: the one given, else the preset named, else the one suggested; checked against the file's
+/// headers and the kind's fields.
+pub async fn resolve_mapping(
+    pool: &AnyPool,
+    user: i64,
+    kind: RecordKind,
+    headers: &[String],
+    options: &ImportOptions,
+) -> Result<BTreeMap<String, String>, Error> {
+    let mapping = match (&options.mapping, &options.preset) {
+        (Some(m), _) => m.clone(),
+        (None, Some(name)) => {
+            let (_, text) = store::preset(pool, kind.table(), name)
+                .await?
+                .ok_or_else(|| {
+                    Error::validation("preset", format!("no preset '{name}' for {}", kind.table()))
+                })?;
+            // A preset names headers of another file: the ones this file lacks are left out.
+            let m: BTreeMap<String, String> =
+                serde_json::from_str(&text).map_err(Error::internal)?;
+            m.into_iter().filter(|(h, _)| headers.contains(h)).collect()
+        }
+        (None, None) => mapping::suggest(kind, headers),
+    };
+    let mut out = BTreeMap::new();
+    let mut single: Vec<&str> = Vec::new();
+    for (header, field) in &mapping {
+        if field.is_empty() || field == "skip" {
+            continue;
+        }
+        if !headers.contains(header) {
+            return Err(Error::validation(
+                "mapping",
+                format!("the file has no column «{header}»"),
+            ));
+        }
+        if !mapping::allowed(kind, field) {
+            return Err(Error::validation(
+                "mapping",
+                format!("«{header}»: '{field}' is not a field of {}", kind.table()),
+            ));
+        }
+        if !mapping::is_multi(field) {
+            if single.contains(&field.as_str()) {
+                return Err(Error::validation(
+                    "mapping",
+                    format!("two columns fill '{field}'"),
+                ));
+            }
+            single.push(field);
+        }
+        out.insert(header.clone(), field.clone());
+    }
+    if let Some(name) = &options.save_preset {
+        let text = serde_json::to_string(&out).map_err(Error::internal)?;
+        let name = crate::crm::normalize::required("save_preset", name, 100)?;
+        store::save_preset(pool, kind.table(), &name, &text, user).await?;
+    }
+    Ok(out)
+}
+
+/// The dry run: what every row would do, nothing written. The options are kept for the run.
+pub async fn check(
+    pool: &AnyPool,
+    caller: &Caller,
+    id: i64,
+    options: ImportOptions,
+) -> Result<CheckReport, Error> {
+    let row = load(pool, caller, id).await?;
+    if !matches!(row.status.as_str(), "uploaded" | "checked") {
+        return Err(Error::Conflict {
+            message: format!(
+                "import {id} is {}; only an import not yet run can be checked",
+                row.status
+            ),
+        });
+    }
+    let kind = parse_kind(&row.kind)?;
+    records::require_write(caller, kind)?;
+    let bytes = store::file(pool, id).await?;
+    let (filename, format, sheet) = (
+        row.filename.clone(),
+        row.format.clone(),
+        options.sheet.clone(),
+    );
+    let table =
+        tokio::task::spawn_blocking(move || table_of(&filename, &format, &bytes, sheet.as_deref()))
+            .await
+            .map_err(Error::internal)??;
+    let mapping = resolve_mapping(pool, caller.id, kind, &table.headers, &options).await?;
+    let columns = rows::columns(&table.headers, &mapping);
+    let owner_mapped = mapping.values().any(|f| f == "owner");
+    if let Some(owner) = options.owner_id {
+        let mut conn = pool.acquire().await?;
+        records::resolve_owner(&mut conn, caller, owner).await?;
+    }
+    let mut planner =
+        Planner::new(pool, kind, caller.clone(), options.clone(), owner_mapped).await?;
+    let mut report = CheckReport {
+        total_rows: table.rows.len(),
+        would_create: 0,
+        would_update: 0,
+        would_skip: 0,
+        would_fail: 0,
+        companies_to_create: 0,
+        rows: Vec::new(),
+        unmapped: table
+            .headers
+            .iter()
+            .filter(|h| !mapping.contains_key(*h))
+            .cloned()
+            .collect(),
+        mapping: mapping.clone(),
+    };
+    let mut conn = pool.acquire().await?;
+    for (line, cells) in &table.rows {
+        let r = match rows::parse(&columns, &table.headers, cells) {
+            Err(reason) => Action::Fail { reason },
+            Ok(values) => match store::already_imported(&mut conn, &row_hash(kind, &values)).await?
+            {
+                Some((import, at)) => Action::Skip {
+                    reason: format!("already imported (import {import}, row {at})"),
+                    duplicate_of: None,
+                },
+                None => planner.plan(pool, *line, &values, true).await?,
+            },
+        };
+        let entry = |action: &str, record_id, reason, duplicate_of| RowReport {
+            row: *line,
+            action: action.into(),
+            record_id,
+            reason,
+            duplicate_of,
+        };
+        let shown = match r {
+            Action::Create {
+                duplicate_of: None, ..
+            } => {
+                report.would_create += 1;
+                None
+            }
+            Action::Create { duplicate_of, .. } => {
+                report.would_create += 1;
+                Some(entry(
+                    "create",
+                    None,
+                    Some("created beside its duplicate (create_anyway)".into()),
+                    duplicate_of,
+                ))
+            }
+            Action::Update {
+                id,
+                patch,
+                duplicate_of,
+                ..
+            } => {
+                report.would_update += 1;
+                let fields: Vec<String> = patch
+                    .as_object()
+                    .map(|p| p.keys().cloned().collect())
+                    .unwrap_or_default();
+                let why = if fields.is_empty() {
+                    "updates the record of that row".to_string()
+                } else {
+                    format!("sets {}", fields.join(", "))
+                };
+                Some(entry(
+                    "update",
+                    (id > 0).then_some(id),
+                    Some(why),
+                    Some(duplicate_of),
+                ))
+            }
+            Action::Skip {
+                reason,
+                duplicate_of,
+            } => {
+                report.would_skip += 1;
+                Some(entry("skip", None, Some(reason), duplicate_of))
+            }
+            Action::Fail { reason } => {
+                report.would_fail += 1;
+                Some(entry("fail", None, Some(reason), None))
+            }
+        };
+        if let Some(s) = shown {
+            if report.rows.len() < 1000 {
+                report.rows.push(s);
+            }
+        }
+    }
+    report.companies_to_create = planner.new_companies.len();
+    let mut kept = options;
+    kept.mapping = Some(mapping);
+    kept.save_preset = None;
+    let text = serde_json::to_string(&kept).map_err(Error::internal)?;
+    store::set_options(pool, id, &text, "checked", table.rows.len() as i64).await?;
+    Ok(report)
+}
+
+/// Queues the run (the background job takes it); `options` replace the checked ones when given.
+pub async fn start(
+    pool: &AnyPool,
+    caller: &Caller,
+    id: i64,
+    options: Option<ImportOptions>,
+) -> Result<ImportView, Error> {
+    let row = load(pool, caller, id).await?;
+    let kind = parse_kind(&row.kind)?;
+    records::require_write(caller, kind)?;
+    if let Some(mut options) = options {
+        let bytes = store::file(pool, id).await?;
+        let table = table_of(&row.filename, &row.format, &bytes, options.sheet.as_deref())?;
+        options.mapping =
+            Some(resolve_mapping(pool, caller.id, kind, &table.headers, &options).await?);
+        options.save_preset = None;
+        let text = serde_json::to_string(&options).map_err(Error::internal)?;
+        if !matches!(row.status.as_str(), "uploaded" | "checked") {
+            return Err(Error::Conflict {
+                message: format!("import {id} is {}", row.status),
+            });
+        }
+        store::set_options(pool, id, &text, "checked", table.rows.len() as i64).await?;
+    }
+    if !store::transition(pool, id, &["uploaded", "checked"], "queued", None).await? {
+        return Err(Error::Conflict {
+            message: format!("import {id} is {}; it runs once", row.status),
+        });
+    }
+    get(pool, caller, id).await
+}
