@@ -158,7 +158,9 @@ pub async fn lead_source_name(pool: &AnyPool, id: i64) -> Result<Option<String>,
 }
 
 /// `(pipeline id, name, [(stage id, name)])` of every pipeline.
-pub async fn pipelines(pool: &AnyPool) -> Result<Vec<(i64, String, Vec<(i64, String)>)>, Error> {
+pub type Pipelines = Vec<(i64, String, Vec<(i64, String)>)>;
+
+pub async fn pipelines(pool: &AnyPool) -> Result<Pipelines, Error> {
     Ok(reference::list_pipelines(pool)
         .await?
         .into_iter()

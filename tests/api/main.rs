@@ -37,4 +37,7 @@ mod mailbox_access;
 mod openapi;
 mod proxy;
 mod smtp_sink;
+mod transfer_files;
+mod transfer_import;
+mod transfer_support;
 mod users;

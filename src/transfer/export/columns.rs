@@ -139,41 +139,44 @@ impl Names {
                     .and_then(|p| self.pipelines.get(&p).cloned())
                     .unwrap_or_default(),
                 Cell::Company => match id("company_id") {
-                    Some(c) => {
-                        if !self.companies.contains_key(&c) {
+                    Some(c) => match self.companies.get(&c) {
+                        Some(known) => known.clone(),
+                        None => {
                             let name = records::company_name(pool, caller, c)
                                 .await?
                                 .unwrap_or_default();
-                            self.companies.insert(c, name);
+                            self.companies.insert(c, name.clone());
+                            name
                         }
-                        self.companies[&c].clone()
-                    }
+                    },
                     None => String::new(),
                 },
                 Cell::ContactEmail => match id("contact_id") {
-                    Some(c) => {
-                        if !self.contacts.contains_key(&c) {
+                    Some(c) => match self.contacts.get(&c) {
+                        Some(known) => known.clone(),
+                        None => {
                             let email = records::get(pool, caller, RecordKind::Contact, c)
                                 .await
                                 .ok()
                                 .and_then(|v| v["primary_email"].as_str().map(str::to_string))
                                 .unwrap_or_default();
-                            self.contacts.insert(c, email);
+                            self.contacts.insert(c, email.clone());
+                            email
                         }
-                        self.contacts[&c].clone()
-                    }
+                    },
                     None => String::new(),
                 },
                 Cell::Source => match id("source_id") {
-                    Some(sid) => {
-                        if !self.sources.contains_key(&sid) {
+                    Some(sid) => match self.sources.get(&sid) {
+                        Some(known) => known.clone(),
+                        None => {
                             let name = records::lead_source_name(pool, sid)
                                 .await?
                                 .unwrap_or_default();
-                            self.sources.insert(sid, name);
+                            self.sources.insert(sid, name.clone());
+                            name
                         }
-                        self.sources[&sid].clone()
-                    }
+                    },
                     None => String::new(),
                 },
             });

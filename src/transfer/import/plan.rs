@@ -53,7 +53,7 @@ pub struct Planner {
     owner_mapped: bool,
     users: Vec<(i64, String, String)>,
     domains: crate::linking::Context,
-    pipelines: Vec<(i64, String, Vec<(i64, String)>)>,
+    pipelines: records::Pipelines,
     owners: HashMap<i64, Result<(), String>>,
     /// Dry run only: the keys of earlier rows (e-mails, phones, names, ids) → their line.
     seen: HashMap<String, usize>,
@@ -243,7 +243,7 @@ impl Planner {
         } else {
             v.name.as_ref()
         };
-        if label.is_none() && !(self.options.update_only && v.id.is_some()) {
+        if label.is_none() && !self.options.update_only {
             return fail(if self.kind == RecordKind::Deal {
                 "no title"
             } else {

@@ -342,7 +342,7 @@ fn read_workbook(
         {
             let (row, col) = cell.pos;
             let mut c = cell_of_ref(&cell.value);
-            c.formula = cell.formula.filter(|f| !f.is_empty());
+            c.formula = cell.formula.filter(|f| !f.is_empty()).map(with_equals);
             grid.put(row as usize, col as usize, c)?;
         }
         grid.into_table(&mut table);
@@ -374,12 +374,22 @@ fn read_workbook(
                 .as_ref()
                 .and_then(|f| f.get_value((row_no, col_no)))
                 .filter(|f| !f.is_empty())
-                .cloned();
+                .cloned()
+                .map(with_equals);
             grid.put(row_no as usize, col_no as usize, cell)?;
         }
     }
     grid.into_table(&mut table);
     Ok(table)
+}
+
+/// calamine gives formulas without their `=`; the reject file shows them as a spreadsheet would.
+fn with_equals(f: String) -> String {
+    if f.starts_with('=') {
+        f
+    } else {
+        format!("={f}")
+    }
 }
 
 fn pick_sheet(sheets: &[String], wanted: Option<&str>) -> Result<String, Error> {

@@ -189,7 +189,8 @@ pub async fn run(
     Path(id): Path<i64>,
     body: Bytes,
 ) -> Result<(StatusCode, Json<ImportView>), Error> {
-    let options: Option<ImportOptions> = if body.iter().all(u8::is_ascii_whitespace) {
+    let blank = body.iter().all(u8::is_ascii_whitespace) || body.trim_ascii() == b"null";
+    let options: Option<ImportOptions> = if blank {
         None
     } else {
         Some(parse_json(&body)?)

@@ -106,7 +106,10 @@ pub fn parse(
             "company" => v.company = some,
             "domain" => {
                 for d in split(&text, &[',', ';', ' ']) {
-                    let d = records::registrable_domain(&d)
+                    // A web site's address is as good as its domain: «https://www.acme.ru/contacts».
+                    let bare = d.split_once("://").map(|(_, rest)| rest).unwrap_or(&d);
+                    let host = bare.split(['/', '?', '#']).next().unwrap_or(bare);
+                    let d = records::registrable_domain(host)
                         .map_err(|_| format!("column «{header}»: '{d}' is not a domain"))?;
                     if !v.domains.contains(&d) {
                         v.domains.push(d);
