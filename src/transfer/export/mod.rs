@@ -273,17 +273,18 @@ pub async fn start(
     Ok(body_rx)
 }
 
-/// The whole export into a file (the CLI): the count of rows.
+/// The whole export into a file (the CLI).
 pub async fn to_file(
     pool: &AnyPool,
     caller: &Caller,
     kind: RecordKind,
     query: String,
     format: Format,
+    encoding: Encoding,
     path: &std::path::Path,
-) -> Result<u64, Error> {
+) -> Result<(), Error> {
     use tokio::io::AsyncWriteExt;
-    let mut rx = start(pool, caller, kind, query, format, Encoding::Utf8).await?;
+    let mut rx = start(pool, caller, kind, query, format, encoding).await?;
     let mut file = tokio::fs::File::create(path)
         .await
         .map_err(Error::internal)?;
@@ -292,5 +293,5 @@ pub async fn to_file(
         file.write_all(&chunk).await.map_err(Error::internal)?;
     }
     file.flush().await.map_err(Error::internal)?;
-    Ok(0)
+    Ok(())
 }

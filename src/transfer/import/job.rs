@@ -93,7 +93,9 @@ pub async fn run_with(
             continue;
         }
         if *stop.borrow() {
+            // A clean stop hands the job back at once; the next start goes on from the next row.
             store::progress(pool, id, LEASE_MS).await?;
+            store::transition(pool, id, &["running"], "queued", None).await?;
             return Ok(());
         }
         one_row(

@@ -418,6 +418,9 @@ pub async fn start(
     let row = load(pool, caller, id).await?;
     let kind = parse_kind(&row.kind)?;
     records::require_write(caller, kind)?;
+    // Never checked: the run takes the suggested mapping, as a check with no options would.
+    let stored: ImportOptions = serde_json::from_str(&row.options).unwrap_or_default();
+    let options = options.or_else(|| stored.mapping.is_none().then(ImportOptions::default));
     if let Some(mut options) = options {
         let bytes = store::file(pool, id).await?;
         let table = table_of(&row.filename, &row.format, &bytes, options.sheet.as_deref())?;
