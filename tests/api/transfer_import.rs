@@ -489,3 +489,72 @@ async fn imports_follow_the_callers_rights_over_owners_and_kinds() {
         .await;
     assert_eq!(presets[0]["name"], "Наш CRM");
 }
+
+#[tokio::test]
+async fn a_multipart_upload_names_its_file_and_a_workbooks_sheet_is_chosen() {
+    let app = spawn_app().await;
+    let admin = app.admin_token.clone();
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let first = book.add_worksheet().set_name("Справка").unwrap();
+    first.write_string(0, 0, "Это не клиенты").unwrap();
+    let second = book.add_worksheet().set_name("Клиенты").unwrap();
+    for (c, h) in ["ФИО", "E-mail"].iter().enumerate() {
+        second.write_string(0, c as u16, *h).unwrap();
+    }
+    second.write_string(1, 0, "Листов Лист").unwrap();
+    second.write_string(1, 1, "list@sheet.ru").unwrap();
+    let bytes = book.save_to_buffer().unwrap();
+    let boundary = "XyZ-граница-no";
+    let boundary = &boundary[..3];
+    let mut body = Vec::new();
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\ncontacts\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"book.xlsx\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes(),
+    );
+    body.extend_from_slice(&bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let response = app
+        .client
+        .post(app.url("/api/v1/imports"))
+        .bearer_auth(&admin)
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let (status, up) = crate::helpers::read(response).await;
+    assert_eq!(status, 201, "{up}");
+    assert_eq!(up["filename"], "book.xlsx");
+    assert_eq!(up["sheets"], json!(["Справка", "Клиенты"]));
+    assert_eq!(up["sheet"], "Справка");
+    let id = up["id"].as_i64().unwrap();
+    let report = check(&app, &admin, id, json!({ "sheet": "Клиенты" })).await;
+    assert_eq!(report["would_create"], 1, "{report}");
+    let (status, body) = app
+        .post(
+            &format!("/api/v1/imports/{id}/check"),
+            &admin,
+            json!({ "sheet": "Нет такого" }),
+        )
+        .await;
+    assert_eq!(
+        (status, error_code(&body)),
+        (422, "validation_failed"),
+        "{body}"
+    );
+    let done = run(&app, &admin, id, Value::Null).await;
+    assert_eq!(
+        progress(&done)[0],
+        1,
+        "the checked sheet is the one run: {done}"
+    );
+    assert_eq!(done["sheet"], "Клиенты");
+}
