@@ -42,7 +42,8 @@ pub use segments::{
 pub const IN_DOUBT_PER_CONNECTION: usize = 2 * run::CHUNK;
 pub use send::{Sender, Settings};
 
-fn check_template(t: &TemplateInput) -> Result<(), Error> {
+/// `custom_keys`: the contacts' custom field keys a template may name as `custom.<key>`.
+fn check_template(t: &TemplateInput, custom_keys: &[String]) -> Result<(), Error> {
     if t.name.trim().is_empty() {
         return Err(Error::validation("name", "must not be empty"));
     }
@@ -56,7 +57,7 @@ fn check_template(t: &TemplateInput) -> Result<(), Error> {
         updated_at: time::OffsetDateTime::UNIX_EPOCH,
     };
     Compiled::new(&template)
-        .and_then(|c| c.check_fields())
+        .and_then(|c| c.check_fields_with(custom_keys))
         .map_err(|e| Error::validation("template", e))
 }
 
@@ -73,7 +74,7 @@ pub async fn template(pool: &AnyPool, id: i64) -> Result<Template, Error> {
 pub async fn create_template(pool: &AnyPool, mut t: TemplateInput) -> Result<Template, Error> {
     // A subject is a header: one line, whatever was pasted into it.
     t.subject = crate::text::single_line(&t.subject);
-    check_template(&t)?;
+    check_template(&t, &crate::crm::custom::template_keys(pool).await?)?;
     let id = store::insert_template(pool, &t).await?;
     template(pool, id).await
 }
@@ -85,7 +86,7 @@ pub async fn update_template(
 ) -> Result<Template, Error> {
     // A subject is a header: one line, whatever was pasted into it.
     t.subject = crate::text::single_line(&t.subject);
-    check_template(&t)?;
+    check_template(&t, &crate::crm::custom::template_keys(pool).await?)?;
     if !store::update_template(pool, id, &t).await? {
         return Err(Error::NotFound("template"));
     }

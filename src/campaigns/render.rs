@@ -23,6 +23,9 @@ pub const FIELDS: &[&str] = &[
     "unsubscribe_url",
 ];
 
+/// Marks the sample data of `check_fields_with`, where a missing custom field is an unknown one.
+const CHECKING: &str = "__checking_fields";
+
 /// A template compiled once per campaign and rendered per recipient.
 pub struct Compiled {
     html: Handlebars<'static>,
@@ -45,7 +48,7 @@ fn registry(escape_html: bool) -> Handlebars<'static> {
 fn default_helper(
     h: &Helper,
     _: &Handlebars,
-    _: &Context,
+    ctx: &Context,
     _: &mut RenderContext,
     out: &mut dyn Output,
 ) -> HelperResult {
@@ -56,7 +59,13 @@ fn default_helper(
         .param(1)
         .ok_or_else(|| RenderErrorReason::ParamNotFoundForIndex("default", 1))?;
     if let Some(path) = value.relative_path() {
-        if !FIELDS.contains(&path.as_str()) {
+        // A custom field is known when the check's sample holds it (it holds every defined key); for a recipient,
+        // one without a value falls back like any other field.
+        let known = match path.strip_prefix("custom.") {
+            Some(_) => !(ctx.data().get(CHECKING).is_some() && value.is_value_missing()),
+            None => FIELDS.contains(&path.as_str()),
+        };
+        if !known {
             return Err(RenderErrorReason::Other(format!("unknown field {path}")).into());
         }
     }
@@ -147,7 +156,18 @@ impl Compiled {
 
     /// Renders with every field filled, so that a template naming an unknown field is refused when saved.
     pub fn check_fields(&self) -> Result<(), String> {
+        self.check_fields_with(&[])
+    }
+
+    /// `check_fields` where `custom.<key>` is known for each of the contacts' custom field keys.
+    pub fn check_fields_with(&self, custom_keys: &[String]) -> Result<(), String> {
         let mut sample = Map::new();
+        let custom: Map<String, Value> = custom_keys
+            .iter()
+            .map(|k| (k.clone(), Value::String("x".into())))
+            .collect();
+        sample.insert("custom".into(), Value::Object(custom));
+        sample.insert(CHECKING.into(), Value::Bool(true));
         for field in FIELDS {
             let mut parts = field.split('.');
             let (first, second) = (parts.next().unwrap_or_default(), parts.next());
@@ -287,6 +307,26 @@ mod tests {
         assert!(r.html.contains("коллега"), "{}", r.html);
         assert!(r.html.contains("&amp; Co"), "HTML escapes data: {}", r.html);
         assert_eq!(r.text, "коллега\n\nООО «Ромашка» & Co");
+    }
+
+    #[test]
+    fn custom_fields_render_when_defined_and_are_refused_otherwise() {
+        let c = Compiled::new(&template(
+            "Договор {{custom.contract_no}}",
+            "{{default custom.inn \"—\"}}",
+        ))
+        .unwrap();
+        assert!(c.check_fields().unwrap_err().contains("custom.contract_no"));
+        c.check_fields_with(&["contract_no".into(), "inn".into()])
+            .unwrap();
+        let typo = Compiled::new(&template("x", "{{default custom.nope \"a\"}}")).unwrap();
+        assert!(typo
+            .check_fields_with(&["inn".into()])
+            .unwrap_err()
+            .contains("custom.nope"));
+        let data = json!({"contact": {"name": "Анна"}, "custom": {"contract_no": "A-17"}});
+        let r = c.render(&data).unwrap();
+        assert_eq!((r.subject.as_str(), r.html.as_str()), ("Договор A-17", "—"));
     }
 
     #[test]

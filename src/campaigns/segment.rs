@@ -110,6 +110,9 @@ pub fn context(m: &Member, address: &str, unsubscribe_url: &str) -> Value {
             root.insert(key.to_string(), value);
         }
     }
+    if !m.custom.is_empty() {
+        root.insert("custom".into(), Value::Object(m.custom.clone()));
+    }
     root.insert(
         "unsubscribe_url".into(),
         Value::String(unsubscribe_url.into()),

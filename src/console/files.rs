@@ -35,6 +35,7 @@ const FILES: &[(&str, &str, &[u8])] = &[
     embedded!("tasks.js", JS),
     embedded!("board.js", JS),
     embedded!("duplicates.js", JS),
+    embedded!("fields.js", JS),
 ];
 
 /// Scripts, styles and data only from us: no inline script or style, no eval, no plugins, never framed. Mail HTML

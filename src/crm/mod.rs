@@ -6,13 +6,18 @@ pub mod activity;
 pub mod audit;
 pub mod companies;
 pub mod contacts;
+pub mod custom;
 pub mod deals;
 pub mod kind;
 pub mod leads;
+pub mod listing;
+pub mod lookup;
+pub mod merge;
 pub mod normalize;
 pub mod records;
 pub mod reference;
 pub mod routes;
+pub mod skeleton;
 mod store;
 
 use sqlx::AnyConnection;

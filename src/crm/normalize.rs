@@ -109,6 +109,43 @@ pub fn optional(field: &str, value: Option<&str>, max: usize) -> Result<Option<S
     }
 }
 
+/// An optional web address: `romashka.ru` becomes `https://romashka.ru/`; only http and https.
+pub fn website(field: &str, value: Option<&str>) -> Result<Option<String>, Error> {
+    let Some(raw) = value.map(str::trim).filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
+    let with_scheme = if raw.contains("://") {
+        raw.to_string()
+    } else {
+        format!("https://{raw}")
+    };
+    let bad = || Error::validation(field, format!("'{raw}' is not a web address"));
+    let url = url::Url::parse(&with_scheme).map_err(|_| bad())?;
+    if !matches!(url.scheme(), "http" | "https")
+        || !url.host_str().is_some_and(|h| h.contains('.'))
+        || with_scheme.chars().count() > 500
+    {
+        return Err(bad());
+    }
+    Ok(Some(url.to_string()))
+}
+
+/// An optional calendar date, YYYY-MM-DD.
+pub fn date(field: &str, value: Option<&str>) -> Result<Option<String>, Error> {
+    let Some(raw) = value.map(str::trim).filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    let d = time::Date::parse(raw, &format)
+        .map_err(|_| Error::validation(field, format!("'{raw}' is not a date (YYYY-MM-DD)")))?;
+    Ok(Some(d.format(&format).map_err(Error::internal)?))
+}
+
+/// An optional postal address: free text, several lines allowed.
+pub fn address(value: Option<&str>) -> Result<Option<String>, Error> {
+    optional("address", value, 1000)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

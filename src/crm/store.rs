@@ -348,3 +348,25 @@ pub async fn duplicate_pairs(
         })
         .collect()
 }
+
+/// What hangs on any record and goes with it: notes, tasks, shares, and its mail links (the message stays; only its
+/// link to the deleted record goes, so that the mail no longer counts as the record's).
+pub async fn remove_attachments(
+    conn: &mut AnyConnection,
+    kind: RecordKind,
+    id: i64,
+) -> Result<(), Error> {
+    for text in [
+        "DELETE FROM notes WHERE record_kind = $1 AND record_id = $2",
+        "DELETE FROM tasks WHERE record_kind = $1 AND record_id = $2",
+        "DELETE FROM shares WHERE record_kind = $1 AND record_id = $2",
+        "DELETE FROM message_links WHERE record_kind = $1 AND record_id = $2",
+    ] {
+        sqlx::query(text)
+            .bind(kind.as_str())
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}

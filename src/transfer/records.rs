@@ -188,12 +188,24 @@ pub async fn create_in(
     let owner = crm::resolve_owner(conn, caller, Some(owner)).await?;
     body["owner_id"] = json!(owner);
     match kind {
-        RecordKind::Contact => Ok(contacts::create_in(conn, caller, from_json(body)?, owner)
-            .await?
-            .id),
-        RecordKind::Deal => Ok(deals::create_in(conn, caller, from_json(body)?, owner)
-            .await?
-            .id),
+        RecordKind::Contact => Ok(contacts::create_in(
+            conn,
+            caller,
+            from_json(body)?,
+            owner,
+            crm::custom::SaveMode::Create,
+        )
+        .await?
+        .id),
+        RecordKind::Deal => Ok(deals::create_in(
+            conn,
+            caller,
+            from_json(body)?,
+            owner,
+            crm::custom::SaveMode::Create,
+        )
+        .await?
+        .id),
         RecordKind::Company => {
             let name = crm::normalize::required("name", body["name"].as_str().unwrap_or(""), 300)?;
             let domain = body["domains"][0].as_str().map(str::to_string);
@@ -267,42 +279,51 @@ pub async fn delete(
     }
 }
 
-/// One page of a list view with the list endpoint's own filters (`query` is its query string); the page's items
-/// as JSON and the keyset cursor of the next.
+/// One page of a list view with the list endpoint's own filters, `sort`, `scope` and `custom.<key>` filters (`query`
+/// is its query string); the page's items as JSON and the cursor of the next.
 pub async fn list_page(
     pool: &AnyPool,
     caller: &Caller,
     kind: RecordKind,
     query: &str,
-    after: Option<i64>,
-) -> Result<(Vec<Value>, Option<i64>), Error> {
-    fn filter<T: serde::de::DeserializeOwned>(query: &str) -> Result<T, Error> {
+    after: Option<String>,
+) -> Result<(Vec<Value>, Option<String>), Error> {
+    fn parse<T: serde::de::DeserializeOwned>(query: &str) -> Result<T, Error> {
         serde_urlencoded::from_str(query).map_err(|e| Error::validation("query", e.to_string()))
     }
+    let mut params: crm::listing::ListParams = parse(query)?;
+    (params.after, params.limit) = (after, Some(200));
+    let raw = Some(query);
     match kind {
         RecordKind::Contact => {
-            let mut f: contacts::model::ContactFilter = filter(query)?;
-            (f.after, f.limit) = (after, Some(200));
-            let page = contacts::list(pool, caller, f).await?;
-            Ok((items(page.items)?, page.next_after))
+            let mut f: contacts::model::ContactFilter = parse(query)?;
+            f.limit = Some(200);
+            let page =
+                crm::skeleton::list::<contacts::model::Contact>(pool, caller, &f, params, raw)
+                    .await?;
+            Ok((items(page.items)?, page.next_cursor))
         }
         RecordKind::Company => {
-            let mut f: companies::model::CompanyFilter = filter(query)?;
-            (f.after, f.limit) = (after, Some(200));
-            let page = companies::list(pool, caller, f).await?;
-            Ok((items(page.items)?, page.next_after))
+            let mut f: companies::model::CompanyFilter = parse(query)?;
+            f.limit = Some(200);
+            let page =
+                crm::skeleton::list::<companies::model::Company>(pool, caller, &f, params, raw)
+                    .await?;
+            Ok((items(page.items)?, page.next_cursor))
         }
         RecordKind::Lead => {
-            let mut f: leads::model::LeadFilter = filter(query)?;
-            (f.after, f.limit) = (after, Some(200));
-            let page = leads::list(pool, caller, f).await?;
-            Ok((items(page.items)?, page.next_after))
+            let mut f: leads::model::LeadFilter = parse(query)?;
+            f.limit = Some(200);
+            let page =
+                crm::skeleton::list::<leads::model::Lead>(pool, caller, &f, params, raw).await?;
+            Ok((items(page.items)?, page.next_cursor))
         }
         RecordKind::Deal => {
-            let mut f: deals::model::DealFilter = filter(query)?;
-            (f.after, f.limit) = (after, Some(200));
-            let page = deals::list(pool, caller, f).await?;
-            Ok((items(page.items)?, page.next_after))
+            let mut f: deals::model::DealFilter = parse(query)?;
+            f.limit = Some(200);
+            let page =
+                crm::skeleton::list::<deals::model::Deal>(pool, caller, &f, params, raw).await?;
+            Ok((items(page.items)?, page.next_cursor))
         }
     }
 }

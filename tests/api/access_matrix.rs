@@ -111,6 +111,16 @@ const MATRIX: &[Row] = &[
     ("POST", "/api/v1/contact-types", Plain, ADMIN_201),
     ("PATCH", "/api/v1/contact-types/{id}", Plain, ADMIN_200),
     ("DELETE", "/api/v1/contact-types/{id}", Fresh, ADMIN_204),
+    ("GET", "/api/v1/company-types", Plain, ALL_200),
+    ("POST", "/api/v1/company-types", Plain, ADMIN_201),
+    ("PATCH", "/api/v1/company-types/{id}", Plain, ADMIN_200),
+    ("DELETE", "/api/v1/company-types/{id}", Fresh, ADMIN_204),
+    ("GET", "/api/v1/custom-fields", Plain, ALL_200),
+    ("POST", "/api/v1/custom-fields", Plain, ADMIN_201),
+    ("GET", "/api/v1/custom-fields/{id}", Plain, ALL_200),
+    ("PATCH", "/api/v1/custom-fields/{id}", Plain, ADMIN_200),
+    ("DELETE", "/api/v1/custom-fields/{id}", Fresh, ADMIN_204),
+    ("GET", "/api/v1/record-fields", Plain, ALL_200),
     // Companies.
     ("GET", "/api/v1/companies", Plain, ALL_200),
     ("POST", "/api/v1/companies", Plain, SALES_CREATE),
@@ -340,6 +350,8 @@ struct Others {
     stage: i64,
     lead_source: i64,
     contact_type: i64,
+    company_type: i64,
+    custom_field: i64,
     mailbox: i64,
     template: i64,
     segment: i64,
@@ -590,6 +602,13 @@ async fn others(w: &World) -> Others {
         json!({ "name": format!("type{n}") }),
     )
     .await;
+    let company_type = admin_create(
+        w,
+        "/api/v1/company-types",
+        json!({ "name": format!("ctype{n}") }),
+    )
+    .await;
+    let custom_field = admin_create(w, "/api/v1/custom-fields", custom_field_body(n)).await;
     let mut mailbox = mailbox_body(n);
     mailbox["kind"] = json!("personal");
     mailbox["owner_id"] = json!(w.ids[OWNER]);
@@ -620,6 +639,8 @@ async fn others(w: &World) -> Others {
         stage,
         lead_source,
         contact_type,
+        company_type,
+        custom_field,
         mailbox,
         template,
         segment,
@@ -678,6 +699,15 @@ async fn fresh(w: &World, path: &str, fx: &Fx, o: &Others) -> (Fx, Others) {
             json!({ "name": format!("gone{n}") }),
         )
         .await;
+    } else if path.starts_with("/api/v1/company-types/") {
+        o.company_type = admin_create(
+            w,
+            "/api/v1/company-types",
+            json!({ "name": format!("gone{n}") }),
+        )
+        .await;
+    } else if path.starts_with("/api/v1/custom-fields/") {
+        o.custom_field = admin_create(w, "/api/v1/custom-fields", custom_field_body(n)).await;
     } else if path.starts_with("/api/v1/mailboxes/") {
         o.mailbox = admin_create(w, "/api/v1/mailboxes", mailbox_body(n)).await;
     } else if path.starts_with("/api/v1/settings/") {
@@ -819,6 +849,10 @@ async fn concrete(w: &World, who: usize, path: &str, case: Case, fx: &Fx, o: &Ot
         o.lead_source
     } else if path.starts_with("/api/v1/contact-types/") {
         o.contact_type
+    } else if path.starts_with("/api/v1/company-types/") {
+        o.company_type
+    } else if path.starts_with("/api/v1/custom-fields/") {
+        o.custom_field
     } else if path.starts_with("/api/v1/mailboxes/") {
         o.mailbox
     } else if path.starts_with("/api/v1/templates/") {
@@ -864,6 +898,9 @@ async fn concrete(w: &World, who: usize, path: &str, case: Case, fx: &Fx, o: &Ot
             return format!("{path}?kind=contacts")
         }
         _ => {}
+    }
+    if path == "/api/v1/record-fields" {
+        return format!("{path}?kind=company");
     }
     if path == "/api/v1/lookup" {
         let mid = fx.message_id.trim_matches(['<', '>']);
@@ -912,6 +949,11 @@ fn body(w: &World, who: usize, method: &str, path: &str, case: Case, fx: &Fx) ->
         (_, "/api/v1/contact-types" | "/api/v1/contact-types/{id}") => {
             json!({ "name": format!("ctype{n}") })
         }
+        (_, "/api/v1/company-types" | "/api/v1/company-types/{id}") => {
+            json!({ "name": format!("cotype{n}") })
+        }
+        ("POST", "/api/v1/custom-fields") => custom_field_body(n),
+        ("PATCH", "/api/v1/custom-fields/{id}") => json!({ "label": format!("Поле {n}") }),
         ("POST", "/api/v1/companies") => {
             json!({ "name": format!("Фирма {n}"), "domains": [format!("firm{n}.ru")] })
         }
@@ -2889,4 +2931,9 @@ async fn transfer_preset_fixture(w: &World) -> i64 {
         json!({ "kind": "contacts", "name": format!("fresh{n}"), "mapping": { "ФИО": "name" } });
     let (status, preset) = w.app.post("/api/v1/import-presets", w.admin(), body).await;
     id_of("preset", status, &preset)
+}
+
+/// An optional text field on contacts with a key of its own.
+fn custom_field_body(n: u32) -> Value {
+    json!({ "kind": "contact", "key": format!("field_{n}"), "label": format!("Поле {n}"), "type": "text" })
 }

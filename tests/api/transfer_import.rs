@@ -558,3 +558,81 @@ async fn a_multipart_upload_names_its_file_and_a_workbooks_sheet_is_chosen() {
     );
     assert_eq!(done["sheet"], "Клиенты");
 }
+
+#[tokio::test]
+async fn custom_fields_are_mapped_as_custom_keys_and_checked_by_their_type() {
+    let app = spawn_app().await;
+    let admin = app.admin_token.clone();
+    for (key, label, kind) in [
+        ("inn", "ИНН", "text"),
+        ("employees", "Сотрудников", "number"),
+    ] {
+        let body = json!({ "kind": "contact", "key": key, "label": label, "type": kind });
+        let (status, field) = app.post("/api/v1/custom-fields", &admin, body).await;
+        assert_eq!(status, 201, "{field}");
+    }
+    let csv = "ФИО;E-mail;ИНН;Сотрудников\nИннов Инн;inn@firma.ru;7707083893;120\nПлохое Число;bad@firma.ru;7707083894;много\n";
+    let mapping = json!({ "ФИО": "name", "E-mail": "email", "ИНН": "custom.inn", "Сотрудников": "custom.employees" });
+    let done = import(
+        &app,
+        &admin,
+        "contacts",
+        "custom.csv",
+        csv.as_bytes().to_vec(),
+        json!({ "mapping": mapping }),
+    )
+    .await;
+    assert_eq!(progress(&done)[..4], [1, 0, 0, 1], "{done}");
+    let contacts = all(&app, &admin, "/api/v1/contacts").await;
+    assert_eq!(
+        contacts[0]["custom"]["inn"], "7707083893",
+        "{:?}",
+        contacts[0]
+    );
+    let (_, _, rejects) = download(
+        &app,
+        &admin,
+        &format!("/api/v1/imports/{}/rejects", done["id"]),
+    )
+    .await;
+    assert!(
+        String::from_utf8_lossy(&rejects).contains("Плохое Число"),
+        "{}",
+        String::from_utf8_lossy(&rejects)
+    );
+    // Bulk update of a custom value by e-mail; undo puts the old one back.
+    let csv = "E-mail;ИНН\ninn@firma.ru;7700000000\n";
+    let opts = json!({ "mapping": { "E-mail": "email", "ИНН": "custom.inn" }, "update_only": true, "match_by": "email" });
+    let done = import(
+        &app,
+        &admin,
+        "contacts",
+        "upd.csv",
+        csv.as_bytes().to_vec(),
+        opts,
+    )
+    .await;
+    assert_eq!(progress(&done)[..2], [0, 1], "{done}");
+    assert_eq!(
+        all(&app, &admin, "/api/v1/contacts").await[0]["custom"]["inn"],
+        "7700000000"
+    );
+    let (status, undo) = app
+        .post(
+            &format!("/api/v1/imports/{}/undo", done["id"]),
+            &admin,
+            json!({}),
+        )
+        .await;
+    assert_eq!((status, &undo["restored"]), (200, &json!(1)), "{undo}");
+    assert_eq!(
+        all(&app, &admin, "/api/v1/contacts").await[0]["custom"]["inn"],
+        "7707083893"
+    );
+    // The export follows the list's sort.
+    let (status, _, body) = download(&app, &admin, "/api/v1/exports/contacts?sort=-name").await;
+    assert_eq!(status, 200);
+    let (status, _, _) = download(&app, &admin, "/api/v1/exports/contacts?sort=nonsense").await;
+    assert_eq!(status, 422);
+    assert!(String::from_utf8_lossy(&body).contains("Иннов Инн"));
+}

@@ -26,6 +26,8 @@ pub struct Member {
     /// The latest consent decision, if any.
     pub consent: Option<bool>,
     pub suppressed: bool,
+    /// The contact's custom values as templates show them (`{{custom.<key>}}`), from crm.
+    pub custom: serde_json::Map<String, serde_json::Value>,
 }
 
 const SELECT: &str = "SELECT c.id, c.name, c.position, e.email,
@@ -59,7 +61,19 @@ fn from_row(r: &AnyRow) -> Result<Member, Error> {
         owner_phone: r.try_get("owner_phone")?,
         consent: r.try_get::<Option<i64>, _>("consent")?.map(|g| g != 0),
         suppressed: r.try_get::<i64, _>("suppressed")? != 0,
+        custom: serde_json::Map::new(),
     })
+}
+
+/// Members from rows, with their custom values (crm decides what a template sees of them).
+async fn with_custom(pool: &AnyPool, rows: &[AnyRow]) -> Result<Vec<Member>, Error> {
+    let mut members = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
+    let ids: Vec<i64> = members.iter().map(|m| m.contact_id).collect();
+    let mut custom = crate::crm::custom::template_values(pool, &ids).await?;
+    for m in &mut members {
+        m.custom = custom.remove(&m.contact_id).unwrap_or_default();
+    }
+    Ok(members)
 }
 
 /// Contacts with a primary address matching `f`, by id.
@@ -120,15 +134,20 @@ pub async fn members(pool: &AnyPool, f: &SegmentFilter) -> Result<Vec<Member>, E
     }
     sql.push(" ORDER BY c.id");
     let rows = sql.query().fetch_all(pool).await?;
-    rows.iter().map(from_row).collect()
+    with_custom(pool, &rows).await
 }
 
 /// One contact with their primary address, for a preview or a letter.
 pub async fn member(pool: &AnyPool, contact_id: i64) -> Result<Option<Member>, Error> {
     let mut sql = Sql::new(SELECT);
     sql.push(" AND c.id = ").bind(contact_id);
-    let row = sql.query().fetch_optional(pool).await?;
-    row.as_ref().map(from_row).transpose()
+    let rows: Vec<AnyRow> = sql
+        .query()
+        .fetch_optional(pool)
+        .await?
+        .into_iter()
+        .collect();
+    Ok(with_custom(pool, &rows).await?.pop())
 }
 
 /// The contacts of a page of letters, with their primary addresses.
@@ -136,5 +155,5 @@ pub async fn members_of(pool: &AnyPool, contact_ids: &[i64]) -> Result<Vec<Membe
     let mut sql = Sql::new(SELECT);
     sql.push(" AND c.id IN ").bind_list(contact_ids.to_vec());
     let rows = sql.query().fetch_all(pool).await?;
-    rows.iter().map(from_row).collect()
+    with_custom(pool, &rows).await
 }

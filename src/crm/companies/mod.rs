@@ -1,5 +1,6 @@
 //! Companies: several domains, a parent (subsidiaries roll up), owner, tags; duplicate control by domain and name.
 
+mod details;
 pub mod model;
 pub mod routes;
 pub(crate) mod store;
@@ -7,10 +8,16 @@ pub(crate) mod store;
 use sqlx::{AnyConnection, AnyPool};
 
 use super::access::{self, Op};
+use super::custom::{self, SaveMode};
+use super::listing::{KeyType, ListParams, SortField};
+use super::merge;
 use super::normalize::{self, required};
-use super::{audit, change_owner, refuse_duplicate, resolve_owner, store as shared, RecordKind};
+use super::skeleton::{self, Record};
+use super::{audit, change_owner, refuse_duplicate, resolve_owner, RecordKind};
 use crate::auth::Caller;
+use crate::db::sql::Sql;
 use crate::error::Error;
+use details::Details;
 use model::{Company, CompanyFilter, CompanyList, CompanyPatch, NewCompany};
 
 const KIND: RecordKind = RecordKind::Company;
@@ -26,10 +33,45 @@ pub fn domains(raw: &[String]) -> Result<Vec<String>, Error> {
     Ok(out)
 }
 
+impl Record for Company {
+    const KIND: RecordKind = KIND;
+    const FROM: &'static str = "companies r";
+    const SORTS: &'static [SortField] = &[
+        SortField {
+            name: "id",
+            expr: "r.id",
+            key: KeyType::Int,
+        },
+        SortField {
+            name: "name",
+            expr: "r.name",
+            key: KeyType::Text,
+        },
+        SortField {
+            name: "industry",
+            expr: "COALESCE(r.industry, '')",
+            key: KeyType::Text,
+        },
+        SortField {
+            name: "created_at",
+            expr: "r.created_at",
+            key: KeyType::Int,
+        },
+        SortField {
+            name: "updated_at",
+            expr: "r.updated_at",
+            key: KeyType::Int,
+        },
+    ];
+    crate::record_common!(CompanyFilter);
+
+    fn push_filter(sql: &mut Sql, f: &CompanyFilter) {
+        store::push_filter(sql, f);
+    }
+}
+
 pub async fn load(conn: &mut AnyConnection, id: i64) -> Result<Company, Error> {
-    store::get(conn, id)
-        .await?
-        .ok_or(Error::NotFound("company"))
+    skeleton::load(conn, id).await
 }
 
 async fn check_parent(
@@ -79,6 +121,7 @@ pub async fn create(pool: &AnyPool, caller: &Caller, new: NewCompany) -> Result<
         refuse_duplicate(&mut tx, caller, found, "domain or name", allow).await?;
     }
     check_parent(&mut tx, caller, None, new.parent_id).await?;
+    let details = Details::of_new(&mut tx, &new).await?;
     let owner = resolve_owner(&mut tx, caller, new.owner_id).await?;
     let write = store::Write {
         name: &name,
@@ -90,6 +133,8 @@ pub async fn create(pool: &AnyPool, caller: &Caller, new: NewCompany) -> Result<
     };
     let id = store::insert(&mut tx, &write).await?;
     store::set_domains(&mut tx, id, &domains).await?;
+    details.save(&mut tx, id).await?;
+    custom::save(&mut tx, KIND, id, new.custom.as_ref(), SaveMode::Create).await?;
     let company = load(&mut tx, id).await?;
     audit::created(&mut tx, caller.id, KIND, id, &company).await?;
     crate::linking::link_record(&mut tx, KIND, id, &company.domains).await?;
@@ -136,26 +181,20 @@ pub async fn find_by_name(conn: &mut AnyConnection, name: &str) -> Result<Option
 }
 
 pub async fn get(pool: &AnyPool, caller: &Caller, id: i64) -> Result<Company, Error> {
-    access::require(pool, caller, KIND, id, Op::Read).await?;
-    load(&mut *pool.acquire().await?, id).await
+    skeleton::get(pool, caller, id).await
 }
 
+/// The records the caller sees, by id (the add-in's lookups; the API adds sort, scope and custom filters).
 pub async fn list(
     pool: &AnyPool,
     caller: &Caller,
     filter: CompanyFilter,
 ) -> Result<CompanyList, Error> {
-    let scope = access::require_role(caller, KIND, Op::Read)?;
-    let limit = crate::api::extract::Page {
-        after: None,
-        limit: filter.limit,
-    }
-    .limit()?;
-    let items = store::list(&mut *pool.acquire().await?, scope, &filter, limit).await?;
-    let next_after = (items.len() as i64 == limit)
-        .then(|| items.last().map(|c| c.id))
-        .flatten();
-    Ok(CompanyList { items, next_after })
+    Ok(
+        skeleton::list(pool, caller, &filter, ListParams::default(), None)
+            .await?
+            .into(),
+    )
 }
 
 pub async fn update(
@@ -181,6 +220,7 @@ pub async fn update(
     };
     let parent_id = patch.parent_id.unwrap_or(before.parent_id);
     check_parent(&mut tx, caller, Some(id), parent_id).await?;
+    let details = Details::of_patch(&mut tx, &patch, &before).await?;
     let owner = match patch.owner_id {
         Some(o) => change_owner(&mut tx, caller, (KIND, id), before.owner_id, Some(o)).await?,
         None => before.owner_id,
@@ -207,6 +247,8 @@ pub async fn update(
     };
     store::update(&mut tx, id, &write).await?;
     store::set_domains(&mut tx, id, &domains).await?;
+    details.save(&mut tx, id).await?;
+    custom::save(&mut tx, KIND, id, patch.custom.as_ref(), SaveMode::Update).await?;
     let after = load(&mut tx, id).await?;
     audit::updated(&mut tx, caller.id, KIND, id, &before, &after).await?;
     crate::linking::link_record(&mut tx, KIND, id, &after.domains).await?;
@@ -215,78 +257,35 @@ pub async fn update(
 }
 
 pub async fn delete(pool: &AnyPool, caller: &Caller, id: i64) -> Result<(), Error> {
-    access::require(pool, caller, KIND, id, Op::Manage).await?;
-    let mut tx = crate::db::begin(pool).await?;
-    let before = load(&mut tx, id).await?;
-    store::delete(&mut tx, id).await?;
-    audit::deleted(&mut tx, caller.id, KIND, id, &before).await?;
-    tx.commit().await?;
-    Ok(())
+    skeleton::delete::<Company>(pool, caller, id).await
 }
 
 /// Merges `other` into `id`: domains, tags, contacts, deals, leads, subsidiaries, notes, tasks and shares move;
 /// empty fields are filled from `other`; `other` is deleted. One transaction.
 pub async fn merge(pool: &AnyPool, caller: &Caller, id: i64, other: i64) -> Result<Company, Error> {
-    if id == other {
-        return Err(Error::validation(
-            "other_id",
-            "cannot merge a company into itself",
-        ));
-    }
-    access::require(pool, caller, KIND, id, Op::Write).await?;
-    access::require(pool, caller, KIND, other, Op::Manage).await?;
-    // Shares of the merged-away record carry over only where the caller may share the one that stays.
-    let with_shares = access::require(pool, caller, KIND, id, Op::Manage)
-        .await
-        .is_ok();
-    let mut tx = crate::db::begin(pool).await?;
-    let before = load(&mut tx, id).await?;
-    let gone = load(&mut tx, other).await?;
-    let mut domains = before.domains.clone();
-    domains.extend(
-        gone.domains
-            .iter()
-            .filter(|d| !before.domains.contains(d))
-            .cloned(),
-    );
-    let mut tags = before.tags.clone();
-    tags.extend(
-        gone.tags
-            .iter()
-            .filter(|t| !before.tags.contains(t))
-            .cloned(),
-    );
-    store::repoint(&mut tx, other, id).await?;
-    shared::move_attachments(&mut tx, (KIND, other), (KIND, id), with_shares).await?;
-    crate::linking::move_links(&mut tx, (KIND, other), (KIND, id)).await?;
-    let parent_id = before
+    let mut m = merge::begin::<Company>(pool, caller, id, other).await?;
+    let (keep, gone) = (m.keep.clone(), m.gone.clone());
+    let domains = merge::union(&keep.domains, &gone.domains);
+    let tags = merge::union(&keep.tags, &gone.tags);
+    store::repoint(&mut m.tx, other, id).await?;
+    m.absorb().await?;
+    let parent_id = keep
         .parent_id
         .or(gone.parent_id)
         .filter(|p| *p != id && *p != other);
-    let name_norm = normalize::company_name(&before.name);
+    let name_norm = normalize::company_name(&keep.name);
     let write = store::Write {
-        name: &before.name,
+        name: &keep.name,
         name_norm: &name_norm,
         parent_id,
-        owner_id: before.owner_id.or(gone.owner_id),
+        owner_id: keep.owner_id.or(gone.owner_id),
         tags: &tags,
-        search: &search(&before.name, &domains),
+        search: &search(&keep.name, &domains),
     };
-    store::delete(&mut tx, other).await?;
-    store::update(&mut tx, id, &write).await?;
-    store::set_domains(&mut tx, id, &domains).await?;
-    let after = load(&mut tx, id).await?;
-    audit::merged(
-        &mut tx,
-        caller.id,
-        KIND,
-        (id, other),
-        &gone,
-        (&before, &after),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(after)
+    store::update(&mut m.tx, id, &write).await?;
+    store::set_domains(&mut m.tx, id, &domains).await?;
+    Details::merged(&keep, &gone).save(&mut m.tx, id).await?;
+    m.finish(caller).await
 }
 
 /// The company and its subsidiaries at any depth (for timelines).

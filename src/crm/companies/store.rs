@@ -3,16 +3,15 @@
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
-use super::model::{Company, CompanyFilter};
-use crate::crm::access::push_visible;
-use crate::crm::access::Scope;
-use crate::crm::kind::RecordKind;
+use super::model::{Company, CompanyFilter, CompanySize};
 use crate::crm::normalize::{tags_from_column, tags_to_column};
 use crate::db::sql::Sql;
 use crate::db::{from_ms, now_ms};
 use crate::error::Error;
 
-const COLUMNS: &str = "c.id, c.name, c.parent_id, c.owner_id, c.tags, c.created_at, c.updated_at";
+const COLUMNS: &str =
+    "c.id, c.name, c.parent_id, c.owner_id, c.tags, c.address, c.website, c.industry, c.size,
+    c.type_id, c.created_at, c.updated_at";
 
 fn from_row(r: &AnyRow) -> Result<Company, Error> {
     Ok(Company {
@@ -22,6 +21,14 @@ fn from_row(r: &AnyRow) -> Result<Company, Error> {
         parent_id: r.try_get("parent_id")?,
         owner_id: r.try_get("owner_id")?,
         tags: tags_from_column(&r.try_get::<String, _>("tags")?),
+        address: r.try_get("address")?,
+        website: r.try_get("website")?,
+        industry: r.try_get("industry")?,
+        size: r
+            .try_get::<Option<String>, _>("size")?
+            .and_then(|s| CompanySize::parse(&s)),
+        type_id: r.try_get("type_id")?,
+        custom: Default::default(),
         created_at: from_ms(r.try_get("created_at")?),
         updated_at: from_ms(r.try_get("updated_at")?),
     })
@@ -46,52 +53,52 @@ async fn with_domains(
     Ok(companies)
 }
 
-pub async fn get(conn: &mut AnyConnection, id: i64) -> Result<Option<Company>, Error> {
-    let mut sql = Sql::new("SELECT ");
-    sql.push(COLUMNS)
-        .push(" FROM companies c WHERE c.id = ")
-        .bind(id);
-    let row = sql.query().fetch_optional(&mut *conn).await?;
-    let Some(company) = row.as_ref().map(from_row).transpose()? else {
-        return Ok(None);
-    };
-    Ok(with_domains(conn, vec![company]).await?.pop())
+/// Companies by id (any order), with their domains.
+pub async fn get_many(conn: &mut AnyConnection, ids: &[i64]) -> Result<Vec<Company>, Error> {
+    let mut out = Vec::with_capacity(ids.len());
+    for run in ids.chunks(crate::db::sql::MAX_BINDS) {
+        let mut sql = Sql::new("SELECT ");
+        sql.push(COLUMNS)
+            .push(" FROM companies c WHERE c.id IN ")
+            .bind_list(run.to_vec());
+        let rows = sql.query().fetch_all(&mut *conn).await?;
+        let found = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
+        out.extend(with_domains(&mut *conn, found).await?);
+    }
+    Ok(out)
 }
 
-pub async fn list(
-    conn: &mut AnyConnection,
-    scope: Scope,
-    f: &CompanyFilter,
-    limit: i64,
-) -> Result<Vec<Company>, Error> {
-    let mut sql = Sql::new("SELECT ");
-    sql.push(COLUMNS)
-        .push(" FROM companies c WHERE c.id > ")
-        .bind(f.after.unwrap_or(0));
-    push_visible(&mut sql, scope, RecordKind::Company, "c");
+/// The list filter over `r` (companies).
+pub fn push_filter(sql: &mut Sql, f: &CompanyFilter) {
     if let Some(q) = f.q.as_deref().filter(|q| !q.trim().is_empty()) {
-        sql.push(" AND c.search LIKE ")
+        sql.push(" AND r.search LIKE ")
             .bind(format!("%{}%", q.trim().to_lowercase()));
     }
     if let Some(tag) = &f.tag {
-        sql.push(" AND c.tags LIKE ")
+        sql.push(" AND r.tags LIKE ")
             .bind(format!("%,{},%", tag.trim().to_lowercase()));
     }
     if let Some(owner) = f.owner_id {
-        sql.push(" AND c.owner_id = ").bind(owner);
+        sql.push(" AND r.owner_id = ").bind(owner);
     }
     if let Some(parent) = f.parent_id {
-        sql.push(" AND c.parent_id = ").bind(parent);
+        sql.push(" AND r.parent_id = ").bind(parent);
+    }
+    if let Some(industry) = &f.industry {
+        sql.push(" AND r.industry = ")
+            .bind(industry.trim().to_string());
+    }
+    if let Some(size) = f.size {
+        sql.push(" AND r.size = ").bind(size.as_str());
+    }
+    if let Some(t) = f.type_id {
+        sql.push(" AND r.type_id = ").bind(t);
     }
     if let Some(domain) = &f.domain {
-        sql.push(" AND EXISTS (SELECT 1 FROM company_domains d WHERE d.company_id = c.id AND d.domain = ")
+        sql.push(" AND EXISTS (SELECT 1 FROM company_domains d WHERE d.company_id = r.id AND d.domain = ")
             .bind(domain.trim().to_lowercase())
             .push(")");
     }
-    sql.push(" ORDER BY c.id LIMIT ").bind(limit);
-    let rows = sql.query().fetch_all(&mut *conn).await?;
-    let companies = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
-    with_domains(conn, companies).await
 }
 
 pub struct Write<'a> {
@@ -139,6 +146,30 @@ pub async fn update(conn: &mut AnyConnection, id: i64, w: &Write<'_>) -> Result<
     Ok(())
 }
 
+/// The standard fields beyond name, domains and parent.
+pub struct Details<'a> {
+    pub address: Option<&'a str>,
+    pub website: Option<&'a str>,
+    pub industry: Option<&'a str>,
+    pub size: Option<CompanySize>,
+    pub type_id: Option<i64>,
+}
+
+pub async fn set_details(conn: &mut AnyConnection, id: i64, d: &Details<'_>) -> Result<(), Error> {
+    sqlx::query(
+        "UPDATE companies SET address = $1, website = $2, industry = $3, size = $4, type_id = $5 WHERE id = $6",
+    )
+    .bind(d.address)
+    .bind(d.website)
+    .bind(d.industry)
+    .bind(d.size.map(CompanySize::as_str))
+    .bind(d.type_id)
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 pub async fn set_domains(
     conn: &mut AnyConnection,
     id: i64,
@@ -158,13 +189,9 @@ pub async fn set_domains(
     Ok(())
 }
 
-pub async fn delete(conn: &mut AnyConnection, id: i64) -> Result<(), Error> {
-    for text in [
-        "DELETE FROM notes WHERE record_kind = 'company' AND record_id = $1",
-        "DELETE FROM tasks WHERE record_kind = 'company' AND record_id = $1",
-        "DELETE FROM shares WHERE record_kind = 'company' AND record_id = $1",
-        "DELETE FROM companies WHERE id = $1",
-    ] {
+/// The company's own rows (domains go by cascade, subsidiaries lose their parent).
+pub async fn remove(conn: &mut AnyConnection, id: i64) -> Result<(), Error> {
+    for text in ["DELETE FROM companies WHERE id = $1"] {
         sqlx::query(text).bind(id).execute(&mut *conn).await?;
     }
     Ok(())

@@ -2,21 +2,26 @@
 //! their consent to marketing mail (152-FZ / GDPR). Duplicates by e-mail or normalized phone are refused.
 
 mod consent;
+mod details;
 pub mod model;
+mod record;
 pub mod routes;
 pub(crate) mod store;
 
 use sqlx::{AnyConnection, AnyPool};
 
 use super::access::{self, Op};
+use super::custom::{self, SaveMode};
+use super::listing::ListParams;
+use super::merge;
 use super::normalize::{self, optional, required};
 use super::reference::{self, RefList};
-use super::{
-    audit, change_owner, leads, refuse_duplicate, resolve_owner, store as shared, RecordKind,
-};
+use super::skeleton;
+use super::{audit, change_owner, leads, refuse_duplicate, resolve_owner, RecordKind};
 use crate::auth::Caller;
 use crate::email_address::EmailAddress;
 use crate::error::Error;
+use details::{patched, Details};
 use model::{Contact, ContactFilter, ContactList, ContactPatch, NewContact};
 
 pub use consent::{consent_history, record_consent, withdraw_consent_by_address};
@@ -65,9 +70,7 @@ fn search(
 }
 
 pub async fn load(conn: &mut AnyConnection, id: i64) -> Result<Contact, Error> {
-    store::get(conn, id)
-        .await?
-        .ok_or(Error::NotFound("contact"))
+    skeleton::load(conn, id).await
 }
 
 async fn check_refs(
@@ -122,23 +125,30 @@ pub async fn create(pool: &AnyPool, caller: &Caller, new: NewContact) -> Result<
     access::require_role(caller, KIND, Op::Write)?;
     let mut tx = crate::db::begin(pool).await?;
     let owner = resolve_owner(&mut tx, caller, new.owner_id).await?;
-    let contact = create_in(&mut tx, caller, new, owner).await?;
+    let contact = create_in(&mut tx, caller, new, owner, SaveMode::Create).await?;
     tx.commit().await?;
     Ok(contact)
 }
 
-/// Creates a contact owned by `owner` (already checked) inside a caller's transaction; lead conversion uses this too.
+/// Creates a contact owned by `owner` (already checked) inside a caller's transaction; lead conversion uses this too
+/// (with `SaveMode::Carry`: required custom fields are not demanded of a converted lead).
 pub async fn create_in(
     conn: &mut AnyConnection,
     caller: &Caller,
     new: NewContact,
     owner: i64,
+    mode: SaveMode,
 ) -> Result<Contact, Error> {
     let name = required("name", &crate::text::single_line(&new.name), 300)?;
     let emails = emails(&new.emails)?;
     let phones = phones(&new.phones)?;
     let position = optional("position", new.position.as_deref(), 200)?;
     let tags = normalize::tags(&new.tags)?;
+    let details = Details::check(
+        new.address.as_deref(),
+        new.website.as_deref(),
+        new.birthday.as_deref(),
+    )?;
     let norms: Vec<String> = phones.iter().map(|(_, n)| n.clone()).collect();
     check_duplicate(conn, caller, &emails, &norms, None, new.allow_duplicate).await?;
     check_refs(conn, caller, new.company_id, new.type_id).await?;
@@ -152,7 +162,9 @@ pub async fn create_in(
         search: &search(&name, &emails, &phones, position.as_deref()),
     };
     let id = store::insert(conn, &write).await?;
+    store::set_details(conn, id, &details.write()).await?;
     store::set_addresses(conn, id, &emails, &phones).await?;
+    custom::save(conn, KIND, id, new.custom.as_ref(), mode).await?;
     let contact = load(conn, id).await?;
     audit::created(conn, caller.id, KIND, id, &contact).await?;
     crate::linking::link_record(conn, KIND, id, &emails).await?;
@@ -160,33 +172,20 @@ pub async fn create_in(
 }
 
 pub async fn get(pool: &AnyPool, caller: &Caller, id: i64) -> Result<Contact, Error> {
-    access::require(pool, caller, KIND, id, Op::Read).await?;
-    load(&mut *pool.acquire().await?, id).await
+    skeleton::get(pool, caller, id).await
 }
 
+/// The contacts the caller sees, by id (the add-in's lookups; the API adds sort, scope and custom filters).
 pub async fn list(
     pool: &AnyPool,
     caller: &Caller,
     filter: ContactFilter,
 ) -> Result<ContactList, Error> {
-    let scope = access::require_role(caller, KIND, Op::Read)?;
-    let limit = crate::api::extract::Page {
-        after: None,
-        limit: filter.limit,
-    }
-    .limit()?;
-    let phone = match filter.phone.as_deref() {
-        Some(p) => Some(
-            normalize::phone(p)
-                .map_err(|_| Error::validation("phone", format!("'{p}' is not a phone number")))?,
-        ),
-        None => None,
-    };
-    let items = store::list(&mut *pool.acquire().await?, scope, &filter, phone, limit).await?;
-    let next_after = (items.len() as i64 == limit)
-        .then(|| items.last().map(|c| c.id))
-        .flatten();
-    Ok(ContactList { items, next_after })
+    Ok(
+        skeleton::list(pool, caller, &filter, ListParams::default(), None)
+            .await?
+            .into(),
+    )
 }
 
 pub async fn update(
@@ -218,6 +217,11 @@ pub async fn update(
         Some(t) => normalize::tags(t)?,
         None => before.tags.clone(),
     };
+    let details = Details::check(
+        patched(&patch.address, &before.address),
+        patched(&patch.website, &before.website),
+        patched(&patch.birthday, &before.birthday),
+    )?;
     let company_id = patch.company_id.unwrap_or(before.company_id);
     let type_id = patch.type_id.unwrap_or(before.type_id);
     check_refs(&mut tx, caller, company_id, type_id).await?;
@@ -237,7 +241,9 @@ pub async fn update(
         search: &search(&name, &emails, &phones, position.as_deref()),
     };
     store::update(&mut tx, id, &write).await?;
+    store::set_details(&mut tx, id, &details.write()).await?;
     store::set_addresses(&mut tx, id, &emails, &phones).await?;
+    custom::save(&mut tx, KIND, id, patch.custom.as_ref(), SaveMode::Update).await?;
     let after = load(&mut tx, id).await?;
     audit::updated(&mut tx, caller.id, KIND, id, &before, &after).await?;
     crate::linking::link_record(&mut tx, KIND, id, &after.emails).await?;
@@ -246,78 +252,38 @@ pub async fn update(
 }
 
 pub async fn delete(pool: &AnyPool, caller: &Caller, id: i64) -> Result<(), Error> {
-    access::require(pool, caller, KIND, id, Op::Manage).await?;
-    let mut tx = crate::db::begin(pool).await?;
-    let before = load(&mut tx, id).await?;
-    store::delete(&mut tx, id).await?;
-    audit::deleted(&mut tx, caller.id, KIND, id, &before).await?;
-    tx.commit().await?;
-    Ok(())
+    skeleton::delete::<Contact>(pool, caller, id).await
 }
 
 /// Merges contact `other` into `id`: e-mails, phones, tags, deals, leads, consent history, notes, tasks and shares
 /// move; empty fields are filled from `other`; `other` is deleted. One transaction.
 pub async fn merge(pool: &AnyPool, caller: &Caller, id: i64, other: i64) -> Result<Contact, Error> {
-    if id == other {
-        return Err(Error::validation(
-            "other_id",
-            "cannot merge a contact into itself",
-        ));
-    }
-    access::require(pool, caller, KIND, id, Op::Write).await?;
-    access::require(pool, caller, KIND, other, Op::Manage).await?;
-    // Shares of the merged-away record carry over only where the caller may share the one that stays.
-    let with_shares = access::require(pool, caller, KIND, id, Op::Manage)
-        .await
-        .is_ok();
-    let mut tx = crate::db::begin(pool).await?;
-    let before = load(&mut tx, id).await?;
-    let gone = load(&mut tx, other).await?;
-    let mut all_emails = before.emails.clone();
-    all_emails.extend(
-        gone.emails
-            .iter()
-            .filter(|e| !before.emails.contains(e))
-            .cloned(),
-    );
-    let mut all_phones = before.phones.clone();
-    all_phones.extend(gone.phones.iter().cloned());
-    let phones = phones(&all_phones)?;
-    let mut tags = before.tags.clone();
-    tags.extend(
-        gone.tags
-            .iter()
-            .filter(|t| !before.tags.contains(t))
-            .cloned(),
-    );
-    let position = before.position.clone().or(gone.position.clone());
-    store::repoint(&mut tx, other, id).await?;
-    shared::move_attachments(&mut tx, (KIND, other), (KIND, id), with_shares).await?;
-    crate::linking::move_links(&mut tx, (KIND, other), (KIND, id)).await?;
-    store::delete(&mut tx, other).await?;
+    let mut m = merge::begin::<Contact>(pool, caller, id, other).await?;
+    let (keep, gone) = (m.keep.clone(), m.gone.clone());
+    let all_emails = merge::union(&keep.emails, &gone.emails);
+    let phones = phones(&merge::union(&keep.phones, &gone.phones))?;
+    let tags = merge::union(&keep.tags, &gone.tags);
+    let position = keep.position.clone().or(gone.position.clone());
+    store::repoint(&mut m.tx, other, id).await?;
+    m.absorb().await?;
     let write = store::Write {
-        name: &before.name,
+        name: &keep.name,
         position: position.as_deref(),
-        company_id: before.company_id.or(gone.company_id),
-        owner_id: before.owner_id.or(gone.owner_id),
-        type_id: before.type_id.or(gone.type_id),
+        company_id: keep.company_id.or(gone.company_id),
+        owner_id: keep.owner_id.or(gone.owner_id),
+        type_id: keep.type_id.or(gone.type_id),
         tags: &tags,
-        search: &search(&before.name, &all_emails, &phones, position.as_deref()),
+        search: &search(&keep.name, &all_emails, &phones, position.as_deref()),
     };
-    store::update(&mut tx, id, &write).await?;
-    store::set_addresses(&mut tx, id, &all_emails, &phones).await?;
-    let after = load(&mut tx, id).await?;
-    audit::merged(
-        &mut tx,
-        caller.id,
-        KIND,
-        (id, other),
-        &gone,
-        (&before, &after),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(after)
+    store::update(&mut m.tx, id, &write).await?;
+    let details = store::Details {
+        address: keep.address.as_deref().or(gone.address.as_deref()),
+        website: keep.website.as_deref().or(gone.website.as_deref()),
+        birthday: keep.birthday.as_deref().or(gone.birthday.as_deref()),
+    };
+    store::set_details(&mut m.tx, id, &details).await?;
+    store::set_addresses(&mut m.tx, id, &all_emails, &phones).await?;
+    m.finish(caller).await
 }
 
 /// A contact (other than `except`) with one of the addresses or normalized phones: `(id, name, owner)`.

@@ -3,6 +3,7 @@ use time::OffsetDateTime;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::extract::nullable;
+use crate::crm::custom::model::{CustomInput, CustomValues};
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Contact {
@@ -18,8 +19,17 @@ pub struct Contact {
     pub owner_id: Option<i64>,
     pub type_id: Option<i64>,
     pub tags: Vec<String>,
+    /// Postal address, free text (several lines allowed).
+    pub address: Option<String>,
+    /// An http(s) address.
+    pub website: Option<String>,
+    /// YYYY-MM-DD
+    pub birthday: Option<String>,
     /// The latest consent decision for marketing mail, if any.
     pub consent: Option<Consent>,
+    /// Values of the contact custom fields, by key.
+    #[schema(value_type = Object)]
+    pub custom: CustomValues,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
@@ -63,9 +73,17 @@ pub struct NewContact {
     pub type_id: Option<i64>,
     #[serde(default)]
     pub tags: Vec<String>,
+    pub address: Option<String>,
+    /// `romashka.ru` is read as `https://romashka.ru/`.
+    pub website: Option<String>,
+    /// YYYY-MM-DD
+    pub birthday: Option<String>,
     /// Create even when a contact or lead with one of these e-mails or phones exists.
     #[serde(default)]
     pub allow_duplicate: bool,
+    /// Custom values by key; every required field needs one.
+    #[schema(value_type = Option<Object>)]
+    pub custom: Option<CustomInput>,
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -86,6 +104,18 @@ pub struct ContactPatch {
     #[schema(value_type = Option<i64>)]
     pub type_id: Option<Option<i64>>,
     pub tags: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
+    pub address: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
+    pub website: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
+    pub birthday: Option<Option<String>>,
+    /// Custom values to change, by key; `null` clears one.
+    #[schema(value_type = Option<Object>)]
+    pub custom: Option<CustomInput>,
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -99,12 +129,10 @@ pub struct ContactFilter {
     pub owner_id: Option<i64>,
     pub company_id: Option<i64>,
     pub type_id: Option<i64>,
-    pub after: Option<i64>,
+    /// Contacts whose birthday falls in this month (1-12).
+    pub birthday_month: Option<u8>,
+    /// Items per page, 1 to 200 (default 50).
     pub limit: Option<i64>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ContactList {
-    pub items: Vec<Contact>,
-    pub next_after: Option<i64>,
-}
+crate::record_list!(ContactList, Contact);

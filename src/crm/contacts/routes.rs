@@ -6,21 +6,20 @@ use axum::http::StatusCode;
 use super::model::{
     Consent, ConsentInput, Contact, ContactFilter, ContactList, ContactPatch, NewContact,
 };
-use crate::api::extract::{Json, Path, Query};
+use crate::api::extract::{Json, Path};
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::crm::routes::MergeRequest;
 use crate::error::{Error, ErrorBody};
 
-#[utoipa::path(get, path = "/api/v1/contacts", tag = "contacts", security(("bearer" = [])), params(ContactFilter),
-    responses((status = 200, body = ContactList), (status = 403, body = ErrorBody)))]
-pub async fn list(
-    State(s): State<AppState>,
-    caller: Caller,
-    Query(f): Query<ContactFilter>,
-) -> Result<Json<ContactList>, Error> {
-    Ok(Json(super::list(&s.db.pool, &caller, f).await?))
-}
+crate::record_handlers!(
+    Contact,
+    ContactFilter,
+    ContactList,
+    "contacts",
+    "/api/v1/contacts",
+    "/api/v1/contacts/{id}"
+);
 
 #[utoipa::path(post, path = "/api/v1/contacts", tag = "contacts", security(("bearer" = [])), request_body = NewContact,
     responses((status = 201, body = Contact), (status = 409, description = "same e-mail or phone exists", body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -35,16 +34,6 @@ pub async fn create(
     ))
 }
 
-#[utoipa::path(get, path = "/api/v1/contacts/{id}", tag = "contacts", security(("bearer" = [])), params(("id" = i64, Path)),
-    responses((status = 200, body = Contact), (status = 404, body = ErrorBody)))]
-pub async fn get(
-    State(s): State<AppState>,
-    caller: Caller,
-    Path(id): Path<i64>,
-) -> Result<Json<Contact>, Error> {
-    Ok(Json(super::get(&s.db.pool, &caller, id).await?))
-}
-
 #[utoipa::path(patch, path = "/api/v1/contacts/{id}", tag = "contacts", security(("bearer" = [])), params(("id" = i64, Path)),
     request_body = ContactPatch, responses((status = 200, body = Contact), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn update(
@@ -54,17 +43,6 @@ pub async fn update(
     Json(body): Json<ContactPatch>,
 ) -> Result<Json<Contact>, Error> {
     Ok(Json(super::update(&s.db.pool, &caller, id, body).await?))
-}
-
-#[utoipa::path(delete, path = "/api/v1/contacts/{id}", tag = "contacts", security(("bearer" = [])), params(("id" = i64, Path)),
-    responses((status = 204), (status = 404, body = ErrorBody)))]
-pub async fn delete(
-    State(s): State<AppState>,
-    caller: Caller,
-    Path(id): Path<i64>,
-) -> Result<StatusCode, Error> {
-    super::delete(&s.db.pool, &caller, id).await?;
-    Ok(StatusCode::NO_CONTENT)
 }
 
 #[utoipa::path(post, path = "/api/v1/contacts/{id}/merge", tag = "contacts", security(("bearer" = [])), params(("id" = i64, Path)),

@@ -4,15 +4,14 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 use super::model::{Consent, Contact, ContactFilter};
-use crate::crm::access::push_visible;
-use crate::crm::access::Scope;
-use crate::crm::kind::RecordKind;
 use crate::crm::normalize::{tags_from_column, tags_to_column};
 use crate::db::sql::Sql;
 use crate::db::{from_ms, now_ms};
 use crate::error::Error;
 
-const COLUMNS: &str = "c.id, c.name, c.position, c.company_id, c.owner_id, c.type_id, c.tags, c.created_at, c.updated_at";
+const COLUMNS: &str =
+    "c.id, c.name, c.position, c.company_id, c.owner_id, c.type_id, c.tags, c.address, c.website,
+    c.birthday, c.created_at, c.updated_at";
 
 fn from_row(r: &AnyRow) -> Result<Contact, Error> {
     Ok(Contact {
@@ -26,7 +25,11 @@ fn from_row(r: &AnyRow) -> Result<Contact, Error> {
         owner_id: r.try_get("owner_id")?,
         type_id: r.try_get("type_id")?,
         tags: tags_from_column(&r.try_get::<String, _>("tags")?),
+        address: r.try_get("address")?,
+        website: r.try_get("website")?,
+        birthday: r.try_get("birthday")?,
         consent: None,
+        custom: Default::default(),
         created_at: from_ms(r.try_get("created_at")?),
         updated_at: from_ms(r.try_get("updated_at")?),
     })
@@ -94,61 +97,54 @@ async fn complete(
     Ok(contacts)
 }
 
-pub async fn get(conn: &mut AnyConnection, id: i64) -> Result<Option<Contact>, Error> {
-    let mut sql = Sql::new("SELECT ");
-    sql.push(COLUMNS)
-        .push(" FROM contacts c WHERE c.id = ")
-        .bind(id);
-    let row = sql.query().fetch_optional(&mut *conn).await?;
-    let Some(contact) = row.as_ref().map(from_row).transpose()? else {
-        return Ok(None);
-    };
-    Ok(complete(conn, vec![contact]).await?.pop())
+/// Contacts by id (any order), with e-mails, phones and consent.
+pub async fn get_many(conn: &mut AnyConnection, ids: &[i64]) -> Result<Vec<Contact>, Error> {
+    let mut out = Vec::with_capacity(ids.len());
+    for run in ids.chunks(crate::db::sql::MAX_BINDS) {
+        let mut sql = Sql::new("SELECT ");
+        sql.push(COLUMNS)
+            .push(" FROM contacts c WHERE c.id IN ")
+            .bind_list(run.to_vec());
+        let rows = sql.query().fetch_all(&mut *conn).await?;
+        let found = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
+        out.extend(complete(&mut *conn, found).await?);
+    }
+    Ok(out)
 }
 
-pub async fn list(
-    conn: &mut AnyConnection,
-    scope: Scope,
-    f: &ContactFilter,
-    phone_norm: Option<String>,
-    limit: i64,
-) -> Result<Vec<Contact>, Error> {
-    let mut sql = Sql::new("SELECT ");
-    sql.push(COLUMNS)
-        .push(" FROM contacts c WHERE c.id > ")
-        .bind(f.after.unwrap_or(0));
-    push_visible(&mut sql, scope, RecordKind::Contact, "c");
+/// The list filter over `r` (contacts); `phone_norm` is the filter's phone, normalized.
+pub fn push_filter(sql: &mut Sql, f: &ContactFilter, phone_norm: Option<String>) {
     if let Some(q) = f.q.as_deref().filter(|q| !q.trim().is_empty()) {
-        sql.push(" AND c.search LIKE ")
+        sql.push(" AND r.search LIKE ")
             .bind(format!("%{}%", q.trim().to_lowercase()));
     }
     if let Some(email) = &f.email {
-        sql.push(" AND c.id IN (SELECT contact_id FROM contact_emails WHERE email = ")
+        sql.push(" AND r.id IN (SELECT contact_id FROM contact_emails WHERE email = ")
             .bind(email.trim().to_lowercase())
             .push(")");
     }
     if let Some(phone) = phone_norm {
-        sql.push(" AND c.id IN (SELECT contact_id FROM contact_phones WHERE phone_norm = ")
+        sql.push(" AND r.id IN (SELECT contact_id FROM contact_phones WHERE phone_norm = ")
             .bind(phone)
             .push(")");
     }
     if let Some(tag) = &f.tag {
-        sql.push(" AND c.tags LIKE ")
+        sql.push(" AND r.tags LIKE ")
             .bind(format!("%,{},%", tag.trim().to_lowercase()));
     }
+    if let Some(month) = f.birthday_month {
+        sql.push(" AND substr(r.birthday, 6, 2) = ")
+            .bind(format!("{month:02}"));
+    }
     for (column, value) in [
-        ("c.owner_id", f.owner_id),
-        ("c.company_id", f.company_id),
-        ("c.type_id", f.type_id),
+        ("r.owner_id", f.owner_id),
+        ("r.company_id", f.company_id),
+        ("r.type_id", f.type_id),
     ] {
         if let Some(v) = value {
             sql.push(" AND ").push(column).push(" = ").bind(v);
         }
     }
-    sql.push(" ORDER BY c.id LIMIT ").bind(limit);
-    let rows = sql.query().fetch_all(&mut *conn).await?;
-    let contacts = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
-    complete(conn, contacts).await
 }
 
 pub struct Write<'a> {
@@ -195,6 +191,24 @@ pub async fn update(conn: &mut AnyConnection, id: i64, w: &Write<'_>) -> Result<
     .bind(id)
     .execute(conn)
     .await?;
+    Ok(())
+}
+
+/// The standard fields beyond name, position and links.
+pub struct Details<'a> {
+    pub address: Option<&'a str>,
+    pub website: Option<&'a str>,
+    pub birthday: Option<&'a str>,
+}
+
+pub async fn set_details(conn: &mut AnyConnection, id: i64, d: &Details<'_>) -> Result<(), Error> {
+    sqlx::query("UPDATE contacts SET address = $1, website = $2, birthday = $3 WHERE id = $4")
+        .bind(d.address)
+        .bind(d.website)
+        .bind(d.birthday)
+        .bind(id)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
@@ -278,15 +292,12 @@ pub async fn ids_by_email(conn: &mut AnyConnection, email: &str) -> Result<Vec<i
         .collect()
 }
 
-pub async fn delete(conn: &mut AnyConnection, id: i64) -> Result<(), Error> {
-    for text in [
-        "DELETE FROM notes WHERE record_kind = 'contact' AND record_id = $1",
-        "DELETE FROM tasks WHERE record_kind = 'contact' AND record_id = $1",
-        "DELETE FROM shares WHERE record_kind = 'contact' AND record_id = $1",
-        "DELETE FROM contacts WHERE id = $1",
-    ] {
-        sqlx::query(text).bind(id).execute(&mut *conn).await?;
-    }
+/// The contact's own rows (e-mails, phones and consent go with it by cascade).
+pub async fn remove(conn: &mut AnyConnection, id: i64) -> Result<(), Error> {
+    sqlx::query("DELETE FROM contacts WHERE id = $1")
+        .bind(id)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
@@ -370,5 +381,18 @@ pub async fn ids_of_companies(
     let rows = sql.query().fetch_all(conn).await?;
     rows.iter()
         .map(|r| r.try_get("id").map_err(Error::from))
+        .collect()
+}
+
+/// Every contact with this normalized (E.164) phone, by id.
+pub async fn ids_by_phone(conn: &mut AnyConnection, phone_norm: &str) -> Result<Vec<i64>, Error> {
+    let rows = sqlx::query(
+        "SELECT DISTINCT contact_id FROM contact_phones WHERE phone_norm = $1 ORDER BY contact_id",
+    )
+    .bind(phone_norm)
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| r.try_get("contact_id").map_err(Error::from))
         .collect()
 }

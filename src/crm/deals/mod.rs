@@ -8,18 +8,69 @@ pub(crate) mod store;
 use sqlx::{AnyConnection, AnyPool};
 
 use super::access::{self, Op};
+use super::custom::{self, SaveMode};
+use super::listing::{KeyType, ListParams, SortField};
 use super::normalize::{optional, required};
 use super::reference::{self, model::StageKind};
+use super::skeleton::{self, Record};
 use super::{audit, change_owner, resolve_owner, RecordKind};
 use crate::auth::Caller;
 use crate::db::now_ms;
+use crate::db::sql::Sql;
 use crate::error::Error;
 use model::{Amount, Deal, DealFilter, DealList, DealPatch, NewDeal};
 
 const KIND: RecordKind = RecordKind::Deal;
 
+impl Record for Deal {
+    const KIND: RecordKind = KIND;
+    const FROM: &'static str = "deals r JOIN stages s ON s.id = r.stage_id";
+    const SORTS: &'static [SortField] = &[
+        SortField {
+            name: "id",
+            expr: "r.id",
+            key: KeyType::Int,
+        },
+        SortField {
+            name: "title",
+            expr: "r.title",
+            key: KeyType::Text,
+        },
+        SortField {
+            name: "amount",
+            expr: "COALESCE(r.amount_minor, -9000000000000000000)",
+            key: KeyType::Int,
+        },
+        SortField {
+            name: "probability",
+            expr: "s.probability",
+            key: KeyType::Int,
+        },
+        SortField {
+            name: "expected_close",
+            expr: "COALESCE(r.expected_close, '')",
+            key: KeyType::Text,
+        },
+        SortField {
+            name: "created_at",
+            expr: "r.created_at",
+            key: KeyType::Int,
+        },
+        SortField {
+            name: "updated_at",
+            expr: "r.updated_at",
+            key: KeyType::Int,
+        },
+    ];
+    crate::record_common!(DealFilter);
+
+    fn push_filter(sql: &mut Sql, f: &DealFilter) {
+        store::push_filter(sql, f);
+    }
+}
+
 pub async fn load(conn: &mut AnyConnection, id: i64) -> Result<Deal, Error> {
-    store::get(conn, id).await?.ok_or(Error::NotFound("deal"))
+    skeleton::load(conn, id).await
 }
 
 /// "150000", "99.9", 99.95 → minor units; at most two fraction digits.
@@ -137,17 +188,19 @@ pub async fn create(pool: &AnyPool, caller: &Caller, new: NewDeal) -> Result<Dea
     access::require_role(caller, KIND, Op::Write)?;
     let mut tx = crate::db::begin(pool).await?;
     let owner = resolve_owner(&mut tx, caller, new.owner_id).await?;
-    let deal = create_in(&mut tx, caller, new, owner).await?;
+    let deal = create_in(&mut tx, caller, new, owner, SaveMode::Create).await?;
     tx.commit().await?;
     Ok(deal)
 }
 
-/// Creates a deal owned by `owner` (already checked) inside a caller's transaction; lead conversion uses this too.
+/// Creates a deal owned by `owner` (already checked) inside a caller's transaction; lead conversion uses this too
+/// (with `SaveMode::Carry`: required custom fields are not demanded of a converted lead).
 pub async fn create_in(
     conn: &mut AnyConnection,
     caller: &Caller,
     new: NewDeal,
     owner: i64,
+    mode: SaveMode,
 ) -> Result<Deal, Error> {
     let title = required("title", &new.title, 300)?;
     let amount = new.amount.as_ref().map(amount_minor).transpose()?;
@@ -176,28 +229,23 @@ pub async fn create_in(
     };
     let id = store::insert(conn, &write).await?;
     store::record_stage_change(conn, id, None, stage.id, caller.id).await?;
+    custom::save(conn, KIND, id, new.custom.as_ref(), mode).await?;
     let deal = load(conn, id).await?;
     audit::created(conn, caller.id, KIND, id, &deal).await?;
     Ok(deal)
 }
 
 pub async fn get(pool: &AnyPool, caller: &Caller, id: i64) -> Result<Deal, Error> {
-    access::require(pool, caller, KIND, id, Op::Read).await?;
-    load(&mut *pool.acquire().await?, id).await
+    skeleton::get(pool, caller, id).await
 }
 
+/// The records the caller sees, by id (the add-in's lookups; the API adds sort, scope and custom filters).
 pub async fn list(pool: &AnyPool, caller: &Caller, filter: DealFilter) -> Result<DealList, Error> {
-    let scope = access::require_role(caller, KIND, Op::Read)?;
-    let limit = crate::api::extract::Page {
-        after: None,
-        limit: filter.limit,
-    }
-    .limit()?;
-    let items = store::list(&mut *pool.acquire().await?, scope, &filter, limit).await?;
-    let next_after = (items.len() as i64 == limit)
-        .then(|| items.last().map(|d| d.id))
-        .flatten();
-    Ok(DealList { items, next_after })
+    Ok(
+        skeleton::list(pool, caller, &filter, ListParams::default(), None)
+            .await?
+            .into(),
+    )
 }
 
 pub async fn update(
@@ -283,6 +331,7 @@ pub async fn update(
     if stage.id != before.stage_id {
         store::record_stage_change(&mut tx, id, Some(before.stage_id), stage.id, caller.id).await?;
     }
+    custom::save(&mut tx, KIND, id, patch.custom.as_ref(), SaveMode::Update).await?;
     let after = load(&mut tx, id).await?;
     audit::updated(&mut tx, caller.id, KIND, id, &before, &after).await?;
     tx.commit().await?;
@@ -290,13 +339,7 @@ pub async fn update(
 }
 
 pub async fn delete(pool: &AnyPool, caller: &Caller, id: i64) -> Result<(), Error> {
-    access::require(pool, caller, KIND, id, Op::Manage).await?;
-    let mut tx = crate::db::begin(pool).await?;
-    let before = load(&mut tx, id).await?;
-    store::delete(&mut tx, id).await?;
-    audit::deleted(&mut tx, caller.id, KIND, id, &before).await?;
-    tx.commit().await?;
-    Ok(())
+    skeleton::delete::<Deal>(pool, caller, id).await
 }
 
 pub async fn ids_of(

@@ -3,6 +3,7 @@ use time::OffsetDateTime;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::extract::nullable;
+use crate::crm::custom::model::{CustomInput, CustomValues};
 use crate::crm::reference::model::StageKind;
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -27,6 +28,9 @@ pub struct Deal {
     pub lost_reason: Option<String>,
     #[serde(with = "time::serde::rfc3339::option")]
     pub closed_at: Option<OffsetDateTime>,
+    /// Values of the deal custom fields, by key.
+    #[schema(value_type = Object)]
+    pub custom: CustomValues,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
@@ -72,6 +76,7 @@ impl NewDealFields {
             company_id,
             owner_id,
             expected_close: self.expected_close,
+            custom: None,
         }
     }
 }
@@ -89,6 +94,9 @@ pub struct NewDeal {
     pub company_id: Option<i64>,
     pub owner_id: Option<i64>,
     pub expected_close: Option<String>,
+    /// Custom values by key; every required field needs one.
+    #[schema(value_type = Option<Object>)]
+    pub custom: Option<CustomInput>,
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -114,6 +122,9 @@ pub struct DealPatch {
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>)]
     pub expected_close: Option<Option<String>>,
+    /// Custom values to change, by key; `null` clears one.
+    #[schema(value_type = Option<Object>)]
+    pub custom: Option<CustomInput>,
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -128,12 +139,7 @@ pub struct DealFilter {
     pub owner_id: Option<i64>,
     pub contact_id: Option<i64>,
     pub company_id: Option<i64>,
-    pub after: Option<i64>,
     pub limit: Option<i64>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct DealList {
-    pub items: Vec<Deal>,
-    pub next_after: Option<i64>,
-}
+crate::record_list!(DealList, Deal);

@@ -4,9 +4,6 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 use super::model::{Deal, DealFilter};
-use crate::crm::access::push_visible;
-use crate::crm::access::Scope;
-use crate::crm::kind::RecordKind;
 use crate::crm::reference::model::StageKind;
 use crate::db::sql::Sql;
 use crate::db::{from_ms, now_ms};
@@ -42,46 +39,43 @@ fn from_row(r: &AnyRow) -> Result<Deal, Error> {
         closed_at: r.try_get::<Option<i64>, _>("closed_at")?.map(from_ms),
         created_at: from_ms(r.try_get("created_at")?),
         updated_at: from_ms(r.try_get("updated_at")?),
+        custom: Default::default(),
     })
 }
 
-pub async fn get(conn: &mut AnyConnection, id: i64) -> Result<Option<Deal>, Error> {
-    let mut sql = Sql::new(SELECT);
-    sql.push(" WHERE d.id = ").bind(id);
-    let row = sql.query().fetch_optional(conn).await?;
-    row.as_ref().map(from_row).transpose()
+/// Deals by id (any order).
+pub async fn get_many(conn: &mut AnyConnection, ids: &[i64]) -> Result<Vec<Deal>, Error> {
+    let mut out = Vec::with_capacity(ids.len());
+    for run in ids.chunks(crate::db::sql::MAX_BINDS) {
+        let mut sql = Sql::new(SELECT);
+        sql.push(" WHERE d.id IN ").bind_list(run.to_vec());
+        for r in sql.query().fetch_all(&mut *conn).await? {
+            out.push(from_row(&r)?);
+        }
+    }
+    Ok(out)
 }
 
-pub async fn list(
-    conn: &mut AnyConnection,
-    scope: Scope,
-    f: &DealFilter,
-    limit: i64,
-) -> Result<Vec<Deal>, Error> {
-    let mut sql = Sql::new(SELECT);
-    sql.push(" WHERE d.id > ").bind(f.after.unwrap_or(0));
-    push_visible(&mut sql, scope, RecordKind::Deal, "d");
+/// The list filter over `r` (deals) and `s` (its stage).
+pub fn push_filter(sql: &mut Sql, f: &DealFilter) {
     if let Some(q) = f.q.as_deref().filter(|q| !q.trim().is_empty()) {
-        sql.push(" AND d.search LIKE ")
+        sql.push(" AND r.search LIKE ")
             .bind(format!("%{}%", q.trim().to_lowercase()));
     }
     if let Some(status) = &f.status {
         sql.push(" AND s.kind = ").bind(status.clone());
     }
     for (column, value) in [
-        ("d.pipeline_id", f.pipeline_id),
-        ("d.stage_id", f.stage_id),
-        ("d.owner_id", f.owner_id),
-        ("d.contact_id", f.contact_id),
-        ("d.company_id", f.company_id),
+        ("r.pipeline_id", f.pipeline_id),
+        ("r.stage_id", f.stage_id),
+        ("r.owner_id", f.owner_id),
+        ("r.contact_id", f.contact_id),
+        ("r.company_id", f.company_id),
     ] {
         if let Some(v) = value {
             sql.push(" AND ").push(column).push(" = ").bind(v);
         }
     }
-    sql.push(" ORDER BY d.id LIMIT ").bind(limit);
-    let rows = sql.query().fetch_all(conn).await?;
-    rows.iter().map(from_row).collect()
 }
 
 pub struct Write<'a> {
@@ -166,11 +160,9 @@ pub async fn record_stage_change(
     Ok(())
 }
 
-pub async fn delete(conn: &mut AnyConnection, id: i64) -> Result<(), Error> {
+/// The deal's own rows (its stage history by cascade); a lead converted into it forgets it.
+pub async fn remove(conn: &mut AnyConnection, id: i64) -> Result<(), Error> {
     for text in [
-        "DELETE FROM notes WHERE record_kind = 'deal' AND record_id = $1",
-        "DELETE FROM tasks WHERE record_kind = 'deal' AND record_id = $1",
-        "DELETE FROM shares WHERE record_kind = 'deal' AND record_id = $1",
         "UPDATE leads SET deal_id = NULL WHERE deal_id = $1",
         "DELETE FROM deals WHERE id = $1",
     ] {

@@ -76,8 +76,15 @@ pub async fn convert(
                 type_id: None,
                 tags: Vec::new(),
                 allow_duplicate: true,
+                address: None,
+                website: None,
+                birthday: None,
+                custom: None,
             };
-            let contact = contacts::create_in(&mut tx, caller, new, owner).await?.id;
+            let mode = crate::crm::custom::SaveMode::Carry;
+            let contact = contacts::create_in(&mut tx, caller, new, owner, mode)
+                .await?
+                .id;
             shared::copy_shares(&mut tx, (KIND, id), (RecordKind::Contact, contact)).await?;
             (contact, true)
         }
@@ -96,6 +103,7 @@ pub async fn convert(
                 caller,
                 fields.into_new(title, Some(contact_id), company_id, Some(owner)),
                 owner,
+                crate::crm::custom::SaveMode::Carry,
             )
             .await?;
             shared::copy_shares(&mut tx, (KIND, id), (RecordKind::Deal, deal.id)).await?;

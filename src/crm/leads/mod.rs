@@ -14,20 +14,65 @@ use sqlx::{AnyConnection, AnyPool};
 
 use super::access::{self, Op};
 use super::contacts;
+use super::custom::{self, model::CustomValues, SaveMode};
+use super::listing::{KeyType, ListParams, SortField};
+use super::merge;
 use super::normalize::{self, optional, required};
 use super::reference::{self, RefList};
-use super::{
-    audit, change_owner, companies, refuse_duplicate, resolve_owner, store as shared, RecordKind,
-};
+use super::skeleton::{self, Record};
+use super::{audit, change_owner, companies, refuse_duplicate, resolve_owner, RecordKind};
 use crate::auth::Caller;
+use crate::db::sql::Sql;
 use crate::email_address::EmailAddress;
 use crate::error::Error;
 use model::{Lead, LeadFilter, LeadList, LeadPatch, LeadStatus, NewLead};
 
 const KIND: RecordKind = RecordKind::Lead;
 
+impl Record for Lead {
+    const KIND: RecordKind = KIND;
+    const FROM: &'static str = "leads r";
+    const SORTS: &'static [SortField] = &[
+        SortField {
+            name: "id",
+            expr: "r.id",
+            key: KeyType::Int,
+        },
+        SortField {
+            name: "name",
+            expr: "r.name",
+            key: KeyType::Text,
+        },
+        SortField {
+            name: "status",
+            expr: "r.status",
+            key: KeyType::Text,
+        },
+        SortField {
+            name: "email",
+            expr: "COALESCE(r.email, '')",
+            key: KeyType::Text,
+        },
+        SortField {
+            name: "created_at",
+            expr: "r.created_at",
+            key: KeyType::Int,
+        },
+        SortField {
+            name: "updated_at",
+            expr: "r.updated_at",
+            key: KeyType::Int,
+        },
+    ];
+    crate::record_common!(LeadFilter);
+
+    fn push_filter(sql: &mut Sql, f: &LeadFilter) {
+        store::push_filter(sql, f);
+    }
+}
+
 pub async fn load(conn: &mut AnyConnection, id: i64) -> Result<Lead, Error> {
-    store::get(conn, id).await?.ok_or(Error::NotFound("lead"))
+    skeleton::load(conn, id).await
 }
 
 /// The fields of a lead, checked and normalized.
@@ -165,6 +210,7 @@ pub async fn create(pool: &AnyPool, caller: &Caller, new: NewLead) -> Result<Lea
     let blank = blank_lead(new.source_id, owner, company_id);
     let search = search(&c);
     let id = store::insert(&mut tx, &write(&c, &search, &blank)).await?;
+    custom::save(&mut tx, KIND, id, new.custom.as_ref(), SaveMode::Create).await?;
     let lead = load(&mut tx, id).await?;
     audit::created(&mut tx, caller.id, KIND, id, &lead).await?;
     crate::linking::link_record(
@@ -193,28 +239,23 @@ fn blank_lead(source_id: Option<i64>, owner_id: Option<i64>, company_id: Option<
         company_id,
         contact_id: None,
         deal_id: None,
+        custom: CustomValues::new(),
         created_at: time::OffsetDateTime::UNIX_EPOCH,
         updated_at: time::OffsetDateTime::UNIX_EPOCH,
     }
 }
 
 pub async fn get(pool: &AnyPool, caller: &Caller, id: i64) -> Result<Lead, Error> {
-    access::require(pool, caller, KIND, id, Op::Read).await?;
-    load(&mut *pool.acquire().await?, id).await
+    skeleton::get(pool, caller, id).await
 }
 
+/// The records the caller sees, by id (the add-in's lookups; the API adds sort, scope and custom filters).
 pub async fn list(pool: &AnyPool, caller: &Caller, filter: LeadFilter) -> Result<LeadList, Error> {
-    let scope = access::require_role(caller, KIND, Op::Read)?;
-    let limit = crate::api::extract::Page {
-        after: None,
-        limit: filter.limit,
-    }
-    .limit()?;
-    let items = store::list(&mut *pool.acquire().await?, scope, &filter, limit).await?;
-    let next_after = (items.len() as i64 == limit)
-        .then(|| items.last().map(|l| l.id))
-        .flatten();
-    Ok(LeadList { items, next_after })
+    Ok(
+        skeleton::list(pool, caller, &filter, ListParams::default(), None)
+            .await?
+            .into(),
+    )
 }
 
 pub async fn update(
@@ -280,6 +321,7 @@ pub async fn update(
     }
     let search = search(&c);
     store::update(&mut tx, id, &write(&c, &search, &lead)).await?;
+    custom::save(&mut tx, KIND, id, patch.custom.as_ref(), SaveMode::Update).await?;
     let after = load(&mut tx, id).await?;
     audit::updated(&mut tx, caller.id, KIND, id, &before, &after).await?;
     if after.email != before.email && after.status != LeadStatus::Converted {
@@ -296,64 +338,28 @@ pub async fn update(
 }
 
 pub async fn delete(pool: &AnyPool, caller: &Caller, id: i64) -> Result<(), Error> {
-    access::require(pool, caller, KIND, id, Op::Manage).await?;
-    let mut tx = crate::db::begin(pool).await?;
-    let before = load(&mut tx, id).await?;
-    store::delete(&mut tx, id).await?;
-    audit::deleted(&mut tx, caller.id, KIND, id, &before).await?;
-    tx.commit().await?;
-    Ok(())
+    skeleton::delete::<Lead>(pool, caller, id).await
 }
 
 /// Merges lead `other` into `id`: missing fields are filled, notes, tasks and shares move, `other` is deleted.
 pub async fn merge(pool: &AnyPool, caller: &Caller, id: i64, other: i64) -> Result<Lead, Error> {
-    if id == other {
-        return Err(Error::validation(
-            "other_id",
-            "cannot merge a lead into itself",
-        ));
-    }
-    access::require(pool, caller, KIND, id, Op::Write).await?;
-    access::require(pool, caller, KIND, other, Op::Manage).await?;
-    // Shares of the merged-away record carry over only where the caller may share the one that stays.
-    let with_shares = access::require(pool, caller, KIND, id, Op::Manage)
-        .await
-        .is_ok();
-    let mut tx = crate::db::begin(pool).await?;
-    let before = load(&mut tx, id).await?;
-    let gone = load(&mut tx, other).await?;
+    let mut m = merge::begin::<Lead>(pool, caller, id, other).await?;
+    let (keep, gone) = (m.keep.clone(), m.gone.clone());
     let c = check(
-        &before.name,
-        before.email.as_deref().or(gone.email.as_deref()),
-        before.phone.as_deref().or(gone.phone.as_deref()),
-        before
-            .company_name
+        &keep.name,
+        keep.email.as_deref().or(gone.email.as_deref()),
+        keep.phone.as_deref().or(gone.phone.as_deref()),
+        keep.company_name
             .as_deref()
             .or(gone.company_name.as_deref()),
-        before
-            .domain_hint
-            .as_deref()
-            .or(gone.domain_hint.as_deref()),
+        keep.domain_hint.as_deref().or(gone.domain_hint.as_deref()),
     )?;
-    let mut lead = before.clone();
-    lead.source_id = before.source_id.or(gone.source_id);
-    lead.owner_id = before.owner_id.or(gone.owner_id);
-    lead.company_id = before.company_id.or(gone.company_id);
-    shared::move_attachments(&mut tx, (KIND, other), (KIND, id), with_shares).await?;
-    crate::linking::move_links(&mut tx, (KIND, other), (KIND, id)).await?;
-    store::delete(&mut tx, other).await?;
+    let mut lead = keep.clone();
+    lead.source_id = keep.source_id.or(gone.source_id);
+    lead.owner_id = keep.owner_id.or(gone.owner_id);
+    lead.company_id = keep.company_id.or(gone.company_id);
+    m.absorb().await?;
     let search = search(&c);
-    store::update(&mut tx, id, &write(&c, &search, &lead)).await?;
-    let after = load(&mut tx, id).await?;
-    audit::merged(
-        &mut tx,
-        caller.id,
-        KIND,
-        (id, other),
-        &gone,
-        (&before, &after),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(after)
+    store::update(&mut m.tx, id, &write(&c, &search, &lead)).await?;
+    m.finish(caller).await
 }

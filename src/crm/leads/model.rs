@@ -3,6 +3,7 @@ use time::OffsetDateTime;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::extract::nullable;
+use crate::crm::custom::model::{CustomInput, CustomValues};
 use crate::crm::deals::model::NewDealFields;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -53,6 +54,9 @@ pub struct Lead {
     /// After conversion: the contact and deal it became.
     pub contact_id: Option<i64>,
     pub deal_id: Option<i64>,
+    /// Values of the lead custom fields, by key.
+    #[schema(value_type = Object)]
+    pub custom: CustomValues,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
@@ -74,6 +78,9 @@ pub struct NewLead {
     pub pool: bool,
     #[serde(default)]
     pub allow_duplicate: bool,
+    /// Custom values by key; every required field needs one.
+    #[schema(value_type = Option<Object>)]
+    pub custom: Option<CustomInput>,
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -102,6 +109,9 @@ pub struct LeadPatch {
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<i64>)]
     pub owner_id: Option<Option<i64>>,
+    /// Custom values to change, by key; `null` clears one.
+    #[schema(value_type = Option<Object>)]
+    pub custom: Option<CustomInput>,
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -115,15 +125,10 @@ pub struct LeadFilter {
     pub pool: Option<bool>,
     pub source_id: Option<i64>,
     pub email: Option<String>,
-    pub after: Option<i64>,
     pub limit: Option<i64>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct LeadList {
-    pub items: Vec<Lead>,
-    pub next_after: Option<i64>,
-}
+crate::record_list!(LeadList, Lead);
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

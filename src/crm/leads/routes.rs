@@ -4,21 +4,20 @@ use axum::extract::State;
 use axum::http::StatusCode;
 
 use super::model::{ConvertRequest, ConvertResult, Lead, LeadFilter, LeadList, LeadPatch, NewLead};
-use crate::api::extract::{Json, Path, Query};
+use crate::api::extract::{Json, Path};
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::crm::routes::MergeRequest;
 use crate::error::{Error, ErrorBody};
 
-#[utoipa::path(get, path = "/api/v1/leads", tag = "leads", security(("bearer" = [])), params(LeadFilter),
-    responses((status = 200, body = LeadList), (status = 403, body = ErrorBody)))]
-pub async fn list(
-    State(s): State<AppState>,
-    caller: Caller,
-    Query(f): Query<LeadFilter>,
-) -> Result<Json<LeadList>, Error> {
-    Ok(Json(super::list(&s.db.pool, &caller, f).await?))
-}
+crate::record_handlers!(
+    Lead,
+    LeadFilter,
+    LeadList,
+    "leads",
+    "/api/v1/leads",
+    "/api/v1/leads/{id}"
+);
 
 #[utoipa::path(post, path = "/api/v1/leads", tag = "leads", security(("bearer" = [])), request_body = NewLead,
     responses((status = 201, body = Lead), (status = 409, description = "a lead or contact with this e-mail or phone exists", body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -33,16 +32,6 @@ pub async fn create(
     ))
 }
 
-#[utoipa::path(get, path = "/api/v1/leads/{id}", tag = "leads", security(("bearer" = [])), params(("id" = i64, Path)),
-    responses((status = 200, body = Lead), (status = 404, body = ErrorBody)))]
-pub async fn get(
-    State(s): State<AppState>,
-    caller: Caller,
-    Path(id): Path<i64>,
-) -> Result<Json<Lead>, Error> {
-    Ok(Json(super::get(&s.db.pool, &caller, id).await?))
-}
-
 #[utoipa::path(patch, path = "/api/v1/leads/{id}", tag = "leads", security(("bearer" = [])), params(("id" = i64, Path)),
     request_body = LeadPatch, responses((status = 200, body = Lead), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn update(
@@ -52,17 +41,6 @@ pub async fn update(
     Json(body): Json<LeadPatch>,
 ) -> Result<Json<Lead>, Error> {
     Ok(Json(super::update(&s.db.pool, &caller, id, body).await?))
-}
-
-#[utoipa::path(delete, path = "/api/v1/leads/{id}", tag = "leads", security(("bearer" = [])), params(("id" = i64, Path)),
-    responses((status = 204), (status = 404, body = ErrorBody)))]
-pub async fn delete(
-    State(s): State<AppState>,
-    caller: Caller,
-    Path(id): Path<i64>,
-) -> Result<StatusCode, Error> {
-    super::delete(&s.db.pool, &caller, id).await?;
-    Ok(StatusCode::NO_CONTENT)
 }
 
 #[utoipa::path(post, path = "/api/v1/leads/{id}/merge", tag = "leads", security(("bearer" = [])), params(("id" = i64, Path)),

@@ -4,9 +4,6 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 use super::model::{Lead, LeadFilter, LeadStatus};
-use crate::crm::access::push_visible;
-use crate::crm::access::Scope;
-use crate::crm::kind::RecordKind;
 use crate::db::sql::{Sql, MAX_BINDS};
 use crate::db::{from_ms, now_ms};
 use crate::error::Error;
@@ -29,54 +26,34 @@ fn from_row(r: &AnyRow) -> Result<Lead, Error> {
         company_id: r.try_get("company_id")?,
         contact_id: r.try_get("contact_id")?,
         deal_id: r.try_get("deal_id")?,
+        custom: Default::default(),
         created_at: from_ms(r.try_get("created_at")?),
         updated_at: from_ms(r.try_get("updated_at")?),
     })
 }
 
-pub async fn get(conn: &mut AnyConnection, id: i64) -> Result<Option<Lead>, Error> {
-    let mut sql = Sql::new("SELECT ");
-    sql.push(COLUMNS)
-        .push(" FROM leads l WHERE l.id = ")
-        .bind(id);
-    let row = sql.query().fetch_optional(conn).await?;
-    row.as_ref().map(from_row).transpose()
-}
-
-pub async fn list(
-    conn: &mut AnyConnection,
-    scope: Scope,
-    f: &LeadFilter,
-    limit: i64,
-) -> Result<Vec<Lead>, Error> {
-    let mut sql = Sql::new("SELECT ");
-    sql.push(COLUMNS)
-        .push(" FROM leads l WHERE l.id > ")
-        .bind(f.after.unwrap_or(0));
-    push_visible(&mut sql, scope, RecordKind::Lead, "l");
+/// The list filter over `r` (leads).
+pub fn push_filter(sql: &mut Sql, f: &LeadFilter) {
     if let Some(q) = f.q.as_deref().filter(|q| !q.trim().is_empty()) {
-        sql.push(" AND l.search LIKE ")
+        sql.push(" AND r.search LIKE ")
             .bind(format!("%{}%", q.trim().to_lowercase()));
     }
     if let Some(status) = &f.status {
-        sql.push(" AND l.status = ").bind(status.clone());
+        sql.push(" AND r.status = ").bind(status.clone());
     }
     if let Some(owner) = f.owner_id {
-        sql.push(" AND l.owner_id = ").bind(owner);
+        sql.push(" AND r.owner_id = ").bind(owner);
     }
     if f.pool == Some(true) {
-        sql.push(" AND l.owner_id IS NULL");
+        sql.push(" AND r.owner_id IS NULL");
     }
     if let Some(source) = f.source_id {
-        sql.push(" AND l.source_id = ").bind(source);
+        sql.push(" AND r.source_id = ").bind(source);
     }
     if let Some(email) = &f.email {
-        sql.push(" AND l.email = ")
+        sql.push(" AND r.email = ")
             .bind(email.trim().to_lowercase());
     }
-    sql.push(" ORDER BY l.id LIMIT ").bind(limit);
-    let rows = sql.query().fetch_all(conn).await?;
-    rows.iter().map(from_row).collect()
 }
 
 pub struct Write<'a> {
@@ -240,14 +217,27 @@ pub async fn find_open_duplicate(
         .transpose()
 }
 
-pub async fn delete(conn: &mut AnyConnection, id: i64) -> Result<(), Error> {
-    for text in [
-        "DELETE FROM notes WHERE record_kind = 'lead' AND record_id = $1",
-        "DELETE FROM tasks WHERE record_kind = 'lead' AND record_id = $1",
-        "DELETE FROM shares WHERE record_kind = 'lead' AND record_id = $1",
-        "DELETE FROM leads WHERE id = $1",
-    ] {
+/// The lead's own row.
+pub async fn remove(conn: &mut AnyConnection, id: i64) -> Result<(), Error> {
+    for text in ["DELETE FROM leads WHERE id = $1"] {
         sqlx::query(text).bind(id).execute(&mut *conn).await?;
     }
     Ok(())
+}
+
+/// Every lead (converted too) with this e-mail (lower-case) or normalized phone, by id.
+pub async fn ids_by(
+    conn: &mut AnyConnection,
+    by_phone: bool,
+    value: &str,
+) -> Result<Vec<i64>, Error> {
+    let text = if by_phone {
+        "SELECT id FROM leads WHERE phone_norm = $1 ORDER BY id"
+    } else {
+        "SELECT id FROM leads WHERE email = $1 ORDER BY id"
+    };
+    let rows = sqlx::query(text).bind(value).fetch_all(conn).await?;
+    rows.iter()
+        .map(|r| r.try_get("id").map_err(Error::from))
+        .collect()
 }

@@ -1,5 +1,5 @@
 //! Reference lists an admin edits: pipelines with ordered stages (probability; won and lost stages), lead sources,
-//! contact types. Nothing in use is deleted silently.
+//! contact types, company types. Nothing in use is deleted silently.
 
 pub mod model;
 pub mod routes;
@@ -18,6 +18,7 @@ use model::{
 pub enum RefList {
     LeadSources,
     ContactTypes,
+    CompanyTypes,
 }
 
 impl RefList {
@@ -25,6 +26,7 @@ impl RefList {
         match self {
             RefList::LeadSources => "lead_sources",
             RefList::ContactTypes => "contact_types",
+            RefList::CompanyTypes => "company_types",
         }
     }
 
@@ -32,6 +34,7 @@ impl RefList {
         match self {
             RefList::LeadSources => ("leads", "source_id"),
             RefList::ContactTypes => ("contacts", "type_id"),
+            RefList::CompanyTypes => ("companies", "type_id"),
         }
     }
 
@@ -39,6 +42,7 @@ impl RefList {
         match self {
             RefList::LeadSources => "lead source",
             RefList::ContactTypes => "contact type",
+            RefList::CompanyTypes => "company type",
         }
     }
 }

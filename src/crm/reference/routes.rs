@@ -141,3 +141,13 @@ list_routes!(
     rename_contact_type,
     delete_contact_type
 );
+list_routes!(
+    RefList::CompanyTypes,
+    "/api/v1/company-types",
+    "/api/v1/company-types/{id}",
+    "reference",
+    list_company_types,
+    add_company_type,
+    rename_company_type,
+    delete_company_type
+);

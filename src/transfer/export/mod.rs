@@ -238,8 +238,8 @@ pub async fn start(
     encoding: Encoding,
 ) -> Result<mpsc::Receiver<Result<Bytes, std::io::Error>>, Error> {
     require_export(pool, caller, kind).await?;
-    // A bad filter answers 422 now, before the 200 and its headers are sent.
-    records::list_page(pool, caller, kind, &query, Some(i64::MAX)).await?;
+    // A bad filter or sort answers 422 now, before the 200 and its headers are sent.
+    records::list_page(pool, caller, kind, &query, None).await?;
     {
         let mut conn = pool.acquire().await?;
         let what = json!({ "kind": kind, "filter": query, "format": if format == Format::Csv { "csv" } else { "xlsx" } });

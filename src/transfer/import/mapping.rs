@@ -57,7 +57,11 @@ pub fn is_multi(field: &str) -> bool {
     matches!(field, "email" | "phone" | "tags")
 }
 
+/// A standard field of the kind, or `custom.<key>` (crm checks the key and the value's type per row).
 pub fn allowed(kind: RecordKind, field: &str) -> bool {
+    if let Some(key) = field.strip_prefix("custom.") {
+        return !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    }
     FIELDS
         .iter()
         .any(|(f, kinds, _)| *f == field && kinds.contains(&kind))

@@ -393,6 +393,10 @@ impl Planner {
             if key == "pipeline_id" && body["stage_id"].is_null() {
                 continue;
             }
+            if key == "custom" {
+                self.custom_patch(policy, new, current, (&mut patch, &mut prior));
+                continue;
+            }
             let old = current.get(key).cloned().unwrap_or(Value::Null);
             let empty = old.is_null()
                 || old.as_str() == Some("")
@@ -429,8 +433,53 @@ impl Planner {
         (Value::Object(patch), Value::Object(prior))
     }
 
+    /// The custom values to set, key by key (crm keeps the keys not named); `prior` has their values before.
+    fn custom_patch(
+        &self,
+        policy: Policy,
+        new: &Value,
+        current: &Value,
+        (patch, prior): (&mut Map<String, Value>, &mut Map<String, Value>),
+    ) {
+        let (mut set, mut was) = (Map::new(), Map::new());
+        for (key, value) in new.as_object().into_iter().flatten() {
+            let old = current["custom"].get(key).cloned().unwrap_or(Value::Null);
+            let as_text = match &old {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            if Some(as_text.as_str()) == value.as_str()
+                || (policy == Policy::FillEmpty && !old.is_null())
+            {
+                continue;
+            }
+            set.insert(key.clone(), value.clone());
+            was.insert(key.clone(), old);
+        }
+        if !set.is_empty() {
+            patch.insert("custom".into(), Value::Object(set));
+            prior.insert("custom".into(), Value::Object(was));
+        }
+    }
+
     /// The create body of the row, as `POST /api/v1/{kind}` takes it (the company is added when it exists).
     async fn body(
+        &self,
+        pool: &AnyPool,
+        v: &Values,
+        owner: i64,
+    ) -> Result<Result<Value, String>, Error> {
+        let mut body = match self.standard_body(pool, v, owner).await? {
+            Ok(b) => b,
+            Err(reason) => return Ok(Err(reason)),
+        };
+        if !v.custom.is_empty() {
+            body["custom"] = json!(v.custom);
+        }
+        Ok(Ok(body))
+    }
+
+    async fn standard_body(
         &self,
         pool: &AnyPool,
         v: &Values,

@@ -30,6 +30,8 @@ pub struct Values {
     pub pipeline: Option<String>,
     pub stage: Option<String>,
     pub expected_close: Option<String>,
+    /// `custom.<key>` columns, as text (crm parses them by the field's type).
+    pub custom: BTreeMap<String, String>,
 }
 
 /// Which field each column fills (by position), from a header → field mapping.
@@ -130,7 +132,12 @@ pub fn parse(
                 v.expected_close =
                     Some(date(&text, cell.serial).map_err(|m| format!("column «{header}»: {m}"))?)
             }
-            other => return Err(format!("column «{header}»: unknown field '{other}'")),
+            other => match other.strip_prefix("custom.") {
+                Some(key) => {
+                    v.custom.insert(key.to_string(), text);
+                }
+                None => return Err(format!("column «{header}»: unknown field '{other}'")),
+            },
         }
     }
     if v.name.is_none() {
