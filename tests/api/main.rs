@@ -45,6 +45,7 @@ mod transfer_cli;
 mod transfer_export;
 mod transfer_files;
 mod transfer_import;
+mod transfer_options;
 mod transfer_restart;
 mod transfer_support;
 mod users;
