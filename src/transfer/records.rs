@@ -89,6 +89,26 @@ pub async fn domain_lists(conn: &mut AnyConnection) -> Result<crate::linking::Co
     crate::linking::Context::lists(conn).await
 }
 
+/// The custom fields of a kind: `(key, label, is a date)`.
+pub async fn custom_fields(
+    pool: &AnyPool,
+    kind: RecordKind,
+) -> Result<Vec<(String, String, bool)>, Error> {
+    Ok(crm::lookup::fields_of_kind(pool, kind)
+        .await?
+        .into_iter()
+        .filter(|f| f.custom)
+        .map(|f| {
+            let key = f.key.trim_start_matches("custom.").to_string();
+            (
+                key,
+                f.label,
+                f.field_type == crm::custom::model::FieldType::Date,
+            )
+        })
+        .collect())
+}
+
 /// A record of `kind` with one of these e-mails or phones (contacts and leads) or domains or name (companies).
 pub async fn find_duplicate(
     conn: &mut AnyConnection,

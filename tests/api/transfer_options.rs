@@ -4,7 +4,7 @@
 use serde_json::{json, Value};
 
 use crate::helpers::{error_code, spawn_app};
-use crate::transfer_support::{all, check, download, import, progress, run};
+use crate::transfer_support::{all, check, download, import, progress, run, upload_ok};
 
 #[tokio::test]
 async fn bulk_update_matches_by_id_email_or_phone_and_fills_only_empty_fields_when_asked() {
@@ -153,24 +153,35 @@ async fn custom_fields_are_mapped_as_custom_keys_and_checked_by_their_type() {
     for (key, label, kind) in [
         ("inn", "ИНН", "text"),
         ("employees", "Сотрудников", "number"),
+        ("joined", "Дата вступления", "date"),
     ] {
         let body = json!({ "kind": "contact", "key": key, "label": label, "type": kind });
         let (status, field) = app.post("/api/v1/custom-fields", &admin, body).await;
         assert_eq!(status, 201, "{field}");
     }
-    let csv = "ФИО;E-mail;ИНН;Сотрудников\nИннов Инн;inn@firma.ru;7707083893;120\nПлохое Число;bad@firma.ru;7707083894;много\n";
-    let mapping = json!({ "ФИО": "name", "E-mail": "email", "ИНН": "custom.inn", "Сотрудников": "custom.employees" });
-    let done = import(
+    let csv = "ФИО;E-mail;ИНН;Сотрудников;Дата вступления\nИннов Инн;inn@firma.ru;7707083893;120;31.12.2026\nПлохое Число;bad@firma.ru;7707083894;много;\n";
+    // Custom fields are suggested by their label.
+    let up = upload_ok(
         &app,
         &admin,
         "contacts",
         "custom.csv",
         csv.as_bytes().to_vec(),
-        json!({ "mapping": mapping }),
     )
     .await;
+    let m = &up["suggested_mapping"];
+    assert_eq!(
+        [&m["ИНН"], &m["Сотрудников"], &m["Дата вступления"]],
+        ["custom.inn", "custom.employees", "custom.joined"],
+        "{up}"
+    );
+    let done = run(&app, &admin, up["id"].as_i64().unwrap(), json!({})).await;
     assert_eq!(progress(&done)[..4], [1, 0, 0, 1], "{done}");
     let contacts = all(&app, &admin, "/api/v1/contacts").await;
+    assert_eq!(
+        contacts[0]["custom"]["joined"], "2026-12-31",
+        "ДД.ММ.ГГГГ read as a date"
+    );
     assert_eq!(
         contacts[0]["custom"]["inn"], "7707083893",
         "{:?}",

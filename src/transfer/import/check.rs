@@ -32,6 +32,7 @@ pub async fn check(
             .map_err(Error::internal)??;
     let mapping = resolve_mapping(pool, caller.id, kind, &table.headers, &options).await?;
     let columns = rows::columns(&table.headers, &mapping);
+    let dates = super::date_keys(pool, kind).await?;
     let owner_mapped = mapping.values().any(|f| f == "owner");
     if let Some(owner) = options.owner_id {
         let mut conn = pool.acquire().await?;
@@ -57,7 +58,7 @@ pub async fn check(
     };
     let mut conn = pool.acquire().await?;
     for (line, cells) in &table.rows {
-        let r = match rows::parse(&columns, &table.headers, cells) {
+        let r = match rows::parse(&columns, &table.headers, cells, &dates) {
             Err(reason) => Action::Fail { reason },
             Ok(values) => match store::already_imported(&mut conn, &row_hash(kind, &values)).await?
             {

@@ -83,6 +83,7 @@ pub async fn run_with(
             .map_err(Error::internal)??;
     let mapping = options.mapping.clone().unwrap_or_default();
     let columns = rows::columns(&table.headers, &mapping);
+    let dates = super::date_keys(pool, kind).await?;
     let owner_mapped = mapping.values().any(|f| f == "owner");
     let mut planner = Planner::new(pool, kind, caller.clone(), options, owner_mapped).await?;
     let after = store::last_row(pool, id).await?;
@@ -103,7 +104,7 @@ pub async fn run_with(
             &mut planner,
             id,
             *line as i64,
-            rows::parse(&columns, &table.headers, cells),
+            rows::parse(&columns, &table.headers, cells, &dates),
         )
         .await?;
         since += 1;

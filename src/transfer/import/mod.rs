@@ -116,7 +116,8 @@ pub async fn upload(
     let row = store::get(pool, id)
         .await?
         .ok_or(Error::NotFound("import"))?;
-    Ok(view(row, Some(&table)))
+    let suggested = suggestions(pool, kind, &table.headers).await?;
+    Ok(view(row, Some(&table), suggested))
 }
 
 fn progress(c: [i64; 6]) -> Progress {
@@ -130,7 +131,11 @@ fn progress(c: [i64; 6]) -> Progress {
     }
 }
 
-fn view(row: store::ImportRow, table: Option<&Table>) -> ImportView {
+fn view(
+    row: store::ImportRow,
+    table: Option<&Table>,
+    suggested: BTreeMap<String, String>,
+) -> ImportView {
     let kind = parse_kind(&row.kind).unwrap_or(RecordKind::Contact);
     let (headers, sample, sheets, sheet, encoding, delimiter) = match table {
         Some(t) => (
@@ -150,7 +155,7 @@ fn view(row: store::ImportRow, table: Option<&Table>) -> ImportView {
     ImportView {
         id: row.id,
         kind,
-        suggested_mapping: mapping::suggest(kind, &headers),
+        suggested_mapping: suggested,
         filename: row.filename,
         format: row.format,
         status: row.status,
@@ -182,7 +187,13 @@ pub async fn get(pool: &AnyPool, caller: &Caller, id: i64) -> Result<ImportView,
     let options: ImportOptions = serde_json::from_str(&row.options).unwrap_or_default();
     let bytes = store::file(pool, id).await?;
     let table = table_of(&row.filename, &row.format, &bytes, options.sheet.as_deref()).ok();
-    Ok(view(row, table.as_ref()))
+    let kind = parse_kind(&row.kind)?;
+    let headers = table
+        .as_ref()
+        .map(|t| t.headers.clone())
+        .unwrap_or_default();
+    let suggested = suggestions(pool, kind, &headers).await?;
+    Ok(view(row, table.as_ref(), suggested))
 }
 
 pub async fn list(
@@ -211,6 +222,42 @@ pub async fn list(
     Ok((items, next))
 }
 
+/// The mapping suggested from the headers: standard fields by name, then custom fields by their label or key.
+pub async fn suggestions(
+    pool: &AnyPool,
+    kind: RecordKind,
+    headers: &[String],
+) -> Result<BTreeMap<String, String>, Error> {
+    let mut out = mapping::suggest(kind, headers);
+    let custom = records::custom_fields(pool, kind).await?;
+    for h in headers {
+        if out.contains_key(h) {
+            continue;
+        }
+        let n = mapping::normalize_header(h);
+        let found = custom.iter().find(|(key, label, _)| {
+            mapping::normalize_header(label) == n || mapping::normalize_header(key) == n
+        });
+        if let Some((key, _, _)) = found {
+            let field = format!("custom.{key}");
+            if !out.values().any(|f| *f == field) {
+                out.insert(h.clone(), field);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The custom fields of the kind whose values are dates (read like the standard dates).
+pub async fn date_keys(pool: &AnyPool, kind: RecordKind) -> Result<Vec<String>, Error> {
+    Ok(records::custom_fields(pool, kind)
+        .await?
+        .into_iter()
+        .filter(|f| f.2)
+        .map(|f| f.0)
+        .collect())
+}
+
 /// The mapping to use: the one given, else the preset named, else the one suggested; checked against the file's
 /// headers and the kind's fields.
 pub async fn resolve_mapping(
@@ -233,7 +280,7 @@ pub async fn resolve_mapping(
                 serde_json::from_str(&text).map_err(Error::internal)?;
             m.into_iter().filter(|(h, _)| headers.contains(h)).collect()
         }
-        (None, None) => mapping::suggest(kind, headers),
+        (None, None) => suggestions(pool, kind, headers).await?,
     };
     let mut out = BTreeMap::new();
     let mut single: Vec<&str> = Vec::new();

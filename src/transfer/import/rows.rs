@@ -48,10 +48,12 @@ fn split(text: &str, seps: &[char]) -> Vec<String> {
 }
 
 /// Reads a row; `Err` is the reason it cannot be imported, naming the column.
+/// `dates` are the custom fields whose values are dates.
 pub fn parse(
     columns: &[Option<String>],
     headers: &[String],
     cells: &[Cell],
+    dates: &[String],
 ) -> Result<Values, String> {
     let mut v = Values::default();
     let (mut last, mut first, mut middle) = (None, None, None);
@@ -133,6 +135,11 @@ pub fn parse(
                     Some(date(&text, cell.serial).map_err(|m| format!("column «{header}»: {m}"))?)
             }
             other => match other.strip_prefix("custom.") {
+                Some(key) if dates.iter().any(|d| d == key) => {
+                    let iso =
+                        date(&text, cell.serial).map_err(|m| format!("column «{header}»: {m}"))?;
+                    v.custom.insert(key.to_string(), iso);
+                }
                 Some(key) => {
                     v.custom.insert(key.to_string(), text);
                 }
