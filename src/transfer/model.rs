@@ -55,6 +55,9 @@ pub struct ImportOptions {
     pub policy: Policy,
     #[serde(default)]
     pub match_by: MatchBy,
+    /// Match by this custom field instead (its key, e.g. `inn`; the column mapped to `custom.<key>` holds the
+    /// value); a value held by several records fails the row.
+    pub match_key: Option<String>,
     /// Bulk update: a row that matches no record fails instead of creating one.
     #[serde(default)]
     pub update_only: bool,

@@ -89,6 +89,16 @@ pub async fn domain_lists(conn: &mut AnyConnection) -> Result<crate::linking::Co
     crate::linking::Context::lists(conn).await
 }
 
+/// Records of `kind` whose custom field `key` holds `value`, by id.
+pub async fn find_by_custom(
+    pool: &AnyPool,
+    kind: RecordKind,
+    key: &str,
+    value: &str,
+) -> Result<Vec<i64>, Error> {
+    crm::lookup::find_by_custom(pool, kind, key, &Value::String(value.to_string())).await
+}
+
 /// The custom fields of a kind: `(key, label, is a date)`.
 pub async fn custom_fields(
     pool: &AnyPool,

@@ -227,6 +227,23 @@ async fn custom_fields_are_mapped_as_custom_keys_and_checked_by_their_type() {
         all(&app, &admin, "/api/v1/contacts").await[0]["custom"]["inn"],
         "7707083893"
     );
+    // Bulk update by a custom key field: the row with that ИНН gets its new position.
+    let csv = "ИНН;Должность\n7707083893;Главный бухгалтер\n0000000000;Никто\n";
+    let opts = json!({ "mapping": { "ИНН": "custom.inn", "Должность": "position" }, "match_key": "inn", "update_only": true });
+    let done = import(
+        &app,
+        &admin,
+        "contacts",
+        "by-inn.csv",
+        csv.as_bytes().to_vec(),
+        opts,
+    )
+    .await;
+    assert_eq!(progress(&done)[..4], [0, 1, 0, 1], "{done}");
+    assert_eq!(
+        all(&app, &admin, "/api/v1/contacts").await[0]["position"],
+        "Главный бухгалтер"
+    );
     // The export follows the list's sort.
     let (status, _, body) = download(&app, &admin, "/api/v1/exports/contacts?sort=-name").await;
     assert_eq!(status, 200);

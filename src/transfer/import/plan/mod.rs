@@ -195,6 +195,17 @@ impl Planner {
 
     /// The existing record a row matches, by the match rule.
     async fn find(&self, pool: &AnyPool, v: &Values) -> Result<Result<Option<i64>, String>, Error> {
+        if let Some(key) = &self.options.match_key {
+            let Some(value) = v.custom.get(key) else {
+                return Ok(Err(format!("the custom.{key} column is empty")));
+            };
+            let found = records::find_by_custom(pool, self.kind, key, value).await?;
+            return Ok(match found.as_slice() {
+                [] => Ok(None),
+                [id] => Ok(Some(*id)),
+                many => Err(format!("{} records have {key} = {value}", many.len())),
+            });
+        }
         let by = self.options.match_by;
         if matches!(by, MatchBy::Id | MatchBy::Auto) {
             if let Some(id) = v.id {
