@@ -244,6 +244,15 @@ async fn custom_fields_are_mapped_as_custom_keys_and_checked_by_their_type() {
         all(&app, &admin, "/api/v1/contacts").await[0]["position"],
         "Главный бухгалтер"
     );
+    // The export has a column per custom field, under its label.
+    let (_, _, body) = download(&app, &admin, "/api/v1/exports/contacts").await;
+    let text = String::from_utf8_lossy(&body);
+    let header = text.lines().next().unwrap();
+    assert!(
+        header.ends_with(";ИНН;Сотрудников;Дата вступления"),
+        "{header}"
+    );
+    assert!(text.contains(";7707083893;120;2026-12-31"), "{text}");
     // The export follows the list's sort.
     let (status, _, body) = download(&app, &admin, "/api/v1/exports/contacts?sort=-name").await;
     assert_eq!(status, 200);

@@ -74,7 +74,14 @@ fn columns(kind: RecordKind) -> &'static [(&'static str, Cell)] {
     }
 }
 
-pub fn headers(kind: RecordKind) -> Vec<String> {
+/// The standard columns' headers, then the custom fields' labels (which an import maps back to `custom.<key>`).
+pub fn headers(kind: RecordKind, names: &Names) -> Vec<String> {
+    let mut out = standard_headers(kind);
+    out.extend(names.custom.iter().map(|(_, label)| label.clone()));
+    out
+}
+
+fn standard_headers(kind: RecordKind) -> Vec<String> {
     columns(kind).iter().map(|(h, _)| h.to_string()).collect()
 }
 
@@ -94,11 +101,18 @@ pub struct Names {
     companies: HashMap<i64, String>,
     contacts: HashMap<i64, String>,
     sources: HashMap<i64, String>,
+    /// The kind's custom fields `(key, label)`, as columns after the standard ones.
+    custom: Vec<(String, String)>,
 }
 
 impl Names {
-    pub async fn load(pool: &AnyPool) -> Result<Names, Error> {
+    pub async fn load(pool: &AnyPool, kind: RecordKind) -> Result<Names, Error> {
         Ok(Names {
+            custom: records::custom_fields(pool, kind)
+                .await?
+                .into_iter()
+                .map(|(key, label, _)| (key, label))
+                .collect(),
             users: records::users(pool)
                 .await?
                 .into_iter()
@@ -180,6 +194,9 @@ impl Names {
                     None => String::new(),
                 },
             });
+        }
+        for (key, _) in &self.custom {
+            out.push(text(&item["custom"][key.as_str()]));
         }
         Ok(out)
     }

@@ -104,7 +104,7 @@ async fn feed(
     query: String,
     rows: std::sync::mpsc::SyncSender<Vec<Vec<String>>>,
 ) -> Result<u64, Error> {
-    let mut names = columns::Names::load(&pool).await?;
+    let mut names = columns::Names::load(&pool, kind).await?;
     let mut after = None;
     let mut count = 0u64;
     loop {
@@ -166,14 +166,13 @@ fn encode(text: &str, encoding: Encoding) -> Vec<u8> {
 
 /// Writes the rows as they arrive into `out` (blocking: runs on its own thread).
 fn write_file(
-    kind: RecordKind,
+    (kind, headers): (RecordKind, Vec<String>),
     format: Format,
     encoding: Encoding,
     rows: std::sync::mpsc::Receiver<Vec<Vec<String>>>,
     mut out: BodyWriter,
 ) -> Result<(), Error> {
     use std::io::Write;
-    let headers = columns::headers(kind);
     match format {
         Format::Csv => {
             if encoding == Encoding::Utf8 {
@@ -252,11 +251,12 @@ pub async fn start(
         )
         .await?;
     }
+    let headers = columns::headers(kind, &columns::Names::load(pool, kind).await?);
     let (body_tx, body_rx) = mpsc::channel(8);
     let (rows_tx, rows_rx) = std::sync::mpsc::sync_channel(4);
     let writer = BodyWriter(body_tx.clone(), Vec::new());
     tokio::task::spawn_blocking(move || {
-        if let Err(e) = write_file(kind, format, encoding, rows_rx, writer) {
+        if let Err(e) = write_file((kind, headers), format, encoding, rows_rx, writer) {
             tracing::warn!(error = %e, "export stopped");
         }
     });
