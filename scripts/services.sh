@@ -95,3 +95,11 @@ ensure_glewlwyd() {
   [ -x /usr/bin/sqlite3 ] || { echo "error: sqlite3 not found after install" >&2; return 1; }
   if command -v systemctl >/dev/null && systemctl is-active --quiet glewlwyd 2>/dev/null; then need_root_or_sudo systemctl stop glewlwyd || true; fi
 }
+
+# LibreOffice headless (Calc only): the import/export tests make real .xlsx/.xls/.ods files from CSV fixtures and
+# read exported .xlsx back (tests/api/transfer_files.rs).
+ensure_libreoffice() {
+  command -v soffice >/dev/null && return 0
+  apt_install libreoffice-calc-nogui
+  command -v soffice >/dev/null || { echo "error: soffice not found after installing libreoffice-calc-nogui" >&2; return 1; }
+}

@@ -14,6 +14,7 @@ ensure_aiosmtpd
 ensure_dovecot
 ensure_glewlwyd
 ensure_browser_tests
+ensure_libreoffice
 start_postgres
 trap stop_postgres EXIT
 

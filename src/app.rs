@@ -215,11 +215,17 @@ impl App {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let imports_stop = stop_rx.clone();
         let background = self.worker.clone().map(|w| worker::spawn(w, stop_rx));
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let worker = self
             .send_worker
             .then(|| tokio::spawn(campaigns::send::worker(self.sender(), stopped)));
+        // Imports run in the background and resume after a restart (their state is in the database).
+        let imports = tokio::spawn(crate::transfer::import::job::worker(
+            self.state.db.pool.clone(),
+            imports_stop,
+        ));
         let served = serve(self.listener, self.router, self.timeouts, shutdown).await;
         // Letters in flight finish and are recorded, and mailbox sync stops, before the pool closes.
         let _ = stop.send(true);
@@ -230,6 +236,7 @@ impl App {
         if let Some(task) = background {
             let _ = task.await;
         }
+        let _ = imports.await;
         served?;
         self.state.db.pool.close().await;
         Ok(())

@@ -20,6 +20,7 @@ pub mod secrets;
 pub mod telemetry;
 pub mod text;
 pub mod views;
+pub mod transfer;
 
 pub use app::{App, AppState};
 pub use config::Config;

@@ -42,6 +42,40 @@ enum Command {
     /// Mail-merge campaigns.
     #[command(subcommand)]
     Campaign(CampaignCommand),
+    /// Import contacts, companies, leads or deals from .csv/.tsv/.xlsx/.xls/.ods (mapping from the headers or a
+    /// preset), with a progress bar; the import is listed (and undoable) in the API too.
+    Import {
+        file: PathBuf,
+        #[arg(long, value_parser = ["contacts", "companies", "leads", "deals"])]
+        kind: String,
+        /// One owner for rows without an owner column (default: the acting user).
+        #[arg(long)]
+        owner: Option<String>,
+        /// A saved mapping preset's name.
+        #[arg(long)]
+        mapping: Option<String>,
+        #[arg(long)]
+        sheet: Option<String>,
+        /// Check only: print what each row would do.
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(long, default_value = "skip", value_parser = ["skip", "fill_empty", "overwrite", "create_anyway"])]
+        policy: String,
+        /// The user the import acts as (default: the configured admin).
+        #[arg(long = "as")]
+        as_user: Option<String>,
+    },
+    /// Export a list (contacts, companies, leads, deals) to CSV or .xlsx.
+    Export {
+        #[arg(long, value_parser = ["contacts", "companies", "leads", "deals"])]
+        kind: String,
+        #[arg(long, default_value = "csv", value_parser = ["csv", "xlsx"])]
+        format: String,
+        #[arg(short = 'o', long)]
+        output: PathBuf,
+        #[arg(long = "as")]
+        as_user: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -59,6 +93,16 @@ enum BenchCommand {
         user: String,
         #[arg(long)]
         password: String,
+    },
+    /// The import benchmark (scripts/bench-import.sh): `--make N` writes an .xlsx of N contacts with companies and
+    /// owners to FILE; `--mode raw` reads FILE with calamine alone; `--mode import` imports it into a fresh
+    /// database. Prints one line: mode, rows, seconds, rows/s, peak RSS.
+    Import {
+        file: PathBuf,
+        #[arg(long)]
+        make: Option<usize>,
+        #[arg(long, value_parser = ["raw", "import"])]
+        mode: Option<String>,
     },
 }
 
@@ -118,6 +162,41 @@ async fn main() -> ExitCode {
             bench_ingest(config, &mode, server).await
         }
         Command::Campaign(CampaignCommand::Send { id }) => campaign_send(config, id).await,
+        Command::Bench(BenchCommand::Import { file, make, mode }) => {
+            bench_import(config, &file, make, mode.as_deref()).await
+        }
+        Command::Import {
+            file,
+            kind,
+            owner,
+            mapping,
+            sheet,
+            dry_run,
+            policy,
+            as_user,
+        } => {
+            let args = mailroom::transfer::cli::ImportArgs {
+                user_email: &as_user.unwrap_or_else(|| config.admin_email.clone()),
+                file: &file,
+                kind: &kind,
+                owner: owner.as_deref(),
+                preset: mapping.as_deref(),
+                sheet: sheet.as_deref(),
+                policy: &policy,
+                dry_run,
+            };
+            mailroom::transfer::cli::import_command(config.clone(), args).await
+        }
+        Command::Export {
+            kind,
+            format,
+            output,
+            as_user,
+        } => {
+            let user = as_user.unwrap_or_else(|| config.admin_email.clone());
+            mailroom::transfer::cli::export_command(config.clone(), &user, &kind, &format, &output)
+                .await
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -348,6 +427,31 @@ async fn bench_ingest(
         outcome.seconds,
         outcome.rate(),
         outcome.peak_rss_kib
+    );
+    Ok(())
+}
+
+async fn bench_import(
+    config: Config,
+    file: &std::path::Path,
+    make: Option<usize>,
+    mode: Option<&str>,
+) -> Result<(), String> {
+    use mailroom::transfer::bench;
+    if let Some(rows) = make {
+        bench::make_xlsx(file, rows).map_err(|e| e.to_string())?;
+        println!("wrote {rows} rows to {}", file.display());
+    }
+    let (rows, secs) = match mode {
+        None => return Ok(()),
+        Some("raw") => bench::raw_read(file).map_err(|e| e.to_string())?,
+        Some(_) => bench::import_fresh(config, file).await?,
+    };
+    println!(
+        "{} rows={rows} seconds={secs:.2} rows_per_s={:.0} peak_rss_mib={:.0}",
+        mode.unwrap_or(""),
+        rows as f64 / secs.max(1e-9),
+        mailroom::bench::peak_rss_kib() as f64 / 1024.0
     );
     Ok(())
 }

@@ -272,4 +272,20 @@ pub fn table(state: AppState) -> RouteTable {
         // One-click unsubscribe (RFC 8058): no login, the signed token is the authority.
         .add(M::GET, "/u/{token}", Access::Public, campaigns::unsubscribe::confirm_page)
         .add(M::POST, "/u/{token}", Access::Public, campaigns::unsubscribe::one_click)
+        // Import and export (issue 16): record rules through crm::access; an import is its starter's (and admins').
+        .add(M::GET, "/api/v1/imports", Access::SignedIn, crate::transfer::import::routes::list)
+        .add(M::POST, "/api/v1/imports", Access::SignedIn, crate::transfer::import::routes::upload)
+        .add(M::GET, "/api/v1/imports/fields", Access::SignedIn, crate::transfer::import::routes::fields)
+        .add(M::GET, "/api/v1/imports/{id}", Access::SignedIn, crate::transfer::import::routes::get)
+        .add(M::POST, "/api/v1/imports/{id}/check", Access::SignedIn, crate::transfer::import::routes::check)
+        .add(M::POST, "/api/v1/imports/{id}/run", Access::SignedIn, crate::transfer::import::routes::run)
+        .add(M::GET, "/api/v1/imports/{id}/rejects", Access::SignedIn, crate::transfer::import::routes::rejects)
+        .add(M::POST, "/api/v1/imports/{id}/undo", Access::SignedIn, crate::transfer::import::routes::undo)
+        .add(M::GET, "/api/v1/import-presets", Access::SignedIn, crate::transfer::import::routes::presets)
+        .add(M::POST, "/api/v1/import-presets", Access::SignedIn, crate::transfer::import::routes::save_preset)
+        .add(M::DELETE, "/api/v1/import-presets/{id}", Access::ADMIN, crate::transfer::import::routes::delete_preset)
+        // Exports: admins, and the roles an admin allows (the setting below), checked in transfer::export.
+        .add(M::GET, "/api/v1/exports/{kind}", Access::SignedIn, crate::transfer::export::routes::export)
+        .add(M::GET, "/api/v1/settings/export-roles", Access::ADMIN, crate::transfer::export::routes::export_roles)
+        .add(M::PUT, "/api/v1/settings/export-roles", Access::ADMIN, crate::transfer::export::routes::set_export_roles)
 }

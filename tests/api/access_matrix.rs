@@ -300,7 +300,27 @@ const MATRIX: &[Row] = &[
     // Unsubscribe pages: public; a forged token is refused alike for everyone.
     ("GET", "/u/{token}", Plain, [400, 400, 400, 400, 400, 400, 400]),
     ("POST", "/u/{token}", Plain, [400, 400, 400, 400, 400, 400, 400]),
+    // Imports: anyone who may create the kind (marketing may not create contacts); an import is seen by the one
+    // who started it (here "owner") and by admins; a fresh one per call, not yet run (undo: 409 past the check).
+    ("GET", "/api/v1/imports", Plain, ALL_200),
+    ("POST", "/api/v1/imports", Plain, SALES_CREATE),
+    ("GET", "/api/v1/imports/fields", Plain, ALL_200),
+    ("GET", "/api/v1/imports/{id}", Plain, OWN_IMPORT_200),
+    ("POST", "/api/v1/imports/{id}/check", Plain, OWN_IMPORT_200),
+    ("POST", "/api/v1/imports/{id}/run", Plain, [202, 404, 202, 404, 404, 404, 404]),
+    ("GET", "/api/v1/imports/{id}/rejects", Plain, OWN_IMPORT_200),
+    ("POST", "/api/v1/imports/{id}/undo", Plain, [409, 404, 409, 404, 404, 404, 404]),
+    ("GET", "/api/v1/import-presets", Plain, ALL_200),
+    ("POST", "/api/v1/import-presets", Plain, SALES_CREATE),
+    ("DELETE", "/api/v1/import-presets/{id}", Fresh, ADMIN_204),
+    // Exports: admins only until an admin allows other roles (the setting below).
+    ("GET", "/api/v1/exports/{kind}", Plain, ADMIN_200),
+    ("GET", "/api/v1/settings/export-roles", Plain, ADMIN_200),
+    ("PUT", "/api/v1/settings/export-roles", Plain, ADMIN_200),
 ];
+
+/// An import of "owner": the owner and admins; everyone else 404.
+const OWN_IMPORT_200: [u16; 7] = [200, 404, 200, 404, 404, 404, 404];
 
 /// The seven callers plus a bystander salesperson that shares go to.
 struct World {
@@ -885,6 +905,10 @@ async fn concrete(w: &World, who: usize, path: &str, case: Case, fx: &Fx, o: &Ot
         o.campaign
     } else if path.starts_with("/api/v1/relays/") {
         o.relay
+    } else if path.starts_with("/api/v1/imports/{id}") {
+        transfer_import_fixture(w).await
+    } else if path == "/api/v1/import-presets/{id}" {
+        transfer_preset_fixture(w).await
     } else {
         0
     };
@@ -909,6 +933,14 @@ async fn concrete(w: &World, who: usize, path: &str, case: Case, fx: &Fx, o: &Ot
             },
         )
         .replace("{token}", "Zm9yZ2VkLXRva2Vu.AAAA");
+    let path = path.replace("/exports/{kind}", "/exports/contacts");
+    match path.as_str() {
+        "/api/v1/imports" => return format!("{path}?kind=contacts&filename=matrix.csv"),
+        "/api/v1/imports/fields" | "/api/v1/import-presets" => {
+            return format!("{path}?kind=contacts")
+        }
+        _ => {}
+    }
     if path == "/api/v1/record-fields" {
         return format!("{path}?kind=company");
     }
@@ -1041,6 +1073,10 @@ fn body(w: &World, who: usize, method: &str, path: &str, case: Case, fx: &Fx) ->
         }
         ("PATCH", "/api/v1/relays/{id}") => json!({ "name": format!("relay-renamed{n}") }),
         ("POST", "/u/{token}") => return None,
+        ("POST", "/api/v1/import-presets") => {
+            json!({ "kind": "contacts", "name": format!("preset{n}"), "mapping": { "ФИО": "name" } })
+        }
+        ("PUT", "/api/v1/settings/export-roles") => json!({ "roles": [] }),
         _ => json!({}),
     })
 }
@@ -2922,6 +2958,33 @@ async fn a_messages_links_do_not_name_records_the_caller_cannot_see() {
         app.get(&format!("/api/v1/contacts/{hidden}"), &s).await.0,
         404
     );
+}
+
+/// A fresh import of "owner" (uploaded, not run), for the import rows of the matrix.
+async fn transfer_import_fixture(w: &World) -> i64 {
+    let url = w
+        .app
+        .url("/api/v1/imports?kind=contacts&filename=matrix.csv");
+    let csv = "ФИО;E-mail\nМатрица Тест;matrix@import.ru\n";
+    let response = w
+        .app
+        .client
+        .post(url)
+        .bearer_auth(w.token(OWNER))
+        .body(csv)
+        .send()
+        .await
+        .expect("upload");
+    let (status, body) = crate::helpers::read(response).await;
+    id_of("import", status, &body)
+}
+
+async fn transfer_preset_fixture(w: &World) -> i64 {
+    let n = w.next();
+    let body =
+        json!({ "kind": "contacts", "name": format!("fresh{n}"), "mapping": { "ФИО": "name" } });
+    let (status, preset) = w.app.post("/api/v1/import-presets", w.admin(), body).await;
+    id_of("preset", status, &preset)
 }
 
 /// An optional text field on contacts with a key of its own.

@@ -1,0 +1,143 @@
+//! The dry run: every row planned against the database (and the earlier rows of the file), nothing written.
+
+use super::*;
+
+/// The dry run: what every row would do, nothing written. The options are kept for the run.
+pub async fn check(
+    pool: &AnyPool,
+    caller: &Caller,
+    id: i64,
+    options: ImportOptions,
+) -> Result<CheckReport, Error> {
+    let row = load(pool, caller, id).await?;
+    if !matches!(row.status.as_str(), "uploaded" | "checked") {
+        return Err(Error::Conflict {
+            message: format!(
+                "import {id} is {}; only an import not yet run can be checked",
+                row.status
+            ),
+        });
+    }
+    let kind = parse_kind(&row.kind)?;
+    records::require_write(caller, kind)?;
+    let bytes = store::file(pool, id).await?;
+    let (filename, format, sheet) = (
+        row.filename.clone(),
+        row.format.clone(),
+        options.sheet.clone(),
+    );
+    let table =
+        tokio::task::spawn_blocking(move || table_of(&filename, &format, &bytes, sheet.as_deref()))
+            .await
+            .map_err(Error::internal)??;
+    let mapping = resolve_mapping(pool, caller.id, kind, &table.headers, &options).await?;
+    let columns = rows::columns(&table.headers, &mapping);
+    let dates = super::date_keys(pool, kind).await?;
+    let owner_mapped = mapping.values().any(|f| f == "owner");
+    if let Some(owner) = options.owner_id {
+        let mut conn = pool.acquire().await?;
+        records::resolve_owner(&mut conn, caller, owner).await?;
+    }
+    let mut planner =
+        Planner::new(pool, kind, caller.clone(), options.clone(), owner_mapped).await?;
+    let mut report = CheckReport {
+        total_rows: table.rows.len(),
+        would_create: 0,
+        would_update: 0,
+        would_skip: 0,
+        would_fail: 0,
+        companies_to_create: 0,
+        rows: Vec::new(),
+        unmapped: table
+            .headers
+            .iter()
+            .filter(|h| !mapping.contains_key(*h))
+            .cloned()
+            .collect(),
+        mapping: mapping.clone(),
+    };
+    let mut conn = pool.acquire().await?;
+    for (line, cells) in &table.rows {
+        let r = match rows::parse(&columns, &table.headers, cells, &dates) {
+            Err(reason) => Action::Fail { reason },
+            Ok(values) => match store::already_imported(&mut conn, &row_hash(kind, &values)).await?
+            {
+                Some((import, at)) => Action::Skip {
+                    reason: format!("already imported (import {import}, row {at})"),
+                    duplicate_of: None,
+                },
+                None => planner.plan(pool, *line, &values, true).await?,
+            },
+        };
+        let entry = |action: &str, record_id, reason, duplicate_of| RowReport {
+            row: *line,
+            action: action.into(),
+            record_id,
+            reason,
+            duplicate_of,
+        };
+        let shown = match r {
+            Action::Create {
+                duplicate_of: None, ..
+            } => {
+                report.would_create += 1;
+                None
+            }
+            Action::Create { duplicate_of, .. } => {
+                report.would_create += 1;
+                Some(entry(
+                    "create",
+                    None,
+                    Some("created beside its duplicate (create_anyway)".into()),
+                    duplicate_of,
+                ))
+            }
+            Action::Update {
+                id,
+                patch,
+                duplicate_of,
+                ..
+            } => {
+                report.would_update += 1;
+                let fields: Vec<String> = patch
+                    .as_object()
+                    .map(|p| p.keys().cloned().collect())
+                    .unwrap_or_default();
+                let why = if fields.is_empty() {
+                    "updates the record of that row".to_string()
+                } else {
+                    format!("sets {}", fields.join(", "))
+                };
+                Some(entry(
+                    "update",
+                    (id > 0).then_some(id),
+                    Some(why),
+                    Some(duplicate_of),
+                ))
+            }
+            Action::Skip {
+                reason,
+                duplicate_of,
+            } => {
+                report.would_skip += 1;
+                Some(entry("skip", None, Some(reason), duplicate_of))
+            }
+            Action::Fail { reason } => {
+                report.would_fail += 1;
+                Some(entry("fail", None, Some(reason), None))
+            }
+        };
+        if let Some(s) = shown {
+            if report.rows.len() < 1000 {
+                report.rows.push(s);
+            }
+        }
+    }
+    report.companies_to_create = planner.new_companies.len();
+    let mut kept = options;
+    kept.mapping = Some(mapping);
+    kept.save_preset = None;
+    let text = serde_json::to_string(&kept).map_err(Error::internal)?;
+    store::set_options(pool, id, &text, "checked", table.rows.len() as i64).await?;
+    Ok(report)
+}

@@ -1,0 +1,393 @@
+//! What a row does: the planner resolves its owner, its company, its pipeline and stage, finds the record it
+//! duplicates (in the database, or an earlier row of the file on a dry run) and, by the duplicate policy, says
+//! create, update (with the patch and the values before), skip or fail. The dry run and the run share it.
+
+use std::collections::HashMap;
+
+use serde_json::{json, Map, Value};
+use sqlx::AnyPool;
+
+mod body;
+
+use super::rows::Values;
+use crate::auth::Caller;
+use crate::crm::RecordKind;
+use crate::error::Error;
+use crate::transfer::model::{ImportOptions, MatchBy, Policy};
+use crate::transfer::records;
+
+#[derive(Debug, Clone)]
+pub enum CompanyRef {
+    Existing(i64),
+    New {
+        name: String,
+        domain: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub enum Action {
+    Create {
+        body: Value,
+        company: Option<CompanyRef>,
+        duplicate_of: Option<Value>,
+    },
+    Update {
+        id: i64,
+        patch: Value,
+        prior: Value,
+        company: Option<CompanyRef>,
+        duplicate_of: Value,
+    },
+    Skip {
+        reason: String,
+        duplicate_of: Option<Value>,
+    },
+    Fail {
+        reason: String,
+    },
+}
+
+pub struct Planner {
+    pub kind: RecordKind,
+    pub caller: Caller,
+    options: ImportOptions,
+    owner_mapped: bool,
+    users: Vec<(i64, String, String)>,
+    domains: crate::linking::Context,
+    pipelines: records::Pipelines,
+    owners: HashMap<i64, Result<(), String>>,
+    /// Dry run only: the keys of earlier rows (e-mails, phones, names, ids) → their line.
+    seen: HashMap<String, usize>,
+    pub new_companies: HashMap<String, usize>,
+}
+
+fn norm_name(s: &str) -> String {
+    s.trim().to_lowercase().replace('ё', "е")
+}
+
+fn fail(reason: impl Into<String>) -> Result<Action, Error> {
+    Ok(Action::Fail {
+        reason: reason.into(),
+    })
+}
+
+impl Planner {
+    pub async fn new(
+        pool: &AnyPool,
+        kind: RecordKind,
+        caller: Caller,
+        options: ImportOptions,
+        owner_mapped: bool,
+    ) -> Result<Planner, Error> {
+        let mut conn = pool.acquire().await?;
+        Ok(Planner {
+            kind,
+            caller,
+            options,
+            owner_mapped,
+            users: records::users(pool).await?,
+            domains: records::domain_lists(&mut conn).await?,
+            pipelines: if kind == RecordKind::Deal {
+                records::pipelines(pool).await?
+            } else {
+                vec![]
+            },
+            owners: HashMap::new(),
+            seen: HashMap::new(),
+            new_companies: HashMap::new(),
+        })
+    }
+
+    async fn owner(&mut self, pool: &AnyPool, v: &Values) -> Result<Result<i64, String>, Error> {
+        let id = match &v.owner {
+            Some(text) => {
+                let key = norm_name(text);
+                let found = self.users.iter().find(|(_, name, email)| {
+                    email.eq_ignore_ascii_case(text.trim()) || norm_name(name) == key
+                });
+                match found {
+                    Some((id, _, _)) => *id,
+                    None => {
+                        return Ok(Err(format!(
+                            "unknown owner '{text}': no active user with that e-mail or name"
+                        )))
+                    }
+                }
+            }
+            None => self.options.owner_id.unwrap_or(self.caller.id),
+        };
+        if !self.owners.contains_key(&id) {
+            let mut conn = pool.acquire().await?;
+            let verdict = match records::resolve_owner(&mut conn, &self.caller, id).await {
+                Ok(_) => Ok(()),
+                Err(Error::Forbidden) => Err(format!("you may not give records to user {id}")),
+                Err(Error::Validation { message, .. }) => Err(message),
+                Err(e) => return Err(e),
+            };
+            self.owners.insert(id, verdict);
+        }
+        Ok(self.owners[&id].clone().map(|_| id))
+    }
+
+    fn company_domain(&self, v: &Values) -> Option<String> {
+        v.emails
+            .first()
+            .and_then(|e| e.rsplit_once('@'))
+            .and_then(|(_, d)| records::registrable_domain(d).ok())
+            .filter(|d| self.domains.company_domain(d))
+    }
+
+    /// The company a contact's or deal's row names: by its e-mail's domain, then by name; new when neither.
+    async fn company(
+        &mut self,
+        pool: &AnyPool,
+        v: &Values,
+        row: usize,
+    ) -> Result<Result<Option<CompanyRef>, String>, Error> {
+        let mut conn = pool.acquire().await?;
+        let domain = self.company_domain(v);
+        let mut found = None;
+        if let Some(d) = &domain {
+            found = records::company_by_domain(&mut conn, d).await?;
+        }
+        if found.is_none() {
+            if let Some(name) = &v.company {
+                found = records::company_by_name(&mut conn, name).await?;
+            }
+        }
+        if let Some(id) = found {
+            if !records::may_read(&mut conn, &self.caller, RecordKind::Company, id).await? {
+                return Ok(Err(format!(
+                    "the company {} exists and belongs to someone else; ask its owner to share it",
+                    v.company.as_deref().or(domain.as_deref()).unwrap_or("")
+                )));
+            }
+            return Ok(Ok(Some(CompanyRef::Existing(id))));
+        }
+        Ok(Ok(v.company.as_ref().map(|name| {
+            self.new_companies
+                .entry(records::company_name_key(name))
+                .or_insert(row);
+            CompanyRef::New {
+                name: name.clone(),
+                domain,
+            }
+        })))
+    }
+
+    fn keys(&self, v: &Values) -> Vec<String> {
+        let mut keys: Vec<String> = v.emails.iter().map(|e| format!("e:{e}")).collect();
+        keys.extend(v.phone_keys.iter().map(|p| format!("p:{p}")));
+        if let Some(id) = v.id {
+            keys.push(format!("i:{id}"));
+        }
+        if self.kind == RecordKind::Company {
+            keys.extend(v.domains.iter().map(|d| format!("d:{d}")));
+            keys.extend(
+                v.name
+                    .iter()
+                    .map(|n| format!("n:{}", records::company_name_key(n))),
+            );
+        }
+        keys
+    }
+
+    /// The existing record a row matches, by the match rule.
+    async fn find(&self, pool: &AnyPool, v: &Values) -> Result<Result<Option<i64>, String>, Error> {
+        if let Some(key) = &self.options.match_key {
+            let Some(value) = v.custom.get(key) else {
+                return Ok(Err(format!("the custom.{key} column is empty")));
+            };
+            let found = records::find_by_custom(pool, self.kind, key, value).await?;
+            return Ok(match found.as_slice() {
+                [] => Ok(None),
+                [id] => Ok(Some(*id)),
+                many => Err(format!("{} records have {key} = {value}", many.len())),
+            });
+        }
+        let by = self.options.match_by;
+        if matches!(by, MatchBy::Id | MatchBy::Auto) {
+            if let Some(id) = v.id {
+                return Ok(
+                    match records::get(pool, &self.caller, self.kind, id).await {
+                        Ok(_) => Ok(Some(id)),
+                        Err(Error::NotFound(_)) => Err(format!("no {} with id {id}", self.kind)),
+                        Err(e) => return Err(e),
+                    },
+                );
+            }
+            if by == MatchBy::Id {
+                return Ok(Err("the id column is empty".into()));
+            }
+        }
+        let emails: &[String] = if matches!(by, MatchBy::Phone) {
+            &[]
+        } else {
+            &v.emails
+        };
+        let phones: &[String] = if matches!(by, MatchBy::Email) {
+            &[]
+        } else {
+            &v.phone_keys
+        };
+        let mut conn = pool.acquire().await?;
+        let name = if self.kind == RecordKind::Company {
+            v.name.as_deref()
+        } else {
+            None
+        };
+        Ok(Ok(records::find_duplicate(
+            &mut conn, self.kind, emails, phones, &v.domains, name,
+        )
+        .await?))
+    }
+
+    /// Plans one row (`dry`: also against the earlier rows of the file, since nothing was written).
+    pub async fn plan(
+        &mut self,
+        pool: &AnyPool,
+        row: usize,
+        v: &Values,
+        dry: bool,
+    ) -> Result<Action, Error> {
+        let label = if self.kind == RecordKind::Deal {
+            v.title.as_ref()
+        } else {
+            v.name.as_ref()
+        };
+        if label.is_none() && !self.options.update_only {
+            return fail(if self.kind == RecordKind::Deal {
+                "no title"
+            } else {
+                "no name"
+            });
+        }
+        let owner = match self.owner(pool, v).await? {
+            Ok(o) => o,
+            Err(reason) => return fail(reason),
+        };
+        let company = match self.kind {
+            RecordKind::Contact | RecordKind::Deal => match self.company(pool, v, row).await? {
+                Ok(c) => c,
+                Err(reason) => return fail(reason),
+            },
+            _ => None,
+        };
+        let body = match self.body(pool, v, owner).await? {
+            Ok(b) => b,
+            Err(reason) => return fail(reason),
+        };
+        let earlier = if dry {
+            self.keys(v).iter().find_map(|k| self.seen.get(k).copied())
+        } else {
+            None
+        };
+        if dry {
+            for k in self.keys(v) {
+                self.seen.entry(k).or_insert(row);
+            }
+        }
+        let existing = match self.find(pool, v).await? {
+            Ok(found) => found,
+            Err(reason) => return fail(reason),
+        };
+        let policy = match (self.options.policy, self.options.update_only) {
+            (Policy::Skip, true) => Policy::Overwrite,
+            (p, _) => p,
+        };
+        match (existing, earlier) {
+            (Some(id), _) => {
+                let dup = json!({ "kind": self.kind, "id": id });
+                let current = match records::get(pool, &self.caller, self.kind, id).await {
+                    Ok(c) => c,
+                    Err(Error::NotFound(_)) if policy == Policy::Skip => {
+                        return Ok(Action::Skip { reason: format!("a {} with the same details exists (not yours)", self.kind), duplicate_of: Some(dup) })
+                    }
+                    Err(Error::NotFound(_)) => return fail(format!(
+                        "a {} with the same details exists and belongs to someone else; ask its owner to share it",
+                        self.kind
+                    )),
+                    Err(e) => return Err(e),
+                };
+                self.on_duplicate(policy, body, company, dup, Some((id, current)))
+            }
+            (None, Some(first)) => {
+                let dup = json!({ "row": first });
+                self.on_duplicate(policy, body, company, dup, None)
+            }
+            (None, None) if self.options.update_only => {
+                fail(format!("no {} matches this row", self.kind))
+            }
+            (None, None) => Ok(Action::Create {
+                body,
+                company,
+                duplicate_of: None,
+            }),
+        }
+    }
+
+    fn on_duplicate(
+        &self,
+        policy: Policy,
+        mut body: Value,
+        company: Option<CompanyRef>,
+        dup: Value,
+        current: Option<(i64, Value)>,
+    ) -> Result<Action, Error> {
+        match policy {
+            Policy::Skip => Ok(Action::Skip {
+                reason: format!("duplicate of {}", describe(&dup)),
+                duplicate_of: Some(dup),
+            }),
+            Policy::CreateAnyway => {
+                body["allow_duplicate"] = json!(true);
+                Ok(Action::Create {
+                    body,
+                    company,
+                    duplicate_of: Some(dup),
+                })
+            }
+            Policy::FillEmpty | Policy::Overwrite => {
+                let Some((id, current)) = current else {
+                    // Dry run: the earlier row's record does not exist yet; its update is only announced.
+                    return Ok(Action::Update {
+                        id: 0,
+                        patch: Value::Null,
+                        prior: Value::Null,
+                        company,
+                        duplicate_of: dup,
+                    });
+                };
+                let (patch, prior) = self.patch(policy, &body, &company, &current);
+                if patch.as_object().is_some_and(Map::is_empty)
+                    && !matches!(company, Some(CompanyRef::New { .. }))
+                {
+                    return Ok(Action::Skip {
+                        reason: format!("{} already has these values", describe(&dup)),
+                        duplicate_of: Some(dup),
+                    });
+                }
+                Ok(Action::Update {
+                    id,
+                    patch,
+                    prior,
+                    company,
+                    duplicate_of: dup,
+                })
+            }
+        }
+    }
+}
+
+pub fn describe(dup: &Value) -> String {
+    match (
+        dup["kind"].as_str(),
+        dup["id"].as_i64(),
+        dup["row"].as_u64(),
+    ) {
+        (Some(kind), Some(id), _) => format!("{kind} {id}"),
+        (_, _, Some(row)) => format!("row {row} of the file"),
+        _ => "an existing record".into(),
+    }
+}

@@ -1,0 +1,118 @@
+//! `mailroom import` and `mailroom export`, the real binary against the database of a running server: the dry run
+//! prints what each row would do and writes nothing; the run imports (the API then lists the import); the export
+//! writes the list.
+
+use std::process::Command;
+
+use crate::helpers::{spawn_app, TestApp, ADMIN_EMAIL};
+use crate::transfer_support::{all, manager};
+
+fn mailroom(app: &TestApp, args: &[&str]) -> (bool, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_mailroom"));
+    cmd.args(args)
+        .env("MAILROOM_DATA_DIR", &app.data_dir)
+        .env("MAILROOM_ADMIN_EMAIL", ADMIN_EMAIL)
+        .env("MAILROOM_LOG", "warn")
+        .env_remove("MAILROOM_DATABASE_URL");
+    if let Some(url) = &app.database_url {
+        cmd.env("MAILROOM_DATABASE_URL", url);
+    }
+    let out = cmd.output().expect("mailroom runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+#[tokio::test]
+async fn the_cli_checks_imports_and_exports_a_file() {
+    let app = spawn_app().await;
+    manager(&app).await;
+    let file = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/import/contacts.csv"
+    );
+    let (ok, out) = mailroom(&app, &["import", file, "--kind", "contacts", "--dry-run"]);
+    assert!(ok, "{out}");
+    assert!(
+        out.contains("7 rows: 3 to create, 0 to update, 1 to skip, 3 failing; 2 new companies"),
+        "{out}"
+    );
+    assert!(out.contains("row 5: fail unknown owner"), "{out}");
+    assert!(
+        all(&app, &app.admin_token, "/api/v1/contacts")
+            .await
+            .is_empty(),
+        "a dry run writes nothing"
+    );
+
+    let (ok, out) = mailroom(
+        &app,
+        &[
+            "import",
+            file,
+            "--kind",
+            "contacts",
+            "--policy",
+            "overwrite",
+        ],
+    );
+    assert!(ok, "{out}");
+    assert!(
+        out.contains("3 created, 1 updated, 0 skipped, 3 failed"),
+        "the in-file duplicate overwrites: {out}"
+    );
+    assert_eq!(
+        all(&app, &app.admin_token, "/api/v1/contacts").await.len(),
+        3
+    );
+    let (_, list) = app.get("/api/v1/imports", &app.admin_token).await;
+    assert_eq!(list["items"][0]["status"], "done", "{list}");
+
+    let (ok, out) = mailroom(
+        &app,
+        &[
+            "import",
+            file,
+            "--kind",
+            "contacts",
+            "--policy",
+            "sometimes",
+        ],
+    );
+    assert!(!ok, "{out}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("контакты.csv");
+    let (ok, out) = mailroom(
+        &app,
+        &[
+            "export",
+            "--kind",
+            "contacts",
+            "-o",
+            target.to_str().unwrap(),
+        ],
+    );
+    assert!(ok, "{out}");
+    let text = std::fs::read_to_string(&target).unwrap();
+    assert_eq!(text.lines().count(), 4, "{text}");
+    assert!(text.contains("Петрова Анна Сергеевна"), "{text}");
+    let xlsx = dir.path().join("c.xlsx");
+    let (ok, out) = mailroom(
+        &app,
+        &[
+            "export",
+            "--kind",
+            "contacts",
+            "--format",
+            "xlsx",
+            "-o",
+            xlsx.to_str().unwrap(),
+        ],
+    );
+    assert!(ok, "{out}");
+    assert!(std::fs::read(&xlsx).unwrap().starts_with(b"PK"));
+}

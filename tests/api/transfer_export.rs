@@ -1,0 +1,129 @@
+//! Exports of the list views: every row across pages, the list's own filters, UTF-8 with BOM or windows-1251,
+//! .xlsx, and who may export (admins, and the roles an admin allows; each sees only what their lists show).
+
+use calamine::Reader;
+use serde_json::json;
+
+use crate::helpers::{error_code, spawn_app};
+use crate::transfer_support::{download, import, manager, progress};
+
+fn lines(bytes: &[u8]) -> Vec<String> {
+    let text = String::from_utf8(
+        bytes
+            .strip_prefix(b"\xEF\xBB\xBF")
+            .expect("a BOM for Excel")
+            .to_vec(),
+    )
+    .unwrap();
+    text.lines().map(str::to_string).collect()
+}
+
+#[tokio::test]
+async fn exports_stream_every_row_with_the_lists_filters_and_follow_the_export_setting() {
+    let app = spawn_app().await;
+    let (_, sales) = manager(&app).await;
+    let (_, marketing) = app.user_with_role("mkt@test.local", "marketing").await;
+    let admin = app.admin_token.clone();
+    // 450 contacts of the admin (more than two pages of 200) and 2 of the salesperson.
+    let mut csv = String::from("ФИО;E-mail;Теги\n");
+    for i in 0..450 {
+        let tag = if i % 3 == 0 {
+            "вип"
+        } else {
+            "обычный"
+        };
+        csv.push_str(&format!("Клиент Номер{i};client{i}@firm{i}.ru;{tag}\n"));
+    }
+    let done = import(
+        &app,
+        &admin,
+        "contacts",
+        "many.csv",
+        csv.into_bytes(),
+        json!({}),
+    )
+    .await;
+    assert_eq!(progress(&done)[0], 450, "{done}");
+    let mine = "ФИО;E-mail\nМой Первый;m1@sales.ru\nМой Второй;m2@sales.ru\n";
+    import(
+        &app,
+        &sales,
+        "contacts",
+        "mine.csv",
+        mine.as_bytes().to_vec(),
+        json!({}),
+    )
+    .await;
+
+    let (status, mime, body) = download(&app, &admin, "/api/v1/exports/contacts").await;
+    assert_eq!(status, 200);
+    assert_eq!(mime, "text/csv; charset=utf-8");
+    let rows = lines(&body);
+    assert_eq!(rows.len(), 453, "header + 452 contacts");
+    assert!(rows[0].starts_with("ID;ФИО;E-mail;Телефон"), "{}", rows[0]);
+    assert!(rows
+        .iter()
+        .any(|r| r.contains("Клиент Номер449;client449@firm449.ru")));
+    // The list's filters apply.
+    let (_, _, body) = download(
+        &app,
+        &admin,
+        "/api/v1/exports/contacts?tag=%D0%B2%D0%B8%D0%BF",
+    )
+    .await;
+    assert_eq!(lines(&body).len(), 1 + 150);
+    let (status, _, body) = download(&app, &admin, "/api/v1/exports/contacts?owner_id=abc").await;
+    let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!((status, error_code(&body)), (422, "validation_failed"));
+    // windows-1251 on request.
+    let (_, mime, body) = download(
+        &app,
+        &admin,
+        "/api/v1/exports/contacts?encoding=windows-1251&q=%D0%9C%D0%BE%D0%B9",
+    )
+    .await;
+    assert_eq!(mime, "text/csv; charset=windows-1251");
+    let (text, _, bad) = encoding_rs::WINDOWS_1251.decode(&body);
+    assert!(!bad && !body.starts_with(b"\xEF\xBB\xBF"));
+    assert_eq!(text.lines().count(), 3, "{text}");
+    assert!(text.contains("Мой Первый"), "{text}");
+    // .xlsx, read back by calamine.
+    let (status, mime, body) = download(&app, &admin, "/api/v1/exports/contacts?format=xlsx").await;
+    assert_eq!(status, 200);
+    assert!(mime.contains("spreadsheetml"), "{mime}");
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(body)).unwrap();
+    assert_eq!(book.sheet_names(), ["contacts"]);
+    let range = book.worksheet_range("contacts").unwrap();
+    assert_eq!(range.height(), 453);
+
+    // Only admins, until an admin allows a role; then each exports what their list shows.
+    let (status, body) = crate::helpers::read(
+        app.client
+            .get(app.url("/api/v1/exports/contacts"))
+            .bearer_auth(&sales)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!((status, error_code(&body)), (403, "forbidden"));
+    let (status, roles) = app
+        .call(
+            reqwest::Method::PUT,
+            "/api/v1/settings/export-roles",
+            Some(&admin),
+            Some(json!({ "roles": ["sales", "marketing"] })),
+        )
+        .await;
+    assert_eq!(status, 200, "{roles}");
+    let (status, _, body) = download(&app, &sales, "/api/v1/exports/contacts").await;
+    assert_eq!(status, 200);
+    assert_eq!(lines(&body).len(), 3, "the salesperson's own two");
+    let (_, _, body) = download(&app, &marketing, "/api/v1/exports/contacts").await;
+    assert_eq!(lines(&body).len(), 453, "marketing reads every contact");
+    let (status, _, _) = download(&app, &marketing, "/api/v1/exports/deals").await;
+    assert_eq!(status, 403, "but no deals");
+    let (_, roles) = app.get("/api/v1/settings/export-roles", &admin).await;
+    assert_eq!(roles["roles"], json!(["sales", "marketing"]));
+}
