@@ -129,6 +129,7 @@ async function route() {
 }
 
 function start() {
+  mailboxes.takeOAuthReturn();
   const lang = document.getElementById("lang");
   setLang(t.lang());
   lang.value = t.lang();

@@ -2,7 +2,7 @@
 // see each one's state, last sync, counts and last error, sync now, edit who reads it, delete.
 import { get, post, patch, del } from "./api.js";
 import { h, clear, field, form, input, select, table, dateTime, notice } from "./dom.js";
-import { t, word, errorText } from "./i18n.js";
+import { t, word, errorText, addWords } from "./i18n.js";
 import * as syncing from "./sync.js";
 
 const PRESETS = {
@@ -12,6 +12,53 @@ const PRESETS = {
   mailru: { host: "imap.mail.ru", port: 993, security: "tls" },
   other: { host: "", port: 993, security: "tls" },
 };
+
+// The console's preset names and the API's OAuth2 provider presets (`GET /api/v1/oauth/providers`).
+const OAUTH_PROVIDER = { microsoft: "microsoft365", google: "google", yandex: "yandex", mailru: "mailru", other: "other" };
+// Where the provider sends the browser back after consent: MAILROOM_OAUTH_REDIRECT_URL = <server>/oauth/callback.
+const OAUTH_RETURN = "mailroom.oauth_return";
+
+addWords({
+  ru: {
+    mb_auth: "Вход", mb_auth_password: "Пароль", mb_auth_oauth2: "OAuth2 (вход через провайдера)",
+    oauth_client_id: "Client ID приложения", oauth_client_secret: "Client secret", oauth_discovery: "Адрес OpenID discovery",
+    oauth_connect: "Подключить через {provider}", oauth_reconnect: "Подключить заново",
+    oauth_st_authorization_needed: "ждёт согласия администратора", oauth_st_authorized: "подключён",
+    oauth_st_reauthorization_needed: "нужно подключить заново", oauth_connected: "Ящик подключён через OAuth2.",
+  },
+  en: {
+    mb_auth: "Sign-in", mb_auth_password: "Password", mb_auth_oauth2: "OAuth2 (the provider's sign-in)",
+    oauth_client_id: "Application (client) ID", oauth_client_secret: "Client secret", oauth_discovery: "OpenID discovery URL",
+    oauth_connect: "Connect with {provider}", oauth_reconnect: "Connect again",
+    oauth_st_authorization_needed: "waiting for an admin's consent", oauth_st_authorized: "connected",
+    oauth_st_reauthorization_needed: "needs to be connected again", oauth_connected: "The mailbox is connected over OAuth2.",
+  },
+});
+
+/** Called once at start: a return from the provider's consent page (`/oauth/callback?code=…&state=…`) is kept for
+ *  the mailboxes page and the address becomes the console's again (the code must not stay in history). */
+export function takeOAuthReturn() {
+  if (location.pathname !== "/oauth/callback") return;
+  sessionStorage.setItem(OAUTH_RETURN, location.search);
+  history.replaceState(null, "", "/#/mailboxes");
+}
+
+/** Hands a kept consent return to the API with this admin's token; what it says shows on the page. */
+async function finishOAuth(status) {
+  const search = sessionStorage.getItem(OAUTH_RETURN);
+  if (!search) return;
+  sessionStorage.removeItem(OAUTH_RETURN);
+  const params = new URLSearchParams(search);
+  try {
+    if (params.get("error")) {
+      throw Object.assign(new Error(params.get("error_description") || params.get("error")), { code: "oauth_consent_refused" });
+    }
+    await get("/oauth/callback?" + new URLSearchParams({ code: params.get("code") || "", state: params.get("state") || "" }));
+    say(status, t("oauth_connected"));
+  } catch (e) {
+    say(status, "", e);
+  }
+}
 
 // What the last action said, kept across the re-render that follows it.
 let said = null;
@@ -30,6 +77,10 @@ export async function render(main, ctx) {
   // Each mailbox's running or last sync, so that a sync under way (the server's initial one) shows its bar.
   await Promise.all(list.map(async (m) => { m.sync = await get(`/mailboxes/${m.id}/sync`); }));
   const status = h("p", { class: "status", role: "status", id: "mailbox-status" });
+  if (sessionStorage.getItem(OAUTH_RETURN)) {
+    await finishOAuth(status);
+    return ctx.navigate("/mailboxes");
+  }
   if (said) say(status, said.text, said.error);
   said = null;
   const editArea = h("div", { id: "mailbox-edit" });
@@ -92,15 +143,28 @@ function row(m, status, ctx, edit) {
     }
   } }, t("delete"));
   const change = h("button", { type: "button", class: "edit", onclick: () => edit(m) }, t("edit"));
+  // OAuth2: the consent state, and the way to (re)connect when the provider has no valid grant for us.
+  const oauth = m.auth === "oauth2" && m.oauth ? m.oauth : null;
+  const connect = oauth && oauth.grant === "authorization_code" ? h("button", { type: "button", class: oauth.state === "authorized" ? "" : "primary",
+    onclick: async () => {
+      try {
+        const { authorization_url } = await post(`/mailboxes/${m.id}/oauth/start`);
+        location.assign(authorization_url);
+      } catch (e) {
+        say(status, "", e);
+      }
+    } }, oauth.state === "authorized" ? t("oauth_reconnect") : t("oauth_connect", { provider: oauth.provider })) : null;
+  const oauthState = oauth ? h("div", { class: oauth.state === "authorized" ? "muted" : "oauth-state bad" },
+    "OAuth2: " + t("oauth_st_" + oauth.state), oauth.error ? ` — ${oauth.error}` : "") : null;
   return h("tr", { "data-mailbox": m.id },
     h("td", {}, m.name, h("div", { class: "muted" }, `${word("kind_", m.kind)} · ${m.username}`)),
     h("td", {}, `${m.host}:${m.port} (${m.security})`),
-    h("td", {}, state, bar),
+    h("td", {}, state, oauthState, bar),
     h("td", { class: "last-sync" }, m.last_sync_at ? dateTime(m.last_sync_at) : t("mb_never"),
       m.folder_states.map((f) => h("div", { class: "muted" }, `${f.name}: UID ${f.last_uid}`))),
     h("td", { class: "count" }, String(m.messages_synced)),
     h("td", { class: "last-error" }, error || "—"),
-    h("td", { class: "buttons" }, test, sync, change, remove));
+    h("td", { class: "buttons" }, connect, test, sync, change, remove));
 }
 
 async function runTest(id, status) {
@@ -131,6 +195,22 @@ function mailboxForm(users, existing, save) {
     hint.textContent = t("preset_hint_" + provider.value);
   };
   provider.addEventListener("change", apply);
+  const auth = select([["password", t("mb_auth_password")], ["oauth2", t("mb_auth_oauth2")]], m.auth || "password", { id: `${prefix}-auth` });
+  const passwordField = field("password", t("password"), input({ id: `${prefix}-password`, type: "password", autocomplete: "new-password" }));
+  const discovery = field("oauth_discovery_url", t("oauth_discovery"), input({ id: `${prefix}-oauth-discovery`, type: "url" }));
+  const oauthFields = h("div", { class: "row", id: `${prefix}-oauth` },
+    field("oauth_client_id", t("oauth_client_id"), input({ id: `${prefix}-oauth-client`, autocomplete: "off", value: m.oauth ? m.oauth.client_id : "" })),
+    field("oauth_client_secret", t("oauth_client_secret"), input({ id: `${prefix}-oauth-secret`, type: "password", autocomplete: "new-password" })),
+    discovery);
+  const showAuth = () => {
+    const oauth = auth.value === "oauth2";
+    passwordField.hidden = oauth;
+    oauthFields.hidden = !oauth;
+    discovery.hidden = provider.value !== "other";
+  };
+  auth.addEventListener("change", showAuth);
+  provider.addEventListener("change", showAuth);
+  showAuth();
   const kind = select([["shared", t("kind_shared")], ["personal", t("kind_personal")]], m.kind || "shared", { id: `${prefix}-kind` });
   const people = users.filter((u) => u.active).map((u) => [u.id, `${u.name} <${u.email}>`]);
   const owner = select([["", "—"], ...people], m.owner_id ?? "", { id: `${prefix}-owner` });
@@ -142,7 +222,9 @@ function mailboxForm(users, existing, save) {
     field("name", t("name"), input({ id: `${prefix}-name`, required: true, value: m.name })),
     h("div", { class: "row" }, field("host", t("host"), host), field("port", t("port"), port), field("security", t("security"), security)),
     h("div", { class: "row" }, field("username", t("username"), input({ id: `${prefix}-username`, autocomplete: "off", value: m.username })),
-      field("password", t("password"), input({ id: `${prefix}-password`, type: "password", autocomplete: "new-password" }))),
+      field("auth", t("mb_auth"), auth),
+      passwordField),
+    oauthFields,
     h("div", { class: "row" }, field("kind", t("mb_kind"), kind), field("owner_id", t("mb_owner"), owner),
       field("visibility", t("visibility"), visibility)),
     members,
@@ -155,7 +237,15 @@ function mailboxForm(users, existing, save) {
       folders: v.folders ? v.folders.split(",").map((f) => f.trim()).filter(Boolean) : [],
       member_ids: [...formEl.querySelectorAll('input[name="member"]:checked')].map((c) => Number(c.value)),
     };
-    if (v.password || !existing) body.password = v.password;
+    if (v.auth === "oauth2") {
+      // No password: the mailbox signs in with the tokens the admin's consent (or an earlier one) grants.
+      if (!existing || v.oauth_client_id !== (m.oauth && m.oauth.client_id) || v.oauth_client_secret || v.host !== m.host) {
+        body.auth = "oauth2";
+        body.oauth = { provider: (m.oauth && m.oauth.provider) || OAUTH_PROVIDER[provider.value], client_id: v.oauth_client_id };
+        if (v.oauth_client_secret) body.oauth.client_secret = v.oauth_client_secret;
+        if (v.oauth_discovery_url) body.oauth.discovery_url = v.oauth_discovery_url;
+      }
+    } else if (v.password || !existing) body.password = v.password;
     if (v.owner_id) body.owner_id = Number(v.owner_id);
     if (v.visibility) body.visibility = v.visibility;
     await save(body);

@@ -19,8 +19,8 @@ pub mod oauth;
 pub mod secrets;
 pub mod telemetry;
 pub mod text;
-pub mod views;
 pub mod transfer;
+pub mod views;
 
 pub use app::{App, AppState};
 pub use config::Config;

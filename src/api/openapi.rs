@@ -44,6 +44,7 @@ use crate::error::{ErrorBody, ErrorDetail};
         crate::addin::routes::manifest,
         crate::addin::routes::file,
         crate::console::index,
+        crate::console::oauth_return,
         crate::console::file,
         crate::linking::routes::links,
         crate::linking::routes::add_link,

@@ -233,6 +233,7 @@ pub fn table(state: AppState) -> RouteTable {
         .add(M::GET, "/addin/{file}", Access::Public, crate::addin::routes::file)
         // The web console: its page and files are public; everything it shows comes from the API above.
         .add(M::GET, "/", Access::Public, crate::console::index)
+        .add(M::GET, "/oauth/callback", Access::Public, crate::console::oauth_return)
         .add(M::GET, "/console/{file}", Access::Public, crate::console::file)
         // Campaigns: admin and marketing only.
         .add(M::GET, "/api/v1/templates", MARKETING, campaigns::routes::list_templates)

@@ -260,6 +260,7 @@ const MATRIX: &[Row] = &[
     // The web console's page and files: public; everything it shows comes through the API rows above.
     ("GET", "/", Plain, ALL_200),
     ("GET", "/console/{file}", Plain, ALL_200),
+    ("GET", "/oauth/callback", Plain, ALL_200),
     // Campaigns.
     ("GET", "/api/v1/templates", Plain, MKT_200),
     ("POST", "/api/v1/templates", Plain, MKT_201),

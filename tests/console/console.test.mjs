@@ -215,6 +215,27 @@ test("admin: first sign-in forces a new password, then connects a Dovecot mailbo
   await page.waitForSelector('section[data-list="own-domains"] [data-error-for="value"]:not(:empty)');
   await shot(page, "09-settings");
 
+  // An OAuth2 mailbox (the Microsoft 365 preset): no password asked, waiting for consent, with its connect button.
+  await page.click('#nav a[href="#/mailboxes"]');
+  await page.waitForSelector("#mailbox-form");
+  await page.selectOption("#mb-provider", "microsoft");
+  await page.selectOption("#mb-auth", "oauth2");
+  assert.equal(await page.isVisible("#mb-password"), false, "no password for an OAuth2 mailbox");
+  await page.fill("#mb-name", "Office 365");
+  await page.fill("#mb-username", "sales@nordwind.ru");
+  await page.fill("#mb-oauth-client", "11111111-2222-3333-4444-555555555555");
+  await page.click("#mailbox-form button[type=submit]");
+  const office = page.locator("#mailbox-table tr[data-mailbox]", { hasText: "Office 365" });
+  await office.waitFor();
+  assert.match(await office.textContent(), /OAuth2: waiting for an admin's consent/);
+  assert.match(await office.locator("button.primary").first().textContent(), /Connect with microsoft365/);
+  await shot(page, "09c-oauth-mailbox");
+  // The provider's return with a state this server never issued: refused in words, the code gone from the address.
+  await page.goto(BASE + "/oauth/callback?code=forged&state=forged");
+  await page.waitForFunction(() => /start again/.test(document.querySelector("#mailbox-status")?.textContent || ""));
+  assert.equal(new URL(page.url()).pathname, "/");
+  assert.ok(!page.url().includes("forged"), "the code is not kept in the address");
+
   // A small laptop: the admin's lead list with the owner filter, nothing wider than the screen.
   await page.setViewportSize({ width: 1024, height: 700 });
   await go(page, "leads", "Leads");
