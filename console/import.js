@@ -2,8 +2,8 @@
 //! 3 check (the server's dry run: counts, failing rows with reasons, duplicates), 4 run in the background with a live
 //! progress bar, then the reject file and Undo. Every step is the API's own (README, Import and export).
 import { get, post, download, session, ApiError } from "./api.js";
-import { h, clear, field, form, input, select, notice, table } from "./dom.js";
-import { t, addWords } from "./i18n.js";
+import { h, clear, field, form, input, select, notice, table, dateTime } from "./dom.js";
+import { t, addWords, errorText } from "./i18n.js";
 import { people } from "./people.js";
 
 addWords({
@@ -29,7 +29,8 @@ addWords({
     imp_undo: "Отменить импорт", imp_undone: "Импорт отменён: удалено {deleted}, восстановлено {restored}.",
     imp_open_list: "Открыть список", imp_again: "Новый импорт", imp_state: "Состояние",
     imp_st_uploaded: "загружен", imp_st_checked: "проверен", imp_st_queued: "в очереди", imp_st_running: "идёт",
-    imp_st_done: "готово", imp_st_failed: "ошибка", imp_st_undone: "отменён",
+    imp_st_done: "готово", imp_st_failed: "ошибка", imp_st_undone: "отменён", imp_recent: "Последние импорты",
+    imp_file_name: "Файл", imp_when: "Когда", imp_counts: "Создано / обновлено / пропущено / ошибок",
   },
   en: {
     imp_title: "Import", imp_step1: "File", imp_step2: "Fields", imp_step3: "Check", imp_step4: "Run",
@@ -53,7 +54,8 @@ addWords({
     imp_undo: "Undo the import", imp_undone: "Import undone: {deleted} deleted, {restored} restored.",
     imp_open_list: "Open the list", imp_again: "New import", imp_state: "State",
     imp_st_uploaded: "uploaded", imp_st_checked: "checked", imp_st_queued: "queued", imp_st_running: "running",
-    imp_st_done: "done", imp_st_failed: "failed", imp_st_undone: "undone",
+    imp_st_done: "done", imp_st_failed: "failed", imp_st_undone: "undone", imp_recent: "Recent imports",
+    imp_file_name: "File", imp_when: "When", imp_counts: "Created / updated / skipped / failed",
   },
 });
 
@@ -105,7 +107,48 @@ function uploadStep(wizard) {
     wizard.job = await upload(v.kind, chosen);
     await mappingStep(wizard);
   }, { id: "upload-form" });
-  clear(wizard.area, el);
+  const history = h("section", { class: "card", id: "import-history" });
+  clear(wizard.area, el, history);
+  recent(history);
+}
+
+/** The caller's last imports (an admin's: everyone's) with their rejects and Undo, so an import is undone later too. */
+async function recent(section) {
+  let list;
+  try {
+    list = await get("/imports?limit=10");
+  } catch (error) {
+    clear(section, h("p", { class: "form-error", role: "alert" }, errorText(error)));
+    return;
+  }
+  const status = h("p", { class: "status", role: "status", id: "history-status" });
+  const rows = list.items.map((job) => {
+    const p = job.progress;
+    const undo = job.status === "done" ? h("button", { type: "button", class: "small", "data-undo": job.id, onclick: async () => {
+      undo.disabled = true;
+      try {
+        const report = await post(`/imports/${job.id}/undo`);
+        // Said in the redrawn list, so the words and the new state show together.
+        await recent(section);
+        section.querySelector("#history-status").textContent = t("imp_undone", report) + (report.failed.length ? " " + report.failed.join("; ") : "");
+      } catch (error) {
+        notice(status, error);
+        undo.disabled = false;
+      }
+    } }, t("imp_undo")) : null;
+    const rejects = p.failed > 0 ? h("button", { type: "button", class: "small", onclick: async () => {
+      try {
+        save(await download(`/imports/${job.id}/rejects`), rejectName(job));
+      } catch (error) {
+        notice(status, error);
+      }
+    } }, t("imp_rejects")) : null;
+    return h("tr", { "data-import": job.id, "data-status": job.status },
+      h("td", {}, job.filename), h("td", {}, dateTime(job.created_at)), h("td", { class: "state" }, t("imp_st_" + job.status)),
+      h("td", {}, `${p.created} / ${p.updated} / ${p.skipped} / ${p.failed}`), h("td", {}, rejects, " ", undo));
+  });
+  clear(section, h("h2", {}, t("imp_recent")),
+    table([t("imp_file_name"), t("imp_when"), t("imp_state"), t("imp_counts"), t("actions")], rows, { id: "history-table" }), status);
 }
 
 async function mappingStep(wizard) {

@@ -675,6 +675,19 @@ test("sales: a CSV with Russian headers through the four-step import wizard, its
   await page.waitForFunction(() => /contacts-/.test(document.querySelector("#export-status")?.textContent || ""));
   await shot(page, "29-export");
 
+  // Back on the import page, the import is listed and undone: its contacts are gone from the list.
+  await page.click('#nav a[href="#/import"]');
+  await page.waitForSelector('#history-table tr[data-status="done"] button[data-undo]');
+  assert.match(await page.textContent("#history-table tr[data-status=done]"), /клиенты\.csv/);
+  await page.click("#history-table button[data-undo]");
+  await page.waitForFunction(() => /Импорт отменён: удалено \d+/.test(document.querySelector("#history-status")?.textContent || ""));
+  assert.equal(await page.locator('#history-table tr[data-status="undone"]').count(), 1);
+  await shot(page, "30-import-undone");
+  await page.click('#nav a[href="#/contacts"]');
+  await page.waitForSelector("#record-table");
+  const after = await page.$$eval("#record-table tbody tr td:first-child", (tds) => tds.map((td) => td.textContent));
+  assert.ok(!after.includes("Иван Петров") && !after.includes("Мария Кузнецова"), "the undone import's contacts are gone");
+
   assert.deepEqual(seen.errors, [], "no script errors");
   assert.deepEqual(seen.foreign, []);
   assert.deepEqual(seen.dialogs, []);
