@@ -31,6 +31,14 @@ addWords({
     imp_st_uploaded: "загружен", imp_st_checked: "проверен", imp_st_queued: "в очереди", imp_st_running: "идёт",
     imp_st_done: "готово", imp_st_failed: "ошибка", imp_st_undone: "отменён", imp_recent: "Последние импорты",
     imp_file_name: "Файл", imp_when: "Когда", imp_counts: "Создано / обновлено / пропущено / ошибок",
+    fld_id: "id записи (для обновления)", fld_name: "ФИО или название компании", fld_name_last: "фамилия",
+    fld_name_first: "имя", fld_name_middle: "отчество", fld_email: "e-mail (несколько — через , ; или пробел)",
+    fld_phone: "телефон (несколько — через , или ;)", fld_position: "должность",
+    fld_company: "компания: найдётся или будет создана", fld_domain: "сайт или домен",
+    fld_owner: "ответственный: e-mail или имя менеджера", fld_tags: "теги (через , или ;)",
+    fld_source: "источник лида, по названию", fld_title: "название сделки", fld_amount: "сумма",
+    fld_currency: "валюта (ISO 4217)", fld_pipeline: "воронка, по названию", fld_stage: "этап, по названию",
+    fld_expected_close: "дата закрытия: ДД.ММ.ГГГГ, ISO или дата Excel",
   },
   en: {
     imp_title: "Import", imp_step1: "File", imp_step2: "Fields", imp_step3: "Check", imp_step4: "Run",
@@ -160,7 +168,7 @@ async function mappingStep(wizard) {
     get(`/import-presets?kind=${kind}`).catch(() => []),
     people().catch(() => new Map()),
   ]);
-  const choices = [["", t("imp_skip")], ...fields.map((f) => [f.field, `${f.field} — ${f.description}`]),
+  const choices = [["", t("imp_skip")], ...fields.map((f) => [f.field, `${f.field} — ${fieldWord(f)}`]),
     ...custom.map((f) => [`custom.${f.key}`, `custom.${f.key} — ${f.label}`])];
   const chosen = wizard.mapping || job.suggested_mapping || {};
   const selects = job.headers.map((header, i) =>
@@ -180,7 +188,7 @@ async function mappingStep(wizard) {
   const userList = [...users.values()].filter((u) => u.active !== false);
   const options = wizard.options || {};
   const el = form([
-    job.sheets.length > 1 ? field("sheet", t("imp_sheet"), select(job.sheets.map((s) => [s, s]), options.sheet || job.sheet, { id: "imp-sheet" })) : null,
+    job.sheets.length > 1 ? field("sheet", t("imp_sheet"), sheetSelect(wizard)) : null,
     h("div", { class: "row wrap" }, field("preset", t("imp_preset"), presetSelect), applyPreset),
     table([t("imp_column"), t("imp_sample"), t("imp_field")], rows, { id: "mapping-table" }),
     h("div", { class: "row wrap" },
@@ -204,6 +212,31 @@ async function mappingStep(wizard) {
     checkStep(wizard, report);
   }, { id: "mapping-form" });
   clear(wizard.area, el);
+}
+
+// Russian words for the standard fields; the server's own description otherwise (and for a field added later).
+const fieldWord = (f) => (t.lang() === "ru" && t("fld_" + f.field) !== "fld_" + f.field ? t("fld_" + f.field) : f.description);
+
+/** Another sheet has other columns: the server reads them once the sheet is chosen (a check with it, which writes
+ *  nothing), and the step is drawn again from the import's new headers, sample and suggested mapping. */
+function sheetSelect(wizard) {
+  const { job } = wizard;
+  const el = select(job.sheets.map((s) => [s, s]), job.sheet, { id: "imp-sheet" });
+  el.addEventListener("change", async () => {
+    el.disabled = true;
+    const errorSlot = el.closest("form").querySelector(".form-error");
+    try {
+      await post(`/imports/${job.id}/check`, { sheet: el.value });
+      wizard.job = await get(`/imports/${job.id}`);
+      wizard.mapping = null;
+      wizard.options = { ...(wizard.options || {}), sheet: el.value };
+      await mappingStep(wizard);
+    } catch (error) {
+      errorSlot.textContent = errorText(error);
+      el.disabled = false;
+    }
+  });
+  return el;
 }
 
 const describeDuplicate = (dup) => {

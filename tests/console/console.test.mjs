@@ -620,6 +620,7 @@ test("sales: a CSV with Russian headers through the four-step import wizard, its
   const mapped = await page.$$eval("#mapping-table select", (all) => Object.fromEntries(all.map((s) => [s.dataset.header, s.value])));
   assert.deepEqual(mapped, { "ФИО": "name", "E-mail": "email", "Телефон": "phone", "Компания": "company" }, "the suggested mapping is pre-set");
   await shot(page, "26-import-mapping");
+  await page.fill("#imp-save-preset", "Клиенты из Excel");
 
   await page.click("#mapping-form button[type=submit]");
   await page.waitForSelector("#check-counts");
@@ -683,6 +684,18 @@ test("sales: a CSV with Russian headers through the four-step import wizard, its
   await page.waitForFunction(() => /Импорт отменён: удалено \d+/.test(document.querySelector("#history-status")?.textContent || ""));
   assert.equal(await page.locator('#history-table tr[data-status="undone"]').count(), 1);
   await shot(page, "30-import-undone");
+
+  // The same file again: the saved preset is offered and applies; the undone rows would be created again.
+  await page.setInputFiles("#imp-file", { name: "клиенты.csv", mimeType: "text/csv", buffer: Buffer.from(csv, "utf8") });
+  await page.click("#upload-form button[type=submit]");
+  await page.waitForSelector("#mapping-table");
+  await page.selectOption("#map-0", "");
+  await page.selectOption("#imp-preset", "Клиенты из Excel");
+  await page.click("#imp-preset-apply");
+  assert.equal(await page.inputValue("#map-0"), "name", "the preset set the column back");
+  await page.click("#mapping-form button[type=submit]");
+  await page.waitForSelector("#check-counts");
+  assert.equal(await page.textContent('#check-counts [data-count="imp_would_create"] .tile-value'), "2", "an undone import no longer counts as imported");
   await page.click('#nav a[href="#/contacts"]');
   await page.waitForSelector("#record-table");
   const after = await page.$$eval("#record-table tbody tr td:first-child", (tds) => tds.map((td) => td.textContent));
