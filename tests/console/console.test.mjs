@@ -675,6 +675,16 @@ test("sales: a CSV with Russian headers through the four-step import wizard, its
   assert.match(lines[1], /Строймаш/, "with its company");
   await page.waitForFunction(() => /contacts-/.test(document.querySelector("#export-status")?.textContent || ""));
   await shot(page, "29-export");
+  // The same list in windows-1251 (no BOM, Cyrillic in one byte each) and as an .xlsx workbook (a zip).
+  const [legacy] = await Promise.all([page.waitForEvent("download"), page.click('#export-menu button[data-export="csv_1251"]')]);
+  const legacyBytes = readFileSync(await legacy.path());
+  assert.notEqual(legacyBytes[0], 0xef, "no UTF-8 BOM");
+  const legacyText = new TextDecoder("windows-1251").decode(legacyBytes);
+  assert.match(legacyText, /^ID;ФИО;E-mail;/);
+  assert.match(legacyText, /;Иван Петров;ivan\.petrov@stroymash\.ru;/);
+  const [workbook] = await Promise.all([page.waitForEvent("download"), page.click('#export-menu button[data-export="xlsx"]')]);
+  assert.match(workbook.suggestedFilename(), /^contacts-\d{4}-\d{2}-\d{2}\.xlsx$/);
+  assert.equal(readFileSync(await workbook.path()).subarray(0, 2).toString("latin1"), "PK", "an .xlsx is a zip");
 
   // Back on the import page, the import is listed and undone: its contacts are gone from the list.
   await page.click('#nav a[href="#/import"]');
