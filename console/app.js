@@ -21,13 +21,14 @@ import * as segments from "./segments.js";
 import * as campaigns from "./campaigns.js";
 import * as suppressions from "./suppressions.js";
 import * as fields from "./fields.js";
+import * as importer from "./import.js";
 
 // Pages whose nav word differs from their id ("fields" is also the card's heading).
 const NAV_WORDS = { fields: "record_fields" };
 const ADMIN_PAGES = ["mailboxes", "users", "teams", "reference", "fields", "settings"];
 const SALES_PAGES = ["leads", "contacts", "companies", "deals"];
 // Pages of their own beside the record lists.
-const SALES_EXTRA = ["board", "tasks", "duplicates"];
+const SALES_EXTRA = ["board", "tasks", "duplicates", "import"];
 // Marketing reads contacts and companies (and their mail timelines) but no leads, deals or tasks (README, Who sees what).
 const MARKETING_PAGES = ["contacts", "companies"];
 
@@ -60,6 +61,7 @@ const routes = {
   segments: segments.render,
   campaigns: campaigns.render,
   suppressions: suppressions.render,
+  import: importer.render,
 };
 
 function parse() {

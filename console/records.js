@@ -1,8 +1,8 @@
 // Sales: the lists of leads, contacts, companies and deals, with search (`q`), filters, "mine / my team / all"
 // (`scope`), sorting by several columns (`sort=name,-updated_at`, clicked on the headers), chosen columns, saved
-// views, paging by cursor and a create form.
-import { get, post, query } from "./api.js";
-import { h, clear, field, form, input, select, link, dateTime } from "./dom.js";
+// views, paging by cursor, a create form and an export menu (CSV, CSV windows-1251, Excel) of what the list shows.
+import { get, post, query, download } from "./api.js";
+import { h, clear, field, form, input, select, link, dateTime, notice } from "./dom.js";
 import { t, word, errorText } from "./i18n.js";
 import { people, ownerName } from "./people.js";
 import { viewsBar } from "./views.js";
@@ -124,8 +124,43 @@ export async function render(main, ctx) {
     }
     reload();
   };
-  clear(main, h("h1", {}, t(ctx.kind)), views, search, columnPicker, results, createSection);
+  clear(main, h("h1", {}, t(ctx.kind)), views, search, h("div", { class: "row wrap" }, columnPicker, exportMenu(ctx, state)), results, createSection);
   await reload();
+}
+
+const EXPORTS = [["csv", { format: "csv" }, "csv"], ["csv_1251", { format: "csv", encoding: "windows-1251" }, "csv"],
+  ["xlsx", { format: "xlsx" }, "xlsx"]];
+
+/** The whole list as a file, with the filters, search, scope and sort it shows now. The API decides who may
+ *  export (admins, and roles an admin allowed): the menu is offered to all, and a refusal is said in words. Exports
+ *  hold every column (the import maps them back); the chosen columns only change the page. */
+function exportMenu(ctx, state) {
+  const status = h("p", { class: "status", role: "status", id: "export-status" });
+  const run = (format, ext) => async () => {
+    status.textContent = t("loading");
+    status.classList.remove("bad");
+    try {
+      const blob = await download(`/exports/${ctx.kind}${query({ ...clean(state.params), sort: state.sort.join(","), ...format })}`);
+      const name = `${ctx.kind}-${new Date().toISOString().slice(0, 10)}.${ext}`;
+      const url = URL.createObjectURL(blob);
+      const a = h("a", { href: url, download: name });
+      document.body.append(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 10000);
+      status.textContent = t("export_done", { name });
+    } catch (error) {
+      if (error.status === 403) {
+        status.textContent = t("export_forbidden");
+        status.classList.add("bad");
+      } else notice(status, error);
+    }
+  };
+  return h("details", { class: "export-menu", id: "export-menu" }, h("summary", {}, t("export")),
+    h("p", { class: "muted" }, t("export_hint")),
+    h("div", { class: "actions" }, EXPORTS.map(([key, format, ext]) =>
+      h("button", { type: "button", "data-export": key, onclick: run(format, ext) }, t("export_" + key)))),
+    status);
 }
 
 const clean = (params) => Object.fromEntries(Object.entries(params).filter(([, v]) => v !== undefined && v !== null && v !== ""));

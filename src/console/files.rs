@@ -46,6 +46,7 @@ const FILES: &[(&str, &str, &[u8])] = &[
     embedded!("people.js", JS),
     embedded!("views.js", JS),
     embedded!("shares.js", JS),
+    embedded!("import.js", JS),
 ];
 
 /// Scripts, styles and data only from us: no inline script or style, no eval, no plugins, never framed. Mail HTML

@@ -612,6 +612,133 @@ test("marketing: a template previewed for a contact, a segment with a live count
   await context.close();
 });
 
+test("sales: a CSV with Russian headers through the four-step import wizard, its rejects, and an export of the list", async () => {
+  const { context, page, seen } = await open("ru-RU");
+  await signIn(page, FIXTURE.sales_email, FIXTURE.sales_password);
+  await page.waitForSelector("#search-form");
+  // Exports are the admin's until an admin allows the role: the refusal is said in words.
+  await page.click("#export-menu summary");
+  await page.click('#export-menu button[data-export="csv"]');
+  await page.waitForFunction(() => document.querySelector("#export-status")?.classList.contains("bad"));
+  assert.match(await page.textContent("#export-status"), /Экспорт разрешён администраторам/);
+
+  await page.click('#nav a[href="#/import"]');
+  await page.waitForSelector("#upload-form");
+  // A file the API does not take: its error in words, beside the form.
+  await page.setInputFiles("#imp-file", { name: "notes.pdf", mimeType: "application/pdf", buffer: Buffer.from("%PDF-1.4\n") });
+  await page.click("#upload-form button[type=submit]");
+  await page.waitForSelector("#upload-form .form-error:not(:empty), #upload-form .field-error:not(:empty)");
+  assert.match(await page.textContent("#upload-form"), /нужен \.xlsx, \.xls, \.ods, \.csv или \.tsv/);
+  await shot(page, "25-import-upload-error");
+
+  const csv = "ФИО;E-mail;Телефон;Компания\n" +
+    "Иван Петров;ivan.petrov@stroymash.ru;+7 495 123-45-67;ООО «Строймаш»\n" +
+    "Мария Кузнецова;maria.kuznetsova@stroymash.ru;+7 (916) 555-12-34;ООО «Строймаш»\n" +
+    "Сергей Волков;volkov-at-vector;+7 903 111-22-33;АО «Вектор»\n";
+  await page.setInputFiles("#imp-file", { name: "клиенты.csv", mimeType: "text/csv", buffer: Buffer.from(csv, "utf8") });
+  await page.click("#upload-form button[type=submit]");
+  await page.waitForSelector("#mapping-table");
+  const mapped = await page.$$eval("#mapping-table select", (all) => Object.fromEntries(all.map((s) => [s.dataset.header, s.value])));
+  assert.deepEqual(mapped, { "ФИО": "name", "E-mail": "email", "Телефон": "phone", "Компания": "company" }, "the suggested mapping is pre-set");
+  await shot(page, "26-import-mapping");
+  await page.fill("#imp-save-preset", "Клиенты из Excel");
+
+  await page.click("#mapping-form button[type=submit]");
+  await page.waitForSelector("#check-counts");
+  const count = (key) => page.textContent(`#check-counts [data-count="${key}"] .tile-value`);
+  assert.equal(await count("imp_total"), "3");
+  assert.equal(await count("imp_would_create"), "2");
+  assert.equal(await count("imp_would_fail"), "1");
+  const failing = page.locator('#check-rows tr[data-action="fail"]');
+  assert.equal(await failing.count(), 1, "one failing row");
+  assert.equal(await failing.getAttribute("data-row"), "4", "the file's fourth line");
+  assert.match(await failing.locator("td.reason").textContent(), /mail/i, "its reason names the e-mail");
+  await shot(page, "27-import-check");
+
+  await page.click("#imp-run");
+  await page.waitForFunction(() => document.querySelector("#imp-state")?.dataset.status === "done", null, { timeout: 20000 });
+  assert.equal(await page.getAttribute("#imp-progress", "value"), "3", "the bar reached the end");
+  assert.equal(await page.textContent('#imp-counts [data-count="imp_created"] .tile-value'), "2");
+  assert.equal(await page.textContent('#imp-counts [data-count="imp_failed"] .tile-value'), "1");
+  await shot(page, "28-import-done");
+
+  const [rejects] = await Promise.all([page.waitForEvent("download"), page.click("#imp-rejects")]);
+  assert.equal(rejects.suggestedFilename(), "клиенты-rejects.csv");
+  const rejected = readFileSync(await rejects.path(), "utf8");
+  assert.ok(rejected.startsWith("\uFEFF"), "the reject file opens in Excel (BOM)");
+  const rejectLines = rejected.slice(1).trim().split(/\r?\n/);
+  assert.equal(rejectLines.length, 2, "header and the one failed row");
+  assert.match(rejectLines[0], /^ФИО;E-mail;Телефон;Компания;/);
+  assert.match(rejectLines[1], /^Сергей Волков;volkov-at-vector;/);
+
+  await page.click("#imp-open-list");
+  await page.waitForFunction(() => document.querySelector("main h1")?.textContent === "Контакты");
+  await page.waitForSelector("#record-table");
+  const names = await page.$$eval("#record-table tbody tr td:first-child", (tds) => tds.map((td) => td.textContent));
+  assert.ok(names.includes("Иван Петров") && names.includes("Мария Кузнецова"), "the imported contacts are in the list");
+  assert.ok(!names.includes("Сергей Волков"), "the failed row made nothing");
+
+  // The admin allows sales to export; the export follows the list's search.
+  const allowed = await adminApi("PUT", "/settings/export-roles", { roles: ["sales"] });
+  assert.equal(allowed.status, 200);
+  await page.fill("#search-q", "Петров");
+  await page.click("#search-form button[type=submit]");
+  await page.waitForFunction(() => document.querySelectorAll("#record-table tbody tr[data-id]").length === 1);
+  await page.click("#export-menu summary");
+  const [exported] = await Promise.all([page.waitForEvent("download"), page.click('#export-menu button[data-export="csv"]')]);
+  assert.match(exported.suggestedFilename(), /^contacts-\d{4}-\d{2}-\d{2}\.csv$/);
+  const text = readFileSync(await exported.path(), "utf8");
+  assert.ok(text.startsWith("\uFEFF"), "UTF-8 with BOM");
+  const lines = text.slice(1).trim().split(/\r?\n/);
+  assert.match(lines[0], /^ID;ФИО;E-mail;Телефон;Должность;Компания;Ответственный/);
+  assert.equal(lines.length, 2, "the header and the one contact the search shows");
+  assert.match(lines[1], /;Иван Петров;ivan\.petrov@stroymash\.ru;/);
+  assert.match(lines[1], /Строймаш/, "with its company");
+  await page.waitForFunction(() => /contacts-/.test(document.querySelector("#export-status")?.textContent || ""));
+  await shot(page, "29-export");
+  // The same list in windows-1251 (no BOM, Cyrillic in one byte each) and as an .xlsx workbook (a zip).
+  const [legacy] = await Promise.all([page.waitForEvent("download"), page.click('#export-menu button[data-export="csv_1251"]')]);
+  const legacyBytes = readFileSync(await legacy.path());
+  assert.notEqual(legacyBytes[0], 0xef, "no UTF-8 BOM");
+  const legacyText = new TextDecoder("windows-1251").decode(legacyBytes);
+  assert.match(legacyText, /^ID;ФИО;E-mail;/);
+  assert.match(legacyText, /;Иван Петров;ivan\.petrov@stroymash\.ru;/);
+  const [workbook] = await Promise.all([page.waitForEvent("download"), page.click('#export-menu button[data-export="xlsx"]')]);
+  assert.match(workbook.suggestedFilename(), /^contacts-\d{4}-\d{2}-\d{2}\.xlsx$/);
+  assert.equal(readFileSync(await workbook.path()).subarray(0, 2).toString("latin1"), "PK", "an .xlsx is a zip");
+
+  // Back on the import page, the import is listed and undone: its contacts are gone from the list.
+  await page.click('#nav a[href="#/import"]');
+  await page.waitForSelector('#history-table tr[data-status="done"] button[data-undo]');
+  assert.match(await page.textContent("#history-table tr[data-status=done]"), /клиенты\.csv/);
+  await page.click("#history-table button[data-undo]");
+  await page.waitForFunction(() => /Импорт отменён: удалено \d+/.test(document.querySelector("#history-status")?.textContent || ""));
+  assert.equal(await page.locator('#history-table tr[data-status="undone"]').count(), 1);
+  await shot(page, "30-import-undone");
+
+  // The same file again: the saved preset is offered and applies; the undone rows would be created again.
+  await page.setInputFiles("#imp-file", { name: "клиенты.csv", mimeType: "text/csv", buffer: Buffer.from(csv, "utf8") });
+  await page.click("#upload-form button[type=submit]");
+  await page.waitForSelector("#mapping-table");
+  await page.selectOption("#map-0", "");
+  await page.selectOption("#imp-preset", "Клиенты из Excel");
+  await page.click("#imp-preset-apply");
+  assert.equal(await page.inputValue("#map-0"), "name", "the preset set the column back");
+  await page.click("#mapping-form button[type=submit]");
+  await page.waitForSelector("#check-counts");
+  assert.equal(await page.textContent('#check-counts [data-count="imp_would_create"] .tile-value'), "2", "an undone import no longer counts as imported");
+  await page.click('#nav a[href="#/contacts"]');
+  await page.waitForSelector("#record-table");
+  const after = await page.$$eval("#record-table tbody tr td:first-child", (tds) => tds.map((td) => td.textContent));
+  assert.ok(!after.includes("Иван Петров") && !after.includes("Мария Кузнецова"), "the undone import's contacts are gone");
+
+  assert.deepEqual(seen.errors, [], "no script errors");
+  assert.deepEqual(seen.foreign, []);
+  assert.deepEqual(seen.dialogs, []);
+  await page.close();
+  await context.close();
+});
+
 // Last: it reads what the flows above found.
 test("axe-core finds no serious or critical accessibility violation on any page shot", () => {
   assert.deepEqual(inaccessible, []);
