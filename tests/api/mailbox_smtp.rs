@@ -249,3 +249,66 @@ async fn an_oauth2_mailbox_sends_over_xoauth2_refreshes_once_and_gives_clear_cod
     assert_eq!(shown["oauth"]["state"], "reauthorization_needed", "{shown}");
     assert_no_secret(&shown, &[&refresh, CLIENT_SECRET]);
 }
+
+#[tokio::test]
+async fn the_smtp_server_checks_the_mailbox_password_and_refusals_get_clear_codes() {
+    // aiosmtpd takes only news@nordwind.ru with "p@ss w" (XOAUTH2 is not used here).
+    let server = AuthServer::xoauth2("http://c:s@127.0.0.1:9/introspect");
+    let app = spawn_app().await;
+    let smtp = json!({ "host": "127.0.0.1", "port": server.port, "security": "none" });
+    let mut body = password_mailbox(smtp);
+    body["username"] = json!("news@nordwind.ru");
+    body["password"] = json!("p@ss w");
+    let m = create(&app, body).await;
+    let (status, sent) = smtp_test(&app, &app.admin_token, &m["id"], "olga@omega.ru").await;
+    assert_eq!(status, 200, "{sent}");
+    let got = server.received();
+    assert_eq!(got.len(), 1);
+    assert!(
+        got[0].starts_with("X-Auth-User: news@nordwind.ru\r\n"),
+        "{}",
+        got[0]
+    );
+
+    // The mailbox's password changes (at IMAP): its SMTP sign-in follows, and the server refuses the wrong one.
+    let path = format!("/api/v1/mailboxes/{}", m["id"]);
+    let (status, body) = patch(
+        &app,
+        &path,
+        &app.admin_token,
+        json!({ "password": "wrong" }),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = smtp_test(&app, &app.admin_token, &m["id"], "olga@omega.ru").await;
+    assert_eq!(
+        (status, error_code(&body)),
+        (502, "smtp_auth_failed"),
+        "{body}"
+    );
+    assert_eq!(server.received().len(), 1);
+
+    // A server that answers 5xx to the recipient.
+    let sink = SmtpSink::start_on(crate::dovecot::free_port_for_tests(), &["-f", "rcpt"]);
+    let smtp = json!({ "host": "127.0.0.1", "port": sink.port, "security": "none" });
+    let body = json!({ "smtp": smtp, "password": "wrong" });
+    let (status, body) = patch(&app, &path, &app.admin_token, body).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = smtp_test(&app, &app.admin_token, &m["id"], "olga@omega.ru").await;
+    assert_eq!(
+        (status, error_code(&body)),
+        (502, "smtp_rejected"),
+        "{body}"
+    );
+    // Nowhere to connect.
+    let smtp = json!({ "host": "127.0.0.1", "port": crate::dovecot::free_port_for_tests(), "security": "none" });
+    let body = json!({ "smtp": smtp, "password": "wrong" });
+    let (status, body) = patch(&app, &path, &app.admin_token, body).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = smtp_test(&app, &app.admin_token, &m["id"], "olga@omega.ru").await;
+    assert_eq!(
+        (status, error_code(&body)),
+        (502, "smtp_connect_failed"),
+        "{body}"
+    );
+}
