@@ -300,6 +300,17 @@ async fn the_smtp_server_checks_the_mailbox_password_and_refusals_get_clear_code
         (502, "smtp_rejected"),
         "{body}"
     );
+    // STARTTLS asked for and not offered: no fallback to a plain sign-in.
+    let smtp = json!({ "host": "127.0.0.1", "port": sink.port, "security": "starttls" });
+    let body = json!({ "smtp": smtp, "password": "wrong" });
+    let (status, body) = patch(&app, &path, &app.admin_token, body).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = smtp_test(&app, &app.admin_token, &m["id"], "olga@omega.ru").await;
+    assert_eq!(
+        (status, error_code(&body)),
+        (502, "smtp_tls_failed"),
+        "{body}"
+    );
     // Nowhere to connect.
     let smtp = json!({ "host": "127.0.0.1", "port": crate::dovecot::free_port_for_tests(), "security": "none" });
     let body = json!({ "smtp": smtp, "password": "wrong" });
