@@ -95,6 +95,7 @@ pub async fn full_sync(server: &Server, mut config: Config) -> Result<Outcome, E
         auth: Default::default(),
         password: server.password.clone(),
         oauth: None,
+        smtp: None,
         folders: vec!["INBOX".into()],
         lead_owner_id: None,
         leads_from_outgoing: false,

@@ -199,6 +199,8 @@ pub fn table(state: AppState) -> RouteTable {
         .add(M::GET, "/api/v1/mailboxes/{id}/audit", Access::ADMIN, crate::imap::routes::audit)
         // OAuth2 mailboxes: an admin starts the consent and the same admin's console hands back code and state.
         .add(M::POST, "/api/v1/mailboxes/{id}/oauth/start", Access::ADMIN, crate::imap::routes::oauth_start)
+        // Sending as a mailbox through its own SMTP: an admin, or the personal mailbox's owner (decided in crm::access).
+        .add(M::POST, "/api/v1/mailboxes/{id}/smtp/test", Access::SignedIn, crate::imap::routes::smtp_test)
         .add(M::GET, "/api/v1/oauth/callback", Access::ADMIN, crate::oauth::routes::callback)
         .add(M::GET, "/api/v1/oauth/providers", Access::ADMIN, crate::oauth::routes::providers)
         .add(M::GET, "/api/v1/messages", Access::SignedIn, crate::mail::routes::list)

@@ -4,6 +4,7 @@ use sqlx::AnyPool;
 
 use super::client;
 use super::model::{Mailbox, MailboxKind, Security};
+use super::smtp_settings::SmtpView;
 use super::store;
 use crate::error::Error;
 
@@ -92,8 +93,12 @@ async fn check_user(pool: &AnyPool, field: &str, id: i64) -> Result<(), Error> {
 }
 
 /// What the audit log keeps of a mailbox's settings: where it connects and who reads its mail (never the password).
-pub(super) fn audit_view(w: &store::Write<'_>, a: &store::AccessWrite<'_>) -> serde_json::Value {
-    serde_json::json!({
+pub(super) fn audit_view(
+    w: &store::Write<'_>,
+    a: &store::AccessWrite<'_>,
+    smtp: Option<&SmtpView>,
+) -> serde_json::Value {
+    serde_json::json!({ "smtp": smtp,
         "name": w.name, "host": w.host, "port": w.port, "security": w.security, "username": w.username,
         "auth": w.auth, "folders": w.folders, "enabled": w.enabled, "lead_owner_id": w.lead_owner_id,
         "leads_from_outgoing": w.leads_from_outgoing, "kind": a.kind, "owner_id": a.owner_id,
@@ -102,7 +107,7 @@ pub(super) fn audit_view(w: &store::Write<'_>, a: &store::AccessWrite<'_>) -> se
 }
 
 pub(super) fn audit_view_of(m: &Mailbox) -> serde_json::Value {
-    serde_json::json!({
+    serde_json::json!({ "smtp": m.smtp,
         "name": m.name, "host": m.host, "port": m.port, "security": m.security, "username": m.username,
         "auth": m.auth, "folders": m.folders, "enabled": m.enabled, "lead_owner_id": m.lead_owner_id,
         "leads_from_outgoing": m.leads_from_outgoing, "kind": m.kind, "owner_id": m.owner_id,

@@ -4,9 +4,11 @@
 mod checks;
 pub mod client;
 pub mod model;
+pub mod outbox;
 pub mod progress;
 pub mod routes;
 pub mod signin;
+pub mod smtp_settings;
 mod store;
 pub mod sync;
 pub mod worker;
@@ -57,6 +59,17 @@ pub async fn create(
         return Err(Error::validation("port", "must be 1-65535"));
     }
     let sign_in = signin::for_create(secrets, new.auth, &new.password, new.oauth.as_ref()).await?;
+    let imap = smtp_settings::Imap {
+        host: &host,
+        auth: sign_in.auth,
+        provider: new.oauth.as_ref().and_then(|o| o.provider.as_deref()),
+        password_given: !new.password.is_empty(),
+    };
+    let smtp = new
+        .smtp
+        .as_ref()
+        .map(|s| smtp_settings::prepare(secrets, s, &imap, None))
+        .transpose()?;
     let mut tx = crate::db::begin(pool).await?;
     let oauth_id = sign_in.apply(&mut tx, secrets).await?;
     let write = store::Write {
@@ -74,8 +87,9 @@ pub async fn create(
         leads_from_outgoing: new.leads_from_outgoing,
     };
     let id = store::insert(&mut tx, &write).await?;
+    store::smtp::set(&mut tx, id, smtp.as_ref()).await?;
     store::set_access(&mut tx, id, &access).await?;
-    let after = audit_view(&write, &access);
+    let after = audit_view(&write, &access, smtp.as_ref().map(|s| &s.view));
     let record = (AUDIT_KIND, id);
     audit::settings_event(&mut tx, caller.id, "create", record, &Value::Null, &after).await?;
     tx.commit().await?;
@@ -149,6 +163,17 @@ pub async fn update(
         moved,
     )
     .await?;
+    let provider = match &patch.oauth {
+        Some(o) => o.provider.as_deref(),
+        None => m.oauth.as_ref().map(|o| o.provider.as_str()),
+    };
+    let imap = smtp_settings::Imap {
+        host: &host,
+        auth: sign_in.auth,
+        provider,
+        password_given: patch.password.as_deref().is_some_and(|p| !p.is_empty()),
+    };
+    let smtp = smtp_settings::for_update(secrets, &current, patch.smtp.as_ref(), &imap)?;
     let kind = patch.kind.unwrap_or(m.kind);
     let owner_id = patch.owner_id.unwrap_or(m.owner_id);
     let mut members = patch
@@ -187,9 +212,11 @@ pub async fn update(
         leads_from_outgoing: patch.leads_from_outgoing.unwrap_or(m.leads_from_outgoing),
     };
     store::update(&mut tx, id, &write).await?;
+    store::smtp::set(&mut tx, id, smtp.as_ref()).await?;
     sign_in.cleanup(&mut tx).await?;
     store::set_access(&mut tx, id, &access).await?;
-    let (before, after) = (audit_view_of(m), audit_view(&write, &access));
+    let smtp_view = smtp.as_ref().map(|s| &s.view);
+    let (before, after) = (audit_view_of(m), audit_view(&write, &access, smtp_view));
     let record = (AUDIT_KIND, id);
     audit::settings_event(&mut tx, caller.id, "update", record, &before, &after).await?;
     tx.commit().await?;

@@ -2,6 +2,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 
+use super::smtp_settings::{SmtpInput, SmtpView};
 pub use crate::crm::access::MailboxPolicy;
 use crate::oauth::model::{AuthKind, OAuthInput, OAuthView};
 
@@ -38,7 +39,8 @@ pub enum Security {
     Tls,
     /// Plain connection upgraded with STARTTLS (port 143).
     Starttls,
-    /// No encryption: loopback hosts only.
+    /// No encryption: loopback hosts only (`none` is read as `plain`).
+    #[serde(alias = "none")]
     Plain,
 }
 
@@ -74,6 +76,8 @@ pub struct Mailbox {
     /// The OAuth2 settings and where the grant stands (`authorization_needed`, `authorized`,
     /// `reauthorization_needed` with the provider's text); never a secret or a token.
     pub oauth: Option<OAuthView>,
+    /// Its own SMTP server for sending as the mailbox (none: it does not send); never a password.
+    pub smtp: Option<SmtpView>,
     /// Folders to sync; empty means Inbox and Sent, found by SPECIAL-USE.
     pub folders: Vec<String>,
     pub enabled: bool,
@@ -123,6 +127,8 @@ pub struct NewMailbox {
     pub password: String,
     /// With `auth: oauth2`: the provider, client and, optionally, a refresh token (else an admin grants consent).
     pub oauth: Option<OAuthInput>,
+    /// Its own SMTP server, for sending as the mailbox.
+    pub smtp: Option<SmtpInput>,
     #[serde(default)]
     pub folders: Vec<String>,
     pub lead_owner_id: Option<i64>,
@@ -151,6 +157,10 @@ pub struct MailboxPatch {
     pub password: Option<String>,
     /// New OAuth2 settings (the grant starts over).
     pub oauth: Option<OAuthInput>,
+    /// New SMTP settings (replacing the stored ones); `null` removes them.
+    #[serde(default, deserialize_with = "crate::api::extract::nullable")]
+    #[schema(value_type = Option<SmtpInput>)]
+    pub smtp: Option<Option<SmtpInput>>,
     pub folders: Option<Vec<String>>,
     pub enabled: Option<bool>,
     #[serde(default, deserialize_with = "crate::api::extract::nullable")]
@@ -197,4 +207,20 @@ pub struct SyncReport {
     pub bytes: i64,
     /// Folders whose UIDVALIDITY changed and were read again.
     pub resynced_folders: i64,
+}
+
+/// A test letter from the mailbox, through its own SMTP server.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpTest {
+    pub to: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SmtpTestResult {
+    pub ok: bool,
+    pub from: String,
+    pub to: String,
+    /// The server's reply to the message.
+    pub reply: String,
 }

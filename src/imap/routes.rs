@@ -4,7 +4,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 
 use super::model::{
-    ConnectionTest, Mailbox, MailboxPatch, NewMailbox, SyncReport, VisibilityChange,
+    ConnectionTest, Mailbox, MailboxPatch, NewMailbox, SmtpTest, SmtpTestResult, SyncReport,
+    VisibilityChange,
 };
 use super::progress::SyncProgress;
 use crate::api::extract::{Json, Path, Query};
@@ -146,5 +147,22 @@ pub async fn oauth_start(
     let redirect = s.oauth_redirect_url.as_deref();
     Ok(Json(
         super::start_consent(&s.db.pool, &s.secrets, &caller, id, redirect).await?,
+    ))
+}
+
+#[utoipa::path(post, path = "/api/v1/mailboxes/{id}/smtp/test", tag = "mailboxes", security(("bearer" = [])), params(("id" = i64, Path)),
+    request_body = SmtpTest,
+    responses((status = 200, description = "a test letter went out from the mailbox's address through its own SMTP server", body = SmtpTestResult),
+        (status = 404, description = "no such mailbox, or not the caller's (admin or the personal mailbox's owner)", body = ErrorBody),
+        (status = 422, description = "the mailbox has no SMTP settings, or `to` is not an address", body = ErrorBody),
+        (status = 502, description = "smtp_connect_failed, smtp_tls_failed, smtp_auth_failed, smtp_deferred, smtp_rejected, smtp_no_answer or an oauth_* code", body = ErrorBody)))]
+pub async fn smtp_test(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Json(body): Json<SmtpTest>,
+) -> Result<Json<SmtpTestResult>, Error> {
+    Ok(Json(
+        super::outbox::test(&s.db.pool, &s.secrets, &caller, id, &body.to).await?,
     ))
 }

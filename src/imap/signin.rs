@@ -160,7 +160,7 @@ fn target<'a>(m: &'a Mailbox, secret: Secret<'a>) -> Result<client::Target<'a>, 
 }
 
 /// Writes a refused grant's error on the mailbox in the transaction that marks its credential.
-struct MailboxError(i64);
+pub(super) struct MailboxError(pub(super) i64);
 
 impl oauth::OnRefused for MailboxError {
     fn record<'a>(

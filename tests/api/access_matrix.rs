@@ -223,6 +223,8 @@ const MATRIX: &[Row] = &[
     // OAuth2: the fixture mailbox signs in with a password (422 past the role check); a callback without its
     // query answers 400 past the role check.
     ("POST", "/api/v1/mailboxes/{id}/oauth/start", Plain, [422, 403, 403, 403, 403, 403, 403]),
+    // The fixture mailbox has no SMTP settings: its admin and owner get 422, anyone else no such mailbox.
+    ("POST", "/api/v1/mailboxes/{id}/smtp/test", Plain, [422, 404, 422, 404, 404, 404, 404]),
     ("GET", "/api/v1/oauth/callback", Plain, [400, 403, 403, 403, 403, 403, 403]),
     ("GET", "/api/v1/oauth/providers", Plain, ADMIN_200),
     // Mail: the fixture message was logged by the owner to the owner's contact.
@@ -1036,6 +1038,7 @@ fn body(w: &World, who: usize, method: &str, path: &str, case: Case, fx: &Fx) ->
         ("POST", "/api/v1/mailboxes") => mailbox_body(n),
         ("PATCH", "/api/v1/mailboxes/{id}") => json!({ "name": format!("Ящик {n}") }),
         ("PUT", "/api/v1/mailboxes/{id}/visibility") => json!({ "visibility": "metadata" }),
+        ("POST", "/api/v1/mailboxes/{id}/smtp/test") => json!({ "to": "olga@omega.ru" }),
         ("PUT", "/api/v1/threads/{id}/private") => json!({ "private": false }),
         ("POST", "/api/v1/messages/{id}/links") => {
             json!({ "record_kind": "contact", "record_id": fx.contact })

@@ -44,6 +44,7 @@ mod mail_sync;
 mod mail_sync_limits;
 mod mail_threads;
 mod mailbox_access;
+mod mailbox_smtp;
 mod openapi;
 mod proxy;
 mod segments_custom;

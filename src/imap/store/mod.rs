@@ -1,5 +1,7 @@
 //! SQL of mailboxes, their folders' sync state and leases.
 
+pub mod smtp;
+
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, AnyPool, Row};
 
@@ -14,10 +16,13 @@ pub struct Account {
     pub password_enc: String,
     /// The OAuth2 credential of an `oauth2` mailbox.
     pub oauth_id: Option<i64>,
+    /// The sealed password of its own SMTP server (`smtp.auth: password`).
+    pub smtp_password_enc: Option<String>,
 }
 
 const COLUMNS: &str = "id, name, host, port, security, username, password_enc, folders, enabled, lead_owner_id, leads_from_outgoing, last_sync_at, messages_synced,
-    last_error, last_error_code, kind, owner_id, visibility, auth, oauth_id";
+    last_error, last_error_code, kind, owner_id, visibility, auth, oauth_id, smtp_host, smtp_port, smtp_security, smtp_auth,
+    smtp_username, smtp_password_enc, smtp_address";
 
 fn from_row(r: &AnyRow) -> Result<Account, Error> {
     let folders: String = r.try_get("folders")?;
@@ -31,6 +36,7 @@ fn from_row(r: &AnyRow) -> Result<Account, Error> {
             username: r.try_get("username")?,
             auth: AuthKind::from_column(&r.try_get::<String, _>("auth")?),
             oauth: None,
+            smtp: smtp::view(r)?,
             folders: serde_json::from_str(&folders).unwrap_or_default(),
             enabled: r.try_get::<i64, _>("enabled")? != 0,
             kind: match r.try_get::<String, _>("kind")?.as_str() {
@@ -50,6 +56,7 @@ fn from_row(r: &AnyRow) -> Result<Account, Error> {
         },
         password_enc: r.try_get("password_enc")?,
         oauth_id: r.try_get("oauth_id")?,
+        smtp_password_enc: r.try_get("smtp_password_enc")?,
     })
 }
 
