@@ -116,6 +116,14 @@ pub async fn page(
 
 /// Rows after the cursor in the sort's order: `(k0 > v0) OR (k0 = v0 AND k1 < v1) OR … OR (all equal AND id > v)`.
 fn push_after(sql: &mut Sql, sort: &[SortTerm], exprs: &[String], after: &Cursor) {
+    // The OR below implies `k0 >= v0` (`<=` descending); said outright, it is a range the planner walks in the
+    // index's order and stops after the page, instead of taking every row past the cursor and sorting them.
+    if let (Some(first), Some(e), Some(key)) = (sort.first(), exprs.first(), after.keys.first()) {
+        sql.push(" AND ")
+            .push(e)
+            .push(if first.descending { " <= " } else { " >= " });
+        bind_key(sql, key);
+    }
     sql.push(" AND (");
     for i in 0..=sort.len() {
         if i > 0 {
