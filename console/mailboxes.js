@@ -25,6 +25,9 @@ addWords({
     oauth_connect: "Подключить через {provider}", oauth_reconnect: "Подключить заново",
     oauth_st_authorization_needed: "ждёт согласия администратора", oauth_st_authorized: "подключён",
     oauth_st_reauthorization_needed: "нужно подключить заново", oauth_connected: "Ящик подключён через OAuth2.",
+    smtp_on: "Отправлять письма от имени ящика (SMTP)", smtp_host: "Сервер SMTP (пусто — по провайдеру)",
+    smtp_port: "Порт SMTP", smtp_security: "Защита SMTP", smtp_auth: "Вход SMTP", smtp_auth_mailbox: "как у ящика",
+    smtp_auth_password: "свой пароль", smtp_password: "Пароль SMTP",
   },
   en: {
     mb_auth: "Sign-in", mb_auth_password: "Password", mb_auth_oauth2: "OAuth2 (the provider's sign-in)",
@@ -32,6 +35,9 @@ addWords({
     oauth_connect: "Connect with {provider}", oauth_reconnect: "Connect again",
     oauth_st_authorization_needed: "waiting for an admin's consent", oauth_st_authorized: "connected",
     oauth_st_reauthorization_needed: "needs to be connected again", oauth_connected: "The mailbox is connected over OAuth2.",
+    smtp_on: "Send mail as this mailbox (SMTP)", smtp_host: "SMTP server (empty: the provider's)",
+    smtp_port: "SMTP port", smtp_security: "SMTP security", smtp_auth: "SMTP sign-in", smtp_auth_mailbox: "the mailbox's",
+    smtp_auth_password: "a password of its own", smtp_password: "SMTP password",
   },
 });
 
@@ -158,7 +164,8 @@ function row(m, status, ctx, edit) {
     "OAuth2: " + t("oauth_st_" + oauth.state), oauth.error ? ` — ${oauth.error}` : "") : null;
   return h("tr", { "data-mailbox": m.id },
     h("td", {}, m.name, h("div", { class: "muted" }, `${word("kind_", m.kind)} · ${m.username}`)),
-    h("td", {}, `${m.host}:${m.port} (${m.security})`),
+    h("td", {}, `${m.host}:${m.port} (${m.security})`,
+      m.smtp ? h("div", { class: "muted smtp" }, `SMTP: ${m.smtp.host}:${m.smtp.port} (${m.smtp.security})`) : null),
     h("td", {}, state, oauthState, bar),
     h("td", { class: "last-sync" }, m.last_sync_at ? dateTime(m.last_sync_at) : t("mb_never"),
       m.folder_states.map((f) => h("div", { class: "muted" }, `${f.name}: UID ${f.last_uid}`))),
@@ -211,6 +218,17 @@ function mailboxForm(users, existing, save) {
   auth.addEventListener("change", showAuth);
   provider.addEventListener("change", showAuth);
   showAuth();
+  const smtp = m.smtp || null;
+  const smtpOn = h("input", { type: "checkbox", id: `${prefix}-smtp-on`, checked: smtp ? true : undefined });
+  const smtpFields = h("div", { class: "row", id: `${prefix}-smtp` },
+    field("smtp_host", t("smtp_host"), input({ id: `${prefix}-smtp-host`, value: smtp ? smtp.host : "" })),
+    field("smtp_port", t("smtp_port"), input({ id: `${prefix}-smtp-port`, type: "number", min: 1, max: 65535, value: smtp ? String(smtp.port) : "" })),
+    field("smtp_security", t("smtp_security"), select([["", "—"], ["tls", "TLS"], ["starttls", "STARTTLS"], ["none", "plain"]], smtp ? smtp.security : "", { id: `${prefix}-smtp-security` })),
+    field("smtp_auth", t("smtp_auth"), select([["mailbox", t("smtp_auth_mailbox")], ["password", t("smtp_auth_password")]], smtp ? smtp.auth : "mailbox", { id: `${prefix}-smtp-auth` })),
+    field("smtp_password", t("smtp_password"), input({ id: `${prefix}-smtp-password`, type: "password", autocomplete: "new-password" })));
+  const showSmtp = () => { smtpFields.hidden = !smtpOn.checked; };
+  smtpOn.addEventListener("change", showSmtp);
+  showSmtp();
   const kind = select([["shared", t("kind_shared")], ["personal", t("kind_personal")]], m.kind || "shared", { id: `${prefix}-kind` });
   const people = users.filter((u) => u.active).map((u) => [u.id, `${u.name} <${u.email}>`]);
   const owner = select([["", "—"], ...people], m.owner_id ?? "", { id: `${prefix}-owner` });
@@ -225,6 +243,8 @@ function mailboxForm(users, existing, save) {
       field("auth", t("mb_auth"), auth),
       passwordField),
     oauthFields,
+    h("label", { class: "check" }, smtpOn, " ", t("smtp_on")),
+    smtpFields,
     h("div", { class: "row" }, field("kind", t("mb_kind"), kind), field("owner_id", t("mb_owner"), owner),
       field("visibility", t("visibility"), visibility)),
     members,
@@ -246,6 +266,17 @@ function mailboxForm(users, existing, save) {
         if (v.oauth_discovery_url) body.oauth.discovery_url = v.oauth_discovery_url;
       }
     } else if (v.password || !existing) body.password = v.password;
+    // Sending as the mailbox: sent only when switched on or off or changed (a changed server needs the password).
+    const wanted = smtpOn.checked ? { auth: v.smtp_auth } : null;
+    if (wanted) {
+      if (v.smtp_host) wanted.host = v.smtp_host;
+      if (v.smtp_port) wanted.port = Number(v.smtp_port);
+      if (v.smtp_security) wanted.security = v.smtp_security;
+      if (v.smtp_password) wanted.password = v.smtp_password;
+    }
+    const changed = !smtp || !wanted || wanted.password || wanted.host !== smtp.host || wanted.port !== smtp.port
+      || wanted.security !== smtp.security || wanted.auth !== smtp.auth;
+    if (wanted ? changed : smtp) body.smtp = wanted;
     if (v.owner_id) body.owner_id = Number(v.owner_id);
     if (v.visibility) body.visibility = v.visibility;
     await save(body);

@@ -224,10 +224,13 @@ test("admin: first sign-in forces a new password, then connects a Dovecot mailbo
   await page.fill("#mb-name", "Office 365");
   await page.fill("#mb-username", "sales@nordwind.ru");
   await page.fill("#mb-oauth-client", "11111111-2222-3333-4444-555555555555");
+  // Sending as the mailbox, the server left empty: the provider's SMTP preset fills it.
+  await page.check("#mb-smtp-on");
   await page.click("#mailbox-form button[type=submit]");
   const office = page.locator("#mailbox-table tr[data-mailbox]", { hasText: "Office 365" });
   await office.waitFor();
   assert.match(await office.textContent(), /OAuth2: waiting for an admin's consent/);
+  assert.equal(await office.locator(".smtp").textContent(), "SMTP: smtp.office365.com:587 (starttls)");
   assert.match(await office.locator("button.primary").first().textContent(), /Connect with microsoft365/);
   await shot(page, "09c-oauth-mailbox");
   // The provider's return with a state this server never issued: refused in words, the code gone from the address.
