@@ -1,17 +1,14 @@
 //! The `mailroom` command line: parses arguments and calls the library.
 
 mod progress;
+mod users;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use mailroom::app::{shutdown_signal, App};
-use mailroom::auth::model::{NewUser, UserPatch};
-use mailroom::auth::{service, Role};
-use mailroom::email_address::EmailAddress;
 use mailroom::{telemetry, Config};
-use secrecy::ExposeSecret;
 
 #[derive(Parser)]
 #[command(name = "mailroom", version, about = "Email-centric CRM server")]
@@ -29,7 +26,7 @@ enum Command {
     Serve,
     /// Manage users from the shell (e.g. when the admin password is lost).
     #[command(subcommand)]
-    User(UserCommand),
+    User(users::UserCommand),
     /// Sync mailboxes once, with a progress bar (for the initial load of a large mailbox).
     Sync {
         /// One mailbox; all enabled mailboxes when absent.
@@ -113,24 +110,6 @@ enum CampaignCommand {
     Send { id: i64 },
 }
 
-#[derive(Subcommand)]
-enum UserCommand {
-    /// Create a user and print a generated password.
-    Create {
-        #[arg(long)]
-        email: String,
-        #[arg(long)]
-        name: String,
-        #[arg(long, value_parser = ["admin", "sales", "marketing"])]
-        role: String,
-    },
-    /// Give a user a new generated password (ends their sessions) and reactivate them.
-    ResetPassword {
-        #[arg(long)]
-        email: String,
-    },
-}
-
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -144,7 +123,7 @@ async fn main() -> ExitCode {
     telemetry::init(config.log_format, &config.log);
     let result = match cli.command {
         Command::Serve => serve(config).await,
-        Command::User(command) => user(config, command).await,
+        Command::User(command) => users::user(config, command).await,
         Command::Sync { mailbox } => sync(config, mailbox).await,
         Command::Bench(BenchCommand::Ingest {
             mode,
@@ -224,51 +203,6 @@ async fn serve(config: Config) -> Result<(), String> {
     );
     tracing::info!(%addr, "listening");
     app.run(shutdown_signal()).await.map_err(|e| e.to_string())
-}
-
-async fn user(mut config: Config, command: UserCommand) -> Result<(), String> {
-    // The CLI must not bind the server's port, and must not create an admin as a side effect.
-    config.listen = "127.0.0.1:0".parse().expect("a valid address");
-    if config.admin_password.is_none() {
-        config.admin_password = Some(generated_secret());
-    }
-    let app = App::build(&config).await.map_err(|e| e.to_string())?;
-    let pool = &app.state.db.pool;
-    let password = generated_secret().expose_secret().to_string();
-    match command {
-        UserCommand::Create { email, name, role } => {
-            let role: Role = role.parse()?;
-            let email = EmailAddress::parse(&email)?;
-            let new = NewUser {
-                email,
-                name,
-                role,
-                password: password.clone(),
-            };
-            let user = service::create_user(pool, new)
-                .await
-                .map_err(|e| e.to_string())?;
-            println!(
-                "Created {} ({}), id {}.\n  password: {password}",
-                user.email, user.role, user.id
-            );
-        }
-        UserCommand::ResetPassword { email } => {
-            let found = service::find_user_by_email(pool, &email)
-                .await
-                .map_err(|e| e.to_string())?;
-            let patch = UserPatch {
-                password: Some(password.clone()),
-                active: Some(true),
-                ..Default::default()
-            };
-            service::update_user(pool, 0, found.id, patch)
-                .await
-                .map_err(|e| e.to_string())?;
-            println!("New password for {}: {password}", found.email);
-        }
-    }
-    Ok(())
 }
 
 async fn campaign_send(mut config: Config, id: i64) -> Result<(), String> {
@@ -359,7 +293,7 @@ async fn campaign_send(mut config: Config, id: i64) -> Result<(), String> {
     }
 }
 
-fn generated_secret() -> secrecy::SecretString {
+pub(crate) fn generated_secret() -> secrecy::SecretString {
     use rand::distributions::{Alphanumeric, DistString};
     Alphanumeric
         .sample_string(&mut rand::thread_rng(), 20)

@@ -324,12 +324,25 @@ impl Glewlwyd {
     /// The user's side of consent, driven as a browser would: sign in, grant the scope, open the authorization URL
     /// (`g_continue=` skips glewlwyd's login page); answers where glewlwyd redirects the browser.
     pub async fn consent(&self, user: &str, authorization_url: &str) -> url::Url {
+        self.grant_and_open(user, CLIENT_ID, "mail", authorization_url)
+            .await
+    }
+
+    /// Signs `user` in, grants `scope` to `client` and opens the authorization URL: where glewlwyd sends the
+    /// browser back (the redirect URI with code and state).
+    pub async fn grant_and_open(
+        &self,
+        user: &str,
+        client: &str,
+        scope: &str,
+        authorization_url: &str,
+    ) -> url::Url {
         let cookie = self.sign_in(user, USER_PASSWORD).await;
         let grant = self
             .http
-            .put(self.url(&format!("/auth/grant/{CLIENT_ID}")))
+            .put(self.url(&format!("/auth/grant/{client}")))
             .header(COOKIE, &cookie)
-            .json(&json!({ "scope": "mail" }))
+            .json(&json!({ "scope": scope }))
             .send()
             .await
             .unwrap();
@@ -341,14 +354,15 @@ impl Glewlwyd {
             .send()
             .await
             .unwrap();
+        let status = response.status();
+        let location = response.headers().get(LOCATION).cloned();
         assert_eq!(
-            response.status(),
+            status,
             302,
-            "authorization answered {}",
-            response.status()
+            "authorization: {}",
+            response.text().await.unwrap_or_default()
         );
-        let location = response.headers()[LOCATION].to_str().unwrap();
-        url::Url::parse(location).unwrap()
+        url::Url::parse(location.expect("a redirect").to_str().unwrap()).unwrap()
     }
 }
 

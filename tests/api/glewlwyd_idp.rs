@@ -2,7 +2,6 @@
 //! tokens RS256 with the test key (`tests/fixtures/oauth`), its public key in `/api/idp/jwks`, e-mail and name
 //! claims; a console client; users with e-mail addresses; and the user's side of a sign-in, scripted.
 
-use reqwest::header::{COOKIE, LOCATION};
 use reqwest::Method;
 use serde_json::json;
 
@@ -61,30 +60,8 @@ impl Glewlwyd {
     /// The user signs in at glewlwyd, grants `openid` to the console client and opens the authorization URL;
     /// answers where glewlwyd sends the browser back (our callback with code and state).
     pub async fn authorize(&self, username: &str, authorization_url: &str) -> url::Url {
-        let cookie = self.sign_in(username, USER_PASSWORD).await;
-        let grant = self
-            .http
-            .put(self.url(&format!("/auth/grant/{CONSOLE_CLIENT}")))
-            .header(COOKIE, &cookie)
-            .json(&json!({ "scope": "openid" }))
-            .send()
+        self.grant_and_open(username, CONSOLE_CLIENT, "openid", authorization_url)
             .await
-            .unwrap();
-        assert_eq!(grant.status(), 200, "grant");
-        let response = self
-            .http
-            .get(format!("{authorization_url}&g_continue="))
-            .header(COOKIE, &cookie)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(
-            response.status(),
-            302,
-            "authorization: {}",
-            response.text().await.unwrap()
-        );
-        url::Url::parse(response.headers()[LOCATION].to_str().unwrap()).unwrap()
     }
 
     /// An ID token for the console client by the authorization code flow (`redirect_uri`: a registered one).

@@ -168,19 +168,26 @@ pub async fn require_owner_change(
     Ok(())
 }
 
-/// A mailbox's visibility change: an admin sets any policy; the owner of a personal mailbox may only narrow it
-/// (`NotFound` for anyone else, so that mailboxes do not show through this route).
+/// Acting on a mailbox's own settings (its SMTP test, its policy): an admin, or the owner of a personal mailbox
+/// (`NotFound` for anyone else, so that mailboxes do not show through these routes).
+pub fn require_mailbox_owner(caller: &Caller, personal_owner: Option<i64>) -> Result<(), Error> {
+    if caller.is_admin() || personal_owner == Some(caller.id) {
+        Ok(())
+    } else {
+        Err(Error::NotFound("mailbox"))
+    }
+}
+
+/// A mailbox's visibility change: an admin sets any policy; the owner of a personal mailbox may only narrow it.
 pub fn require_policy_change(
     caller: &Caller,
     personal_owner: Option<i64>,
     current: MailboxPolicy,
     new: MailboxPolicy,
 ) -> Result<(), Error> {
+    require_mailbox_owner(caller, personal_owner)?;
     if caller.is_admin() {
         return Ok(());
-    }
-    if personal_owner != Some(caller.id) {
-        return Err(Error::NotFound("mailbox"));
     }
     if new > current {
         return Err(Error::validation(
