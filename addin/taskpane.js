@@ -10,6 +10,8 @@
   let participants = [];
   let current = null;
   let composing = false;
+  // The add-in's single sign-on settings (GET /api/v1/addin/config), null when there are none.
+  let sso = null;
   const TOKEN = "mailroom.token";
 
   const t = (key) => STRINGS[lang][key] || STRINGS.en[key] || key;
@@ -74,6 +76,10 @@
       el("label", { for: "login-email" }, t("email")), email,
       el("label", { for: "login-password" }, t("password")), password,
       el("button", { type: "submit", id: "signin-button" }, t("signIn")));
+    if (sso) {
+      form.prepend(el("button", { type: "button", id: "sso-button", onclick: () => trySso() }, t("ssoButton")),
+        el("p", { class: "muted" }, t("or")));
+    }
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       act(async () => {
@@ -84,6 +90,20 @@
       });
     });
     $("app").replaceChildren(form);
+  }
+
+  // Nested app authentication: the token Office gives becomes the session; on failure the password form, with why.
+  async function trySso() {
+    status(t("ssoSigningIn"));
+    $("app").replaceChildren();
+    try {
+      sessionStorage.setItem(TOKEN, await window.MailroomSso.signIn(sso));
+      status("");
+      await showCard();
+    } catch (error) {
+      sessionStorage.removeItem(TOKEN);
+      showSignIn(error.unavailable ? t("ssoUnavailable") : t("ssoFailed") + " " + error.message.replace(/[.!]?$/, ".") + " " + t("ssoPassword"));
+    }
   }
 
   function collectParticipants() {
@@ -317,9 +337,11 @@
     item = Office.context && Office.context.mailbox ? Office.context.mailbox.item : null;
     // A mail being written: its recipients are read asynchronously (Office.js compose API).
     composing = Boolean(item && item.to && typeof item.to.getAsync === "function");
-    const go = () => {
+    const go = async () => {
       current = participants[0] || null;
-      if (sessionStorage.getItem(TOKEN)) showCard();
+      if (sessionStorage.getItem(TOKEN)) return showCard();
+      sso = await window.MailroomSso.config();
+      if (sso) trySso();
       else showSignIn();
     };
     if (composing) {

@@ -2,9 +2,11 @@
 
 mod access_matrix;
 mod addin;
+mod addin_naa;
 mod auth;
 mod auth_oidc;
 mod auth_provider_token;
+mod auth_providers_admin;
 mod campaign_fixtures;
 mod campaigns;
 mod campaigns_bounces;
