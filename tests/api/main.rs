@@ -9,6 +9,7 @@ mod auth_provider_token;
 mod auth_providers_admin;
 mod campaign_fixtures;
 mod campaigns;
+mod campaigns_app_only;
 mod campaigns_bounces;
 mod campaigns_crash;
 mod campaigns_headers;
