@@ -12,6 +12,7 @@
   let composing = false;
   // The add-in's single sign-on settings (GET /api/v1/addin/config), null when there are none.
   let sso = null;
+  let ssoAt = 0;
   const TOKEN = "mailroom.token";
 
   const t = (key) => STRINGS[lang][key] || STRINGS.en[key] || key;
@@ -62,7 +63,9 @@
       await work();
       if (done) status(done, "ok");
     } catch (error) {
-      if (error instanceof Expired) return showSignIn(error.message);
+      // Office's token expired (an hour): ask Office for a fresh one rather than for a password.
+      // Never twice in a minute, so a token the server keeps refusing cannot loop.
+      if (error instanceof Expired) return sso && Date.now() - ssoAt > 60000 ? trySso() : showSignIn(error.message);
       status(error.message, "error");
     }
   }
@@ -94,6 +97,7 @@
 
   // Nested app authentication: the token Office gives becomes the session; on failure the password form, with why.
   async function trySso() {
+    ssoAt = Date.now();
     status(t("ssoSigningIn"));
     $("app").replaceChildren();
     try {

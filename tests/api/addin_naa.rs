@@ -96,6 +96,14 @@ async fn the_pane_signs_itself_in_through_nested_app_authentication_in_real_chro
         dir.join("node_modules/playwright-core").is_dir(),
         "run `npm ci --prefix tests/addin` (scripts/test.sh does)"
     );
+    // The served MSAL is the pinned package's bundle, byte for byte (re-copy it after changing the pin).
+    let vendored = std::fs::read(dir.join("../../addin/msal-browser.min.js")).unwrap();
+    let pinned = dir.join("node_modules/@azure/msal-browser/lib/msal-browser.min.js");
+    assert!(
+        std::fs::read(&pinned).unwrap() == vendored,
+        "addin/msal-browser.min.js differs from {}",
+        pinned.display()
+    );
     let keys = KeyServer::start().await;
     let app = spawn_app().await;
     let (_, sales) = app.user_with_role("olga@nordwind.ru", "sales").await;
