@@ -42,6 +42,7 @@ pub use segments::{
 /// Letters of one connection in doubt (`unknown`) at most after a crash.
 pub const IN_DOUBT_PER_CONNECTION: usize = 2 * run::CHUNK;
 pub use send::{Sender, Settings};
+pub use server::ServerLimits;
 
 /// `custom_keys`: the contacts' custom field keys a template may name as `custom.<key>`.
 fn check_template(t: &TemplateInput, custom_keys: &[String]) -> Result<(), Error> {

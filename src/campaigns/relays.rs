@@ -295,7 +295,7 @@ pub async fn spec(
             (url, row.oauth_id)
         }
     };
-    let spec = ServerSpec::parse(&url)?;
+    let spec = ServerSpec::parse(&url, &settings.server_limits)?;
     Ok(match (oauth_id, spec.username()) {
         (Some(credential), Some(user)) => spec.with_bearer(Bearer {
             pool: pool.clone(),

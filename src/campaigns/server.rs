@@ -3,7 +3,7 @@
 //! connection opened on demand and dropped after any error.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 
 use lettre::address::Envelope;
 use tokio::sync::Semaphore;
@@ -37,28 +37,31 @@ impl std::fmt::Debug for ServerSpec {
 
 type Shared = (Arc<RateLimiter>, Option<Arc<Semaphore>>);
 
-/// Limits are per server URL and shared by every campaign of the process that uses it.
-fn server_limits(
-    key: &str,
-    per_second: Option<i64>,
-    per_hour: Option<i64>,
-    slots: Option<usize>,
-) -> Shared {
-    static LIMITS: OnceLock<Mutex<HashMap<String, Shared>>> = OnceLock::new();
-    let mut map = LIMITS
-        .get_or_init(Default::default)
-        .lock()
-        .expect("limit map lock");
-    map.entry(key.to_string())
-        .or_insert_with(|| {
-            (
-                Arc::new(RateLimiter::new(per_second, per_hour)),
-                slots
-                    .filter(|n| *n > 0)
-                    .map(|n| Arc::new(Semaphore::new(n))),
-            )
-        })
-        .clone()
+/// Rate limits and concurrency slots per server URL, shared by every campaign of one app (kept in its state, so
+/// two apps in one process do not share them).
+#[derive(Clone, Default)]
+pub struct ServerLimits(Arc<Mutex<HashMap<String, Shared>>>);
+
+impl ServerLimits {
+    fn of(
+        &self,
+        key: &str,
+        per_second: Option<i64>,
+        per_hour: Option<i64>,
+        slots: Option<usize>,
+    ) -> Shared {
+        let mut map = self.0.lock().expect("limit map lock");
+        map.entry(key.to_string())
+            .or_insert_with(|| {
+                (
+                    Arc::new(RateLimiter::new(per_second, per_hour)),
+                    slots
+                        .filter(|n| *n > 0)
+                        .map(|n| Arc::new(Semaphore::new(n))),
+                )
+            })
+            .clone()
+    }
 }
 
 /// A relay URL taken apart.
@@ -168,7 +171,7 @@ pub fn describe(url: &str) -> Result<Endpoint, String> {
 }
 
 impl ServerSpec {
-    pub fn parse(url: &str) -> Result<ServerSpec, String> {
+    pub fn parse(url: &str, limits: &ServerLimits) -> Result<ServerSpec, String> {
         let p = parse_url(url)?;
         // Changed limits (a relay edited) make a limiter of their own; the same server and limits share one.
         let key = format!(
@@ -176,7 +179,7 @@ impl ServerSpec {
             p.scheme, p.host, p.port, p.per_second, p.per_hour, p.slots
         );
         let slots = p.slots.map(|n| n as usize);
-        let (limits, slots) = server_limits(&key, p.per_second, p.per_hour, slots);
+        let (limits, slots) = limits.of(&key, p.per_second, p.per_hour, slots);
         let security = match (p.implicit_tls, p.starttls) {
             (true, _) => Security::Tls,
             (false, Some(required)) => Security::Starttls { required },
@@ -261,21 +264,24 @@ mod tests {
 
     #[test]
     fn urls_parse_and_hide_credentials() {
-        let s = ServerSpec::parse("smtps://user%40x.ru:p%40ss@mail.x.ru?per_second=5").unwrap();
+        let limits = ServerLimits::default();
+        let s = ServerSpec::parse("smtps://user%40x.ru:p%40ss@mail.x.ru?per_second=5", &limits)
+            .unwrap();
         assert_eq!(
             (s.server.host.as_str(), s.server.port, s.server.security),
             ("mail.x.ru", 465, Security::Tls)
         );
         assert!(!format!("{s:?}").contains("p@ss"));
-        let s = ServerSpec::parse("smtp://127.0.0.1:2525?tls=required&concurrency=2").unwrap();
+        let s =
+            ServerSpec::parse("smtp://127.0.0.1:2525?tls=required&concurrency=2", &limits).unwrap();
         assert_eq!(
             (s.server.port, s.server.security),
             (2525, Security::Starttls { required: true })
         );
         assert_eq!(s.slots.map(|s| s.available_permits()), Some(2));
-        assert!(ServerSpec::parse("http://x").is_err());
-        assert!(ServerSpec::parse("smtp://x?bogus=1").is_err());
-        assert!(ServerSpec::parse("smtp://x?per_second=many").is_err());
+        assert!(ServerSpec::parse("http://x", &limits).is_err());
+        assert!(ServerSpec::parse("smtp://x?bogus=1", &limits).is_err());
+        assert!(ServerSpec::parse("smtp://x?per_second=many", &limits).is_err());
         let e =
             describe("smtp://user%40x.ru:p%40ss@mail.x.ru:587?tls=required&per_hour=100").unwrap();
         assert_eq!(
