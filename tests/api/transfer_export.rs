@@ -128,6 +128,16 @@ async fn exports_stream_every_row_with_the_lists_filters_and_follow_the_export_s
     assert_eq!(roles["roles"], json!(["sales", "marketing"]));
 }
 
+/// An export that is refused: its status and JSON error.
+async fn refusal(
+    app: &crate::helpers::TestApp,
+    token: &str,
+    path: &str,
+) -> (u16, serde_json::Value) {
+    let (status, _, body) = download(app, token, path).await;
+    (status, serde_json::from_slice(&body).expect("a JSON error"))
+}
+
 #[tokio::test]
 async fn an_export_takes_the_list_views_columns_in_order_custom_fields_included() {
     let app = spawn_app().await;
@@ -175,9 +185,8 @@ async fn an_export_takes_the_list_views_columns_in_order_custom_fields_included(
     assert_eq!(cells, [["ФИО", "ИНН"], ["Иван Колонкин", "7707083893"]]);
 
     // A column the list does not have answers 422 with its name, before any file starts.
-    let (status, _, body) =
-        download(&app, &admin, "/api/v1/exports/contacts?columns=name,salary").await;
-    let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    let (status, body) =
+        refusal(&app, &admin, "/api/v1/exports/contacts?columns=name,salary").await;
     assert_eq!(
         (status, error_code(&body)),
         (422, "validation_failed"),
@@ -191,18 +200,14 @@ async fn an_export_takes_the_list_views_columns_in_order_custom_fields_included(
             .contains("'salary'"),
         "{body}"
     );
-    let (status, _, body) =
-        download(&app, &admin, "/api/v1/exports/contacts?columns=custom.kpp").await;
-    let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    let (status, body) = refusal(&app, &admin, "/api/v1/exports/contacts?columns=custom.kpp").await;
     assert_eq!(
         (status, error_code(&body)),
         (422, "unknown_custom_field"),
         "{body}"
     );
     assert_eq!(body["error"]["details"]["field"], "custom.kpp", "{body}");
-    let (status, _, body) =
-        download(&app, &admin, "/api/v1/exports/contacts?columns=name,name").await;
-    let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    let (status, body) = refusal(&app, &admin, "/api/v1/exports/contacts?columns=name,name").await;
     assert_eq!(
         (status, error_code(&body)),
         (422, "validation_failed"),

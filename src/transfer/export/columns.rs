@@ -10,6 +10,7 @@ use crate::auth::Caller;
 use crate::crm::RecordKind;
 use crate::error::Error;
 use crate::transfer::records;
+use Cell::*;
 
 /// How a cell is made from the record's view.
 #[derive(Clone, Copy)]
@@ -63,8 +64,6 @@ const UPDATED: &[&str] = &["updated"];
 const CREATED: &[&str] = &["created"];
 const OWNER: &[&str] = &["owner"];
 const COMPANY: &[&str] = &["company"];
-
-use Cell::*;
 
 const CONTACTS: &[Column] = &[
     col("id", "ID", Field("id")),
