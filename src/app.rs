@@ -309,6 +309,7 @@ fn campaign_settings(
         unsubscribe_key: unsubscribe::derive_key(secret),
         lease_ms: config.send_lease_seconds.max(1) * 1000,
         retry_base_ms: config.send_retry_base_ms.max(1),
+        server_limits: Default::default(),
     }
 }
 

@@ -18,6 +18,7 @@ pub mod linking;
 pub mod mail;
 pub mod oauth;
 pub mod secrets;
+pub mod smtp;
 pub mod telemetry;
 pub mod text;
 pub mod transfer;

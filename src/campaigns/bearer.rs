@@ -1,7 +1,6 @@
 //! A relay's OAuth2 sign-in: the credential whose access token goes into SASL XOAUTH2, fetched (and refreshed)
 //! through `oauth` each time a connection opens.
 
-use lettre::transport::smtp::authentication::Credentials;
 use sqlx::AnyPool;
 
 use crate::secrets::SecretBox;
@@ -21,9 +20,5 @@ impl Bearer {
         crate::oauth::access_token(&self.pool, &self.secrets, self.credential, refused)
             .await
             .map_err(|e| format!("OAuth2: {e}"))
-    }
-
-    pub fn credentials(&self, token: &str) -> Credentials {
-        Credentials::new(self.user.clone(), token.to_string())
     }
 }

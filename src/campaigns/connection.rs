@@ -10,11 +10,12 @@ use super::bounces::{self, BounceKind};
 use super::changes;
 use super::prepare::Prepared;
 use super::run::{Letters, Run, MAX_ATTEMPTS};
-use super::smtp::{self, Link, Outcome};
+use super::server;
 use super::store;
 use super::store::claims::{self, Fate};
 use crate::db::now_ms;
 use crate::error::Error;
+use crate::smtp::{Link, Outcome};
 
 /// Up to `n` rendered letters; waits for the first only when `wait`. Empty when none are left (or none ready).
 async fn take(letters: &Letters, n: usize, wait: bool) -> Vec<Prepared> {
@@ -202,8 +203,8 @@ async fn send(run: &Run, p: &Prepared, conn: &mut Option<Link>, epoch: u64) -> F
         None => None,
     };
     let letter = &p.letter;
-    match smtp::deliver(&run.spec, conn, &letter.envelope, &letter.bytes).await {
-        Outcome::Accepted => Fate::Sent,
+    match server::deliver(&run.spec, conn, &letter.envelope, &letter.bytes).await {
+        Outcome::Accepted(_) => Fate::Sent,
         Outcome::Retry(e) if p.due.attempts + 1 < MAX_ATTEMPTS => {
             let delay = run.sender.settings.retry_base_ms.max(1) << p.due.attempts.min(10);
             tracing::info!(recipient = p.due.id, error = %e, delay_ms = delay, "will retry");

@@ -4,7 +4,6 @@
 mod bearer;
 pub mod bounces;
 pub mod changes;
-mod coalesce;
 mod connection;
 mod letter;
 mod limiter;
@@ -19,7 +18,7 @@ mod run;
 pub mod segment;
 mod segments;
 pub mod send;
-pub mod smtp;
+mod server;
 mod store;
 pub mod unsubscribe;
 mod validate;
@@ -31,6 +30,7 @@ use serde_json::json;
 use sqlx::AnyPool;
 
 use crate::error::Error;
+use crate::smtp::Outcome;
 use model::{
     Campaign, CampaignStatus, NewCampaign, Rendered, Stats, Suppression, Template, TemplateInput,
     TestSendRequest,
@@ -42,6 +42,7 @@ pub use segments::{
 /// Letters of one connection in doubt (`unknown`) at most after a crash.
 pub const IN_DOUBT_PER_CONNECTION: usize = 2 * run::CHUNK;
 pub use send::{Sender, Settings};
+pub use server::ServerLimits;
 
 /// `custom_keys`: the contacts' custom field keys a template may name as `custom.<key>`.
 fn check_template(t: &TemplateInput, custom_keys: &[String]) -> Result<(), Error> {
@@ -178,21 +179,21 @@ pub async fn test_send(
         .await
         .map_err(|e| Error::validation("relay", e))?;
     let mut conn = None;
-    match smtp::deliver(&spec, &mut conn, &letter.envelope, &letter.bytes).await {
-        smtp::Outcome::Accepted => Ok(()),
-        smtp::Outcome::Refused(_, text) => Err(Error::BadRequest {
+    match server::deliver(&spec, &mut conn, &letter.envelope, &letter.bytes).await {
+        Outcome::Accepted(_) => Ok(()),
+        Outcome::Refused(_, text) => Err(Error::BadRequest {
             code: "smtp_refused",
             message: text,
         }),
-        smtp::Outcome::Deferred(_, text) => Err(Error::Upstream {
+        Outcome::Deferred(_, text) => Err(Error::Upstream {
             code: "smtp_deferred",
             message: format!("the SMTP server deferred the letter: {text}"),
         }),
-        smtp::Outcome::Retry(text) => Err(Error::Upstream {
+        Outcome::Retry(text) => Err(Error::Upstream {
             code: "smtp_unreachable",
             message: format!("the SMTP server could not be reached: {text}"),
         }),
-        smtp::Outcome::Unknown(text) => Err(Error::Upstream {
+        Outcome::Unknown(text) => Err(Error::Upstream {
             code: "smtp_no_answer",
             message: format!("the SMTP server did not answer after the letter was sent: {text}"),
         }),

@@ -8,7 +8,7 @@ use sqlx::AnyPool;
 use super::bearer::Bearer;
 use super::model::{Relay, RelayInput, RelayPatch};
 use super::send::Settings;
-use super::smtp::{self, ServerSpec};
+use super::server::{self, ServerSpec};
 use super::store::relays::{self as store, RelayRow};
 use crate::error::Error;
 use crate::oauth::model::{AuthKind, ConsentStart, OAuthInput, OAuthView};
@@ -18,7 +18,7 @@ use crate::secrets::SecretBox;
 pub const DEFAULT: &str = "default";
 
 fn view(id: Option<i64>, name: &str, url: &str, oauth: Option<OAuthView>) -> Result<Relay, Error> {
-    let e = smtp::describe(url).map_err(|e| Error::internal(format!("relay {name}: {e}")))?;
+    let e = server::describe(url).map_err(|e| Error::internal(format!("relay {name}: {e}")))?;
     Ok(Relay {
         auth: match oauth {
             Some(_) => AuthKind::Oauth2,
@@ -94,7 +94,7 @@ fn check_name(name: &str) -> Result<String, Error> {
 
 fn seal_url(secrets: &SecretBox, url: &str) -> Result<String, Error> {
     let url = url.trim();
-    smtp::describe(url).map_err(|e| Error::validation("url", e))?;
+    server::describe(url).map_err(|e| Error::validation("url", e))?;
     secrets.seal(url)
 }
 
@@ -295,7 +295,7 @@ pub async fn spec(
             (url, row.oauth_id)
         }
     };
-    let spec = ServerSpec::parse(&url)?;
+    let spec = ServerSpec::parse(&url, &settings.server_limits)?;
     Ok(match (oauth_id, spec.username()) {
         (Some(credential), Some(user)) => spec.with_bearer(Bearer {
             pool: pool.clone(),

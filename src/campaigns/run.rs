@@ -16,11 +16,12 @@ use super::prepare::{self, Prepared};
 use super::recorder::Recorder;
 use super::render::Compiled;
 use super::send::Sender;
-use super::smtp::{Link, ServerSpec};
+use super::server::ServerSpec;
 use super::store;
 use super::store::queue;
 use crate::db::now_ms;
 use crate::error::Error;
+use crate::smtp::Link;
 
 /// Attempts of a letter that keeps getting 4xx (or finds no server) before it is failed.
 pub(super) const MAX_ATTEMPTS: i64 = 6;
@@ -193,7 +194,7 @@ async fn send_campaign(
             tokio::time::sleep(Duration::from_millis(wait as u64)).await;
         }
     }
-    for mut conn in connections.into_iter().flatten() {
+    for conn in connections.into_iter().flatten() {
         conn.quit().await;
     }
     Ok(())

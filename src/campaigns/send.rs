@@ -11,6 +11,7 @@ use tokio::sync::{watch, Notify};
 use tokio::task::JoinHandle;
 
 pub use super::run::run_campaign;
+use super::server::ServerLimits;
 use super::store::queue;
 use super::{store, unsubscribe};
 use crate::db::Db;
@@ -31,6 +32,8 @@ pub struct Settings {
     pub lease_ms: i64,
     /// First retry delay after a 4xx; doubles per attempt.
     pub retry_base_ms: i64,
+    /// Per-server rate limits and concurrency, over all campaigns of this app.
+    pub server_limits: ServerLimits,
 }
 
 impl Settings {

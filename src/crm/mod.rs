@@ -18,6 +18,7 @@ pub mod records;
 pub mod reference;
 pub mod routes;
 pub mod skeleton;
+pub mod sorts;
 mod store;
 
 use sqlx::AnyConnection;

@@ -4,7 +4,7 @@
 use calamine::Reader;
 use serde_json::json;
 
-use crate::helpers::{error_code, spawn_app};
+use crate::helpers::{error_code, spawn_app, ADMIN_EMAIL};
 use crate::transfer_support::{download, import, manager, progress};
 
 fn lines(bytes: &[u8]) -> Vec<String> {
@@ -126,4 +126,91 @@ async fn exports_stream_every_row_with_the_lists_filters_and_follow_the_export_s
     assert_eq!(status, 403, "but no deals");
     let (_, roles) = app.get("/api/v1/settings/export-roles", &admin).await;
     assert_eq!(roles["roles"], json!(["sales", "marketing"]));
+}
+
+/// An export that is refused: its status and JSON error.
+async fn refusal(
+    app: &crate::helpers::TestApp,
+    token: &str,
+    path: &str,
+) -> (u16, serde_json::Value) {
+    let (status, _, body) = download(app, token, path).await;
+    (status, serde_json::from_slice(&body).expect("a JSON error"))
+}
+
+#[tokio::test]
+async fn an_export_takes_the_list_views_columns_in_order_custom_fields_included() {
+    let app = spawn_app().await;
+    let admin = app.admin_token.clone();
+    let body = json!({ "kind": "contact", "key": "inn", "label": "ИНН", "type": "text" });
+    let (status, field) = app.post("/api/v1/custom-fields", &admin, body).await;
+    assert_eq!(status, 201, "{field}");
+    let csv = "ФИО;E-mail;Должность;ИНН\nИван Колонкин;ivan@kolonki.ru;Директор;7707083893\n";
+    import(
+        &app,
+        &admin,
+        "contacts",
+        "cols.csv",
+        csv.as_bytes().to_vec(),
+        json!({}),
+    )
+    .await;
+
+    // The record's keys, the list's own names (`job`, `owner`, `updated`) and a custom field, in the order asked.
+    let path = "/api/v1/exports/contacts?columns=custom.inn,name,job,emails,owner,updated";
+    let (status, _, body) = download(&app, &admin, path).await;
+    assert_eq!(status, 200);
+    let rows = lines(&body);
+    assert_eq!(
+        rows[0], "ИНН;ФИО;Должность;E-mail;Ответственный;Изменён",
+        "{rows:?}"
+    );
+    let today = time::OffsetDateTime::now_utc().date().to_string();
+    assert_eq!(
+        rows[1],
+        format!("7707083893;Иван Колонкин;Директор;ivan@kolonki.ru;{ADMIN_EMAIL};{today}"),
+        "{rows:?}"
+    );
+    // Encoded commas work too, and the .xlsx has the same columns.
+    let path = "/api/v1/exports/contacts?format=xlsx&columns=name%2Ccustom.inn";
+    let (status, _, body) = download(&app, &admin, path).await;
+    assert_eq!(status, 200);
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(body)).unwrap();
+    let range = book.worksheet_range("contacts").unwrap();
+    let cells: Vec<Vec<String>> = range
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect();
+    assert_eq!(cells, [["ФИО", "ИНН"], ["Иван Колонкин", "7707083893"]]);
+
+    // A column the list does not have answers 422 with its name, before any file starts.
+    let (status, body) =
+        refusal(&app, &admin, "/api/v1/exports/contacts?columns=name,salary").await;
+    assert_eq!(
+        (status, error_code(&body)),
+        (422, "validation_failed"),
+        "{body}"
+    );
+    assert_eq!(body["error"]["field"], "columns", "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("'salary'"),
+        "{body}"
+    );
+    let (status, body) = refusal(&app, &admin, "/api/v1/exports/contacts?columns=custom.kpp").await;
+    assert_eq!(
+        (status, error_code(&body)),
+        (422, "unknown_custom_field"),
+        "{body}"
+    );
+    assert_eq!(body["error"]["details"]["field"], "custom.kpp", "{body}");
+    let (status, body) = refusal(&app, &admin, "/api/v1/exports/contacts?columns=name,name").await;
+    assert_eq!(
+        (status, error_code(&body)),
+        (422, "validation_failed"),
+        "{body}"
+    );
 }

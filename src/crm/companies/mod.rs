@@ -13,6 +13,7 @@ use super::listing::{KeyType, ListParams, SortField};
 use super::merge;
 use super::normalize::{self, required};
 use super::skeleton::{self, Record};
+use super::sorts;
 use super::{audit, change_owner, refuse_duplicate, resolve_owner, RecordKind};
 use crate::auth::Caller;
 use crate::db::sql::Sql;
@@ -37,11 +38,7 @@ impl Record for Company {
     const KIND: RecordKind = KIND;
     const FROM: &'static str = "companies r";
     const SORTS: &'static [SortField] = &[
-        SortField {
-            name: "id",
-            expr: "r.id",
-            key: KeyType::Int,
-        },
+        sorts::ID,
         SortField {
             name: "name",
             expr: "r.name",
@@ -52,16 +49,8 @@ impl Record for Company {
             expr: "COALESCE(r.industry, '')",
             key: KeyType::Text,
         },
-        SortField {
-            name: "created_at",
-            expr: "r.created_at",
-            key: KeyType::Int,
-        },
-        SortField {
-            name: "updated_at",
-            expr: "r.updated_at",
-            key: KeyType::Int,
-        },
+        sorts::CREATED_AT,
+        sorts::UPDATED_AT,
     ];
     crate::record_common!(CompanyFilter);
 

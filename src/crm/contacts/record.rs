@@ -5,6 +5,7 @@ use super::{store, KIND};
 use crate::crm::listing::{KeyType, SortField};
 use crate::crm::normalize;
 use crate::crm::skeleton::Record;
+use crate::crm::sorts;
 use crate::crm::RecordKind;
 use crate::db::sql::Sql;
 use crate::error::Error;
@@ -13,11 +14,7 @@ impl Record for Contact {
     const KIND: RecordKind = KIND;
     const FROM: &'static str = "contacts r";
     const SORTS: &'static [SortField] = &[
-        SortField {
-            name: "id",
-            expr: "r.id",
-            key: KeyType::Int,
-        },
+        sorts::ID,
         SortField {
             name: "name",
             expr: "r.name",
@@ -33,16 +30,8 @@ impl Record for Contact {
             expr: "COALESCE(r.birthday, '')",
             key: KeyType::Text,
         },
-        SortField {
-            name: "created_at",
-            expr: "r.created_at",
-            key: KeyType::Int,
-        },
-        SortField {
-            name: "updated_at",
-            expr: "r.updated_at",
-            key: KeyType::Int,
-        },
+        sorts::CREATED_AT,
+        sorts::UPDATED_AT,
     ];
     crate::record_common!(ContactFilter);
 

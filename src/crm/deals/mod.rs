@@ -13,6 +13,7 @@ use super::listing::{KeyType, ListParams, SortField};
 use super::normalize::{optional, required};
 use super::reference::{self, model::StageKind};
 use super::skeleton::{self, Record};
+use super::sorts;
 use super::{audit, change_owner, resolve_owner, RecordKind};
 use crate::auth::Caller;
 use crate::db::now_ms;
@@ -26,11 +27,7 @@ impl Record for Deal {
     const KIND: RecordKind = KIND;
     const FROM: &'static str = "deals r JOIN stages s ON s.id = r.stage_id";
     const SORTS: &'static [SortField] = &[
-        SortField {
-            name: "id",
-            expr: "r.id",
-            key: KeyType::Int,
-        },
+        sorts::ID,
         SortField {
             name: "title",
             expr: "r.title",
@@ -51,16 +48,8 @@ impl Record for Deal {
             expr: "COALESCE(r.expected_close, '')",
             key: KeyType::Text,
         },
-        SortField {
-            name: "created_at",
-            expr: "r.created_at",
-            key: KeyType::Int,
-        },
-        SortField {
-            name: "updated_at",
-            expr: "r.updated_at",
-            key: KeyType::Int,
-        },
+        sorts::CREATED_AT,
+        sorts::UPDATED_AT,
     ];
     crate::record_common!(DealFilter);
 

@@ -20,6 +20,7 @@ use super::merge;
 use super::normalize::{self, optional, required};
 use super::reference::{self, RefList};
 use super::skeleton::{self, Record};
+use super::sorts;
 use super::{audit, change_owner, companies, refuse_duplicate, resolve_owner, RecordKind};
 use crate::auth::Caller;
 use crate::db::sql::Sql;
@@ -33,11 +34,7 @@ impl Record for Lead {
     const KIND: RecordKind = KIND;
     const FROM: &'static str = "leads r";
     const SORTS: &'static [SortField] = &[
-        SortField {
-            name: "id",
-            expr: "r.id",
-            key: KeyType::Int,
-        },
+        sorts::ID,
         SortField {
             name: "name",
             expr: "r.name",
@@ -53,16 +50,8 @@ impl Record for Lead {
             expr: "COALESCE(r.email, '')",
             key: KeyType::Text,
         },
-        SortField {
-            name: "created_at",
-            expr: "r.created_at",
-            key: KeyType::Int,
-        },
-        SortField {
-            name: "updated_at",
-            expr: "r.updated_at",
-            key: KeyType::Int,
-        },
+        sorts::CREATED_AT,
+        sorts::UPDATED_AT,
     ];
     crate::record_common!(LeadFilter);
 

@@ -3,13 +3,14 @@
 
 use std::collections::HashMap;
 
-use serde_json::Value;
+use serde_json::{json, Value};
 use sqlx::AnyPool;
 
 use crate::auth::Caller;
 use crate::crm::RecordKind;
 use crate::error::Error;
 use crate::transfer::records;
+use Cell::*;
 
 /// How a cell is made from the record's view.
 #[derive(Clone, Copy)]
@@ -25,64 +26,214 @@ enum Cell {
     Date(&'static str),
 }
 
-fn columns(kind: RecordKind) -> &'static [(&'static str, Cell)] {
-    use Cell::*;
-    match kind {
-        RecordKind::Contact => &[
-            ("ID", Field("id")),
-            ("ФИО", Field("name")),
-            ("E-mail", List("emails")),
-            ("Телефон", List("phones")),
-            ("Должность", Field("position")),
-            ("Компания", Company),
-            ("Ответственный", Owner),
-            ("Теги", List("tags")),
-            ("Создан", Date("created_at")),
-        ],
-        RecordKind::Company => &[
-            ("ID", Field("id")),
-            ("Название", Field("name")),
-            ("Сайт", List("domains")),
-            ("Ответственный", Owner),
-            ("Теги", List("tags")),
-            ("Создана", Date("created_at")),
-        ],
-        RecordKind::Lead => &[
-            ("ID", Field("id")),
-            ("ФИО", Field("name")),
-            ("E-mail", Field("email")),
-            ("Телефон", Field("phone")),
-            ("Компания", Field("company_name")),
-            ("Источник", Source),
-            ("Состояние", Field("status")),
-            ("Ответственный", Owner),
-            ("Создан", Date("created_at")),
-        ],
-        RecordKind::Deal => &[
-            ("ID", Field("id")),
-            ("Название", Field("title")),
-            ("Сумма", Field("amount")),
-            ("Валюта", Field("currency")),
-            ("Воронка", Pipeline),
-            ("Этап", Field("stage_name")),
-            ("E-mail контакта", ContactEmail),
-            ("Компания", Company),
-            ("Ответственный", Owner),
-            ("Дата закрытия", Field("expected_close")),
-            ("Создана", Date("created_at")),
-        ],
+/// A standard column: the key `columns=` names it by (the record's JSON key, as `GET /api/v1/record-fields`
+/// gives it), the names the console's list columns use for it, its header, and whether a plain export has it.
+struct Column {
+    key: &'static str,
+    aliases: &'static [&'static str],
+    header: &'static str,
+    cell: Cell,
+    default: bool,
+}
+
+const fn col(key: &'static str, header: &'static str, cell: Cell) -> Column {
+    Column {
+        key,
+        aliases: &[],
+        header,
+        cell,
+        default: true,
     }
 }
 
-/// The standard columns' headers, then the custom fields' labels (which an import maps back to `custom.<key>`).
-pub fn headers(kind: RecordKind, names: &Names) -> Vec<String> {
-    let mut out = standard_headers(kind);
-    out.extend(names.custom.iter().map(|(_, label)| label.clone()));
-    out
+impl Column {
+    const fn alias(self, aliases: &'static [&'static str]) -> Column {
+        Column { aliases, ..self }
+    }
+
+    /// Only when `columns=` names it.
+    const fn on_request(self) -> Column {
+        Column {
+            default: false,
+            ..self
+        }
+    }
 }
 
-fn standard_headers(kind: RecordKind) -> Vec<String> {
-    columns(kind).iter().map(|(h, _)| h.to_string()).collect()
+const UPDATED: &[&str] = &["updated"];
+const CREATED: &[&str] = &["created"];
+const OWNER: &[&str] = &["owner"];
+const COMPANY: &[&str] = &["company"];
+
+const CONTACTS: &[Column] = &[
+    col("id", "ID", Field("id")),
+    col("name", "ФИО", Field("name")),
+    col("emails", "E-mail", List("emails")).alias(&["email"]),
+    col("phones", "Телефон", List("phones")).alias(&["phone"]),
+    col("position", "Должность", Field("position")).alias(&["job"]),
+    col("company_id", "Компания", Company).alias(COMPANY),
+    col("owner_id", "Ответственный", Owner).alias(OWNER),
+    col("tags", "Теги", List("tags")),
+    col("created_at", "Создан", Date("created_at")).alias(CREATED),
+    col("updated_at", "Изменён", Date("updated_at"))
+        .alias(UPDATED)
+        .on_request(),
+    col("address", "Адрес", Field("address")).on_request(),
+    col("website", "Веб-сайт", Field("website")).on_request(),
+    col("birthday", "День рождения", Field("birthday")).on_request(),
+];
+
+const COMPANIES: &[Column] = &[
+    col("id", "ID", Field("id")),
+    col("name", "Название", Field("name")),
+    col("domains", "Сайт", List("domains")),
+    col("owner_id", "Ответственный", Owner).alias(OWNER),
+    col("tags", "Теги", List("tags")),
+    col("created_at", "Создана", Date("created_at")).alias(CREATED),
+    col("updated_at", "Изменена", Date("updated_at"))
+        .alias(UPDATED)
+        .on_request(),
+    col("industry", "Отрасль", Field("industry")).on_request(),
+    col("size", "Размер", Field("size")).on_request(),
+    col("address", "Адрес", Field("address")).on_request(),
+    col("website", "Веб-сайт", Field("website")).on_request(),
+];
+
+const LEADS: &[Column] = &[
+    col("id", "ID", Field("id")),
+    col("name", "ФИО", Field("name")),
+    col("email", "E-mail", Field("email")),
+    col("phone", "Телефон", Field("phone")),
+    col("company_name", "Компания", Field("company_name")).alias(COMPANY),
+    col("source_id", "Источник", Source).alias(&["source"]),
+    col("status", "Состояние", Field("status")),
+    col("owner_id", "Ответственный", Owner).alias(OWNER),
+    col("created_at", "Создан", Date("created_at")).alias(CREATED),
+    col("updated_at", "Изменён", Date("updated_at"))
+        .alias(UPDATED)
+        .on_request(),
+];
+
+const DEALS: &[Column] = &[
+    col("id", "ID", Field("id")),
+    col("title", "Название", Field("title")),
+    col("amount", "Сумма", Field("amount")),
+    col("currency", "Валюта", Field("currency")),
+    col("pipeline_id", "Воронка", Pipeline).alias(&["pipeline"]),
+    col("stage_id", "Этап", Field("stage_name")).alias(&["stage", "stage_name"]),
+    col("contact_id", "E-mail контакта", ContactEmail).alias(&["contact"]),
+    col("company_id", "Компания", Company).alias(COMPANY),
+    col("owner_id", "Ответственный", Owner).alias(OWNER),
+    col("expected_close", "Дата закрытия", Field("expected_close")),
+    col("created_at", "Создана", Date("created_at")).alias(CREATED),
+    col("status", "Статус", Field("status")).on_request(),
+    col("updated_at", "Изменена", Date("updated_at"))
+        .alias(UPDATED)
+        .on_request(),
+];
+
+fn columns(kind: RecordKind) -> &'static [Column] {
+    match kind {
+        RecordKind::Contact => CONTACTS,
+        RecordKind::Company => COMPANIES,
+        RecordKind::Lead => LEADS,
+        RecordKind::Deal => DEALS,
+    }
+}
+
+/// One column of an export, in the order asked for.
+enum Chosen {
+    Standard(&'static Column),
+    /// A custom field: its key and label.
+    Custom(String, String),
+}
+
+/// The columns of one export, and their headers: those an import maps back (ФИО, E-mail, Телефон, Компания …),
+/// custom fields by their label.
+pub struct Columns(Vec<Chosen>);
+
+impl Columns {
+    /// `asked`: the list view's columns, in order (standard keys or their list names, `custom.<key>`); empty: the
+    /// kind's usual columns, then every custom field. An unknown name answers 422 naming it
+    /// (`unknown_custom_field` for a `custom.<key>`, else `validation_failed` on `columns`).
+    pub async fn choose(
+        pool: &AnyPool,
+        kind: RecordKind,
+        asked: &[String],
+    ) -> Result<Columns, Error> {
+        let custom: Vec<(String, String)> = records::custom_fields(pool, kind)
+            .await?
+            .into_iter()
+            .map(|(key, label, _)| (key, label))
+            .collect();
+        let standard = columns(kind);
+        if asked.is_empty() {
+            let mut out: Vec<Chosen> = standard
+                .iter()
+                .filter(|c| c.default)
+                .map(Chosen::Standard)
+                .collect();
+            out.extend(custom.into_iter().map(|(k, l)| Chosen::Custom(k, l)));
+            return Ok(Columns(out));
+        }
+        let mut out = Vec::new();
+        for name in asked {
+            let chosen = match name.strip_prefix("custom.") {
+                Some(key) => custom
+                    .iter()
+                    .find(|(k, _)| k == key)
+                    .map(|(k, l)| Chosen::Custom(k.clone(), l.clone()))
+                    .ok_or_else(|| unknown_custom(name))?,
+                None => standard
+                    .iter()
+                    .find(|c| c.key == name || c.aliases.contains(&name.as_str()))
+                    .map(Chosen::Standard)
+                    .ok_or_else(|| unknown_column(kind, name))?,
+            };
+            if out.iter().any(|c| same(c, &chosen)) {
+                let message = format!("'{name}' is named twice");
+                return Err(Error::validation("columns", message));
+            }
+            out.push(chosen);
+        }
+        Ok(Columns(out))
+    }
+
+    pub fn headers(&self) -> Vec<String> {
+        self.0
+            .iter()
+            .map(|c| match c {
+                Chosen::Standard(col) => col.header.to_string(),
+                Chosen::Custom(_, label) => label.clone(),
+            })
+            .collect()
+    }
+}
+
+fn same(a: &Chosen, b: &Chosen) -> bool {
+    match (a, b) {
+        (Chosen::Standard(x), Chosen::Standard(y)) => x.key == y.key,
+        (Chosen::Custom(x, _), Chosen::Custom(y, _)) => x == y,
+        _ => false,
+    }
+}
+
+fn unknown_custom(name: &str) -> Error {
+    Error::Unprocessable {
+        code: "unknown_custom_field",
+        message: format!("no custom field '{name}' for this list's columns"),
+        details: json!({ "field": name }),
+    }
+}
+
+fn unknown_column(kind: RecordKind, name: &str) -> Error {
+    let known: Vec<&str> = columns(kind).iter().map(|c| c.key).collect();
+    let message = format!(
+        "'{name}' is not a column of {}; columns: {}, custom.<key>",
+        kind.table(),
+        known.join(", ")
+    );
+    Error::validation("columns", message)
 }
 
 fn text(v: &Value) -> String {
@@ -101,18 +252,11 @@ pub struct Names {
     companies: HashMap<i64, String>,
     contacts: HashMap<i64, String>,
     sources: HashMap<i64, String>,
-    /// The kind's custom fields `(key, label)`, as columns after the standard ones.
-    custom: Vec<(String, String)>,
 }
 
 impl Names {
-    pub async fn load(pool: &AnyPool, kind: RecordKind) -> Result<Names, Error> {
+    pub async fn load(pool: &AnyPool) -> Result<Names, Error> {
         Ok(Names {
-            custom: records::custom_fields(pool, kind)
-                .await?
-                .into_iter()
-                .map(|(key, label, _)| (key, label))
-                .collect(),
             users: records::users(pool)
                 .await?
                 .into_iter()
@@ -129,16 +273,23 @@ impl Names {
         })
     }
 
-    /// The cells of one record.
+    /// The cells of one record, in the columns' order.
     pub async fn row(
         &mut self,
         pool: &AnyPool,
         caller: &Caller,
-        kind: RecordKind,
+        columns: &Columns,
         item: &Value,
     ) -> Result<Vec<String>, Error> {
-        let mut out = Vec::new();
-        for (_, cell) in columns(kind) {
+        let mut out = Vec::with_capacity(columns.0.len());
+        for chosen in &columns.0 {
+            let cell = match chosen {
+                Chosen::Standard(col) => &col.cell,
+                Chosen::Custom(key, _) => {
+                    out.push(text(&item["custom"][key.as_str()]));
+                    continue;
+                }
+            };
             let id = |key: &str| item[key].as_i64();
             out.push(match cell {
                 Cell::Field(k) | Cell::List(k) => text(&item[*k]),
@@ -194,9 +345,6 @@ impl Names {
                     None => String::new(),
                 },
             });
-        }
-        for (key, _) in &self.custom {
-            out.push(text(&item["custom"][key.as_str()]));
         }
         Ok(out)
     }

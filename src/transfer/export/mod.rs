@@ -1,10 +1,11 @@
 //! Export of the four list views (with their list endpoints' filters) to CSV (UTF-8 with BOM, or windows-1251)
-//! or .xlsx, streamed: pages of 200 read by keyset feed the response body as they come, and the .xlsx is written
-//! in rust_xlsxwriter's constant-memory mode straight into the body, so memory stays flat however long the list.
+//! or .xlsx, in the list view's columns, streamed: pages of 200 read by keyset feed the writer (`writer`) as they
+//! come, so memory stays flat however long the list.
 //! Admins export; other roles only when an admin allows them (`transfer_settings.export_roles`).
 
 pub mod columns;
 pub mod routes;
+pub mod writer;
 
 use axum::body::Bytes;
 use serde_json::json;
@@ -26,6 +27,18 @@ pub enum Format {
 pub enum Encoding {
     Utf8,
     Windows1251,
+}
+
+/// One export: the list, its filter (the list endpoint's query), the file's format and columns.
+pub struct Request {
+    pub kind: RecordKind,
+    pub filter: String,
+    pub format: Format,
+    pub encoding: Encoding,
+    /// The list view's columns, in order; empty: the kind's usual ones and every custom field.
+    pub columns: Vec<String>,
+    /// Data rows per .xlsx sheet before the next sheet starts (`writer::SHEET_ROWS`).
+    pub sheet_rows: u32,
 }
 
 const ROLES_KEY: &str = "export_roles";
@@ -98,13 +111,12 @@ fn safe(cell: String) -> String {
 
 /// Rows of the list, page by page, into `rows` (as cells); stops when the receiver goes away.
 async fn feed(
-    pool: AnyPool,
-    caller: Caller,
-    kind: RecordKind,
-    query: String,
+    (pool, caller): (AnyPool, Caller),
+    (kind, query): (RecordKind, String),
+    columns: columns::Columns,
     rows: std::sync::mpsc::SyncSender<Vec<Vec<String>>>,
 ) -> Result<u64, Error> {
-    let mut names = columns::Names::load(&pool, kind).await?;
+    let mut names = columns::Names::load(&pool).await?;
     let mut after = None;
     let mut count = 0u64;
     loop {
@@ -113,7 +125,7 @@ async fn feed(
         for item in &items {
             batch.push(
                 names
-                    .row(&pool, &caller, kind, item)
+                    .row(&pool, &caller, &columns, item)
                     .await?
                     .into_iter()
                     .map(safe)
@@ -135,113 +147,28 @@ async fn feed(
     }
 }
 
-/// A `Write` into the response body: each buffer becomes a chunk (a slow client slows the writer down).
-struct BodyWriter(mpsc::Sender<Result<Bytes, std::io::Error>>, Vec<u8>);
-
-impl std::io::Write for BodyWriter {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.1.extend_from_slice(buf);
-        if self.1.len() >= 64 * 1024 {
-            self.flush()?;
-        }
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        if self.1.is_empty() {
-            return Ok(());
-        }
-        let chunk = Bytes::from(std::mem::take(&mut self.1));
-        self.0.blocking_send(Ok(chunk)).map_err(|_| {
-            std::io::Error::new(std::io::ErrorKind::BrokenPipe, "the client went away")
-        })
-    }
-}
-
-fn encode(text: &str, encoding: Encoding) -> Vec<u8> {
-    match encoding {
-        Encoding::Utf8 => text.as_bytes().to_vec(),
-        Encoding::Windows1251 => encoding_rs::WINDOWS_1251.encode(text).0.into_owned(),
-    }
-}
-
-/// Writes the rows as they arrive into `out` (blocking: runs on its own thread).
-fn write_file(
-    (kind, headers): (RecordKind, Vec<String>),
-    format: Format,
-    encoding: Encoding,
-    rows: std::sync::mpsc::Receiver<Vec<Vec<String>>>,
-    mut out: BodyWriter,
-) -> Result<(), Error> {
-    use std::io::Write;
-    match format {
-        Format::Csv => {
-            if encoding == Encoding::Utf8 {
-                out.write_all(b"\xEF\xBB\xBF").map_err(Error::internal)?;
-            }
-            let line = |cells: &[String]| -> Result<Vec<u8>, Error> {
-                let mut w = csv::WriterBuilder::new()
-                    .delimiter(b';')
-                    .from_writer(Vec::new());
-                w.write_record(cells).map_err(Error::internal)?;
-                let bytes = w.into_inner().map_err(Error::internal)?;
-                Ok(encode(&String::from_utf8_lossy(&bytes), encoding))
-            };
-            out.write_all(&line(&headers)?).map_err(Error::internal)?;
-            for batch in rows {
-                for row in batch {
-                    out.write_all(&line(&row)?).map_err(Error::internal)?;
-                }
-            }
-            out.flush().map_err(Error::internal)
-        }
-        Format::Xlsx => {
-            let mut book = rust_xlsxwriter::Workbook::new();
-            let sheet = book
-                .add_worksheet_with_constant_memory()
-                .map_err(Error::internal)?;
-            sheet.set_name(kind.table()).map_err(Error::internal)?;
-            for (c, h) in headers.iter().enumerate() {
-                sheet
-                    .write_string(0, c as u16, h)
-                    .map_err(Error::internal)?;
-            }
-            let mut r: u32 = 1;
-            for batch in rows {
-                for row in batch {
-                    for (c, v) in row.iter().enumerate() {
-                        if !v.is_empty() {
-                            sheet
-                                .write_string(r, c as u16, v)
-                                .map_err(Error::internal)?;
-                        }
-                    }
-                    r = r.saturating_add(1);
-                    if r >= 1_048_576 {
-                        return Err(Error::Unprocessable { code: "export_too_long", message: "an .xlsx sheet holds at most 1 048 575 rows; filter the list or export CSV".into(), details: json!(null) });
-                    }
-                }
-            }
-            book.save_to_writer(&mut out).map_err(Error::internal)?;
-            out.flush().map_err(Error::internal)
-        }
-    }
-}
-
 /// Starts the export and gives the stream of its body; the audit entry is written first.
 pub async fn start(
     pool: &AnyPool,
     caller: &Caller,
-    kind: RecordKind,
-    query: String,
-    format: Format,
-    encoding: Encoding,
+    req: Request,
 ) -> Result<mpsc::Receiver<Result<Bytes, std::io::Error>>, Error> {
+    let kind = req.kind;
     require_export(pool, caller, kind).await?;
-    // A bad filter or sort answers 422 now, before the 200 and its headers are sent.
-    records::list_page(pool, caller, kind, &query, None).await?;
+    // A bad filter, sort or column answers 422 now, before the 200 and its headers are sent.
+    records::list_page(pool, caller, kind, &req.filter, None).await?;
+    let columns = columns::Columns::choose(pool, kind, &req.columns).await?;
     {
         let mut conn = pool.acquire().await?;
-        let what = json!({ "kind": kind, "filter": query, "format": if format == Format::Csv { "csv" } else { "xlsx" } });
+        let format = if req.format == Format::Csv {
+            "csv"
+        } else {
+            "xlsx"
+        };
+        let mut what = json!({ "kind": kind, "filter": req.filter, "format": format });
+        if !req.columns.is_empty() {
+            what["columns"] = json!(req.columns);
+        }
         records::audit(
             &mut conn,
             caller.id,
@@ -251,18 +178,27 @@ pub async fn start(
         )
         .await?;
     }
-    let headers = columns::headers(kind, &columns::Names::load(pool, kind).await?);
+    let layout = writer::Layout {
+        kind,
+        headers: columns.headers(),
+        format: req.format,
+        encoding: req.encoding,
+        sheet_rows: req.sheet_rows,
+    };
     let (body_tx, body_rx) = mpsc::channel(8);
     let (rows_tx, rows_rx) = std::sync::mpsc::sync_channel(4);
-    let writer = BodyWriter(body_tx.clone(), Vec::new());
+    let out = writer::BodyWriter(body_tx.clone(), Vec::new());
+    let failed = body_tx.clone();
     tokio::task::spawn_blocking(move || {
-        if let Err(e) = write_file((kind, headers), format, encoding, rows_rx, writer) {
+        if let Err(e) = writer::write_file(&layout, rows_rx, out) {
             tracing::warn!(error = %e, "export stopped");
+            // A cut-off body, not a file that looks complete.
+            let _ = failed.blocking_send(Err(std::io::Error::other(e.to_string())));
         }
     });
     let (pool, caller) = (pool.clone(), caller.clone());
     tokio::spawn(async move {
-        if let Err(e) = feed(pool, caller, kind, query, rows_tx).await {
+        if let Err(e) = feed((pool, caller), (kind, req.filter), columns, rows_tx).await {
             tracing::warn!(error = %e, "export read failed");
             // The client sees a cut-off body rather than a file that looks complete.
             let _ = body_tx
@@ -284,7 +220,15 @@ pub async fn to_file(
     path: &std::path::Path,
 ) -> Result<(), Error> {
     use tokio::io::AsyncWriteExt;
-    let mut rx = start(pool, caller, kind, query, format, encoding).await?;
+    let req = Request {
+        kind,
+        filter: query,
+        format,
+        encoding,
+        columns: Vec::new(),
+        sheet_rows: writer::SHEET_ROWS,
+    };
+    let mut rx = start(pool, caller, req).await?;
     let mut file = tokio::fs::File::create(path)
         .await
         .map_err(Error::internal)?;

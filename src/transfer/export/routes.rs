@@ -13,10 +13,11 @@ use crate::crm::RecordKind;
 use crate::error::{Error, ErrorBody};
 use crate::transfer::model::ExportRoles;
 
-/// `format` and `encoding` are the export's own; every other parameter goes to the list's filter.
-fn split_query(raw: &str) -> Result<(Format, Encoding, String), Error> {
+/// `format`, `encoding` and `columns` are the export's own; every other parameter goes to the list's filter.
+fn split_query(kind: RecordKind, raw: &str) -> Result<super::Request, Error> {
     let mut format = Format::Csv;
     let mut encoding = Encoding::Utf8;
+    let mut columns = Vec::new();
     let mut rest = Vec::new();
     for pair in raw.split('&').filter(|p| !p.is_empty()) {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
@@ -45,17 +46,36 @@ fn split_query(raw: &str) -> Result<(Format, Encoding, String), Error> {
                     }
                 }
             }
+            "columns" => {
+                let (_, value) = url::form_urlencoded::parse(pair.as_bytes())
+                    .next()
+                    .unwrap_or_default();
+                columns = value
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|c| !c.is_empty())
+                    .map(str::to_string)
+                    .collect();
+            }
             "after" | "limit" => {}
             _ => rest.push(pair),
         }
     }
-    Ok((format, encoding, rest.join("&")))
+    Ok(super::Request {
+        kind,
+        filter: rest.join("&"),
+        format,
+        encoding,
+        columns,
+        sheet_rows: super::writer::SHEET_ROWS,
+    })
 }
 
 #[utoipa::path(get, path = "/api/v1/exports/{kind}", tag = "exports", security(("bearer" = [])),
     params(("kind" = String, Path, description = "contacts, companies, leads or deals"),
         ("format" = Option<String>, Query, description = "csv (default) or xlsx"),
         ("encoding" = Option<String>, Query, description = "CSV only: utf-8 (default, with BOM) or windows-1251"),
+        ("columns" = Option<String>, Query, description = "the list view's columns, in order, comma-separated: the record's field keys (`name`, `emails`, `owner_id` …, or the list's names `email`, `owner`, `updated` …) and `custom.<key>`; default: the usual columns and every custom field"),
         ("filters" = Option<String>, Query, description = "any filter of the kind's list endpoint: q, owner_id, tag …")),
     responses((status = 200, description = "the whole list, streamed: CSV (';'-separated) or .xlsx", content_type = "text/csv"),
         (status = 403, description = "admins, and roles an admin allows (PUT /api/v1/settings/export-roles)", body = ErrorBody),
@@ -67,13 +87,14 @@ pub async fn export(
     RawQuery(q): RawQuery,
 ) -> Result<Response, Error> {
     let kind = RecordKind::from_segment(&kind).ok_or(Error::NotFound("list"))?;
-    let (format, encoding, filter) = split_query(q.as_deref().unwrap_or(""))?;
-    let rx = super::start(&s.db.pool, &caller, kind, filter, format, encoding).await?;
+    let req = split_query(kind, q.as_deref().unwrap_or(""))?;
+    let format = (req.format, req.encoding);
+    let rx = super::start(&s.db.pool, &caller, req).await?;
     let stream = futures::stream::unfold(rx, |mut rx| async move {
         rx.recv().await.map(|item| (item, rx))
     });
     let date = time::OffsetDateTime::now_utc().date();
-    let (mime, ext) = match (format, encoding) {
+    let (mime, ext) = match format {
         (Format::Xlsx, _) => (
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             "xlsx",
