@@ -21,6 +21,7 @@ mod cli;
 mod console;
 mod console_api;
 mod crm_access;
+mod crm_custom_sort;
 mod crm_delete;
 mod crm_fields;
 mod crm_flow;
