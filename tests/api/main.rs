@@ -23,6 +23,7 @@ mod console_api;
 mod crm_access;
 mod crm_custom_sort;
 mod crm_delete;
+mod crm_duplicates;
 mod crm_fields;
 mod crm_flow;
 mod crm_lists;
