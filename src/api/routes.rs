@@ -81,8 +81,9 @@ pub fn table(state: AppState) -> RouteTable {
         .add(M::GET, "/api/v1/oidc/providers", Access::ADMIN, auth::oidc::routes::list)
         .add(M::POST, "/api/v1/oidc/providers", Access::ADMIN, auth::oidc::routes::create)
         .add(M::DELETE, "/api/v1/oidc/providers/{id}", Access::ADMIN, auth::oidc::routes::delete)
-        .add(M::GET, "/api/v1/me", Access::SignedIn, auth::routes::me)
-        .add(M::POST, "/api/v1/me/password", Access::SignedIn, auth::routes::change_password)
+        // The only routes open while an account must change its password (403 password_change_required elsewhere).
+        .add(M::GET, "/api/v1/me", Access::Account, auth::routes::me)
+        .add(M::POST, "/api/v1/me/password", Access::Account, auth::routes::change_password)
         .add(M::GET, "/api/v1/users", Access::ADMIN, auth::routes::list_users)
         .add(M::POST, "/api/v1/users", Access::ADMIN, auth::routes::create_user)
         .add(M::GET, "/api/v1/users/directory", Access::SignedIn, auth::directory::list)

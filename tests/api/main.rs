@@ -48,6 +48,7 @@ mod mail_threads;
 mod mailbox_access;
 mod mailbox_smtp;
 mod openapi;
+mod password_change;
 mod proxy;
 mod segments_custom;
 mod smtp_sink;
