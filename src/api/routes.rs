@@ -245,6 +245,8 @@ pub fn table(state: AppState) -> RouteTable {
         .add(M::PUT, "/api/v1/templates/{id}", MARKETING, campaigns::routes::update_template)
         .add(M::DELETE, "/api/v1/templates/{id}", MARKETING, campaigns::routes::delete_template)
         .add(M::POST, "/api/v1/templates/preview", MARKETING, campaigns::live::preview_draft)
+        // The editor's preview for a lead (the lead itself: crm::access, so marketing, who reads no leads, gets 403).
+        .add(M::POST, "/api/v1/templates/preview/lead", MARKETING, crate::addin::templates::preview_for_lead)
         .add(M::POST, "/api/v1/templates/{id}/preview", MARKETING, campaigns::routes::preview)
         .add(M::POST, "/api/v1/templates/{id}/test-send", MARKETING, campaigns::routes::test_send)
         .add(M::GET, "/api/v1/segments", MARKETING, campaigns::routes::list_segments)

@@ -52,6 +52,7 @@ mod password_change;
 mod proxy;
 mod segments_custom;
 mod smtp_sink;
+mod templates_leads;
 mod transfer_cli;
 mod transfer_export;
 mod transfer_files;
