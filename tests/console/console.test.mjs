@@ -233,6 +233,20 @@ test("admin: first sign-in forces a new password, then connects a Dovecot mailbo
   assert.equal(await office.locator(".smtp").textContent(), "SMTP: smtp.office365.com:587 (starttls)");
   assert.match(await office.locator("button.primary").first().textContent(), /Connect with microsoft365/);
   await shot(page, "09c-oauth-mailbox");
+  // Its saved SMTP tried from the edit form: no consent yet, so the server's refusal is shown beside the button.
+  await office.locator("button.edit").click();
+  await page.waitForSelector("#mbe-smtp-test");
+  await page.fill("#mbe-smtp-test-to", "qa@nordwind.ru");
+  await page.click("#mbe-smtp-test");
+  await page.waitForFunction(() => {
+    const r = document.querySelector("#mbe-smtp-test-result");
+    return r && r.classList.contains("form-error") && r.textContent.length > 0;
+  });
+  const refusal = await page.textContent("#mbe-smtp-test-result");
+  assert.ok(!/Sending/.test(refusal), refusal);
+  assert.match(refusal, /oauth|OAuth|consent|authori/i, "the OAuth2 mailbox's missing consent, in words: " + refusal);
+  assert.equal(await page.getAttribute("#mbe-smtp-test-result", "role"), "alert");
+  await shot(page, "09d-smtp-test-refused");
   // The provider's return with a state this server never issued: refused in words, the code gone from the address.
   await page.goto(BASE + "/oauth/callback?code=forged&state=forged");
   await page.waitForFunction(() => /start again/.test(document.querySelector("#mailbox-status")?.textContent || ""));
