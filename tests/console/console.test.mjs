@@ -548,6 +548,7 @@ test("marketing: a template previewed for a contact, a segment with a live count
   await shot(page, "19-templates");
   await page.click("#template-new");
   await page.waitForSelector("#template-form");
+  assert.equal(await page.locator("#preview-kind").count(), 0, "marketing reads no leads: no lead preview");
   await page.fill("#tpl-name", "Новости декабря");
   await page.fill("#tpl-subject", "{{contact.name}}, новости для {{company.name}}");
   await page.fill("#preview-contact-q", "Анна");
@@ -752,6 +753,34 @@ test("sales: a CSV with Russian headers through the four-step import wizard, its
   assert.deepEqual(seen.errors, [], "no script errors");
   assert.deepEqual(seen.foreign, []);
   assert.deepEqual(seen.dialogs, []);
+  await page.close();
+  await context.close();
+});
+
+test("admin: a template's live preview for a lead, with the lead's name, company and owner", async () => {
+  const lead = await adminApi("POST", "/leads", { name: "Лев Предпросмотров", email: "lev@preview-lead.ru", company_name: "ООО «Лидогенерация»", allow_duplicate: true });
+  assert.equal(lead.status, 201, JSON.stringify(lead.body));
+  const { context, page, seen } = await open("en-US");
+  await signIn(page, FIXTURE.admin_email, NEW_ADMIN_PASSWORD);
+  await page.waitForSelector("#nav a");
+  await page.click('#nav a[href="#/templates"]');
+  await page.waitForSelector("#template-new");
+  await page.click("#template-new");
+  await page.waitForSelector("#template-form");
+  await page.fill("#tpl-subject", "{{contact.name}} из {{company.name}}");
+  await page.selectOption("#preview-kind", "lead");
+  await page.fill("#preview-lead-q", "Лев");
+  await page.waitForFunction(() => /Лев Предпросмотров из ООО «Лидогенерация»/.test(document.querySelector("#preview-subject")?.textContent || ""));
+  assert.match(await page.textContent("#preview"), /lev@preview-lead\.ru/);
+  await page.fill("#tpl-html", "<p id=\"owner\">{{owner.name}}</p>");
+  await page.frameLocator("#preview-frame").locator("#owner", { hasText: "Administrator" }).waitFor();
+  await shot(page, "31-template-lead-preview");
+  // A test letter goes to a contact only: said beside the field, nothing sent.
+  await page.fill("#test-to", "qa@nordwind.ru");
+  await page.click("#test-form button[type=submit]");
+  await page.waitForSelector('#test-form [data-error-for="to"]:not(:empty)');
+  assert.deepEqual(seen.errors, [], "no script errors");
+  assert.deepEqual(seen.foreign, []);
   await page.close();
   await context.close();
 });
