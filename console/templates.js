@@ -29,8 +29,12 @@ export function contactPicker(id, onPick, kind = "contact") {
   const search = input({ type: "search", id: id + "-q", placeholder: t(lead ? "preview_pick_lead" : "preview_pick") });
   const choice = select([["", t("choose")]], "", { id });
   let timer = null;
+  // Only the latest search fills the list: an earlier answer arriving late must not replace it.
+  let asked = 0;
   const find = async () => {
+    const mine = ++asked;
     const page = await get(`/${lead ? "leads" : "contacts"}${query({ q: search.value, limit: 20 })}`);
+    if (mine !== asked) return;
     const address = (r) => (lead ? r.email : r.primary_email);
     const people = page.items.filter(address);
     clear(choice, h("option", { value: "" }, t("choose")),
