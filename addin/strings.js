@@ -20,6 +20,10 @@ window.MAILROOM_STRINGS = {
     recipient: "Recipient", template: "CRM template", insert: "Insert", inserted: "Template inserted.",
     noRecipient: "Add a recipient to the mail first.", logSent: "Log this mail to the recipient's record",
     notContact: "Only a contact's fields fill a template: convert the lead first.",
+    ssoSigningIn: "Signing you in with your Microsoft 365 account…", ssoButton: "Sign in with Microsoft 365",
+    ssoFailed: "Signing in with your Microsoft 365 account did not work:", ssoPassword: "Sign in with your password instead.",
+    ssoUnavailable: "This Outlook cannot sign you in with your Microsoft 365 account: sign in with your password.",
+    or: "or",
   },
   ru: {
     signIn: "Войти", email: "Эл. почта", password: "Пароль", signOut: "Выйти",
@@ -41,5 +45,9 @@ window.MAILROOM_STRINGS = {
     recipient: "Получатель", template: "Шаблон CRM", insert: "Вставить", inserted: "Шаблон вставлен.",
     noRecipient: "Сначала добавьте получателя письма.", logSent: "Сохранить письмо в карточке получателя",
     notContact: "Шаблон заполняется полями контакта: сначала конвертируйте лид.",
+    ssoSigningIn: "Входим с учётной записью Microsoft 365…", ssoButton: "Войти через Microsoft 365",
+    ssoFailed: "Не удалось войти с учётной записью Microsoft 365:", ssoPassword: "Войдите с паролем.",
+    ssoUnavailable: "Этот Outlook не может выполнить вход через Microsoft 365: войдите с паролем.",
+    or: "или",
   },
 };

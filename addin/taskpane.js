@@ -10,6 +10,9 @@
   let participants = [];
   let current = null;
   let composing = false;
+  // The add-in's single sign-on settings (GET /api/v1/addin/config), null when there are none.
+  let sso = null;
+  let ssoAt = 0;
   const TOKEN = "mailroom.token";
 
   const t = (key) => STRINGS[lang][key] || STRINGS.en[key] || key;
@@ -60,7 +63,9 @@
       await work();
       if (done) status(done, "ok");
     } catch (error) {
-      if (error instanceof Expired) return showSignIn(error.message);
+      // Office's token expired (an hour): ask Office for a fresh one rather than for a password.
+      // Never twice in a minute, so a token the server keeps refusing cannot loop.
+      if (error instanceof Expired) return sso && Date.now() - ssoAt > 60000 ? trySso() : showSignIn(error.message);
       status(error.message, "error");
     }
   }
@@ -74,6 +79,10 @@
       el("label", { for: "login-email" }, t("email")), email,
       el("label", { for: "login-password" }, t("password")), password,
       el("button", { type: "submit", id: "signin-button" }, t("signIn")));
+    if (sso) {
+      form.prepend(el("button", { type: "button", id: "sso-button", onclick: () => trySso() }, t("ssoButton")),
+        el("p", { class: "muted" }, t("or")));
+    }
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       act(async () => {
@@ -84,6 +93,21 @@
       });
     });
     $("app").replaceChildren(form);
+  }
+
+  // Nested app authentication: the token Office gives becomes the session; on failure the password form, with why.
+  async function trySso() {
+    ssoAt = Date.now();
+    status(t("ssoSigningIn"));
+    $("app").replaceChildren();
+    try {
+      sessionStorage.setItem(TOKEN, await window.MailroomSso.signIn(sso));
+      status("");
+      await showCard();
+    } catch (error) {
+      sessionStorage.removeItem(TOKEN);
+      showSignIn(error.unavailable ? t("ssoUnavailable") : t("ssoFailed") + " " + error.message.replace(/[.!]?$/, ".") + " " + t("ssoPassword"));
+    }
   }
 
   function collectParticipants() {
@@ -317,9 +341,11 @@
     item = Office.context && Office.context.mailbox ? Office.context.mailbox.item : null;
     // A mail being written: its recipients are read asynchronously (Office.js compose API).
     composing = Boolean(item && item.to && typeof item.to.getAsync === "function");
-    const go = () => {
+    const go = async () => {
       current = participants[0] || null;
-      if (sessionStorage.getItem(TOKEN)) showCard();
+      if (sessionStorage.getItem(TOKEN)) return showCard();
+      sso = await window.MailroomSso.config();
+      if (sso) trySso();
       else showSignIn();
     };
     if (composing) {

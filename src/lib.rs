@@ -3,6 +3,7 @@
 pub mod addin;
 pub mod api;
 pub mod app;
+pub mod audit;
 pub mod auth;
 pub mod bench;
 pub mod campaigns;

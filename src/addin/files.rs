@@ -19,6 +19,18 @@ const FILES: &[(&str, &str, &[u8])] = &[
         "text/javascript; charset=utf-8",
         include_bytes!("../../addin/strings.js"),
     ),
+    // @azure/msal-browser's browser bundle, vendored (pinned in tests/addin/package.json): nested app
+    // authentication without a CDN at run time.
+    (
+        "msal-browser.min.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../addin/msal-browser.min.js"),
+    ),
+    (
+        "taskpane.sso.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../addin/taskpane.sso.js"),
+    ),
     (
         "compose.js",
         "text/javascript; charset=utf-8",

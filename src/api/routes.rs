@@ -80,7 +80,11 @@ pub fn table(state: AppState) -> RouteTable {
         .add(M::GET, "/api/v1/auth/oidc/{id}/callback", Access::Public, auth::oidc::routes::callback)
         .add(M::GET, "/api/v1/oidc/providers", Access::ADMIN, auth::oidc::routes::list)
         .add(M::POST, "/api/v1/oidc/providers", Access::ADMIN, auth::oidc::routes::create)
+        .add(M::PATCH, "/api/v1/oidc/providers/{id}", Access::ADMIN, auth::oidc::routes::patch)
         .add(M::DELETE, "/api/v1/oidc/providers/{id}", Access::ADMIN, auth::oidc::routes::delete)
+        .add(M::GET, "/api/v1/oidc/providers/{id}/audit", Access::ADMIN, auth::oidc::routes::audit)
+        // How the Outlook pane signs itself in (nested app authentication): public, the pane has no token yet.
+        .add(M::GET, "/api/v1/addin/config", Access::Public, auth::oidc::routes::addin_config)
         // The only routes open while an account must change its password (403 password_change_required elsewhere).
         .add(M::GET, "/api/v1/me", Access::Account, auth::routes::me)
         .add(M::POST, "/api/v1/me/password", Access::Account, auth::routes::change_password)
@@ -89,6 +93,7 @@ pub fn table(state: AppState) -> RouteTable {
         .add(M::GET, "/api/v1/users/directory", Access::SignedIn, auth::directory::list)
         .add(M::GET, "/api/v1/users/{id}", Access::ADMIN, auth::routes::get_user)
         .add(M::PATCH, "/api/v1/users/{id}", Access::ADMIN, auth::routes::update_user)
+        .add(M::GET, "/api/v1/users/{id}/audit", Access::ADMIN, auth::routes::user_audit)
         .add(M::GET, "/api/v1/teams", Access::ADMIN, auth::teams::routes::list)
         .add(M::POST, "/api/v1/teams", Access::ADMIN, auth::teams::routes::create)
         .add(M::GET, "/api/v1/teams/{id}", Access::ADMIN, auth::teams::routes::get)

@@ -10,6 +10,7 @@ use super::model::{
 use super::service;
 use crate::api::extract::{ClientAddr, Json, Page, Path, Query};
 use crate::app::AppState;
+use crate::audit::{AuditPage, AuditQuery};
 use crate::error::{Error, ErrorBody};
 
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth",
@@ -109,4 +110,23 @@ pub async fn update_user(
     Ok(Json(
         service::update_user(&state.db.pool, caller.id, id, body).await?,
     ))
+}
+
+#[utoipa::path(get, path = "/api/v1/users/{id}/audit", tag = "users", security(("bearer" = [])),
+    params(("id" = i64, Path), AuditQuery),
+    responses((status = 200, description = "how the user came to be (e.g. created at a first sign-in through an identity provider), newest first", body = AuditPage),
+        (status = 404, body = ErrorBody)))]
+pub async fn user_audit(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Query(q): Query<AuditQuery>,
+) -> Result<Json<AuditPage>, Error> {
+    service::get_user(&state.db.pool, id).await?;
+    let limit = Page {
+        after: None,
+        limit: q.limit,
+    }
+    .limit()?;
+    let page = crate::audit::page(&state.db.pool, ("user", id), &[], q.before, limit);
+    Ok(Json(page.await?))
 }

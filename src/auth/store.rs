@@ -82,7 +82,10 @@ pub struct Insert<'a> {
 }
 
 /// Inserts a user; `None` when the e-mail is taken.
-pub async fn insert(pool: &AnyPool, user: Insert<'_>) -> Result<Option<i64>, Error> {
+pub async fn insert<'e>(
+    conn: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    user: Insert<'_>,
+) -> Result<Option<i64>, Error> {
     let now = now_ms();
     let row = sqlx::query(
         "INSERT INTO users (email, name, role, password_hash, active, token_version, created_at, updated_at)
@@ -95,7 +98,7 @@ pub async fn insert(pool: &AnyPool, user: Insert<'_>) -> Result<Option<i64>, Err
     .bind(user.role.as_str())
     .bind(user.password_hash)
     .bind(now)
-    .fetch_optional(pool)
+    .fetch_optional(conn)
     .await?;
     row.map(|r| r.try_get("id"))
         .transpose()

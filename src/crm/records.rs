@@ -91,13 +91,7 @@ pub async fn unshare(
     Ok(())
 }
 
-#[derive(Debug, Default, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct AuditQuery {
-    /// Entry id from the previous page's `next_before`.
-    pub before: Option<i64>,
-    pub limit: Option<i64>,
-}
+pub use crate::audit::AuditQuery;
 
 /// Whoever may see a record may read its audit trail; marketing without the notes and tasks (their bodies and
 /// titles are in the entries).

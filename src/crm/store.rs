@@ -1,6 +1,5 @@
-//! SQL shared by every CRM record kind: visibility, owners, shares, audit entries, reassignment.
+//! SQL shared by every CRM record kind: visibility, owners, shares, reassignment (audit entries: `crate::audit`).
 
-use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, AnyPool, AssertSqlSafe, Row};
 
 use super::access::{push_visible, Scope};
@@ -130,113 +129,6 @@ pub async fn move_attachments(
         .execute(&mut *conn)
         .await?;
     Ok(())
-}
-
-pub async fn insert_audit(
-    conn: &mut AnyConnection,
-    actor_id: Option<i64>,
-    action: &str,
-    kind: RecordKind,
-    id: i64,
-    changes: &str,
-) -> Result<(), Error> {
-    insert_audit_of(conn, actor_id, action, kind.as_str(), id, changes).await
-}
-
-/// System-made "create" entries (no actor) for many records of one kind: `(record id, changes)`.
-pub async fn insert_created_audits(
-    conn: &mut AnyConnection,
-    kind: RecordKind,
-    rows: &[(i64, String)],
-) -> Result<(), Error> {
-    let now = now_ms();
-    for run in rows.chunks(crate::db::sql::MAX_BINDS / 4) {
-        let mut sql = Sql::new(
-            "INSERT INTO audit_log (at, actor_id, action, record_kind, record_id, changes) VALUES ",
-        );
-        for (i, (id, changes)) in run.iter().enumerate() {
-            sql.push(if i == 0 { "(" } else { ", (" })
-                .bind(now)
-                .push(", NULL, 'create', ")
-                .bind(kind.as_str())
-                .push(", ")
-                .bind(*id)
-                .push(", ")
-                .bind(changes.clone())
-                .push(")");
-        }
-        sql.query().execute(&mut *conn).await?;
-    }
-    Ok(())
-}
-
-/// An audit entry for something other than a CRM record (e.g. a message's classification).
-pub async fn insert_audit_of(
-    conn: &mut AnyConnection,
-    actor_id: Option<i64>,
-    action: &str,
-    kind: &str,
-    id: i64,
-    changes: &str,
-) -> Result<(), Error> {
-    sqlx::query(
-        "INSERT INTO audit_log (at, actor_id, action, record_kind, record_id, changes) VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(now_ms())
-    .bind(actor_id)
-    .bind(action)
-    .bind(kind)
-    .bind(id)
-    .bind(changes)
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
-pub struct AuditRow {
-    pub id: i64,
-    pub at: i64,
-    pub actor_id: Option<i64>,
-    pub actor_email: Option<String>,
-    pub action: String,
-    pub changes: String,
-}
-
-fn audit_from_row(row: &AnyRow) -> Result<AuditRow, Error> {
-    Ok(AuditRow {
-        id: row.try_get("id")?,
-        at: row.try_get("at")?,
-        actor_id: row.try_get("actor_id")?,
-        actor_email: row.try_get("actor_email")?,
-        action: row.try_get("action")?,
-        changes: row.try_get("changes")?,
-    })
-}
-
-/// A record's audit entries, newest first, before the given id.
-pub async fn audit_of(
-    pool: &AnyPool,
-    (kind, id): (&str, i64),
-    hidden: &[&str],
-    before: i64,
-    limit: i64,
-) -> Result<Vec<AuditRow>, Error> {
-    let mut sql = Sql::new(
-        "SELECT a.id, a.at, a.actor_id, u.email AS actor_email, a.action, a.changes
-         FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id WHERE a.record_kind = ",
-    );
-    sql.bind(kind.to_string())
-        .push(" AND a.record_id = ")
-        .bind(id)
-        .push(" AND a.id < ")
-        .bind(before);
-    if !hidden.is_empty() {
-        let hidden: Vec<String> = hidden.iter().map(|h| h.to_string()).collect();
-        sql.push(" AND a.action NOT IN ").bind_list(hidden);
-    }
-    sql.push(" ORDER BY a.id DESC LIMIT ").bind(limit);
-    let rows = sql.query().fetch_all(pool).await?;
-    rows.iter().map(audit_from_row).collect()
 }
 
 /// Hands every record of `from` (and their open tasks) to `to`, with one audit entry per record. Returns counts.

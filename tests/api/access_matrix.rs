@@ -91,7 +91,10 @@ const MATRIX: &[Row] = &[
     ("GET", "/api/v1/oidc/providers", Plain, ADMIN_200),
     // The discovery URL answers nothing: 502 once the admin is let through.
     ("POST", "/api/v1/oidc/providers", Plain, ADMIN_502),
+    ("PATCH", "/api/v1/oidc/providers/{id}", Plain, [404, 403, 403, 403, 403, 403, 403]),
     ("DELETE", "/api/v1/oidc/providers/{id}", Plain, [404, 403, 403, 403, 403, 403, 403]),
+    ("GET", "/api/v1/oidc/providers/{id}/audit", Plain, ADMIN_200),
+    ("GET", "/api/v1/addin/config", Plain, ALL_200),
     ("GET", "/api/v1/me", Plain, ALL_200),
     ("POST", "/api/v1/me/password", Last, [204, 204, 204, 204, 204, 204, 204]),
     ("GET", "/api/v1/users", Plain, ADMIN_200),
@@ -99,6 +102,7 @@ const MATRIX: &[Row] = &[
     ("GET", "/api/v1/users/directory", Plain, ALL_200),
     ("GET", "/api/v1/users/{id}", Plain, ADMIN_200),
     ("PATCH", "/api/v1/users/{id}", Plain, ADMIN_200),
+    ("GET", "/api/v1/users/{id}/audit", Plain, ADMIN_200),
     ("GET", "/api/v1/teams", Plain, ADMIN_200),
     ("POST", "/api/v1/teams", Plain, ADMIN_201),
     ("GET", "/api/v1/teams/{id}", Plain, ADMIN_200),

@@ -2,11 +2,14 @@
 
 mod access_matrix;
 mod addin;
+mod addin_naa;
 mod auth;
 mod auth_oidc;
 mod auth_provider_token;
+mod auth_providers_admin;
 mod campaign_fixtures;
 mod campaigns;
+mod campaigns_app_only;
 mod campaigns_bounces;
 mod campaigns_crash;
 mod campaigns_headers;

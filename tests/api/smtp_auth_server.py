@@ -4,8 +4,9 @@ X-Auth-User, X-Tls, X-Pipelined and X-Rcpt lines on top. Prints "ready" when lis
 With MAILROOM_TEST_PIPELINING=1 it offers PIPELINING (RFC 2920) and refuses RCPT to local parts that start with
 "refused" (550) or "later" (451), as a real MTA does with unknown or greylisted recipients.
 With MAILROOM_TEST_INTROSPECT=http://client:secret@host:port/path it also offers AUTH XOAUTH2 and checks the bearer
-token by OAuth2 introspection there (active, and issued to the SASL user), as Microsoft 365 or Gmail check theirs;
-a refused token gets the 334 JSON error challenge, then 535."""
+token by OAuth2 introspection there (active, and issued to the SASL user, or an app-only token of the app whose
+client id is the SASL user's local part), as Microsoft 365 or Gmail check theirs; a refused token gets the 334 JSON
+error challenge, then 535. X-Auth-Grant says how the sender signed in: password, user (delegated) or app:<client id>."""
 import base64
 import collections
 import json
@@ -60,8 +61,12 @@ class Handler:
         fields = dict(f.split("=", 1) for f in raw.decode().split("\x01") if "=" in f)
         user, token = fields.get("user", ""), fields.get("auth", "").removeprefix("Bearer ")
         answer = introspect(token) if token else {}
-        if answer.get("active") is True and answer.get("username") == user:
+        # An app-only token (client credentials) names no user: the app whose client id is the mailbox's local
+        # part may send as it, as Exchange lets an app with SMTP.SendAsApp and a mailbox permission.
+        app = answer.get("client_id") if "username" not in answer else None
+        if answer.get("active") is True and (answer.get("username") == user or (app and app == user.split("@")[0])):
             server.session.mailroom_user = user
+            server.session.mailroom_grant = f"app:{app}" if app else "user"
             return AuthResult(success=True, auth_data=user)
         await server.challenge_auth(json.dumps({"status": "401", "schemes": "bearer", "scope": "mail"}))
         return AuthResult(success=False, handled=False)
@@ -87,6 +92,7 @@ class Handler:
         Handler.count += 1
         pipelined = 1 if getattr(session, "pipelined", False) else 0
         top = f"X-Auth-User: {getattr(session, 'mailroom_user', '')}\r\nX-Tls: {1 if session.ssl else 0}\r\n"
+        top += f"X-Auth-Grant: {getattr(session, 'mailroom_grant', 'password')}\r\n"
         top += f"X-Pipelined: {pipelined}\r\nX-Rcpt: {','.join(envelope.rcpt_tos)}\r\n"
         with open(os.path.join(dump, f"{Handler.count}.eml"), "wb") as f:
             f.write(top.encode() + envelope.original_content)

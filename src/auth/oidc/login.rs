@@ -232,7 +232,10 @@ impl Finish<'_> {
         let user = match super::users::by_email(self.pool, &email).await? {
             Some(u) if !u.active => return Err(Error::Unauthorized(AuthFailure::Inactive)),
             Some(u) => u,
-            None if p.jit => super::users::create(self.pool, &email, &name, p.default_role).await?,
+            None if p.jit => {
+                super::users::create(self.pool, &email, &name, p.default_role, (p.id, &p.name))
+                    .await?
+            }
             None => {
                 return Err(bad(
                     "oidc_user_unknown",

@@ -61,6 +61,13 @@ pub struct NewProvider {
     /// Access tokens for these audiences (app id URI, client id) are accepted as the add-in's bearer tokens.
     #[serde(default)]
     pub audiences: Vec<String>,
+    /// The Outlook add-in signs in with this provider's app (nested app authentication); at most one enabled
+    /// provider is marked. Needs `audiences` and `addin_scopes`.
+    #[serde(default)]
+    pub addin: bool,
+    /// What the pane asks for: the API's scope, e.g. `api://mailroom.example.com/<client id>/access_as_user`.
+    #[serde(default)]
+    pub addin_scopes: Vec<String>,
 }
 
 impl std::fmt::Debug for NewProvider {
@@ -90,9 +97,57 @@ pub struct ProviderView {
     pub default_role: Role,
     pub trust_email: bool,
     pub audiences: Vec<String>,
+    pub addin: bool,
+    pub addin_scopes: Vec<String>,
     pub enabled: bool,
+    /// Whether a client secret is stored (it is never shown).
+    pub has_client_secret: bool,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+}
+
+/// A change to a provider: only what is given changes. Its endpoints stay those of its discovery document.
+#[derive(Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProviderPatch {
+    pub name: Option<String>,
+    pub enabled: Option<bool>,
+    pub jit: Option<bool>,
+    pub default_role: Option<Role>,
+    pub trust_email: Option<bool>,
+    /// Replaces the stored secret (sealed, never returned); an empty string removes it (a public client).
+    pub client_secret: Option<String>,
+    pub scopes: Option<Vec<String>>,
+    pub audiences: Option<Vec<String>>,
+    pub addin: Option<bool>,
+    pub addin_scopes: Option<Vec<String>>,
+}
+
+impl std::fmt::Debug for ProviderPatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProviderPatch")
+            .field("name", &self.name)
+            .field("enabled", &self.enabled)
+            .field("addin", &self.addin)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What the Outlook pane needs to sign itself in (public): `nested_app_auth` is null when no enabled identity
+/// provider is marked for the add-in, and the pane then offers the password sign-in only.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AddinConfig {
+    pub nested_app_auth: Option<NestedAppAuth>,
+}
+
+/// MSAL's settings for `createNestablePublicClientApplication` and the token request.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NestedAppAuth {
+    /// The add-in's app registration (Entra ID application id).
+    pub client_id: String,
+    /// `https://login.microsoftonline.com/{tenant}` for Entra ID, else the provider's issuer.
+    pub authority: String,
+    pub scopes: Vec<String>,
 }
 
 /// What the sign-in page lists.

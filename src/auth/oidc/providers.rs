@@ -109,21 +109,38 @@ pub fn view(p: Provider) -> ProviderView {
         default_role: p.default_role,
         trust_email: p.trust_email,
         audiences: p.audiences,
+        addin: p.addin,
+        addin_scopes: p.addin_scopes,
         enabled: p.enabled,
+        has_client_secret: p.client_secret_sealed.is_some(),
         created_at: from_ms(p.created_at),
     }
+}
+
+/// A provider's name as shown on its button.
+pub fn check_name(name: &str) -> Result<String, Error> {
+    let name = crate::text::single_line(name);
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(Error::validation("name", "must be 1 to 100 characters"));
+    }
+    Ok(name)
+}
+
+/// Trimmed, without empty entries.
+pub fn clean_list(list: &[String]) -> Vec<String> {
+    list.iter()
+        .map(|a| a.trim().to_string())
+        .filter(|a| !a.is_empty())
+        .collect()
 }
 
 pub async fn create(
     pool: &AnyPool,
     secrets: &SecretBox,
     http: &reqwest::Client,
-    new: NewProvider,
+    (actor_id, new): (i64, NewProvider),
 ) -> Result<ProviderView, Error> {
-    let name = crate::text::single_line(&new.name);
-    if name.is_empty() || name.chars().count() > 100 {
-        return Err(Error::validation("name", "must be 1 to 100 characters"));
-    }
+    let name = check_name(&new.name)?;
     let client_id = new.client_id.trim().to_string();
     if client_id.is_empty() {
         return Err(Error::validation("client_id", "is required"));
@@ -147,12 +164,7 @@ pub async fn create(
         .clone()
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| vec!["openid".into(), "email".into(), "profile".into()]);
-    let audiences = new
-        .audiences
-        .iter()
-        .map(|a| a.trim().to_string())
-        .filter(|a| !a.is_empty())
-        .collect();
+    let audiences = clean_list(&new.audiences);
     let provider = Provider {
         id: 0,
         name,
@@ -169,12 +181,21 @@ pub async fn create(
         default_role: new.default_role.unwrap_or(Role::Sales),
         trust_email: new.trust_email,
         audiences,
+        addin: new.addin,
+        addin_scopes: clean_list(&new.addin_scopes),
         enabled: true,
         created_at: 0,
     };
-    let id = store::insert(pool, &provider).await?;
+    super::edit::check_addin(pool, &provider).await?;
+    let mut tx = pool.begin().await?;
+    let id = store::insert(&mut tx, &provider).await?;
+    let created = store::get_in(&mut tx, id)
+        .await?
+        .ok_or_else(|| Error::internal("a provider just added is missing"))?;
+    super::edit::audit(&mut tx, actor_id, "create", (None, Some(&created))).await?;
+    tx.commit().await?;
     tracing::info!(provider_id = id, issuer = %provider.issuer, "identity provider added");
-    get(pool, id).await.map(view)
+    Ok(view(created))
 }
 
 pub async fn get(pool: &AnyPool, id: i64) -> Result<Provider, Error> {
@@ -197,11 +218,4 @@ pub async fn buttons(pool: &AnyPool) -> Result<Vec<ProviderButton>, Error> {
             name: p.name,
         })
         .collect())
-}
-
-pub async fn delete(pool: &AnyPool, id: i64) -> Result<(), Error> {
-    if !store::delete(pool, id).await? {
-        return Err(Error::NotFound("identity provider"));
-    }
-    Ok(())
 }

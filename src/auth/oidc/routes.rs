@@ -7,10 +7,14 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use super::login::{self, Finish};
-use super::model::{NewProvider, ProviderButton, ProviderView, SignInCallback};
-use super::providers;
+use super::model::{
+    AddinConfig, NewProvider, ProviderButton, ProviderPatch, ProviderView, SignInCallback,
+};
+use super::{addin, edit, providers};
 use crate::api::extract::{Json, Path, Query};
 use crate::app::AppState;
+use crate::audit::{AuditPage, AuditQuery};
+use crate::auth::Caller;
 use crate::error::{Error, ErrorBody};
 
 const COOKIE: &str = "mailroom_oidc_state";
@@ -34,17 +38,62 @@ pub async fn list(State(s): State<AppState>) -> Result<Json<Vec<ProviderView>>, 
         (status = 502, description = "oidc_discovery_failed: the discovery document could not be read", body = ErrorBody)))]
 pub async fn create(
     State(s): State<AppState>,
+    caller: Caller,
     Json(new): Json<NewProvider>,
 ) -> Result<(StatusCode, Json<ProviderView>), Error> {
-    let view = providers::create(&s.db.pool, &s.secrets, s.jwks.http(), new).await?;
+    let view = providers::create(&s.db.pool, &s.secrets, s.jwks.http(), (caller.id, new)).await?;
     Ok((StatusCode::CREATED, Json(view)))
+}
+
+#[utoipa::path(patch, path = "/api/v1/oidc/providers/{id}", tag = "auth", security(("bearer" = [])),
+    params(("id" = i64, Path)), request_body = ProviderPatch,
+    responses((status = 200, body = ProviderView), (status = 404, body = ErrorBody),
+        (status = 409, description = "conflict: another enabled provider is already the add-in's", body = ErrorBody),
+        (status = 422, description = "validation_failed, also for an unknown field", body = ErrorBody)))]
+pub async fn patch(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Json(change): Json<ProviderPatch>,
+) -> Result<Json<ProviderView>, Error> {
+    Ok(Json(
+        edit::patch(&s.db.pool, &s.secrets, (caller.id, id), change).await?,
+    ))
 }
 
 #[utoipa::path(delete, path = "/api/v1/oidc/providers/{id}", tag = "auth", security(("bearer" = [])),
     params(("id" = i64, Path)), responses((status = 204), (status = 404, body = ErrorBody)))]
-pub async fn delete(State(s): State<AppState>, Path(id): Path<i64>) -> Result<StatusCode, Error> {
-    providers::delete(&s.db.pool, id).await?;
+pub async fn delete(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, Error> {
+    edit::delete(&s.db.pool, caller.id, id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(get, path = "/api/v1/oidc/providers/{id}/audit", tag = "auth", security(("bearer" = [])),
+    params(("id" = i64, Path), AuditQuery),
+    responses((status = 200, description = "who added, changed or removed it, and what changed, newest first", body = AuditPage)))]
+pub async fn audit(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    Query(q): Query<AuditQuery>,
+) -> Result<Json<AuditPage>, Error> {
+    let limit = crate::api::extract::Page {
+        after: None,
+        limit: q.limit,
+    }
+    .limit()?;
+    // A removed provider's trail stays readable: the id is not looked up.
+    let page = crate::audit::page(&s.db.pool, (edit::AUDIT_KIND, id), &[], q.before, limit);
+    Ok(Json(page.await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/addin/config", tag = "addin",
+    responses((status = 200, description = "how the Outlook pane signs itself in: MSAL's client id, authority and scopes, or `nested_app_auth: null` (password sign-in only)", body = AddinConfig)))]
+pub async fn addin_config(State(s): State<AppState>) -> Result<Json<AddinConfig>, Error> {
+    Ok(Json(addin::config(&s.db.pool).await?))
 }
 
 /// Our callback URL as registered at the provider: the public URL when configured, else the request's host.

@@ -1,13 +1,14 @@
 //! SQL of identity providers and of sign-ins in progress.
 
 use sqlx::any::AnyRow;
-use sqlx::{AnyPool, Row};
+use sqlx::{AnyConnection, AnyPool, Row};
 
 use super::model::ProviderKind;
 use crate::auth::Role;
 use crate::db::now_ms;
 use crate::error::Error;
 
+#[derive(Clone)]
 pub struct Provider {
     pub id: i64,
     pub name: String,
@@ -24,12 +25,14 @@ pub struct Provider {
     pub default_role: Role,
     pub trust_email: bool,
     pub audiences: Vec<String>,
+    pub addin: bool,
+    pub addin_scopes: Vec<String>,
     pub enabled: bool,
     pub created_at: i64,
 }
 
 const COLUMNS: &str = "id, name, kind, discovery_url, issuer, authorization_endpoint, token_endpoint, jwks_uri,
-    client_id, client_secret_sealed, scopes, jit, default_role, trust_email, audiences, enabled, created_at";
+    client_id, client_secret_sealed, scopes, jit, default_role, trust_email, audiences, addin, addin_scopes, enabled, created_at";
 
 fn json_list(r: &AnyRow, column: &str) -> Result<Vec<String>, Error> {
     serde_json::from_str(&r.try_get::<String, _>(column)?).map_err(Error::internal)
@@ -55,6 +58,8 @@ fn from_row(r: &AnyRow) -> Result<Provider, Error> {
             .map_err(Error::internal)?,
         trust_email: r.try_get::<i64, _>("trust_email")? != 0,
         audiences: json_list(r, "audiences")?,
+        addin: r.try_get::<i64, _>("addin")? != 0,
+        addin_scopes: json_list(r, "addin_scopes")?,
         enabled: r.try_get::<i64, _>("enabled")? != 0,
         created_at: r.try_get("created_at")?,
     })
@@ -69,6 +74,16 @@ pub async fn get(pool: &AnyPool, id: i64) -> Result<Option<Provider>, Error> {
     row.as_ref().map(from_row).transpose()
 }
 
+/// The same inside a transaction.
+pub async fn get_in(conn: &mut AnyConnection, id: i64) -> Result<Option<Provider>, Error> {
+    let sql = format!("SELECT {COLUMNS} FROM oidc_providers WHERE id = $1");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
 pub async fn list(pool: &AnyPool) -> Result<Vec<Provider>, Error> {
     let sql = format!("SELECT {COLUMNS} FROM oidc_providers ORDER BY id");
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
@@ -77,13 +92,17 @@ pub async fn list(pool: &AnyPool) -> Result<Vec<Provider>, Error> {
     rows.iter().map(from_row).collect()
 }
 
-pub async fn insert(pool: &AnyPool, p: &Provider) -> Result<i64, Error> {
+fn json(list: &[String]) -> Result<String, Error> {
+    serde_json::to_string(list).map_err(Error::internal)
+}
+
+pub async fn insert(conn: &mut AnyConnection, p: &Provider) -> Result<i64, Error> {
     let now = now_ms();
     let row = sqlx::query(
         "INSERT INTO oidc_providers (name, kind, discovery_url, issuer, authorization_endpoint, token_endpoint,
                 jwks_uri, client_id, client_secret_sealed, scopes, jit, default_role, trust_email, audiences, enabled,
-                created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 1, $15, $15) RETURNING id",
+                created_at, updated_at, addin, addin_scopes)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 1, $15, $15, $16, $17) RETURNING id",
     )
     .bind(&p.name)
     .bind(p.kind.as_str())
@@ -94,21 +113,48 @@ pub async fn insert(pool: &AnyPool, p: &Provider) -> Result<i64, Error> {
     .bind(&p.jwks_uri)
     .bind(&p.client_id)
     .bind(&p.client_secret_sealed)
-    .bind(serde_json::to_string(&p.scopes).map_err(Error::internal)?)
+    .bind(json(&p.scopes)?)
     .bind(i64::from(p.jit))
     .bind(p.default_role.as_str())
     .bind(i64::from(p.trust_email))
-    .bind(serde_json::to_string(&p.audiences).map_err(Error::internal)?)
+    .bind(json(&p.audiences)?)
     .bind(now)
-    .fetch_one(pool)
+    .bind(i64::from(p.addin))
+    .bind(json(&p.addin_scopes)?)
+    .fetch_one(conn)
     .await?;
     Ok(row.try_get("id")?)
 }
 
-pub async fn delete(pool: &AnyPool, id: i64) -> Result<bool, Error> {
+/// Writes back what an admin may change (name, switches, role, secret, scopes, audiences, add-in settings).
+pub async fn update(conn: &mut AnyConnection, p: &Provider) -> Result<(), Error> {
+    sqlx::query(
+        "UPDATE oidc_providers SET name = $1, enabled = $2, jit = $3, default_role = $4, trust_email = $5,
+                client_secret_sealed = $6, scopes = $7, audiences = $8, addin = $9, addin_scopes = $10,
+                updated_at = $11
+         WHERE id = $12",
+    )
+    .bind(&p.name)
+    .bind(i64::from(p.enabled))
+    .bind(i64::from(p.jit))
+    .bind(p.default_role.as_str())
+    .bind(i64::from(p.trust_email))
+    .bind(&p.client_secret_sealed)
+    .bind(json(&p.scopes)?)
+    .bind(json(&p.audiences)?)
+    .bind(i64::from(p.addin))
+    .bind(json(&p.addin_scopes)?)
+    .bind(now_ms())
+    .bind(p.id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn delete(conn: &mut AnyConnection, id: i64) -> Result<bool, Error> {
     let done = sqlx::query("DELETE FROM oidc_providers WHERE id = $1")
         .bind(id)
-        .execute(pool)
+        .execute(conn)
         .await?;
     Ok(done.rows_affected() == 1)
 }
