@@ -1,6 +1,9 @@
 // The compose-mode pane (manifest: MessageComposeCommandSurface): while a mail is written, insert a CRM template
-// rendered by the server for the recipient (their name, company, owner fields) and log the mail to their record.
-// Everything received is put in the mail through Office.js (setSelectedDataAsync), never into this page as HTML.
+// rendered by the server for the recipient, a contact or a lead (their name, company, owner fields). The mail is
+// logged to that record when it is sent, not here: the pane notes the record on the item (a custom property) and
+// leaves its API token in the add-in's shared storage for launchevent.js (LaunchEvent OnMessageSend), so a mail that
+// is written and then discarded is never logged. Everything received goes into the mail through Office.js
+// (setSelectedDataAsync), never into this page as HTML.
 (function () {
   "use strict";
 
@@ -27,42 +30,54 @@
     return list;
   }
 
+  // This pane's own words (strings.js holds the shared ones).
+  const WORDS = {
+    en: { logOnSend: "This mail will be logged to {name}'s record when you send it." },
+    ru: { logOnSend: "При отправке письмо сохранится в карточке: {name}." },
+  };
+  function word(key, name) {
+    const lang = /^ru/i.test((Office.context && Office.context.displayLanguage) || "") ? "ru" : "en";
+    return WORDS[lang][key].replace("{name}", name);
+  }
+
+  // What launchevent.js reads (the same names there): the session's token, and the item's custom property.
+  const SEND_TOKEN = "mailroom.send_token";
+  const RECORD = "mailroom_record";
+
+  /** Notes on the item which record its mail goes to, and hands the session to the send event's runtime. */
+  async function logOnSend(item, person) {
+    const token = sessionStorage.getItem("mailroom.token");
+    if (!token) return;
+    // OfficeRuntime.storage is shared with the event runtime; localStorage (same origin) where it is absent.
+    if (typeof OfficeRuntime !== "undefined" && OfficeRuntime.storage) await OfficeRuntime.storage.setItem(SEND_TOKEN, token);
+    else localStorage.setItem(SEND_TOKEN, token);
+    if (!item.loadCustomPropertiesAsync) return;
+    const props = await call(item.loadCustomPropertiesAsync.bind(item));
+    props.set(RECORD, JSON.stringify({ kind: person.kind, id: person.id }));
+    await call(props.saveAsync.bind(props));
+  }
+
   function section(card, pane) {
     const { el, t, api, act } = pane;
     const item = pane.item();
     const person = card.person;
     const select = el("select", { id: "compose-template" });
     const insert = el("button", { id: "insert-template", type: "button", onclick: () => act(async () => {
-      const letter = await api("POST", "/api/v1/addin/templates/" + select.value + "/render", { contact_id: person.id });
+      const recipient = person.kind === "lead" ? { lead_id: person.id } : { contact_id: person.id };
+      const letter = await api("POST", "/api/v1/addin/templates/" + select.value + "/render", recipient);
       await call(item.body.setSelectedDataAsync.bind(item.body), letter.html, { coercionType: Office.CoercionType.Html });
       const subject = await call(item.subject.getAsync.bind(item.subject));
       if (!subject) await call(item.subject.setAsync.bind(item.subject), letter.subject);
     }, t("inserted")) }, t("insert"));
-    const log = el("button", { id: "log-composed", type: "button", onclick: () => act(async () => {
-      const address = (r) => ({ name: r.name || null, address: r.email });
-      const to = await recipients(item);
-      const profile = Office.context.mailbox.userProfile || {};
-      await api("POST", "/api/v1/messages/log", {
-        record_kind: person.kind, record_id: person.id, internet_message_id: null,
-        subject: (await call(item.subject.getAsync.bind(item.subject))) || "",
-        from: profile.emailAddress ? { name: profile.displayName || null, address: profile.emailAddress } : null,
-        to: to.map(address), cc: [], date: new Date().toISOString(),
-        body_text: await call(item.body.getAsync.bind(item.body), Office.CoercionType.Text),
-      });
-      await pane.refresh();
-    }, t("mailLogged")) }, t("logSent"));
     const box = el("section", { id: "compose" }, el("h3", {}, t("template")));
-    if (person.kind !== "contact") {
-      box.append(el("p", { class: "muted", id: "compose-not-contact" }, t("notContact")));
-    } else {
-      box.append(el("label", { for: "compose-template" }, t("template")), select, insert);
-      act(async () => {
-        const list = await api("GET", "/api/v1/addin/templates");
-        list.items.forEach((x) => select.append(el("option", { value: String(x.id) }, x.name)));
-        insert.disabled = list.items.length === 0;
-      });
-    }
-    box.append(log);
+    box.append(el("label", { for: "compose-template" }, t("template")), select, insert);
+    act(async () => {
+      const list = await api("GET", "/api/v1/addin/templates");
+      list.items.forEach((x) => select.append(el("option", { value: String(x.id) }, x.name)));
+      insert.disabled = list.items.length === 0;
+    });
+    box.append(el("p", { class: "muted", id: "log-on-send" }, word("logOnSend", person.name || person.email)));
+    act(() => logOnSend(item, person));
     return box;
   }
 

@@ -28,6 +28,8 @@ addWords({
     smtp_on: "Отправлять письма от имени ящика (SMTP)", smtp_host: "Сервер SMTP (пусто — по провайдеру)",
     smtp_port: "Порт SMTP", smtp_security: "Защита SMTP", smtp_auth: "Вход SMTP", smtp_auth_mailbox: "как у ящика",
     smtp_auth_password: "свой пароль", smtp_password: "Пароль SMTP",
+    smtp_test: "Отправить пробное письмо", smtp_test_to: "Кому (пробное письмо)", smtp_testing: "Отправляем…",
+    smtp_test_sent: "Письмо ушло от {from} на {to}. Ответ сервера: {reply}",
   },
   en: {
     mb_auth: "Sign-in", mb_auth_password: "Password", mb_auth_oauth2: "OAuth2 (the provider's sign-in)",
@@ -38,6 +40,8 @@ addWords({
     smtp_on: "Send mail as this mailbox (SMTP)", smtp_host: "SMTP server (empty: the provider's)",
     smtp_port: "SMTP port", smtp_security: "SMTP security", smtp_auth: "SMTP sign-in", smtp_auth_mailbox: "the mailbox's",
     smtp_auth_password: "a password of its own", smtp_password: "SMTP password",
+    smtp_test: "Send a test letter", smtp_test_to: "Test letter to", smtp_testing: "Sending…",
+    smtp_test_sent: "Sent from {from} to {to}. The server said: {reply}",
   },
 });
 
@@ -184,6 +188,28 @@ async function runTest(id, status) {
   }
 }
 
+function smtpTest(m, prefix) {
+  const to = input({ id: `${prefix}-smtp-test-to`, type: "text", inputmode: "email", autocomplete: "email" });
+  const result = h("p", { class: "status", role: "status", "aria-live": "polite", id: `${prefix}-smtp-test-result` });
+  const send = h("button", { type: "button", id: `${prefix}-smtp-test` }, t("smtp_test"));
+  send.addEventListener("click", async () => {
+    result.className = "status";
+    result.textContent = t("smtp_testing");
+    send.disabled = true;
+    try {
+      const sent = await post(`/mailboxes/${m.id}/smtp/test`, { to: to.value });
+      result.textContent = t("smtp_test_sent", { from: sent.from, to: sent.to, reply: sent.reply });
+    } catch (error) {
+      result.className = "form-error";
+      result.setAttribute("role", "alert");
+      result.textContent = errorText(error);
+    } finally {
+      send.disabled = false;
+    }
+  });
+  return h("div", { class: "smtp-test" }, field("smtp_test_to", t("smtp_test_to"), to), send, result);
+}
+
 /** The add or edit form: a preset fills server, port and security; kind, owner, members and visibility say who
  *  reads it. Editing sends the password only when a new one is typed (the API never returns it). */
 function mailboxForm(users, existing, save) {
@@ -226,6 +252,9 @@ function mailboxForm(users, existing, save) {
     field("smtp_security", t("smtp_security"), select([["", "—"], ["tls", "TLS"], ["starttls", "STARTTLS"], ["none", "plain"]], smtp ? smtp.security : "", { id: `${prefix}-smtp-security` })),
     field("smtp_auth", t("smtp_auth"), select([["mailbox", t("smtp_auth_mailbox")], ["password", t("smtp_auth_password")]], smtp ? smtp.auth : "mailbox", { id: `${prefix}-smtp-auth` })),
     field("smtp_password", t("smtp_password"), input({ id: `${prefix}-smtp-password`, type: "password", autocomplete: "new-password" })));
+  // A mailbox's saved SMTP settings can be tried: a test letter through them (POST …/smtp/test), the outcome
+  // (the server's reply, or its error in words) beside the button.
+  if (existing && smtp) smtpFields.append(smtpTest(m, prefix));
   const showSmtp = () => { smtpFields.hidden = !smtpOn.checked; };
   smtpOn.addEventListener("change", showSmtp);
   showSmtp();

@@ -1,5 +1,6 @@
-// Marketing: templates. The list, and an editor whose preview is rendered by the server for a chosen contact as
-// the text is typed (POST /templates/preview, nothing saved), shown in a sandboxed frame; save and test send.
+// Marketing: templates. The list, and an editor whose preview is rendered by the server for a chosen contact (or,
+// for those who may read leads, a lead) as the text is typed (POST /templates/preview, /templates/preview/lead,
+// nothing saved), shown in a sandboxed frame; save and test send.
 import { get, post, put, query } from "./api.js";
 import { h, clear, field, form, input, select, table, link, notice, dateTime } from "./dom.js";
 import { t, errorText } from "./i18n.js";
@@ -22,16 +23,22 @@ export function letterFrame(html, id) {
   return frame;
 }
 
-/** A contact search that fills a select with contacts who have an e-mail address. */
-export function contactPicker(id, onPick) {
-  const search = input({ type: "search", id: id + "-q", placeholder: t("preview_pick") });
+/** A contact search that fills a select with contacts who have an e-mail address (leads with `kind: "lead"`). */
+export function contactPicker(id, onPick, kind = "contact") {
+  const lead = kind === "lead";
+  const search = input({ type: "search", id: id + "-q", placeholder: t(lead ? "preview_pick_lead" : "preview_pick") });
   const choice = select([["", t("choose")]], "", { id });
   let timer = null;
+  // Only the latest search fills the list: an earlier answer arriving late must not replace it.
+  let asked = 0;
   const find = async () => {
-    const page = await get(`/contacts${query({ q: search.value, limit: 20 })}`);
-    const people = page.items.filter((c) => c.primary_email);
+    const mine = ++asked;
+    const page = await get(`/${lead ? "leads" : "contacts"}${query({ q: search.value, limit: 20 })}`);
+    if (mine !== asked) return;
+    const address = (r) => (lead ? r.email : r.primary_email);
+    const people = page.items.filter(address);
     clear(choice, h("option", { value: "" }, t("choose")),
-      people.map((c) => h("option", { value: c.id }, `${c.name} <${c.primary_email}>`)));
+      people.map((c) => h("option", { value: c.id }, `${c.name} <${address(c)}>`)));
     if (people.length && !choice.value) {
       choice.value = String(people[0].id);
       onPick(Number(choice.value));
@@ -40,7 +47,8 @@ export function contactPicker(id, onPick) {
   search.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(find, 250); });
   choice.addEventListener("change", () => onPick(choice.value ? Number(choice.value) : null));
   find();
-  return h("div", { class: "row" }, field("contact_q", t("search"), search), field("contact_id", t("preview_for"), choice));
+  return h("div", { class: "row" }, field("contact_q", t("search"), search),
+    field(lead ? "lead_id" : "contact_id", t(lead ? "preview_for_lead" : "preview_for"), choice));
 }
 
 async function editor(main, ctx) {
@@ -49,6 +57,8 @@ async function editor(main, ctx) {
   const status = h("p", { class: "status", role: "status", id: "template-status" });
   const previewArea = h("div", { id: "preview", class: "preview" }, h("p", { class: "muted" }, t("preview_none")));
   let contactId = null;
+  // Whom the preview is for: a contact, or a lead (only for a role that reads leads: not marketing).
+  let kind = "contact";
   let timer = null;
   const fields = {
     name: input({ id: "tpl-name", value: tpl.name, required: true }),
@@ -61,7 +71,9 @@ async function editor(main, ctx) {
   const refresh = async () => {
     if (!contactId) return;
     try {
-      const p = await post("/templates/preview", { template: draft(), contact_id: contactId });
+      const p = kind === "lead"
+        ? await post("/templates/preview/lead", { template: draft(), lead_id: contactId })
+        : await post("/templates/preview", { template: draft(), contact_id: contactId });
       clear(previewArea,
         h("p", {}, h("strong", {}, t("to") + ": "), `${p.contact_name} <${p.address}>`),
         h("p", { id: "preview-subject" }, h("strong", {}, t("subject") + ": "), p.subject),
@@ -73,7 +85,16 @@ async function editor(main, ctx) {
   };
   const soon = () => { clearTimeout(timer); timer = setTimeout(refresh, 300); };
   for (const el of Object.values(fields)) el.addEventListener("input", soon);
-  const picker = contactPicker("preview-contact", (id) => { contactId = id; refresh(); });
+  const pick = (id) => { contactId = id; refresh(); };
+  const pickerArea = h("div", {}, contactPicker("preview-contact", pick));
+  const kinds = select([["contact", t("preview_kind_contact")], ["lead", t("preview_kind_lead")]], "contact", { id: "preview-kind" });
+  kinds.addEventListener("change", () => {
+    kind = kinds.value;
+    contactId = null;
+    clear(previewArea, h("p", { class: "muted" }, t("preview_none")));
+    clear(pickerArea, contactPicker(kind === "lead" ? "preview-lead" : "preview-contact", pick, kind));
+  });
+  const picker = ctx.user.role === "admin" ? h("div", {}, field("preview_kind", t("preview_kind"), kinds), pickerArea) : pickerArea;
 
   const save = async () => {
     const body = { name: fields.name.value, subject: fields.subject.value, html: fields.html.value, text: fields.text.value || null };
@@ -97,6 +118,7 @@ async function editor(main, ctx) {
       field("relay", t("relay"), select(relays.items.map((r) => [r.name, r.name]), "default", { id: "test-relay" }))),
   ], t("test_send"), async (v) => {
     if (!contactId) throw Object.assign(new Error(t("preview_none")), { field: "to" });
+    if (kind === "lead") throw Object.assign(new Error(t("test_send_contact_only")), { field: "to" });
     const saved = await save();
     const sent = await post(`/templates/${saved.id}/test-send`, { contact_id: contactId, to: v.to, relay: v.relay });
     status.textContent = t("test_sent", { to: sent.to });

@@ -44,7 +44,13 @@ def call(method, path, token=None, body=None):
         raise SystemExit(f"{method} {path}: {r.status} {out}")
     return out
 
-admin = call("POST", "/api/v1/auth/login", body={"email": "admin@bench.local", "password": "bench-password"})["token"]
+def admin_login():
+    return call("POST", "/api/v1/auth/login", body={"email": "admin@bench.local", "password": "bench-password"})["token"]
+
+# The start-up password is for one sign-in (403 password_change_required elsewhere): changed to itself, signed in anew.
+admin = admin_login()
+call("POST", "/api/v1/me/password", admin, {"current_password": "bench-password", "new_password": "bench-password"})
+admin = admin_login()
 seller = call("POST", "/api/v1/users", admin, {"email": "seller@bench.local", "name": "Продавец", "role": "sales",
                                              "password": "seller-password"})["id"]
 colleague = call("POST", "/api/v1/users", admin, {"email": "colleague@bench.local", "name": "Коллега", "role": "sales",

@@ -34,6 +34,8 @@ pub enum Error {
     Unauthorized(AuthFailure),
     #[error("your role may not do this")]
     Forbidden,
+    #[error("your password must be changed first: sign in to the web console (or POST /api/v1/me/password)")]
+    PasswordChangeRequired,
     #[error("requests from another origin are not accepted")]
     CrossOrigin,
     #[error("{0} not found")]
@@ -127,7 +129,9 @@ impl Error {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
             Error::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            Error::Forbidden | Error::CrossOrigin => StatusCode::FORBIDDEN,
+            Error::Forbidden | Error::PasswordChangeRequired | Error::CrossOrigin => {
+                StatusCode::FORBIDDEN
+            }
             Error::NotFound(_) | Error::RouteNotFound(_) => StatusCode::NOT_FOUND,
             Error::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Error::Conflict { .. } | Error::Duplicate { .. } | Error::InUse { .. } => {
@@ -156,6 +160,7 @@ impl Error {
             Error::Unauthorized(AuthFailure::WrongAudience) => "token_audience_invalid",
             Error::Unauthorized(AuthFailure::UnknownUser) => "token_user_unknown",
             Error::Forbidden => "forbidden",
+            Error::PasswordChangeRequired => "password_change_required",
             Error::CrossOrigin => "cross_origin_forbidden",
             Error::NotFound(_) => "not_found",
             Error::RouteNotFound(_) => "route_not_found",

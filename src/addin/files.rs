@@ -36,6 +36,17 @@ const FILES: &[(&str, &str, &[u8])] = &[
         "text/javascript; charset=utf-8",
         include_bytes!("../../addin/compose.js"),
     ),
+    // The event runtime's page and script (manifest: LaunchEvent OnMessageSend), which log a mail as it is sent.
+    (
+        "launchevent.html",
+        "text/html; charset=utf-8",
+        include_bytes!("../../addin/launchevent.html"),
+    ),
+    (
+        "launchevent.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../addin/launchevent.js"),
+    ),
     (
         "taskpane.css",
         "text/css; charset=utf-8",

@@ -45,6 +45,7 @@ use crate::error::{ErrorBody, ErrorDetail};
         crate::addin::routes::log_mail,
         crate::addin::templates::list,
         crate::addin::templates::render,
+        crate::addin::templates::preview_for_lead,
         crate::addin::routes::manifest,
         crate::addin::routes::file,
         crate::console::index,

@@ -85,8 +85,9 @@ pub fn table(state: AppState) -> RouteTable {
         .add(M::GET, "/api/v1/oidc/providers/{id}/audit", Access::ADMIN, auth::oidc::routes::audit)
         // How the Outlook pane signs itself in (nested app authentication): public, the pane has no token yet.
         .add(M::GET, "/api/v1/addin/config", Access::Public, auth::oidc::routes::addin_config)
-        .add(M::GET, "/api/v1/me", Access::SignedIn, auth::routes::me)
-        .add(M::POST, "/api/v1/me/password", Access::SignedIn, auth::routes::change_password)
+        // The only routes open while an account must change its password (403 password_change_required elsewhere).
+        .add(M::GET, "/api/v1/me", Access::Account, auth::routes::me)
+        .add(M::POST, "/api/v1/me/password", Access::Account, auth::routes::change_password)
         .add(M::GET, "/api/v1/users", Access::ADMIN, auth::routes::list_users)
         .add(M::POST, "/api/v1/users", Access::ADMIN, auth::routes::create_user)
         .add(M::GET, "/api/v1/users/directory", Access::SignedIn, auth::directory::list)
@@ -249,6 +250,8 @@ pub fn table(state: AppState) -> RouteTable {
         .add(M::PUT, "/api/v1/templates/{id}", MARKETING, campaigns::routes::update_template)
         .add(M::DELETE, "/api/v1/templates/{id}", MARKETING, campaigns::routes::delete_template)
         .add(M::POST, "/api/v1/templates/preview", MARKETING, campaigns::live::preview_draft)
+        // The editor's preview for a lead (the lead itself: crm::access, so marketing, who reads no leads, gets 403).
+        .add(M::POST, "/api/v1/templates/preview/lead", MARKETING, crate::addin::templates::preview_for_lead)
         .add(M::POST, "/api/v1/templates/{id}/preview", MARKETING, campaigns::routes::preview)
         .add(M::POST, "/api/v1/templates/{id}/test-send", MARKETING, campaigns::routes::test_send)
         .add(M::GET, "/api/v1/segments", MARKETING, campaigns::routes::list_segments)

@@ -24,23 +24,28 @@ impl Caller {
         self.role == Role::Admin
     }
 
-    async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Caller, Error> {
+    /// The caller, refused with 403 `password_change_required` while their account must change a password someone
+    /// else chose, unless the route is one that leads them through the change (`Access::Account`).
+    async fn authenticate(
+        state: &AppState,
+        headers: &HeaderMap,
+        access: Access,
+    ) -> Result<Caller, Error> {
         let token = bearer_token(headers)?;
         // Not one of ours (HS256): perhaps an identity provider's, such as the add-in's Entra ID token.
-        if super::provider_token::looks_external(token) {
-            let user = super::provider_token::user(&state.db.pool, &state.jwks, token).await?;
-            return Ok(Caller {
-                id: user.id,
-                role: user.role,
-                email: user.email,
-            });
+        let user = if super::provider_token::looks_external(token) {
+            super::provider_token::user(&state.db.pool, &state.jwks, token).await?
+        } else {
+            let claims = state.tokens.verify(token)?;
+            let user_id: i64 = claims
+                .sub
+                .parse()
+                .map_err(|_| Error::Unauthorized(AuthFailure::Invalid))?;
+            service::caller_user(&state.db.pool, user_id, claims.ver).await?
+        };
+        if user.must_change_password && access != Access::Account {
+            return Err(Error::PasswordChangeRequired);
         }
-        let claims = state.tokens.verify(token)?;
-        let user_id: i64 = claims
-            .sub
-            .parse()
-            .map_err(|_| Error::Unauthorized(AuthFailure::Invalid))?;
-        let user = service::caller_user(&state.db.pool, user_id, claims.ver).await?;
         Ok(Caller {
             id: user.id,
             role: user.role,
@@ -76,7 +81,8 @@ impl FromRequestParts<AppState> for Caller {
         if let Some(caller) = parts.extensions.get::<Caller>() {
             return Ok(caller.clone());
         }
-        let caller = Caller::authenticate(state, &parts.headers).await?;
+        // Only a route the guard does not authenticate gets here; none of those leads through a password change.
+        let caller = Caller::authenticate(state, &parts.headers, Access::SignedIn).await?;
         parts.extensions.insert(caller.clone());
         Ok(caller)
     }
@@ -87,6 +93,9 @@ impl FromRequestParts<AppState> for Caller {
 pub enum Access {
     Public,
     SignedIn,
+    /// Signed in, even while the account must change its password: the routes that lead through the change
+    /// (who am I, change my password). Every other route answers 403 `password_change_required` until then.
+    Account,
     Roles(&'static [Role]),
 }
 
@@ -95,7 +104,7 @@ impl Access {
 
     fn allows(self, role: Role) -> bool {
         match self {
-            Access::Public | Access::SignedIn => true,
+            Access::Public | Access::SignedIn | Access::Account => true,
             Access::Roles(roles) => roles.contains(&role),
         }
     }
@@ -110,7 +119,8 @@ pub struct Guard {
 /// Authenticates (unless the route is public) and checks the role before the handler runs.
 pub async fn guard(State(guard): State<Guard>, mut request: Request, next: Next) -> Response {
     if guard.access != Access::Public {
-        let caller = match Caller::authenticate(&guard.state, request.headers()).await {
+        let caller = match Caller::authenticate(&guard.state, request.headers(), guard.access).await
+        {
             Ok(caller) => caller,
             Err(e) => return e.into_response(),
         };

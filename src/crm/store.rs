@@ -192,26 +192,40 @@ pub async fn duplicate_pairs(
     kind: RecordKind,
     limit: i64,
 ) -> Result<Vec<Pair>, Error> {
+    // Each part starts from the repeated values counted in `duplicate_keys` (migration 0023, kept by triggers), so
+    // it reads a few index entries per repeated value instead of joining every value with itself.
     let pairs = match kind {
         RecordKind::Contact => {
             "SELECT a.contact_id AS a, b.contact_id AS b, 'email' AS reason, a.email AS value
-               FROM contact_emails a JOIN contact_emails b ON a.email = b.email AND a.contact_id < b.contact_id
+               FROM duplicate_keys d JOIN contact_emails a ON a.email = d.value
+               JOIN contact_emails b ON b.email = d.value AND a.contact_id < b.contact_id
+              WHERE d.kind = 'contact' AND d.reason = 'email' AND d.n > 1
              UNION SELECT a.contact_id, b.contact_id, 'phone', a.phone_norm
-               FROM contact_phones a JOIN contact_phones b ON a.phone_norm = b.phone_norm AND a.contact_id < b.contact_id"
+               FROM duplicate_keys d JOIN contact_phones a ON a.phone_norm = d.value
+               JOIN contact_phones b ON b.phone_norm = d.value AND a.contact_id < b.contact_id
+              WHERE d.kind = 'contact' AND d.reason = 'phone' AND d.n > 1"
         }
         RecordKind::Company => {
             "SELECT a.company_id AS a, b.company_id AS b, 'domain' AS reason, a.domain AS value
-               FROM company_domains a JOIN company_domains b ON a.domain = b.domain AND a.company_id < b.company_id
+               FROM duplicate_keys d JOIN company_domains a ON a.domain = d.value
+               JOIN company_domains b ON b.domain = d.value AND a.company_id < b.company_id
+              WHERE d.kind = 'company' AND d.reason = 'domain' AND d.n > 1
              UNION SELECT a.id, b.id, 'name', a.name_norm
-               FROM companies a JOIN companies b ON a.name_norm = b.name_norm AND a.id < b.id"
+               FROM duplicate_keys d JOIN companies a ON a.name_norm = d.value
+               JOIN companies b ON b.name_norm = d.value AND a.id < b.id
+              WHERE d.kind = 'company' AND d.reason = 'name' AND d.n > 1"
         }
         RecordKind::Lead => {
             "SELECT a.id AS a, b.id AS b, 'email' AS reason, a.email AS value
-               FROM leads a JOIN leads b ON a.email = b.email AND a.id < b.id
-               WHERE a.status <> 'converted' AND b.status <> 'converted'
+               FROM duplicate_keys d JOIN leads a ON a.email = d.value
+               JOIN leads b ON b.email = d.value AND a.id < b.id
+              WHERE d.kind = 'lead' AND d.reason = 'email' AND d.n > 1
+                AND a.status <> 'converted' AND b.status <> 'converted'
              UNION SELECT a.id, b.id, 'phone', a.phone_norm
-               FROM leads a JOIN leads b ON a.phone_norm = b.phone_norm AND a.id < b.id
-               WHERE a.status <> 'converted' AND b.status <> 'converted'"
+               FROM duplicate_keys d JOIN leads a ON a.phone_norm = d.value
+               JOIN leads b ON b.phone_norm = d.value AND a.id < b.id
+              WHERE d.kind = 'lead' AND d.reason = 'phone' AND d.n > 1
+                AND a.status <> 'converted' AND b.status <> 'converted'"
         }
         RecordKind::Deal => return Ok(Vec::new()),
     };

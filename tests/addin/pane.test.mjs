@@ -33,17 +33,25 @@ const STAND_IN = `
   // the pane puts in the mail is kept in window.__composed for the test to read.
   if (window.__mail && window.__mail.compose) {
     const c = window.__mail.compose;
-    const state = window.__composed = { subject: c.subject || "", html: "", type: null };
+    // The item outlives a page (Outlook's event runtime sees the mail the pane wrote in): kept in localStorage.
+    const state = window.__composed = JSON.parse(localStorage.getItem("__composed") || "null")
+      || { subject: c.subject || "", html: "", type: null, props: {} };
+    const persist = () => localStorage.setItem("__composed", JSON.stringify(state));
     const ok = (cb, value) => cb({ status: "succeeded", value });
     window.Office.context.mailbox.item = {
       to: { getAsync(cb) { ok(cb, c.to); } },
       cc: { getAsync(cb) { ok(cb, []); } },
-      subject: { getAsync(cb) { ok(cb, state.subject); }, setAsync(v, cb) { state.subject = v; ok(cb); } },
+      subject: { getAsync(cb) { ok(cb, state.subject); }, setAsync(v, cb) { state.subject = v; persist(); ok(cb); } },
       body: {
-        setSelectedDataAsync(data, options, cb) { state.html += data; state.type = options.coercionType; ok(cb); },
+        setSelectedDataAsync(data, options, cb) { state.html += data; state.type = options.coercionType; persist(); ok(cb); },
         getAsync(type, cb) { ok(cb, state.html.replace(/<[^>]+>/g, " ").replace(/\s+/g, " ").trim()); },
       },
+      loadCustomPropertiesAsync(cb) {
+        ok(cb, { get: (k) => state.props[k], set: (k, v) => { state.props[k] = v; }, saveAsync(done) { persist(); ok(done); } });
+      },
     };
+    // Event-based activation: the handlers the runtime's script associates, for the test to call as Outlook would.
+    window.Office.actions = { associate(name, fn) { (window.__handlers = window.__handlers || {})[name] = fn; } };
     window.Office.context.mailbox.userProfile = { emailAddress: c.from, displayName: "Ольга Смирнова" };
   }
 `;
@@ -217,7 +225,7 @@ test("a lead converts to a contact from the pane, with a deal", async () => {
   await context.close();
 });
 
-test("compose: a CRM template rendered for the recipient goes into the mail, and the mail is logged to them", async () => {
+test("compose: a CRM template rendered for the recipient goes into the mail, and the mail is logged to them when sent", async () => {
   const { page, seen, context } = await openPane({ lang: "ru-RU",
     compose: { to: [{ displayName: "Иван Петров", emailAddress: FIXTURE.contact_email }], from: FIXTURE.email, subject: "" } });
   await page.setViewportSize({ width: 360, height: 800 });
@@ -234,11 +242,24 @@ test("compose: a CRM template rendered for the recipient goes into the mail, and
   assert.equal(composed.subject, `Предложение для ${FIXTURE.company_name}`, "the subject, with their company");
   assert.equal(await page.locator("#app iframe, #app script, #app img").count(), 0, "nothing rendered into the pane itself");
   await page.screenshot({ path: join(ARTIFACTS, "compose-360.png"), fullPage: true });
-  await page.click("#log-composed");
-  await page.waitForFunction(() => document.querySelector("#status").textContent === "Письмо сохранено.");
-  const timeline = await api(`/api/v1/contacts/${FIXTURE.contact_id}/timeline`);
-  assert.ok(timeline.items.some((i) => i.kind === "email" && i.text === `Предложение для ${FIXTURE.company_name}`), JSON.stringify(timeline));
-  await page.waitForFunction(() => /→ исходящее · Предложение для/.test(document.querySelector("#history")?.textContent || ""));
+  // Nothing is logged while the mail is written: the pane says where the mail goes when it is sent.
+  assert.match(await page.textContent("#log-on-send"), new RegExp(`карточке: ${FIXTURE.contact_name}`));
+  const subject = `Предложение для ${FIXTURE.company_name}`;
+  const logged = async () => (await api(`/api/v1/contacts/${FIXTURE.contact_id}/timeline`)).items
+    .filter((i) => i.kind === "email" && i.text === subject).length;
+  assert.equal(await logged(), 0, "not logged before it is sent");
+  // The send: Outlook's event runtime loads launchevent.html and calls the manifest's OnMessageSend handler.
+  const runtime = await context.newPage();
+  runtime.on("pageerror", (e) => seen.errors.push(String(e)));
+  await runtime.goto(BASE + "/addin/launchevent.html");
+  await runtime.waitForFunction(() => window.__handlers && window.__handlers.onMessageSendHandler);
+  const send = () => runtime.evaluate(() => new Promise((resolve) => window.__handlers.onMessageSendHandler({ completed: resolve })));
+  assert.deepEqual(await send(), { allowEvent: true }, "the send goes ahead");
+  assert.equal(await logged(), 1, "logged to the contact as it was sent");
+  // Signed out (no session left for the runtime): the mail still goes, and nothing is logged.
+  await runtime.evaluate(() => localStorage.removeItem("mailroom.send_token"));
+  assert.deepEqual(await send(), { allowEvent: true });
+  assert.equal(await logged(), 1);
   assert.deepEqual(seen.errors, []);
   assert.deepEqual(seen.foreign, []);
   await context.close();
@@ -315,6 +336,7 @@ test("the manifest is a mail add-in with a task pane on the server's URL", async
       unfilled: text.includes("{{BASE_URL}}"),
       forms: [...xml.getElementsByTagName("Form")].map((f) => f.getAttributeNS(xsi, "type")),
       surfaces: [...xml.getElementsByTagName("ExtensionPoint")].map((f) => f.getAttributeNS(xsi, "type")),
+      launch: [...xml.getElementsByTagName("LaunchEvent")].map((e) => ({ type: e.getAttribute("Type"), fn: e.getAttribute("FunctionName") })),
       base,
     };
   }, BASE);
@@ -322,7 +344,10 @@ test("the manifest is a mail add-in with a task pane on the server's URL", async
   assert.equal(info.type, "MailApp");
   assert.equal(info.permissions, "ReadWriteItem", "compose mode writes the template into the mail");
   assert.deepEqual(info.forms, ["ItemRead", "ItemEdit"]);
-  assert.deepEqual(info.surfaces, ["MessageReadCommandSurface", "MessageComposeCommandSurface"]);
+  // VersionOverrides 1.0, then 1.1 (inside it) with the same surfaces and the send event.
+  assert.deepEqual(info.surfaces, ["MessageReadCommandSurface", "MessageComposeCommandSurface",
+    "MessageReadCommandSurface", "MessageComposeCommandSurface", "LaunchEvent"]);
+  assert.deepEqual(info.launch, [{ type: "OnMessageSend", fn: "onMessageSendHandler" }]);
   assert.equal(info.source, BASE + "/addin/taskpane.html");
   assert.equal(info.unfilled, false);
   await page.close();

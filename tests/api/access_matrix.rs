@@ -275,6 +275,8 @@ const MATRIX: &[Row] = &[
     ("DELETE", "/api/v1/templates/{id}", Fresh, MKT_204),
     ("POST", "/api/v1/templates/{id}/preview", Plain, MKT_200),
     ("POST", "/api/v1/templates/preview", Plain, MKT_200),
+    // The lead decides: marketing reads no leads (403 past the role check).
+    ("POST", "/api/v1/templates/preview/lead", Plain, ADMIN_200),
     // Through the fixture relay, where nothing listens: 502 past the role check.
     ("POST", "/api/v1/templates/{id}/test-send", Plain, [502, 403, 403, 403, 403, 403, 502]),
     ("GET", "/api/v1/segments", Plain, MKT_200),
@@ -1068,6 +1070,9 @@ fn body(w: &World, who: usize, method: &str, path: &str, case: Case, fx: &Fx) ->
             json!({ "kind": "contacts", "name": format!("view-new{n}"), "filters": { "scope": "mine" } })
         }
         ("POST", "/api/v1/addin/templates/{id}/render") => json!({ "contact_id": fx.contact }),
+        ("POST", "/api/v1/templates/preview/lead") => {
+            json!({ "lead_id": fx.lead, "template": template_body(n) })
+        }
         ("POST", "/api/v1/segments/count") => json!({ "filter": { "tags": ["x"] } }),
         ("POST", "/api/v1/templates/{id}/test-send") => {
             json!({ "contact_id": fx.contact, "to": "qa@example.ru", "relay": "matrix-relay" })

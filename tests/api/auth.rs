@@ -3,7 +3,9 @@ use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
 use reqwest::Method;
 use serde_json::json;
 
-use crate::helpers::{error_code, spawn_app, spawn_app_with, ADMIN_EMAIL, ADMIN_PASSWORD};
+use crate::helpers::{
+    error_code, spawn_app, spawn_app_with, spawn_first_run_with, ADMIN_EMAIL, ADMIN_PASSWORD,
+};
 
 fn secret_of(app: &crate::helpers::TestApp) -> Vec<u8> {
     let text = std::fs::read_to_string(app.data_dir.join("jwt-secret"))
@@ -54,7 +56,8 @@ async fn wrong_password_and_unknown_account_answer_the_same_401() {
 
 #[tokio::test]
 async fn missing_forged_alg_none_and_expired_tokens_are_401() {
-    let app = spawn_app().await;
+    // The admin as first started (token version 0, which the hand-made claims below name).
+    let app = spawn_first_run_with(|_| {}).await;
     let (status, body) = app.call(Method::GET, "/api/v1/me", None, None).await;
     assert_eq!((status, error_code(&body)), (401, "unauthenticated"));
 

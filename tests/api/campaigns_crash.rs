@@ -62,17 +62,7 @@ impl Drop for Server {
 
 /// Signs the admin in on the server at `base`.
 pub(crate) async fn admin_token(client: &Client, base: &str) -> String {
-    let (status, login) = read(
-        client
-            .post(format!("{base}/api/v1/auth/login"))
-            .json(&json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(status, 200, "{login}");
-    login["token"].as_str().unwrap().to_string()
+    crate::helpers::admin_past_first_run(client, base).await
 }
 
 pub(crate) async fn call(

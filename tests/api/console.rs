@@ -3,7 +3,9 @@
 
 use std::process::Command;
 
-use crate::helpers::{error_code, read, spawn_app, spawn_app_with, ADMIN_EMAIL, ADMIN_PASSWORD};
+use crate::helpers::{
+    error_code, read, spawn_app, spawn_first_run_with, ADMIN_EMAIL, ADMIN_PASSWORD,
+};
 
 #[tokio::test]
 async fn the_console_is_served_at_the_root_with_a_strict_csp() {
@@ -107,7 +109,8 @@ async fn the_console_works_in_real_chromium() {
     // Campaigns of the marketing flow go to a real SMTP server.
     let sink = crate::smtp_sink::SmtpSink::start();
     let smtp_url = sink.url();
-    let app = spawn_app_with(move |c| c.smtp_url = Some(smtp_url.into())).await;
+    // The browser's admin meets the first run: the start-up password, to be changed.
+    let app = spawn_first_run_with(move |c| c.smtp_url = Some(smtp_url.into())).await;
     let fixture = serde_json::json!({
         "admin_email": ADMIN_EMAIL, "admin_password": ADMIN_PASSWORD,
         "imap_port": dovecot.port, "imap_user": crate::dovecot::USER, "imap_password": crate::dovecot::PASSWORD,
@@ -137,8 +140,8 @@ async fn the_console_works_in_real_chromium() {
         "the console's browser tests failed"
     );
     assert!(
-        report.contains("# pass 6") && report.contains("# fail 0"),
-        "the admin, sales, identity-provider landing, marketing and import-wizard flows and the accessibility check ran"
+        report.contains("# pass 7") && report.contains("# fail 0"),
+        "the admin, sales, identity-provider landing, marketing, import-wizard and lead-preview flows and the accessibility check ran"
     );
     // What the marketer sent arrived: the test letter and one letter per consenting contact, none to the other.
     let received = sink.wait_for(3, std::time::Duration::from_secs(10)).await;

@@ -7,13 +7,13 @@ use reqwest::Method;
 use serde_json::{json, Value};
 
 use crate::dovecot::{message, Dovecot, PASSWORD};
-use crate::helpers::{spawn_app, spawn_app_with, TestApp, ADMIN_PASSWORD};
+use crate::helpers::{spawn_app_with, spawn_first_run_with, TestApp, ADMIN_PASSWORD};
 use crate::mail_sync::add_mailbox;
 
 #[tokio::test]
 async fn the_first_admin_must_change_the_start_up_password_and_a_reset_password_is_for_one_sign_in()
 {
-    let app = spawn_app().await;
+    let app = spawn_first_run_with(|_| {}).await;
     let (status, me) = app.get("/api/v1/me", &app.admin_token).await;
     assert_eq!(status, 200);
     assert_eq!(me["must_change_password"], true, "{me}");

@@ -80,6 +80,14 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
+    let mut app = spawn_first_run_with(adjust).await;
+    app.admin_token = admin_past_first_run(&app.client, &app.base).await;
+    app
+}
+
+/// The app as an operator first meets it: the admin's start-up password is for one sign-in, so `admin_token`
+/// opens only `GET /api/v1/me` and the password change until the admin picks a new one.
+pub async fn spawn_first_run_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let database_url = fresh_database_url().await;
     let mut config = test_config(dir.path(), database_url.clone());
@@ -100,6 +108,51 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     };
     test_app.admin_token = test_app.login_ok(ADMIN_EMAIL, ADMIN_PASSWORD).await;
     test_app
+}
+
+/// Signs the admin in on the server at `base` past the first run's forced password change (changed to the same
+/// password, so that `ADMIN_PASSWORD` keeps working): a token every admin route accepts.
+pub async fn admin_past_first_run(client: &Client, base: &str) -> String {
+    let login = || async {
+        let response = client
+            .post(format!("{base}/api/v1/auth/login"))
+            .json(&serde_json::json!({ "email": ADMIN_EMAIL, "password": ADMIN_PASSWORD }))
+            .send()
+            .await
+            .expect("login sent");
+        let (status, body) = read(response).await;
+        assert_eq!(status, 200, "admin login: {body}");
+        body["token"].as_str().expect("token").to_string()
+    };
+    let token = login().await;
+    let (_, me) = read(
+        client
+            .get(format!("{base}/api/v1/me"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .expect("me sent"),
+    )
+    .await;
+    if me["must_change_password"] != true {
+        return token;
+    }
+    let change =
+        serde_json::json!({ "current_password": ADMIN_PASSWORD, "new_password": ADMIN_PASSWORD });
+    let response = client
+        .post(format!("{base}/api/v1/me/password"))
+        .bearer_auth(&token)
+        .json(&change)
+        .send()
+        .await
+        .expect("password change sent");
+    assert_eq!(
+        response.status().as_u16(),
+        204,
+        "the admin's password change"
+    );
+    // A password change ends the user's sessions: sign in anew.
+    login().await
 }
 
 impl TestApp {

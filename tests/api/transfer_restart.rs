@@ -4,9 +4,9 @@
 use std::time::{Duration, Instant};
 
 use mailroom::App;
-use serde_json::{json, Value};
+use serde_json::Value;
 
-use crate::helpers::{fresh_database_url, read, test_config, ADMIN_EMAIL, ADMIN_PASSWORD};
+use crate::helpers::{fresh_database_url, read, test_config};
 
 struct Running {
     base: String,
@@ -25,17 +25,7 @@ async fn start(config: &mailroom::Config) -> Running {
 }
 
 async fn login(client: &reqwest::Client, base: &str) -> String {
-    let body = json!({ "email": ADMIN_EMAIL, "password": ADMIN_PASSWORD });
-    let (_, v) = read(
-        client
-            .post(format!("{base}/api/v1/auth/login"))
-            .json(&body)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    v["token"].as_str().unwrap().to_string()
+    crate::helpers::admin_past_first_run(client, base).await
 }
 
 async fn import_of(client: &reqwest::Client, base: &str, token: &str, id: i64) -> Value {

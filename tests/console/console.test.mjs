@@ -233,6 +233,20 @@ test("admin: first sign-in forces a new password, then connects a Dovecot mailbo
   assert.equal(await office.locator(".smtp").textContent(), "SMTP: smtp.office365.com:587 (starttls)");
   assert.match(await office.locator("button.primary").first().textContent(), /Connect with microsoft365/);
   await shot(page, "09c-oauth-mailbox");
+  // Its saved SMTP tried from the edit form: no consent yet, so the server's refusal is shown beside the button.
+  await office.locator("button.edit").click();
+  await page.waitForSelector("#mbe-smtp-test");
+  await page.fill("#mbe-smtp-test-to", "qa@nordwind.ru");
+  await page.click("#mbe-smtp-test");
+  await page.waitForFunction(() => {
+    const r = document.querySelector("#mbe-smtp-test-result");
+    return r && r.classList.contains("form-error") && r.textContent.length > 0;
+  });
+  const refusal = await page.textContent("#mbe-smtp-test-result");
+  assert.ok(!/Sending/.test(refusal), refusal);
+  assert.match(refusal, /oauth|OAuth|consent|authori/i, "the OAuth2 mailbox's missing consent, in words: " + refusal);
+  assert.equal(await page.getAttribute("#mbe-smtp-test-result", "role"), "alert");
+  await shot(page, "09d-smtp-test-refused");
   // The provider's return with a state this server never issued: refused in words, the code gone from the address.
   await page.goto(BASE + "/oauth/callback?code=forged&state=forged");
   await page.waitForFunction(() => /start again/.test(document.querySelector("#mailbox-status")?.textContent || ""));
@@ -534,6 +548,7 @@ test("marketing: a template previewed for a contact, a segment with a live count
   await shot(page, "19-templates");
   await page.click("#template-new");
   await page.waitForSelector("#template-form");
+  assert.equal(await page.locator("#preview-kind").count(), 0, "marketing reads no leads: no lead preview");
   await page.fill("#tpl-name", "Новости декабря");
   await page.fill("#tpl-subject", "{{contact.name}}, новости для {{company.name}}");
   await page.fill("#preview-contact-q", "Анна");
@@ -738,6 +753,34 @@ test("sales: a CSV with Russian headers through the four-step import wizard, its
   assert.deepEqual(seen.errors, [], "no script errors");
   assert.deepEqual(seen.foreign, []);
   assert.deepEqual(seen.dialogs, []);
+  await page.close();
+  await context.close();
+});
+
+test("admin: a template's live preview for a lead, with the lead's name, company and owner", async () => {
+  const lead = await adminApi("POST", "/leads", { name: "Лев Предпросмотров", email: "lev@preview-lead.ru", company_name: "ООО «Лидогенерация»", allow_duplicate: true });
+  assert.equal(lead.status, 201, JSON.stringify(lead.body));
+  const { context, page, seen } = await open("en-US");
+  await signIn(page, FIXTURE.admin_email, NEW_ADMIN_PASSWORD);
+  await page.waitForSelector("#nav a");
+  await page.click('#nav a[href="#/templates"]');
+  await page.waitForSelector("#template-new");
+  await page.click("#template-new");
+  await page.waitForSelector("#template-form");
+  await page.fill("#tpl-subject", "{{contact.name}} из {{company.name}}");
+  await page.selectOption("#preview-kind", "lead");
+  await page.fill("#preview-lead-q", "Лев");
+  await page.waitForFunction(() => /Лев Предпросмотров из ООО «Лидогенерация»/.test(document.querySelector("#preview-subject")?.textContent || ""));
+  assert.match(await page.textContent("#preview"), /lev@preview-lead\.ru/);
+  await page.fill("#tpl-html", "<p id=\"owner\">{{owner.name}}</p>");
+  await page.frameLocator("#preview-frame").locator("#owner", { hasText: "Administrator" }).waitFor();
+  await shot(page, "31-template-lead-preview");
+  // A test letter goes to a contact only: said beside the field, nothing sent.
+  await page.fill("#test-to", "qa@nordwind.ru");
+  await page.click("#test-form button[type=submit]");
+  await page.waitForSelector('#test-form [data-error-for="to"]:not(:empty)');
+  assert.deepEqual(seen.errors, [], "no script errors");
+  assert.deepEqual(seen.foreign, []);
   await page.close();
   await context.close();
 });

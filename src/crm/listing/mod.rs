@@ -165,6 +165,8 @@ pub enum KeyValue {
     Int(i64),
     Num(f64),
     Text(String),
+    /// A record without a value of the custom field the list is sorted by first.
+    Null,
 }
 
 /// Where a page starts: after the row with these sort keys and this id.
@@ -213,6 +215,10 @@ impl Cursor {
         }
         let mut keys = Vec::new();
         for (v, term) in values.into_iter().zip(sort) {
+            if v.is_null() && matches!(term.expr, SortExpr::Custom { .. }) {
+                keys.push(KeyValue::Null);
+                continue;
+            }
             keys.push(match term.key {
                 KeyType::Int => KeyValue::Int(v.as_i64().ok_or_else(bad)?),
                 KeyType::Num => KeyValue::Num(v.as_f64().ok_or_else(bad)?),
