@@ -47,6 +47,8 @@ mod mailbox_access;
 mod mailbox_smtp;
 mod openapi;
 mod proxy;
+mod reminders;
+mod reminders_links;
 mod segments_custom;
 mod smtp_sink;
 mod transfer_cli;
