@@ -16,6 +16,9 @@ pub struct Pending {
     pub attempts: i64,
 }
 
+/// Reminders fired per statement.
+pub const FIRE_BATCH: usize = 100;
+
 /// Fires the due reminders: one feed entry per (task, remind_at), inserted by whichever instance gets there first
 /// (the unique index turns the others' inserts into nothing). Reminders older than `stale_before` are left alone.
 pub async fn fire_due(

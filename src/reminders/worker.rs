@@ -56,9 +56,16 @@ async fn pass(w: &Worker) -> Result<(), Error> {
     let now = w.reminders.clock.now_ms();
     let relay = store::relay(&w.pool).await?;
     let mail_state = if relay.is_some() { "pending" } else { "none" };
-    let fired = store::fire_due(&w.pool, now, now - STALE_MS, mail_state).await?;
-    if !fired.is_empty() {
-        tracing::info!(count = fired.len(), "reminders fired");
+    let mut fired = 0;
+    loop {
+        let batch = store::fire_due(&w.pool, now, now - STALE_MS, mail_state).await?;
+        fired += batch.len();
+        if batch.len() < store::FIRE_BATCH {
+            break;
+        }
+    }
+    if fired > 0 {
+        tracing::info!(count = fired, "reminders fired");
         if relay.is_none() {
             tracing::info!(
                 "no relay is set for reminder letters (PUT /api/v1/settings/reminders): feed only, no e-mail"
@@ -71,44 +78,53 @@ async fn pass(w: &Worker) -> Result<(), Error> {
     Ok(())
 }
 
+/// Sends batch after batch until no letter is left to lease (other instances lease theirs meanwhile).
 async fn send_letters(w: &Worker, relay: &str, now: i64) -> Result<(), Error> {
-    for pending in store::lease_letters(&w.pool, now, now + LEASE_MS).await? {
-        let user = match crate::auth::service::get_user(&w.pool, pending.user_id).await {
-            Ok(user) if user.active => user,
-            Ok(_) | Err(Error::NotFound(_)) => {
-                let why = "the assignee is no longer an active user";
-                store::letter_done(&w.pool, pending.id, "failed", Some(why), now).await?;
-                continue;
-            }
-            Err(e) => return Err(e),
-        };
-        let Some(task_id) = pending.task_id else {
-            store::letter_done(&w.pool, pending.id, "failed", Some("no task"), now).await?;
-            continue;
-        };
-        let reminder = Reminder {
-            task_id,
-            user_id: user.id,
-            title: &pending.title,
-            to: &user.email,
-            to_name: &user.name,
-            now_ms: now,
-        };
-        let key = &w.reminders.link_key;
-        match letter::send(&w.pool, &w.campaigns, key, relay, &reminder).await {
-            Sent::Accepted => {
-                tracing::info!(task = task_id, user = user.id, "reminder letter sent");
-                store::letter_done(&w.pool, pending.id, "sent", None, now).await?;
-            }
-            Sent::Retry(error) if pending.attempts < MAX_ATTEMPTS => {
-                tracing::warn!(task = task_id, %error, "reminder letter not sent; will retry");
-                let next = now + (RETRY_BASE_MS << (pending.attempts - 1).clamp(0, 10));
-                store::letter_done(&w.pool, pending.id, "pending", Some(&error), next).await?;
-            }
-            Sent::Retry(error) | Sent::Failed(error) => {
-                tracing::warn!(task = task_id, %error, "reminder letter failed");
-                store::letter_done(&w.pool, pending.id, "failed", Some(&error), now).await?;
-            }
+    loop {
+        let batch = store::lease_letters(&w.pool, now, now + LEASE_MS).await?;
+        if batch.is_empty() {
+            return Ok(());
+        }
+        for pending in batch {
+            send_one(w, relay, now, pending).await?;
+        }
+    }
+}
+
+async fn send_one(w: &Worker, relay: &str, now: i64, pending: store::Pending) -> Result<(), Error> {
+    let user = match crate::auth::service::get_user(&w.pool, pending.user_id).await {
+        Ok(user) if user.active => user,
+        Ok(_) | Err(Error::NotFound(_)) => {
+            let why = "the assignee is no longer an active user";
+            return store::letter_done(&w.pool, pending.id, "failed", Some(why), now).await;
+        }
+        Err(e) => return Err(e),
+    };
+    let Some(task_id) = pending.task_id else {
+        return store::letter_done(&w.pool, pending.id, "failed", Some("no task"), now).await;
+    };
+    let reminder = Reminder {
+        task_id,
+        user_id: user.id,
+        title: &pending.title,
+        to: &user.email,
+        to_name: &user.name,
+        now_ms: now,
+    };
+    let key = &w.reminders.link_key;
+    match letter::send(&w.pool, &w.campaigns, key, relay, &reminder).await {
+        Sent::Accepted => {
+            tracing::info!(task = task_id, user = user.id, "reminder letter sent");
+            store::letter_done(&w.pool, pending.id, "sent", None, now).await?;
+        }
+        Sent::Retry(error) if pending.attempts < MAX_ATTEMPTS => {
+            tracing::warn!(task = task_id, %error, "reminder letter not sent; will retry");
+            let next = now + (RETRY_BASE_MS << (pending.attempts - 1).clamp(0, 10));
+            store::letter_done(&w.pool, pending.id, "pending", Some(&error), next).await?;
+        }
+        Sent::Retry(error) | Sent::Failed(error) => {
+            tracing::warn!(task = task_id, %error, "reminder letter failed");
+            store::letter_done(&w.pool, pending.id, "failed", Some(&error), now).await?;
         }
     }
     Ok(())

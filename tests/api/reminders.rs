@@ -270,7 +270,8 @@ async fn without_a_relay_a_reminder_reaches_the_feed_only() {
 
 #[tokio::test]
 async fn two_instances_on_one_database_send_each_reminder_once() {
-    const TASKS: usize = 12;
+    // More than one lease batch (20), so that both instances send while the other does.
+    const TASKS: usize = 45;
     let (sink_a, sink_b) = (SmtpSink::start(), SmtpSink::start());
     let dir = tempfile::tempdir().unwrap();
     let database_url = fresh_database_url().await;
@@ -313,9 +314,10 @@ async fn two_instances_on_one_database_send_each_reminder_once() {
     let feed_a = feed(&a, &token).await;
     assert_eq!(feed_a["items"].as_array().unwrap().len(), TASKS, "{feed_a}");
     assert_eq!(feed_a["unread"], TASKS);
-    eprintln!(
-        "two instances: {} letters from a, {} from b",
-        sink_a.received().len(),
-        sink_b.received().len()
+    let (from_a, from_b) = (sink_a.received().len(), sink_b.received().len());
+    eprintln!("two instances: {from_a} letters from a, {from_b} from b");
+    assert!(
+        from_a > 0 && from_b > 0,
+        "one instance sent all ({from_a} + {from_b}): no race was run"
     );
 }
