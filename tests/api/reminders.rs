@@ -321,3 +321,67 @@ async fn two_instances_on_one_database_send_each_reminder_once() {
         "one instance sent all ({from_a} + {from_b}): no race was run"
     );
 }
+
+#[tokio::test]
+async fn the_feed_pages_newest_first_and_read_all_clears_the_count() {
+    let sink = SmtpSink::start();
+    let dir = tempfile::tempdir().unwrap();
+    let app = Instance::start(dir.path(), fresh_database_url().await, &sink).await;
+    let (token, _) = set_up(&app, None).await;
+    for i in 0..5 {
+        let ahead = Duration::from_secs(60 + 60 * i);
+        task_reminding_in(&app, &token, &format!("Напоминание {i}"), ahead).await;
+        // One at a time, so that the feed's order is the reminders' order.
+        app.clock.advance(Duration::from_secs(60));
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while feed(&app, &token).await["unread"] != i + 1 {
+            assert!(Instant::now() < deadline, "reminder {i} did not fire");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+    let (status, page) = app
+        .call(Method::GET, "/api/v1/notifications?limit=2", &token, None)
+        .await;
+    assert_eq!(status, 200, "{page}");
+    let titles = |page: &Value| -> Vec<String> {
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["title"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(titles(&page), ["Напоминание 4", "Напоминание 3"]);
+    assert_eq!(page["unread"], 5);
+    let path = format!(
+        "/api/v1/notifications?limit=2&before={}",
+        page["next_before"]
+    );
+    let (_, next) = app.call(Method::GET, &path, &token, None).await;
+    assert_eq!(titles(&next), ["Напоминание 2", "Напоминание 1"]);
+    let (status, bad) = app
+        .call(Method::GET, "/api/v1/notifications?limit=0", &token, None)
+        .await;
+    assert_eq!(
+        (status, bad["error"]["field"].as_str()),
+        (422, Some("limit")),
+        "{bad}"
+    );
+
+    let (status, marked) = app
+        .call(Method::POST, "/api/v1/notifications/read-all", &token, None)
+        .await;
+    assert_eq!(
+        (status, &marked["marked"], &marked["unread"]),
+        (200, &json!(5), &json!(0)),
+        "{marked}"
+    );
+    let (_, unread) = app
+        .call(Method::GET, "/api/v1/notifications/unread", &token, None)
+        .await;
+    assert_eq!(unread["unread"], 0);
+    assert_eq!(
+        feed(&app, &token).await["items"].as_array().unwrap().len(),
+        5
+    );
+}
