@@ -37,7 +37,7 @@ pub async fn run(w: Worker, mut stop: watch::Receiver<bool>) {
         if *stop.borrow() {
             return;
         }
-        match pass(&w).await {
+        match pass(&w, &stop).await {
             Ok(()) => delay = POLL,
             Err(error) => {
                 tracing::warn!(%error, "reminder worker pass failed");
@@ -52,7 +52,7 @@ pub async fn run(w: Worker, mut stop: watch::Receiver<bool>) {
     }
 }
 
-async fn pass(w: &Worker) -> Result<(), Error> {
+async fn pass(w: &Worker, stop: &watch::Receiver<bool>) -> Result<(), Error> {
     let now = w.reminders.clock.now_ms();
     let relay = store::relay(&w.pool).await?;
     let mail_state = if relay.is_some() { "pending" } else { "none" };
@@ -73,35 +73,52 @@ async fn pass(w: &Worker) -> Result<(), Error> {
         }
     }
     if let Some(relay) = relay {
-        send_letters(w, &relay, now).await?;
+        send_letters(w, &relay, now, stop).await?;
     }
     Ok(())
 }
 
-/// Sends batch after batch until no letter is left to lease (other instances lease theirs meanwhile).
-async fn send_letters(w: &Worker, relay: &str, now: i64) -> Result<(), Error> {
+/// Sends batch after batch until no letter is left to lease (other instances lease theirs meanwhile). It stops
+/// early at shutdown, or when the relay cannot be reached (the next pass fires new reminders into the feed instead
+/// of waiting on a dead relay letter by letter); the letters still leased are taken again when the lease ends.
+async fn send_letters(
+    w: &Worker,
+    relay: &str,
+    now: i64,
+    stop: &watch::Receiver<bool>,
+) -> Result<(), Error> {
     loop {
         let batch = store::lease_letters(&w.pool, now, now + LEASE_MS).await?;
         if batch.is_empty() {
             return Ok(());
         }
         for pending in batch {
-            send_one(w, relay, now, pending).await?;
+            if *stop.borrow() || !send_one(w, relay, now, pending).await? {
+                return Ok(());
+            }
         }
     }
 }
 
-async fn send_one(w: &Worker, relay: &str, now: i64, pending: store::Pending) -> Result<(), Error> {
+/// Sends one letter and records its fate; false when the relay did not take it for now.
+async fn send_one(
+    w: &Worker,
+    relay: &str,
+    now: i64,
+    pending: store::Pending,
+) -> Result<bool, Error> {
     let user = match crate::auth::service::get_user(&w.pool, pending.user_id).await {
         Ok(user) if user.active => user,
         Ok(_) | Err(Error::NotFound(_)) => {
             let why = "the assignee is no longer an active user";
-            return store::letter_done(&w.pool, pending.id, "failed", Some(why), now).await;
+            store::letter_done(&w.pool, pending.id, "failed", Some(why), now).await?;
+            return Ok(true);
         }
         Err(e) => return Err(e),
     };
     let Some(task_id) = pending.task_id else {
-        return store::letter_done(&w.pool, pending.id, "failed", Some("no task"), now).await;
+        store::letter_done(&w.pool, pending.id, "failed", Some("no task"), now).await?;
+        return Ok(true);
     };
     let reminder = Reminder {
         task_id,
@@ -116,16 +133,18 @@ async fn send_one(w: &Worker, relay: &str, now: i64, pending: store::Pending) ->
         Sent::Accepted => {
             tracing::info!(task = task_id, user = user.id, "reminder letter sent");
             store::letter_done(&w.pool, pending.id, "sent", None, now).await?;
+            Ok(true)
         }
         Sent::Retry(error) if pending.attempts < MAX_ATTEMPTS => {
             tracing::warn!(task = task_id, %error, "reminder letter not sent; will retry");
             let next = now + (RETRY_BASE_MS << (pending.attempts - 1).clamp(0, 10));
             store::letter_done(&w.pool, pending.id, "pending", Some(&error), next).await?;
+            Ok(false)
         }
         Sent::Retry(error) | Sent::Failed(error) => {
             tracing::warn!(task = task_id, %error, "reminder letter failed");
             store::letter_done(&w.pool, pending.id, "failed", Some(&error), now).await?;
+            Ok(true)
         }
     }
-    Ok(())
 }

@@ -49,6 +49,7 @@ mod openapi;
 mod proxy;
 mod reminders;
 mod reminders_links;
+mod reminders_relay;
 mod segments_custom;
 mod smtp_sink;
 mod transfer_cli;
