@@ -27,3 +27,17 @@ CREATE TABLE reminder_settings (
     id BIGINT PRIMARY KEY CHECK (id = 1),
     relay TEXT
 );
+
+-- A user's daily digest of today's and overdue tasks: at `hour` o'clock in their `time_zone` (IANA name). A row of
+-- `digests` is the digest of one local day, inserted by the one instance that sends it.
+CREATE TABLE digest_settings (
+    user_id BIGINT PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+    time_zone TEXT NOT NULL,
+    hour BIGINT NOT NULL CHECK (hour BETWEEN 0 AND 23)
+);
+CREATE TABLE digests (
+    user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    local_date TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    PRIMARY KEY (user_id, local_date)
+);

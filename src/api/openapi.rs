@@ -218,6 +218,8 @@ use crate::error::{ErrorBody, ErrorDetail};
         crate::reminders::routes::unread,
         crate::reminders::routes::read_all,
         crate::reminders::routes::read,
+        crate::reminders::routes::digest,
+        crate::reminders::routes::set_digest,
         crate::reminders::routes::settings,
         crate::reminders::routes::set_settings,
         crate::reminders::pages::confirm,

@@ -296,6 +296,8 @@ pub fn table(state: AppState) -> RouteTable {
         .add(M::GET, "/api/v1/notifications/unread", Access::SignedIn, crate::reminders::routes::unread)
         .add(M::POST, "/api/v1/notifications/read-all", Access::SignedIn, crate::reminders::routes::read_all)
         .add(M::POST, "/api/v1/notifications/{id}/read", Access::SignedIn, crate::reminders::routes::read)
+        .add(M::GET, "/api/v1/me/digest", Access::SignedIn, crate::reminders::routes::digest)
+        .add(M::PUT, "/api/v1/me/digest", Access::SignedIn, crate::reminders::routes::set_digest)
         .add(M::GET, "/api/v1/settings/reminders", Access::ADMIN, crate::reminders::routes::settings)
         .add(M::PUT, "/api/v1/settings/reminders", Access::ADMIN, crate::reminders::routes::set_settings)
         .add(M::GET, "/r/{token}", Access::Public, crate::reminders::pages::confirm)

@@ -81,10 +81,20 @@ pub async fn send(
     relay: &str,
     r: &Reminder<'_>,
 ) -> Sent {
-    let (envelope, bytes) = match build(settings, key, r) {
-        Ok(letter) => letter,
-        Err(e) => return Sent::Failed(e),
-    };
+    match build(settings, key, r) {
+        Ok((envelope, bytes)) => deliver(pool, settings, relay, &envelope, &bytes).await,
+        Err(e) => Sent::Failed(e),
+    }
+}
+
+/// Sends a built letter through the relay named `relay` on a connection of its own.
+pub async fn deliver(
+    pool: &AnyPool,
+    settings: &campaigns::Settings,
+    relay: &str,
+    envelope: &lettre::address::Envelope,
+    bytes: &[u8],
+) -> Sent {
     let relay_id = match campaigns::relays::resolve(pool, settings, Some(relay)).await {
         Ok(id) => id,
         Err(e) => return Sent::Retry(format!("reminder relay {relay}: {e}")),
@@ -97,7 +107,7 @@ pub async fn send(
         Ok(link) => link,
         Err(e) => return Sent::Retry(e),
     };
-    let outcome = link.send(&envelope, &bytes).await;
+    let outcome = link.send(envelope, bytes).await;
     match outcome {
         Outcome::Accepted(_) => {
             link.quit().await;

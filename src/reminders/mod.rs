@@ -3,6 +3,8 @@
 //! Above `crm` (tasks, through its public functions) and `campaigns` (the relay the letter goes through).
 
 pub mod clock;
+pub mod digest;
+mod digest_store;
 pub mod letter;
 pub mod links;
 pub mod model;

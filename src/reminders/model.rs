@@ -60,3 +60,13 @@ pub struct ReminderSettings {
     /// A relay's name (`GET /api/v1/relays`), or `default`; null: reminders reach the feed only.
     pub relay: Option<String>,
 }
+
+/// The caller's daily digest of today's and overdue tasks.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DigestSettings {
+    /// An IANA time zone (`Europe/Moscow`); null: no digest.
+    pub time_zone: Option<String>,
+    /// The local hour it is sent at, 0 to 23 (default 9).
+    pub hour: Option<i64>,
+}

@@ -2,7 +2,7 @@
 
 use axum::extract::State;
 
-use super::model::{Feed, FeedPage, MarkedRead, ReminderSettings, Unread};
+use super::model::{DigestSettings, Feed, FeedPage, MarkedRead, ReminderSettings, Unread};
 use super::store;
 use crate::api::extract::{Json, Path, Query};
 use crate::app::AppState;
@@ -96,4 +96,24 @@ pub async fn set_settings(
 ) -> Result<Json<ReminderSettings>, Error> {
     let relay = super::set_relay(&s.db.pool, &s.campaigns, &caller, body.relay.as_deref()).await?;
     Ok(Json(ReminderSettings { relay }))
+}
+
+#[utoipa::path(get, path = "/api/v1/me/digest", tag = "notifications", security(("bearer" = [])),
+    responses((status = 200, body = DigestSettings)))]
+pub async fn digest(
+    State(s): State<AppState>,
+    caller: Caller,
+) -> Result<Json<DigestSettings>, Error> {
+    Ok(Json(super::digest::settings(&s.db.pool, caller.id).await?))
+}
+
+#[utoipa::path(put, path = "/api/v1/me/digest", tag = "notifications", security(("bearer" = [])),
+    request_body = DigestSettings,
+    responses((status = 200, body = DigestSettings), (status = 422, body = ErrorBody)))]
+pub async fn set_digest(
+    State(s): State<AppState>,
+    caller: Caller,
+    Json(body): Json<DigestSettings>,
+) -> Result<Json<DigestSettings>, Error> {
+    Ok(Json(super::digest::set(&s.db.pool, caller.id, body).await?))
 }

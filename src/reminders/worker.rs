@@ -74,6 +74,7 @@ async fn pass(w: &Worker, stop: &watch::Receiver<bool>) -> Result<(), Error> {
     }
     if let Some(relay) = relay {
         send_letters(w, &relay, now, stop).await?;
+        super::digest::send_due(w, &relay, now).await?;
     }
     Ok(())
 }

@@ -325,6 +325,8 @@ const MATRIX: &[Row] = &[
     ("GET", "/api/v1/notifications/unread", Plain, ALL_200),
     ("POST", "/api/v1/notifications/read-all", Plain, ALL_200),
     ("POST", "/api/v1/notifications/{id}/read", Plain, [404, 404, 404, 404, 404, 404, 404]),
+    ("GET", "/api/v1/me/digest", Plain, ALL_200),
+    ("PUT", "/api/v1/me/digest", Plain, ALL_200),
     ("GET", "/api/v1/settings/reminders", Plain, ADMIN_200),
     ("PUT", "/api/v1/settings/reminders", Plain, ADMIN_200),
     // Reminder letters' links: public; a forged token gets the same page for everyone.
@@ -1088,6 +1090,7 @@ fn body(w: &World, who: usize, method: &str, path: &str, case: Case, fx: &Fx) ->
         ("PATCH", "/api/v1/relays/{id}") => json!({ "name": format!("relay-renamed{n}") }),
         ("POST", "/u/{token}") | ("POST", "/r/{token}") => return None,
         ("PUT", "/api/v1/settings/reminders") => json!({ "relay": null }),
+        ("PUT", "/api/v1/me/digest") => json!({ "time_zone": "Europe/Moscow", "hour": 9 }),
         ("POST", "/api/v1/import-presets") => {
             json!({ "kind": "contacts", "name": format!("preset{n}"), "mapping": { "ФИО": "name" } })
         }

@@ -48,6 +48,7 @@ mod mailbox_smtp;
 mod openapi;
 mod proxy;
 mod reminders;
+mod reminders_digest;
 mod reminders_links;
 mod reminders_relay;
 mod segments_custom;
