@@ -47,6 +47,8 @@ pub struct AppState {
     pub jwks: crate::auth::jwks::JwksCache,
     /// Running and last mailbox syncs (the console's progress bar), shared with the background worker.
     pub sync_progress: SyncBoard,
+    /// Reminders' clock (tests move it) and the key that signs the links in reminder letters.
+    pub reminders: crate::reminders::Reminders,
 }
 
 pub struct App {
@@ -180,6 +182,7 @@ impl App {
             imap_fetch: FetchLimits::from_config(config),
             secrets,
             sync_progress,
+            reminders: crate::reminders::Reminders::new(&secret),
         };
         bounces::set_soft_bounce_limit(config.soft_bounce_limit);
         let (router, routes) = api::router(state.clone());
@@ -216,6 +219,7 @@ impl App {
     ) -> std::io::Result<()> {
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let imports_stop = stop_rx.clone();
+        let reminders_stop = stop_rx.clone();
         let background = self.worker.clone().map(|w| worker::spawn(w, stop_rx));
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let worker = self
@@ -225,6 +229,14 @@ impl App {
         let imports = tokio::spawn(crate::transfer::import::job::worker(
             self.state.db.pool.clone(),
             imports_stop,
+        ));
+        let reminders = tokio::spawn(crate::reminders::worker::run(
+            crate::reminders::worker::Worker {
+                pool: self.state.db.pool.clone(),
+                campaigns: self.state.campaigns.clone(),
+                reminders: self.state.reminders.clone(),
+            },
+            reminders_stop,
         ));
         let served = serve(self.listener, self.router, self.timeouts, shutdown).await;
         // Letters in flight finish and are recorded, and mailbox sync stops, before the pool closes.
@@ -237,6 +249,7 @@ impl App {
             let _ = task.await;
         }
         let _ = imports.await;
+        let _ = reminders.await;
         served?;
         self.state.db.pool.close().await;
         Ok(())

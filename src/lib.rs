@@ -17,6 +17,7 @@ pub mod imap;
 pub mod linking;
 pub mod mail;
 pub mod oauth;
+pub mod reminders;
 pub mod secrets;
 pub mod smtp;
 pub mod telemetry;

@@ -299,4 +299,15 @@ pub fn table(state: AppState) -> RouteTable {
         .add(M::GET, "/api/v1/exports/{kind}", Access::SignedIn, crate::transfer::export::routes::export)
         .add(M::GET, "/api/v1/settings/export-roles", Access::ADMIN, crate::transfer::export::routes::export_roles)
         .add(M::PUT, "/api/v1/settings/export-roles", Access::ADMIN, crate::transfer::export::routes::set_export_roles)
+        // Notifications (issue 17): each user's own feed; reminder letters' links need no sign-in (signed token).
+        .add(M::GET, "/api/v1/notifications", Access::SignedIn, crate::reminders::routes::feed)
+        .add(M::GET, "/api/v1/notifications/unread", Access::SignedIn, crate::reminders::routes::unread)
+        .add(M::POST, "/api/v1/notifications/read-all", Access::SignedIn, crate::reminders::routes::read_all)
+        .add(M::POST, "/api/v1/notifications/{id}/read", Access::SignedIn, crate::reminders::routes::read)
+        .add(M::GET, "/api/v1/me/digest", Access::SignedIn, crate::reminders::routes::digest)
+        .add(M::PUT, "/api/v1/me/digest", Access::SignedIn, crate::reminders::routes::set_digest)
+        .add(M::GET, "/api/v1/settings/reminders", Access::ADMIN, crate::reminders::routes::settings)
+        .add(M::PUT, "/api/v1/settings/reminders", Access::ADMIN, crate::reminders::routes::set_settings)
+        .add(M::GET, "/r/{token}", Access::Public, crate::reminders::pages::confirm)
+        .add(M::POST, "/r/{token}", Access::Public, crate::reminders::pages::act)
 }

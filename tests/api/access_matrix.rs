@@ -326,6 +326,18 @@ const MATRIX: &[Row] = &[
     ("GET", "/api/v1/exports/{kind}", Plain, ADMIN_200),
     ("GET", "/api/v1/settings/export-roles", Plain, ADMIN_200),
     ("PUT", "/api/v1/settings/export-roles", Plain, ADMIN_200),
+    // Notifications: everyone has their own feed; the fixture id (0) is nobody's entry, so 404 alike.
+    ("GET", "/api/v1/notifications", Plain, ALL_200),
+    ("GET", "/api/v1/notifications/unread", Plain, ALL_200),
+    ("POST", "/api/v1/notifications/read-all", Plain, ALL_200),
+    ("POST", "/api/v1/notifications/{id}/read", Plain, [404, 404, 404, 404, 404, 404, 404]),
+    ("GET", "/api/v1/me/digest", Plain, ALL_200),
+    ("PUT", "/api/v1/me/digest", Plain, ALL_200),
+    ("GET", "/api/v1/settings/reminders", Plain, ADMIN_200),
+    ("PUT", "/api/v1/settings/reminders", Plain, ADMIN_200),
+    // Reminder letters' links: public; a forged token gets the same page for everyone.
+    ("GET", "/r/{token}", Plain, [400, 400, 400, 400, 400, 400, 400]),
+    ("POST", "/r/{token}", Plain, [400, 400, 400, 400, 400, 400, 400]),
 ];
 
 /// An import of "owner": the owner and admins; everyone else 404.
@@ -1085,7 +1097,9 @@ fn body(w: &World, who: usize, method: &str, path: &str, case: Case, fx: &Fx) ->
             json!({ "name": format!("relay-new{n}"), "url": relay_url() })
         }
         ("PATCH", "/api/v1/relays/{id}") => json!({ "name": format!("relay-renamed{n}") }),
-        ("POST", "/u/{token}") => return None,
+        ("POST", "/u/{token}") | ("POST", "/r/{token}") => return None,
+        ("PUT", "/api/v1/settings/reminders") => json!({ "relay": null }),
+        ("PUT", "/api/v1/me/digest") => json!({ "time_zone": "Europe/Moscow", "hour": 9 }),
         ("POST", "/api/v1/import-presets") => {
             json!({ "kind": "contacts", "name": format!("preset{n}"), "mapping": { "ФИО": "name" } })
         }

@@ -1,0 +1,162 @@
+//! The daily digest: at the hour a user set, in their own time zone, one letter listing their open tasks due today
+//! or overdue. The digest of a local day is claimed by one instance (a unique row) and sent at most once; a day
+//! with nothing due sends nothing.
+
+use jiff::tz::TimeZone;
+use jiff::Timestamp;
+use lettre::message::{header::ContentType, Mailbox, Message};
+use sqlx::AnyPool;
+
+use super::digest_store::{self as store, DueTask};
+use super::letter::{self, Sent};
+use super::model::DigestSettings;
+use super::worker::Worker;
+use crate::error::Error;
+
+pub async fn settings(pool: &AnyPool, user: i64) -> Result<DigestSettings, Error> {
+    Ok(match store::setting(pool, user).await? {
+        Some((zone, hour)) => DigestSettings {
+            time_zone: Some(zone),
+            hour: Some(hour),
+        },
+        None => DigestSettings {
+            time_zone: None,
+            hour: None,
+        },
+    })
+}
+
+/// Sets the caller's digest (a known IANA zone and an hour 0–23), or turns it off (`time_zone` null).
+pub async fn set(pool: &AnyPool, user: i64, s: DigestSettings) -> Result<DigestSettings, Error> {
+    let value = match &s.time_zone {
+        None => None,
+        Some(zone) => {
+            let zone = zone.trim();
+            TimeZone::get(zone).map_err(|_| {
+                Error::validation(
+                    "time_zone",
+                    format!("unknown time zone '{zone}' (e.g. Europe/Moscow)"),
+                )
+            })?;
+            let hour = s.hour.unwrap_or(9);
+            if !(0..=23).contains(&hour) {
+                return Err(Error::validation("hour", "must be 0 to 23"));
+            }
+            Some((zone, hour))
+        }
+    };
+    store::set(pool, user, value).await?;
+    settings(pool, user).await
+}
+
+/// Sends the digests whose hour has come (`now` by the reminders' clock).
+pub async fn send_due(w: &Worker, relay: &str, now: i64) -> Result<(), Error> {
+    let at = Timestamp::from_millisecond(now).map_err(Error::internal)?;
+    for s in store::subscribers(&w.pool).await? {
+        let Ok(zone) = TimeZone::get(&s.time_zone) else {
+            tracing::warn!(user = s.user_id, zone = %s.time_zone, "digest: unknown time zone");
+            continue;
+        };
+        let local = at.to_zoned(zone.clone());
+        if i64::from(local.hour()) < s.hour {
+            continue;
+        }
+        let date = local.date();
+        let end_of_day = date
+            .tomorrow()
+            .and_then(|d| d.to_zoned(zone))
+            .map_err(Error::internal)?
+            .timestamp()
+            .as_millisecond();
+        if !store::claim(&w.pool, s.user_id, &date.to_string(), now).await? {
+            continue;
+        }
+        let tasks = store::due_tasks(&w.pool, s.user_id, end_of_day).await?;
+        if tasks.is_empty() {
+            continue;
+        }
+        let user = crate::auth::service::get_user(&w.pool, s.user_id).await?;
+        if !user.active {
+            continue;
+        }
+        let head = Head {
+            to: &user.email,
+            to_name: &user.name,
+            date: &date.to_string(),
+            now_ms: now,
+            zone: &s.time_zone,
+        };
+        let (envelope, bytes) = match build(w, &head, &tasks) {
+            Ok(letter) => letter,
+            Err(error) => {
+                tracing::warn!(user = user.id, %error, "digest not built");
+                continue;
+            }
+        };
+        // At most once: a digest the relay did not take is not tried again (the next day's has the same tasks).
+        match letter::deliver(&w.pool, &w.campaigns, relay, &envelope, &bytes).await {
+            Sent::Accepted => tracing::info!(user = user.id, tasks = tasks.len(), "digest sent"),
+            Sent::Retry(error) | Sent::Failed(error) => {
+                tracing::warn!(user = user.id, %error, "digest not sent")
+            }
+        }
+    }
+    Ok(())
+}
+
+struct Head<'a> {
+    to: &'a str,
+    to_name: &'a str,
+    date: &'a str,
+    now_ms: i64,
+    zone: &'a str,
+}
+
+fn body(head: &Head, tasks: &[DueTask]) -> String {
+    let zone = TimeZone::get(head.zone).unwrap_or(TimeZone::UTC);
+    let mut text = format!("Your open tasks due by the end of {}:\n\n", head.date);
+    for t in tasks {
+        let due = Timestamp::from_millisecond(crate::db::to_ms(t.due_at))
+            .map(|ts| {
+                ts.to_zoned(zone.clone())
+                    .strftime("%Y-%m-%d %H:%M")
+                    .to_string()
+            })
+            .unwrap_or_default();
+        let overdue = if crate::db::to_ms(t.due_at) < head.now_ms {
+            " (overdue)"
+        } else {
+            ""
+        };
+        text.push_str(&format!(
+            "- {} — due {due}{overdue}\n",
+            crate::text::single_line(&t.title)
+        ));
+    }
+    text.push_str("\n-- \nMailroom\n");
+    text
+}
+
+fn build(
+    w: &Worker,
+    head: &Head,
+    tasks: &[DueTask],
+) -> Result<(lettre::address::Envelope, Vec<u8>), String> {
+    let from: Mailbox = w
+        .campaigns
+        .mail_from
+        .parse()
+        .map_err(|e| format!("sender address: {e}"))?;
+    let to_address = head
+        .to
+        .parse()
+        .map_err(|e| format!("address {}: {e}", head.to))?;
+    let message = Message::builder()
+        .from(from)
+        .to(Mailbox::new(Some(head.to_name.to_string()), to_address))
+        .subject(format!("Your tasks for {}: {}", head.date, tasks.len()))
+        .header(ContentType::TEXT_PLAIN)
+        .body(body(head, tasks))
+        .map_err(|e| format!("building the digest: {e}"))?;
+    Ok((message.envelope().clone(), message.formatted()))
+}

@@ -1,0 +1,133 @@
+//! The reminder letter: to the assignee, from the server's sender address, with the signed done and snooze links,
+//! sent through the relay the reminder settings name (`crate::smtp` does the talking).
+
+use lettre::message::{header::ContentType, Mailbox, Message};
+use sqlx::AnyPool;
+
+use super::links::{self, Action, Link};
+use crate::campaigns;
+use crate::smtp::Outcome;
+
+/// What went out, or why not.
+pub enum Sent {
+    Accepted,
+    /// Worth another try later (no connection, a 4xx).
+    Retry(String),
+    /// Never to be sent again: refused, or in doubt (it may have been delivered).
+    Failed(String),
+}
+
+pub struct Reminder<'a> {
+    pub task_id: i64,
+    pub user_id: i64,
+    pub title: &'a str,
+    pub to: &'a str,
+    pub to_name: &'a str,
+    pub now_ms: i64,
+}
+
+fn body(settings: &campaigns::Settings, key: &[u8], r: &Reminder) -> String {
+    let mut text = format!("Reminder: {}\n\n", r.title);
+    for action in Action::ALL {
+        let link = Link {
+            task_id: r.task_id,
+            user_id: r.user_id,
+            action,
+            expires_ms: r.now_ms + links::VALID_MS,
+        };
+        let url = format!("{}/r/{}", settings.public_url, links::sign(key, &link));
+        text.push_str(&format!("{}:\n{url}\n\n", action.label()));
+    }
+    text.push_str("These links work for 7 days.\n-- \nMailroom\n");
+    text
+}
+
+/// Builds the letter: (envelope, bytes).
+fn build(
+    settings: &campaigns::Settings,
+    key: &[u8],
+    r: &Reminder,
+) -> Result<(lettre::address::Envelope, Vec<u8>), String> {
+    let from: Mailbox = settings
+        .mail_from
+        .parse()
+        .map_err(|e| format!("sender address {}: {e}", settings.mail_from))?;
+    let to_address =
+        r.to.parse()
+            .map_err(|e| format!("assignee's address {}: {e}", r.to))?;
+    let to = Mailbox::new(Some(r.to_name.to_string()), to_address);
+    let domain = from.email.domain().to_string();
+    let title = crate::text::single_line(r.title);
+    let message = Message::builder()
+        .from(from)
+        .to(to)
+        .subject(format!("Reminder: {title}"))
+        .message_id(Some(format!(
+            "<reminder.t{}.{:016x}@{domain}>",
+            r.task_id,
+            rand::random::<u64>()
+        )))
+        .header(ContentType::TEXT_PLAIN)
+        .body(body(settings, key, r))
+        .map_err(|e| format!("building the letter: {e}"))?;
+    Ok((message.envelope().clone(), message.formatted()))
+}
+
+/// Sends one reminder through the relay named `relay` (`default` or a stored relay's name).
+pub async fn send(
+    pool: &AnyPool,
+    settings: &campaigns::Settings,
+    key: &[u8],
+    relay: &str,
+    r: &Reminder<'_>,
+) -> Sent {
+    match build(settings, key, r) {
+        Ok((envelope, bytes)) => deliver(pool, settings, relay, &envelope, &bytes).await,
+        Err(e) => Sent::Failed(e),
+    }
+}
+
+/// Sends a built letter through the relay named `relay` on a connection of its own.
+pub async fn deliver(
+    pool: &AnyPool,
+    settings: &campaigns::Settings,
+    relay: &str,
+    envelope: &lettre::address::Envelope,
+    bytes: &[u8],
+) -> Sent {
+    let relay_id = match campaigns::relays::resolve(pool, settings, Some(relay)).await {
+        Ok(id) => id,
+        Err(e) => return Sent::Retry(format!("reminder relay {relay}: {e}")),
+    };
+    let spec = match campaigns::relays::spec(pool, settings, relay_id).await {
+        Ok(spec) => spec,
+        Err(e) => return Sent::Retry(e),
+    };
+    let mut link = match spec.connect().await {
+        Ok(link) => link,
+        Err(e) => return Sent::Retry(e),
+    };
+    let outcome = link.send(envelope, bytes).await;
+    match outcome {
+        Outcome::Accepted(_) => {
+            link.quit().await;
+            Sent::Accepted
+        }
+        Outcome::Retry(e) => {
+            link.abort().await;
+            Sent::Retry(e)
+        }
+        Outcome::Deferred(code, reply) => {
+            link.abort().await;
+            Sent::Retry(format!("{code} {reply}"))
+        }
+        Outcome::Refused(code, reply) => {
+            link.abort().await;
+            Sent::Failed(format!("{code} {reply}"))
+        }
+        Outcome::Unknown(e) => {
+            link.abort().await;
+            Sent::Failed(format!("in doubt, not sent again: {e}"))
+        }
+    }
+}
