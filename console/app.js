@@ -100,7 +100,10 @@ function renderNav(user, page) {
 }
 
 async function route() {
-  const main = document.getElementById("main");
+  // Each navigation draws into a fresh element that replaces the last one: a page still loading from an earlier
+  // navigation then finishes into a detached element instead of drawing over the page the user went to.
+  const main = h("div", { class: "page" });
+  document.getElementById("main").replaceChildren(main);
   const { page, id } = parse();
   const current = session();
   if (!current && page !== "login" && page !== "signed-in") return navigate("/login");

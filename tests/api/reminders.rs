@@ -11,7 +11,7 @@ use mailroom::App;
 use reqwest::{Client, Method};
 use serde_json::{json, Value};
 
-use crate::helpers::{fresh_database_url, read, test_config, ADMIN_EMAIL, ADMIN_PASSWORD};
+use crate::helpers::{admin_past_first_run, fresh_database_url, read, test_config};
 use crate::smtp_sink::{Received, SmtpSink};
 
 /// One running server, with the clock its reminder worker reads.
@@ -80,7 +80,7 @@ impl Instance {
 
 /// The admin's token, the reminder relay set to `default`, and a salesperson: (token, email).
 pub async fn set_up(app: &Instance, relay: Option<&str>) -> (String, String) {
-    let admin = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let admin = admin_past_first_run(&app.client, &app.base).await;
     if let Some(relay) = relay {
         let (status, body) = app
             .call(
@@ -218,7 +218,7 @@ async fn a_reminder_fires_once_by_mail_and_in_the_feed_when_its_time_comes() {
     assert_eq!(items[0]["title"], "Позвонить в «Ромашку»");
     assert_eq!(items[0]["kind"], "task_reminder");
     // The admin's feed stays empty: a feed is its user's own.
-    let admin = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let admin = admin_past_first_run(&app.client, &app.base).await;
     assert_eq!(feed(&app, &admin).await["items"], json!([]));
     let path = format!("/api/v1/notifications/{}/read", items[0]["id"]);
     let (status, body) = app.call(Method::POST, &path, &admin, None).await;

@@ -15,9 +15,7 @@ async fn a_letter_the_relay_could_not_take_goes_out_once_when_it_is_back() {
     let sink = SmtpSink::start();
     let dir = tempfile::tempdir().unwrap();
     let app = Instance::start(dir.path(), fresh_database_url().await, &sink).await;
-    let admin = app
-        .login(crate::helpers::ADMIN_EMAIL, crate::helpers::ADMIN_PASSWORD)
-        .await;
+    let admin = crate::helpers::admin_past_first_run(&app.client, &app.base).await;
     // A relay on a port nobody listens on.
     let dead = format!("smtp://127.0.0.1:{}", crate::dovecot::free_port_for_tests());
     let relay = json!({"name": "office", "url": dead});
