@@ -57,20 +57,51 @@ pub async fn check(
         mapping: mapping.clone(),
     };
     let mut conn = pool.acquire().await?;
-    for (line, cells) in &table.rows {
-        let r = match rows::parse(&columns, &table.headers, cells, &dates) {
-            Err(reason) => Action::Fail { reason },
-            Ok(values) => match store::already_imported(&mut conn, &row_hash(kind, &values)).await?
-            {
-                Some((import, at)) => Action::Skip {
-                    reason: format!("already imported (import {import}, row {at})"),
-                    duplicate_of: None,
+    // A batch at a time, as the run goes: its hashes and look-ups at once, then row by row from memory.
+    for chunk in table.rows.chunks(super::batch::SIZE) {
+        let parsed: Vec<_> = chunk
+            .iter()
+            .map(|(line, cells)| (*line, rows::parse(&columns, &table.headers, cells, &dates)))
+            .collect();
+        let hashes: Vec<String> = parsed
+            .iter()
+            .filter_map(|(_, v)| v.as_ref().ok().map(|v| row_hash(kind, v)))
+            .collect();
+        let known = store::already_imported_many(&mut conn, &hashes).await?;
+        let values: Vec<&rows::Values> =
+            parsed.iter().filter_map(|(_, v)| v.as_ref().ok()).collect();
+        planner.prefetch(pool, &values).await?;
+        for (line, values) in &parsed {
+            let r = match values {
+                Err(reason) => Action::Fail {
+                    reason: reason.clone(),
                 },
-                None => planner.plan(pool, *line, &values, true).await?,
-            },
-        };
+                Ok(values) => match known.get(&row_hash(kind, values)) {
+                    Some((import, at)) => Action::Skip {
+                        reason: format!("already imported (import {import}, row {at})"),
+                        duplicate_of: None,
+                    },
+                    None => planner.plan(pool, *line, values, true).await?,
+                },
+            };
+            note(&mut report, *line, r);
+        }
+        planner.forget();
+    }
+    report.companies_to_create = planner.new_companies.len();
+    let mut kept = options;
+    kept.mapping = Some(mapping);
+    kept.save_preset = None;
+    let text = serde_json::to_string(&kept).map_err(Error::internal)?;
+    store::set_options(pool, id, &text, "checked", table.rows.len() as i64).await?;
+    Ok(report)
+}
+
+/// Counts a row's planned action in the report, with a line for any row that is not a plain create.
+fn note(report: &mut CheckReport, line: usize, r: Action) {
+    {
         let entry = |action: &str, record_id, reason, duplicate_of| RowReport {
-            row: *line,
+            row: line,
             action: action.into(),
             record_id,
             reason,
@@ -133,11 +164,4 @@ pub async fn check(
             }
         }
     }
-    report.companies_to_create = planner.new_companies.len();
-    let mut kept = options;
-    kept.mapping = Some(mapping);
-    kept.save_preset = None;
-    let text = serde_json::to_string(&kept).map_err(Error::internal)?;
-    store::set_options(pool, id, &text, "checked", table.rows.len() as i64).await?;
-    Ok(report)
 }

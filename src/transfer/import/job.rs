@@ -9,7 +9,7 @@ use sqlx::AnyPool;
 use tokio::sync::watch;
 
 use super::plan::{Action, CompanyRef, Planner};
-use super::{load, parse_kind, row_hash, rows, table_of};
+use super::{batch, load, parse_kind, row_hash, rows, table_of};
 use crate::auth::Caller;
 use crate::crm::RecordKind;
 use crate::error::Error;
@@ -88,6 +88,13 @@ pub async fn run_with(
     let mut planner = Planner::new(pool, kind, caller.clone(), options, owner_mapped).await?;
     let after = store::last_row(pool, id).await?;
     let total = table.rows.len() as u64;
+    // Contacts go a batch at a time (crm's bulk create); the other kinds row by row.
+    let size = if kind == RecordKind::Contact {
+        batch::SIZE
+    } else {
+        1
+    };
+    let mut rows = Vec::with_capacity(size);
     let mut since = 0;
     for (n, (line, cells)) in table.rows.iter().enumerate() {
         if (*line as i64) <= after {
@@ -99,15 +106,18 @@ pub async fn run_with(
             store::transition(pool, id, &["running"], "queued", None).await?;
             return Ok(());
         }
-        one_row(
-            pool,
-            &mut planner,
-            id,
-            *line as i64,
-            rows::parse(&columns, &table.headers, cells, &dates),
-        )
-        .await?;
-        since += 1;
+        let parsed = rows::parse(&columns, &table.headers, cells, &dates);
+        rows.push((*line as i64, parsed));
+        if rows.len() < size && n + 1 < table.rows.len() {
+            continue;
+        }
+        since += rows.len();
+        if size == 1 {
+            let (line, parsed) = rows.pop().expect("one row");
+            one_row(pool, &mut planner, id, line, parsed).await?;
+        } else {
+            batch::run(pool, &mut planner, id, std::mem::take(&mut rows)).await?;
+        }
         tick(n as u64 + 1, total);
         if since >= PROGRESS_EVERY {
             store::progress(pool, id, LEASE_MS).await?;
@@ -126,7 +136,7 @@ pub async fn run_with(
 }
 
 /// Why a crm call refused a row, as the reject file says it.
-fn reason_of(e: &Error) -> Option<String> {
+pub(super) fn reason_of(e: &Error) -> Option<String> {
     match e {
         Error::Database(_) | Error::Internal(_) => None,
         Error::Validation { field, message } => Some(format!("{field}: {message}")),
@@ -150,7 +160,7 @@ async fn record_only(
     Ok(())
 }
 
-async fn one_row(
+pub(super) async fn one_row(
     pool: &AnyPool,
     planner: &mut Planner,
     id: i64,

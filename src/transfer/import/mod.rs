@@ -2,6 +2,7 @@
 //! (suggested from the headers, or a saved preset), a dry run that reports row by row, then the run as a
 //! background job (`job`), its reject file and its undo.
 
+mod batch;
 mod check;
 pub mod job;
 pub mod mapping;

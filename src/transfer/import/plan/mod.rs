@@ -2,12 +2,13 @@
 //! duplicates (in the database, or an earlier row of the file on a dry run) and, by the duplicate policy, says
 //! create, update (with the patch and the values before), skip or fail. The dry run and the run share it.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use serde_json::{json, Map, Value};
 use sqlx::AnyPool;
 
 mod body;
+mod cache;
 
 use super::rows::Values;
 use crate::auth::Caller;
@@ -60,6 +61,11 @@ pub struct Planner {
     /// Dry run only: the keys of earlier rows (e-mails, phones, names, ids) → their line.
     seen: HashMap<String, usize>,
     pub new_companies: HashMap<String, usize>,
+    /// A batch's look-ups made at once (`prefetch`): key (`e:`, `p:`, `d:`, `n:`) → record; `looked` holds every
+    /// key asked, so a key looked up and not found answers "none" without a query.
+    known: HashMap<String, i64>,
+    looked: HashSet<String>,
+    readable: HashMap<i64, bool>,
 }
 
 fn norm_name(s: &str) -> String {
@@ -96,6 +102,9 @@ impl Planner {
             owners: HashMap::new(),
             seen: HashMap::new(),
             new_companies: HashMap::new(),
+            known: HashMap::new(),
+            looked: HashSet::new(),
+            readable: HashMap::new(),
         })
     }
 
@@ -149,15 +158,27 @@ impl Planner {
         let domain = self.company_domain(v);
         let mut found = None;
         if let Some(d) = &domain {
-            found = records::company_by_domain(&mut conn, d).await?;
+            found = match self.cached(&format!("d:{d}")) {
+                Some(hit) => hit,
+                None => records::company_by_domain(&mut conn, d).await?,
+            };
         }
         if found.is_none() {
             if let Some(name) = &v.company {
-                found = records::company_by_name(&mut conn, name).await?;
+                let key = format!("n:{}", records::company_name_key(name));
+                found = match self.cached(&key) {
+                    Some(hit) => hit,
+                    None => records::company_by_name(&mut conn, name).await?,
+                };
             }
         }
         if let Some(id) = found {
-            if !records::may_read(&mut conn, &self.caller, RecordKind::Company, id).await? {
+            if !self.readable.contains_key(&id) {
+                let may =
+                    records::may_read(&mut conn, &self.caller, RecordKind::Company, id).await?;
+                self.readable.insert(id, may);
+            }
+            if !self.readable[&id] {
                 return Ok(Err(format!(
                     "the company {} exists and belongs to someone else; ask its owner to share it",
                     v.company.as_deref().or(domain.as_deref()).unwrap_or("")
@@ -176,7 +197,7 @@ impl Planner {
         })))
     }
 
-    fn keys(&self, v: &Values) -> Vec<String> {
+    pub fn keys(&self, v: &Values) -> Vec<String> {
         let mut keys: Vec<String> = v.emails.iter().map(|e| format!("e:{e}")).collect();
         keys.extend(v.phone_keys.iter().map(|p| format!("p:{p}")));
         if let Some(id) = v.id {
@@ -231,6 +252,18 @@ impl Planner {
         } else {
             &v.phone_keys
         };
+        if self.kind == RecordKind::Contact {
+            let keys: Vec<String> = emails
+                .iter()
+                .map(|e| format!("e:{e}"))
+                .chain(phones.iter().map(|p| format!("p:{p}")))
+                .collect();
+            let hits: Option<Vec<Option<i64>>> = keys.iter().map(|k| self.cached(k)).collect();
+            if let (Some(hits), false) = (hits, keys.is_empty()) {
+                // The lowest id, as the one-row look-up (`ORDER BY id LIMIT 1`) answers.
+                return Ok(Ok(hits.into_iter().flatten().min()));
+            }
+        }
         let mut conn = pool.acquire().await?;
         let name = if self.kind == RecordKind::Company {
             v.name.as_deref()
