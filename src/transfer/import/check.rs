@@ -21,15 +21,8 @@ pub async fn check(
     let kind = parse_kind(&row.kind)?;
     records::require_write(caller, kind)?;
     let bytes = store::file(pool, id).await?;
-    let (filename, format, sheet) = (
-        row.filename.clone(),
-        row.format.clone(),
-        options.sheet.clone(),
-    );
-    let table =
-        tokio::task::spawn_blocking(move || table_of(&filename, &format, &bytes, sheet.as_deref()))
-            .await
-            .map_err(Error::internal)??;
+    let mut table =
+        super::stream::open(&row.filename, &row.format, bytes, options.sheet.clone()).await?;
     let mapping = resolve_mapping(pool, caller.id, kind, &table.headers, &options).await?;
     let columns = rows::columns(&table.headers, &mapping);
     let dates = super::date_keys(pool, kind).await?;
@@ -41,7 +34,7 @@ pub async fn check(
     let mut planner =
         Planner::new(pool, kind, caller.clone(), options.clone(), owner_mapped).await?;
     let mut report = CheckReport {
-        total_rows: table.rows.len(),
+        total_rows: 0,
         would_create: 0,
         would_update: 0,
         would_skip: 0,
@@ -58,7 +51,8 @@ pub async fn check(
     };
     let mut conn = pool.acquire().await?;
     // A batch at a time, as the run goes: its hashes and look-ups at once, then row by row from memory.
-    for chunk in table.rows.chunks(super::batch::SIZE) {
+    while let Some(chunk) = table.next().await? {
+        report.total_rows += chunk.len();
         let parsed: Vec<_> = chunk
             .iter()
             .map(|(line, cells)| (*line, rows::parse(&columns, &table.headers, cells, &dates)))
@@ -93,7 +87,7 @@ pub async fn check(
     kept.mapping = Some(mapping);
     kept.save_preset = None;
     let text = serde_json::to_string(&kept).map_err(Error::internal)?;
-    store::set_options(pool, id, &text, "checked", table.rows.len() as i64).await?;
+    store::set_options(pool, id, &text, "checked", report.total_rows as i64).await?;
     Ok(report)
 }
 

@@ -11,6 +11,7 @@ pub mod read;
 pub mod rejects;
 pub mod routes;
 pub mod rows;
+mod stream;
 mod workbook;
 
 use std::collections::BTreeMap;
@@ -67,6 +68,20 @@ pub fn table_of(
     Ok(table)
 }
 
+/// `table_of` with only the first rows kept (and all counted): what a view of the import shows.
+pub fn preview_of(
+    filename: &str,
+    format: &str,
+    bytes: &[u8],
+    sheet: Option<&str>,
+) -> Result<Table, Error> {
+    let format = Format::parse(format)
+        .ok_or_else(|| Error::internal("stored import with an unknown format"))?;
+    let mut table = read::preview(filename, format, bytes, sheet)?;
+    table.headers = mapping::unique_headers(&table.headers);
+    Ok(table)
+}
+
 /// Stores an upload after reading it once (a file that cannot be read is refused here, not in the job).
 pub async fn upload(
     pool: &AnyPool,
@@ -79,7 +94,7 @@ pub async fn upload(
     let format = Format::detect(filename, &bytes)?;
     let parse_name = filename.to_string();
     let (table, bytes) = tokio::task::spawn_blocking(move || {
-        let t = read::read(&parse_name, format, &bytes, None);
+        let t = read::preview(&parse_name, format, &bytes, None);
         (t, bytes)
     })
     .await
@@ -99,12 +114,12 @@ pub async fn upload(
         filename,
         format: format.as_str(),
         file_hash: &hash,
-        total_rows: table.rows.len() as i64,
+        total_rows: table.total as i64,
         bytes: &bytes,
     };
     let id = store::insert(pool, &new).await?;
     let mut conn = pool.acquire().await?;
-    let audit = json!({ "kind": kind, "filename": filename, "rows": table.rows.len(), "format": format.as_str() });
+    let audit = json!({ "kind": kind, "filename": filename, "rows": table.total, "format": format.as_str() });
     records::audit(
         &mut conn,
         caller.id,
@@ -187,7 +202,7 @@ pub async fn get(pool: &AnyPool, caller: &Caller, id: i64) -> Result<ImportView,
     let row = load(pool, caller, id).await?;
     let options: ImportOptions = serde_json::from_str(&row.options).unwrap_or_default();
     let bytes = store::file(pool, id).await?;
-    let table = table_of(&row.filename, &row.format, &bytes, options.sheet.as_deref()).ok();
+    let table = preview_of(&row.filename, &row.format, &bytes, options.sheet.as_deref()).ok();
     let kind = parse_kind(&row.kind)?;
     let headers = table
         .as_ref()
@@ -335,7 +350,7 @@ pub async fn start(
     let options = options.or_else(|| stored.mapping.is_none().then(ImportOptions::default));
     if let Some(mut options) = options {
         let bytes = store::file(pool, id).await?;
-        let table = table_of(&row.filename, &row.format, &bytes, options.sheet.as_deref())?;
+        let table = preview_of(&row.filename, &row.format, &bytes, options.sheet.as_deref())?;
         options.mapping =
             Some(resolve_mapping(pool, caller.id, kind, &table.headers, &options).await?);
         options.save_preset = None;
@@ -345,7 +360,7 @@ pub async fn start(
                 message: format!("import {id} is {}", row.status),
             });
         }
-        store::set_options(pool, id, &text, "checked", table.rows.len() as i64).await?;
+        store::set_options(pool, id, &text, "checked", table.total as i64).await?;
     }
     if !store::transition(pool, id, &["uploaded", "checked"], "queued", None).await? {
         return Err(Error::Conflict {

@@ -58,14 +58,23 @@ pub struct Planner {
     domains: crate::linking::Context,
     pipelines: records::Pipelines,
     owners: HashMap<i64, Result<(), String>>,
-    /// Dry run only: the keys of earlier rows (e-mails, phones, names, ids) → their line.
-    seen: HashMap<String, usize>,
+    /// Dry run only: the keys of earlier rows (e-mails, phones, names, ids), hashed to 8 bytes so that a file
+    /// of any length fits, → their line.
+    seen: HashMap<u64, usize>,
     pub new_companies: HashMap<String, usize>,
     /// A batch's look-ups made at once (`prefetch`): key (`e:`, `p:`, `d:`, `n:`) → record; `looked` holds every
     /// key asked, so a key looked up and not found answers "none" without a query.
     known: HashMap<String, i64>,
     looked: HashSet<String>,
     readable: HashMap<i64, bool>,
+}
+
+/// A row key in 8 bytes (std's SipHash with fixed keys: the same in every run).
+fn key_hash(key: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::hash::DefaultHasher::new();
+    key.hash(&mut h);
+    h.finish()
 }
 
 fn norm_name(s: &str) -> String {
@@ -312,13 +321,15 @@ impl Planner {
             Err(reason) => return fail(reason),
         };
         let earlier = if dry {
-            self.keys(v).iter().find_map(|k| self.seen.get(k).copied())
+            self.keys(v)
+                .iter()
+                .find_map(|k| self.seen.get(&key_hash(k)).copied())
         } else {
             None
         };
         if dry {
             for k in self.keys(v) {
-                self.seen.entry(k).or_insert(row);
+                self.seen.entry(key_hash(&k)).or_insert(row);
             }
         }
         let existing = match self.find(pool, v).await? {
