@@ -40,6 +40,15 @@ pub fn require_read(caller: &Caller, kind: RecordKind) -> Result<(), Error> {
     access::require_role(caller, kind, Op::Read).map(|_| ())
 }
 
+/// crm's condition over a `user_id` column: what the caller oversees (their own, their teams' members', or all).
+pub fn push_overseen(sql: &mut crate::db::sql::Sql, caller: &Caller, column: &str) {
+    access::push_overseen(sql, caller, column)
+}
+
+pub async fn oversees(pool: &AnyPool, caller: &Caller, user: i64) -> Result<bool, Error> {
+    access::oversees(&mut *pool.acquire().await?, caller, user).await
+}
+
 /// Every active user as `(id, name, email)`, for owner columns and exports.
 pub async fn users(pool: &AnyPool) -> Result<Vec<(i64, String, String)>, Error> {
     let mut out = Vec::new();

@@ -49,6 +49,7 @@ mod openapi;
 mod proxy;
 mod segments_custom;
 mod smtp_sink;
+mod transfer_batches;
 mod transfer_cli;
 mod transfer_export;
 mod transfer_files;

@@ -198,8 +198,16 @@ pub async fn load(pool: &AnyPool, caller: &Caller, id: i64) -> Result<store::Imp
     }
 }
 
+/// The import, when the caller started it, leads a team of whoever did, or is an admin (others: 404): for reading.
+async fn load_to_read(pool: &AnyPool, caller: &Caller, id: i64) -> Result<store::ImportRow, Error> {
+    match store::get(pool, id).await? {
+        Some(row) if records::oversees(pool, caller, row.user_id).await? => Ok(row),
+        _ => Err(Error::NotFound("import")),
+    }
+}
+
 pub async fn get(pool: &AnyPool, caller: &Caller, id: i64) -> Result<ImportView, Error> {
-    let row = load(pool, caller, id).await?;
+    let row = load_to_read(pool, caller, id).await?;
     let options: ImportOptions = serde_json::from_str(&row.options).unwrap_or_default();
     let bytes = store::file(pool, id).await?;
     let table = preview_of(&row.filename, &row.format, &bytes, options.sheet.as_deref()).ok();
@@ -218,8 +226,8 @@ pub async fn list(
     before: Option<i64>,
     limit: i64,
 ) -> Result<(Vec<ImportSummary>, Option<i64>), Error> {
-    let user = (!caller.is_admin()).then_some(caller.id);
-    let rows = store::list(pool, user, before.unwrap_or(i64::MAX), limit).await?;
+    let visible = |sql: &mut crate::db::sql::Sql| records::push_overseen(sql, caller, "user_id");
+    let rows = store::list(pool, visible, before.unwrap_or(i64::MAX), limit).await?;
     let next = (rows.len() as i64 == limit)
         .then(|| rows.last().map(|r| r.id))
         .flatten();

@@ -143,7 +143,7 @@ pub struct ListQuery {
 }
 
 #[utoipa::path(get, path = "/api/v1/imports", tag = "imports", security(("bearer" = [])), params(ListQuery),
-    responses((status = 200, description = "the caller's imports (an admin's: everyone's), newest first", body = ImportList)))]
+    responses((status = 200, description = "the caller's imports and those of members of teams they lead (an admin's: everyone's), newest first", body = ImportList)))]
 pub async fn list(
     State(s): State<AppState>,
     caller: Caller,

@@ -9,6 +9,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, AnyPool, Row};
 
 use crate::db::now_ms;
+use crate::db::sql::Sql;
 use crate::error::Error;
 
 pub struct ImportRow {
@@ -107,22 +108,20 @@ pub async fn file(pool: &AnyPool, id: i64) -> Result<Vec<u8>, Error> {
     )
 }
 
-/// A page of imports, newest first; of one user unless `user` is `None` (admins).
+/// A page of imports, newest first, limited by `visible` (access's condition over `user_id`).
 pub async fn list(
     pool: &AnyPool,
-    user: Option<i64>,
+    visible: impl FnOnce(&mut Sql),
     before: i64,
     limit: i64,
 ) -> Result<Vec<ImportRow>, Error> {
-    let text = format!(
-        "SELECT {COLUMNS} FROM imports WHERE ($1 = 0 OR user_id = $1) AND id < $2 ORDER BY id DESC LIMIT $3"
-    );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(text))
-        .bind(user.unwrap_or(0))
-        .bind(before)
-        .bind(limit)
-        .fetch_all(pool)
-        .await?;
+    let mut sql = Sql::new("SELECT ");
+    sql.push(COLUMNS)
+        .push(" FROM imports WHERE id < ")
+        .bind(before);
+    visible(&mut sql);
+    sql.push(" ORDER BY id DESC LIMIT ").bind(limit);
+    let rows = sql.query().fetch_all(pool).await?;
     rows.iter().map(import_of).collect()
 }
 
@@ -152,7 +151,7 @@ pub async fn transition(
     to: &str,
     error: Option<&str>,
 ) -> Result<bool, Error> {
-    let mut sql = crate::db::sql::Sql::new("UPDATE imports SET status = ");
+    let mut sql = Sql::new("UPDATE imports SET status = ");
     sql.bind(to.to_string())
         .push(", error = ")
         .bind(error.map(str::to_string));
