@@ -178,6 +178,8 @@ async fn team_leads_see_their_members_imports_and_others_do_not() {
         assert_eq!(ids(&list).contains(&id), sees, "{who}: {list}");
         let (status, one) = app.get(&format!("/api/v1/imports/{id}"), token).await;
         assert_eq!(status, if sees { 200 } else { 404 }, "{who}: {one}");
+        let (status, _, _) = download(&app, token, &format!("/api/v1/imports/{id}/rejects")).await;
+        assert_eq!(status, if sees { 200 } else { 404 }, "{who}: rejects");
     }
     // Seeing is not running: the member's import is theirs (or an admin's) to run.
     let (status, body) = app

@@ -199,7 +199,11 @@ pub async fn load(pool: &AnyPool, caller: &Caller, id: i64) -> Result<store::Imp
 }
 
 /// The import, when the caller started it, leads a team of whoever did, or is an admin (others: 404): for reading.
-async fn load_to_read(pool: &AnyPool, caller: &Caller, id: i64) -> Result<store::ImportRow, Error> {
+pub(super) async fn load_to_read(
+    pool: &AnyPool,
+    caller: &Caller,
+    id: i64,
+) -> Result<store::ImportRow, Error> {
     match store::get(pool, id).await? {
         Some(row) if records::oversees(pool, caller, row.user_id).await? => Ok(row),
         _ => Err(Error::NotFound("import")),

@@ -208,7 +208,7 @@ pub async fn rejects(
     caller: Caller,
     Path(id): Path<i64>,
 ) -> Result<Response, Error> {
-    let row = super::load(&s.db.pool, &caller, id).await?;
+    let row = super::load_to_read(&s.db.pool, &caller, id).await?;
     let options: ImportOptions = serde_json::from_str(&row.options).unwrap_or_default();
     let reasons: HashMap<usize, String> = store::rejects(&s.db.pool, id)
         .await?
