@@ -21,8 +21,25 @@ struct Pending {
     ledger: Vec<LedgerRow>,
     /// `(row, hash, body, company)` of the contacts to create.
     creates: Vec<(i64, String, serde_json::Value, CompanyPick)>,
+}
+
+/// The content hashes and keys (e-mails, phones) of the batch's rows that create or update, written or not: a
+/// later row meeting one goes the way one row goes, after what is pending is written.
+#[derive(Default)]
+struct Taken {
     hashes: HashSet<String>,
     keys: HashSet<String>,
+}
+
+impl Taken {
+    fn meets(&self, hash: &str, keys: &[String]) -> bool {
+        self.hashes.contains(hash) || keys.iter().any(|k| self.keys.contains(k))
+    }
+
+    fn take(&mut self, hash: String, keys: Vec<String>) {
+        self.hashes.insert(hash);
+        self.keys.extend(keys);
+    }
 }
 
 impl Pending {
@@ -62,6 +79,7 @@ pub async fn run(
     let values: Vec<&Values> = rows.iter().filter_map(|(_, v)| v.as_ref().ok()).collect();
     planner.prefetch(pool, &values).await?;
     let mut pending = Pending::default();
+    let mut taken = Taken::default();
     for ((line, parsed), hash) in rows.into_iter().zip(hashes) {
         let (values, hash) = match (parsed, hash) {
             (Ok(v), Some(h)) => (v, h),
@@ -77,23 +95,27 @@ pub async fn run(
             continue;
         }
         let keys = planner.keys(&values);
-        if pending.hashes.contains(&hash) || keys.iter().any(|k| pending.keys.contains(k)) {
+        if taken.meets(&hash, &keys) {
             flush(pool, planner, id, &mut pending).await?;
             one_row(pool, planner, id, line, Ok(values)).await?;
+            planner.forget();
+            taken.take(hash, keys);
             continue;
         }
         match planner.plan(pool, line as usize, &values, false).await? {
             Action::Fail { reason } => pending.note(line, "failed", &hash, Some(reason)),
             Action::Skip { reason, .. } => pending.note(line, "skipped", &hash, Some(reason)),
             Action::Create { body, company, .. } => {
-                pending.hashes.insert(hash.clone());
-                pending.keys.extend(keys);
-                pending.creates.push((line, hash, body, pick(company)));
+                pending
+                    .creates
+                    .push((line, hash.clone(), body, pick(company)));
+                taken.take(hash, keys);
             }
             Action::Update { .. } => {
                 flush(pool, planner, id, &mut pending).await?;
                 one_row(pool, planner, id, line, Ok(values)).await?;
                 planner.forget();
+                taken.take(hash, keys);
             }
         }
     }
