@@ -180,19 +180,29 @@ pub async fn link_record(
     store::link_earlier_mail(conn, kind, id, &values).await
 }
 
-/// `link_record` for many records of one kind (a bulk create): the domain lists read once for all of them.
+/// `link_record` for many records of one kind (a bulk create): the domain lists read once, and only the records
+/// whose addresses (or domains) occur in mail at all are linked, one statement each.
 pub async fn link_records(
     conn: &mut AnyConnection,
     kind: RecordKind,
     records: &[(i64, &[String])],
 ) -> Result<(), Error> {
-    if records.is_empty() {
+    let all: Vec<String> = records
+        .iter()
+        .flat_map(|(_, v)| v.iter().cloned())
+        .collect();
+    if all.is_empty() {
+        return Ok(());
+    }
+    let in_mail = store::values_in_mail(&mut *conn, kind, &all).await?;
+    if in_mail.is_empty() {
         return Ok(());
     }
     let ctx = Context::lists(&mut *conn).await?;
     for (id, values) in records {
         let values: Vec<String> = values
             .iter()
+            .filter(|v| in_mail.contains(*v))
             .filter(|v| match kind {
                 RecordKind::Company => ctx.company_domain(v) && !ctx.never_log.contains(*v),
                 _ => !ctx.is_own(v) && !ctx.never_logged(v),

@@ -13,7 +13,7 @@ use super::access::{self, Op};
 use super::contacts::{self, model::NewContact};
 use super::custom::{self, model::CustomField, values};
 use super::normalize::{self, optional, required};
-use super::{audit, companies, refuse_duplicate, resolve_owner, RecordKind};
+use super::{audit, refuse_duplicate, resolve_owner, RecordKind};
 use crate::auth::Caller;
 use crate::error::Error;
 
@@ -42,6 +42,8 @@ pub struct Created {
     pub id: i64,
     pub emails: Vec<String>,
     pub new_company: Option<i64>,
+    /// The new company's domains (for linking its earlier mail).
+    pub new_company_domains: Vec<String>,
 }
 
 /// Key → record, for many keys at once: the look-ups the import's planner does a batch at a time.
@@ -277,17 +279,29 @@ async fn refuse_duplicates(
     Ok(())
 }
 
-/// The company id of each row: existing ones checked once each, new ones found again or created once.
+/// The company id of each row: existing ones checked once each; new ones found again (by domain, then name: one
+/// query per key kind for the batch) or created once for the batch with multi-row INSERTs.
 /// Returns row index → (company, created by this row).
 async fn pick_companies(
     conn: &mut AnyConnection,
     caller: &Caller,
     rows: &mut [Result<(Checked, CompanyPick), Error>],
 ) -> Result<HashMap<usize, (i64, bool)>, Error> {
+    let mut domains = Vec::new();
+    let mut names = Vec::new();
+    for (_, pick) in rows.iter().flatten() {
+        if let CompanyPick::New { name, domain } = pick {
+            domains.extend(domain.clone());
+            names.push(normalize::company_name(name));
+        }
+    }
+    let by_domain = store::companies_by(&mut *conn, false, &domains).await?;
+    let by_name = store::companies_by(&mut *conn, true, &names).await?;
     let mut readable: HashMap<i64, bool> = HashMap::new();
-    // Domain or normalized name → the company made or found for an earlier row.
-    let mut made: HashMap<String, i64> = HashMap::new();
-    let mut out = HashMap::new();
+    // Domain or normalized name → the company found, or the new one (its index in `news`), of an earlier row.
+    let mut made: HashMap<String, Result<i64, usize>> = HashMap::new();
+    let mut news: Vec<(String, String, Option<String>, i64, usize)> = Vec::new();
+    let mut slots: HashMap<usize, Result<i64, usize>> = HashMap::new();
     for (i, row) in rows.iter_mut().enumerate() {
         let Ok((c, pick)) = row else { continue };
         match pick.clone() {
@@ -297,7 +311,7 @@ async fn pick_companies(
                     e.insert(access::may_read(&mut *conn, caller, RecordKind::Company, id).await?);
                 }
                 if readable[&id] {
-                    out.insert(i, (id, false));
+                    slots.insert(i, Ok(id));
                 } else {
                     *row = Err(Error::validation(
                         "company_id",
@@ -307,53 +321,81 @@ async fn pick_companies(
             }
             CompanyPick::New { name, domain } => {
                 let name_key = normalize::company_name(&name);
-                let known = domain
+                let (d_key, n_key) = (
+                    domain.as_ref().map(|d| format!("d:{d}")),
+                    format!("n:{name_key}"),
+                );
+                let earlier = d_key
                     .as_ref()
-                    .and_then(|d| made.get(&format!("d:{d}")))
-                    .or_else(|| made.get(&format!("n:{name_key}")))
-                    .copied();
-                let (id, created) = match known {
-                    Some(id) => (id, false),
-                    None => {
-                        let mut found = None;
-                        if let Some(d) = &domain {
-                            found = companies::find_by_domain(&mut *conn, d).await?;
-                        }
-                        if found.is_none() {
-                            found = companies::find_by_name(&mut *conn, &name).await?;
-                        }
-                        match found {
-                            Some(id) => (id, false),
-                            None => {
-                                let name = match required("name", &name, 300) {
-                                    Ok(n) => n,
-                                    Err(e) => {
-                                        *row = Err(e);
-                                        continue;
-                                    }
-                                };
-                                let company = companies::create_in(
-                                    &mut *conn,
-                                    caller.id,
-                                    &name,
-                                    domain.clone(),
-                                    Some(c.owner),
-                                )
-                                .await?;
-                                (company.id, true)
+                    .and_then(|k| made.get(k))
+                    .or_else(|| made.get(&n_key));
+                let slot = match earlier {
+                    Some(slot) => *slot,
+                    None => match domain
+                        .as_ref()
+                        .and_then(|d| by_domain.get(d))
+                        .or_else(|| by_name.get(&name_key))
+                    {
+                        Some(id) => Ok(*id),
+                        None => match required("name", &name, 300) {
+                            Ok(name) => {
+                                news.push((name, name_key, domain.clone(), c.owner, i));
+                                Err(news.len() - 1)
                             }
-                        }
-                    }
+                            Err(e) => {
+                                *row = Err(e);
+                                continue;
+                            }
+                        },
+                    },
                 };
-                if let Some(d) = &domain {
-                    made.entry(format!("d:{d}")).or_insert(id);
+                if let Some(k) = d_key {
+                    made.entry(k).or_insert(slot);
                 }
-                made.entry(format!("n:{name_key}")).or_insert(id);
-                out.insert(i, (id, created));
+                made.entry(n_key).or_insert(slot);
+                slots.insert(i, slot);
             }
         }
     }
-    Ok(out)
+    let ids = create_companies(&mut *conn, &news).await?;
+    Ok(slots
+        .into_iter()
+        .map(|(i, slot)| match slot {
+            Ok(id) => (i, (id, false)),
+            Err(n) => (i, (ids[n], news[n].4 == i)),
+        })
+        .collect())
+}
+
+/// New companies `(name, normalized name, domain, owner, row)` with multi-row INSERTs; their ids, in order.
+async fn create_companies(
+    conn: &mut AnyConnection,
+    news: &[(String, String, Option<String>, i64, usize)],
+) -> Result<Vec<i64>, Error> {
+    let searches: Vec<String> = news
+        .iter()
+        .map(|(name, _, domain, _, _)| {
+            normalize::search_text(std::iter::once(name.as_str()).chain(domain.as_deref()))
+        })
+        .collect();
+    let rows: Vec<store::CompanyRow> = news
+        .iter()
+        .zip(&searches)
+        .map(|((name, norm, _, owner, _), search)| store::CompanyRow {
+            name,
+            name_norm: norm,
+            owner_id: *owner,
+            search,
+        })
+        .collect();
+    let ids = store::insert_companies(&mut *conn, &rows).await?;
+    let domains: Vec<(i64, &str)> = news
+        .iter()
+        .zip(&ids)
+        .filter_map(|((_, _, d, _, _), id)| d.as_deref().map(|d| (*id, d)))
+        .collect();
+    store::insert_company_domains(&mut *conn, &domains).await?;
+    Ok(ids)
 }
 
 /// The multi-row INSERTs of the checked rows and the batch's one audit entry.
@@ -411,8 +453,14 @@ async fn write(
     store::insert_emails(&mut *conn, &emails).await?;
     store::insert_phones(&mut *conn, &phones).await?;
     store::insert_custom(&mut *conn, RecordKind::Contact, &custom).await?;
-    if !ids.is_empty() {
-        let after = json!({ "kind": RecordKind::Contact, "created": ids.len(), "ids": ids });
+    let new_companies: Vec<i64> = companies
+        .iter()
+        .filter(|(_, (_, made))| *made)
+        .map(|(_, (id, _))| *id)
+        .collect();
+    if !ids.is_empty() || !new_companies.is_empty() {
+        let after = json!({ "kind": RecordKind::Contact, "created": ids.len(), "ids": ids,
+            "companies": new_companies });
         audit::settings_event(
             conn,
             caller.id,
@@ -428,13 +476,21 @@ async fn write(
         .into_iter()
         .enumerate()
         .map(|(i, r)| {
-            r.map(|(c, _)| Created {
-                id: ids.next().expect("one id per checked row"),
-                emails: c.emails,
-                new_company: companies
+            r.map(|(c, pick)| {
+                let new_company = companies
                     .get(&i)
                     .filter(|(_, made)| *made)
-                    .map(|(id, _)| *id),
+                    .map(|(id, _)| *id);
+                let new_company_domains = match (new_company, pick) {
+                    (Some(_), CompanyPick::New { domain, .. }) => domain.into_iter().collect(),
+                    _ => Vec::new(),
+                };
+                Created {
+                    id: ids.next().expect("one id per checked row"),
+                    emails: c.emails,
+                    new_company,
+                    new_company_domains,
+                }
             })
         })
         .collect())

@@ -159,6 +159,66 @@ pub async fn insert_contacts(
     Ok(ids)
 }
 
+/// A company's row as bulk create writes it.
+pub struct CompanyRow<'a> {
+    pub name: &'a str,
+    pub name_norm: &'a str,
+    pub owner_id: i64,
+    pub search: &'a str,
+}
+
+/// Inserts the companies with multi-row INSERTs; their ids, in order.
+pub async fn insert_companies(
+    conn: &mut AnyConnection,
+    rows: &[CompanyRow<'_>],
+) -> Result<Vec<i64>, Error> {
+    let now = now_ms();
+    let mut ids = Vec::with_capacity(rows.len());
+    for chunk in rows.chunks(BINDS / 7) {
+        let mut sql = Sql::new(
+            "INSERT INTO companies (name, name_norm, owner_id, tags, search, created_at, updated_at) VALUES ",
+        );
+        for (i, c) in chunk.iter().enumerate() {
+            sql.push(if i == 0 { "(" } else { ", (" });
+            sql.bind(c.name.to_string()).push(", ");
+            sql.bind(c.name_norm.to_string()).push(", ");
+            sql.bind(c.owner_id)
+                .push(", ")
+                .bind(tags_to_column(&[]))
+                .push(", ");
+            sql.bind(c.search.to_string()).push(", ");
+            sql.bind(now).push(", ").bind(now).push(")");
+        }
+        sql.push(" RETURNING id");
+        let got = sql.query().fetch_all(&mut *conn).await?;
+        if got.len() != chunk.len() {
+            return Err(Error::internal(
+                "a bulk insert returned fewer ids than rows",
+            ));
+        }
+        for r in got {
+            ids.push(r.try_get("id")?);
+        }
+    }
+    Ok(ids)
+}
+
+/// `(company, domain)` rows.
+pub async fn insert_company_domains(
+    conn: &mut AnyConnection,
+    rows: &[(i64, &str)],
+) -> Result<(), Error> {
+    for chunk in rows.chunks(BINDS / 2) {
+        let mut sql = Sql::new("INSERT INTO company_domains (company_id, domain) VALUES ");
+        for (i, (id, domain)) in chunk.iter().enumerate() {
+            sql.push(if i == 0 { "(" } else { ", (" });
+            sql.bind(*id).push(", ").bind(domain.to_string()).push(")");
+        }
+        sql.query().execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
 /// `(contact, e-mail, primary)` rows.
 pub async fn insert_emails(
     conn: &mut AnyConnection,

@@ -37,6 +37,15 @@ pub async fn create_contacts(
         .map(|c| (c.id, c.emails.as_slice()))
         .collect();
     crate::linking::link_records(conn, RecordKind::Contact, &made).await?;
+    let companies: Vec<(i64, &[String])> = out
+        .iter()
+        .flatten()
+        .filter_map(|c| {
+            c.new_company
+                .map(|id| (id, c.new_company_domains.as_slice()))
+        })
+        .collect();
+    crate::linking::link_records(conn, RecordKind::Company, &companies).await?;
     Ok(out)
 }
 
