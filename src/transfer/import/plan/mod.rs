@@ -163,13 +163,13 @@ impl Planner {
         v: &Values,
         row: usize,
     ) -> Result<Result<Option<CompanyRef>, String>, Error> {
-        let mut conn = pool.acquire().await?;
+        // A connection only on a miss of the batch's look-ups: an acquire is a round trip of its own.
         let domain = self.company_domain(v);
         let mut found = None;
         if let Some(d) = &domain {
             found = match self.cached(&format!("d:{d}")) {
                 Some(hit) => hit,
-                None => records::company_by_domain(&mut conn, d).await?,
+                None => records::company_by_domain(&mut *pool.acquire().await?, d).await?,
             };
         }
         if found.is_none() {
@@ -177,12 +177,13 @@ impl Planner {
                 let key = format!("n:{}", records::company_name_key(name));
                 found = match self.cached(&key) {
                     Some(hit) => hit,
-                    None => records::company_by_name(&mut conn, name).await?,
+                    None => records::company_by_name(&mut *pool.acquire().await?, name).await?,
                 };
             }
         }
         if let Some(id) = found {
             if !self.readable.contains_key(&id) {
+                let mut conn = pool.acquire().await?;
                 let may =
                     records::may_read(&mut conn, &self.caller, RecordKind::Company, id).await?;
                 self.readable.insert(id, may);
