@@ -4,6 +4,7 @@
 pub mod access;
 pub mod activity;
 pub mod audit;
+pub mod bulk;
 pub mod companies;
 pub mod contacts;
 pub mod custom;

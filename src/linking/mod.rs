@@ -180,6 +180,42 @@ pub async fn link_record(
     store::link_earlier_mail(conn, kind, id, &values).await
 }
 
+/// `link_record` for many records of one kind (a bulk create): the domain lists read once, and only the records
+/// whose addresses (or domains) occur in mail at all are linked, one statement each.
+pub async fn link_records(
+    conn: &mut AnyConnection,
+    kind: RecordKind,
+    records: &[(i64, &[String])],
+) -> Result<(), Error> {
+    let all: Vec<String> = records
+        .iter()
+        .flat_map(|(_, v)| v.iter().cloned())
+        .collect();
+    if all.is_empty() {
+        return Ok(());
+    }
+    let in_mail = store::values_in_mail(&mut *conn, kind, &all).await?;
+    if in_mail.is_empty() {
+        return Ok(());
+    }
+    let ctx = Context::lists(&mut *conn).await?;
+    for (id, values) in records {
+        let values: Vec<String> = values
+            .iter()
+            .filter(|v| in_mail.contains(*v))
+            .filter(|v| match kind {
+                RecordKind::Company => ctx.company_domain(v) && !ctx.never_log.contains(*v),
+                _ => !ctx.is_own(v) && !ctx.never_logged(v),
+            })
+            .cloned()
+            .collect();
+        if !values.is_empty() {
+            store::link_earlier_mail(&mut *conn, kind, *id, &values).await?;
+        }
+    }
+    Ok(())
+}
+
 /// Refuses a company domain that is ours or free-mail: such a company would gather everyone's mail.
 pub async fn check_company_domains(
     conn: &mut AnyConnection,

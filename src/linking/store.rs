@@ -194,6 +194,33 @@ pub async fn link_earlier_mail(
     Ok(())
 }
 
+/// The addresses (or, for companies, domains) among `values` that occur in any message (`link_records` links only
+/// those records).
+pub async fn values_in_mail(
+    conn: &mut AnyConnection,
+    kind: RecordKind,
+    values: &[String],
+) -> Result<std::collections::HashSet<String>, Error> {
+    let column = if kind == RecordKind::Company {
+        "domain"
+    } else {
+        "address"
+    };
+    let mut found = std::collections::HashSet::new();
+    for chunk in values.chunks(MAX_BINDS) {
+        let mut sql = Sql::new("SELECT DISTINCT ");
+        sql.push(column)
+            .push(" AS v FROM message_addresses WHERE ")
+            .push(column)
+            .push(" IN ")
+            .bind_list(chunk.to_vec());
+        for r in sql.query().fetch_all(&mut *conn).await? {
+            found.insert(r.try_get("v")?);
+        }
+    }
+    Ok(found)
+}
+
 /// Moves a record's links to another record (lead conversion, merges); a decision on the target wins.
 pub async fn move_links(
     conn: &mut AnyConnection,

@@ -80,12 +80,12 @@ pub fn raw_read(path: &Path) -> Result<(usize, f64), Error> {
     Ok((rows, start.elapsed().as_secs_f64()))
 }
 
-/// Our import of the file, as the admin, into a fresh SQLite database in a temp dir that holds the owners the
-/// file names: rows created and seconds of the run (upload and dry run first, timed apart on stderr).
+/// Our import of the file, as the admin, into a fresh database that holds the owners the file names: SQLite in a
+/// temp dir, or the (empty) PostgreSQL database `MAILROOM_DATABASE_URL` names. Rows created and seconds of the run
+/// (upload and dry run first, timed apart on stderr).
 pub async fn import_fresh(mut config: Config, file: &Path) -> Result<(usize, f64), String> {
     let dir = std::env::temp_dir().join(format!("mailroom-bench-import-{}", std::process::id()));
     config.data_dir = dir.clone();
-    config.database_url = None;
     config.listen = "127.0.0.1:0".parse().expect("a valid address");
     config.admin_password = Some("bench-admin-password".to_string().into());
     let app = App::build(&config).await.map_err(|e| e.to_string())?;

@@ -314,10 +314,10 @@ const MATRIX: &[Row] = &[
     ("GET", "/api/v1/imports", Plain, ALL_200),
     ("POST", "/api/v1/imports", Plain, SALES_CREATE),
     ("GET", "/api/v1/imports/fields", Plain, ALL_200),
-    ("GET", "/api/v1/imports/{id}", Plain, OWN_IMPORT_200),
+    ("GET", "/api/v1/imports/{id}", Plain, SEEN_IMPORT_200),
     ("POST", "/api/v1/imports/{id}/check", Plain, OWN_IMPORT_200),
     ("POST", "/api/v1/imports/{id}/run", Plain, [202, 404, 202, 404, 404, 404, 404]),
-    ("GET", "/api/v1/imports/{id}/rejects", Plain, OWN_IMPORT_200),
+    ("GET", "/api/v1/imports/{id}/rejects", Plain, SEEN_IMPORT_200),
     ("POST", "/api/v1/imports/{id}/undo", Plain, [409, 404, 409, 404, 404, 404, 404]),
     ("GET", "/api/v1/import-presets", Plain, ALL_200),
     ("POST", "/api/v1/import-presets", Plain, SALES_CREATE),
@@ -342,6 +342,8 @@ const MATRIX: &[Row] = &[
 
 /// An import of "owner": the owner and admins; everyone else 404.
 const OWN_IMPORT_200: [u16; 7] = [200, 404, 200, 404, 404, 404, 404];
+/// Seeing an import of "owner": also their team lead.
+const SEEN_IMPORT_200: [u16; 7] = [200, 200, 200, 404, 404, 404, 404];
 
 /// The seven callers plus a bystander salesperson that shares go to.
 struct World {

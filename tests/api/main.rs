@@ -60,6 +60,7 @@ mod reminders_relay;
 mod segments_custom;
 mod smtp_sink;
 mod templates_leads;
+mod transfer_batches;
 mod transfer_cli;
 mod transfer_export;
 mod transfer_files;

@@ -16,6 +16,22 @@ pub use mail::{
 };
 pub use store::push_visible;
 
+/// Limits a query over what users started (imports) to what the caller oversees: everything for admins, else
+/// their own and what members of teams they lead started.
+pub fn push_overseen(sql: &mut crate::db::sql::Sql, caller: &Caller, column: &str) {
+    if !caller.is_admin() {
+        store::push_overseen(sql, caller.id, column);
+    }
+}
+
+/// Does the caller oversee what `user` started: themselves, an admin, or `user`'s team lead?
+pub async fn oversees(conn: &mut AnyConnection, caller: &Caller, user: i64) -> Result<bool, Error> {
+    if caller.is_admin() || caller.id == user {
+        return Ok(true);
+    }
+    store::leads_user(conn, caller.id, user).await
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Op {
     Read,

@@ -87,6 +87,15 @@ pub async fn owner_of(
         .flatten())
 }
 
+/// Appends ` AND (<column> = user_id OR <column> is a member of a team user_id leads)` (things users started,
+/// such as imports, seen by whom they belong to and their team leads).
+pub fn push_overseen(sql: &mut Sql, user_id: i64, column: &str) {
+    sql.push(" AND (").push(column).push(" = ").bind(user_id);
+    sql.push(" OR ").push(column);
+    push_led_users(sql, user_id);
+    sql.push(")");
+}
+
 /// Does `lead` lead a team that `user` belongs to?
 pub async fn leads_user(conn: &mut AnyConnection, lead: i64, user: i64) -> Result<bool, Error> {
     let mut sql = Sql::new("SELECT 1 AS one FROM users u WHERE u.id = ");

@@ -53,7 +53,7 @@ pub fn phones(raw: &[String]) -> Result<Vec<(String, String)>, Error> {
     Ok(out)
 }
 
-fn search(
+pub(crate) fn search(
     name: &str,
     emails: &[String],
     phones: &[(String, String)],

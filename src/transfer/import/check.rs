@@ -21,15 +21,8 @@ pub async fn check(
     let kind = parse_kind(&row.kind)?;
     records::require_write(caller, kind)?;
     let bytes = store::file(pool, id).await?;
-    let (filename, format, sheet) = (
-        row.filename.clone(),
-        row.format.clone(),
-        options.sheet.clone(),
-    );
-    let table =
-        tokio::task::spawn_blocking(move || table_of(&filename, &format, &bytes, sheet.as_deref()))
-            .await
-            .map_err(Error::internal)??;
+    let mut table =
+        super::stream::open(&row.filename, &row.format, bytes, options.sheet.clone()).await?;
     let mapping = resolve_mapping(pool, caller.id, kind, &table.headers, &options).await?;
     let columns = rows::columns(&table.headers, &mapping);
     let dates = super::date_keys(pool, kind).await?;
@@ -41,7 +34,7 @@ pub async fn check(
     let mut planner =
         Planner::new(pool, kind, caller.clone(), options.clone(), owner_mapped).await?;
     let mut report = CheckReport {
-        total_rows: table.rows.len(),
+        total_rows: 0,
         would_create: 0,
         would_update: 0,
         would_skip: 0,
@@ -57,20 +50,52 @@ pub async fn check(
         mapping: mapping.clone(),
     };
     let mut conn = pool.acquire().await?;
-    for (line, cells) in &table.rows {
-        let r = match rows::parse(&columns, &table.headers, cells, &dates) {
-            Err(reason) => Action::Fail { reason },
-            Ok(values) => match store::already_imported(&mut conn, &row_hash(kind, &values)).await?
-            {
-                Some((import, at)) => Action::Skip {
-                    reason: format!("already imported (import {import}, row {at})"),
-                    duplicate_of: None,
+    // A batch at a time, as the run goes: its hashes and look-ups at once, then row by row from memory.
+    while let Some(chunk) = table.next().await? {
+        report.total_rows += chunk.len();
+        let parsed: Vec<_> = chunk
+            .iter()
+            .map(|(line, cells)| (*line, rows::parse(&columns, &table.headers, cells, &dates)))
+            .collect();
+        let hashes: Vec<String> = parsed
+            .iter()
+            .filter_map(|(_, v)| v.as_ref().ok().map(|v| row_hash(kind, v)))
+            .collect();
+        let known = store::already_imported_many(&mut conn, &hashes).await?;
+        let values: Vec<&rows::Values> =
+            parsed.iter().filter_map(|(_, v)| v.as_ref().ok()).collect();
+        planner.prefetch(pool, &values).await?;
+        for (line, values) in &parsed {
+            let r = match values {
+                Err(reason) => Action::Fail {
+                    reason: reason.clone(),
                 },
-                None => planner.plan(pool, *line, &values, true).await?,
-            },
-        };
+                Ok(values) => match known.get(&row_hash(kind, values)) {
+                    Some((import, at)) => Action::Skip {
+                        reason: format!("already imported (import {import}, row {at})"),
+                        duplicate_of: None,
+                    },
+                    None => planner.plan(pool, *line, values, true).await?,
+                },
+            };
+            note(&mut report, *line, r);
+        }
+        planner.forget();
+    }
+    report.companies_to_create = planner.new_companies.len();
+    let mut kept = options;
+    kept.mapping = Some(mapping);
+    kept.save_preset = None;
+    let text = serde_json::to_string(&kept).map_err(Error::internal)?;
+    store::set_options(pool, id, &text, "checked", report.total_rows as i64).await?;
+    Ok(report)
+}
+
+/// Counts a row's planned action in the report, with a line for any row that is not a plain create.
+fn note(report: &mut CheckReport, line: usize, r: Action) {
+    {
         let entry = |action: &str, record_id, reason, duplicate_of| RowReport {
-            row: *line,
+            row: line,
             action: action.into(),
             record_id,
             reason,
@@ -133,11 +158,4 @@ pub async fn check(
             }
         }
     }
-    report.companies_to_create = planner.new_companies.len();
-    let mut kept = options;
-    kept.mapping = Some(mapping);
-    kept.save_preset = None;
-    let text = serde_json::to_string(&kept).map_err(Error::internal)?;
-    store::set_options(pool, id, &text, "checked", table.rows.len() as i64).await?;
-    Ok(report)
 }

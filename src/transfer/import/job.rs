@@ -9,7 +9,7 @@ use sqlx::AnyPool;
 use tokio::sync::watch;
 
 use super::plan::{Action, CompanyRef, Planner};
-use super::{load, parse_kind, row_hash, rows, table_of};
+use super::{batch, load, parse_kind, row_hash, rows};
 use crate::auth::Caller;
 use crate::crm::RecordKind;
 use crate::error::Error;
@@ -72,26 +72,28 @@ pub async fn run_with(
     records::require_write(&caller, kind)?;
     let options: ImportOptions = serde_json::from_str(&row.options).map_err(Error::internal)?;
     let bytes = store::file(pool, id).await?;
-    let (filename, format, sheet) = (
-        row.filename.clone(),
-        row.format.clone(),
-        options.sheet.clone(),
-    );
-    let table =
-        tokio::task::spawn_blocking(move || table_of(&filename, &format, &bytes, sheet.as_deref()))
-            .await
-            .map_err(Error::internal)??;
+    let mut table =
+        super::stream::open(&row.filename, &row.format, bytes, options.sheet.clone()).await?;
     let mapping = options.mapping.clone().unwrap_or_default();
     let columns = rows::columns(&table.headers, &mapping);
     let dates = super::date_keys(pool, kind).await?;
     let owner_mapped = mapping.values().any(|f| f == "owner");
     let mut planner = Planner::new(pool, kind, caller.clone(), options, owner_mapped).await?;
     let after = store::last_row(pool, id).await?;
-    let total = table.rows.len() as u64;
+    let total = row.counts[0].max(0) as u64;
+    let mut done = 0;
     let mut since = 0;
-    for (n, (line, cells)) in table.rows.iter().enumerate() {
-        if (*line as i64) <= after {
-            continue;
+    while let Some(chunk) = table.next().await? {
+        let mut rows = Vec::with_capacity(chunk.len());
+        for (line, cells) in &chunk {
+            done += 1;
+            if (*line as i64) <= after {
+                continue;
+            }
+            rows.push((
+                *line as i64,
+                rows::parse(&columns, &table.headers, cells, &dates),
+            ));
         }
         if *stop.borrow() {
             // A clean stop hands the job back at once; the next start goes on from the next row.
@@ -99,16 +101,26 @@ pub async fn run_with(
             store::transition(pool, id, &["running"], "queued", None).await?;
             return Ok(());
         }
-        one_row(
-            pool,
-            &mut planner,
-            id,
-            *line as i64,
-            rows::parse(&columns, &table.headers, cells, &dates),
-        )
-        .await?;
-        since += 1;
-        tick(n as u64 + 1, total);
+        if kind == RecordKind::Contact {
+            // Contacts go a batch at a time (crm's bulk create); the other kinds row by row.
+            since += rows.len();
+            batch::run(pool, &mut planner, id, rows).await?;
+        } else {
+            for (line, parsed) in rows {
+                if *stop.borrow() {
+                    store::progress(pool, id, LEASE_MS).await?;
+                    store::transition(pool, id, &["running"], "queued", None).await?;
+                    return Ok(());
+                }
+                one_row(pool, &mut planner, id, line, parsed).await?;
+                since += 1;
+                if since >= PROGRESS_EVERY {
+                    store::progress(pool, id, LEASE_MS).await?;
+                    since = 0;
+                }
+            }
+        }
+        tick(done, total);
         if since >= PROGRESS_EVERY {
             store::progress(pool, id, LEASE_MS).await?;
             since = 0;
@@ -126,7 +138,7 @@ pub async fn run_with(
 }
 
 /// Why a crm call refused a row, as the reject file says it.
-fn reason_of(e: &Error) -> Option<String> {
+pub(super) fn reason_of(e: &Error) -> Option<String> {
     match e {
         Error::Database(_) | Error::Internal(_) => None,
         Error::Validation { field, message } => Some(format!("{field}: {message}")),
@@ -150,7 +162,7 @@ async fn record_only(
     Ok(())
 }
 
-async fn one_row(
+pub(super) async fn one_row(
     pool: &AnyPool,
     planner: &mut Planner,
     id: i64,

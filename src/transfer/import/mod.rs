@@ -2,6 +2,7 @@
 //! (suggested from the headers, or a saved preset), a dry run that reports row by row, then the run as a
 //! background job (`job`), its reject file and its undo.
 
+mod batch;
 mod check;
 pub mod job;
 pub mod mapping;
@@ -10,6 +11,7 @@ pub mod read;
 pub mod rejects;
 pub mod routes;
 pub mod rows;
+mod stream;
 mod workbook;
 
 use std::collections::BTreeMap;
@@ -66,6 +68,20 @@ pub fn table_of(
     Ok(table)
 }
 
+/// `table_of` with only the first rows kept (and all counted): what a view of the import shows.
+pub fn preview_of(
+    filename: &str,
+    format: &str,
+    bytes: &[u8],
+    sheet: Option<&str>,
+) -> Result<Table, Error> {
+    let format = Format::parse(format)
+        .ok_or_else(|| Error::internal("stored import with an unknown format"))?;
+    let mut table = read::preview(filename, format, bytes, sheet)?;
+    table.headers = mapping::unique_headers(&table.headers);
+    Ok(table)
+}
+
 /// Stores an upload after reading it once (a file that cannot be read is refused here, not in the job).
 pub async fn upload(
     pool: &AnyPool,
@@ -78,7 +94,7 @@ pub async fn upload(
     let format = Format::detect(filename, &bytes)?;
     let parse_name = filename.to_string();
     let (table, bytes) = tokio::task::spawn_blocking(move || {
-        let t = read::read(&parse_name, format, &bytes, None);
+        let t = read::preview(&parse_name, format, &bytes, None);
         (t, bytes)
     })
     .await
@@ -98,12 +114,12 @@ pub async fn upload(
         filename,
         format: format.as_str(),
         file_hash: &hash,
-        total_rows: table.rows.len() as i64,
+        total_rows: table.total as i64,
         bytes: &bytes,
     };
     let id = store::insert(pool, &new).await?;
     let mut conn = pool.acquire().await?;
-    let audit = json!({ "kind": kind, "filename": filename, "rows": table.rows.len(), "format": format.as_str() });
+    let audit = json!({ "kind": kind, "filename": filename, "rows": table.total, "format": format.as_str() });
     records::audit(
         &mut conn,
         caller.id,
@@ -182,11 +198,23 @@ pub async fn load(pool: &AnyPool, caller: &Caller, id: i64) -> Result<store::Imp
     }
 }
 
+/// The import, when the caller started it, leads a team of whoever did, or is an admin (others: 404): for reading.
+pub(super) async fn load_to_read(
+    pool: &AnyPool,
+    caller: &Caller,
+    id: i64,
+) -> Result<store::ImportRow, Error> {
+    match store::get(pool, id).await? {
+        Some(row) if records::oversees(pool, caller, row.user_id).await? => Ok(row),
+        _ => Err(Error::NotFound("import")),
+    }
+}
+
 pub async fn get(pool: &AnyPool, caller: &Caller, id: i64) -> Result<ImportView, Error> {
-    let row = load(pool, caller, id).await?;
+    let row = load_to_read(pool, caller, id).await?;
     let options: ImportOptions = serde_json::from_str(&row.options).unwrap_or_default();
     let bytes = store::file(pool, id).await?;
-    let table = table_of(&row.filename, &row.format, &bytes, options.sheet.as_deref()).ok();
+    let table = preview_of(&row.filename, &row.format, &bytes, options.sheet.as_deref()).ok();
     let kind = parse_kind(&row.kind)?;
     let headers = table
         .as_ref()
@@ -202,8 +230,8 @@ pub async fn list(
     before: Option<i64>,
     limit: i64,
 ) -> Result<(Vec<ImportSummary>, Option<i64>), Error> {
-    let user = (!caller.is_admin()).then_some(caller.id);
-    let rows = store::list(pool, user, before.unwrap_or(i64::MAX), limit).await?;
+    let visible = |sql: &mut crate::db::sql::Sql| records::push_overseen(sql, caller, "user_id");
+    let rows = store::list(pool, visible, before.unwrap_or(i64::MAX), limit).await?;
     let next = (rows.len() as i64 == limit)
         .then(|| rows.last().map(|r| r.id))
         .flatten();
@@ -334,7 +362,7 @@ pub async fn start(
     let options = options.or_else(|| stored.mapping.is_none().then(ImportOptions::default));
     if let Some(mut options) = options {
         let bytes = store::file(pool, id).await?;
-        let table = table_of(&row.filename, &row.format, &bytes, options.sheet.as_deref())?;
+        let table = preview_of(&row.filename, &row.format, &bytes, options.sheet.as_deref())?;
         options.mapping =
             Some(resolve_mapping(pool, caller.id, kind, &table.headers, &options).await?);
         options.save_preset = None;
@@ -344,7 +372,7 @@ pub async fn start(
                 message: format!("import {id} is {}", row.status),
             });
         }
-        store::set_options(pool, id, &text, "checked", table.rows.len() as i64).await?;
+        store::set_options(pool, id, &text, "checked", table.total as i64).await?;
     }
     if !store::transition(pool, id, &["uploaded", "checked"], "queued", None).await? {
         return Err(Error::Conflict {

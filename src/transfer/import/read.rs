@@ -128,21 +128,92 @@ pub struct Table {
     pub sheet: String,
     pub headers: Vec<String>,
     pub rows: Vec<(usize, Vec<Cell>)>,
+    /// The rows under the header (`rows` may hold only the first few: `preview`).
+    pub total: usize,
     /// For text files: the encoding and delimiter found.
     pub encoding: Option<&'static str>,
     pub delimiter: Option<char>,
 }
 
-/// Reads `sheet` (the first when `None`) of a file.
+/// Takes the rows of a sheet one at a time, `(line, cells)`, the header first.
+pub type Emit<'a> = &'a mut dyn FnMut(usize, Vec<Cell>) -> Result<(), Error>;
+
+/// Reads `sheet` (the first when `None`) of a file, every row kept.
 pub fn read(
     filename: &str,
     format: Format,
     bytes: &[u8],
     sheet: Option<&str>,
 ) -> Result<Table, Error> {
+    collect(filename, format, bytes, sheet, usize::MAX)
+}
+
+/// `read` keeping only the first `keep` rows (the rest are counted): what a view of the upload shows.
+pub fn preview(
+    filename: &str,
+    format: Format,
+    bytes: &[u8],
+    sheet: Option<&str>,
+) -> Result<Table, Error> {
+    collect(filename, format, bytes, sheet, 5)
+}
+
+fn collect(
+    filename: &str,
+    format: Format,
+    bytes: &[u8],
+    sheet: Option<&str>,
+    keep: usize,
+) -> Result<Table, Error> {
+    let mut headers = None;
+    let mut rows = Vec::new();
+    let mut total = 0;
+    let mut take = |line: usize, cells: Vec<Cell>| {
+        if headers.is_none() {
+            headers = Some(header_texts(cells));
+        } else {
+            total += 1;
+            if rows.len() < keep {
+                rows.push((line, cells));
+            }
+        }
+        Ok(())
+    };
+    let mut table = visit(filename, format, bytes, sheet, &mut take)?;
+    table.headers = headers.unwrap_or_default();
+    table.rows = rows;
+    table.total = total;
+    Ok(table)
+}
+
+/// The header row's cells as names.
+pub fn header_texts(cells: Vec<Cell>) -> Vec<String> {
+    cells
+        .into_iter()
+        .map(|c| c.text.trim().to_string())
+        .collect()
+}
+
+/// Hands the rows of `sheet` to `emit` one at a time (the header first): the file's own reader streams them for
+/// .xlsx (calamine's cell reader) and .csv/.tsv (the csv crate's); .xls and .ods are read whole by calamine, which
+/// has no streamed reader for them. The table returned holds the sheets, encoding and delimiter, not the rows.
+pub fn visit(
+    filename: &str,
+    format: Format,
+    bytes: &[u8],
+    sheet: Option<&str>,
+    emit: Emit<'_>,
+) -> Result<Table, Error> {
     match format {
-        Format::Csv | Format::Tsv => read_text(format, bytes),
-        _ => super::workbook::read(filename, format, bytes, sheet),
+        Format::Csv | Format::Tsv => read_text(format, bytes, emit),
+        _ => {
+            let (sheets, sheet) = super::workbook::visit(filename, format, bytes, sheet, emit)?;
+            Ok(Table {
+                sheets,
+                sheet,
+                ..Table::default()
+            })
+        }
     }
 }
 
@@ -197,7 +268,7 @@ fn sniff_delimiter(text: &str) -> u8 {
     best.0
 }
 
-fn read_text(format: Format, bytes: &[u8]) -> Result<Table, Error> {
+fn read_text(format: Format, bytes: &[u8], emit: Emit<'_>) -> Result<Table, Error> {
     let (text, encoding) = decode(bytes);
     let delimiter = if format == Format::Tsv {
         b'\t'
@@ -209,14 +280,14 @@ fn read_text(format: Format, bytes: &[u8]) -> Result<Table, Error> {
         .has_headers(false)
         .flexible(true)
         .from_reader(text.as_bytes());
-    let mut table = Table {
+    let table = Table {
         sheets: vec![],
         encoding: Some(encoding),
         delimiter: Some(delimiter as char),
         ..Table::default()
     };
     let mut record = csv::StringRecord::new();
-    let mut first = true;
+    let mut rows = 0usize;
     loop {
         match reader.read_record(&mut record) {
             Ok(false) => break,
@@ -230,19 +301,18 @@ fn read_text(format: Format, bytes: &[u8]) -> Result<Table, Error> {
                 record.len()
             )));
         }
-        if first {
-            table.headers = record.iter().map(|h| h.trim().to_string()).collect();
-            first = false;
+        // The first record is the header, whatever it holds; blank lines under it are passed over.
+        if rows > 0 && record.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
-        if record.iter().all(|c| c.trim().is_empty()) {
-            continue;
-        }
-        if table.rows.len() >= MAX_ROWS {
+        if rows > MAX_ROWS {
             return Err(too_big(format!("more than {MAX_ROWS} rows")));
         }
-        let cells = record.iter().map(|c| text_cell(c.to_string())).collect();
-        table.rows.push((line, cells));
+        rows += 1;
+        emit(
+            line,
+            record.iter().map(|c| text_cell(c.to_string())).collect(),
+        )?;
     }
     Ok(table)
 }

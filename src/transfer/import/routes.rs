@@ -143,7 +143,7 @@ pub struct ListQuery {
 }
 
 #[utoipa::path(get, path = "/api/v1/imports", tag = "imports", security(("bearer" = [])), params(ListQuery),
-    responses((status = 200, description = "the caller's imports (an admin's: everyone's), newest first", body = ImportList)))]
+    responses((status = 200, description = "the caller's imports and those of members of teams they lead (an admin's: everyone's), newest first", body = ImportList)))]
 pub async fn list(
     State(s): State<AppState>,
     caller: Caller,
@@ -208,7 +208,7 @@ pub async fn rejects(
     caller: Caller,
     Path(id): Path<i64>,
 ) -> Result<Response, Error> {
-    let row = super::load(&s.db.pool, &caller, id).await?;
+    let row = super::load_to_read(&s.db.pool, &caller, id).await?;
     let options: ImportOptions = serde_json::from_str(&row.options).unwrap_or_default();
     let reasons: HashMap<usize, String> = store::rejects(&s.db.pool, id)
         .await?

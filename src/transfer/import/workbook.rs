@@ -1,12 +1,13 @@
-//! Workbooks (.xlsx cell by cell, .xls and .ods by calamine's ranges) into a table, after the zip is checked for
-//! bombs; formulas are kept beside the cells so that the rows holding them are refused.
+//! Workbooks (.xlsx cell by cell, streamed; .xls and .ods by calamine's ranges, which calamine reads whole) row by
+//! row, after the zip is checked for bombs; formulas are kept beside the cells so that the rows holding them are
+//! refused.
 
 use std::io::{Cursor, Read};
 
 use calamine::{Data, DataRef, Reader};
 
 use super::read::{
-    too_big, unreadable, Cell, Format, Table, MAX_COLUMNS, MAX_RATIO, MAX_ROWS, MAX_UNPACKED_BYTES,
+    too_big, unreadable, Cell, Emit, Format, MAX_COLUMNS, MAX_RATIO, MAX_ROWS, MAX_UNPACKED_BYTES,
 };
 use crate::error::Error;
 
@@ -58,12 +59,14 @@ fn check_zip(filename: &str, bytes: &[u8]) -> Result<(), Error> {
     Ok(())
 }
 
-pub fn read(
+/// Hands every row holding something to `emit` in order (the first is the header); the sheets and the sheet read.
+pub fn visit(
     filename: &str,
     format: Format,
     bytes: &[u8],
     sheet: Option<&str>,
-) -> Result<Table, Error> {
+    emit: Emit<'_>,
+) -> Result<(Vec<String>, String), Error> {
     if format != Format::Xls {
         check_zip(filename, bytes)?;
     }
@@ -73,15 +76,10 @@ pub fn read(
             calamine::open_workbook_from_rs(cursor).map_err(|e| unreadable(filename, e))?;
         let sheets = book.sheet_names();
         let name = pick_sheet(&sheets, sheet)?;
-        let mut table = Table {
-            sheets: sheets.clone(),
-            sheet: name.clone(),
-            ..Table::default()
-        };
         let mut reader = book
             .worksheet_cells_reader(&name)
             .map_err(|e| unreadable(filename, e))?;
-        let mut grid = Grid::default();
+        let mut grid = Grid::new(emit);
         while let Some(cell) = reader
             .next_cell_with_formula()
             .map_err(|e| unreadable(filename, e))?
@@ -91,8 +89,8 @@ pub fn read(
             c.formula = cell.formula.filter(|f| !f.is_empty()).map(with_equals);
             grid.put(row as usize, col as usize, c)?;
         }
-        grid.into_table(&mut table);
-        return Ok(table);
+        grid.finish()?;
+        return Ok((sheets, name));
     }
     let mut book =
         calamine::open_workbook_auto_from_rs(cursor).map_err(|e| unreadable(filename, e))?;
@@ -102,13 +100,8 @@ pub fn read(
         .worksheet_range(&name)
         .map_err(|e| unreadable(filename, e))?;
     let formulas = book.worksheet_formula(&name).ok();
-    let mut table = Table {
-        sheets: sheets.clone(),
-        sheet: name,
-        ..Table::default()
-    };
     let (top, left) = range.start().unwrap_or((0, 0));
-    let mut grid = Grid::default();
+    let mut grid = Grid::new(emit);
     for (r, row) in range.rows().enumerate() {
         for (c, value) in row.iter().enumerate() {
             if matches!(value, Data::Empty) {
@@ -125,8 +118,8 @@ pub fn read(
             grid.put(row_no as usize, col_no as usize, cell)?;
         }
     }
-    grid.into_table(&mut table);
-    Ok(table)
+    grid.finish()?;
+    Ok((sheets, name))
 }
 
 /// calamine gives formulas without their `=`; the reject file shows them as a spreadsheet would.
@@ -202,13 +195,23 @@ fn cell_of_ref(value: &DataRef<'_>) -> Cell {
     }
 }
 
-/// Cells arrive row by row (sparse); rows are kept only where they hold something.
-#[derive(Default)]
-struct Grid {
-    rows: Vec<(usize, Vec<Cell>)>,
+/// Cells arrive row by row (sparse); a row is handed on (with its line number) once the next one starts, and only
+/// when it holds something.
+struct Grid<'a> {
+    emit: Emit<'a>,
+    row: Option<(usize, Vec<Cell>)>,
+    rows: usize,
 }
 
-impl Grid {
+impl<'a> Grid<'a> {
+    fn new(emit: Emit<'a>) -> Self {
+        Grid {
+            emit,
+            row: None,
+            rows: 0,
+        }
+    }
+
     fn put(&mut self, row: usize, col: usize, cell: Cell) -> Result<(), Error> {
         if cell.text.is_empty() && cell.formula.is_none() {
             return Ok(());
@@ -219,13 +222,16 @@ impl Grid {
                 row + 1
             )));
         }
-        if self.rows.last().map(|(r, _)| *r) != Some(row) {
-            if self.rows.len() > MAX_ROWS {
+        if self.row.as_ref().map(|(r, _)| *r) != Some(row) {
+            self.finish()?;
+            // The header and MAX_ROWS rows under it.
+            if self.rows > MAX_ROWS {
                 return Err(too_big(format!("more than {MAX_ROWS} rows")));
             }
-            self.rows.push((row, Vec::new()));
+            self.rows += 1;
+            self.row = Some((row, Vec::new()));
         }
-        let (_, cells) = self.rows.last_mut().expect("a row was just pushed");
+        let (_, cells) = self.row.as_mut().expect("a row was just started");
         if cells.len() <= col {
             cells.resize(col + 1, Cell::default());
         }
@@ -233,15 +239,11 @@ impl Grid {
         Ok(())
     }
 
-    /// The first row holding anything is the header.
-    fn into_table(self, table: &mut Table) {
-        let mut rows = self.rows.into_iter();
-        if let Some((_, header)) = rows.next() {
-            table.headers = header
-                .into_iter()
-                .map(|c| c.text.trim().to_string())
-                .collect();
+    /// Hands on the row in progress.
+    fn finish(&mut self) -> Result<(), Error> {
+        match self.row.take() {
+            Some((r, cells)) => (self.emit)(r + 1, cells),
+            None => Ok(()),
         }
-        table.rows = rows.map(|(r, cells)| (r + 1, cells)).collect();
     }
 }

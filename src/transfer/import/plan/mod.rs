@@ -2,12 +2,16 @@
 //! duplicates (in the database, or an earlier row of the file on a dry run) and, by the duplicate policy, says
 //! create, update (with the patch and the values before), skip or fail. The dry run and the run share it.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use sqlx::AnyPool;
 
 mod body;
+mod cache;
+mod duplicate;
+
+pub use duplicate::describe;
 
 use super::rows::Values;
 use crate::auth::Caller;
@@ -57,9 +61,23 @@ pub struct Planner {
     domains: crate::linking::Context,
     pipelines: records::Pipelines,
     owners: HashMap<i64, Result<(), String>>,
-    /// Dry run only: the keys of earlier rows (e-mails, phones, names, ids) → their line.
-    seen: HashMap<String, usize>,
+    /// Dry run only: the keys of earlier rows (e-mails, phones, names, ids), hashed to 8 bytes so that a file
+    /// of any length fits, → their line.
+    seen: HashMap<u64, usize>,
     pub new_companies: HashMap<String, usize>,
+    /// A batch's look-ups made at once (`prefetch`): key (`e:`, `p:`, `d:`, `n:`) → record; `looked` holds every
+    /// key asked, so a key looked up and not found answers "none" without a query.
+    known: HashMap<String, i64>,
+    looked: HashSet<String>,
+    readable: HashMap<i64, bool>,
+}
+
+/// A row key in 8 bytes (std's SipHash with fixed keys: the same in every run).
+fn key_hash(key: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::hash::DefaultHasher::new();
+    key.hash(&mut h);
+    h.finish()
 }
 
 fn norm_name(s: &str) -> String {
@@ -96,6 +114,9 @@ impl Planner {
             owners: HashMap::new(),
             seen: HashMap::new(),
             new_companies: HashMap::new(),
+            known: HashMap::new(),
+            looked: HashSet::new(),
+            readable: HashMap::new(),
         })
     }
 
@@ -145,19 +166,32 @@ impl Planner {
         v: &Values,
         row: usize,
     ) -> Result<Result<Option<CompanyRef>, String>, Error> {
-        let mut conn = pool.acquire().await?;
+        // A connection only on a miss of the batch's look-ups: an acquire is a round trip of its own.
         let domain = self.company_domain(v);
         let mut found = None;
         if let Some(d) = &domain {
-            found = records::company_by_domain(&mut conn, d).await?;
+            found = match self.cached(&format!("d:{d}")) {
+                Some(hit) => hit,
+                None => records::company_by_domain(&mut *pool.acquire().await?, d).await?,
+            };
         }
         if found.is_none() {
             if let Some(name) = &v.company {
-                found = records::company_by_name(&mut conn, name).await?;
+                let key = format!("n:{}", records::company_name_key(name));
+                found = match self.cached(&key) {
+                    Some(hit) => hit,
+                    None => records::company_by_name(&mut *pool.acquire().await?, name).await?,
+                };
             }
         }
         if let Some(id) = found {
-            if !records::may_read(&mut conn, &self.caller, RecordKind::Company, id).await? {
+            if !self.readable.contains_key(&id) {
+                let mut conn = pool.acquire().await?;
+                let may =
+                    records::may_read(&mut conn, &self.caller, RecordKind::Company, id).await?;
+                self.readable.insert(id, may);
+            }
+            if !self.readable[&id] {
                 return Ok(Err(format!(
                     "the company {} exists and belongs to someone else; ask its owner to share it",
                     v.company.as_deref().or(domain.as_deref()).unwrap_or("")
@@ -176,7 +210,7 @@ impl Planner {
         })))
     }
 
-    fn keys(&self, v: &Values) -> Vec<String> {
+    pub fn keys(&self, v: &Values) -> Vec<String> {
         let mut keys: Vec<String> = v.emails.iter().map(|e| format!("e:{e}")).collect();
         keys.extend(v.phone_keys.iter().map(|p| format!("p:{p}")));
         if let Some(id) = v.id {
@@ -231,6 +265,18 @@ impl Planner {
         } else {
             &v.phone_keys
         };
+        if self.kind == RecordKind::Contact {
+            let keys: Vec<String> = emails
+                .iter()
+                .map(|e| format!("e:{e}"))
+                .chain(phones.iter().map(|p| format!("p:{p}")))
+                .collect();
+            let hits: Option<Vec<Option<i64>>> = keys.iter().map(|k| self.cached(k)).collect();
+            if let (Some(hits), false) = (hits, keys.is_empty()) {
+                // The lowest id, as the one-row look-up (`ORDER BY id LIMIT 1`) answers.
+                return Ok(Ok(hits.into_iter().flatten().min()));
+            }
+        }
         let mut conn = pool.acquire().await?;
         let name = if self.kind == RecordKind::Company {
             v.name.as_deref()
@@ -279,13 +325,15 @@ impl Planner {
             Err(reason) => return fail(reason),
         };
         let earlier = if dry {
-            self.keys(v).iter().find_map(|k| self.seen.get(k).copied())
+            self.keys(v)
+                .iter()
+                .find_map(|k| self.seen.get(&key_hash(k)).copied())
         } else {
             None
         };
         if dry {
             for k in self.keys(v) {
-                self.seen.entry(k).or_insert(row);
+                self.seen.entry(key_hash(&k)).or_insert(row);
             }
         }
         let existing = match self.find(pool, v).await? {
@@ -325,69 +373,5 @@ impl Planner {
                 duplicate_of: None,
             }),
         }
-    }
-
-    fn on_duplicate(
-        &self,
-        policy: Policy,
-        mut body: Value,
-        company: Option<CompanyRef>,
-        dup: Value,
-        current: Option<(i64, Value)>,
-    ) -> Result<Action, Error> {
-        match policy {
-            Policy::Skip => Ok(Action::Skip {
-                reason: format!("duplicate of {}", describe(&dup)),
-                duplicate_of: Some(dup),
-            }),
-            Policy::CreateAnyway => {
-                body["allow_duplicate"] = json!(true);
-                Ok(Action::Create {
-                    body,
-                    company,
-                    duplicate_of: Some(dup),
-                })
-            }
-            Policy::FillEmpty | Policy::Overwrite => {
-                let Some((id, current)) = current else {
-                    // Dry run: the earlier row's record does not exist yet; its update is only announced.
-                    return Ok(Action::Update {
-                        id: 0,
-                        patch: Value::Null,
-                        prior: Value::Null,
-                        company,
-                        duplicate_of: dup,
-                    });
-                };
-                let (patch, prior) = self.patch(policy, &body, &company, &current);
-                if patch.as_object().is_some_and(Map::is_empty)
-                    && !matches!(company, Some(CompanyRef::New { .. }))
-                {
-                    return Ok(Action::Skip {
-                        reason: format!("{} already has these values", describe(&dup)),
-                        duplicate_of: Some(dup),
-                    });
-                }
-                Ok(Action::Update {
-                    id,
-                    patch,
-                    prior,
-                    company,
-                    duplicate_of: dup,
-                })
-            }
-        }
-    }
-}
-
-pub fn describe(dup: &Value) -> String {
-    match (
-        dup["kind"].as_str(),
-        dup["id"].as_i64(),
-        dup["row"].as_u64(),
-    ) {
-        (Some(kind), Some(id), _) => format!("{kind} {id}"),
-        (_, _, Some(row)) => format!("row {row} of the file"),
-        _ => "an existing record".into(),
     }
 }

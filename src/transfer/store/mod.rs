@@ -1,10 +1,15 @@
-//! All SQL of imports, their rows and records, mapping presets and the export setting. One text per query for
-//! both backends.
+//! All SQL of imports (their job state: the stored file, options, status, lease and counters), mapping presets and
+//! the export setting; the rows' ledger is in `rows`. One text per query for both backends.
+
+mod rows;
+
+pub use rows::*;
 
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, AnyPool, Row};
 
 use crate::db::now_ms;
+use crate::db::sql::Sql;
 use crate::error::Error;
 
 pub struct ImportRow {
@@ -103,22 +108,20 @@ pub async fn file(pool: &AnyPool, id: i64) -> Result<Vec<u8>, Error> {
     )
 }
 
-/// A page of imports, newest first; of one user unless `user` is `None` (admins).
+/// A page of imports, newest first, limited by `visible` (access's condition over `user_id`).
 pub async fn list(
     pool: &AnyPool,
-    user: Option<i64>,
+    visible: impl FnOnce(&mut Sql),
     before: i64,
     limit: i64,
 ) -> Result<Vec<ImportRow>, Error> {
-    let text = format!(
-        "SELECT {COLUMNS} FROM imports WHERE ($1 = 0 OR user_id = $1) AND id < $2 ORDER BY id DESC LIMIT $3"
-    );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(text))
-        .bind(user.unwrap_or(0))
-        .bind(before)
-        .bind(limit)
-        .fetch_all(pool)
-        .await?;
+    let mut sql = Sql::new("SELECT ");
+    sql.push(COLUMNS)
+        .push(" FROM imports WHERE id < ")
+        .bind(before);
+    visible(&mut sql);
+    sql.push(" ORDER BY id DESC LIMIT ").bind(limit);
+    let rows = sql.query().fetch_all(pool).await?;
     rows.iter().map(import_of).collect()
 }
 
@@ -148,7 +151,7 @@ pub async fn transition(
     to: &str,
     error: Option<&str>,
 ) -> Result<bool, Error> {
-    let mut sql = crate::db::sql::Sql::new("UPDATE imports SET status = ");
+    let mut sql = Sql::new("UPDATE imports SET status = ");
     sql.bind(to.to_string())
         .push(", error = ")
         .bind(error.map(str::to_string));
@@ -219,121 +222,6 @@ pub async fn progress(pool: &AnyPool, id: i64, lease_ms: i64) -> Result<(), Erro
     .execute(pool)
     .await?;
     Ok(())
-}
-
-/// The last row already recorded (a resumed job goes on after it).
-pub async fn last_row(pool: &AnyPool, id: i64) -> Result<i64, Error> {
-    let n: Option<i64> =
-        sqlx::query_scalar("SELECT MAX(row_no) FROM import_rows WHERE import_id = $1")
-            .bind(id)
-            .fetch_one(pool)
-            .await?;
-    Ok(n.unwrap_or(0))
-}
-
-pub async fn insert_row(
-    conn: &mut AnyConnection,
-    import_id: i64,
-    row_no: i64,
-    outcome: &str,
-    (hash, record_id, reason): (&str, Option<i64>, Option<&str>),
-) -> Result<(), Error> {
-    sqlx::query(
-        "INSERT INTO import_rows (import_id, row_no, outcome, row_hash, record_id, reason) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(import_id)
-    .bind(row_no)
-    .bind(outcome)
-    .bind(hash)
-    .bind(record_id)
-    .bind(reason)
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
-pub async fn insert_record(
-    conn: &mut AnyConnection,
-    import_id: i64,
-    row_no: i64,
-    (kind, record_id): (&str, i64),
-    action: &str,
-    prior: Option<&str>,
-) -> Result<(), Error> {
-    sqlx::query(
-        "INSERT INTO import_records (import_id, row_no, record_kind, record_id, action, prior) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(import_id)
-    .bind(row_no)
-    .bind(kind)
-    .bind(record_id)
-    .bind(action)
-    .bind(prior)
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
-/// A row with the same content that an import (not undone) already created or updated: `(import, row)`.
-pub async fn already_imported(
-    conn: &mut AnyConnection,
-    hash: &str,
-) -> Result<Option<(i64, i64)>, Error> {
-    let row = sqlx::query(
-        "SELECT r.import_id, r.row_no FROM import_rows r JOIN imports i ON i.id = r.import_id \
-         WHERE r.row_hash = $1 AND r.outcome IN ('created', 'updated') AND i.status <> 'undone' LIMIT 1",
-    )
-    .bind(hash)
-    .fetch_optional(conn)
-    .await?;
-    row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).transpose()
-}
-
-/// The failed rows with their reasons, in file order.
-pub async fn rejects(pool: &AnyPool, id: i64) -> Result<Vec<(i64, String)>, Error> {
-    let rows = sqlx::query(
-        "SELECT row_no, reason FROM import_rows WHERE import_id = $1 AND outcome = 'failed' ORDER BY row_no",
-    )
-    .bind(id)
-    .fetch_all(pool)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok((
-                r.try_get(0)?,
-                r.try_get::<Option<String>, _>(1)?.unwrap_or_default(),
-            ))
-        })
-        .collect()
-}
-
-pub struct RecordRow {
-    pub kind: String,
-    pub record_id: i64,
-    pub action: String,
-    pub prior: Option<String>,
-}
-
-/// What the import created or changed, the latest first (undo walks it in that order).
-pub async fn records(pool: &AnyPool, id: i64) -> Result<Vec<RecordRow>, Error> {
-    let rows = sqlx::query(
-        "SELECT record_kind, record_id, action, prior FROM import_records WHERE import_id = $1 ORDER BY id DESC",
-    )
-    .bind(id)
-    .fetch_all(pool)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(RecordRow {
-                kind: r.try_get(0)?,
-                record_id: r.try_get(1)?,
-                action: r.try_get(2)?,
-                prior: r.try_get(3)?,
-            })
-        })
-        .collect()
 }
 
 pub async fn presets(pool: &AnyPool, kind: &str) -> Result<Vec<(i64, String, String)>, Error> {

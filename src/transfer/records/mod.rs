@@ -10,6 +10,10 @@ use crate::crm::access::{self, Op};
 use crate::crm::{self, companies, contacts, deals, leads, reference, RecordKind};
 use crate::error::Error;
 
+mod bulk;
+
+pub use bulk::*;
+
 fn from_json<T: serde::de::DeserializeOwned>(v: Value) -> Result<T, Error> {
     serde_json::from_value(v).map_err(|e| Error::validation("row", e.to_string()))
 }
@@ -38,6 +42,15 @@ pub fn require_write(caller: &Caller, kind: RecordKind) -> Result<(), Error> {
 
 pub fn require_read(caller: &Caller, kind: RecordKind) -> Result<(), Error> {
     access::require_role(caller, kind, Op::Read).map(|_| ())
+}
+
+/// crm's condition over a `user_id` column: what the caller oversees (their own, their teams' members', or all).
+pub fn push_overseen(sql: &mut crate::db::sql::Sql, caller: &Caller, column: &str) {
+    access::push_overseen(sql, caller, column)
+}
+
+pub async fn oversees(pool: &AnyPool, caller: &Caller, user: i64) -> Result<bool, Error> {
+    access::oversees(&mut *pool.acquire().await?, caller, user).await
 }
 
 /// Every active user as `(id, name, email)`, for owner columns and exports.
