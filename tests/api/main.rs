@@ -57,6 +57,7 @@ mod reminders;
 mod reminders_digest;
 mod reminders_links;
 mod reminders_relay;
+mod reports;
 mod segments_custom;
 mod smtp_sink;
 mod templates_leads;

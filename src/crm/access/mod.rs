@@ -14,7 +14,7 @@ pub use mail::{
     mail_level, may_mark_thread, push_mail_candidates, push_mail_level, require_mail, MailLevel,
     MailboxPolicy,
 };
-pub use store::push_visible;
+pub use store::{push_owned, push_visible};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Op {
