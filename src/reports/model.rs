@@ -13,6 +13,8 @@ pub enum ReportFormat {
     Json,
     /// UTF-8 with BOM, ';'-separated; headers in Russian with `Accept-Language: ru`.
     Csv,
+    /// One sheet, counts and amounts as numbers; headers as for CSV.
+    Xlsx,
 }
 
 /// Buckets of the deal dynamics.
@@ -44,7 +46,7 @@ pub struct ReportQuery {
     pub user_id: Option<i64>,
     /// week or month (deal dynamics only; default month).
     pub period: Option<Period>,
-    /// json (default) or csv.
+    /// json (default), csv or xlsx.
     pub format: Option<ReportFormat>,
 }
 

@@ -48,10 +48,11 @@ pub fn parse_query(raw: Option<&str>) -> Result<ReportQuery, Error> {
                 q.format = Some(match value.as_ref() {
                     "json" => ReportFormat::Json,
                     "csv" => ReportFormat::Csv,
+                    "xlsx" => ReportFormat::Xlsx,
                     other => {
                         return Err(Error::validation(
                             "format",
-                            format!("'{other}' is not json or csv"),
+                            format!("'{other}' is not json, csv or xlsx"),
                         ))
                     }
                 })
@@ -77,7 +78,7 @@ fn lang(headers: &HeaderMap) -> Lang {
 
 #[utoipa::path(get, path = "/api/v1/reports/funnel", tag = "reports", security(("bearer" = [])),
     params(ReportQuery),
-    responses((status = 200, body = Funnel, description = "JSON, or CSV with format=csv"),
+    responses((status = 200, body = Funnel, description = "JSON, or a file with format=csv or xlsx"),
         (status = 403, description = "marketing", body = ErrorBody),
         (status = 422, description = "a bad date, id or format (error.field names it)", body = ErrorBody)))]
 pub async fn funnel(
@@ -89,14 +90,14 @@ pub async fn funnel(
     let q = parse_query(raw.as_deref())?;
     let report = super::funnel(&s.db.pool, &caller, &q).await?;
     match q.format.unwrap_or_default() {
-        ReportFormat::Csv => table::funnel(&report, lang(&headers)),
         ReportFormat::Json => Ok(Json(report).into_response()),
+        file => table::funnel(&report, lang(&headers), file),
     }
 }
 
 #[utoipa::path(get, path = "/api/v1/reports/deals", tag = "reports", security(("bearer" = [])),
     params(ReportQuery),
-    responses((status = 200, body = DealDynamics, description = "JSON, or CSV with format=csv"),
+    responses((status = 200, body = DealDynamics, description = "JSON, or a file with format=csv or xlsx"),
         (status = 403, description = "marketing", body = ErrorBody),
         (status = 422, description = "a bad date, period, id or format (error.field names it)", body = ErrorBody)))]
 pub async fn deals(
@@ -108,14 +109,14 @@ pub async fn deals(
     let q = parse_query(raw.as_deref())?;
     let report = super::deals(&s.db.pool, &caller, &q).await?;
     match q.format.unwrap_or_default() {
-        ReportFormat::Csv => table::deals(&report, lang(&headers)),
         ReportFormat::Json => Ok(Json(report).into_response()),
+        file => table::deals(&report, lang(&headers), file),
     }
 }
 
 #[utoipa::path(get, path = "/api/v1/reports/lead-sources", tag = "reports", security(("bearer" = [])),
     params(ReportQuery),
-    responses((status = 200, body = LeadSources, description = "JSON, or CSV with format=csv"),
+    responses((status = 200, body = LeadSources, description = "JSON, or a file with format=csv or xlsx"),
         (status = 403, description = "marketing", body = ErrorBody),
         (status = 422, description = "a bad date, id or format (error.field names it)", body = ErrorBody)))]
 pub async fn lead_sources(
@@ -127,7 +128,7 @@ pub async fn lead_sources(
     let q = parse_query(raw.as_deref())?;
     let report = super::lead_sources(&s.db.pool, &caller, &q).await?;
     match q.format.unwrap_or_default() {
-        ReportFormat::Csv => table::lead_sources(&report, lang(&headers)),
         ReportFormat::Json => Ok(Json(report).into_response()),
+        file => table::lead_sources(&report, lang(&headers), file),
     }
 }

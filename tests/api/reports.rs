@@ -3,6 +3,7 @@
 //! The API stamps stage moves and closings with the present, so the fixture then moves those stamps into the past
 //! in the database (the only thing not done through the API).
 
+use calamine::Reader;
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -333,7 +334,7 @@ async fn reports_refuse_bad_filters_by_field_and_marketing_by_role() {
 }
 
 #[tokio::test]
-async fn reports_come_as_csv_with_bom_and_russian_headers_on_request() {
+async fn reports_come_as_csv_with_bom_and_russian_headers_and_as_xlsx() {
     let f = deals_fixture().await;
     let csv = |path: &'static str, lang: Option<&'static str>| {
         let f = &f;
@@ -384,12 +385,55 @@ async fn reports_come_as_csv_with_bom_and_russian_headers_on_request() {
             "Forecast (open deals);;17000.00;;80000.00",
         ]
     );
+    // .xlsx: the same table, counts and amounts as numbers.
+    let book = csv_or_xlsx(
+        &f,
+        "/api/v1/reports/funnel?format=xlsx",
+        "application/vnd.openxmlformats",
+    )
+    .await;
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(book)).expect("an .xlsx");
+    let sheet = book.worksheet_range("funnel").expect("the funnel sheet");
+    let row: Vec<String> = sheet
+        .rows()
+        .nth(1)
+        .unwrap()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    assert_eq!(
+        row,
+        ["Qualification", "open", "1", "50000", "5", "0.8", "3.75"]
+    );
+    assert_eq!(
+        sheet.rows().nth(4).unwrap()[3],
+        calamine::Data::Float(180000.0)
+    );
     let sources = csv("/api/v1/reports/lead-sources?format=csv", Some("ru")).await;
     let text = String::from_utf8(sources[3..].to_vec()).expect("UTF-8");
     assert_eq!(
         text.lines().next(),
         Some("Источник;Лидов;Конвертировано;Сумма выигранных сделок")
     );
+}
+
+async fn csv_or_xlsx(f: &Fixture, path: &str, mime: &str) -> Vec<u8> {
+    let response = f
+        .app
+        .client
+        .get(f.app.url(path))
+        .bearer_auth(&f.app.admin_token)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status().as_u16(), 200, "{path}");
+    let kind = response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(kind.starts_with(mime), "{kind}");
+    response.bytes().await.expect("the file").to_vec()
 }
 
 async fn source_id(app: &TestApp, name: &str) -> i64 {
