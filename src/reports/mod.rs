@@ -288,3 +288,33 @@ pub async fn lead_sources(
             .collect(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    #[test]
+    fn periods_start_on_monday_or_the_first_and_roll_over_the_year() {
+        assert_eq!(
+            period_start(Period::Week, date!(2026 - 11 - 03)),
+            date!(2026 - 11 - 02)
+        );
+        assert_eq!(
+            period_start(Period::Week, date!(2026 - 11 - 02)),
+            date!(2026 - 11 - 02)
+        );
+        assert_eq!(
+            period_start(Period::Month, date!(2026 - 11 - 30)),
+            date!(2026 - 11 - 01)
+        );
+        assert_eq!(
+            next_period(Period::Month, date!(2026 - 12 - 01)),
+            Some(date!(2027 - 01 - 01))
+        );
+        assert_eq!(
+            next_period(Period::Week, date!(2026 - 12 - 28)),
+            Some(date!(2027 - 01 - 04))
+        );
+    }
+}

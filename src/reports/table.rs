@@ -215,3 +215,17 @@ fn xlsx(
     }
     book.save_to_buffer().map_err(Error::internal)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Lang;
+
+    #[test]
+    fn russian_headers_only_when_russian_comes_first() {
+        assert_eq!(Lang::from_header(Some("ru-RU,ru;q=0.9,en;q=0.8")), Lang::Ru);
+        assert_eq!(Lang::from_header(Some("ru")), Lang::Ru);
+        assert_eq!(Lang::from_header(Some("en-US,ru;q=0.5")), Lang::En);
+        assert_eq!(Lang::from_header(Some("rue")), Lang::En);
+        assert_eq!(Lang::from_header(None), Lang::En);
+    }
+}
