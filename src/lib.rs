@@ -18,6 +18,7 @@ pub mod linking;
 pub mod mail;
 pub mod oauth;
 pub mod reminders;
+pub mod reports;
 pub mod secrets;
 pub mod smtp;
 pub mod telemetry;

@@ -308,6 +308,10 @@ pub fn table(state: AppState) -> RouteTable {
         .add(M::PUT, "/api/v1/me/digest", Access::SignedIn, crate::reminders::routes::set_digest)
         .add(M::GET, "/api/v1/settings/reminders", Access::ADMIN, crate::reminders::routes::settings)
         .add(M::PUT, "/api/v1/settings/reminders", Access::ADMIN, crate::reminders::routes::set_settings)
+        // Reports (issue 17): each counts the caller's figures (own, led teams', everyone's), decided in crm::access.
+        .add(M::GET, "/api/v1/reports/funnel", Access::SignedIn, crate::reports::routes::funnel)
+        .add(M::GET, "/api/v1/reports/deals", Access::SignedIn, crate::reports::routes::deals)
+        .add(M::GET, "/api/v1/reports/lead-sources", Access::SignedIn, crate::reports::routes::lead_sources)
         .add(M::GET, "/r/{token}", Access::Public, crate::reminders::pages::confirm)
         .add(M::POST, "/r/{token}", Access::Public, crate::reminders::pages::act)
 }

@@ -335,6 +335,10 @@ const MATRIX: &[Row] = &[
     ("PUT", "/api/v1/me/digest", Plain, ALL_200),
     ("GET", "/api/v1/settings/reminders", Plain, ADMIN_200),
     ("PUT", "/api/v1/settings/reminders", Plain, ADMIN_200),
+    // Reports: every salesperson their own figures (narrowed, never refused); marketing none.
+    ("GET", "/api/v1/reports/funnel", Plain, SALES_LIST),
+    ("GET", "/api/v1/reports/deals", Plain, SALES_LIST),
+    ("GET", "/api/v1/reports/lead-sources", Plain, SALES_LIST),
     // Reminder letters' links: public; a forged token gets the same page for everyone.
     ("GET", "/r/{token}", Plain, [400, 400, 400, 400, 400, 400, 400]),
     ("POST", "/r/{token}", Plain, [400, 400, 400, 400, 400, 400, 400]),

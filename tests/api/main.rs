@@ -57,6 +57,8 @@ mod reminders;
 mod reminders_digest;
 mod reminders_links;
 mod reminders_relay;
+mod reports;
+mod reports_files;
 mod segments_custom;
 mod smtp_sink;
 mod templates_leads;

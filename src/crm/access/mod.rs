@@ -14,7 +14,7 @@ pub use mail::{
     mail_level, may_mark_thread, push_mail_candidates, push_mail_level, require_mail, MailLevel,
     MailboxPolicy,
 };
-pub use store::push_visible;
+pub use store::{push_owned, push_visible};
 
 /// Limits a query over what users started (imports) to what the caller oversees: everything for admins, else
 /// their own and what members of teams they lead started.
