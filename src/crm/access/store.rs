@@ -43,15 +43,7 @@ pub fn push_visible(sql: &mut Sql, scope: Scope, kind: RecordKind, alias: &str) 
 /// lead (reports count what people own; shares and the open lead pool are not the caller's figures).
 pub fn push_owned(sql: &mut Sql, scope: Scope, alias: &str) {
     if let Scope::Own { user_id, .. } = scope {
-        sql.push(" AND (")
-            .push(alias)
-            .push(".owner_id = ")
-            .bind(user_id)
-            .push(" OR ")
-            .push(alias)
-            .push(".owner_id");
-        push_led_users(sql, user_id);
-        sql.push(")");
+        push_overseen(sql, user_id, &format!("{alias}.owner_id"));
     }
 }
 
