@@ -30,21 +30,24 @@ pub async fn insert(
     Ok(())
 }
 
-/// System-made "create" entries (no actor) for many records of one kind: `(record id, changes)`.
+/// "create" entries for many records of one kind, by `actor_id` (None: made by the system): `(record id, changes)`.
 pub async fn insert_created(
     conn: &mut AnyConnection,
+    actor_id: Option<i64>,
     kind: &str,
     rows: &[(i64, String)],
 ) -> Result<(), Error> {
     let now = now_ms();
-    for run in rows.chunks(crate::db::sql::MAX_BINDS / 4) {
+    for run in rows.chunks(crate::db::sql::MAX_BINDS / 5) {
         let mut sql = Sql::new(
             "INSERT INTO audit_log (at, actor_id, action, record_kind, record_id, changes) VALUES ",
         );
         for (i, (id, changes)) in run.iter().enumerate() {
             sql.push(if i == 0 { "(" } else { ", (" })
                 .bind(now)
-                .push(", NULL, 'create', ")
+                .push(", ")
+                .bind(actor_id)
+                .push(", 'create', ")
                 .bind(kind.to_string())
                 .push(", ")
                 .bind(*id)

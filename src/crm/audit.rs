@@ -150,7 +150,26 @@ pub async fn created_by_system_many(
         let text = serde_json::to_string(&diff(&Value::Null, &after)).map_err(Error::internal)?;
         rows.push((*id, text));
     }
-    store::insert_created(conn, kind.as_str(), &rows).await
+    store::insert_created(conn, None, kind.as_str(), &rows).await
+}
+
+/// A "create" entry on each of many records a caller made at once (`what`: the import that made them), so each
+/// record's own audit says where it came from; the batch's summary entry stays on `what`.
+pub async fn created_in_bulk(
+    conn: &mut AnyConnection,
+    actor_id: i64,
+    kind: RecordKind,
+    ids: &[i64],
+    (what, what_id): (&str, i64),
+) -> Result<(), Error> {
+    let change = [FieldChange {
+        field: what.to_string(),
+        from: Value::Null,
+        to: Value::from(what_id),
+    }];
+    let text = serde_json::to_string(&change).map_err(Error::internal)?;
+    let rows: Vec<(i64, String)> = ids.iter().map(|id| (*id, text.clone())).collect();
+    store::insert_created(conn, Some(actor_id), kind.as_str(), &rows).await
 }
 
 /// The audit trail of a merge: on the kept record what came from where and which fields changed; on the merged

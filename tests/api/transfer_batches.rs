@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use serde_json::{json, Value};
 
-use crate::helpers::{spawn_app, TestApp};
+use crate::helpers::{spawn_app, TestApp, ADMIN_EMAIL};
 use crate::transfer_support::{check, download, import, progress, run, upload_ok};
 
 /// Every item of a list, page by page.
@@ -99,6 +99,22 @@ async fn a_file_of_several_batches_imports_each_contact_once_with_one_company_pe
             "row {i}"
         );
     }
+    // Each imported contact's own audit says who made it and by which import.
+    let p3 = by_name["Пакет 3"]["id"].as_i64().unwrap();
+    let (_, audit) = app
+        .get(&format!("/api/v1/contacts/{p3}/audit"), &admin)
+        .await;
+    let created = &audit["items"][0];
+    assert_eq!(
+        (
+            &created["action"],
+            &created["changes"][0]["field"],
+            &created["changes"][0]["to"]
+        ),
+        (&json!("create"), &json!("import"), &json!(id)),
+        "{audit}"
+    );
+    assert_eq!(created["actor_email"], ADMIN_EMAIL, "{audit}");
     let companies = every(&app, &admin, "/api/v1/companies").await;
     assert_eq!(companies.len(), 121, "one company per firma domain");
     let firm50 = companies.iter().find(|c| c["id"] == shared).unwrap();

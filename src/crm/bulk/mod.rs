@@ -340,6 +340,7 @@ async fn write(
         .filter(|(_, (_, made))| *made)
         .map(|(_, (id, _))| *id)
         .collect();
+    audit::created_in_bulk(conn, caller.id, RecordKind::Contact, &ids, what).await?;
     if !ids.is_empty() || !new_companies.is_empty() {
         let after = json!({ "kind": RecordKind::Contact, "created": ids.len(), "ids": ids,
             "companies": new_companies });
