@@ -40,6 +40,8 @@
   }
 
   class Expired extends Error {}
+  // The server wants a new password first (the start-up or an admin-set one): it answers 403 to all but /me.
+  class MustChangePassword extends Error {}
 
   async function api(method, path, body) {
     const headers = { Accept: "application/json" };
@@ -53,7 +55,11 @@
       sessionStorage.removeItem(TOKEN);
       throw new Expired(t("expired"));
     }
-    if (!response.ok) throw new Error((data && data.error && data.error.message) || response.statusText);
+    const code = data && data.error && data.error.code;
+    if (response.status === 403 && code === "password_change_required") throw new MustChangePassword(data.error.message);
+    if (!response.ok) {
+      throw Object.assign(new Error((data && data.error && data.error.message) || response.statusText), { code, field: data && data.error && data.error.field });
+    }
     return data;
   }
 
@@ -66,12 +72,14 @@
       // Office's token expired (an hour): ask Office for a fresh one rather than for a password.
       // Never twice in a minute, so a token the server keeps refusing cannot loop.
       if (error instanceof Expired) return sso && Date.now() - ssoAt > 60000 ? trySso() : showSignIn(error.message);
+      if (error instanceof MustChangePassword) return showPasswordChange();
       status(error.message, "error");
     }
   }
 
   function showSignIn(message) {
     $("signout").hidden = true;
+    $("unread").hidden = true;
     status(message || "", message ? "error" : "");
     const email = el("input", { id: "login-email", type: "email", autocomplete: "username" });
     const password = el("input", { id: "login-password", type: "password", autocomplete: "current-password" });
@@ -93,6 +101,62 @@
       });
     });
     $("app").replaceChildren(form);
+  }
+
+  // The password change the server asks for, here in the pane: the current one, the new one twice. The change
+  // ends every session of the user, so the pane signs in again with the new password and goes on to the card.
+  async function showPasswordChange() {
+    $("signout").hidden = false;
+    $("unread").hidden = true;
+    status(t("mustChange"), "error");
+    const field = (id, label, autocomplete) => [el("label", { for: id }, label),
+      el("input", { id, type: "password", autocomplete, required: true })];
+    const form = el("form", { id: "password-change" },
+      el("h2", {}, t("changePassword")),
+      ...field("pw-current", t("currentPassword"), "current-password"),
+      ...field("pw-new", t("newPassword"), "new-password"),
+      ...field("pw-repeat", t("repeatPassword"), "new-password"),
+      el("button", { type: "submit", id: "pw-submit" }, t("changePassword")));
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const [current, next, again] = ["pw-current", "pw-new", "pw-repeat"].map((id) => $(id).value);
+      if (next !== again) return status(t("passwordsDiffer"), "error");
+      act(async () => {
+        const me = await api("GET", "/api/v1/me");
+        try {
+          await api("POST", "/api/v1/me/password", { current_password: current, new_password: next });
+        } catch (error) {
+          if (error instanceof Expired) throw error;
+          // The API says `current_password: is wrong`: in the pane's words; others (a new one too short) as said.
+          throw error.field === "current_password" ? new Error(t("currentWrong")) : error;
+        }
+        const answer = await api("POST", "/api/v1/auth/login", { email: me.email, password: next });
+        sessionStorage.setItem(TOKEN, answer.token);
+        status(t("passwordChanged"), "ok");
+        await showCard();
+      });
+    });
+    $("app").replaceChildren(form);
+  }
+
+  // The count of unread notifications (task reminders) beside the header; a failed ask leaves it hidden. False when
+  // the password form is shown instead.
+  async function showUnread() {
+    const badge = $("unread");
+    try {
+      const { unread } = await api("GET", "/api/v1/notifications/unread");
+      badge.textContent = t("unread").replace("{n}", unread);
+      badge.dataset.unread = String(unread);
+      badge.hidden = false;
+    } catch (error) {
+      badge.hidden = true;
+      if (error instanceof MustChangePassword) {
+        await showPasswordChange();
+        return false;
+      }
+      if (error instanceof Expired) throw error;
+    }
+    return true;
   }
 
   // Nested app authentication: the token Office gives becomes the session; on failure the password form, with why.
@@ -128,6 +192,10 @@
 
   async function showCard() {
     $("signout").hidden = false;
+    // The count first: it also finds out whether the server wants a new password (or a new sign-in) first.
+    let go = false;
+    await act(async () => { go = await showUnread(); });
+    if (!go) return;
     if (!item || !current) {
       $("app").replaceChildren(el("p", { class: "muted" }, t(composing ? "noRecipient" : "noItem")));
       return;
