@@ -607,7 +607,9 @@ test("marketing: a template previewed for a contact, a segment with a live count
   await page.waitForFunction(() => ["done", "sending"].includes(document.querySelector("#campaign-state")?.dataset.status));
   await page.waitForFunction(() => document.querySelector("#campaign-state")?.dataset.status === "done", null, { timeout: 20000 });
   await page.waitForFunction(() => document.querySelector('[data-stat="sent"] .tile-value')?.textContent === "2");
-  await page.waitForSelector("#rate-chart rect.bar");
+  // The chart follows the sending (it may first be drawn with one letter on a loaded machine): both, in time.
+  await page.waitForFunction(() => [...document.querySelectorAll("#rate-chart rect.bar")]
+    .reduce((n, b) => n + Number(b.dataset.sent), 0) === 2).catch(() => {});
   const charted = await page.$$eval("#rate-chart rect.bar", (bars) => bars.reduce((n, b) => n + Number(b.dataset.sent), 0));
   assert.equal(charted, 2, "the chart shows the two letters");
   await page.waitForFunction(() => document.querySelectorAll('#recipient-table tr[data-state="sent"]').length === 2);
