@@ -103,40 +103,10 @@
     $("app").replaceChildren(form);
   }
 
-  // The password change the server asks for, here in the pane: the current one, the new one twice. The change
-  // ends every session of the user, so the pane signs in again with the new password and goes on to the card.
-  async function showPasswordChange() {
-    $("signout").hidden = false;
+  // The password change the server asks for: taskpane.password.js draws the form and signs in again after it.
+  function showPasswordChange() {
     $("unread").hidden = true;
-    status(t("mustChange"), "error");
-    const field = (id, label, autocomplete) => [el("label", { for: id }, label),
-      el("input", { id, type: "password", autocomplete, required: true })];
-    const form = el("form", { id: "password-change" },
-      el("h2", {}, t("changePassword")),
-      ...field("pw-current", t("currentPassword"), "current-password"),
-      ...field("pw-new", t("newPassword"), "new-password"),
-      ...field("pw-repeat", t("repeatPassword"), "new-password"),
-      el("button", { type: "submit", id: "pw-submit" }, t("changePassword")));
-    form.addEventListener("submit", (event) => {
-      event.preventDefault();
-      const [current, next, again] = ["pw-current", "pw-new", "pw-repeat"].map((id) => $(id).value);
-      if (next !== again) return status(t("passwordsDiffer"), "error");
-      act(async () => {
-        const me = await api("GET", "/api/v1/me");
-        try {
-          await api("POST", "/api/v1/me/password", { current_password: current, new_password: next });
-        } catch (error) {
-          if (error instanceof Expired) throw error;
-          // The API says `current_password: is wrong`: in the pane's words; others (a new one too short) as said.
-          throw error.field === "current_password" ? new Error(t("currentWrong")) : error;
-        }
-        const answer = await api("POST", "/api/v1/auth/login", { email: me.email, password: next });
-        sessionStorage.setItem(TOKEN, answer.token);
-        status(t("passwordChanged"), "ok");
-        await showCard();
-      });
-    });
-    $("app").replaceChildren(form);
+    window.MailroomPassword.show(pane, (token) => sessionStorage.setItem(TOKEN, token));
   }
 
   // The count of unread notifications (task reminders) beside the header; a failed ask leaves it hidden. False when
@@ -425,7 +395,8 @@
   }
 
   // What compose.js needs from here.
-  const pane = { api: (...a) => api(...a), act: (...a) => act(...a), el: (...a) => el(...a), t: (k) => t(k), item: () => item, refresh: () => showCard() };
+  const pane = { api: (...a) => api(...a), act: (...a) => act(...a), el: (...a) => el(...a), t: (k) => t(k), item: () => item, refresh: () => showCard(),
+    status: (...a) => status(...a), Expired };
 
   Office.onReady(start);
 })();
