@@ -24,6 +24,9 @@ window.MAILROOM_STRINGS = {
     ssoFailed: "Signing in with your Microsoft 365 account did not work:", ssoPassword: "Sign in with your password instead.",
     ssoUnavailable: "This Outlook cannot sign you in with your Microsoft 365 account: sign in with your password.",
     or: "or",
+    unread: "Notifications: {n} unread", mustChange: "Set a new password before you go on.",
+    changePassword: "Change password", currentPassword: "Current password", newPassword: "New password (8 characters or more)",
+    repeatPassword: "Repeat the new password", passwordsDiffer: "The new passwords differ.", passwordChanged: "Password changed.", currentWrong: "The current password is wrong.",
   },
   ru: {
     signIn: "Войти", email: "Эл. почта", password: "Пароль", signOut: "Выйти",
@@ -49,5 +52,8 @@ window.MAILROOM_STRINGS = {
     ssoFailed: "Не удалось войти с учётной записью Microsoft 365:", ssoPassword: "Войдите с паролем.",
     ssoUnavailable: "Этот Outlook не может выполнить вход через Microsoft 365: войдите с паролем.",
     or: "или",
+    unread: "Уведомления: непрочитанных {n}", mustChange: "Сначала задайте новый пароль.",
+    changePassword: "Сменить пароль", currentPassword: "Текущий пароль", newPassword: "Новый пароль (не короче 8 символов)",
+    repeatPassword: "Повторите новый пароль", passwordsDiffer: "Новые пароли не совпадают.", passwordChanged: "Пароль изменён.", currentWrong: "Текущий пароль неверен.",
   },
 };

@@ -40,6 +40,8 @@
   }
 
   class Expired extends Error {}
+  // The server wants a new password first (the start-up or an admin-set one): it answers 403 to all but /me.
+  class MustChangePassword extends Error {}
 
   async function api(method, path, body) {
     const headers = { Accept: "application/json" };
@@ -53,7 +55,11 @@
       sessionStorage.removeItem(TOKEN);
       throw new Expired(t("expired"));
     }
-    if (!response.ok) throw new Error((data && data.error && data.error.message) || response.statusText);
+    const code = data && data.error && data.error.code;
+    if (response.status === 403 && code === "password_change_required") throw new MustChangePassword(data.error.message);
+    if (!response.ok) {
+      throw Object.assign(new Error((data && data.error && data.error.message) || response.statusText), { code, field: data && data.error && data.error.field });
+    }
     return data;
   }
 
@@ -66,12 +72,14 @@
       // Office's token expired (an hour): ask Office for a fresh one rather than for a password.
       // Never twice in a minute, so a token the server keeps refusing cannot loop.
       if (error instanceof Expired) return sso && Date.now() - ssoAt > 60000 ? trySso() : showSignIn(error.message);
+      if (error instanceof MustChangePassword) return showPasswordChange();
       status(error.message, "error");
     }
   }
 
   function showSignIn(message) {
     $("signout").hidden = true;
+    $("unread").hidden = true;
     status(message || "", message ? "error" : "");
     const email = el("input", { id: "login-email", type: "email", autocomplete: "username" });
     const password = el("input", { id: "login-password", type: "password", autocomplete: "current-password" });
@@ -93,6 +101,32 @@
       });
     });
     $("app").replaceChildren(form);
+  }
+
+  // The password change the server asks for: taskpane.password.js draws the form and signs in again after it.
+  function showPasswordChange() {
+    $("unread").hidden = true;
+    window.MailroomPassword.show(pane, (token) => sessionStorage.setItem(TOKEN, token));
+  }
+
+  // The count of unread notifications (task reminders) beside the header; a failed ask leaves it hidden. False when
+  // the password form is shown instead.
+  async function showUnread() {
+    const badge = $("unread");
+    try {
+      const { unread } = await api("GET", "/api/v1/notifications/unread");
+      badge.textContent = t("unread").replace("{n}", unread);
+      badge.dataset.unread = String(unread);
+      badge.hidden = false;
+    } catch (error) {
+      badge.hidden = true;
+      if (error instanceof MustChangePassword) {
+        await showPasswordChange();
+        return false;
+      }
+      if (error instanceof Expired) throw error;
+    }
+    return true;
   }
 
   // Nested app authentication: the token Office gives becomes the session; on failure the password form, with why.
@@ -128,6 +162,10 @@
 
   async function showCard() {
     $("signout").hidden = false;
+    // The count first: it also finds out whether the server wants a new password (or a new sign-in) first.
+    let go = false;
+    await act(async () => { go = await showUnread(); });
+    if (!go) return;
     if (!item || !current) {
       $("app").replaceChildren(el("p", { class: "muted" }, t(composing ? "noRecipient" : "noItem")));
       return;
@@ -357,7 +395,8 @@
   }
 
   // What compose.js needs from here.
-  const pane = { api: (...a) => api(...a), act: (...a) => act(...a), el: (...a) => el(...a), t: (k) => t(k), item: () => item, refresh: () => showCard() };
+  const pane = { api: (...a) => api(...a), act: (...a) => act(...a), el: (...a) => el(...a), t: (k) => t(k), item: () => item, refresh: () => showCard(),
+    status: (...a) => status(...a), Expired };
 
   Office.onReady(start);
 })();

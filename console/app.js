@@ -22,6 +22,8 @@ import * as campaigns from "./campaigns.js";
 import * as suppressions from "./suppressions.js";
 import * as fields from "./fields.js";
 import * as importer from "./import.js";
+import * as bell from "./bell.js";
+import * as me from "./me.js";
 
 // Pages whose nav word differs from their id ("fields" is also the card's heading).
 const NAV_WORDS = { fields: "record_fields" };
@@ -62,6 +64,8 @@ const routes = {
   campaigns: campaigns.render,
   suppressions: suppressions.render,
   import: importer.render,
+  notifications: bell.render,
+  me: me.render,
 };
 
 function parse() {
@@ -86,7 +90,10 @@ function renderNav(user, page) {
   if (!user || page === "password" || page === "login") {
     clear(nav);
     who.textContent = "";
+    // An empty link has no name (axe's link-name): hidden until someone is signed in.
+    who.hidden = true;
     out.hidden = true;
+    bell.showBell(false);
     return;
   }
   const item = (name) => h("li", {}, h("a", { href: "#/" + name, "aria-current": name === page ? "page" : undefined }, t(NAV_WORDS[name] || name)));
@@ -96,7 +103,12 @@ function renderNav(user, page) {
   if (mayRunCampaigns(user)) groups.push(h("div", { class: "group" }, h("span", { class: "group-title" }, t("nav_marketing")), h("ul", {}, CAMPAIGN_PAGES.map(item))));
   clear(nav, groups);
   who.textContent = `${user.name} (${t("role_" + user.role)})`;
+  who.hidden = false;
+  who.setAttribute("aria-current", page === "me" ? "page" : "false");
+  document.getElementById("bell").setAttribute("aria-current", page === "notifications" ? "page" : "false");
   out.hidden = false;
+  // Every page change asks for the count anew (and restarts the 30 s poll).
+  bell.showBell(true);
 }
 
 async function route() {

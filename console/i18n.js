@@ -2,6 +2,12 @@
 const KEY = "mailroom.lang";
 
 const ru = {
+  notifications: "Уведомления", bell_unread: "непрочитанных", mark_read: "Прочитано",
+  mark_all_read: "Отметить все прочитанными", read_done: "прочитано", no_notifications: "Уведомлений нет.",
+  reminder_at: "напоминание", me: "Мои настройки", digest: "Ежедневная сводка задач",
+  digest_hint: "Раз в день, в выбранный час по вашему времени, письмо с задачами на сегодня и просроченными.",
+  time_zone: "Часовой пояс", digest_hour: "Час отправки", digest_off: "Не присылать",
+  digest_saved: "Сводка будет приходить в {hour}:00 ({zone}).", digest_off_saved: "Сводка выключена.",
   app: "Mailroom", signin: "Вход", email: "E-mail", password: "Пароль", signin_button: "Войти", signout: "Выйти",
   language: "Язык", empty: "Пусто", save: "Сохранить", add: "Добавить", create: "Создать", delete: "Удалить",
   cancel: "Отмена", edit: "Изменить", search: "Поиск", filter: "Фильтр", all: "Все", open: "Открыть", yes: "да",
@@ -57,7 +63,7 @@ const ru = {
   not_found: "Не найдено", forbidden_page: "Эта страница только для администраторов.",
   err_network: "Сервер недоступен. Проверьте подключение.",
   import: "Импорт", export: "Экспорт", export_csv: "CSV (UTF-8, для Excel)", export_csv_1251: "CSV (windows-1251)",
-  export_xlsx: "Excel (.xlsx)", export_done: "Файл {name} сохранён.", export_hint: "Весь список с текущими фильтрами, поиском, охватом и сортировкой.",
+  export_xlsx: "Excel (.xlsx)", export_done: "Файл {name} сохранён.", export_hint: "Весь список с текущими фильтрами, поиском, охватом, сортировкой и колонками.",
   export_forbidden: "Экспорт разрешён администраторам и ролям, которым администратор его открыл.",
   err: {
     import_file_unreadable: "Файл не читается: он повреждён или не того формата, что его расширение.",
@@ -77,6 +83,12 @@ const ru = {
 };
 
 const en = {
+  notifications: "Notifications", bell_unread: "unread", mark_read: "Mark read",
+  mark_all_read: "Mark all read", read_done: "read", no_notifications: "No notifications.",
+  reminder_at: "reminder", me: "My settings", digest: "Daily task digest",
+  digest_hint: "Once a day, at the hour you pick in your time zone, a letter with today's and overdue tasks.",
+  time_zone: "Time zone", digest_hour: "Hour", digest_off: "Off",
+  digest_saved: "The digest comes at {hour}:00 ({zone}).", digest_off_saved: "The digest is off.",
   app: "Mailroom", signin: "Sign in", email: "E-mail", password: "Password", signin_button: "Sign in", signout: "Sign out",
   language: "Language", empty: "Nothing here yet", save: "Save", add: "Add", create: "Create", delete: "Delete",
   cancel: "Cancel", edit: "Edit", search: "Search", filter: "Filter", all: "All", open: "Open", yes: "yes", no: "no",
@@ -130,7 +142,7 @@ const en = {
   no_body: "Your access does not include this mail's text.", back: "Back", task_done: "done", not_found: "Not found",
   forbidden_page: "This page is for administrators.", err_network: "The server cannot be reached. Check the connection.",
   import: "Import", export: "Export", export_csv: "CSV (UTF-8, for Excel)", export_csv_1251: "CSV (windows-1251)",
-  export_xlsx: "Excel (.xlsx)", export_done: "Saved {name}.", export_hint: "The whole list with the current filters, search, scope and sort.",
+  export_xlsx: "Excel (.xlsx)", export_done: "Saved {name}.", export_hint: "The whole list with the current filters, search, scope, sort and columns.",
   export_forbidden: "Exports are for admins and for the roles an admin allowed them to.",
   err: {
     import_file_unreadable: "The file cannot be read: it is corrupt or not what its extension says.",

@@ -131,16 +131,16 @@ export async function render(main, ctx) {
 const EXPORTS = [["csv", { format: "csv" }, "csv"], ["csv_1251", { format: "csv", encoding: "windows-1251" }, "csv"],
   ["xlsx", { format: "xlsx" }, "xlsx"]];
 
-/** The whole list as a file, with the filters, search, scope and sort it shows now. The API decides who may
- *  export (admins, and roles an admin allowed): the menu is offered to all, and a refusal is said in words. Exports
- *  hold every column (the import maps them back); the chosen columns only change the page. */
+/** The whole list as a file, with the filters, search, scope, sort and columns (in their order) it shows now. The
+ *  API decides who may export (admins, and roles an admin allowed): the menu is offered to all, and a refusal is
+ *  said in words. The list's column names are ones `columns=` takes (`job`, `owner`, `updated` …). */
 function exportMenu(ctx, state) {
   const status = h("p", { class: "status", role: "status", id: "export-status" });
   const run = (format, ext) => async () => {
     status.textContent = t("loading");
     status.classList.remove("bad");
     try {
-      const blob = await download(`/exports/${ctx.kind}${query({ ...clean(state.params), sort: state.sort.join(","), ...format })}`);
+      const blob = await download(`/exports/${ctx.kind}${query({ ...clean(state.params), sort: state.sort.join(","), columns: state.columns.join(","), ...format })}`);
       const name = `${ctx.kind}-${new Date().toISOString().slice(0, 10)}.${ext}`;
       const url = URL.createObjectURL(blob);
       const a = h("a", { href: url, download: name });

@@ -70,6 +70,9 @@ enum Command {
         format: String,
         #[arg(short = 'o', long)]
         output: PathBuf,
+        /// The columns, in order, as the list shows them: `--columns name,email,custom.inn` (default: all).
+        #[arg(long, value_delimiter = ',')]
+        columns: Vec<String>,
         #[arg(long = "as")]
         as_user: Option<String>,
     },
@@ -170,11 +173,18 @@ async fn main() -> ExitCode {
             kind,
             format,
             output,
+            columns,
             as_user,
         } => {
             let user = as_user.unwrap_or_else(|| config.admin_email.clone());
-            mailroom::transfer::cli::export_command(config.clone(), &user, &kind, &format, &output)
-                .await
+            let args = mailroom::transfer::cli::ExportArgs {
+                user_email: &user,
+                kind: &kind,
+                format: &format,
+                columns: &columns,
+                output: &output,
+            };
+            mailroom::transfer::cli::export_command(config.clone(), args).await
         }
     };
     match result {

@@ -36,6 +36,11 @@ const FILES: &[(&str, &str, &[u8])] = &[
         "text/javascript; charset=utf-8",
         include_bytes!("../../addin/compose.js"),
     ),
+    (
+        "taskpane.password.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../addin/taskpane.password.js"),
+    ),
     // The event runtime's page and script (manifest: LaunchEvent OnMessageSend), which log a mail as it is sent.
     (
         "launchevent.html",

@@ -47,6 +47,8 @@ const FILES: &[(&str, &str, &[u8])] = &[
     embedded!("views.js", JS),
     embedded!("shares.js", JS),
     embedded!("import.js", JS),
+    embedded!("bell.js", JS),
+    embedded!("me.js", JS),
 ];
 
 /// Scripts, styles and data only from us: no inline script or style, no eval, no plugins, never framed. Mail HTML

@@ -139,14 +139,25 @@ pub async fn import_file(
     Ok((up.id, summary))
 }
 
+/// What `mailroom export` writes: which list, as whom, in which format and columns, to which file.
+pub struct ExportArgs<'a> {
+    pub user_email: &'a str,
+    pub kind: &'a str,
+    pub format: &'a str,
+    /// `--columns a,b,custom.x`, in order (as the API's `columns=`); empty: the kind's usual columns.
+    pub columns: &'a [String],
+    pub output: &'a Path,
+}
+
 /// Writes the list of `kind` to `path` as CSV or .xlsx.
-pub async fn export_file(
-    pool: &AnyPool,
-    user_email: &str,
-    kind: &str,
-    format: &str,
-    path: &Path,
-) -> Result<(), String> {
+pub async fn export_file(pool: &AnyPool, args: &ExportArgs<'_>) -> Result<(), String> {
+    let ExportArgs {
+        user_email,
+        kind,
+        format,
+        columns,
+        output: path,
+    } = *args;
     let user = crate::auth::service::find_user_by_email(pool, user_email)
         .await
         .map_err(show)?;
@@ -157,17 +168,17 @@ pub async fn export_file(
         "xlsx" => Format::Xlsx,
         other => return Err(format!("--format {other}: csv or xlsx")),
     };
-    export::to_file(
-        pool,
-        &caller,
+    let req = export::Request {
         kind,
-        String::new(),
+        filter: String::new(),
         format,
-        Encoding::Utf8,
-        path,
-    )
-    .await
-    .map_err(show)?;
+        encoding: Encoding::Utf8,
+        columns: columns.to_vec(),
+        sheet_rows: export::writer::SHEET_ROWS,
+    };
+    export::to_file(pool, &caller, req, path)
+        .await
+        .map_err(show)?;
     Ok(())
 }
 
@@ -203,15 +214,9 @@ pub async fn import_command(config: crate::Config, args: ImportArgs<'_>) -> Resu
 }
 
 /// `mailroom export`.
-pub async fn export_command(
-    config: crate::Config,
-    user: &str,
-    kind: &str,
-    format: &str,
-    output: &Path,
-) -> Result<(), String> {
+pub async fn export_command(config: crate::Config, args: ExportArgs<'_>) -> Result<(), String> {
     let app = cli_app(config).await?;
-    export_file(&app.state.db.pool, user, kind, format, output).await?;
-    println!("{kind} written to {}", output.display());
+    export_file(&app.state.db.pool, &args).await?;
+    println!("{} written to {}", args.kind, args.output.display());
     Ok(())
 }

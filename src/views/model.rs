@@ -96,6 +96,14 @@ fn is_key(s: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
 }
 
+/// A list column: a column name, or `custom.<key>` for a custom field (as exports take `columns=`).
+fn is_column(s: &str) -> bool {
+    match s.strip_prefix("custom.") {
+        Some(key) => is_key(key),
+        None => is_key(s),
+    }
+}
+
 impl ViewInput {
     /// Trims the name and refuses what no list would take, naming the field.
     pub fn checked(mut self) -> Result<ViewInput, Error> {
@@ -131,8 +139,11 @@ impl ViewInput {
                 "up to 5 column names, each optionally prefixed with '-'",
             ));
         }
-        if s.columns.len() > 20 || s.columns.iter().any(|c| !is_key(c)) {
-            return Err(Error::validation("columns", "up to 20 column names"));
+        if s.columns.len() > 20 || s.columns.iter().any(|c| !is_column(c)) {
+            return Err(Error::validation(
+                "columns",
+                "up to 20 column names, or custom.<key> for a custom field",
+            ));
         }
         Ok(self)
     }

@@ -115,6 +115,9 @@ test("a mail from a known contact shows company, deal and task", async () => {
   assert.match(await page.textContent("#company-name"), new RegExp(FIXTURE.company_name));
   assert.match(await page.textContent("#deals"), new RegExp(FIXTURE.deal_title));
   assert.match(await page.textContent("#tasks"), new RegExp(FIXTURE.task_title));
+  // The reminder that fired before the pane opened: one unread notification, as the server counts it.
+  assert.equal(await page.textContent("#unread"), "Notifications: 1 unread");
+  assert.ok(await page.isVisible("#unread"));
   await page.screenshot({ path: join(ARTIFACTS, "known-contact.png"), fullPage: true });
   assert.deepEqual(seen.foreign, [], "the pane needs no other site");
   assert.deepEqual(seen.errors, []);
@@ -276,6 +279,45 @@ test("an expired session goes back to sign-in with a clear message, and a server
   await page.click("#signin-button");
   await page.waitForFunction(() => document.querySelector("#status").textContent === "wrong e-mail or password");
   assert.equal(await page.getAttribute("#status", "class"), "error");
+  await context.close();
+});
+
+test("a password an admin set is changed in the pane, which then signs in again and shows the card", async () => {
+  const { page, seen, context } = await openPane({ lang: "en-US", item: item({ from: { displayName: "Иван Петров", emailAddress: FIXTURE.contact_email } }) });
+  await page.fill("#login-email", FIXTURE.reset_email);
+  await page.fill("#login-password", FIXTURE.reset_password);
+  await page.click("#signin-button");
+  await page.waitForSelector("#password-change");
+  assert.equal(await page.textContent("#status"), "Set a new password before you go on.");
+  assert.ok(await page.isHidden("#unread"), "no count before the password is changed");
+  // Two different new passwords: said, nothing sent.
+  await page.fill("#pw-current", FIXTURE.reset_password);
+  await page.fill("#pw-new", "pavel-own-password-1");
+  await page.fill("#pw-repeat", "pavel-own-password-2");
+  await page.click("#pw-submit");
+  await page.waitForFunction(() => document.querySelector("#status").textContent === "The new passwords differ.");
+  // A wrong current password: the server's refusal, in the status line, the form still there.
+  await page.fill("#pw-current", "not-the-password");
+  await page.fill("#pw-repeat", "pavel-own-password-1");
+  await page.click("#pw-submit");
+  await page.waitForFunction(() => document.querySelector("#status").textContent === "The current password is wrong.");
+  assert.equal(await page.getAttribute("#status", "class"), "error");
+  assert.ok(await page.isVisible("#password-change"));
+  await page.screenshot({ path: join(ARTIFACTS, "password-change.png"), fullPage: true });
+  await page.fill("#pw-current", FIXTURE.reset_password);
+  await page.click("#pw-submit");
+  // The card (Pavel may not see Olga's contact: then the unknown-sender card), the form gone.
+  await page.waitForSelector("#person, #unknown", { timeout: 10000 });
+  assert.equal(await page.textContent("#status"), "Password changed.");
+  assert.equal(await page.locator("#password-change").count(), 0);
+  assert.equal(await page.textContent("#unread"), "Notifications: 0 unread");
+  // The new password is the one that works now, the admin's no longer.
+  const login = (password) => fetch(BASE + "/api/v1/auth/login", { method: "POST", headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ email: FIXTURE.reset_email, password }) }).then((r) => r.status);
+  assert.equal(await login("pavel-own-password-1"), 200);
+  assert.equal(await login(FIXTURE.reset_password), 401);
+  assert.deepEqual(seen.errors, []);
+  assert.deepEqual(seen.dialogs, []);
   await context.close();
 });
 

@@ -140,8 +140,8 @@ async fn the_console_works_in_real_chromium() {
         "the console's browser tests failed"
     );
     assert!(
-        report.contains("# pass 7") && report.contains("# fail 0"),
-        "the admin, sales, identity-provider landing, marketing, import-wizard and lead-preview flows and the accessibility check ran"
+        report.contains("# pass 8") && report.contains("# fail 0"),
+        "the admin, sales, identity-provider landing, marketing, import-wizard, lead-preview and notification-bell flows and the accessibility check ran"
     );
     // What the marketer sent arrived: the test letter and one letter per consenting contact, none to the other.
     let received = sink.wait_for(3, std::time::Duration::from_secs(10)).await;

@@ -4,6 +4,8 @@
 
 use std::process::Command;
 
+use serde_json::json;
+
 use crate::helpers::{spawn_app, TestApp, ADMIN_EMAIL};
 use crate::transfer_support::{all, manager};
 
@@ -115,4 +117,50 @@ async fn the_cli_checks_imports_and_exports_a_file() {
     );
     assert!(ok, "{out}");
     assert!(std::fs::read(&xlsx).unwrap().starts_with(b"PK"));
+}
+
+#[tokio::test]
+async fn the_cli_exports_the_columns_asked_in_their_order_custom_fields_included() {
+    let app = spawn_app().await;
+    let admin = app.admin_token.clone();
+    let field = json!({ "kind": "contact", "key": "inn", "label": "ИНН", "type": "text" });
+    assert_eq!(
+        app.post("/api/v1/custom-fields", &admin, field).await.0,
+        201
+    );
+    let contact = json!({ "name": "Иван Колонкин", "emails": ["ivan@kolonki.ru"], "custom": { "inn": "7707083893" } });
+    let (status, body) = app.post("/api/v1/contacts", &admin, contact).await;
+    assert_eq!(status, 201, "{body}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("c.csv");
+    let out_path = target.to_str().unwrap();
+    let args = ["export", "--kind", "contacts", "-o", out_path];
+    let (ok, out) = mailroom(
+        &app,
+        &[&args[..], &["--columns", "custom.inn,name,emails"]].concat(),
+    );
+    assert!(ok, "{out}");
+    let text = std::fs::read_to_string(&target).unwrap();
+    let rows: Vec<&str> = text.trim_start_matches('\u{feff}').lines().collect();
+    assert_eq!(
+        rows,
+        ["ИНН;ФИО;E-mail", "7707083893;Иван Колонкин;ivan@kolonki.ru"],
+        "{text}"
+    );
+
+    // A column no list has is refused, naming it, and writes nothing.
+    let bad = dir.path().join("bad.csv");
+    let bad_args = [
+        "export",
+        "--kind",
+        "contacts",
+        "-o",
+        bad.to_str().unwrap(),
+        "--columns",
+        "name,salary",
+    ];
+    let (ok, out) = mailroom(&app, &bad_args);
+    assert!(!ok && out.contains("salary"), "{out}");
+    assert!(!bad.exists(), "no file for a refused export");
 }

@@ -84,6 +84,30 @@ async fn a_saved_view_keeps_filters_sort_and_columns_for_its_owner_only() {
 }
 
 #[tokio::test]
+async fn a_saved_view_keeps_custom_field_columns_in_order() {
+    let app = spawn_app().await;
+    let (_, olga) = app.user_with_role("olga@nordwind.ru", "sales").await;
+    let view =
+        json!({"kind": "contacts", "name": "С ИНН", "columns": ["custom.inn", "name", "email"]});
+    let (status, saved) = app.post("/api/v1/views", &olga, view).await;
+    assert_eq!(status, 201, "{saved}");
+    let (_, again) = app
+        .get(&format!("/api/v1/views/{}", saved["id"]), &olga)
+        .await;
+    assert_eq!(again["columns"], json!(["custom.inn", "name", "email"]));
+    // Only `custom.` followed by a key: no other dot, no empty key, no upper case.
+    for bad in ["custom.", "custom.a.b", "other.inn", "custom.INN", ".inn"] {
+        let view = json!({"kind": "contacts", "name": bad, "columns": [bad]});
+        let (status, body) = app.post("/api/v1/views", &olga, view).await;
+        assert_eq!(
+            (status, body["error"]["field"].as_str()),
+            (422, Some("columns")),
+            "{bad}: {body}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn every_role_reads_the_users_directory_without_roles_or_phones() {
     let app = spawn_app().await;
     let (_, sales) = app.user_with_role("olga@nordwind.ru", "sales").await;

@@ -213,21 +213,10 @@ pub async fn start(
 pub async fn to_file(
     pool: &AnyPool,
     caller: &Caller,
-    kind: RecordKind,
-    query: String,
-    format: Format,
-    encoding: Encoding,
+    req: Request,
     path: &std::path::Path,
 ) -> Result<(), Error> {
     use tokio::io::AsyncWriteExt;
-    let req = Request {
-        kind,
-        filter: query,
-        format,
-        encoding,
-        columns: Vec::new(),
-        sheet_rows: writer::SHEET_ROWS,
-    };
     let mut rx = start(pool, caller, req).await?;
     let mut file = tokio::fs::File::create(path)
         .await
