@@ -222,68 +222,6 @@
       card.can_write ? el("div", { class: "row" }, createLead, createContact) : null);
   }
 
-  function dealsSection(card) {
-    const items = card.open_deals.map((deal) => {
-      const pipeline = card.pipelines.find((p) => p.id === deal.pipeline_id);
-      const select = el("select", { "data-deal": String(deal.id) });
-      (pipeline ? pipeline.stages : []).forEach((stage) => {
-        const option = el("option", { value: String(stage.id) }, stage.name);
-        if (stage.id === deal.stage_id) option.selected = true;
-        select.append(option);
-      });
-      const reason = el("input", { placeholder: t("lostReason") });
-      const move = el("button", { type: "button", onclick: () => act(async () => {
-        const body = { stage_id: Number(select.value) };
-        if (reason.value) body.lost_reason = reason.value;
-        await api("PATCH", "/api/v1/deals/" + deal.id, body);
-        await showCard();
-      }, t("stageMoved")) }, t("moveStage"));
-      const amount = deal.amount ? " · " + deal.amount + " " + deal.currency : "";
-      return el("li", { class: "deal" }, el("div", {}, deal.title + " — " + deal.stage_name + amount), el("div", { class: "row" }, select, move), reason);
-    });
-    return el("section", { id: "deals" }, el("h3", {}, t("deals")), items.length ? el("ul", {}, items) : el("div", { class: "muted" }, t("none")),
-      card.person.kind === "contact" && card.can_write ? newDealForm(card) : null);
-  }
-
-  // The card brings the pipelines of its open deals; with none, the list is asked for.
-  function pipelineSelect(card, id) {
-    const select = el("select", { id, "aria-label": t("pipeline") });
-    const fill = (list) => list.forEach((p) => select.append(el("option", { value: String(p.id) }, p.name)));
-    if (card.pipelines.length) fill(card.pipelines);
-    else act(async () => fill(await api("GET", "/api/v1/pipelines")));
-    return select;
-  }
-
-  function newDealForm(card) {
-    const title = el("input", { id: "deal-title" });
-    const amount = el("input", { id: "deal-amount", inputmode: "decimal" });
-    const pipeline = pipelineSelect(card, "deal-pipeline");
-    const create = el("button", { id: "create-deal", type: "button", onclick: () => act(async () => {
-      const body = { title: title.value, pipeline_id: Number(pipeline.value), contact_id: card.person.id };
-      if (card.company) body.company_id = card.company.id;
-      if (amount.value) body.amount = amount.value;
-      await api("POST", "/api/v1/deals", body);
-      await showCard();
-    }, t("dealCreated")) }, t("createDeal"));
-    return el("details", { id: "new-deal" }, el("summary", {}, t("newDeal")),
-      el("label", { for: "deal-title" }, t("dealTitle")), title,
-      el("label", { for: "deal-amount" }, t("amount")), amount,
-      el("label", { for: "deal-pipeline" }, t("pipeline")), pipeline, create);
-  }
-
-  function convertSection(card) {
-    const p = card.person;
-    const withDeal = el("input", { type: "checkbox", id: "convert-deal" });
-    const pipeline = pipelineSelect(card, "convert-pipeline");
-    const convert = el("button", { id: "convert-lead", type: "button", onclick: () => act(async () => {
-      const body = withDeal.checked ? { deal: { pipeline_id: Number(pipeline.value) } } : {};
-      await api("POST", "/api/v1/leads/" + p.id + "/convert", body);
-      await showCard();
-    }, t("leadConverted")) }, t("convertLead"));
-    return el("section", { id: "convert" }, el("label", { for: "convert-deal", class: "check" }, withDeal, " ", t("withDeal")),
-      pipeline, convert);
-  }
-
   function tasksSection(card) {
     const items = card.open_tasks.map((task) => {
       const box = el("input", { type: "checkbox", id: "task-done-" + task.id, "data-task": String(task.id), onchange: () => act(async () => {
@@ -365,8 +303,8 @@
   function render(card) {
     const parts = [switcher(), personSection(card)];
     if (composing && card.person) parts.push(window.MailroomCompose.section(card, pane));
-    if (card.person && card.person.kind === "lead" && card.person.status !== "converted" && card.can_write) parts.push(convertSection(card));
-    if (card.person) parts.push(dealsSection(card), tasksSection(card), historySection(card), composing ? null : actionsSection(card));
+    if (card.person && card.person.kind === "lead" && card.person.status !== "converted" && card.can_write) parts.push(window.MailroomDeals.convert(card, pane));
+    if (card.person) parts.push(window.MailroomDeals.section(card, pane), tasksSection(card), historySection(card), composing ? null : actionsSection(card));
     $("app").replaceChildren(...parts);
   }
 
@@ -394,7 +332,7 @@
     }
   }
 
-  // What compose.js needs from here.
+  // What compose.js and taskpane.deals.js need from here.
   const pane = { api: (...a) => api(...a), act: (...a) => act(...a), el: (...a) => el(...a), t: (k) => t(k), item: () => item, refresh: () => showCard(),
     status: (...a) => status(...a), Expired };
 
