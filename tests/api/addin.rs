@@ -1,8 +1,6 @@
 //! The Outlook side panel: its API, its headers, and the pane itself in real headless Chromium
 //! (tests/addin/pane.test.mjs, driven by playwright-core with Debian's /usr/bin/chromium).
 
-use std::process::Command;
-
 use reqwest::Method;
 use serde_json::json;
 
@@ -181,25 +179,9 @@ async fn the_pane_works_in_real_chromium() {
         "company_name": "ООО «Клиент»", "company_id": company["id"], "deal_title": "Поставка вентиляции", "deal_id": deal["id"],
         "next_stage_id": pipeline["stages"][1]["id"], "task_title": "Позвонить Ивану",
     });
-    let artifacts = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("test-artifacts/addin")
-        .join(crate::helpers::backend_name());
-    let base = app.base.clone();
-    let output = tokio::task::spawn_blocking(move || {
-        Command::new("node")
-            .args(["--test", "--test-concurrency=1", "pane.test.mjs"])
-            .current_dir(&dir)
-            .env("MAILROOM_URL", base)
-            .env("MAILROOM_FIXTURE", fixture.to_string())
-            .env("MAILROOM_ARTIFACTS", artifacts)
-            .output()
-            .expect("node runs (scripts/test.sh installs it)")
-    })
-    .await
-    .unwrap();
-    let report = String::from_utf8_lossy(&output.stdout);
-    println!("{report}{}", String::from_utf8_lossy(&output.stderr));
-    assert!(output.status.success(), "the pane's browser tests failed");
+    let (passed, report) =
+        crate::browser::run_node_tests(&dir, "pane.test.mjs", "addin", &app.base, &fixture).await;
+    assert!(passed, "the pane's browser tests failed");
     assert!(
         report.contains("# pass 12") && report.contains("# fail 0"),
         "all twelve flows ran"

@@ -3,8 +3,6 @@
 //! hands over access tokens this test signs with the key its own small identity provider publishes (discovery
 //! document + JWKS); the server fetches the keys and validates the tokens for real.
 
-use std::process::Command;
-
 use jsonwebtoken::jwk::{Jwk, JwkSet};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{json, Value};
@@ -124,28 +122,10 @@ async fn the_pane_signs_itself_in_through_nested_app_authentication_in_real_chro
         "wrong_audience_token": keys.token("api://somebody-else/other-app", "olga@nordwind.ru"),
         "id_token": keys.token(CLIENT_ID, "olga@nordwind.ru"), "tenant": TENANT,
     });
-    let artifacts = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("test-artifacts/addin-naa")
-        .join(crate::helpers::backend_name());
-    let base = app.base.clone();
-    let output = tokio::task::spawn_blocking(move || {
-        Command::new("node")
-            .args(["--test", "--test-concurrency=1", "naa.test.mjs"])
-            .current_dir(&dir)
-            .env("MAILROOM_URL", base)
-            .env("MAILROOM_FIXTURE", fixture.to_string())
-            .env("MAILROOM_ARTIFACTS", artifacts)
-            .output()
-            .expect("node runs (scripts/test.sh installs it)")
-    })
-    .await
-    .unwrap();
-    let report = String::from_utf8_lossy(&output.stdout);
-    println!("{report}{}", String::from_utf8_lossy(&output.stderr));
-    assert!(
-        output.status.success(),
-        "the pane's NAA browser tests failed"
-    );
+    let (passed, report) =
+        crate::browser::run_node_tests(&dir, "naa.test.mjs", "addin-naa", &app.base, &fixture)
+            .await;
+    assert!(passed, "the pane's NAA browser tests failed");
     assert!(
         report.contains("# pass 2") && report.contains("# fail 0"),
         "both flows ran"

@@ -1,8 +1,6 @@
 //! The web console: its files and headers, and its main flows in real headless Chromium
 //! (tests/console/console.test.mjs, driven by playwright-core with Debian's /usr/bin/chromium) against a real Dovecot.
 
-use std::process::Command;
-
 use crate::helpers::{
     error_code, read, spawn_app, spawn_first_run_with, ADMIN_EMAIL, ADMIN_PASSWORD,
 };
@@ -117,28 +115,10 @@ async fn the_console_works_in_real_chromium() {
         "message_count": 2, "hostile_sender": "hostile@client-corp.ru", "hostile_subject": subject,
         "sales_email": "olga@nordwind.ru", "sales_password": "sales-password-1",
     });
-    let artifacts = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("test-artifacts/console")
-        .join(crate::helpers::backend_name());
-    let base = app.base.clone();
-    let output = tokio::task::spawn_blocking(move || {
-        Command::new("node")
-            .args(["--test", "--test-concurrency=1", "console.test.mjs"])
-            .current_dir(&dir)
-            .env("MAILROOM_URL", base)
-            .env("MAILROOM_FIXTURE", fixture.to_string())
-            .env("MAILROOM_ARTIFACTS", artifacts)
-            .output()
-            .expect("node runs (scripts/test.sh installs it)")
-    })
-    .await
-    .unwrap();
-    let report = String::from_utf8_lossy(&output.stdout);
-    println!("{report}{}", String::from_utf8_lossy(&output.stderr));
-    assert!(
-        output.status.success(),
-        "the console's browser tests failed"
-    );
+    let (passed, report) =
+        crate::browser::run_node_tests(&dir, "console.test.mjs", "console", &app.base, &fixture)
+            .await;
+    assert!(passed, "the console's browser tests failed");
     assert!(
         report.contains("# pass 8") && report.contains("# fail 0"),
         "the admin, sales, identity-provider landing, marketing, import-wizard, lead-preview and notification-bell flows and the accessibility check ran"

@@ -7,6 +7,7 @@ mod auth;
 mod auth_oidc;
 mod auth_provider_token;
 mod auth_providers_admin;
+mod browser;
 mod campaign_fixtures;
 mod campaigns;
 mod campaigns_app_only;
