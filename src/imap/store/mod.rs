@@ -209,7 +209,13 @@ pub async fn record_error<'e>(
     code: &str,
     message: &str,
 ) -> Result<(), Error> {
-    sqlx::query("UPDATE mailboxes SET last_error = $1, last_error_code = $2 WHERE id = $3")
+    // A refused grant stays the mailbox's error until an admin consents again: a later error of a connection
+    // opened before the refusal (a broken IDLE) must not hide what the admin has to do.
+    sqlx::query(
+        "UPDATE mailboxes SET last_error = $1, last_error_code = $2 WHERE id = $3
+         AND NOT (COALESCE(last_error_code, '') = 'oauth_reauthorization_needed' AND EXISTS (
+             SELECT 1 FROM oauth_credentials c WHERE c.id = mailboxes.oauth_id AND c.state = 'reauthorization_needed'))",
+    )
         .bind(message)
         .bind(code)
         .bind(id)
