@@ -116,7 +116,7 @@ async fn the_pane_works_in_real_chromium() {
         std::path::Path::new("/usr/bin/chromium").exists(),
         "Chromium is missing: scripts/test.sh installs it (apt-get install -y chromium)"
     );
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/addin");
+    let dir = crate::helpers::repo_dir().join("tests/addin");
     assert!(
         dir.join("node_modules/playwright-core").is_dir(),
         "run `npm ci --prefix tests/addin` (scripts/test.sh does)"

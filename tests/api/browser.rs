@@ -15,7 +15,7 @@ pub async fn run_node_tests(
     base: &str,
     fixture: &Value,
 ) -> (bool, String) {
-    let artifacts: PathBuf = Path::new(env!("CARGO_MANIFEST_DIR"))
+    let artifacts: PathBuf = crate::helpers::repo_dir()
         .join("test-artifacts")
         .join(artifacts)
         .join(crate::helpers::backend_name());

@@ -43,7 +43,8 @@ impl AuthServer {
             .local_addr()
             .unwrap()
             .port();
-        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/api/smtp_auth_server.py");
+        let script = crate::helpers::repo_dir().join("tests/api/smtp_auth_server.py");
+        let script = script.to_str().unwrap();
         let dump = dir.path().join("dump");
         std::fs::create_dir(&dump).unwrap();
         let mut args = vec![

@@ -35,7 +35,7 @@ async fn the_console_is_served_at_the_root_with_a_strict_csp() {
     );
 
     // Every file of console/ is compiled in and served; nothing else is.
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("console");
+    let dir = crate::helpers::repo_dir().join("console");
     for entry in std::fs::read_dir(dir).unwrap() {
         let name = entry.unwrap().file_name().into_string().unwrap();
         let response = app
@@ -93,7 +93,7 @@ async fn the_console_works_in_real_chromium() {
         std::path::Path::new("/usr/bin/chromium").exists(),
         "Chromium is missing: scripts/test.sh installs it (apt-get install -y chromium)"
     );
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/console");
+    let dir = crate::helpers::repo_dir().join("tests/console");
     assert!(
         dir.join("node_modules/playwright-core").is_dir(),
         "run `npm ci --prefix tests/console` (scripts/test.sh does)"

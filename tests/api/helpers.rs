@@ -243,6 +243,14 @@ pub async fn user_id(app: &TestApp, token: &str) -> i64 {
     app.get("/api/v1/me", token).await.1["id"].as_i64().unwrap()
 }
 
+/// The checkout the tests run from. Cargo sets `CARGO_MANIFEST_DIR` when it runs a test, which is right even when the
+/// binary was built from another checkout sharing the target dir (the compile-time value would point there).
+pub fn repo_dir() -> PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")))
+}
+
 pub fn backend_name() -> &'static str {
     match backend() {
         TestBackend::Sqlite => "sqlite",

@@ -13,7 +13,7 @@ use crate::helpers::{spawn_app, TestApp};
 use crate::mail_sync::{add_mailbox, sync};
 
 pub fn shared() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
+    let dir = crate::helpers::repo_dir().join("../shared");
     assert!(
         dir.is_dir(),
         "../shared is absent: scripts/test.sh skips the corpus suites in that case"

@@ -11,7 +11,7 @@ use crate::mail_sync::{add_mailbox, sync};
 fn fixture(name: &str) -> Vec<u8> {
     let path = format!(
         "{}/tests/fixtures/mail-decoding/{name}",
-        env!("CARGO_MANIFEST_DIR")
+        crate::helpers::repo_dir().display()
     );
     std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }

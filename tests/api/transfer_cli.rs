@@ -32,10 +32,8 @@ fn mailroom(app: &TestApp, args: &[&str]) -> (bool, String) {
 async fn the_cli_checks_imports_and_exports_a_file() {
     let app = spawn_app().await;
     manager(&app).await;
-    let file = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/import/contacts.csv"
-    );
+    let file = crate::helpers::repo_dir().join("tests/fixtures/import/contacts.csv");
+    let file = file.to_str().unwrap();
     let (ok, out) = mailroom(&app, &["import", file, "--kind", "contacts", "--dry-run"]);
     assert!(ok, "{out}");
     assert!(

@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use crate::helpers::{read, TestApp};
 
 pub fn fixture(name: &str) -> Vec<u8> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+    let path = crate::helpers::repo_dir()
         .join("tests/fixtures/import")
         .join(name);
     std::fs::read(&path).unwrap_or_else(|e| panic!("fixture {}: {e}", path.display()))
@@ -198,7 +198,7 @@ pub fn workbooks() -> &'static Path {
         let dir =
             std::env::temp_dir().join(format!("mailroom-import-books-{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("cache dir");
-        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/import");
+        let src = crate::helpers::repo_dir().join("tests/fixtures/import");
         let files = [src.join("contacts.csv"), src.join("deals.csv")];
         for to in ["xlsx", "xls", "ods"] {
             convert(&files, to, &dir, Some("CSV:59,34,76"));

@@ -4,9 +4,16 @@
 
 use super::*;
 
+/// A fixture of this checkout: cargo sets `CARGO_MANIFEST_DIR` when it runs the test, which is right even when the
+/// binary was built from another checkout sharing the target dir.
+fn fixture_bytes(name: &str) -> Vec<u8> {
+    let repo = std::env::var("CARGO_MANIFEST_DIR")
+        .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_string());
+    std::fs::read(format!("{repo}/tests/fixtures/mail-decoding/{name}")).expect("fixture")
+}
+
 fn fixture(name: &str) -> Parsed {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/mail-decoding/");
-    parse(&std::fs::read(format!("{path}{name}")).expect("fixture"))
+    parse(&fixture_bytes(name))
 }
 
 fn names(p: &Parsed, role: &str) -> Vec<(String, Option<String>)> {
@@ -77,15 +84,7 @@ fn cause_2_a_boundary_and_a_name_folded_after_equals_are_kept() {
         attachment_names(&p),
         [(Some("Résumé Olga.pdf"), "application/pdf")]
     );
-    let (content, _, name) = attachment(
-        &std::fs::read(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/fixtures/mail-decoding/2-folded-after-equals.eml"
-        ))
-        .unwrap(),
-        0,
-    )
-    .unwrap();
+    let (content, _, name) = attachment(&fixture_bytes("2-folded-after-equals.eml"), 0).unwrap();
     assert!(content.starts_with(b"%PDF-1.4"));
     assert_eq!(name.as_deref(), Some("Résumé Olga.pdf"));
 }
