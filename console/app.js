@@ -31,17 +31,17 @@ const NAV_WORDS = { fields: "record_fields" };
 const ADMIN_PAGES = ["mailboxes", "users", "teams", "reference", "fields", "settings"];
 const SALES_PAGES = ["leads", "contacts", "companies", "deals"];
 // Pages of their own beside the record lists.
-const SALES_EXTRA = ["board", "tasks", "duplicates", "import", "reports"];
-// Marketing reads contacts and companies (and their mail timelines) but no leads, deals or tasks (README, Who sees what);
-// their reports are the campaign results and data quality.
-const MARKETING_PAGES = ["contacts", "companies", "reports"];
+const SALES_EXTRA = ["board", "tasks", "duplicates", "import"];
+// Marketing reads contacts and companies (and their mail timelines) but no leads, deals or tasks (README, Who sees what).
+const MARKETING_PAGES = ["contacts", "companies"];
 
 // Campaign pages: marketing and admins (the API's MARKETING routes).
 const CAMPAIGN_PAGES = ["campaigns", "templates", "segments", "suppressions"];
 const mayRunCampaigns = (user) => user.role === "admin" || user.role === "marketing";
 
 function salesPages(user) {
-  return user.role === "marketing" ? MARKETING_PAGES : [...SALES_PAGES, ...SALES_EXTRA];
+  // Reports decide per report who sees it (reports.js); marketing opens its two at #/reports without a nav link.
+  return user.role === "marketing" ? MARKETING_PAGES : [...SALES_PAGES, ...SALES_EXTRA, "reports"];
 }
 
 // Why the user was sent back to sign in (an expired or ended session), shown once on the sign-in page.
