@@ -2,7 +2,7 @@
 // see, the filters kept in the address (a reload or a shared link shows the same report), the report drawn as a
 // chart with its table, and CSV / .xlsx downloads of what is shown with the same filters.
 import { get, session, ApiError } from "./api.js";
-import { h, clear, field, input, select, notice } from "./dom.js";
+import { h, clear, field, input, select, notice, showError, clearErrors } from "./dom.js";
 import { t, errorText } from "./i18n.js";
 import * as views from "./reports_views.js";
 import "./reports_words.js";
@@ -50,21 +50,25 @@ export async function render(main, ctx) {
   const choices = await filterChoices(ctx.user, REPORTS[name]);
   const state = { name, filters: readFilters() };
   const tabs = h("nav", { class: "report-tabs", "aria-label": t("rep_tabs") });
-  const result = h("div", { id: "report-result", "aria-live": "polite" });
+  const result = h("div", { id: "report-result" });
   const status = h("p", { class: "status", role: "status", id: "report-download-status" });
   let shown = 0;
+  let filters = null;
   const show = async () => {
     const mine = ++shown;
     drawTabs(tabs, names, state);
+    clearErrors(filters);
     clear(result, h("p", { class: "muted" }, t("loading")));
     try {
       const data = await get(`/reports/${REPORTS[state.name].path}${queryFor(state.name, state.filters)}`);
       if (mine === shown) clear(result, REPORTS[state.name].draw(data));
     } catch (error) {
       if (error && error.status === 401) return;
-      if (mine === shown) {
-        clear(result, h("p", { class: "form-error report-error", role: "alert" }, t("rep_failed"), " ", errorText(error)));
-      }
+      if (mine !== shown) return;
+      // A report not on this server (yet) says so; a bad filter is also named beside its field.
+      const words = error && error.status === 404 ? `${t("rep_missing")} (${error.message})` : errorText(error);
+      clear(result, h("p", { class: "form-error report-error", role: "alert" }, t("rep_failed"), " ", words));
+      if (error && error.field && filters.querySelector(`[data-error-for="${CSS.escape(error.field)}"]`)) showError(filters, error);
     }
   };
   // A changed filter is a new address (the back button returns to the last one) and a new answer; the form stays,
@@ -75,8 +79,8 @@ export async function render(main, ctx) {
     if (location.hash !== hash) history.pushState(null, "", hash);
     show();
   };
-  clear(main, h("h1", {}, t("reports")), tabs, filtersForm(state, choices, change),
-    downloads(state, status), status, result);
+  filters = filtersForm(state, choices, change);
+  clear(main, h("h1", {}, t("reports")), tabs, filters, downloads(state, status), status, result);
   await show();
 }
 

@@ -46,7 +46,7 @@ export function barRows({ id, title, desc, series, rows, max }) {
     series.forEach((s, i) => {
       const value = row.values[i];
       const text = row.texts?.[i] ?? (value === null || value === undefined ? "—" : String(value));
-      const pct = value ? Math.max(0.4, (Math.min(value, top) / top) * SPAN) : 0;
+      const pct = value ? Math.round(Math.max(0.4, (Math.min(value, top) / top) * SPAN) * 100) / 100 : 0;
       group.append(
         svg("rect", { x: 0, y, width: pct + "%", height: BAR, rx: 2, class: "bar bar-" + s.key,
           "data-series": s.key, "data-value": value ?? "" }, svg("title", {}, `${row.label} — ${s.name}: ${text}`)),

@@ -3,6 +3,7 @@
 import { h } from "./dom.js";
 import { t, word } from "./i18n.js";
 import { barRows, figures, tiles, count, money, percent, decimal, periodName, day } from "./reports_charts.js";
+import "./reports_words.js";
 
 const joined = (...parts) => parts.filter(Boolean).join(" · ");
 

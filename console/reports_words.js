@@ -35,7 +35,7 @@ addWords({
     rep_untouched_contacts: "Контакты без изменений 90 дней", rep_untouched_companies: "Компании без изменений 90 дней",
     rep_untouched_leads: "Лиды без изменений 90 дней", rep_untouched_deals: "Сделки без изменений 90 дней",
     rep_duplicate_pairs: "Пар возможных дублей", rep_quality_desc: "Доля контактов с пробелами в данных.",
-    rep_none: "Нет данных за выбранный период.",
+    rep_none: "Нет данных за выбранный период.", rep_missing: "Этого отчёта на сервере пока нет",
   },
   en: {
     reports: "Reports", rep_funnel: "Funnel", rep_deals: "Deal dynamics", rep_sources: "Lead sources",
@@ -70,6 +70,6 @@ addWords({
     rep_untouched_contacts: "Contacts untouched for 90 days", rep_untouched_companies: "Companies untouched for 90 days",
     rep_untouched_leads: "Leads untouched for 90 days", rep_untouched_deals: "Deals untouched for 90 days",
     rep_duplicate_pairs: "Possible duplicate pairs", rep_quality_desc: "Share of contacts with gaps in their data.",
-    rep_none: "Nothing in the chosen period.",
+    rep_none: "Nothing in the chosen period.", rep_missing: "This report is not on this server yet",
   },
 });

@@ -176,6 +176,16 @@ test("admin: the funnel's bars and table show the hand-computed figures; filters
   assert.equal(readFileSync(await xlsx.path()).subarray(0, 2).toString(), "PK", "an .xlsx (a zip)");
   assert.match(await page.textContent("#report-download-status"), /Saved funnel-2026-10-01-2026-10-31\.xlsx/);
 
+  // A range that ends before it starts: the API's refusal beside the field it names, and no stale chart.
+  await page.fill("#report-from", "2026-11-01");
+  await page.waitForSelector('#report-filters [data-error-for="to"]:not(:empty)');
+  assert.match(await page.textContent('[data-error-for="to"]'), /before 'from'/);
+  assert.equal(await page.getAttribute("#report-to", "aria-invalid"), "true");
+  assert.equal(await page.locator("#funnel-chart").count(), 0);
+  await page.fill("#report-from", "2026-10-01");
+  await waitRows(page, "funnel-table", (r) => r[0][4] === "5", "October once more");
+  assert.equal(await page.textContent('[data-error-for="to"]'), "", "the error goes with the fix");
+
   // Narrow: the chart fits a phone's width and keeps its words.
   await page.setViewportSize({ width: 360, height: 800 });
   const fit = await page.evaluate(() => ({ chart: document.querySelector("#funnel-chart").getBoundingClientRect().right,
@@ -243,6 +253,7 @@ test("admin: the manager, campaign and data-quality pages show the API's answer,
       const text = await page.textContent("#report-result .report-error");
       assert.match(text, /^The report could not be loaded: /, tab);
       assert.ok(text.includes(body.error.message), `${tab}: the API's words (${body.error.message}) in ${text}`);
+      if (answer.status === 404) assert.match(text, /This report is not on this server yet/);
     }
     await shot(page, "05-admin-" + tab);
   }
