@@ -24,6 +24,7 @@ import * as fields from "./fields.js";
 import * as importer from "./import.js";
 import * as bell from "./bell.js";
 import * as me from "./me.js";
+import * as reports from "./reports.js";
 
 // Pages whose nav word differs from their id ("fields" is also the card's heading).
 const NAV_WORDS = { fields: "record_fields" };
@@ -39,7 +40,8 @@ const CAMPAIGN_PAGES = ["campaigns", "templates", "segments", "suppressions"];
 const mayRunCampaigns = (user) => user.role === "admin" || user.role === "marketing";
 
 function salesPages(user) {
-  return user.role === "marketing" ? MARKETING_PAGES : [...SALES_PAGES, ...SALES_EXTRA];
+  // Reports decide per report who sees it (reports.js); marketing opens its two at #/reports without a nav link.
+  return user.role === "marketing" ? MARKETING_PAGES : [...SALES_PAGES, ...SALES_EXTRA, "reports"];
 }
 
 // Why the user was sent back to sign in (an expired or ended session), shown once on the sign-in page.
@@ -66,6 +68,7 @@ const routes = {
   import: importer.render,
   notifications: bell.render,
   me: me.render,
+  reports: reports.render,
 };
 
 function parse() {

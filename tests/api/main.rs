@@ -24,6 +24,7 @@ mod campaigns_suppression;
 mod cli;
 mod console;
 mod console_api;
+mod console_reports;
 mod crm_access;
 mod crm_custom_sort;
 mod crm_delete;
