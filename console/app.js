@@ -40,8 +40,8 @@ const CAMPAIGN_PAGES = ["campaigns", "templates", "segments", "suppressions"];
 const mayRunCampaigns = (user) => user.role === "admin" || user.role === "marketing";
 
 function salesPages(user) {
-  // Reports decide per report who sees it (reports.js); marketing opens its two at #/reports without a nav link.
-  return user.role === "marketing" ? MARKETING_PAGES : [...SALES_PAGES, ...SALES_EXTRA, "reports"];
+  // Reports decide per report who sees it (reports.js): marketing's link opens its two (campaigns, data quality).
+  return user.role === "marketing" ? [...MARKETING_PAGES, "reports"] : [...SALES_PAGES, ...SALES_EXTRA, "reports"];
 }
 
 // Why the user was sent back to sign in (an expired or ended session), shown once on the sign-in page.

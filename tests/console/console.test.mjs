@@ -536,7 +536,7 @@ test("marketing: a template previewed for a contact, a segment with a live count
   await signIn(page, "mark@nordwind.ru", "marketing-password-1");
   await page.waitForSelector("#record-table");
   const links = await page.$$eval("#nav a", (as) => as.map((a) => a.getAttribute("href")));
-  assert.deepEqual(links, ["#/contacts", "#/companies", "#/campaigns", "#/templates", "#/segments", "#/suppressions"]);
+  assert.deepEqual(links, ["#/contacts", "#/companies", "#/reports", "#/campaigns", "#/templates", "#/segments", "#/suppressions"]);
   assert.equal(await page.locator("#create-form").count(), 0, "marketing creates no records");
   await page.goto(BASE + "/#/deals");
   await page.waitForFunction(() => location.hash === "#/contacts");
