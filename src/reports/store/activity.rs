@@ -10,11 +10,17 @@ use crate::error::Error;
 /// A message's time: its Date header, else when it was stored (the timeline's rule; migration 0029 indexes it).
 const AT: &str = "COALESCE(m.sent_at, m.received_at)";
 
-/// `(SELECT DISTINCT owner_id, message id, thread, direction, at …) x`: the human mail of the range linked to a
-/// record someone owns, once per (owner, message) however many of the owner's records it is linked to.
-fn push_linked_mail(sql: &mut Sql, s: &Slice, direction: Option<&str>) {
-    sql.push(
-        "(SELECT DISTINCT COALESCE(c.owner_id, co.owner_id, le.owner_id, d.owner_id) AS owner_id, m.id AS message_id,
+/// `(SELECT [DISTINCT] owner_id, message id, thread, direction, at …) x`: the human mail of the range linked to
+/// a record someone owns; `distinct`: once per (owner, message) however many of the owner's records it is linked to
+/// (counts need it, minima do not, and it costs a sort).
+fn push_linked_mail(sql: &mut Sql, s: &Slice, direction: Option<&str>, distinct: bool) {
+    sql.push(if distinct {
+        "(SELECT DISTINCT "
+    } else {
+        "(SELECT "
+    })
+    .push(
+        "COALESCE(c.owner_id, co.owner_id, le.owner_id, d.owner_id) AS owner_id, m.id AS message_id,
                 m.thread_id, m.direction, ",
     )
     .push(AT)
@@ -78,7 +84,7 @@ pub async fn mail_counts(
                 CAST(COALESCE(SUM(CASE WHEN x.direction = 'outgoing' THEN 1 ELSE 0 END), 0) AS BIGINT) AS sent
          FROM ",
     );
-    push_linked_mail(&mut sql, s, None);
+    push_linked_mail(&mut sql, s, None, true);
     sql.push(" GROUP BY x.owner_id");
     let rows = sql.query().fetch_all(conn).await?;
     rows.iter()
@@ -112,7 +118,7 @@ pub async fn first_responses(
                     AND COALESCE(o.sent_at, o.received_at) > f.first_in) AS answered_at
          FROM (SELECT x.owner_id, x.thread_id, MIN(x.at) AS first_in FROM ",
     );
-    push_linked_mail(&mut sql, s, Some("incoming"));
+    push_linked_mail(&mut sql, s, Some("incoming"), false);
     sql.push(" AND x.thread_id IS NOT NULL GROUP BY x.owner_id, x.thread_id) f");
     let rows = sql.query().fetch_all(conn).await?;
     rows.iter()
