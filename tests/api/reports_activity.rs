@@ -336,6 +336,23 @@ async fn manager_activity_counts_mail_responses_tasks_and_won_deals_per_caller()
     let before = rows(&report(app, &f.anna, "/api/v1/reports/managers?to=2026-10-01").await);
     assert_eq!(before, HashMap::from([(anna, zero())]));
 
+    // As CSV with Russian headers: minutes as numbers, an empty cell for no answer.
+    let csv =
+        crate::reports_quality::file(app, &f.lead, &format!("{range}&format=csv"), "ru").await;
+    let text = String::from_utf8(csv[3..].to_vec()).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0]
+        .starts_with("Пользователь;Получено писем;Отправлено писем;Первый ответ, медиана (мин)"));
+    let mut body = lines[1..].to_vec();
+    body.sort();
+    let name = "Тестовый Пользователь";
+    assert_eq!(
+        body,
+        [
+            format!("{name};1;0;;;1;0;0;0;0.00"),
+            format!("{name};5;4;90;218;1;2;2;1;100000.00")
+        ]
+    );
     // The JSON shape the console's charts read.
     let raw = report(app, &f.anna, &range).await;
     let keys: Vec<&str> = raw["rows"][0]
