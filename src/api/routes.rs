@@ -312,6 +312,10 @@ pub fn table(state: AppState) -> RouteTable {
         .add(M::GET, "/api/v1/reports/funnel", Access::SignedIn, crate::reports::routes::funnel)
         .add(M::GET, "/api/v1/reports/deals", Access::SignedIn, crate::reports::routes::deals)
         .add(M::GET, "/api/v1/reports/lead-sources", Access::SignedIn, crate::reports::routes::lead_sources)
+        .add(M::GET, "/api/v1/reports/managers", Access::SignedIn, crate::reports::routes::managers)
+        .add(M::GET, "/api/v1/reports/data-quality", Access::SignedIn, crate::reports::routes::data_quality)
+        // Campaign results are about campaigns, not records: for those who run them (admins and marketing).
+        .add(M::GET, "/api/v1/reports/campaigns", MARKETING, crate::reports::routes::campaigns)
         .add(M::GET, "/r/{token}", Access::Public, crate::reminders::pages::confirm)
         .add(M::POST, "/r/{token}", Access::Public, crate::reminders::pages::act)
 }

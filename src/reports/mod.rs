@@ -1,10 +1,18 @@
-//! Reports a head of sales runs (issue 17): the funnel by stage, deal dynamics with a forecast, and lead sources,
-//! each counting the caller's figures (own, their led teams', or everyone's) as JSON or CSV.
+//! Reports a head of sales runs (issue 17): the funnel by stage, deal dynamics with a forecast, lead sources,
+//! manager activity, campaign results and data quality, each counting the caller's figures (own, their led teams',
+//! or everyone's) as JSON, CSV or .xlsx.
 
+mod activity;
+mod campaigns;
 pub mod model;
+mod quality;
 pub mod routes;
 mod store;
 mod table;
+
+pub use activity::managers;
+pub use campaigns::campaigns;
+pub use quality::data_quality;
 
 use std::collections::HashMap;
 
@@ -43,6 +51,19 @@ fn day_ms(d: Date) -> i64 {
 /// The caller's figures for records of `kind`, narrowed by the query's owner filters and range.
 fn slice(caller: &Caller, kind: RecordKind, q: &ReportQuery) -> Result<Slice, Error> {
     let scope = access::require_role(caller, kind, Op::Read)?;
+    let (from, to) = range(q)?;
+    Ok(Slice {
+        scope,
+        team_id: q.team_id,
+        user_id: q.user_id,
+        from,
+        to,
+    })
+}
+
+/// The query's days as UTC milliseconds, `from` inclusive and `to` exclusive (the day after the last); unbounded
+/// ends are `i64::MIN` and `i64::MAX`.
+fn range(q: &ReportQuery) -> Result<(i64, i64), Error> {
     let from = day("from", q.from.as_deref())?;
     let to = day("to", q.to.as_deref())?;
     if let (Some(f), Some(t)) = (from, to) {
@@ -50,13 +71,10 @@ fn slice(caller: &Caller, kind: RecordKind, q: &ReportQuery) -> Result<Slice, Er
             return Err(Error::validation("to", "is before 'from'"));
         }
     }
-    Ok(Slice {
-        scope,
-        team_id: q.team_id,
-        user_id: q.user_id,
-        from: from.map(day_ms).unwrap_or(i64::MIN),
-        to: to.map(|t| day_ms(t) + DAY_MS).unwrap_or(i64::MAX),
-    })
+    Ok((
+        from.map(day_ms).unwrap_or(i64::MIN),
+        to.map(|t| day_ms(t) + DAY_MS).unwrap_or(i64::MAX),
+    ))
 }
 
 /// The given pipeline, or the first one.

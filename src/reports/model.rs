@@ -1,6 +1,7 @@
 //! The reports' filters (parsed at the edge) and answers.
 
 use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::crm::reference::model::StageKind;
@@ -111,6 +112,131 @@ pub struct SourceRow {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct LeadSources {
     pub sources: Vec<SourceRow>,
+}
+
+/// The filters of manager activity (documentation only: the query is parsed by hand, see routes.rs).
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ManagerQuery {
+    /// First day, YYYY-MM-DD (UTC), inclusive.
+    pub from: Option<String>,
+    /// Last day, YYYY-MM-DD (UTC), inclusive.
+    pub to: Option<String>,
+    /// Members of this team.
+    pub team_id: Option<i64>,
+    /// This user.
+    pub user_id: Option<i64>,
+    /// json (default), csv or xlsx.
+    pub format: Option<ReportFormat>,
+}
+
+/// One user's activity in the range.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ManagerRow {
+    pub user_id: i64,
+    pub name: String,
+    /// Human mail linked to records the user owns, incoming and outgoing (a message counts once per user).
+    pub mails_received: i64,
+    pub mails_sent: i64,
+    /// Over the user's threads whose first incoming mail in the range was answered: minutes from it to our first
+    /// later outgoing mail in the thread (one decimal); null when none was answered.
+    pub first_response_median_minutes: Option<f64>,
+    pub first_response_p90_minutes: Option<f64>,
+    /// Those threads with no later outgoing mail (yet).
+    pub unanswered: i64,
+    /// Tasks assigned to the user marked done in the range.
+    pub tasks_done: i64,
+    /// Tasks assigned to the user due in the range (and before now) that were done late or are still open.
+    pub tasks_overdue: i64,
+    /// Deals the user owns closed as won in the range, and their amount.
+    pub deals_won: i64,
+    pub won_amount: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ManagerActivity {
+    /// The users whose figures the caller sees (marketing users left out), by name.
+    pub rows: Vec<ManagerRow>,
+}
+
+/// The filters of campaign results (documentation only).
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CampaignQuery {
+    /// Campaigns started on or after this day, YYYY-MM-DD (UTC). Without from and to: every campaign.
+    pub from: Option<String>,
+    /// Campaigns started on or before this day.
+    pub to: Option<String>,
+    /// json (default), csv or xlsx.
+    pub format: Option<ReportFormat>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CampaignResultRow {
+    pub campaign_id: i64,
+    pub name: String,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub started_at: Option<OffsetDateTime>,
+    /// Letters handed to the relay.
+    pub sent: i64,
+    /// Addresses with a bounce recorded for the campaign.
+    pub bounced: i64,
+    /// Recipients who unsubscribed through the campaign's link.
+    pub unsubscribed: i64,
+    /// Recipients from whose address human mail came in within 7 days after their letter was sent.
+    pub replied: i64,
+    /// replied ÷ sent (0..1, four decimals); null when nothing was sent.
+    pub reply_rate: Option<f64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CampaignResults {
+    /// Campaigns in the order they were created.
+    pub rows: Vec<CampaignResultRow>,
+}
+
+/// The filters of data quality (documentation only).
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct QualityQuery {
+    /// Records owned by members of this team.
+    pub team_id: Option<i64>,
+    /// Records owned by this user.
+    pub user_id: Option<i64>,
+    /// json (default), csv or xlsx.
+    pub format: Option<ReportFormat>,
+}
+
+/// How many contacts have a flaw, and their share of all the contacts counted.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QualityShare {
+    pub count: i64,
+    /// count ÷ contacts (0..1, four decimals); null when there are no contacts.
+    pub share: Option<f64>,
+}
+
+/// Records with no change, note, task or human mail for 90 days (open leads and open deals only).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Untouched {
+    pub contacts: i64,
+    pub companies: i64,
+    pub leads: i64,
+    pub deals: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DataQuality {
+    /// Contacts the caller's figures hold (what they, or members of the teams they lead, own).
+    pub contacts: i64,
+    pub without_email: QualityShare,
+    pub without_phone: QualityShare,
+    pub without_company: QualityShare,
+    /// Contacts with an address such as info@, sales@, noreply@ (the list is in src/reports/quality.rs).
+    pub role_addresses: QualityShare,
+    pub untouched_90_days: Untouched,
+    /// Likely duplicate pairs (contacts, companies, leads; as `GET /api/v1/duplicates` finds them) whose two
+    /// records are both in the caller's figures.
+    pub duplicate_pairs: i64,
 }
 
 /// Minor units as a decimal string with two fraction digits.

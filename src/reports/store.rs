@@ -1,6 +1,10 @@
 //! The SQL of reports: aggregates over deals, their stage history and leads, one text for both backends
 //! (sums cast to BIGINT, since PostgreSQL's SUM of a BIGINT is NUMERIC).
 
+pub mod activity;
+pub mod campaigns;
+pub mod quality;
+
 use sqlx::{AnyConnection, Row};
 
 use crate::crm::access::{push_owned, Scope};

@@ -4,7 +4,10 @@
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 
-use super::model::{DealDynamics, Funnel, LeadSources, ReportFormat};
+use super::model::{
+    CampaignResults, DataQuality, DealDynamics, Funnel, LeadSources, ManagerActivity, QualityShare,
+    ReportFormat,
+};
 use crate::error::Error;
 
 /// Header language, from `Accept-Language`.
@@ -139,6 +142,130 @@ pub fn lead_sources(l: &LeadSources, lang: Lang, format: ReportFormat) -> Result
         ]
     });
     file("lead-sources", &headers, rows, format)
+}
+
+pub fn managers(m: &ManagerActivity, lang: Lang, format: ReportFormat) -> Result<Response, Error> {
+    let headers = [
+        lang.pick("User", "Пользователь"),
+        lang.pick("Mails received", "Получено писем"),
+        lang.pick("Mails sent", "Отправлено писем"),
+        lang.pick(
+            "First response, median (min)",
+            "Первый ответ, медиана (мин)",
+        ),
+        lang.pick(
+            "First response, 90th percentile (min)",
+            "Первый ответ, 90-й процентиль (мин)",
+        ),
+        lang.pick("Unanswered threads", "Переписок без ответа"),
+        lang.pick("Tasks done", "Задач выполнено"),
+        lang.pick("Tasks overdue", "Задач просрочено"),
+        lang.pick("Deals won", "Сделок выиграно"),
+        lang.pick("Won amount", "Сумма выигранных"),
+    ];
+    let rows = m.rows.iter().map(|r| {
+        vec![
+            text(r.name.clone()),
+            Cell::Int(r.mails_received),
+            Cell::Int(r.mails_sent),
+            Cell::Num(r.first_response_median_minutes),
+            Cell::Num(r.first_response_p90_minutes),
+            Cell::Int(r.unanswered),
+            Cell::Int(r.tasks_done),
+            Cell::Int(r.tasks_overdue),
+            Cell::Int(r.deals_won),
+            Cell::Money(r.won_amount.clone()),
+        ]
+    });
+    file("managers", &headers, rows, format)
+}
+
+pub fn campaigns(c: &CampaignResults, lang: Lang, format: ReportFormat) -> Result<Response, Error> {
+    let headers = [
+        lang.pick("Campaign", "Кампания"),
+        lang.pick("Started (UTC)", "Запущена (UTC)"),
+        lang.pick("Sent", "Отправлено"),
+        lang.pick("Bounced", "Недоставлено"),
+        lang.pick("Unsubscribed", "Отписались"),
+        lang.pick("Replied within 7 days", "Ответили за 7 дней"),
+        lang.pick("Reply rate", "Доля ответивших"),
+    ];
+    let stamp = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]");
+    let rows = c.rows.iter().map(|r| {
+        let started = r.started_at.and_then(|t| t.format(&stamp).ok());
+        vec![
+            text(r.name.clone()),
+            text(started.unwrap_or_default()),
+            Cell::Int(r.sent),
+            Cell::Int(r.bounced),
+            Cell::Int(r.unsubscribed),
+            Cell::Int(r.replied),
+            Cell::Num(r.reply_rate),
+        ]
+    });
+    file("campaigns", &headers, rows, format)
+}
+
+/// One line per measure: its count and, for the contacts' flaws, its share.
+pub fn data_quality(q: &DataQuality, lang: Lang, format: ReportFormat) -> Result<Response, Error> {
+    let headers = [
+        lang.pick("Measure", "Показатель"),
+        lang.pick("Count", "Количество"),
+        lang.pick("Share of contacts", "Доля контактов"),
+    ];
+    let count = |name: &str, n: i64| vec![text(name), Cell::Int(n), Cell::Num(None)];
+    let share =
+        |name: &str, s: &QualityShare| vec![text(name), Cell::Int(s.count), Cell::Num(s.share)];
+    let u = &q.untouched_90_days;
+    let rows = vec![
+        count(lang.pick("Contacts", "Контактов"), q.contacts),
+        share(lang.pick("Without e-mail", "Без e-mail"), &q.without_email),
+        share(lang.pick("Without phone", "Без телефона"), &q.without_phone),
+        share(
+            lang.pick("Without company", "Без компании"),
+            &q.without_company,
+        ),
+        share(
+            lang.pick(
+                "Role addresses (info@, sales@ …)",
+                "Ролевые адреса (info@, sales@ …)",
+            ),
+            &q.role_addresses,
+        ),
+        count(
+            lang.pick(
+                "Untouched 90 days: contacts",
+                "Без движения 90 дней: контакты",
+            ),
+            u.contacts,
+        ),
+        count(
+            lang.pick(
+                "Untouched 90 days: companies",
+                "Без движения 90 дней: компании",
+            ),
+            u.companies,
+        ),
+        count(
+            lang.pick(
+                "Untouched 90 days: open leads",
+                "Без движения 90 дней: открытые лиды",
+            ),
+            u.leads,
+        ),
+        count(
+            lang.pick(
+                "Untouched 90 days: open deals",
+                "Без движения 90 дней: открытые сделки",
+            ),
+            u.deals,
+        ),
+        count(
+            lang.pick("Duplicate pairs", "Пар возможных дублей"),
+            q.duplicate_pairs,
+        ),
+    ];
+    file("data-quality", &headers, rows, format)
 }
 
 fn file(

@@ -339,6 +339,10 @@ const MATRIX: &[Row] = &[
     ("GET", "/api/v1/reports/funnel", Plain, SALES_LIST),
     ("GET", "/api/v1/reports/deals", Plain, SALES_LIST),
     ("GET", "/api/v1/reports/lead-sources", Plain, SALES_LIST),
+    ("GET", "/api/v1/reports/managers", Plain, SALES_LIST),
+    ("GET", "/api/v1/reports/data-quality", Plain, SALES_LIST),
+    // Campaign results: for those who run campaigns.
+    ("GET", "/api/v1/reports/campaigns", Plain, MKT_200),
     // Reminder letters' links: public; a forged token gets the same page for everyone.
     ("GET", "/r/{token}", Plain, [400, 400, 400, 400, 400, 400, 400]),
     ("POST", "/r/{token}", Plain, [400, 400, 400, 400, 400, 400, 400]),
