@@ -201,6 +201,10 @@ pub async fn deals(
     q: &ReportQuery,
 ) -> Result<DealDynamics, Error> {
     let s = slice(caller, RecordKind::Deal, q)?;
+    if let Some(id) = q.pipeline_id {
+        // Every pipeline when none is given; an unknown one is a 422 as in the funnel, not an empty report.
+        pipeline_of(pool, Some(id)).await?;
+    }
     let period = q.period.unwrap_or_default();
     let mut conn = pool.acquire().await?;
     let closed = store::closed_deals(&mut conn, &s, q.pipeline_id).await?;

@@ -308,6 +308,7 @@ async fn reports_refuse_bad_filters_by_field_and_marketing_by_role() {
         ("/api/v1/reports/deals?user_id=abc", "user_id"),
         ("/api/v1/reports/lead-sources?team_id=1.5", "team_id"),
         ("/api/v1/reports/funnel?pipeline_id=999", "pipeline_id"),
+        ("/api/v1/reports/deals?pipeline_id=999", "pipeline_id"),
         ("/api/v1/reports/funnel?format=pdf", "format"),
         ("/api/v1/reports/funnel?owner=1", "owner"),
     ] {
