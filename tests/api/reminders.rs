@@ -270,8 +270,9 @@ async fn without_a_relay_a_reminder_reaches_the_feed_only() {
 
 #[tokio::test]
 async fn two_instances_on_one_database_send_each_reminder_once() {
-    // More than one lease batch (20), so that both instances send while the other does.
-    const TASKS: usize = 45;
+    // Six lease batches (of 20), so that both instances send while the other does even on a loaded machine (with
+    // two and a bit batches one instance sometimes sent them all before the other's first lease).
+    const TASKS: usize = 120;
     let (sink_a, sink_b) = (SmtpSink::start(), SmtpSink::start());
     let dir = tempfile::tempdir().unwrap();
     let database_url = fresh_database_url().await;
