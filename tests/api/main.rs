@@ -7,6 +7,8 @@ mod auth;
 mod auth_oidc;
 mod auth_provider_token;
 mod auth_providers_admin;
+mod awaiting;
+mod awaiting_support;
 mod browser;
 mod campaign_fixtures;
 mod campaigns;
