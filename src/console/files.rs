@@ -49,6 +49,7 @@ const FILES: &[(&str, &str, &[u8])] = &[
     embedded!("import.js", JS),
     embedded!("bell.js", JS),
     embedded!("me.js", JS),
+    embedded!("awaiting.js", JS),
 ];
 
 /// Scripts, styles and data only from us: no inline script or style, no eval, no plugins, never framed. Mail HTML

@@ -26,6 +26,7 @@ mod campaigns_suppression;
 mod cli;
 mod console;
 mod console_api;
+mod console_awaiting;
 mod crm_access;
 mod crm_custom_sort;
 mod crm_delete;
