@@ -1,5 +1,5 @@
 //! Reply policies: one per team and a default for owners in no team. An admin sets any; a team lead their own
-//! team's (decided in `crm::access`). Stored as validated JSON, audited.
+//! team's (decided in `crm::access`). Stored as validated JSON, audited; open waits are timed anew on a change.
 
 use sqlx::AnyPool;
 
@@ -97,6 +97,8 @@ pub async fn set(
     )
     .await?;
     tx.commit().await?;
+    // Waits already running follow the new hours (their client mail's time stays what it was).
+    super::track::retime(pool).await?;
     Ok(PolicyAnswer {
         team_id,
         own: true,

@@ -92,23 +92,24 @@ pub async fn new_messages(
         .collect()
 }
 
-/// Threads of messages stored since `since` at or below the cursor: a PostgreSQL transaction that took a lower id
-/// may commit after the cursor passed it, so recent ones are looked at again.
+/// Threads of messages stored since `since` among the last `tail` ids at or below the cursor: a PostgreSQL
+/// transaction that took a lower id may commit after the cursor passed it, so recent ones are looked at again (the
+/// id range keeps this a short primary-key scan however large the table).
 pub async fn recent_threads(
     pool: &AnyPool,
     up_to: i64,
+    tail: i64,
     since: i64,
-    limit: i64,
 ) -> Result<Vec<i64>, Error> {
     let rows = sqlx::query(
         "SELECT DISTINCT thread_id FROM messages
-         WHERE id <= $1 AND created_at >= $2 AND thread_id IS NOT NULL
+         WHERE id > $1 AND id <= $2 AND created_at >= $3 AND thread_id IS NOT NULL
            AND (direction = 'outgoing' OR class = 'human')
-         ORDER BY thread_id DESC LIMIT $3",
+         ORDER BY thread_id DESC LIMIT 500",
     )
+    .bind(up_to - tail)
     .bind(up_to)
     .bind(since)
-    .bind(limit)
     .fetch_all(pool)
     .await?;
     rows.iter().map(|r| Ok(r.try_get("thread_id")?)).collect()
@@ -324,4 +325,35 @@ pub async fn list(
             })
         })
         .collect()
+}
+
+/// `(id, current owner, client's message time)` of every open wait, to time them anew after a policy change.
+pub async fn open_waits(pool: &AnyPool) -> Result<Vec<(i64, Option<i64>, i64)>, Error> {
+    let rows = sqlx::query(
+        "SELECT a.id, COALESCE(c.owner_id, l.owner_id, a.owner_id) AS owner_id, a.received_at
+         FROM awaiting_replies a
+         LEFT JOIN contacts c ON a.record_kind = 'contact' AND c.id = a.record_id
+         LEFT JOIN leads l ON a.record_kind = 'lead' AND l.id = a.record_id
+         WHERE a.answered_at IS NULL ORDER BY a.id",
+    )
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                r.try_get("id")?,
+                r.try_get("owner_id")?,
+                r.try_get("received_at")?,
+            ))
+        })
+        .collect()
+}
+
+pub async fn set_due(conn: &mut AnyConnection, id: i64, due_at: i64) -> Result<(), Error> {
+    sqlx::query("UPDATE awaiting_replies SET due_at = $1 WHERE id = $2 AND answered_at IS NULL")
+        .bind(due_at)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
 }

@@ -18,6 +18,8 @@ use crate::error::Error;
 const BATCH: i64 = 500;
 /// Messages stored this recently are looked at again (late commits on PostgreSQL, see `store::recent_threads`).
 const LOOKBACK_MS: i64 = 2 * 60 * 1000;
+/// … among this many ids below the cursor.
+const LOOKBACK_IDS: i64 = 5000;
 /// Client mail older than this when first seen (a mailbox's history at its first sync) starts no wait.
 const STALE_MS: i64 = 30 * 24 * 3600 * 1000;
 
@@ -26,7 +28,8 @@ pub async fn pass(pool: &AnyPool) -> Result<usize, Error> {
     let cursor = store::cursor(pool).await?;
     let fresh = store::new_messages(pool, cursor, BATCH).await?;
     let real_now = crate::db::now_ms();
-    let mut threads = store::recent_threads(pool, cursor, real_now - LOOKBACK_MS, BATCH).await?;
+    let mut threads =
+        store::recent_threads(pool, cursor, LOOKBACK_IDS, real_now - LOOKBACK_MS).await?;
     threads.extend(fresh.iter().filter_map(|(_, t)| *t));
     threads.sort_unstable();
     threads.dedup();
@@ -142,4 +145,20 @@ pub async fn working_time(
             WorkingTime::parse(&ReplyPolicy::default())
         }
     }
+}
+
+/// Times every open wait anew under the policies now in force (after a policy change), owner by owner.
+pub async fn retime(pool: &AnyPool) -> Result<(), Error> {
+    let mut policies: std::collections::HashMap<Option<i64>, WorkingTime> = Default::default();
+    let mut conn = pool.acquire().await?;
+    for (id, owner, received_at) in store::open_waits(pool).await? {
+        let due = match policies.entry(owner) {
+            std::collections::hash_map::Entry::Occupied(known) => known.get().due_at(received_at),
+            std::collections::hash_map::Entry::Vacant(new) => new
+                .insert(working_time(&mut conn, owner).await?)
+                .due_at(received_at),
+        };
+        store::set_due(&mut conn, id, due).await?;
+    }
+    Ok(())
 }

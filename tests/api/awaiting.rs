@@ -12,6 +12,20 @@ use crate::reminders::letters;
 
 const HOUR: Duration = Duration::from_secs(3600);
 
+/// Whole hours from one RFC 3339 time to another (the test's policies count every hour of the day).
+fn hours_between(from: &serde_json::Value, to: &serde_json::Value) -> i64 {
+    let at = |v: &serde_json::Value| {
+        time::OffsetDateTime::parse(
+            v.as_str().expect("a time"),
+            &time::format_description::well_known::Rfc3339,
+        )
+        .expect("RFC 3339")
+    };
+    let span = at(to) - at(from);
+    assert_eq!(span.whole_seconds() % 3600, 0, "{from} → {to}");
+    span.whole_hours()
+}
+
 #[tokio::test]
 async fn a_contacts_unanswered_mail_is_flagged_for_owner_and_lead_until_a_reply_in_sent_clears_it()
 {
@@ -51,19 +65,9 @@ async fn a_contacts_unanswered_mail_is_flagged_for_owner_and_lead_until_a_reply_
         ),
         (&json!("Запрос цены"), &json!(false), &json!("contact"))
     );
-    let received = time::OffsetDateTime::parse(
-        mine[0]["received_at"].as_str().unwrap(),
-        &time::format_description::well_known::Rfc3339,
-    )
-    .unwrap();
-    let due = time::OffsetDateTime::parse(
-        mine[0]["due_at"].as_str().unwrap(),
-        &time::format_description::well_known::Rfc3339,
-    )
-    .unwrap();
     assert_eq!(
-        due - received,
-        time::Duration::hours(2),
+        hours_between(&mine[0]["received_at"], &mine[0]["due_at"]),
+        2,
         "the team's 2 hours"
     );
 
@@ -145,6 +149,17 @@ async fn a_leads_mail_answered_in_time_is_never_flagged() {
     assert_eq!(
         (&waiting[0]["record"]["kind"], &waiting[0]["overdue"]),
         (&json!("lead"), &json!(false))
+    );
+    // The team lead gives the team 5 hours: the running wait follows.
+    let policy = json!({"hours": 5, "days": [1, 2, 3, 4, 5, 6, 7], "start": "00:00", "end": "24:00",
+        "time_zone": "UTC"});
+    let path = format!("/api/v1/teams/{}/reply-policy", w.team);
+    let (status, body) = w.a.call(Method::PUT, &path, &w.lead, Some(policy)).await;
+    assert_eq!(status, 200, "{body}");
+    let waiting = w.awaiting(&w.owner, "scope=mine").await;
+    assert_eq!(
+        hours_between(&waiting[0]["received_at"], &waiting[0]["due_at"]),
+        5
     );
     w.advance(HOUR);
     w.dovecot
