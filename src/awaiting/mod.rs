@@ -55,6 +55,6 @@ pub async fn list(
 
 /// The overdue waits of records `user` owns (the daily digest's section), after catching up with new mail.
 pub async fn overdue_for(pool: &AnyPool, user: &Caller, now: i64) -> Result<Vec<Awaiting>, Error> {
-    track::catch_up(pool, 4).await?;
+    track::catch_up(pool, 4, None).await?;
     list(pool, user, Filter::Owner(user.id), Some(true), now).await
 }

@@ -97,7 +97,7 @@ pub async fn list(
         (None, Some(ListScope::Team | ListScope::All)) => Filter::Overseen,
     };
     // Mail synced a moment ago shows at once, without waiting for the worker's next pass.
-    track::catch_up(pool, 4).await?;
+    track::catch_up(pool, 4, None).await?;
     let now = s.reminders.clock.now_ms();
     let items = super::list(pool, &caller, filter, q.overdue, now).await?;
     let overdue = items.iter().filter(|i| i.overdue).count();

@@ -92,27 +92,26 @@ pub async fn new_messages(
         .collect()
 }
 
-/// Threads of messages stored since `since` among the last `tail` ids at or below the cursor: a PostgreSQL
-/// transaction that took a lower id may commit after the cursor passed it, so recent ones are looked at again (the
-/// id range keeps this a short primary-key scan however large the table).
-pub async fn recent_threads(
+/// `(message id, thread id)` of messages stored since `since` with ids in `(low, up_to]`: a PostgreSQL transaction
+/// that took a lower id may commit after the cursor passed it (the id range keeps this a short primary-key scan
+/// however large the table).
+pub async fn recent_messages(
     pool: &AnyPool,
+    low: i64,
     up_to: i64,
-    tail: i64,
     since: i64,
-) -> Result<Vec<i64>, Error> {
+) -> Result<Vec<(i64, Option<i64>)>, Error> {
     let rows = sqlx::query(
-        "SELECT DISTINCT thread_id FROM messages
-         WHERE id > $1 AND id <= $2 AND created_at >= $3 AND thread_id IS NOT NULL
-           AND (direction = 'outgoing' OR class = 'human')
-         ORDER BY thread_id DESC LIMIT 500",
+        "SELECT id, thread_id FROM messages WHERE id > $1 AND id <= $2 AND created_at >= $3 ORDER BY id",
     )
-    .bind(up_to - tail)
+    .bind(low)
     .bind(up_to)
     .bind(since)
     .fetch_all(pool)
     .await?;
-    rows.iter().map(|r| Ok(r.try_get("thread_id")?)).collect()
+    rows.iter()
+        .map(|r| Ok((r.try_get("id")?, r.try_get("thread_id")?)))
+        .collect()
 }
 
 /// Takes this thread's turn: the row lock (PostgreSQL) or the write lock (SQLite) is held until commit, so two

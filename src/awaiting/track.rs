@@ -23,14 +23,39 @@ const LOOKBACK_IDS: i64 = 5000;
 /// Client mail older than this when first seen (a mailbox's history at its first sync) starts no wait.
 const STALE_MS: i64 = 30 * 24 * 3600 * 1000;
 
-/// One pass; answers how many new messages it read (BATCH: there may be more).
-pub async fn pass(pool: &AnyPool) -> Result<usize, Error> {
+/// The message ids one worker has decided lately, so that its look back at recent ids only takes the ones it
+/// never saw (committed after the cursor passed them, or read by another instance or a list request).
+#[derive(Default)]
+pub struct Seen {
+    ids: std::collections::BTreeSet<i64>,
+}
+
+impl Seen {
+    fn keep_from(&mut self, low: i64) {
+        self.ids = self.ids.split_off(&low);
+    }
+}
+
+/// One pass; answers how many new messages it read (BATCH: there may be more). With `seen` (the worker) it also
+/// looks back at messages stored lately below the cursor that it has not decided yet.
+pub async fn pass(pool: &AnyPool, seen: Option<&mut Seen>) -> Result<usize, Error> {
     let cursor = store::cursor(pool).await?;
     let fresh = store::new_messages(pool, cursor, BATCH).await?;
     let real_now = crate::db::now_ms();
-    let mut threads =
-        store::recent_threads(pool, cursor, LOOKBACK_IDS, real_now - LOOKBACK_MS).await?;
-    threads.extend(fresh.iter().filter_map(|(_, t)| *t));
+    let mut threads: Vec<i64> = fresh.iter().filter_map(|(_, t)| *t).collect();
+    if let Some(seen) = seen {
+        let low = cursor - LOOKBACK_IDS;
+        let recent = store::recent_messages(pool, low, cursor, real_now - LOOKBACK_MS).await?;
+        threads.extend(
+            recent
+                .iter()
+                .filter(|(id, _)| !seen.ids.contains(id))
+                .filter_map(|(_, t)| *t),
+        );
+        seen.keep_from(low);
+        seen.ids
+            .extend(recent.iter().chain(&fresh).map(|(id, _)| *id));
+    }
     threads.sort_unstable();
     threads.dedup();
     for thread in threads {
@@ -43,9 +68,13 @@ pub async fn pass(pool: &AnyPool) -> Result<usize, Error> {
 }
 
 /// Passes until the cursor is at the end (at most `max` passes).
-pub async fn catch_up(pool: &AnyPool, max: usize) -> Result<(), Error> {
+pub async fn catch_up(
+    pool: &AnyPool,
+    max: usize,
+    mut seen: Option<&mut Seen>,
+) -> Result<(), Error> {
     for _ in 0..max {
-        if pass(pool).await? < BATCH as usize {
+        if pass(pool, seen.as_deref_mut()).await? < BATCH as usize {
             break;
         }
     }

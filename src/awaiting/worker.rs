@@ -11,11 +11,12 @@ const POLL: Duration = Duration::from_secs(5);
 /// Runs until `stop` turns true (or its sender goes).
 pub async fn run(pool: AnyPool, mut stop: watch::Receiver<bool>) {
     let mut delay = POLL;
+    let mut seen = super::track::Seen::default();
     loop {
         if *stop.borrow() {
             return;
         }
-        match super::track::catch_up(&pool, 20).await {
+        match super::track::catch_up(&pool, 20, Some(&mut seen)).await {
             Ok(()) => delay = POLL,
             Err(error) => {
                 tracing::warn!(%error, "awaiting-reply tracking pass failed");
