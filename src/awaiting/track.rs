@@ -92,8 +92,16 @@ fn at(m: &ThreadMail) -> i64 {
 pub struct Decision {
     /// `(answered_at, answering message)`
     pub answer: Option<(i64, i64)>,
-    /// The message a wait starts from, with its record.
-    pub start: Option<(i64, i64, RecordKind, i64)>,
+    /// The client mail a new wait starts from.
+    pub start: Option<Start>,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub struct Start {
+    pub at: i64,
+    pub message_id: i64,
+    pub kind: RecordKind,
+    pub record_id: i64,
 }
 
 pub fn decide(mail: &[ThreadMail], open_since: Option<i64>) -> Decision {
@@ -115,14 +123,19 @@ pub fn decide(mail: &[ThreadMail], open_since: Option<i64>) -> Decision {
         .iter()
         .filter(|m| !m.outgoing && m.human && last_out.is_none_or(|o| at(m) > o))
         .filter_map(|m| {
-            let record = match (m.contact_id, m.lead_id) {
+            let (kind, record_id) = match (m.contact_id, m.lead_id) {
                 (Some(c), _) => (RecordKind::Contact, c),
                 (None, Some(l)) => (RecordKind::Lead, l),
                 (None, None) => return None,
             };
-            Some((at(m), m.id, record.0, record.1))
+            Some(Start {
+                at: at(m),
+                message_id: m.id,
+                kind,
+                record_id,
+            })
         })
-        .min_by_key(|(t, id, _, _)| (*t, *id));
+        .min_by_key(|s| (s.at, s.message_id));
     Decision { answer, start }
 }
 
@@ -135,7 +148,13 @@ async fn decide_thread(pool: &AnyPool, thread_id: i64, real_now: i64) -> Result<
     if let (Some((row, _)), Some((answered_at, by))) = (open, decision.answer) {
         store::answer(&mut tx, row, answered_at, by).await?;
     }
-    if let Some((received_at, message_id, kind, record_id)) = decision.start {
+    if let Some(Start {
+        at: received_at,
+        message_id,
+        kind,
+        record_id,
+    }) = decision.start
+    {
         if received_at >= real_now - STALE_MS {
             let owner_id = crate::crm::access::owner_of(&mut tx, kind, record_id).await?;
             let due_at = working_time(&mut tx, owner_id).await?.due_at(received_at);
@@ -191,3 +210,7 @@ pub async fn retime(pool: &AnyPool) -> Result<(), Error> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+#[path = "track_tests.rs"]
+mod tests;
