@@ -25,13 +25,14 @@ import * as importer from "./import.js";
 import * as bell from "./bell.js";
 import * as me from "./me.js";
 import * as reports from "./reports.js";
+import * as awaiting from "./awaiting.js";
 
 // Pages whose nav word differs from their id ("fields" is also the card's heading).
 const NAV_WORDS = { fields: "record_fields" };
 const ADMIN_PAGES = ["mailboxes", "users", "teams", "reference", "fields", "settings"];
 const SALES_PAGES = ["leads", "contacts", "companies", "deals"];
 // Pages of their own beside the record lists.
-const SALES_EXTRA = ["board", "tasks", "duplicates", "import"];
+const SALES_EXTRA = ["board", "tasks", "awaiting", "duplicates", "import"];
 // Marketing reads contacts and companies (and their mail timelines) but no leads, deals or tasks (README, Who sees what).
 const MARKETING_PAGES = ["contacts", "companies"];
 
@@ -69,6 +70,7 @@ const routes = {
   notifications: bell.render,
   me: me.render,
   reports: reports.render,
+  awaiting: awaiting.render,
 };
 
 function parse() {

@@ -5,6 +5,7 @@ import { h, clear, field, form, input, select, dateTime, link, notice } from "./
 import { t, word } from "./i18n.js";
 import { people, ownerName } from "./people.js";
 import { sharesSection } from "./shares.js";
+import { banner as awaitingBanner } from "./awaiting.js";
 
 const SINGULAR = { leads: "lead", contacts: "contact", companies: "company", deals: "deal" };
 
@@ -148,6 +149,7 @@ export async function render(main, ctx) {
   clear(main,
     h("p", {}, link(`#/${kind}`, "← " + t(kind))),
     h("h1", { id: "record-title" }, title),
+    await awaitingBanner(kind, ctx.id, ctx.user),
     h("div", { class: "card-grid" },
       h("section", { class: "card" }, h("h2", {}, t("fields")), fields,
         ctx.user.role === "marketing" ? null : await editForm(kind, record, custom, ctx),

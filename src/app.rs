@@ -220,6 +220,10 @@ impl App {
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let imports_stop = stop_rx.clone();
         let reminders_stop = stop_rx.clone();
+        let awaiting = tokio::spawn(crate::awaiting::worker::run(
+            self.state.db.pool.clone(),
+            stop_rx.clone(),
+        ));
         let background = self.worker.clone().map(|w| worker::spawn(w, stop_rx));
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let worker = self
@@ -250,6 +254,7 @@ impl App {
         }
         let _ = imports.await;
         let _ = reminders.await;
+        let _ = awaiting.await;
         served?;
         self.state.db.pool.close().await;
         Ok(())

@@ -5,6 +5,7 @@ pub mod api;
 pub mod app;
 pub mod audit;
 pub mod auth;
+pub mod awaiting;
 pub mod bench;
 pub mod campaigns;
 pub mod config;

@@ -15,6 +15,8 @@ use crate::campaigns;
 use crate::crm;
 
 const MARKETING: Access = Access::Roles(&[Role::Admin, Role::Marketing]);
+/// Who owns records and answers clients: salespeople (team leads among them) and admins.
+const SALES: Access = Access::Roles(&[Role::Admin, Role::Sales]);
 
 /// One registered route.
 #[derive(Debug, Clone)]
@@ -316,6 +318,13 @@ pub fn table(state: AppState) -> RouteTable {
         .add(M::GET, "/api/v1/reports/data-quality", Access::SignedIn, crate::reports::routes::data_quality)
         // Campaign results are about campaigns, not records: for those who run them (admins and marketing).
         .add(M::GET, "/api/v1/reports/campaigns", MARKETING, crate::reports::routes::campaigns)
+        // Awaiting reply (issue 17): the default policy is the admins'; a team's, its leads' too and its members read
+        // it (crm::access::may_team_settings); lists follow what the caller owns or oversees (crm::access).
+        .add(M::GET, "/api/v1/settings/reply-policy", Access::SignedIn, crate::awaiting::routes::get_default)
+        .add(M::PUT, "/api/v1/settings/reply-policy", Access::ADMIN, crate::awaiting::routes::set_default)
+        .add(M::GET, "/api/v1/teams/{id}/reply-policy", Access::SignedIn, crate::awaiting::routes::get_team)
+        .add(M::PUT, "/api/v1/teams/{id}/reply-policy", Access::SignedIn, crate::awaiting::routes::set_team)
+        .add(M::GET, "/api/v1/awaiting-reply", SALES, crate::awaiting::routes::list)
         .add(M::GET, "/r/{token}", Access::Public, crate::reminders::pages::confirm)
         .add(M::POST, "/r/{token}", Access::Public, crate::reminders::pages::act)
 }

@@ -53,6 +53,7 @@ const FILES: &[(&str, &str, &[u8])] = &[
     embedded!("reports_words.js", JS),
     embedded!("reports_views.js", JS),
     embedded!("reports_charts.js", JS),
+    embedded!("awaiting.js", JS),
 ];
 
 /// Scripts, styles and data only from us: no inline script or style, no eval, no plugins, never framed. Mail HTML

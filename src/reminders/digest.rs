@@ -11,6 +11,7 @@ use super::digest_store::{self as store, DueTask};
 use super::letter::{self, Sent};
 use super::model::DigestSettings;
 use super::worker::Worker;
+use crate::awaiting::model::Awaiting;
 use crate::error::Error;
 
 pub async fn settings(pool: &AnyPool, user: i64) -> Result<DigestSettings, Error> {
@@ -72,11 +73,17 @@ pub async fn send_due(w: &Worker, relay: &str, now: i64) -> Result<(), Error> {
             continue;
         }
         let tasks = store::due_tasks(&w.pool, s.user_id, end_of_day).await?;
-        if tasks.is_empty() {
-            continue;
-        }
         let user = crate::auth::service::get_user(&w.pool, s.user_id).await?;
         if !user.active {
+            continue;
+        }
+        let reader = crate::auth::Caller {
+            id: user.id,
+            role: user.role,
+            email: user.email.clone(),
+        };
+        let awaiting = crate::awaiting::overdue_for(&w.pool, &reader, now).await?;
+        if tasks.is_empty() && awaiting.is_empty() {
             continue;
         }
         let head = Head {
@@ -86,7 +93,7 @@ pub async fn send_due(w: &Worker, relay: &str, now: i64) -> Result<(), Error> {
             now_ms: now,
             zone: &s.time_zone,
         };
-        let (envelope, bytes) = match build(w, &head, &tasks) {
+        let (envelope, bytes) = match build(w, &head, &tasks, &awaiting) {
             Ok(letter) => letter,
             Err(error) => {
                 tracing::warn!(user = user.id, %error, "digest not built");
@@ -112,9 +119,12 @@ struct Head<'a> {
     zone: &'a str,
 }
 
-fn body(head: &Head, tasks: &[DueTask]) -> String {
+fn body(head: &Head, tasks: &[DueTask], awaiting: &[Awaiting]) -> String {
     let zone = TimeZone::get(head.zone).unwrap_or(TimeZone::UTC);
-    let mut text = format!("Your open tasks due by the end of {}:\n\n", head.date);
+    let mut text = String::new();
+    if !tasks.is_empty() {
+        text = format!("Your open tasks due by the end of {}:\n\n", head.date);
+    }
     for t in tasks {
         let due = Timestamp::from_millisecond(crate::db::to_ms(t.due_at))
             .map(|ts| {
@@ -133,6 +143,9 @@ fn body(head: &Head, tasks: &[DueTask]) -> String {
             crate::text::single_line(&t.title)
         ));
     }
+    if !awaiting.is_empty() {
+        text.push_str(&super::letter::awaiting_section(awaiting, &zone));
+    }
     text.push_str("\n-- \nMailroom\n");
     text
 }
@@ -141,6 +154,7 @@ fn build(
     w: &Worker,
     head: &Head,
     tasks: &[DueTask],
+    awaiting: &[Awaiting],
 ) -> Result<(lettre::address::Envelope, Vec<u8>), String> {
     let from: Mailbox = w
         .campaigns
@@ -154,9 +168,13 @@ fn build(
     let message = Message::builder()
         .from(from)
         .to(Mailbox::new(Some(head.to_name.to_string()), to_address))
-        .subject(format!("Your tasks for {}: {}", head.date, tasks.len()))
+        .subject(super::letter::digest_subject(
+            head.date,
+            tasks.len(),
+            awaiting.len(),
+        ))
         .header(ContentType::TEXT_PLAIN)
-        .body(body(head, tasks))
+        .body(body(head, tasks, awaiting))
         .map_err(|e| format!("building the digest: {e}"))?;
     Ok((message.envelope().clone(), message.formatted()))
 }

@@ -131,3 +131,40 @@ pub async fn deliver(
         }
     }
 }
+
+/// The digest's subject: the tasks' count as before, and the awaiting replies when there are any.
+pub fn digest_subject(date: &str, tasks: usize, awaiting: usize) -> String {
+    match awaiting {
+        0 => format!("Your tasks for {date}: {tasks}"),
+        n => format!("Your tasks for {date}: {tasks}; awaiting reply: {n}"),
+    }
+}
+
+/// The digest's "Awaiting reply" section: each overdue client mail with its record, since when and when it was due.
+pub fn awaiting_section(
+    items: &[crate::awaiting::model::Awaiting],
+    zone: &jiff::tz::TimeZone,
+) -> String {
+    let local = |t: time::OffsetDateTime| {
+        jiff::Timestamp::from_millisecond(crate::db::to_ms(t))
+            .map(|ts| {
+                ts.to_zoned(zone.clone())
+                    .strftime("%Y-%m-%d %H:%M")
+                    .to_string()
+            })
+            .unwrap_or_default()
+    };
+    let mut text = String::from("\nAwaiting reply (overdue):\n\n");
+    for a in items {
+        let subject = a.subject.as_deref().unwrap_or("(subject not shown)");
+        text.push_str(&format!(
+            "- {} ({}): {} — since {}, due {}\n",
+            crate::text::single_line(&a.record.name),
+            a.record.kind,
+            crate::text::single_line(subject),
+            local(a.received_at),
+            local(a.due_at),
+        ));
+    }
+    text
+}

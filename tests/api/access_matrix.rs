@@ -343,6 +343,13 @@ const MATRIX: &[Row] = &[
     ("GET", "/api/v1/reports/data-quality", Plain, SALES_LIST),
     // Campaign results: for those who run campaigns.
     ("GET", "/api/v1/reports/campaigns", Plain, MKT_200),
+    // Awaiting reply: the default policy read by all, set by admins; the fixture team's (lead, owner, member) read
+    // by its members, set by its lead and admins; the list is each salesperson's own (never refused), not marketing's.
+    ("GET", "/api/v1/settings/reply-policy", Plain, ALL_200),
+    ("PUT", "/api/v1/settings/reply-policy", Plain, ADMIN_200),
+    ("GET", "/api/v1/teams/{id}/reply-policy", Plain, [200, 200, 200, 200, 404, 404, 404]),
+    ("PUT", "/api/v1/teams/{id}/reply-policy", Plain, [200, 200, 403, 403, 404, 404, 404]),
+    ("GET", "/api/v1/awaiting-reply", Plain, SALES_LIST),
     // Reminder letters' links: public; a forged token gets the same page for everyone.
     ("GET", "/r/{token}", Plain, [400, 400, 400, 400, 400, 400, 400]),
     ("POST", "/r/{token}", Plain, [400, 400, 400, 400, 400, 400, 400]),
@@ -911,6 +918,8 @@ async fn concrete(w: &World, who: usize, path: &str, case: Case, fx: &Fx, o: &Ot
         o.view
     } else if path.starts_with("/api/v1/users/") {
         w.bystander
+    } else if path == "/api/v1/teams/{id}/reply-policy" {
+        w.team
     } else if path.starts_with("/api/v1/teams/") {
         o.spare_team
     } else if path.starts_with("/api/v1/pipelines/") {
@@ -1009,6 +1018,10 @@ fn body(w: &World, who: usize, method: &str, path: &str, case: Case, fx: &Fx) ->
         ("POST", "/api/v1/users") => json!({ "email": format!("new{n}@test.local"),
             "name": "Новый", "role": "sales", "password": USER_PASSWORD }),
         ("PATCH", "/api/v1/users/{id}") => json!({ "name": format!("Наблюдатель {n}") }),
+        (_, "/api/v1/settings/reply-policy" | "/api/v1/teams/{id}/reply-policy") => {
+            json!({ "hours": 8, "days": [1, 2, 3, 4, 5], "start": "09:00", "end": "18:00",
+                "time_zone": "Europe/Moscow", "holidays": ["2027-01-01"] })
+        }
         ("POST", "/api/v1/teams") | ("PUT", "/api/v1/teams/{id}") => {
             json!({ "name": format!("team{n}"), "members": [] })
         }

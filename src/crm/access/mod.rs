@@ -272,3 +272,12 @@ pub async fn visible_ids(
         scope => store::visible_among(conn, scope, kind, &ids).await,
     }
 }
+
+/// May the caller read a team's settings (its reply policy)? An admin or a member; change them: an admin or a lead.
+pub fn may_team_settings(caller: &Caller, team: &crate::auth::teams::model::Team, op: Op) -> bool {
+    caller.is_admin()
+        || team
+            .members
+            .iter()
+            .any(|m| m.user_id == caller.id && (m.lead || op == Op::Read))
+}
