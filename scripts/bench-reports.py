@@ -50,7 +50,8 @@ def owner(i):
 db = sqlite3.connect(os.path.join(data, "mailroom.db"))
 db.execute("PRAGMA journal_mode=WAL"); db.execute("PRAGMA synchronous=OFF")
 t0 = time.time()
-now = int(time.time() * 1000)
+# MAILROOM_BENCH_NOW (ms) pins the seeded data, so that two builds' answers can be compared (MAILROOM_BENCH_BODIES).
+now = int(os.environ.get("MAILROOM_BENCH_NOW") or time.time() * 1000)
 # Mail a minute apart: 1 M messages reach back ≈ 1.9 years, like the deals.
 seed_base(db, now, messages, contacts, owner=owner, age_ms=SPAN, deals=False, tasks=False, mail_gap_ms=60_000)
 
@@ -88,7 +89,7 @@ for n in range(1, deals + 1):
         prev = stage
     stage, last = moves[-1][1], moves[-1][2]
     closed = last if stage in (won, lost) else None
-    who = owner(n * 7 + 3)
+    who = rnd.choice(users)
     contact = rnd.randint(1, contacts)
     amount = None if n % 20 == 0 else rnd.randrange(10_000, 5_000_000) * 100
     deal_rows.append((n, f"Сделка {n}", amount, "RUB", pid, stage, contact, contact % (contacts // 10) + 1, who,
@@ -113,7 +114,7 @@ for i in range(1, leads + 1):
         status, deal_id, contact, who = "converted", deal, deal_rows[deal - 1][6], deal_rows[deal - 1][8]
     else:
         status, deal_id, contact = rnd.choice(("new", "in_work", "in_work", "lost")), None, None
-        who = None if i % 20 == 1 else owner(i)
+        who = None if rnd.random() < 0.05 else rnd.choice(users)
     lead_rows.append((i, f"Лид {i}", f"l{i}@lead{i % 5000}.ru", f"+7 900 {i:07d}", f"7900{i:07d}", source, status,
                       who, contact, deal_id, f"лид {i} l{i}@lead{i % 5000}.ru", created, created + rnd.randrange(30 * DAY)))
 db.executemany("INSERT INTO leads (id, name, email, phone, phone_norm, source_id, status, owner_id, contact_id, deal_id, search, created_at, updated_at) "
@@ -183,7 +184,8 @@ client = Client(addr)
 conn = client.conn
 callers = (("admin", admin), ("team lead", client.login("u0@bench.local", "password-0")),
            ("salesperson", client.login("u1@bench.local", "password-1")))
-today = datetime.date.today()
+today = datetime.datetime.fromtimestamp(now / 1000, datetime.timezone.utc).date()
+bodies = open(os.environ["MAILROOM_BENCH_BODIES"], "w") if os.environ.get("MAILROOM_BENCH_BODIES") else None
 quarter = {"from": (today - datetime.timedelta(days=90)).isoformat(), "to": today.isoformat()}
 team = {"team_id": teams[0]}
 filters = (("all", {}), ("90 days", quarter), ("team", team), ("90 days + team", {**quarter, **team}))
@@ -206,7 +208,7 @@ def timed(token, path, params):
             raise SystemExit(f"GET {path} {params}: {status} {body[:300]!r}")
         if n >= WARMUP:
             times.append(elapsed)
-    return (*percentiles(times), len(body))
+    return (*percentiles(times), len(body), body)
 
 print(f"{messages} messages, {contacts} contacts, {counts['deals']} deals ({closed_share:.0%} closed) with "
       f"{counts['stage_changes']} stage moves, {counts['leads']} leads, {counts['tasks']} tasks, "
@@ -226,7 +228,9 @@ for name, takes in reports:
             if ("from" in params and "range" not in takes) or ("team_id" in params and "team" not in takes):
                 continue
             for fmt in ("json", "csv"):
-                p50, p90, p99, size = timed(token, path, {**params, "format": fmt})
+                p50, p90, p99, size, body = timed(token, path, {**params, "format": fmt})
+                if bodies:  # each answer once, to diff two builds' answers on the same data
+                    bodies.write(f"{name} | {who} | {label} | {fmt} | {body.decode('utf-8', 'replace')}\n")
                 mark = f"**{p99:.1f}**" if p99 >= GOAL_MS else f"{p99:.1f}"
                 print(f"| `{name}` | {who} | {label} | {fmt} | {size} | {p50:.1f} | {p90:.1f} | {mark} |", flush=True)
                 if p99 > worst.get(name, (0,))[0]:

@@ -70,6 +70,14 @@ pub async fn deals_by_stage(
         .collect()
 }
 
+/// ` AND c.deal_id IN (the cohort's deals)`: a funnel's stage history, read in deal order from
+/// `stage_changes_history` for the deals found in `deals_cohort` (migration 0028).
+fn push_cohort_changes(sql: &mut Sql, s: &Slice, pipeline: i64) {
+    sql.push(" AND c.deal_id IN (SELECT d.id FROM deals d WHERE 1 = 1");
+    push_cohort(sql, s, pipeline);
+    sql.push(")");
+}
+
 /// How many of the cohort's deals got at most as far as each position (over the pipeline's stages that are not
 /// lost, by their stage history): (position, deals).
 pub async fn furthest_positions(
@@ -77,14 +85,15 @@ pub async fn furthest_positions(
     s: &Slice,
     pipeline: i64,
 ) -> Result<Vec<(i64, i64)>, Error> {
+    // Grouped by c.deal_id, which the history index delivers in order: no sort of the cohort's moves.
     let mut sql = Sql::new(
-        "SELECT t.furthest, COUNT(*) AS n FROM (SELECT d.id, MAX(st.position) AS furthest FROM deals d
-         JOIN stage_changes c ON c.deal_id = d.id JOIN stages st ON st.id = c.to_stage_id
+        "SELECT t.furthest, COUNT(*) AS n FROM (SELECT c.deal_id, MAX(st.position) AS furthest
+         FROM stage_changes c JOIN stages st ON st.id = c.to_stage_id
          WHERE st.kind <> 'lost' AND st.pipeline_id = ",
     );
     sql.bind(pipeline);
-    push_cohort(&mut sql, s, pipeline);
-    sql.push(" GROUP BY d.id) t GROUP BY t.furthest");
+    push_cohort_changes(&mut sql, s, pipeline);
+    sql.push(" GROUP BY c.deal_id) t GROUP BY t.furthest");
     let rows = sql.query().fetch_all(conn).await?;
     rows.iter()
         .map(|r| Ok((r.try_get("furthest")?, r.try_get("n")?)))
@@ -97,48 +106,56 @@ pub async fn ended_stays(
     s: &Slice,
     pipeline: i64,
 ) -> Result<Vec<(i64, i64, i64)>, Error> {
+    // A stay ends at the deal's next move (the next id): LEAD over the deal's moves in id order, one pass, instead of
+    // a lookup of the next move per move.
     let mut sql = Sql::new(
-        "SELECT c.to_stage_id AS stage_id, COUNT(*) AS n, CAST(SUM(nx.at - c.at) AS BIGINT) AS total
-         FROM stage_changes c JOIN deals d ON d.id = c.deal_id
-         JOIN stage_changes nx ON nx.deal_id = c.deal_id
-          AND nx.id = (SELECT MIN(n.id) FROM stage_changes n WHERE n.deal_id = c.deal_id AND n.id > c.id)
-         WHERE 1 = 1",
+        "SELECT t.stage_id, COUNT(*) AS n, CAST(SUM(t.next_at - t.at) AS BIGINT) AS total
+         FROM (SELECT c.to_stage_id AS stage_id, c.at,
+                      LEAD(c.at) OVER (PARTITION BY c.deal_id ORDER BY c.id) AS next_at
+               FROM stage_changes c WHERE 1 = 1",
     );
-    push_cohort(&mut sql, s, pipeline);
-    sql.push(" GROUP BY c.to_stage_id");
+    push_cohort_changes(&mut sql, s, pipeline);
+    sql.push(") t WHERE t.next_at IS NOT NULL GROUP BY t.stage_id");
     let rows = sql.query().fetch_all(conn).await?;
     rows.iter()
         .map(|r| Ok((r.try_get("stage_id")?, r.try_get("n")?, r.try_get("total")?)))
         .collect()
 }
 
-/// A deal closed in the range.
+/// The deals closed in the range on one UTC day, won or lost.
 pub struct Closed {
+    /// The first closing of the day (its date is the day's).
     pub closed_at: i64,
     pub won: bool,
+    pub deals: i64,
     pub amount_minor: i64,
 }
 
+/// Won and lost deals closed in the range, per UTC day: a few hundred rows over years instead of one per deal.
 pub async fn closed_deals(
     conn: &mut AnyConnection,
     s: &Slice,
     pipeline: Option<i64>,
 ) -> Result<Vec<Closed>, Error> {
+    // The day is floor(closed_at / day) for negative stamps too (`/` and `%` truncate toward zero on both backends).
     let mut sql = Sql::new(
-        "SELECT d.closed_at, s.kind, COALESCE(d.amount_minor, 0) AS amount FROM deals d
-         JOIN stages s ON s.id = d.stage_id WHERE s.kind IN ('won', 'lost') AND d.closed_at >= ",
+        "SELECT MIN(d.closed_at) AS closed_at, s.kind, COUNT(*) AS n,
+                CAST(COALESCE(SUM(d.amount_minor), 0) AS BIGINT) AS amount
+         FROM deals d JOIN stages s ON s.id = d.stage_id WHERE s.kind IN ('won', 'lost') AND d.closed_at >= ",
     );
     sql.bind(s.from).push(" AND d.closed_at < ").bind(s.to);
     if let Some(p) = pipeline {
         sql.push(" AND d.pipeline_id = ").bind(p);
     }
     push_owners(&mut sql, s, "d");
+    sql.push(" GROUP BY d.closed_at - ((d.closed_at % 86400000) + 86400000) % 86400000, s.kind");
     let rows = sql.query().fetch_all(conn).await?;
     rows.iter()
         .map(|r| {
             Ok(Closed {
                 closed_at: r.try_get("closed_at")?,
                 won: r.try_get::<String, _>("kind")? == "won",
+                deals: r.try_get("n")?,
                 amount_minor: r.try_get("amount")?,
             })
         })
@@ -174,17 +191,19 @@ pub struct SourceCounts {
 }
 
 pub async fn lead_sources(conn: &mut AnyConnection, s: &Slice) -> Result<Vec<SourceCounts>, Error> {
+    // Grouped by source inside, in the order of `leads_sources` (migration 0028): no sort of the leads; the few
+    // groups get their names after.
     let mut sql = Sql::new(
-        "SELECT l.source_id, ls.name AS source, COUNT(*) AS leads,
+        "SELECT t.source_id, ls.name AS source, t.leads, t.converted, t.won FROM (
+         SELECT l.source_id, COUNT(*) AS leads,
                 CAST(COALESCE(SUM(CASE WHEN l.status = 'converted' THEN 1 ELSE 0 END), 0) AS BIGINT) AS converted,
                 CAST(COALESCE(SUM(CASE WHEN s.kind = 'won' THEN d.amount_minor ELSE 0 END), 0) AS BIGINT) AS won
-         FROM leads l LEFT JOIN lead_sources ls ON ls.id = l.source_id
-         LEFT JOIN deals d ON d.id = l.deal_id LEFT JOIN stages s ON s.id = d.stage_id
+         FROM leads l LEFT JOIN deals d ON d.id = l.deal_id LEFT JOIN stages s ON s.id = d.stage_id
          WHERE l.created_at >= ",
     );
     sql.bind(s.from).push(" AND l.created_at < ").bind(s.to);
     push_owners(&mut sql, s, "l");
-    sql.push(" GROUP BY l.source_id, ls.name");
+    sql.push(" GROUP BY l.source_id) t LEFT JOIN lead_sources ls ON ls.id = t.source_id");
     let rows = sql.query().fetch_all(conn).await?;
     rows.iter()
         .map(|r| {
