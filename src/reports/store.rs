@@ -36,12 +36,23 @@ fn push_owners(sql: &mut Sql, s: &Slice, alias: &str) {
 }
 
 /// ` AND d.pipeline_id = … AND d.created_at in the range` and the owners: the deals a funnel counts.
-fn push_cohort(sql: &mut Sql, s: &Slice, pipeline: i64) {
+/// `by_id`: the query walks the cohort in id order (`deals_cohort`, migration 0028), so the range is written
+/// `+d.created_at`, which SQLite cannot serve from an index: otherwise its planner prefers a skip-scan of
+/// `deals_stage_amounts` in stage order, and the stage history is then read in random order and grouped with a sort.
+/// (PostgreSQL reads `+x` as x.)
+fn push_cohort(sql: &mut Sql, s: &Slice, pipeline: i64, by_id: bool) {
+    let created = if by_id {
+        " AND +d.created_at "
+    } else {
+        " AND d.created_at "
+    };
     sql.push(" AND d.pipeline_id = ")
         .bind(pipeline)
-        .push(" AND d.created_at >= ")
+        .push(created)
+        .push(">= ")
         .bind(s.from)
-        .push(" AND d.created_at < ")
+        .push(created)
+        .push("< ")
         .bind(s.to);
     push_owners(sql, s, "d");
 }
@@ -56,7 +67,8 @@ pub async fn deals_by_stage(
         "SELECT d.stage_id, COUNT(*) AS n, CAST(COALESCE(SUM(d.amount_minor), 0) AS BIGINT) AS amount
          FROM deals d WHERE 1 = 1",
     );
-    push_cohort(&mut sql, s, pipeline);
+    // Read in stage order from `deals_stage_amounts` (a skip-scan over the few stages): no sort.
+    push_cohort(&mut sql, s, pipeline, false);
     sql.push(" GROUP BY d.stage_id");
     let rows = sql.query().fetch_all(conn).await?;
     rows.iter()
@@ -70,14 +82,6 @@ pub async fn deals_by_stage(
         .collect()
 }
 
-/// ` AND c.deal_id IN (the cohort's deals)`: a funnel's stage history, read in deal order from
-/// `stage_changes_history` for the deals found in `deals_cohort` (migration 0028).
-fn push_cohort_changes(sql: &mut Sql, s: &Slice, pipeline: i64) {
-    sql.push(" AND c.deal_id IN (SELECT d.id FROM deals d WHERE 1 = 1");
-    push_cohort(sql, s, pipeline);
-    sql.push(")");
-}
-
 /// How many of the cohort's deals got at most as far as each position (over the pipeline's stages that are not
 /// lost, by their stage history): (position, deals).
 pub async fn furthest_positions(
@@ -85,15 +89,16 @@ pub async fn furthest_positions(
     s: &Slice,
     pipeline: i64,
 ) -> Result<Vec<(i64, i64)>, Error> {
-    // Grouped by c.deal_id, which the history index delivers in order: no sort of the cohort's moves.
+    // `deals_cohort` gives the cohort in id order and `stage_changes_history` each deal's moves (migration 0028),
+    // both from the index alone, so the GROUP BY d.id needs no sort.
     let mut sql = Sql::new(
-        "SELECT t.furthest, COUNT(*) AS n FROM (SELECT c.deal_id, MAX(st.position) AS furthest
-         FROM stage_changes c JOIN stages st ON st.id = c.to_stage_id
+        "SELECT t.furthest, COUNT(*) AS n FROM (SELECT d.id, MAX(st.position) AS furthest FROM deals d
+         JOIN stage_changes c ON c.deal_id = d.id JOIN stages st ON st.id = c.to_stage_id
          WHERE st.kind <> 'lost' AND st.pipeline_id = ",
     );
     sql.bind(pipeline);
-    push_cohort_changes(&mut sql, s, pipeline);
-    sql.push(" GROUP BY c.deal_id) t GROUP BY t.furthest");
+    push_cohort(&mut sql, s, pipeline, true);
+    sql.push(" GROUP BY d.id) t GROUP BY t.furthest");
     let rows = sql.query().fetch_all(conn).await?;
     rows.iter()
         .map(|r| Ok((r.try_get("furthest")?, r.try_get("n")?)))
@@ -106,16 +111,21 @@ pub async fn ended_stays(
     s: &Slice,
     pipeline: i64,
 ) -> Result<Vec<(i64, i64, i64)>, Error> {
-    // A stay ends at the deal's next move (the next id): LEAD over the deal's moves in id order, one pass, instead of
-    // a lookup of the next move per move.
+    // A stay ends at the deal's next move (the next id): one step along `stage_changes_history` per move. The LIMIT
+    // keeps SQLite from merging `t` into the outer query, which would look the next move up twice (in the WHERE and
+    // in the SUM). Measured on 124 000 moves (sqlite3 3.40): 42–48 ms, against 65–69 ms for LEAD() OVER (PARTITION
+    // BY deal) and ≈ 115 ms for the MIN(id) subquery joined back by id.
     let mut sql = Sql::new(
         "SELECT t.stage_id, COUNT(*) AS n, CAST(SUM(t.next_at - t.at) AS BIGINT) AS total
          FROM (SELECT c.to_stage_id AS stage_id, c.at,
-                      LEAD(c.at) OVER (PARTITION BY c.deal_id ORDER BY c.id) AS next_at
-               FROM stage_changes c WHERE 1 = 1",
+                      (SELECT nx.at FROM stage_changes nx WHERE nx.deal_id = c.deal_id AND nx.id > c.id
+                       ORDER BY nx.id LIMIT 1) AS next_at
+               FROM deals d JOIN stage_changes c ON c.deal_id = d.id WHERE 1 = 1",
     );
-    push_cohort_changes(&mut sql, s, pipeline);
-    sql.push(") t WHERE t.next_at IS NOT NULL GROUP BY t.stage_id");
+    push_cohort(&mut sql, s, pipeline, true);
+    sql.push(" LIMIT ")
+        .bind(i64::MAX)
+        .push(") t WHERE t.next_at IS NOT NULL GROUP BY t.stage_id");
     let rows = sql.query().fetch_all(conn).await?;
     rows.iter()
         .map(|r| Ok((r.try_get("stage_id")?, r.try_get("n")?, r.try_get("total")?)))
