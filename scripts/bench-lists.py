@@ -7,8 +7,10 @@ custom fields with values on contacts and leads, a team of two salespeople who o
 through the cursor), for an admin and for one of the salespeople, N requests each after a warm-up, over one
 keep-alive connection, and prints p50 / p90 / p99 per call.
 Usage: scripts/bench-lists.py BIN [MESSAGES] [CONTACTS] [REQUESTS]   (run by scripts/bench-lists.sh)"""
-import http.client, json, os, sqlite3, subprocess, sys, tempfile, time
+import json, os, sqlite3, sys, time
 from urllib.parse import urlencode
+
+from bench_seed import Client, data_dir, percentiles, seed_base, serve
 
 binary = sys.argv[1]
 messages = int(sys.argv[2]) if len(sys.argv) > 2 else 1_000_000
@@ -16,41 +18,13 @@ contacts = int(sys.argv[3]) if len(sys.argv) > 3 else 100_000
 requests = int(sys.argv[4]) if len(sys.argv) > 4 else 200
 WARMUP, DEPTH = 20, 40  # the deep page is the 41st (2 000 records in at limit 50)
 leads = contacts // 2
-companies = contacts // 10
-data = tempfile.mkdtemp(prefix="mailroom-lists-")
-env = dict(os.environ, MAILROOM_DATA_DIR=data, MAILROOM_ADMIN_EMAIL="admin@bench.local",
-           MAILROOM_ADMIN_PASSWORD="bench-password", MAILROOM_LISTEN="127.0.0.1:0", MAILROOM_LOG="warn",
-           MAILROOM_IMAP_WORKERS="false", MAILROOM_SEND_WORKER="false")
-
-def serve():
-    p = subprocess.Popen([binary, "serve"], env=env, stdout=subprocess.PIPE, text=True)
-    for line in p.stdout:
-        if line.startswith("Mailroom listening on "):
-            return p, line.split()[3].removeprefix("http://")
-    raise SystemExit("server did not start")
+data, env = data_dir("mailroom-lists-")
 
 # Users, the team and the custom fields go through the API (as an admin would make them); records are bulk-seeded.
-p, addr = serve()
-conn = http.client.HTTPConnection(addr)
-
-def call(method, path, token=None, body=None):
-    headers = {"Content-Type": "application/json"}
-    if token:
-        headers["Authorization"] = "Bearer " + token
-    conn.request(method, path, json.dumps(body) if body is not None else None, headers)
-    r = conn.getresponse()
-    out = json.loads(r.read() or b"null")
-    if r.status >= 300:
-        raise SystemExit(f"{method} {path}: {r.status} {out}")
-    return out
-
-def admin_login():
-    return call("POST", "/api/v1/auth/login", body={"email": "admin@bench.local", "password": "bench-password"})["token"]
-
-# The start-up password is for one sign-in (403 password_change_required elsewhere): changed to itself, signed in anew.
-admin = admin_login()
-call("POST", "/api/v1/me/password", admin, {"current_password": "bench-password", "new_password": "bench-password"})
-admin = admin_login()
+p, addr = serve(binary, env)
+client = Client(addr)
+conn, call = client.conn, client.call
+admin = client.admin()
 seller = call("POST", "/api/v1/users", admin, {"email": "seller@bench.local", "name": "Продавец", "role": "sales",
                                              "password": "seller-password"})["id"]
 colleague = call("POST", "/api/v1/users", admin, {"email": "colleague@bench.local", "name": "Коллега", "role": "sales",
@@ -71,34 +45,7 @@ db.execute("PRAGMA journal_mode=WAL"); db.execute("PRAGMA synchronous=OFF")
 t0 = time.time()
 now = int(time.time() * 1000)
 # --- as scripts/bench-lookup.py, with owners spread and updated_at varied so sorts have work to do ---
-db.executemany("INSERT INTO companies (id, name, name_norm, owner_id, tags, search, created_at, updated_at) VALUES (?,?,?,?,'',?,?,?)",
-               ((i, f"Компания {i}", f"компания {i}", owner(i), f"компания {i} co{i}.ru", now, now - (i * 7919) % 10_000_000) for i in range(1, companies + 1)))
-db.executemany("INSERT INTO company_domains (company_id, domain) VALUES (?,?)", ((i, f"co{i}.ru") for i in range(1, companies + 1)))
-db.executemany("INSERT INTO contacts (id, name, position, company_id, owner_id, tags, search, created_at, updated_at) VALUES (?,?,?,?,?,'',?,?,?)",
-               ((i, f"Контакт {i}", "Менеджер", i % companies + 1, owner(i), f"контакт {i} c{i}@co{i % companies + 1}.ru", now, now - (i * 7919) % 10_000_000) for i in range(1, contacts + 1)))
-db.executemany("INSERT INTO contact_emails (contact_id, email, is_primary) VALUES (?,?,1)",
-               ((i, f"c{i}@co{i % companies + 1}.ru") for i in range(1, contacts + 1)))
-stage = db.execute("SELECT id, pipeline_id FROM stages ORDER BY id LIMIT 1").fetchone()
-db.executemany("INSERT INTO deals (id, title, amount_minor, currency, pipeline_id, stage_id, contact_id, company_id, owner_id, search, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-               ((n, f"Сделка {i}", 100000 + i, "RUB", stage[1], stage[0], i, i % companies + 1, owner(n), f"сделка {i}", now, now - (n * 7919) % 10_000_000)
-                for n, i in enumerate(range(1, contacts + 1, 5), start=1)))
-db.executemany("INSERT INTO tasks (title, assignee_id, record_kind, record_id, done, created_by, created_at, updated_at) VALUES (?,?,'contact',?,0,1,?,?)",
-               ((f"Задача {i}", owner(i), i, now, now) for i in range(1, contacts + 1, 3)))
-db.executemany("INSERT INTO notes (record_kind, record_id, body, author_id, created_at, updated_at) VALUES ('contact',?,?,1,?,?)",
-               ((i, f"Заметка {i}", now, now) for i in range(1, contacts + 1, 2)))
-db.executemany("INSERT INTO threads (id, subject_norm, last_at) VALUES (?,?,?)", ((i, f"тема {i}", now) for i in range(1, messages // 4 + 1)))
-def mail_rows():
-    for i in range(1, messages + 1):
-        yield (i, f"h{i}", f"m{i}@bench", f"Тема {i}", f"c{i % contacts + 1}@x.ru", now - i * 1000, now, 500, i // 4 + 1)
-db.executemany("INSERT INTO raw_messages (hash, bytes) VALUES (?, x'00')", ((f"h{i}",) for i in range(1, messages + 1)))
-db.executemany("INSERT INTO messages (id, hash, message_id, subject, from_address, sent_at, received_at, size, thread_id, created_at, has_attachments) VALUES (?,?,?,?,?,?,?,?,?,0,0)", mail_rows())
-db.executemany("INSERT INTO message_links (message_id, record_kind, record_id, source, removed, created_at) VALUES (?, 'contact', ?, 'auto', 0, ?)",
-               ((i, i % contacts + 1, now) for i in range(1, messages + 1)))
-db.execute("INSERT INTO mailboxes (id, name, host, port, security, username, password_enc, created_at, updated_at, kind, visibility) "
-           "VALUES (1, 'bench', '127.0.0.1', 1, 'plain', 'sales@bench.local', 'x', ?, ?, 'shared', 'subject')", (now, now))
-db.execute("INSERT INTO mail_folders (id, mailbox_id, name, role, uidvalidity, last_uid) VALUES (1, 1, 'INBOX', 'inbox', 1, ?)", (messages,))
-db.executemany("INSERT INTO message_locations (message_id, folder_id, uidvalidity, uid) VALUES (?, 1, 1, ?)",
-               ((i, i) for i in range(1, messages + 1)))
+stage = seed_base(db, now, messages, contacts, owner=owner, age_ms=10_000_000)
 # --- what the list pages add: leads (a seventh in the open pool), custom values, shares ---
 statuses = ("new", "in_work", "lost", "converted")
 db.executemany("INSERT INTO leads (id, name, email, status, owner_id, search, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?)",
@@ -119,9 +66,10 @@ db.executemany("INSERT INTO shares (record_kind, record_id, user_id) VALUES ('co
 db.commit(); db.execute("ANALYZE"); db.commit(); db.close()
 seeded = time.time() - t0
 
-p, addr = serve()
-conn = http.client.HTTPConnection(addr)
-sales = call("POST", "/api/v1/auth/login", body={"email": "seller@bench.local", "password": "seller-password"})["token"]
+p, addr = serve(binary, env)
+client = Client(addr)
+conn, call = client.conn, client.call
+sales = client.login("seller@bench.local", "seller-password")
 pipeline = stage[1]
 
 def page(token, path, params):
@@ -155,10 +103,8 @@ def timed(token, path, params):
         assert r.status == 200, body[:300]
         if n >= WARMUP:
             times.append(elapsed)
-    times.sort()
-    pct = lambda q: times[min(len(times) - 1, int(q * len(times)))]
     out = json.loads(body)
-    return pct(0.5), pct(0.9), pct(0.99), len(out if isinstance(out, list) else out.get("items", []))
+    return (*percentiles(times), len(out if isinstance(out, list) else out.get("items", [])))
 
 # What the console's pages call (console/records.js, board.js, tasks.js, duplicates.js, people.js, campaigns.js …).
 record_lists = {

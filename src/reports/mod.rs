@@ -215,10 +215,10 @@ pub async fn deals(
         let start = period_start(period, date_of(c.closed_at));
         let b = buckets.entry(start).or_insert_with(|| empty_period(start));
         if c.won {
-            b.won += 1;
+            b.won += c.deals;
             b.won_minor += c.amount_minor;
         } else {
-            b.lost += 1;
+            b.lost += c.deals;
             b.lost_minor += c.amount_minor;
         }
     }

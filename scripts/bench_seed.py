@@ -1,0 +1,112 @@
+"""The lookup benchmark's database, shared by scripts/bench-lookup.py, bench-lists.py and bench-reports.py.
+
+A fresh data dir whose database `mailroom serve` makes (migrations and the admin), a client over one keep-alive
+connection, and `seed_base`: contacts, companies, deals, tasks, notes and 1 M messages linked to the contacts in one
+shared mailbox, bulk-inserted with Python's sqlite3 while the server is stopped."""
+import http.client, json, os, subprocess, tempfile
+
+ADMIN_EMAIL, ADMIN_PASSWORD = "admin@bench.local", "bench-password"
+
+
+def data_dir(prefix):
+    """A temp data dir and the server's environment for it (no IMAP or send workers)."""
+    data = tempfile.mkdtemp(prefix=prefix)
+    env = dict(os.environ, MAILROOM_DATA_DIR=data, MAILROOM_ADMIN_EMAIL=ADMIN_EMAIL,
+               MAILROOM_ADMIN_PASSWORD=ADMIN_PASSWORD, MAILROOM_LISTEN="127.0.0.1:0", MAILROOM_LOG="warn",
+               MAILROOM_IMAP_WORKERS="false", MAILROOM_SEND_WORKER="false")
+    return data, env
+
+
+def serve(binary, env):
+    """Starts `mailroom serve`; returns the process and its host:port once it listens."""
+    p = subprocess.Popen([binary, "serve"], env=env, stdout=subprocess.PIPE, text=True)
+    for line in p.stdout:
+        if line.startswith("Mailroom listening on "):
+            return p, line.split()[3].removeprefix("http://")
+    raise SystemExit("server did not start")
+
+
+class Client:
+    """JSON calls over one keep-alive connection; `strict` stops the run on a status >= 300."""
+
+    def __init__(self, addr):
+        self.conn = http.client.HTTPConnection(addr)
+
+    def call(self, method, path, token=None, body=None, strict=True):
+        headers = {"Content-Type": "application/json"}
+        if token:
+            headers["Authorization"] = "Bearer " + token
+        self.conn.request(method, path, json.dumps(body) if body is not None else None, headers)
+        r = self.conn.getresponse()
+        out = json.loads(r.read() or b"null")
+        if strict and r.status >= 300:
+            raise SystemExit(f"{method} {path}: {r.status} {out}")
+        return out
+
+    def login(self, email, password):
+        return self.call("POST", "/api/v1/auth/login", body={"email": email, "password": password})["token"]
+
+    def admin(self):
+        """The admin's token. The start-up password is for one sign-in (403 password_change_required elsewhere): it
+        is changed to itself and signed in anew."""
+        token = self.login(ADMIN_EMAIL, ADMIN_PASSWORD)
+        self.call("POST", "/api/v1/me/password", token,
+                  {"current_password": ADMIN_PASSWORD, "new_password": ADMIN_PASSWORD})
+        return self.login(ADMIN_EMAIL, ADMIN_PASSWORD)
+
+    def close(self):
+        self.conn.close()
+
+
+def seed_base(db, now, messages, contacts, owner=lambda i: 1, age_ms=None, deals=True, tasks=True, mail_gap_ms=1000):
+    """The lookup benchmark's records: `contacts` contacts (an e-mail each) in contacts / 10 companies, a deal per
+    fifth contact, an open task per third, a note per second, and `messages` messages linked to the contacts in the
+    Inbox of one shared mailbox (policy `subject`), four to a thread, `mail_gap_ms` apart going back from `now`.
+    `owner(i)` owns record i; `age_ms` spreads `updated_at` over that span (so sorts have work to do) and gives the
+    deals distinct amounts and search text, as scripts/bench-lists.py measures them. Returns (stage id, pipeline id)
+    of the first stage."""
+    companies = contacts // 10
+    vary = (lambda i: now - (i * 7919) % age_ms) if age_ms else (lambda i: now)
+    db.executemany("INSERT INTO companies (id, name, name_norm, owner_id, tags, search, created_at, updated_at) VALUES (?,?,?,?,'',?,?,?)",
+                   ((i, f"Компания {i}", f"компания {i}", owner(i), f"компания {i} co{i}.ru", now, vary(i)) for i in range(1, companies + 1)))
+    db.executemany("INSERT INTO company_domains (company_id, domain) VALUES (?,?)", ((i, f"co{i}.ru") for i in range(1, companies + 1)))
+    db.executemany("INSERT INTO contacts (id, name, position, company_id, owner_id, tags, search, created_at, updated_at) VALUES (?,?,?,?,?,'',?,?,?)",
+                   ((i, f"Контакт {i}", "Менеджер", i % companies + 1, owner(i), f"контакт {i} c{i}@co{i % companies + 1}.ru", now, vary(i))
+                    for i in range(1, contacts + 1)))
+    db.executemany("INSERT INTO contact_emails (contact_id, email, is_primary) VALUES (?,?,1)",
+                   ((i, f"c{i}@co{i % companies + 1}.ru") for i in range(1, contacts + 1)))
+    stage = db.execute("SELECT id, pipeline_id FROM stages ORDER BY id LIMIT 1").fetchone()
+    if deals:
+        db.executemany("INSERT INTO deals (id, title, amount_minor, currency, pipeline_id, stage_id, contact_id, company_id, owner_id, search, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                       ((n, f"Сделка {i}", 100000 + i if age_ms else 100000, "RUB", stage[1], stage[0], i, i % companies + 1, owner(n),
+                         f"сделка {i}" if age_ms else "", now, vary(n))
+                        for n, i in enumerate(range(1, contacts + 1, 5), start=1)))
+    if tasks:
+        db.executemany("INSERT INTO tasks (title, assignee_id, record_kind, record_id, done, created_by, created_at, updated_at) VALUES (?,?,'contact',?,0,1,?,?)",
+                       ((f"Задача {i}", owner(i), i, now, now) for i in range(1, contacts + 1, 3)))
+    db.executemany("INSERT INTO notes (record_kind, record_id, body, author_id, created_at, updated_at) VALUES ('contact',?,?,1,?,?)",
+                   ((i, f"Заметка {i}", now, now) for i in range(1, contacts + 1, 2)))
+    db.executemany("INSERT INTO threads (id, subject_norm, last_at) VALUES (?,?,?)", ((i, f"тема {i}", now) for i in range(1, messages // 4 + 1)))
+
+    def mail_rows():
+        for i in range(1, messages + 1):
+            yield (i, f"h{i}", f"m{i}@bench", f"Тема {i}", f"c{i % contacts + 1}@x.ru", now - i * mail_gap_ms, now, 500, i // 4 + 1)
+    db.executemany("INSERT INTO raw_messages (hash, bytes) VALUES (?, x'00')", ((f"h{i}",) for i in range(1, messages + 1)))
+    db.executemany("INSERT INTO messages (id, hash, message_id, subject, from_address, sent_at, received_at, size, thread_id, created_at, has_attachments) VALUES (?,?,?,?,?,?,?,?,?,0,0)", mail_rows())
+    db.executemany("INSERT INTO message_links (message_id, record_kind, record_id, source, removed, created_at) VALUES (?, 'contact', ?, 'auto', 0, ?)",
+                   ((i, i % contacts + 1, now) for i in range(1, messages + 1)))
+    # Every message sits in the Inbox of one shared mailbox (policy `subject`): a salesperson reads it through the
+    # access model (linked to a contact they own; not a member).
+    db.execute("INSERT INTO mailboxes (id, name, host, port, security, username, password_enc, created_at, updated_at, kind, visibility) "
+               "VALUES (1, 'bench', '127.0.0.1', 1, 'plain', 'sales@bench.local', 'x', ?, ?, 'shared', 'subject')", (now, now))
+    db.execute("INSERT INTO mail_folders (id, mailbox_id, name, role, uidvalidity, last_uid) VALUES (1, 1, 'INBOX', 'inbox', 1, ?)", (messages,))
+    db.executemany("INSERT INTO message_locations (message_id, folder_id, uidvalidity, uid) VALUES (?, 1, 1, ?)",
+                   ((i, i) for i in range(1, messages + 1)))
+    return stage
+
+
+def percentiles(times):
+    """p50, p90, p99 of a list of milliseconds."""
+    times = sorted(times)
+    pct = lambda q: times[min(len(times) - 1, int(q * len(times)))]
+    return pct(0.5), pct(0.9), pct(0.99)
