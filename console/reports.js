@@ -90,22 +90,28 @@ function drawTabs(tabs, names, state) {
   }, t("rep_" + n))))));
 }
 
-/** What the pickers offer: pipelines for the funnel and deals; for an admin every team and person, for others
- *  only themselves (the API's figures are theirs anyway; it has no list of a team lead's teams for them). */
+/** What the pickers offer: pipelines for the funnel and deals; for an admin every team and person; for a team lead
+ *  the teams they lead and their members (GET /me/teams); for others only themselves (the API's figures are theirs
+ *  anyway). */
 async function filterChoices(user, report) {
   const wants = (key) => report.filters.includes(key);
   const quiet = (promise, fallback) => promise.catch((error) => (error && error.status === 401 ? Promise.reject(error) : fallback));
+  const admin = user.role === "admin";
+  const owners = wants("team_id") || wants("user_id");
   const [pipelines, teams, directory] = await Promise.all([
     wants("pipeline_id") ? quiet(get("/pipelines"), []) : [],
-    wants("team_id") && user.role === "admin" ? quiet(get("/teams"), []) : [],
-    wants("user_id") && user.role === "admin" ? quiet(get("/users/directory"), { items: [] }) : { items: [] },
+    !owners || user.role === "marketing" ? [] : quiet(get(admin ? "/teams" : "/me/teams"), []),
+    owners && user.role !== "marketing" ? quiet(get("/users/directory"), { items: [] }) : { items: [] },
   ]);
-  const people = user.role === "admin"
-    ? [["", t("rep_everyone")], ...directory.items.map((u) => [u.id, `${u.name} (${u.email})`])]
+  const led = admin ? teams : teams.filter((team) => team.members.some((m) => m.user_id === user.id && m.lead));
+  const seen = new Set(led.flatMap((team) => team.members.map((m) => m.user_id)));
+  const named = directory.items.filter((u) => admin || u.id === user.id || seen.has(u.id));
+  const people = admin || led.length
+    ? [["", t(admin ? "rep_everyone" : "rep_all_mine")], ...named.map((u) => [u.id, `${u.name} (${u.email})`])]
     : [["", t("rep_all_mine")], [user.id, user.name]];
   return {
     pipelines: pipelines.map((p) => [p.id, p.name]),
-    teams: teams.length ? [["", t("rep_all_teams")], ...teams.map((team) => [team.id, team.name])] : null,
+    teams: led.length ? [["", t("rep_all_teams")], ...led.map((team) => [team.id, team.name])] : null,
     people: user.role === "marketing" ? null : people,
   };
 }

@@ -11,7 +11,7 @@ async fn the_console_shows_the_overdue_mail_on_its_page_and_the_contacts_card() 
         std::path::Path::new("/usr/bin/chromium").exists(),
         "Chromium is missing: scripts/test.sh installs it (apt-get install -y chromium)"
     );
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/console");
+    let dir = crate::helpers::repo_dir().join("tests/console");
     assert!(
         dir.join("node_modules/playwright-core").is_dir(),
         "run `npm ci --prefix tests/console` (scripts/test.sh does)"

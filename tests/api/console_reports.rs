@@ -42,7 +42,7 @@ async fn the_reports_pages_chart_the_callers_figures_in_real_chromium() {
         std::path::Path::new("/usr/bin/chromium").exists(),
         "Chromium is missing: scripts/test.sh installs it (apt-get install -y chromium)"
     );
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/console");
+    let dir = crate::helpers::repo_dir().join("tests/console");
     assert!(
         dir.join("node_modules/playwright-core").is_dir(),
         "run `npm ci --prefix tests/console` (scripts/test.sh does)"
@@ -64,7 +64,7 @@ async fn the_reports_pages_chart_the_callers_figures_in_real_chromium() {
 
     let fixture = json!({
         "admin_email": ADMIN_EMAIL, "admin_password": ADMIN_PASSWORD, "password": "user-password-1",
-        "anna_email": "anna@test.local", "marketing_email": "mkt@test.local",
+        "anna_email": "anna@test.local", "lead_email": "lead@test.local", "marketing_email": "mkt@test.local",
         "boris_id": f.boris_id, "team_id": f.team_id,
     });
     let (passed, report) = crate::browser::run_node_tests(

@@ -332,3 +332,24 @@ async fn reports_refuse_bad_filters_by_field_and_marketing_by_role() {
         );
     }
 }
+
+#[tokio::test]
+async fn everyone_lists_their_own_teams_with_members_for_the_report_filters() {
+    let f = people().await;
+    let (status, lead) = f.app.get("/api/v1/me/teams", &f.lead).await;
+    assert_eq!(status, 200, "{lead}");
+    assert_eq!(lead.as_array().unwrap().len(), 1, "{lead}");
+    assert_eq!(lead[0]["id"], f.team_id);
+    assert_eq!(lead[0]["name"], "Север");
+    let members = lead[0]["members"].as_array().unwrap();
+    assert_eq!(members.len(), 2, "{lead}");
+    assert_eq!(
+        members.iter().filter(|m| m["lead"] == true).count(),
+        1,
+        "{lead}"
+    );
+    let (_, anna) = f.app.get("/api/v1/me/teams", &f.anna).await;
+    assert_eq!(anna, lead, "a member sees the same team");
+    let (_, boris) = f.app.get("/api/v1/me/teams", &f.boris).await;
+    assert_eq!(boris, json!([]), "boris is in no team");
+}

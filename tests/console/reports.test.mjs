@@ -287,9 +287,25 @@ test("a salesperson (in Russian) sees only their own figures; marketing only its
   assert.deepEqual(seen.errors, []);
   await context.close();
 
-  // Marketing's navigation has no Reports link (console.test.mjs pins it); the address opens its reports.
+  // Her team lead picks the team they lead and its members (GET /me/teams), and a member's figures are hers.
+  const lead = await signedIn(FIXTURE.lead_email, FIXTURE.password, "en");
+  await lead.page.goto(`${BASE}/#/reports/funnel?${OCTOBER}`);
+  await lead.page.waitForSelector("#funnel-table");
+  const teams = await lead.page.evaluate(() => [...document.querySelectorAll("#report-team option")].map((o) => o.textContent));
+  assert.deepEqual(teams, ["All teams", "Север"], "the team they lead");
+  const members = await lead.page.evaluate(() => [...document.querySelectorAll("#report-user option")].map((o) => o.textContent));
+  assert.ok(members.some((m) => m.includes(FIXTURE.anna_email)), members.join(" | "));
+  assert.ok(!members.some((m) => /boris@/.test(m)), "nobody outside the team: " + members.join(" | "));
+  const anna = await lead.page.evaluate((email) => [...document.querySelectorAll("#report-user option")].find((o) => o.textContent.includes(email)).value, FIXTURE.anna_email);
+  await lead.page.selectOption("#report-user", anna);
+  await waitRows(lead.page, "funnel-table", (r) => r[0][4] === "3", "anna's funnel through her lead");
+  await lead.page.waitForFunction((id) => location.hash.includes(`user_id=${id}`), anna);
+  assert.deepEqual(lead.seen.errors, []);
+  await lead.context.close();
+
+  // Marketing's navigation links to its two reports.
   const mkt = await signedIn(FIXTURE.marketing_email, FIXTURE.password, "en");
-  await mkt.page.goto(`${BASE}/#/reports/funnel`);
+  await mkt.page.click('#nav a[href="#/reports"]');
   await mkt.page.waitForSelector("#report-tab-campaigns");
   await mkt.page.waitForFunction(() => location.hash.startsWith("#/reports/campaigns"));
   const tabs = await mkt.page.evaluate(() => [...document.querySelectorAll(".report-tabs a")].map((a) => a.id));

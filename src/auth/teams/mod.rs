@@ -38,6 +38,12 @@ pub async fn list(pool: &AnyPool) -> Result<Vec<Team>, Error> {
     store::list(pool).await
 }
 
+/// The caller's own teams with their members, so that a team lead can pick a team or a member (reports,
+/// awaiting reply) without the admin-only team list.
+pub async fn list_of_member(pool: &AnyPool, user_id: i64) -> Result<Vec<Team>, Error> {
+    store::list_of_member(pool, user_id).await
+}
+
 pub async fn get(pool: &AnyPool, id: i64) -> Result<Team, Error> {
     store::get(pool, id).await?.ok_or(Error::NotFound("team"))
 }

@@ -1,4 +1,4 @@
-//! Handlers for teams (admin only, see the route table).
+//! Handlers for teams (admin only, see the route table; `GET /me/teams` for everyone signed in).
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -6,12 +6,19 @@ use axum::http::StatusCode;
 use super::model::{Team, TeamInput};
 use crate::api::extract::{Json, Path};
 use crate::app::AppState;
+use crate::auth::Caller;
 use crate::error::{Error, ErrorBody};
 
 #[utoipa::path(get, path = "/api/v1/teams", tag = "users", security(("bearer" = [])),
     responses((status = 200, body = Vec<Team>)))]
 pub async fn list(State(s): State<AppState>) -> Result<Json<Vec<Team>>, Error> {
     Ok(Json(super::list(&s.db.pool).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/me/teams", tag = "users", security(("bearer" = [])),
+    responses((status = 200, body = Vec<Team>, description = "the caller's teams (as a member or lead) with their members")))]
+pub async fn mine(State(s): State<AppState>, caller: Caller) -> Result<Json<Vec<Team>>, Error> {
+    Ok(Json(super::list_of_member(&s.db.pool, caller.id).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/teams", tag = "users", security(("bearer" = [])), request_body = TeamInput,

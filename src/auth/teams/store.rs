@@ -47,6 +47,27 @@ pub async fn list(pool: &AnyPool) -> Result<Vec<Team>, Error> {
     Ok(out)
 }
 
+/// The teams `user_id` is a member of (leading or not), by name.
+pub async fn list_of_member(pool: &AnyPool, user_id: i64) -> Result<Vec<Team>, Error> {
+    let rows = sqlx::query(
+        "SELECT t.id, t.name FROM teams t JOIN team_members m ON m.team_id = t.id
+         WHERE m.user_id = $1 ORDER BY t.name",
+    )
+    .bind(user_id)
+    .fetch_all(pool)
+    .await?;
+    let mut out = Vec::new();
+    for r in &rows {
+        let id = r.try_get("id")?;
+        out.push(Team {
+            id,
+            name: r.try_get("name")?,
+            members: members(pool, id).await?,
+        });
+    }
+    Ok(out)
+}
+
 pub async fn get(pool: &AnyPool, id: i64) -> Result<Option<Team>, Error> {
     let row = sqlx::query("SELECT id, name FROM teams WHERE id = $1")
         .bind(id)
