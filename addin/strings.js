@@ -27,6 +27,7 @@ window.MAILROOM_STRINGS = {
     unread: "Notifications: {n} unread", mustChange: "Set a new password before you go on.",
     changePassword: "Change password", currentPassword: "Current password", newPassword: "New password (8 characters or more)",
     repeatPassword: "Repeat the new password", passwordsDiffer: "The new passwords differ.", passwordChanged: "Password changed.", currentWrong: "The current password is wrong.",
+    awaitingSince: "Awaiting our reply since {since}, reply by {due}", awaitingOverdue: "overdue",
   },
   ru: {
     signIn: "Войти", email: "Эл. почта", password: "Пароль", signOut: "Выйти",
@@ -55,5 +56,6 @@ window.MAILROOM_STRINGS = {
     unread: "Уведомления: непрочитанных {n}", mustChange: "Сначала задайте новый пароль.",
     changePassword: "Сменить пароль", currentPassword: "Текущий пароль", newPassword: "Новый пароль (не короче 8 символов)",
     repeatPassword: "Повторите новый пароль", passwordsDiffer: "Новые пароли не совпадают.", passwordChanged: "Пароль изменён.", currentWrong: "Текущий пароль неверен.",
+    awaitingSince: "Ждёт нашего ответа с {since}, ответить до {due}", awaitingOverdue: "просрочено",
   },
 };

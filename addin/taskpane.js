@@ -177,7 +177,27 @@
       if (item.internetMessageId) query.set("message_id", item.internetMessageId);
       const card = await api("GET", "/api/v1/lookup?" + query.toString());
       render(card);
+      if (card.person) await awaitingLine(card.person);
     });
+  }
+
+  // Client mail from this person that nobody answered yet (GET /awaiting-reply?record=…), as a line under their name.
+  // A refused ask (marketing may not read the list) or an error shows nothing: the card is complete without it.
+  async function awaitingLine(person) {
+    let answer = null;
+    try {
+      answer = await api("GET", "/api/v1/awaiting-reply?record=" + encodeURIComponent(person.kind + ":" + person.id));
+    } catch (error) {
+      if (error instanceof Expired) throw error;
+      return;
+    }
+    const first = answer && answer.items && answer.items[0];
+    const kind = $("person-kind");
+    if (!first || !kind) return;
+    const when = (at) => new Date(at).toLocaleString(lang === "ru" ? "ru-RU" : "en-GB", { dateStyle: "short", timeStyle: "short" });
+    const text = t("awaitingSince").replace("{since}", when(first.received_at)).replace("{due}", when(first.due_at));
+    kind.after(el("div", { id: "awaiting", role: "status", class: first.overdue ? "overdue" : "muted" },
+      text + (first.overdue ? " (" + t("awaitingOverdue") + ")" : "")));
   }
 
   function switcher() {

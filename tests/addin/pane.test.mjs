@@ -115,6 +115,7 @@ test("a mail from a known contact shows company, deal and task", async () => {
   assert.match(await page.textContent("#company-name"), new RegExp(FIXTURE.company_name));
   assert.match(await page.textContent("#deals"), new RegExp(FIXTURE.deal_title));
   assert.match(await page.textContent("#tasks"), new RegExp(FIXTURE.task_title));
+  assert.equal(await page.locator("#awaiting").count(), 0, "nothing of Иван's waits for a reply");
   // The reminder that fired before the pane opened: one unread notification, as the server counts it.
   assert.equal(await page.textContent("#unread"), "Notifications: 1 unread");
   assert.ok(await page.isVisible("#unread"));
@@ -122,6 +123,20 @@ test("a mail from a known contact shows company, deal and task", async () => {
   assert.deepEqual(seen.foreign, [], "the pane needs no other site");
   assert.deepEqual(seen.errors, []);
   await context.close();
+});
+
+test("a client's mail nobody answered in time shows under their name, in English and Russian", async () => {
+  for (const [lang, words] of [["en-US", /^Awaiting our reply since .+, reply by .+ \(overdue\)$/], ["ru-RU", /^Ждёт нашего ответа с .+, ответить до .+ \(просрочено\)$/]]) {
+    const mail = item({ from: { displayName: FIXTURE.waiting_name, emailAddress: FIXTURE.waiting_email } });
+    const { page, seen, context } = await openPane({ lang, item: mail });
+    await signIn(page);
+    await page.waitForSelector("#awaiting", { timeout: 10000 });
+    assert.equal(await page.textContent("#person-name"), FIXTURE.waiting_name);
+    assert.match(await page.textContent("#awaiting"), words);
+    assert.equal(await page.getAttribute("#awaiting", "class"), "overdue");
+    assert.deepEqual(seen.errors, []);
+    await context.close();
+  }
 });
 
 test("the pane speaks Russian in a Russian Office and moves a deal's stage", async () => {

@@ -160,6 +160,41 @@ async fn the_pane_works_in_real_chromium() {
         );
         tokio::time::sleep(std::time::Duration::from_millis(250)).await;
     }
+    // A client's mail of two days ago that nobody answered, under a policy of one hour around the clock: overdue
+    // at once, so the pane shows it under Ждан's name (the tracker looks every 5 s; a list request catches up).
+    let zhdan = json!({ "name": "Ждан Ожидающий", "emails": ["zhdan@client-corp.ru"], "company_id": company["id"] });
+    let (status, zhdan) = app.post("/api/v1/contacts", &sales, zhdan).await;
+    assert_eq!(status, 201, "{zhdan}");
+    let policy = json!({ "hours": 1, "days": [1, 2, 3, 4, 5, 6, 7], "start": "00:00", "end": "24:00",
+        "time_zone": "UTC", "holidays": [] });
+    let (status, body) = app
+        .call(
+            Method::PUT,
+            "/api/v1/settings/reply-policy",
+            Some(&app.admin_token),
+            Some(policy),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let sent = (time::OffsetDateTime::now_utc() - std::time::Duration::from_secs(2 * 86_400))
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+    let mail = json!({ "record_kind": "contact", "record_id": zhdan["id"], "subject": "Когда будет счёт?",
+        "internet_message_id": "<awaiting-zhdan@client-corp.ru>",
+        "from": { "name": "Ждан Ожидающий", "address": "zhdan@client-corp.ru" },
+        "to": [{ "name": "Ольга", "address": "olga@nordwind.ru" }], "date": sent, "body_text": "Жду счёт." });
+    let (status, body) = app.post("/api/v1/messages/log", &sales, mail).await;
+    assert_eq!(status, 200, "{body}");
+    let record = format!("/api/v1/awaiting-reply?record=contact:{}", zhdan["id"]);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while app.get(&record, &sales).await.1["items"][0]["overdue"] != true {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "Ждан's mail is not overdue in 20 s: {}",
+            app.get(&record, &sales).await.1
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
     // A user whose password an admin set: the server wants a new one before anything else.
     let (pavel_id, _) = app.user_with_role("pavel@nordwind.ru", "sales").await;
     let (status, body) = app
@@ -178,13 +213,14 @@ async fn the_pane_works_in_real_chromium() {
         "contact_email": "ivan@client-corp.ru", "contact_name": "Иван Петров", "contact_id": contact["id"],
         "company_name": "ООО «Клиент»", "company_id": company["id"], "deal_title": "Поставка вентиляции", "deal_id": deal["id"],
         "next_stage_id": pipeline["stages"][1]["id"], "task_title": "Позвонить Ивану",
+        "waiting_email": "zhdan@client-corp.ru", "waiting_name": "Ждан Ожидающий",
     });
     let (passed, report) =
         crate::browser::run_node_tests(&dir, "pane.test.mjs", "addin", &app.base, &fixture).await;
     assert!(passed, "the pane's browser tests failed");
     assert!(
-        report.contains("# pass 12") && report.contains("# fail 0"),
-        "all twelve flows ran"
+        report.contains("# pass 13") && report.contains("# fail 0"),
+        "all thirteen flows ran"
     );
 }
 
