@@ -112,15 +112,7 @@ async fn lookup_suggests_a_company_for_company_domains_but_never_for_free_mail()
 
 #[tokio::test]
 async fn the_pane_works_in_real_chromium() {
-    assert!(
-        std::path::Path::new("/usr/bin/chromium").exists(),
-        "Chromium is missing: scripts/test.sh installs it (apt-get install -y chromium)"
-    );
-    let dir = crate::helpers::repo_dir().join("tests/addin");
-    assert!(
-        dir.join("node_modules/playwright-core").is_dir(),
-        "run `npm ci --prefix tests/addin` (scripts/test.sh does)"
-    );
+    let dir = crate::browser::suite_dir("tests/addin");
     let app = spawn_app().await;
     let (sales_id, sales) = app.user_with_role("olga@nordwind.ru", "sales").await;
     let (status, company) = app

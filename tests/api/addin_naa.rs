@@ -85,15 +85,7 @@ pub async fn addin_provider(app: &TestApp, keys: &KeyServer) -> Value {
 
 #[tokio::test]
 async fn the_pane_signs_itself_in_through_nested_app_authentication_in_real_chromium() {
-    assert!(
-        std::path::Path::new("/usr/bin/chromium").exists(),
-        "Chromium is missing: scripts/test.sh installs it (apt-get install -y chromium)"
-    );
-    let dir = crate::helpers::repo_dir().join("tests/addin");
-    assert!(
-        dir.join("node_modules/playwright-core").is_dir(),
-        "run `npm ci --prefix tests/addin` (scripts/test.sh does)"
-    );
+    let dir = crate::browser::suite_dir("tests/addin");
     // The served MSAL is the pinned package's bundle, byte for byte (re-copy it after changing the pin).
     let vendored = std::fs::read(dir.join("../../addin/msal-browser.min.js")).unwrap();
     let pinned = dir.join("node_modules/@azure/msal-browser/lib/msal-browser.min.js");

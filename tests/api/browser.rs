@@ -6,6 +6,21 @@ use std::process::Command;
 
 use serde_json::Value;
 
+/// The folder of a Node browser suite (`tests/addin`, `tests/console`) of this checkout, once Chromium and the
+/// suite's npm packages are known to be there (scripts/test.sh installs both); a loud failure otherwise.
+pub fn suite_dir(suite: &str) -> PathBuf {
+    assert!(
+        Path::new("/usr/bin/chromium").exists(),
+        "Chromium is missing: scripts/test.sh installs it (apt-get install -y chromium)"
+    );
+    let dir = crate::helpers::repo_dir().join(suite);
+    assert!(
+        dir.join("node_modules/playwright-core").is_dir(),
+        "run `npm ci --prefix {suite}` (scripts/test.sh does)"
+    );
+    dir
+}
+
 /// `node --test` of `script` in `dir`, given the server's `base` URL, the test's `fixture` and an artifacts folder
 /// `test-artifacts/<artifacts>/<backend>` for its screenshots: (whether it passed, its report), the report printed.
 pub async fn run_node_tests(

@@ -89,15 +89,7 @@ fn hostile_mail(subject: &str) -> Vec<u8> {
 
 #[tokio::test]
 async fn the_console_works_in_real_chromium() {
-    assert!(
-        std::path::Path::new("/usr/bin/chromium").exists(),
-        "Chromium is missing: scripts/test.sh installs it (apt-get install -y chromium)"
-    );
-    let dir = crate::helpers::repo_dir().join("tests/console");
-    assert!(
-        dir.join("node_modules/playwright-core").is_dir(),
-        "run `npm ci --prefix tests/console` (scripts/test.sh does)"
-    );
+    let dir = crate::browser::suite_dir("tests/console");
     let dovecot = crate::dovecot::Dovecot::start();
     let subject = "<img src=x onerror=alert(1)> Счёт №42";
     dovecot.append("INBOX", &hostile_mail(subject)).await;

@@ -7,15 +7,7 @@ use crate::awaiting_support::{client_mail, world, CLIENT};
 
 #[tokio::test]
 async fn the_console_shows_the_overdue_mail_on_its_page_and_the_contacts_card() {
-    assert!(
-        std::path::Path::new("/usr/bin/chromium").exists(),
-        "Chromium is missing: scripts/test.sh installs it (apt-get install -y chromium)"
-    );
-    let dir = crate::helpers::repo_dir().join("tests/console");
-    assert!(
-        dir.join("node_modules/playwright-core").is_dir(),
-        "run `npm ci --prefix tests/console` (scripts/test.sh does)"
-    );
+    let dir = crate::browser::suite_dir("tests/console");
     let w = world().await;
     let contact = w.contact("Ирина Соколова", &[CLIENT]).await;
     let quiet = w.contact("Тихий Клиент", &["quiet@client-firm.ru"]).await;

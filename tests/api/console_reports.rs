@@ -38,15 +38,7 @@ async fn convert(f: &Fixture, token: &str, lead: i64, amount: &str) -> i64 {
 
 #[tokio::test]
 async fn the_reports_pages_chart_the_callers_figures_in_real_chromium() {
-    assert!(
-        std::path::Path::new("/usr/bin/chromium").exists(),
-        "Chromium is missing: scripts/test.sh installs it (apt-get install -y chromium)"
-    );
-    let dir = crate::helpers::repo_dir().join("tests/console");
-    assert!(
-        dir.join("node_modules/playwright-core").is_dir(),
-        "run `npm ci --prefix tests/console` (scripts/test.sh does)"
-    );
+    let dir = crate::browser::suite_dir("tests/console");
     // Five deals of October–November 2026 (reports.rs), then four leads made now:
     // website: anna's Alpha (converted, its deal won 40000) and Bravo; phone: boris's Charlie (converted, its deal
     // open 10000 in Qualification); no source: anna's Delta.

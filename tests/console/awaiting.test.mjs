@@ -1,32 +1,13 @@
 // The console's "Awaiting reply" page and the card's banner in real headless Chromium, against the real server
 // (run by tests/api/console_awaiting.rs, which synced a contact's unanswered mail from a real Dovecot and moved the
 // server's clock past its due time: FIXTURE).
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chromium } from "playwright-core";
+import { AXE, BASE, FIXTURE, artifactsDir, newContext, useChromium } from "./harness.mjs";
 
-const BASE = process.env.MAILROOM_URL;
-const FIXTURE = JSON.parse(process.env.MAILROOM_FIXTURE || "{}");
-const ARTIFACTS = process.env.MAILROOM_ARTIFACTS || "test-artifacts/console-awaiting";
-assert.ok(BASE, "MAILROOM_URL is set by tests/api/console_awaiting.rs");
-mkdirSync(ARTIFACTS, { recursive: true });
-const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
-
-let browser;
-before(async () => {
-  const home = mkdtempSync(join(tmpdir(), "mailroom-chromium-"));
-  browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-      "--disable-component-update", "--disable-sync"],
-    env: { ...process.env, XDG_CONFIG_HOME: join(home, "config"), XDG_CACHE_HOME: join(home, "cache") },
-  });
-});
-after(async () => { await browser?.close(); });
+const ARTIFACTS = artifactsDir("test-artifacts/console-awaiting");
+useChromium(ARTIFACTS, 12);
 
 /** Serious or critical axe-core findings on the page, after a screenshot of it. */
 async function shot(page, name) {
@@ -37,7 +18,7 @@ async function shot(page, name) {
 }
 
 test("the owner finds the overdue mail under Awaiting reply and on the contact's card", async () => {
-  const context = await browser.newContext({ locale: "en-GB", viewport: { width: 1280, height: 800 } });
+  const context = await newContext({ locale: "en-GB", viewport: { width: 1280, height: 800 } });
   await context.route("**/*", (route) => (route.request().url().startsWith(BASE) ? route.continue() : route.abort()));
   context.setDefaultTimeout(10000);
   const page = await context.newPage();

@@ -1,47 +1,20 @@
 // The web console in real headless Chromium (Debian's /usr/bin/chromium) against the real server and a real Dovecot.
 // Run by tests/api/console.rs, which starts both and fills the mailbox (FIXTURE). The tests run in order: the admin's
 // first run connects the mailbox whose hostile mail the salesperson opens afterwards.
-import { test, before, after, afterEach } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { chromium } from "playwright-core";
+import { AXE, BASE, FIXTURE, artifactsDir, newContext, pages, useChromium } from "./harness.mjs";
 
-const BASE = process.env.MAILROOM_URL;
-const FIXTURE = JSON.parse(process.env.MAILROOM_FIXTURE || "{}");
-const ARTIFACTS = process.env.MAILROOM_ARTIFACTS || "test-artifacts/console";
-assert.ok(BASE, "MAILROOM_URL is set by tests/api/console.rs");
-mkdirSync(ARTIFACTS, { recursive: true });
-
-// axe-core, evaluated through the DevTools protocol (page scripts stay under the console's CSP).
-const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+const ARTIFACTS = artifactsDir("test-artifacts/console");
+useChromium(ARTIFACTS, 5);
 const inaccessible = [];
-
 const NEW_ADMIN_PASSWORD = "a-much-longer-admin-password";
-
-let browser;
-const pages = [];
-before(async () => {
-  const home = mkdtempSync(join(tmpdir(), "mailroom-chromium-"));
-  browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-      "--disable-component-update", "--disable-sync"],
-    env: { ...process.env, XDG_CONFIG_HOME: join(home, "config"), XDG_CACHE_HOME: join(home, "cache") },
-  });
-});
-// A failed step leaves a picture of where it stood.
-afterEach(async (t) => {
-  const page = pages.pop();
-  if (page && !page.isClosed()) await page.screenshot({ path: join(ARTIFACTS, "failed-at-" + t.name.slice(0, 5) + ".png"), fullPage: true }).catch(() => {});
-});
-after(async () => { await browser?.close(); });
 
 /** A laptop-sized page in one language; records dialogs, page errors and every request to another host. */
 async function open(locale) {
-  const context = await browser.newContext({ locale, viewport: { width: 1280, height: 800 } });
+  const context = await newContext({ locale, viewport: { width: 1280, height: 800 } });
   const seen = { dialogs: [], foreign: [], errors: [] };
   await context.route("**/*", (route) => {
     const url = route.request().url();

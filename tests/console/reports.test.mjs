@@ -1,45 +1,20 @@
 // The console's reports pages in real headless Chromium (Debian's /usr/bin/chromium) against the real server. Run by
 // tests/api/console_reports.rs, which makes the deals and leads through the API (FIXTURE). The figures below are
 // worked out by hand from that fixture (see tests/api/reports.rs and console_reports.rs).
-import { test, before, after, afterEach } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { chromium } from "playwright-core";
+import { AXE, BASE, FIXTURE, artifactsDir, newContext, pages, useChromium } from "./harness.mjs";
 
-const BASE = process.env.MAILROOM_URL;
-const FIXTURE = JSON.parse(process.env.MAILROOM_FIXTURE || "{}");
-const ARTIFACTS = process.env.MAILROOM_ARTIFACTS || "test-artifacts/console-reports";
-assert.ok(BASE, "MAILROOM_URL is set by tests/api/console_reports.rs");
-mkdirSync(ARTIFACTS, { recursive: true });
-
-// axe-core, evaluated through the DevTools protocol (page scripts stay under the console's CSP).
-const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+const ARTIFACTS = artifactsDir("test-artifacts/console-reports");
+useChromium(ARTIFACTS, 12);
 const inaccessible = [];
 const OCTOBER = "from=2026-10-01&to=2026-10-31";
 
-let browser;
-const pages = [];
-before(async () => {
-  const home = mkdtempSync(join(tmpdir(), "mailroom-chromium-"));
-  browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-      "--disable-component-update", "--disable-sync"],
-    env: { ...process.env, XDG_CONFIG_HOME: join(home, "config"), XDG_CACHE_HOME: join(home, "cache") },
-  });
-});
-afterEach(async (t) => {
-  const page = pages.pop();
-  if (page && !page.isClosed()) await page.screenshot({ path: join(ARTIFACTS, "failed-at-" + t.name.slice(0, 12) + ".png"), fullPage: true }).catch(() => {});
-});
-after(async () => { await browser?.close(); });
-
 /** A signed-in page in one language (the console's switch set to it); records page errors and foreign requests. */
 async function signedIn(email, password, lang) {
-  const context = await browser.newContext({ locale: lang === "ru" ? "ru-RU" : "en-GB", viewport: { width: 1280, height: 800 } });
+  const context = await newContext({ locale: lang === "ru" ? "ru-RU" : "en-GB", viewport: { width: 1280, height: 800 } });
   const seen = { foreign: [], errors: [] };
   await context.route("**/*", (route) => {
     const url = route.request().url();

@@ -31,12 +31,10 @@ async fn members(pool: &AnyPool, team_id: i64) -> Result<Vec<TeamMember>, Error>
         .collect()
 }
 
-pub async fn list(pool: &AnyPool) -> Result<Vec<Team>, Error> {
-    let rows = sqlx::query("SELECT id, name FROM teams ORDER BY name")
-        .fetch_all(pool)
-        .await?;
+/// Teams of rows of `id, name`, each with its members.
+async fn with_members(pool: &AnyPool, rows: &[sqlx::any::AnyRow]) -> Result<Vec<Team>, Error> {
     let mut out = Vec::new();
-    for r in &rows {
+    for r in rows {
         let id = r.try_get("id")?;
         out.push(Team {
             id,
@@ -45,6 +43,13 @@ pub async fn list(pool: &AnyPool) -> Result<Vec<Team>, Error> {
         });
     }
     Ok(out)
+}
+
+pub async fn list(pool: &AnyPool) -> Result<Vec<Team>, Error> {
+    let rows = sqlx::query("SELECT id, name FROM teams ORDER BY name")
+        .fetch_all(pool)
+        .await?;
+    with_members(pool, &rows).await
 }
 
 /// The teams `user_id` is a member of (leading or not), by name.
@@ -56,16 +61,7 @@ pub async fn list_of_member(pool: &AnyPool, user_id: i64) -> Result<Vec<Team>, E
     .bind(user_id)
     .fetch_all(pool)
     .await?;
-    let mut out = Vec::new();
-    for r in &rows {
-        let id = r.try_get("id")?;
-        out.push(Team {
-            id,
-            name: r.try_get("name")?,
-            members: members(pool, id).await?,
-        });
-    }
-    Ok(out)
+    with_members(pool, &rows).await
 }
 
 pub async fn get(pool: &AnyPool, id: i64) -> Result<Option<Team>, Error> {
