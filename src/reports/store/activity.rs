@@ -37,10 +37,34 @@ fn records_first(s: &Slice) -> bool {
 
 /// `(SELECT owner_id, message id, thread, direction, at …) x`: the human mail of the range linked to a record
 /// someone owns in the slice, one row per link (a message linked to two of an owner's records is there twice: counts
-/// take distinct message ids, minima need not). One branch per record kind, each an inner join, so that either end
-/// can lead; `CROSS JOIN` fixes SQLite's join order to the records first (PostgreSQL plans it as inner joins).
+/// take distinct message ids, minima need not).
 fn push_linked_mail(sql: &mut Sql, s: &Slice, direction: Option<&str>) {
-    let records_first = records_first(s);
+    if records_first(s) {
+        push_linked_mail_by_records(sql, s, direction);
+        return;
+    }
+    // The range's messages once, each link's record looked up in whichever table its kind names.
+    sql.push(
+        "(SELECT COALESCE(c.owner_id, co.owner_id, le.owner_id, d.owner_id) AS owner_id, m.id AS message_id,
+                m.thread_id, m.direction, ",
+    )
+    .push(AT)
+    .push(
+        " AS at FROM messages m JOIN message_links l ON l.message_id = m.id AND l.removed = 0
+         LEFT JOIN contacts c ON l.record_kind = 'contact' AND c.id = l.record_id
+         LEFT JOIN companies co ON l.record_kind = 'company' AND co.id = l.record_id
+         LEFT JOIN leads le ON l.record_kind = 'lead' AND le.id = l.record_id
+         LEFT JOIN deals d ON l.record_kind = 'deal' AND d.id = l.record_id
+         WHERE m.class = 'human' AND ",
+    );
+    push_range(sql, s, direction);
+    sql.push(") x WHERE x.owner_id IS NOT NULL");
+    push_owners(sql, s, "x");
+}
+
+/// The same rows read from the slice's records: one inner-join branch per record kind, the owner index first
+/// (`CROSS JOIN` fixes SQLite's join order; PostgreSQL plans it as inner joins).
+fn push_linked_mail_by_records(sql: &mut Sql, s: &Slice, direction: Option<&str>) {
     sql.push("(");
     for (i, kind) in KINDS.into_iter().enumerate() {
         if i > 0 {
@@ -48,33 +72,31 @@ fn push_linked_mail(sql: &mut Sql, s: &Slice, direction: Option<&str>) {
         }
         sql.push("SELECT r.owner_id, m.id AS message_id, m.thread_id, m.direction, ")
             .push(AT)
-            .push(" AS at FROM ");
-        if records_first {
-            sql.push(kind.table())
-                .push(" r CROSS JOIN message_links l CROSS JOIN messages m WHERE ");
-        } else {
-            sql.push("messages m CROSS JOIN message_links l CROSS JOIN ")
-                .push(kind.table())
-                .push(" r WHERE ");
-        }
-        // The kind is a constant of ours, written as a literal (both backends type it as text).
-        sql.push("l.record_kind = '")
+            .push(" AS at FROM ")
+            .push(kind.table())
+            // The kind is a constant of ours, written as a literal (both backends type it as text).
+            .push(" r CROSS JOIN message_links l CROSS JOIN messages m WHERE l.record_kind = '")
             .push(kind.as_str())
-            .push("' AND l.record_id = r.id AND l.removed = 0 AND m.id = l.message_id AND m.class = 'human' AND ")
-            .push(AT)
-            .push(" >= ")
-            .bind(s.from)
-            .push(" AND ")
-            .push(AT)
-            .push(" < ")
-            .bind(s.to);
-        if let Some(direction) = direction {
-            sql.push(" AND m.direction = ").bind(direction.to_string());
-        }
+            .push("' AND l.record_id = r.id AND l.removed = 0 AND m.id = l.message_id AND m.class = 'human' AND ");
+        push_range(sql, s, direction);
         sql.push(" AND r.owner_id IS NOT NULL");
         push_owners(sql, s, "r");
     }
     sql.push(") x WHERE 1 = 1");
+}
+
+/// `at` in the slice's range, and the direction when given.
+fn push_range(sql: &mut Sql, s: &Slice, direction: Option<&str>) {
+    sql.push(AT)
+        .push(" >= ")
+        .bind(s.from)
+        .push(" AND ")
+        .push(AT)
+        .push(" < ")
+        .bind(s.to);
+    if let Some(direction) = direction {
+        sql.push(" AND m.direction = ").bind(direction.to_string());
+    }
 }
 
 /// A user the report has a row for.
