@@ -11,7 +11,8 @@ use crate::db::now_ms;
 use crate::error::Error;
 
 /// Local parts of addresses that name a function, not a person (info@, sales@ …), in English and in Russian
-/// transliteration. Matched as `LIKE '<part>@%'`, so none may hold `_` or `%`.
+/// transliteration. Matched as the whole local part; each of lowercase letters, digits and '-' only (the store strips
+/// those characters to find the local part).
 pub const ROLE_PARTS: &[&str] = &[
     "info",
     "sales",
@@ -79,20 +80,10 @@ pub async fn data_quality(
 ) -> Result<DataQuality, Error> {
     // Leads and deals are part of it, so it is for the roles that read them (not marketing).
     let s = super::slice(caller, RecordKind::Lead, q)?;
-    let patterns: Vec<String> = ROLE_PARTS.iter().map(|p| format!("{p}@%")).collect();
     let cutoff = now_ms() - UNTOUCHED_DAYS * DAY_MS;
     let mut conn = pool.acquire().await?;
-    let c = store::contacts(&mut conn, &s, &patterns).await?;
-    let mut untouched = [0; 4];
-    let kinds = [
-        RecordKind::Contact,
-        RecordKind::Company,
-        RecordKind::Lead,
-        RecordKind::Deal,
-    ];
-    for (n, kind) in untouched.iter_mut().zip(kinds) {
-        *n = store::untouched(&mut conn, &s, kind, cutoff).await?;
-    }
+    let c = store::contacts(&mut conn, &s, ROLE_PARTS).await?;
+    let untouched = store::untouched(&mut conn, &s, cutoff).await?;
     let mut duplicate_pairs = 0;
     for kind in [RecordKind::Contact, RecordKind::Company, RecordKind::Lead] {
         duplicate_pairs += store::duplicate_pairs(&mut conn, &s, kind).await?;

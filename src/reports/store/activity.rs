@@ -6,16 +6,44 @@ use std::collections::HashMap;
 use sqlx::{AnyConnection, Row};
 
 use super::{push_owners, Slice};
+use crate::crm::access::Scope;
+use crate::crm::RecordKind;
 use crate::db::sql::Sql;
 use crate::error::Error;
 
 /// A message's time: its Date header, else when it was stored (the timeline's rule; migration 0029 indexes it).
 const AT: &str = "COALESCE(m.sent_at, m.received_at)";
 
+/// The kinds of record mail is linked to.
+const KINDS: [RecordKind; 4] = [
+    RecordKind::Contact,
+    RecordKind::Company,
+    RecordKind::Lead,
+    RecordKind::Deal,
+];
+
+/// Ranges longer than this are read from the owners' records rather than from the mail of the range, when the slice
+/// is narrowed to some owners (see `records_first`).
+const LONG_RANGE_MS: i64 = 60 * 86_400_000;
+
+/// Whether the linked mail is read from the slice's records (owner index → their links → messages) rather than from
+/// the range's messages (time index → links → records). A salesperson owns ≈ 1/30 of the records of the benchmark
+/// (1 000 000 messages over two years): over the whole history 3.9 s → 0.24 s; over a month reading the month's
+/// mail stays as fast (≈ 0.2 s). Everyone's figures over a range are read from the range's mail.
+fn records_first(s: &Slice) -> bool {
+    let narrow = matches!(s.scope, Scope::Own { .. }) || s.user_id.is_some() || s.team_id.is_some();
+    narrow && s.to.saturating_sub(s.from) > LONG_RANGE_MS
+}
+
 /// `(SELECT owner_id, message id, thread, direction, at …) x`: the human mail of the range linked to a record
-/// someone owns, one row per link (a message linked to two of an owner's records is there twice: counts take
-/// distinct message ids, minima need not).
+/// someone owns in the slice, one row per link (a message linked to two of an owner's records is there twice: counts
+/// take distinct message ids, minima need not).
 fn push_linked_mail(sql: &mut Sql, s: &Slice, direction: Option<&str>) {
+    if records_first(s) {
+        push_linked_mail_by_records(sql, s, direction);
+        return;
+    }
+    // The range's messages once, each link's record looked up in whichever table its kind names.
     sql.push(
         "(SELECT COALESCE(c.owner_id, co.owner_id, le.owner_id, d.owner_id) AS owner_id, m.id AS message_id,
                 m.thread_id, m.direction, ",
@@ -28,19 +56,47 @@ fn push_linked_mail(sql: &mut Sql, s: &Slice, direction: Option<&str>) {
          LEFT JOIN leads le ON l.record_kind = 'lead' AND le.id = l.record_id
          LEFT JOIN deals d ON l.record_kind = 'deal' AND d.id = l.record_id
          WHERE m.class = 'human' AND ",
-    )
-    .push(AT)
-    .push(" >= ")
-    .bind(s.from)
-    .push(" AND ")
-    .push(AT)
-    .push(" < ")
-    .bind(s.to);
+    );
+    push_range(sql, s, direction);
+    sql.push(") x WHERE x.owner_id IS NOT NULL");
+    push_owners(sql, s, "x");
+}
+
+/// The same rows read from the slice's records: one inner-join branch per record kind, the owner index first
+/// (`CROSS JOIN` fixes SQLite's join order; PostgreSQL plans it as inner joins).
+fn push_linked_mail_by_records(sql: &mut Sql, s: &Slice, direction: Option<&str>) {
+    sql.push("(");
+    for (i, kind) in KINDS.into_iter().enumerate() {
+        if i > 0 {
+            sql.push(" UNION ALL ");
+        }
+        sql.push("SELECT r.owner_id, m.id AS message_id, m.thread_id, m.direction, ")
+            .push(AT)
+            .push(" AS at FROM ")
+            .push(kind.table())
+            // The kind is a constant of ours, written as a literal (both backends type it as text).
+            .push(" r CROSS JOIN message_links l CROSS JOIN messages m WHERE l.record_kind = '")
+            .push(kind.as_str())
+            .push("' AND l.record_id = r.id AND l.removed = 0 AND m.id = l.message_id AND m.class = 'human' AND ");
+        push_range(sql, s, direction);
+        sql.push(" AND r.owner_id IS NOT NULL");
+        push_owners(sql, s, "r");
+    }
+    sql.push(") x WHERE 1 = 1");
+}
+
+/// `at` in the slice's range, and the direction when given.
+fn push_range(sql: &mut Sql, s: &Slice, direction: Option<&str>) {
+    sql.push(AT)
+        .push(" >= ")
+        .bind(s.from)
+        .push(" AND ")
+        .push(AT)
+        .push(" < ")
+        .bind(s.to);
     if let Some(direction) = direction {
         sql.push(" AND m.direction = ").bind(direction.to_string());
     }
-    sql.push(") x WHERE x.owner_id IS NOT NULL");
-    push_owners(sql, s, "x");
 }
 
 /// A user the report has a row for.

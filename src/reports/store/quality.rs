@@ -16,11 +16,14 @@ pub struct ContactCounts {
     pub role_addresses: i64,
 }
 
-/// `patterns` are `LIKE` patterns of role addresses (`info@%`).
+/// The characters a role part may hold (lowercase letters, digits, '-': `quality::ROLE_PARTS`, which a test checks).
+const LOCAL_CHARS: &str = "abcdefghijklmnopqrstuvwxyz0123456789-";
+
+/// `parts` are the local parts of role addresses (`info`); the list must not be empty.
 pub async fn contacts(
     conn: &mut AnyConnection,
     s: &Slice,
-    patterns: &[String],
+    parts: &[&str],
 ) -> Result<ContactCounts, Error> {
     let mut sql = Sql::new(
         "SELECT COUNT(*) AS contacts,
@@ -29,20 +32,18 @@ pub async fn contacts(
             CAST(COALESCE(SUM(CASE WHEN NOT EXISTS (SELECT 1 FROM contact_phones p WHERE p.contact_id = c.id)
                 THEN 1 ELSE 0 END), 0) AS BIGINT) AS without_phone,
             CAST(COALESCE(SUM(CASE WHEN c.company_id IS NULL THEN 1 ELSE 0 END), 0) AS BIGINT) AS without_company,
-            CAST(COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM contact_emails e WHERE e.contact_id = c.id AND (",
+            CAST(COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM contact_emails e WHERE e.contact_id = c.id
+                AND substr(e.email, 1, length(e.email) - length(ltrim(e.email, ",
     );
-    for (i, p) in patterns.iter().enumerate() {
-        sql.push(if i == 0 {
-            "e.email LIKE "
-        } else {
-            " OR e.email LIKE "
-        })
-        .bind(p.clone());
-    }
-    if patterns.is_empty() {
-        sql.push("1 = 0");
-    }
-    sql.push(")) THEN 1 ELSE 0 END), 0) AS BIGINT) AS role_addresses FROM contacts c WHERE 1 = 1");
+    // The local part is what ltrim strips of the characters a role part may hold; it is a role address when the
+    // rest begins with '@' and the stripped part is in the list: one IN look-up per address instead of a LIKE per
+    // role part (SQLite: 190 → 70 ms over 110 000 addresses). ltrim/substr/length mean the same on both backends.
+    sql.bind(LOCAL_CHARS)
+        .push("))) IN ")
+        .bind_list(parts.iter().map(|p| p.to_string()).collect::<Vec<_>>())
+        .push(" AND substr(ltrim(e.email, ")
+        .bind(LOCAL_CHARS)
+        .push("), 1, 1) = '@') THEN 1 ELSE 0 END), 0) AS BIGINT) AS role_addresses FROM contacts c WHERE 1 = 1");
     push_owners(&mut sql, s, "c");
     let r = sql.query().fetch_one(conn).await?;
     Ok(ContactCounts {
@@ -54,49 +55,70 @@ pub async fn contacts(
     })
 }
 
-/// Records of `kind` in the slice with no change, note, task change or linked human mail since `cutoff`; leads
-/// only while new or in work, deals only while in an open stage.
+/// Per kind (contacts, companies, leads, deals): records in the slice with no change, note, task change or linked
+/// human mail since `cutoff`; leads only while new or in work, deals only while in an open stage.
 pub async fn untouched(
     conn: &mut AnyConnection,
     s: &Slice,
-    kind: RecordKind,
     cutoff: i64,
-) -> Result<i64, Error> {
-    let mut sql = Sql::new("SELECT COUNT(*) AS n FROM (SELECT r.id FROM ");
-    sql.push(kind.table()).push(" r");
-    match kind {
-        RecordKind::Deal => {
-            sql.push(" JOIN stages st ON st.id = r.stage_id WHERE st.kind = 'open'");
+) -> Result<[i64; 4], Error> {
+    // One pass: the old records of every kind, less what notes, tasks and mail touched since the cutoff, each read
+    // once as an index range of the recent rows (migration 0030), rather than a look-up per record per kind:
+    // 0.34 s → 0.25 s (SQL alone) over 100 000 contacts, 100 000 deals and 1 000 000 messages (SQLite, admin).
+    // SQL's set operators (UNION ALL, EXCEPT) run left to right on both backends.
+    let kinds = [
+        RecordKind::Contact,
+        RecordKind::Company,
+        RecordKind::Lead,
+        RecordKind::Deal,
+    ];
+    let mut sql = Sql::new("SELECT x.kind, COUNT(*) AS n FROM (");
+    for (i, kind) in kinds.into_iter().enumerate() {
+        if i > 0 {
+            sql.push(" UNION ALL ");
         }
-        RecordKind::Lead => {
-            sql.push(" WHERE r.status IN ('new', 'in_work')");
+        // The kind is a constant of ours, written as a literal so that both backends type the column as text.
+        sql.push("SELECT '")
+            .push(kind.as_str())
+            .push("' AS kind, r.id FROM ")
+            .push(kind.table())
+            .push(" r");
+        match kind {
+            RecordKind::Deal => {
+                sql.push(" JOIN stages st ON st.id = r.stage_id WHERE st.kind = 'open'");
+            }
+            RecordKind::Lead => {
+                sql.push(" WHERE r.status IN ('new', 'in_work')");
+            }
+            RecordKind::Contact | RecordKind::Company => {
+                sql.push(" WHERE 1 = 1");
+            }
         }
-        RecordKind::Contact | RecordKind::Company => {
-            sql.push(" WHERE 1 = 1");
+        push_owners(&mut sql, s, "r");
+        sql.push(" AND r.updated_at < ").bind(cutoff);
+    }
+    sql.push(" EXCEPT SELECT n.record_kind, n.record_id FROM notes n WHERE n.updated_at >= ")
+        .bind(cutoff)
+        .push(
+            " EXCEPT SELECT t.record_kind, t.record_id FROM tasks t
+               WHERE t.updated_at >= ",
+        )
+        .bind(cutoff)
+        .push(" AND t.record_kind IS NOT NULL")
+        .push(
+            " EXCEPT SELECT l.record_kind, l.record_id FROM messages m JOIN message_links l ON l.message_id = m.id
+               WHERE l.removed = 0 AND m.class = 'human' AND COALESCE(m.sent_at, m.received_at) >= ",
+        )
+        .bind(cutoff)
+        .push(") x GROUP BY x.kind");
+    let mut out = [0; 4];
+    for r in sql.query().fetch_all(conn).await? {
+        let kind: String = r.try_get("kind")?;
+        if let Some(i) = kinds.iter().position(|k| k.as_str() == kind) {
+            out[i] = r.try_get("n")?;
         }
     }
-    push_owners(&mut sql, s, "r");
-    sql.push(" AND r.updated_at < ")
-        .bind(cutoff)
-        .push(" AND NOT EXISTS (SELECT 1 FROM notes n WHERE n.record_kind = ")
-        .bind(kind.as_str())
-        .push(" AND n.record_id = r.id AND n.updated_at >= ")
-        .bind(cutoff)
-        .push(") AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.record_kind = ")
-        .bind(kind.as_str())
-        .push(" AND t.record_id = r.id AND t.updated_at >= ")
-        .bind(cutoff)
-        // The records recent mail touched, from the mail since the cutoff (an index range) rather than a look at
-        // every record's mail: 2.0 s → 0.3 s over 100 000 contacts with 1 000 000 messages (SQLite).
-        .push(
-            ") EXCEPT SELECT l.record_id FROM messages m JOIN message_links l ON l.message_id = m.id
-               WHERE l.record_kind = ",
-        )
-        .bind(kind.as_str())
-        .push(" AND l.removed = 0 AND m.class = 'human' AND COALESCE(m.sent_at, m.received_at) >= ")
-        .bind(cutoff)
-        .push(") x");
-    Ok(sql.query().fetch_one(conn).await?.try_get("n")?)
+    Ok(out)
 }
 
 /// Likely duplicate pairs of `kind` (the duplicates list's rules: a shared e-mail, phone, domain or normalized
