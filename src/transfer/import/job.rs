@@ -20,6 +20,9 @@ use crate::transfer::{records, store};
 const LEASE_MS: i64 = 30_000;
 /// Counters (and the lease) are written every this many rows.
 const PROGRESS_EVERY: usize = 100;
+/// The run's page cache per connection (SQLite), as the shared pool's: a batch of 500 contacts and its index pages
+/// fit in it.
+const JOB_CACHE_KIB: u32 = 16_000;
 
 /// Runs queued imports until `stop` turns true; errors back off and retry.
 pub async fn worker(pool: AnyPool, mut stop: watch::Receiver<bool>) {
@@ -59,6 +62,19 @@ pub async fn run(pool: &AnyPool, id: i64, stop: &watch::Receiver<bool>) -> Resul
 
 /// `run`, calling `tick(done, total)` as rows finish (the CLI's progress bar).
 pub async fn run_with(
+    pool: &AnyPool,
+    id: i64,
+    stop: &watch::Receiver<bool>,
+    tick: &mut (dyn FnMut(u64, u64) + Send),
+) -> Result<(), Error> {
+    // The whole run on a pool of its own, so its memory is at most two page caches, not the shared pool's ten.
+    let job = crate::db::dedicated(pool, JOB_CACHE_KIB).await?;
+    let outcome = run_on(&job, id, stop, tick).await;
+    job.close().await;
+    outcome
+}
+
+async fn run_on(
     pool: &AnyPool,
     id: i64,
     stop: &watch::Receiver<bool>,
