@@ -361,6 +361,27 @@ pub async fn undo(pool: &AnyPool, caller: &Caller, id: i64) -> Result<UndoReport
             ),
         });
     }
+    // Undoing a large import is a long job too: on a pool of its own, as the run (see `run_with`).
+    let job = crate::db::dedicated(pool, JOB_CACHE_KIB).await?;
+    let undone = undo_records(&job, caller, id).await;
+    job.close().await;
+    let report = undone?;
+    store::transition(pool, id, &["undoing"], "undone", None).await?;
+    let mut conn = pool.acquire().await?;
+    let summary = json!({ "deleted": report.deleted, "restored": report.restored, "failed": report.failed.len() });
+    records::audit(
+        &mut conn,
+        caller.id,
+        "import_undo",
+        ("import", id),
+        &summary,
+    )
+    .await?;
+    Ok(report)
+}
+
+/// Deletes or restores each record the import wrote, the latest first.
+async fn undo_records(pool: &AnyPool, caller: &Caller, id: i64) -> Result<UndoReport, Error> {
     let mut report = UndoReport {
         deleted: 0,
         restored: 0,
@@ -391,16 +412,5 @@ pub async fn undo(pool: &AnyPool, caller: &Caller, id: i64) -> Result<UndoReport
             }
         }
     }
-    store::transition(pool, id, &["undoing"], "undone", None).await?;
-    let mut conn = pool.acquire().await?;
-    let summary = json!({ "deleted": report.deleted, "restored": report.restored, "failed": report.failed.len() });
-    records::audit(
-        &mut conn,
-        caller.id,
-        "import_undo",
-        ("import", id),
-        &summary,
-    )
-    .await?;
     Ok(report)
 }
