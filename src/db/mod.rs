@@ -49,25 +49,10 @@ impl Db {
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
-                        // WAL lets readers run beside the one writer; busy_timeout queues writers instead of failing.
-                        for pragma in [
-                            // Takes effect only when the file is created: bigger pages, fewer writes per stored mail.
-                            "PRAGMA page_size = 16384",
-                            "PRAGMA journal_mode = WAL",
-                            "PRAGMA synchronous = NORMAL",
-                            "PRAGMA foreign_keys = ON",
-                            "PRAGMA busy_timeout = 10000",
-                            // 16 MB of page cache: a batch of fetched mail fits without spilling to the WAL mid-transaction.
-                            "PRAGMA cache_size = -16000",
-                            // A backstop only: `checkpoint` copies the WAL back in the background.
-                            "PRAGMA wal_autocheckpoint = 4096",
-                        ] {
-                            conn.execute(pragma).await?;
-                        }
+                        // 16 MB of page cache: a batch of fetched mail fits without spilling to the WAL mid-transaction.
+                        sqlite_pragmas(conn, 16_000).await?;
                     } else {
-                        // JIT compiling pays off for long analytic queries, not for ours: in the reports' plans it
-                        // took ≈ 170 ms of a 650 ms query, each time, and never paid back.
-                        conn.execute("SET jit = off").await?;
+                        postgres_settings(conn).await?;
                     }
                     Ok(())
                 })
@@ -98,6 +83,66 @@ impl Db {
             .await
             .map(|_| ())
     }
+}
+
+/// The settings of every SQLite connection, with `cache_kib` KiB of page cache.
+async fn sqlite_pragmas(conn: &mut sqlx::AnyConnection, cache_kib: u32) -> Result<(), sqlx::Error> {
+    // WAL lets readers run beside the one writer; busy_timeout queues writers instead of failing.
+    for pragma in [
+        // Takes effect only when the file is created: bigger pages, fewer writes per stored mail.
+        "PRAGMA page_size = 16384",
+        "PRAGMA journal_mode = WAL",
+        "PRAGMA synchronous = NORMAL",
+        "PRAGMA foreign_keys = ON",
+        "PRAGMA busy_timeout = 10000",
+        // A backstop only: `checkpoint` copies the WAL back in the background.
+        "PRAGMA wal_autocheckpoint = 4096",
+    ] {
+        conn.execute(pragma).await?;
+    }
+    let cache = format!("PRAGMA cache_size = -{cache_kib}");
+    sqlx::query(sqlx::AssertSqlSafe(cache))
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// A pool of its own for a long job (an import's run, an export), at most `JOB_CONNECTIONS` connections with
+/// `cache_kib` KiB of SQLite page cache each. The shared pool hands out its idle connections in turn, so a job that
+/// ran on it filled every pooled connection's cache (10 × 16 MB, whatever `MAILROOM_DB_MAX_CONNECTIONS` allows); here
+/// the job's memory is bounded by two caches, and other requests keep the shared pool to themselves. The job's code
+/// keeps taking a pool, because crm's calls do. Close it (`AnyPool::close`) when the job ends.
+/// Two, not one: some of crm's calls ask the pool for a connection while holding one (`list_pipelines` does), which
+/// with one connection would wait for `acquire_timeout` and fail; and a connection given back is back in the pool
+/// only after a task of sqlx's has run, so the next acquire opens the second one anyway.
+pub const JOB_CONNECTIONS: u32 = 2;
+
+pub async fn dedicated(pool: &AnyPool, cache_kib: u32) -> Result<AnyPool, sqlx::Error> {
+    let options = (*pool.connect_options()).clone();
+    let sqlite = options.database_url.scheme() == "sqlite";
+    AnyPoolOptions::new()
+        .max_connections(JOB_CONNECTIONS)
+        .acquire_timeout(Duration::from_secs(10))
+        .after_connect(move |conn, _meta| {
+            Box::pin(async move {
+                if sqlite {
+                    sqlite_pragmas(conn, cache_kib).await?;
+                } else {
+                    postgres_settings(conn).await?;
+                }
+                Ok(())
+            })
+        })
+        .connect_with(options)
+        .await
+}
+
+/// Per-connection settings on PostgreSQL. JIT compiling pays off for long analytic queries, not for ours: in the
+/// reports' plans it took ≈ 170 ms of a 650 ms query, each time, and never paid back.
+async fn postgres_settings(conn: &mut sqlx::AnyConnection) -> Result<(), sqlx::Error> {
+    use sqlx::Executor;
+    conn.execute("SET jit = off").await?;
+    Ok(())
 }
 
 /// Begins a transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`): a deferred transaction that

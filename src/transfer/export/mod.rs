@@ -42,6 +42,8 @@ pub struct Request {
 }
 
 const ROLES_KEY: &str = "export_roles";
+/// The export's page cache (SQLite): the list's pages are read once each, so little is worth keeping.
+const JOB_CACHE_KIB: u32 = 2_000;
 
 /// The roles besides admin that may export.
 pub async fn export_roles(pool: &AnyPool) -> Result<Vec<Role>, Error> {
@@ -158,6 +160,9 @@ pub async fn start(
     // A bad filter, sort or column answers 422 now, before the 200 and its headers are sent.
     records::list_page(pool, caller, kind, &req.filter, None).await?;
     let columns = columns::Columns::choose(pool, kind, &req.columns).await?;
+    // The read on a pool of its own with small caches: pages are read once, in order, and a cache per pooled
+    // connection of the shared pool (it hands them out in turn) is what made a long export's memory grow.
+    let job = crate::db::dedicated(pool, JOB_CACHE_KIB).await?;
     {
         let mut conn = pool.acquire().await?;
         let format = if req.format == Format::Csv {
@@ -196,9 +201,11 @@ pub async fn start(
             let _ = failed.blocking_send(Err(std::io::Error::other(e.to_string())));
         }
     });
-    let (pool, caller) = (pool.clone(), caller.clone());
+    let caller = caller.clone();
     tokio::spawn(async move {
-        if let Err(e) = feed((pool, caller), (kind, req.filter), columns, rows_tx).await {
+        let fed = feed((job.clone(), caller), (kind, req.filter), columns, rows_tx).await;
+        job.close().await;
+        if let Err(e) = fed {
             tracing::warn!(error = %e, "export read failed");
             // The client sees a cut-off body rather than a file that looks complete.
             let _ = body_tx

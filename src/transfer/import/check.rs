@@ -49,7 +49,6 @@ pub async fn check(
             .collect(),
         mapping: mapping.clone(),
     };
-    let mut conn = pool.acquire().await?;
     // A batch at a time, as the run goes: its hashes and look-ups at once, then row by row from memory.
     while let Some(chunk) = table.next().await? {
         report.total_rows += chunk.len();
@@ -61,7 +60,8 @@ pub async fn check(
             .iter()
             .filter_map(|(_, v)| v.as_ref().ok().map(|v| row_hash(kind, v)))
             .collect();
-        let known = store::already_imported_many(&mut conn, &hashes).await?;
+        // A connection per look-up, not one held over the loop: the planner takes its own (a pool of 1 works).
+        let known = store::already_imported_many(&mut *pool.acquire().await?, &hashes).await?;
         let values: Vec<&rows::Values> =
             parsed.iter().filter_map(|(_, v)| v.as_ref().ok()).collect();
         planner.prefetch(pool, &values).await?;

@@ -20,6 +20,9 @@ use crate::transfer::{records, store};
 const LEASE_MS: i64 = 30_000;
 /// Counters (and the lease) are written every this many rows.
 const PROGRESS_EVERY: usize = 100;
+/// The run's page cache per connection (SQLite), as the shared pool's: a batch of 500 contacts and its index pages
+/// fit in it.
+const JOB_CACHE_KIB: u32 = 16_000;
 
 /// Runs queued imports until `stop` turns true; errors back off and retry.
 pub async fn worker(pool: AnyPool, mut stop: watch::Receiver<bool>) {
@@ -59,6 +62,19 @@ pub async fn run(pool: &AnyPool, id: i64, stop: &watch::Receiver<bool>) -> Resul
 
 /// `run`, calling `tick(done, total)` as rows finish (the CLI's progress bar).
 pub async fn run_with(
+    pool: &AnyPool,
+    id: i64,
+    stop: &watch::Receiver<bool>,
+    tick: &mut (dyn FnMut(u64, u64) + Send),
+) -> Result<(), Error> {
+    // The whole run on a pool of its own, so its memory is at most two page caches, not the shared pool's ten.
+    let job = crate::db::dedicated(pool, JOB_CACHE_KIB).await?;
+    let outcome = run_on(&job, id, stop, tick).await;
+    job.close().await;
+    outcome
+}
+
+async fn run_on(
     pool: &AnyPool,
     id: i64,
     stop: &watch::Receiver<bool>,
@@ -345,6 +361,27 @@ pub async fn undo(pool: &AnyPool, caller: &Caller, id: i64) -> Result<UndoReport
             ),
         });
     }
+    // Undoing a large import is a long job too: on a pool of its own, as the run (see `run_with`).
+    let job = crate::db::dedicated(pool, JOB_CACHE_KIB).await?;
+    let undone = undo_records(&job, caller, id).await;
+    job.close().await;
+    let report = undone?;
+    store::transition(pool, id, &["undoing"], "undone", None).await?;
+    let mut conn = pool.acquire().await?;
+    let summary = json!({ "deleted": report.deleted, "restored": report.restored, "failed": report.failed.len() });
+    records::audit(
+        &mut conn,
+        caller.id,
+        "import_undo",
+        ("import", id),
+        &summary,
+    )
+    .await?;
+    Ok(report)
+}
+
+/// Deletes or restores each record the import wrote, the latest first.
+async fn undo_records(pool: &AnyPool, caller: &Caller, id: i64) -> Result<UndoReport, Error> {
     let mut report = UndoReport {
         deleted: 0,
         restored: 0,
@@ -375,16 +412,5 @@ pub async fn undo(pool: &AnyPool, caller: &Caller, id: i64) -> Result<UndoReport
             }
         }
     }
-    store::transition(pool, id, &["undoing"], "undone", None).await?;
-    let mut conn = pool.acquire().await?;
-    let summary = json!({ "deleted": report.deleted, "restored": report.restored, "failed": report.failed.len() });
-    records::audit(
-        &mut conn,
-        caller.id,
-        "import_undo",
-        ("import", id),
-        &summary,
-    )
-    .await?;
     Ok(report)
 }

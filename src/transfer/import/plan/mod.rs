@@ -98,19 +98,22 @@ impl Planner {
         options: ImportOptions,
         owner_mapped: bool,
     ) -> Result<Planner, Error> {
-        let mut conn = pool.acquire().await?;
+        // One look-up after the other, not one inside another: a job's pool is small (`db::JOB_CONNECTIONS`).
+        let users = records::users(pool).await?;
+        let domains = records::domain_lists(&mut *pool.acquire().await?).await?;
+        let pipelines = if kind == RecordKind::Deal {
+            records::pipelines(pool).await?
+        } else {
+            vec![]
+        };
         Ok(Planner {
             kind,
             caller,
             options,
             owner_mapped,
-            users: records::users(pool).await?,
-            domains: records::domain_lists(&mut conn).await?,
-            pipelines: if kind == RecordKind::Deal {
-                records::pipelines(pool).await?
-            } else {
-                vec![]
-            },
+            users,
+            domains,
+            pipelines,
             owners: HashMap::new(),
             seen: HashMap::new(),
             new_companies: HashMap::new(),
