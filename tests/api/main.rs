@@ -68,6 +68,8 @@ mod reports_campaigns;
 mod reports_files;
 mod reports_quality;
 mod segments_custom;
+mod sequences;
+mod sequences_support;
 mod smtp_sink;
 mod templates_leads;
 mod transfer_batches;
