@@ -69,6 +69,7 @@ mod reports_files;
 mod reports_quality;
 mod segments_custom;
 mod sequences;
+mod sequences_crash;
 mod sequences_rules;
 mod sequences_support;
 mod smtp_sink;
