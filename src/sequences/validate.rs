@@ -68,6 +68,24 @@ fn check_step(i: usize, step: &Step) -> Result<(), Error> {
     if days > MAX_DELAY_DAYS {
         return Err(Error::validation(field("delay"), "at most 365 days"));
     }
+    // Handlebars that does not compile is refused now, not at sending time.
+    let inline = crate::campaigns::model::Template {
+        id: 0,
+        name: String::new(),
+        subject: step.subject.clone().unwrap_or_default(),
+        html: String::new(),
+        text: step.body.clone(),
+        created_at: time::OffsetDateTime::UNIX_EPOCH,
+        updated_at: time::OffsetDateTime::UNIX_EPOCH,
+    };
+    if let Err(e) = crate::campaigns::render::Compiled::new(&inline) {
+        let part = if e.starts_with("subject") {
+            "subject"
+        } else {
+            "body"
+        };
+        return Err(Error::validation(field(part), e));
+    }
     if i == 0 && step.as_reply {
         return Err(Error::validation(
             field("as_reply"),

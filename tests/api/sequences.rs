@@ -62,6 +62,22 @@ async fn a_reply_synced_before_step_two_stops_the_sequence_and_step_two_never_go
     w.sync().await;
     let e = wait_enrolment(&w, seq, |e| e["state"] == "stopped").await;
     assert_eq!(e["stop_reason"], "replied", "{e}");
+    // The sync also read step 1 back from Sent: it is on the contact's timeline as our mail, beside the reply.
+    let path = format!("/api/v1/contacts/{contact}/timeline");
+    let (status, timeline) = w.a.call(reqwest::Method::GET, &path, &w.owner, None).await;
+    assert_eq!(status, 200, "{timeline}");
+    let subjects: Vec<&str> = timeline["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["kind"] == "email")
+        .filter_map(|i| i["text"].as_str())
+        .collect();
+    assert!(subjects.contains(&"Предложение для Ирина"), "{timeline}");
+    assert!(
+        subjects.contains(&"Re: Предложение для Ирина"),
+        "{timeline}"
+    );
 
     // Past the three working days: nothing more goes out.
     w.advance(5 * DAY);

@@ -46,6 +46,11 @@ async fn a_wrong_sequence_answers_422_naming_the_field_and_another_users_mailbox
             "time_zone",
         ),
         (
+            json!({"name": "S", "mailbox_id": w.mailbox, "steps": [{"subject": "Для {{contact.name",
+                "body": "x", "delay": {"days": 0}}]}),
+            "steps[0].subject",
+        ),
+        (
             json!({"name": "S", "mailbox_id": w.mailbox, "steps": [{"body": "x", "delay": {"days": 0},
             "as_reply": true}]}),
             "steps[0].as_reply",
