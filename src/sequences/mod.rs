@@ -186,6 +186,7 @@ pub async fn enrol(
     let due = timing::due(&window_of(pool, &s).await?, now, first.delay);
     let mut conn = pool.acquire().await?;
     let (mut enrolled, mut skipped) = (Vec::new(), Vec::new());
+    // All or nothing: a contact the caller may not see refuses the request before anyone is enrolled.
     for &contact in contact_ids {
         if !access::may_read(&mut conn, caller, RecordKind::Contact, contact).await? {
             return Err(Error::validation(
@@ -193,6 +194,8 @@ pub async fn enrol(
                 format!("no contact {contact}"),
             ));
         }
+    }
+    for &contact in contact_ids {
         let Some(address) = store::contact_address(&mut conn, contact).await? else {
             skipped.push(Skipped {
                 contact_id: contact,

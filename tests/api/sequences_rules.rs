@@ -83,6 +83,21 @@ async fn a_wrong_sequence_answers_422_naming_the_field_and_another_users_mailbox
     let path = format!("/api/v1/sequences/{seq}");
     assert_eq!(w.a.call(Method::GET, &path, &w.lead, None).await.0, 200);
     assert_eq!(w.a.call(Method::GET, &path, &w.stranger, None).await.0, 404);
+    // A contact the owner may not see is refused, and nobody of the request is enrolled.
+    let body = json!({"name": "Чужой", "emails": ["other@stranger-client.ru"]});
+    let (status, theirs) =
+        w.a.call(Method::POST, "/api/v1/contacts", &w.stranger, Some(body))
+            .await;
+    assert_eq!(status, 201, "{theirs}");
+    let mine = w.contact("Ирина", &["irina@client-firm.ru"]).await;
+    let enrol_path = format!("/api/v1/sequences/{seq}/enrolments");
+    let body = json!({"contact_ids": [mine, theirs["id"]]});
+    let (status, answer) =
+        w.a.call(Method::POST, &enrol_path, &w.owner, Some(body))
+            .await;
+    assert_eq!((status, field(&answer)), (422, "contact_ids"), "{answer}");
+    let (_, list) = w.a.call(Method::GET, &enrol_path, &w.owner, None).await;
+    assert_eq!(list["items"], json!([]), "{list}");
 }
 
 #[tokio::test]
