@@ -220,6 +220,7 @@ impl App {
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let imports_stop = stop_rx.clone();
         let reminders_stop = stop_rx.clone();
+        let sequences_stop = stop_rx.clone();
         let awaiting = tokio::spawn(crate::awaiting::worker::run(
             self.state.db.pool.clone(),
             stop_rx.clone(),
@@ -242,6 +243,13 @@ impl App {
             },
             reminders_stop,
         ));
+        // Follow-up sequences (issue 18): at the reminders' clock, which tests move.
+        let clock = self.state.reminders.clock.clone();
+        let sequences = tokio::spawn(crate::sequences::worker::run(
+            crate::sequences::worker::sender(&self.state),
+            move || clock.now_ms(),
+            sequences_stop,
+        ));
         let served = serve(self.listener, self.router, self.timeouts, shutdown).await;
         // Letters in flight finish and are recorded, and mailbox sync stops, before the pool closes.
         let _ = stop.send(true);
@@ -255,6 +263,7 @@ impl App {
         let _ = imports.await;
         let _ = reminders.await;
         let _ = awaiting.await;
+        let _ = sequences.await;
         served?;
         self.state.db.pool.close().await;
         Ok(())

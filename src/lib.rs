@@ -21,6 +21,7 @@ pub mod oauth;
 pub mod reminders;
 pub mod reports;
 pub mod secrets;
+pub mod sequences;
 pub mod smtp;
 pub mod telemetry;
 pub mod text;

@@ -326,6 +326,15 @@ pub fn table(state: AppState) -> RouteTable {
         .add(M::GET, "/api/v1/teams/{id}/reply-policy", Access::SignedIn, crate::awaiting::routes::get_team)
         .add(M::PUT, "/api/v1/teams/{id}/reply-policy", Access::SignedIn, crate::awaiting::routes::set_team)
         .add(M::GET, "/api/v1/awaiting-reply", SALES, crate::awaiting::routes::list)
+        // Follow-up sequences (issue 18): salespeople's own; team leads and admins oversee theirs (crm::access).
+        .add(M::GET, "/api/v1/sequences", SALES, crate::sequences::routes::list)
+        .add(M::POST, "/api/v1/sequences", SALES, crate::sequences::routes::create)
+        .add(M::GET, "/api/v1/sequences/{id}", SALES, crate::sequences::routes::get)
+        .add(M::PUT, "/api/v1/sequences/{id}", SALES, crate::sequences::routes::update)
+        .add(M::DELETE, "/api/v1/sequences/{id}", SALES, crate::sequences::routes::delete)
+        .add(M::POST, "/api/v1/sequences/{id}/enrolments", SALES, crate::sequences::routes::enrol)
+        .add(M::GET, "/api/v1/sequences/{id}/enrolments", SALES, crate::sequences::routes::enrolments)
+        .add(M::GET, "/api/v1/sequences/{id}/report", SALES, crate::sequences::routes::report)
         .add(M::GET, "/r/{token}", Access::Public, crate::reminders::pages::confirm)
         .add(M::POST, "/r/{token}", Access::Public, crate::reminders::pages::act)
 }

@@ -141,6 +141,50 @@ impl WorkingTime {
         }
         received_ms.saturating_add(i64::from(self.hours) * HOUR_MS)
     }
+
+    /// The first instant at or after `at_ms` inside a working window (a sequence's sending window).
+    pub fn next_open(&self, at_ms: i64) -> i64 {
+        let Ok(at) = Timestamp::from_millisecond(at_ms) else {
+            return at_ms;
+        };
+        let mut date = at.to_zoned(self.zone.clone()).date();
+        for _ in 0..MAX_DAYS {
+            if self.works_on(date) {
+                if let Some((start, end)) = self.window(date) {
+                    if at_ms < end {
+                        return start.max(at_ms);
+                    }
+                }
+            }
+            let Ok(next) = date.tomorrow() else { break };
+            date = next;
+        }
+        at_ms
+    }
+
+    /// `days` working days after `from_ms`: the same local time on the `days`-th following working day (days off
+    /// and holidays skipped, so a Friday plus one is the Monday).
+    pub fn add_working_days(&self, from_ms: i64, days: u32) -> i64 {
+        let Ok(from) = Timestamp::from_millisecond(from_ms) else {
+            return from_ms;
+        };
+        let local = from.to_zoned(self.zone.clone());
+        let (mut date, time) = (local.date(), local.time());
+        let mut left = days;
+        for _ in 0..MAX_DAYS {
+            if left == 0 {
+                break;
+            }
+            let Ok(next) = date.tomorrow() else { break };
+            date = next;
+            if self.works_on(date) {
+                left -= 1;
+            }
+        }
+        date.to_datetime(time)
+            .to_zoned(self.zone.clone())
+            .map_or(from_ms, |z| z.timestamp().as_millisecond())
+    }
 }
 
 #[cfg(test)]

@@ -16,16 +16,23 @@ use crate::secrets::SecretBox;
 use crate::smtp::{self, Outcome, Server, SignIn};
 
 /// A letter to send as the mailbox; its From is the mailbox's address, whatever the caller wants.
+#[derive(Default)]
 pub struct Letter {
     pub to: Vec<String>,
     pub subject: String,
     pub text: String,
+    /// Its own Message-ID (without brackets); none: lettre makes one.
+    pub message_id: Option<String>,
+    /// A reply's parent (`In-Reply-To`) and thread (`References`), Message-IDs without brackets.
+    pub in_reply_to: Option<String>,
+    pub references: Vec<String>,
 }
 
-/// What the server answered.
+/// What the server answered, and the letter as sent (for the Sent folder).
 pub struct Sent {
     pub from: String,
     pub reply: String,
+    pub raw: Vec<u8>,
 }
 
 /// Sends `letter` as mailbox `id`. Errors: `smtp_not_configured` (422), `smtp_connect_failed`, `smtp_tls_failed`,
@@ -93,7 +100,49 @@ pub(super) async fn send_as(
     Ok(Sent {
         from,
         reply: outcome.into_result()?,
+        raw: bytes,
     })
+}
+
+/// Does the provider keep a copy of SMTP mail in Sent itself? Microsoft 365 / Outlook.com and Gmail do (an APPEND
+/// would show the letter twice there); decided by the SMTP host, the one thing their presets share.
+pub fn provider_files_sent(smtp_host: &str) -> bool {
+    let host = smtp_host.trim_end_matches('.').to_ascii_lowercase();
+    [
+        "office365.com",
+        "outlook.com",
+        "gmail.com",
+        "googlemail.com",
+    ]
+    .iter()
+    .any(|d| host == *d || host.ends_with(&format!(".{d}")))
+}
+
+/// Files a sent letter in the mailbox's Sent folder (SPECIAL-USE `\Sent`, else "Sent") over IMAP, seen, unless the
+/// provider files SMTP mail itself. Answers whether it appended.
+pub async fn file_in_sent(
+    pool: &AnyPool,
+    secrets: &SecretBox,
+    id: i64,
+    raw: &[u8],
+) -> Result<bool, Error> {
+    let account = super::account(pool, id).await?;
+    let smtp_host = account.mailbox.smtp.as_ref().map(|s| s.host.as_str());
+    if smtp_host.is_some_and(provider_files_sent) {
+        return Ok(false);
+    }
+    let mut session = super::open(pool, secrets, &account).await?;
+    let folders = super::client::folders(&mut session).await?;
+    let sent = folders
+        .iter()
+        .find(|f| f.role == "sent")
+        .map_or("Sent", |f| f.name.as_str());
+    session
+        .append(sent, Some("(\\Seen)"), None, raw)
+        .await
+        .map_err(super::client::lost)?;
+    let _ = session.logout().await;
+    Ok(true)
 }
 
 /// Where the mailbox's letters go.
@@ -124,6 +173,16 @@ fn build(from: &str, letter: &Letter) -> Result<Message, Error> {
             .map_err(|e| Error::validation("to", format!("{to}: {e}")))?;
         builder = builder.to(to);
     }
+    if let Some(id) = &letter.message_id {
+        builder = builder.message_id(Some(format!("<{id}>")));
+    }
+    if let Some(parent) = &letter.in_reply_to {
+        builder = builder.in_reply_to(format!("<{parent}>"));
+    }
+    if !letter.references.is_empty() {
+        let refs: Vec<String> = letter.references.iter().map(|r| format!("<{r}>")).collect();
+        builder = builder.references(refs.join(" "));
+    }
     builder
         .header(ContentType::TEXT_PLAIN)
         .body(letter.text.clone())
@@ -149,6 +208,7 @@ pub async fn test(
         to: vec![to.trim().to_string()],
         subject: format!("Mailroom: test letter from {}", m.name),
         text: "This letter tests the mailbox's SMTP settings in Mailroom.\r\n".into(),
+        ..Letter::default()
     };
     let sent = send_as(pool, secrets, &account, &letter).await?;
     tracing::info!(mailbox_id = id, "SMTP test letter sent");

@@ -78,6 +78,9 @@ const NOTE_204: [u16; 7] = [204, 403, 204, 404, 404, 403, 403];
 /// Mail logged by "owner" to the owner's contact: full to everyone who sees the contact.
 const MAIL_READ: [u16; 7] = [200, 200, 200, 404, 404, 200, 200];
 
+/// A sequence of "owner": the owner, their team lead and admins; marketing is refused by role.
+const SEQUENCE_200: [u16; 7] = [200, 200, 200, 404, 404, 404, 403];
+
 /// Every route of the server with the expected status per caller.
 #[rustfmt::skip]
 const MATRIX: &[Row] = &[
@@ -351,6 +354,16 @@ const MATRIX: &[Row] = &[
     ("GET", "/api/v1/teams/{id}/reply-policy", Plain, [200, 200, 200, 200, 404, 404, 404]),
     ("PUT", "/api/v1/teams/{id}/reply-policy", Plain, [200, 200, 403, 403, 404, 404, 404]),
     ("GET", "/api/v1/awaiting-reply", Plain, SALES_LIST),
+    // Sequences: the owner's, seen and changed by the owner, their team lead and admins (others 404); another
+    // salesperson's new sequence may not send from the owner's personal mailbox (422); marketing none.
+    ("GET", "/api/v1/sequences", Plain, SALES_LIST),
+    ("POST", "/api/v1/sequences", Plain, [201, 422, 201, 422, 422, 422, 403]),
+    ("GET", "/api/v1/sequences/{id}", Plain, SEQUENCE_200),
+    ("PUT", "/api/v1/sequences/{id}", Plain, SEQUENCE_200),
+    ("DELETE", "/api/v1/sequences/{id}", Fresh, [204, 204, 204, 404, 404, 404, 403]),
+    ("POST", "/api/v1/sequences/{id}/enrolments", Plain, SEQUENCE_200),
+    ("GET", "/api/v1/sequences/{id}/enrolments", Plain, SEQUENCE_200),
+    ("GET", "/api/v1/sequences/{id}/report", Plain, SEQUENCE_200),
     // Reminder letters' links: public; a forged token gets the same page for everyone.
     ("GET", "/r/{token}", Plain, [400, 400, 400, 400, 400, 400, 400]),
     ("POST", "/r/{token}", Plain, [400, 400, 400, 400, 400, 400, 400]),
@@ -421,6 +434,9 @@ struct Others {
     campaign: i64,
     relay: i64,
     view: i64,
+    /// A personal mailbox of "owner" with SMTP settings, and a sequence of theirs sending from it.
+    send_mailbox: i64,
+    sequence: i64,
     value: String,
 }
 
@@ -703,7 +719,16 @@ async fn others(w: &World) -> Others {
         json!({ "kind": "leads", "name": format!("view{n}"), "sort": ["-updated_at"] }),
     )
     .await;
+    let mut send_mailbox = mailbox_body(n + 5000);
+    send_mailbox["kind"] = json!("personal");
+    send_mailbox["owner_id"] = json!(w.ids[OWNER]);
+    send_mailbox["smtp"] = json!({ "host": "127.0.0.1", "port": crate::dovecot::free_port_for_tests(),
+        "security": "none" });
+    let send_mailbox = admin_create(w, "/api/v1/mailboxes", send_mailbox).await;
+    let sequence = sequence_fixture(w, send_mailbox).await;
     Others {
+        send_mailbox,
+        sequence,
         view,
         spare_team,
         spare_pipeline,
@@ -735,6 +760,8 @@ async fn fresh(w: &World, path: &str, fx: &Fx, o: &Others) -> (Fx, Others) {
         || path.starts_with("/api/v1/messages/")
     {
         fx = fixture(w).await;
+    } else if path.starts_with("/api/v1/sequences/") {
+        o.sequence = sequence_fixture(w, o.send_mailbox).await;
     } else if path.starts_with("/api/v1/views/") {
         o.view = admin_create(
             w,
@@ -893,6 +920,20 @@ async fn keeper(w: &World, who: usize, kind: &str) -> i64 {
     id_of("keeper", s, &v)
 }
 
+fn sequence_body(mailbox: i64) -> Value {
+    json!({ "name": "Напоминание", "mailbox_id": mailbox, "time_zone": "Europe/Moscow",
+        "steps": [{ "subject": "Предложение", "body": "Добрый день!", "delay": { "days": 3 } }] })
+}
+
+/// A sequence of "owner" (its first step three days after enrolment: the matrix sends nothing).
+async fn sequence_fixture(w: &World, mailbox: i64) -> i64 {
+    let (s, v) = w
+        .app
+        .post("/api/v1/sequences", w.token(OWNER), sequence_body(mailbox))
+        .await;
+    id_of("sequence", s, &v)
+}
+
 /// The concrete path of a row for one caller.
 async fn concrete(w: &World, who: usize, path: &str, case: Case, fx: &Fx, o: &Others) -> String {
     let record = if case == Pool {
@@ -937,6 +978,8 @@ async fn concrete(w: &World, who: usize, path: &str, case: Case, fx: &Fx, o: &Ot
         o.custom_field
     } else if path.starts_with("/api/v1/mailboxes/") {
         o.mailbox
+    } else if path.starts_with("/api/v1/sequences/") {
+        o.sequence
     } else if path.starts_with("/api/v1/templates/") || path.starts_with("/api/v1/addin/templates/")
     {
         o.template
@@ -1251,6 +1294,12 @@ async fn every_route_is_in_the_authorization_matrix() {
                 let concrete_path = concrete(&w, who, path, case, &fx, &o).await;
                 let body = if (method, path) == ("POST", "/api/v1/campaigns") {
                     Some(campaign_body(&w, &o).await)
+                } else if matches!(path, "/api/v1/sequences" | "/api/v1/sequences/{id}")
+                    && method != "GET"
+                {
+                    (method != "DELETE").then(|| sequence_body(o.send_mailbox))
+                } else if path == "/api/v1/sequences/{id}/enrolments" && method == "POST" {
+                    Some(json!({ "contact_ids": [fx.contact] }))
                 } else {
                     body(&w, who, method, path, case, &fx)
                 };

@@ -194,6 +194,17 @@ pub fn require_mailbox_owner(caller: &Caller, personal_owner: Option<i64>) -> Re
     }
 }
 
+/// Letters of `owner`'s (a sequence's) sent as a mailbox: its personal owner or a member of a shared one; an admin
+/// may point anyone's sequence at any mailbox.
+pub fn may_send_as(
+    caller: &Caller,
+    owner: i64,
+    personal_owner: Option<i64>,
+    members: &[i64],
+) -> bool {
+    caller.is_admin() || personal_owner == Some(owner) || members.contains(&owner)
+}
+
 /// A mailbox's visibility change: an admin sets any policy; the owner of a personal mailbox may only narrow it.
 pub fn require_policy_change(
     caller: &Caller,

@@ -1,0 +1,314 @@
+//! Follow-up sequences (issue 18): steps of letters sent from a salesperson's own mailbox, stopped by the client's
+//! reply, a bounce or an unsubscribe. Above `awaiting` (whose working-time arithmetic it reuses), below `reminders`.
+
+pub mod model;
+pub mod routes;
+mod send;
+mod store;
+mod timing;
+mod validate;
+pub mod worker;
+
+use sqlx::AnyPool;
+
+use crate::auth::Caller;
+use crate::crm::access::{self, Op};
+use crate::crm::RecordKind;
+use crate::error::Error;
+use model::{
+    EnrolAnswer, Enrolment, Report, SendWindow, Sequence, SequenceInput, Skipped, Step, StepCount,
+    StepLetter,
+};
+use store::SequenceRow;
+
+fn ts(ms: i64) -> time::OffsetDateTime {
+    crate::db::from_ms(ms)
+}
+
+fn view(r: SequenceRow) -> Result<Sequence, Error> {
+    Ok(Sequence {
+        id: r.id,
+        owner_id: r.owner_id,
+        name: r.name,
+        mailbox_id: r.mailbox_id,
+        steps: serde_json::from_str(&r.steps).map_err(Error::internal)?,
+        window: serde_json::from_str(&r.send_window).map_err(Error::internal)?,
+        time_zone: r.time_zone,
+        stop_on_company_reply: r.stop_on_company_reply,
+        created_at: ts(r.created_at),
+        updated_at: ts(r.updated_at),
+    })
+}
+
+/// A sequence the caller oversees (its owner, the owner's team lead, an admin); anyone else: not found.
+async fn visible(pool: &AnyPool, caller: &Caller, id: i64) -> Result<SequenceRow, Error> {
+    let row = store::get(pool, id)
+        .await?
+        .ok_or(Error::NotFound("sequence"))?;
+    if !access::oversees(&mut *pool.acquire().await?, caller, row.owner_id).await? {
+        return Err(Error::NotFound("sequence"));
+    }
+    Ok(row)
+}
+
+/// Checks what the edge cannot alone: the mailbox sends and the owner may send from it, templates exist.
+async fn check_refs(
+    pool: &AnyPool,
+    caller: &Caller,
+    owner: i64,
+    c: &validate::Checked,
+) -> Result<(), Error> {
+    let mailbox = match crate::imap::get(pool, c.mailbox_id).await {
+        Err(Error::NotFound(_)) => None,
+        other => Some(other?),
+    };
+    let Some(mailbox) = mailbox.filter(|m| {
+        let personal = m
+            .owner_id
+            .filter(|_| m.kind == crate::imap::model::MailboxKind::Personal);
+        access::may_send_as(caller, owner, personal, &m.member_ids)
+    }) else {
+        return Err(Error::validation(
+            "mailbox_id",
+            "no such mailbox you may send from",
+        ));
+    };
+    if mailbox.smtp.is_none() {
+        return Err(Error::validation(
+            "mailbox_id",
+            "the mailbox has no SMTP settings: it does not send",
+        ));
+    }
+    for (i, step) in c.steps.iter().enumerate() {
+        if let Some(t) = step.template_id {
+            if let Err(Error::NotFound(_)) = crate::campaigns::template(pool, t).await {
+                return Err(Error::validation(
+                    format!("steps[{i}].template_id"),
+                    "no such template",
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn stored(c: &validate::Checked) -> Result<store::NewSequence<'_>, Error> {
+    Ok(store::NewSequence {
+        name: &c.name,
+        mailbox_id: c.mailbox_id,
+        steps: serde_json::to_string(&c.steps).map_err(Error::internal)?,
+        send_window: serde_json::to_string(&c.window).map_err(Error::internal)?,
+        time_zone: c.time_zone.as_deref(),
+        stop_on_company_reply: c.stop_on_company_reply,
+    })
+}
+
+/// Salespeople and admins own sequences; marketing has campaigns.
+fn require_sales(caller: &Caller) -> Result<(), Error> {
+    access::require_role(caller, RecordKind::Contact, Op::Write).map(|_| ())
+}
+
+pub async fn create(
+    pool: &AnyPool,
+    caller: &Caller,
+    input: SequenceInput,
+    now: i64,
+) -> Result<Sequence, Error> {
+    require_sales(caller)?;
+    let checked = validate::sequence(input)?;
+    check_refs(pool, caller, caller.id, &checked).await?;
+    let id = store::insert(pool, caller.id, &stored(&checked)?, now).await?;
+    get(pool, caller, id).await
+}
+
+pub async fn get(pool: &AnyPool, caller: &Caller, id: i64) -> Result<Sequence, Error> {
+    view(visible(pool, caller, id).await?)
+}
+
+pub async fn list(pool: &AnyPool, caller: &Caller) -> Result<Vec<Sequence>, Error> {
+    store::list(pool, caller)
+        .await?
+        .into_iter()
+        .map(view)
+        .collect()
+}
+
+pub async fn update(
+    pool: &AnyPool,
+    caller: &Caller,
+    id: i64,
+    input: SequenceInput,
+    now: i64,
+) -> Result<Sequence, Error> {
+    let current = visible(pool, caller, id).await?;
+    let checked = validate::sequence(input)?;
+    check_refs(pool, caller, current.owner_id, &checked).await?;
+    store::update(pool, id, &stored(&checked)?, now).await?;
+    get(pool, caller, id).await
+}
+
+pub async fn delete(pool: &AnyPool, caller: &Caller, id: i64) -> Result<(), Error> {
+    visible(pool, caller, id).await?;
+    store::delete(pool, id).await
+}
+
+/// The window a sequence sends in: its own time zone, else its owner's digest time zone, else UTC.
+async fn window_of(
+    pool: &AnyPool,
+    s: &SequenceRow,
+) -> Result<crate::awaiting::hours::WorkingTime, Error> {
+    let window: SendWindow = serde_json::from_str(&s.send_window).map_err(Error::internal)?;
+    let zone = match &s.time_zone {
+        Some(z) => z.clone(),
+        None => store::owner_time_zone(pool, s.owner_id)
+            .await?
+            .unwrap_or_else(|| "UTC".into()),
+    };
+    timing::window(&window, &zone)
+}
+
+/// Enrols contacts the caller may read; the first step is due after its delay, inside the window.
+pub async fn enrol(
+    pool: &AnyPool,
+    caller: &Caller,
+    id: i64,
+    contact_ids: &[i64],
+    now: i64,
+) -> Result<EnrolAnswer, Error> {
+    let s = visible(pool, caller, id).await?;
+    if contact_ids.is_empty() || contact_ids.len() > 1000 {
+        return Err(Error::validation("contact_ids", "1 to 1000 contact ids"));
+    }
+    let steps: Vec<Step> = serde_json::from_str(&s.steps).map_err(Error::internal)?;
+    let first = steps
+        .first()
+        .ok_or_else(|| Error::internal("a sequence without steps"))?;
+    let due = timing::due(&window_of(pool, &s).await?, now, first.delay);
+    let mut conn = pool.acquire().await?;
+    let (mut enrolled, mut skipped) = (Vec::new(), Vec::new());
+    // All or nothing: a contact the caller may not see refuses the request before anyone is enrolled.
+    for &contact in contact_ids {
+        if !access::may_read(&mut conn, caller, RecordKind::Contact, contact).await? {
+            return Err(Error::validation(
+                "contact_ids",
+                format!("no contact {contact}"),
+            ));
+        }
+    }
+    for &contact in contact_ids {
+        let Some(address) = store::contact_address(&mut conn, contact).await? else {
+            skipped.push(Skipped {
+                contact_id: contact,
+                reason: "no_email".into(),
+            });
+            continue;
+        };
+        match store::enrol(&mut conn, id, contact, &address, due, now).await? {
+            Some(e) => enrolled.push(e),
+            None => skipped.push(Skipped {
+                contact_id: contact,
+                reason: "already_enrolled".into(),
+            }),
+        }
+    }
+    drop(conn);
+    Ok(EnrolAnswer {
+        enrolled: enrolments_of(pool, id, Some(&enrolled)).await?,
+        skipped,
+    })
+}
+
+pub async fn enrolments(pool: &AnyPool, caller: &Caller, id: i64) -> Result<Vec<Enrolment>, Error> {
+    visible(pool, caller, id).await?;
+    enrolments_of(pool, id, None).await
+}
+
+async fn enrolments_of(
+    pool: &AnyPool,
+    id: i64,
+    only: Option<&[i64]>,
+) -> Result<Vec<Enrolment>, Error> {
+    let rows = store::views::enrolments(pool, id, only).await?;
+    let mut letters: std::collections::HashMap<i64, Vec<store::views::LetterRow>> =
+        Default::default();
+    for l in store::views::letters(pool, id).await? {
+        letters.entry(l.enrolment_id).or_default().push(l);
+    }
+    Ok(rows
+        .into_iter()
+        .map(|e| Enrolment {
+            letters: letters
+                .remove(&e.id)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|l| StepLetter {
+                    step: l.step + 1,
+                    state: l.state,
+                    sent_at: l.sent_at.map(ts),
+                    message_id: l.message_id,
+                    subject: l.subject,
+                    filed_in_sent: l.filed_in_sent,
+                    error: l.error,
+                })
+                .collect(),
+            id: e.id,
+            sequence_id: e.sequence_id,
+            contact_id: e.contact_id,
+            address: e.address,
+            next_step: (e.state == "active").then_some(e.next_step + 1),
+            state: e.state,
+            stop_reason: e.stop_reason,
+            next_due_at: e.next_due_at.map(ts),
+            enrolled_at: ts(e.enrolled_at),
+            stopped_at: e.stopped_at.map(ts),
+        })
+        .collect())
+}
+
+pub async fn report(pool: &AnyPool, caller: &Caller, id: i64) -> Result<Report, Error> {
+    let s = visible(pool, caller, id).await?;
+    let steps: Vec<Step> = serde_json::from_str(&s.steps).map_err(Error::internal)?;
+    let mut r = Report {
+        enrolled: 0,
+        active: 0,
+        finished: 0,
+        replied: 0,
+        reply_rate: 0.0,
+        bounced: 0,
+        unsubscribed: 0,
+        steps: (1..=steps.len() as i64)
+            .map(|step| StepCount {
+                step,
+                sent: 0,
+                uncertain: 0,
+                failed: 0,
+            })
+            .collect(),
+    };
+    for (state, reason, n) in store::views::enrolment_counts(pool, id).await? {
+        r.enrolled += n;
+        match (state.as_str(), reason.as_deref()) {
+            ("active", _) => r.active += n,
+            ("finished", _) => r.finished += n,
+            (_, Some("replied")) => r.replied += n,
+            (_, Some("bounced")) => r.bounced += n,
+            (_, Some("unsubscribed" | "suppressed" | "consent_withdrawn")) => r.unsubscribed += n,
+            _ => {}
+        }
+    }
+    if r.enrolled > 0 {
+        r.reply_rate = r.replied as f64 / r.enrolled as f64;
+    }
+    for (step, state, n) in store::views::letter_counts(pool, id).await? {
+        let Some(c) = r.steps.iter_mut().find(|c| c.step == step + 1) else {
+            continue;
+        };
+        match state.as_str() {
+            "sent" => c.sent += n,
+            "uncertain" => c.uncertain += n,
+            "failed" => c.failed += n,
+            _ => {}
+        }
+    }
+    Ok(r)
+}

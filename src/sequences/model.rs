@@ -1,0 +1,174 @@
+//! What the sequences API reads and answers: a sequence with its steps, delays and sending window, enrolments with
+//! their letters and stop reason, and the report.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use utoipa::ToSchema;
+
+/// How long after the previous step (for the first: after enrolment) a step is due.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Delay {
+    /// Calendar days (24 hours each), then into the next sending window.
+    Days(u32),
+    /// Working days of the window's week and holidays: the same local time on the N-th following working day.
+    WorkingDays(u32),
+}
+
+/// One letter of a sequence: a saved template, or a subject and plain-text body of its own (handlebars, the
+/// templates' fields: `{{contact.name}}`, `{{company.name}}` …).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Step {
+    #[serde(default)]
+    pub template_id: Option<i64>,
+    #[serde(default)]
+    pub subject: Option<String>,
+    #[serde(default)]
+    pub body: Option<String>,
+    pub delay: Delay,
+    /// Sent as a reply in the thread of the previous step: its In-Reply-To/References, "Re: " its subject.
+    #[serde(default)]
+    pub as_reply: bool,
+}
+
+/// When letters may go out, in the sequence's time zone: local hours on ISO weekdays (1 = Monday), not on holidays.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct SendWindow {
+    pub start: String,
+    pub end: String,
+    pub days: Vec<u8>,
+    #[serde(default)]
+    pub holidays: Vec<String>,
+}
+
+impl Default for SendWindow {
+    /// Monday to Friday, 09:00–18:00.
+    fn default() -> Self {
+        SendWindow {
+            start: "09:00".into(),
+            end: "18:00".into(),
+            days: vec![1, 2, 3, 4, 5],
+            holidays: Vec::new(),
+        }
+    }
+}
+
+/// A sequence as written (POST and PUT take the whole of it).
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct SequenceInput {
+    pub name: String,
+    /// A mailbox with SMTP settings that the owner may send from (their personal one, or a shared one they are a
+    /// member of).
+    pub mailbox_id: i64,
+    pub steps: Vec<Step>,
+    #[serde(default)]
+    pub window: Option<SendWindow>,
+    /// IANA name; none: the owner's digest time zone, else UTC.
+    #[serde(default)]
+    pub time_zone: Option<String>,
+    /// Stop an enrolment on human mail from anyone at the contact's company (its domains), not only the contact.
+    #[serde(default)]
+    pub stop_on_company_reply: bool,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Sequence {
+    pub id: i64,
+    pub owner_id: i64,
+    pub name: String,
+    pub mailbox_id: i64,
+    pub steps: Vec<Step>,
+    pub window: SendWindow,
+    pub time_zone: Option<String>,
+    pub stop_on_company_reply: bool,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SequenceList {
+    pub items: Vec<Sequence>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct EnrolRequest {
+    pub contact_ids: Vec<i64>,
+}
+
+/// One step's letter as sent (`sent`), refused (`failed`) or handed over without an answer (`uncertain`: never
+/// resent).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StepLetter {
+    /// From 1.
+    pub step: i64,
+    pub state: String,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub sent_at: Option<OffsetDateTime>,
+    pub message_id: String,
+    pub subject: Option<String>,
+    pub filed_in_sent: bool,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Enrolment {
+    pub id: i64,
+    pub sequence_id: i64,
+    pub contact_id: i64,
+    pub address: String,
+    /// `active`, `finished` (every step went) or `stopped`.
+    pub state: String,
+    /// `replied`, `bounced`, `unsubscribed`, `suppressed`, `consent_withdrawn`, `failed`.
+    pub stop_reason: Option<String>,
+    /// The next step to go, from 1 (none when not active).
+    pub next_step: Option<i64>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub next_due_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub enrolled_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub stopped_at: Option<OffsetDateTime>,
+    pub letters: Vec<StepLetter>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Skipped {
+    pub contact_id: i64,
+    /// `already_enrolled` or `no_email`.
+    pub reason: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EnrolAnswer {
+    pub enrolled: Vec<Enrolment>,
+    pub skipped: Vec<Skipped>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EnrolmentList {
+    pub items: Vec<Enrolment>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StepCount {
+    pub step: i64,
+    pub sent: i64,
+    pub uncertain: i64,
+    pub failed: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Report {
+    pub enrolled: i64,
+    pub active: i64,
+    pub finished: i64,
+    pub replied: i64,
+    /// replied / enrolled (0 with nobody enrolled).
+    pub reply_rate: f64,
+    pub bounced: i64,
+    /// Unsubscribed, suppressed otherwise, or consent withdrawn.
+    pub unsubscribed: i64,
+    pub steps: Vec<StepCount>,
+}

@@ -1,0 +1,242 @@
+//! One pass of the sequence sender: stop the enrolments whose client replied (or bounced, unsubscribed), mark the
+//! claims of dead senders uncertain, then claim each due step and send it from the sequence's mailbox, as a reply
+//! in the thread where the step says so, and file it in the mailbox's Sent folder.
+
+use sqlx::AnyPool;
+
+use super::model::Step;
+use super::store::letters::{self, Earlier, Fate};
+use super::store::{self, Due, SequenceRow};
+use super::timing;
+use crate::campaigns::model::{Rendered, Template};
+use crate::error::Error;
+use crate::imap::outbox;
+
+/// Steps claimed per pass.
+const BATCH: i64 = 20;
+/// A claim this old (real time) whose letter was never recorded belongs to a sender that died.
+pub const LEASE_MS: i64 = 10 * 60 * 1000;
+/// A step that could not be handed over (no connection, 4xx) is tried again this much later.
+const RETRY_MS: i64 = 10 * 60 * 1000;
+
+/// What a pass needs: the database, the mailbox secrets, the template settings, who claims, and the time.
+pub struct Sender {
+    pub pool: AnyPool,
+    pub secrets: crate::secrets::SecretBox,
+    pub campaigns: std::sync::Arc<crate::campaigns::Settings>,
+    pub worker_id: String,
+}
+
+impl Sender {
+    /// One pass at app time `now`; answers how many steps it sent.
+    pub async fn pass(&self, now: i64) -> Result<usize, Error> {
+        let pool = &self.pool;
+        store::stop_finished_conversations(pool, now).await?;
+        for (enrolment, step, sequence) in
+            letters::orphans_to_uncertain(pool, crate::db::now_ms() - LEASE_MS).await?
+        {
+            tracing::warn!(
+                enrolment,
+                step,
+                "sequence letter uncertain: its sender stopped mid-send"
+            );
+            if let Some(s) = store::get(pool, sequence).await? {
+                let next = next_due(pool, &s, step, now).await?;
+                letters::advance(&mut *pool.acquire().await?, enrolment, step, next).await?;
+            }
+        }
+        let mut sent = 0;
+        for due in store::due(pool, now, BATCH).await? {
+            if self.step(&due, now).await? {
+                sent += 1;
+            }
+        }
+        Ok(sent)
+    }
+
+    /// Claims and sends one due step; false when another instance has it or it may not go any more.
+    async fn step(&self, due: &Due, now: i64) -> Result<bool, Error> {
+        let pool = &self.pool;
+        let Some(s) = store::get(pool, due.sequence_id).await? else {
+            return Ok(false);
+        };
+        let steps: Vec<Step> = serde_json::from_str(&s.steps).map_err(Error::internal)?;
+        let Some(step) = usize::try_from(due.step).ok().and_then(|i| steps.get(i)) else {
+            // The sequence lost steps since: nothing more to send.
+            letters::advance(
+                &mut *pool.acquire().await?,
+                due.enrolment_id,
+                due.step,
+                None,
+            )
+            .await?;
+            return Ok(false);
+        };
+        let mailbox = crate::imap::get(pool, s.mailbox_id).await?;
+        let from = mailbox
+            .smtp
+            .as_ref()
+            .and_then(|m| m.address.clone())
+            .unwrap_or_else(|| mailbox.username.clone());
+        let domain = from.rsplit_once('@').map_or("mailroom.invalid", |(_, d)| d);
+        let message_id = format!(
+            "seq{}.{}.{:016x}@{domain}",
+            due.enrolment_id,
+            due.step + 1,
+            rand::random::<u64>()
+        );
+        let real_now = crate::db::now_ms();
+        let claimed = letters::claim(
+            pool,
+            due.enrolment_id,
+            due.step,
+            &self.worker_id,
+            &message_id,
+            now,
+            real_now,
+        )
+        .await?;
+        let Some(letter) = claimed else {
+            return Ok(false);
+        };
+        let (text, subject) = match self.render(step, due.contact_id).await {
+            Ok(r) => (r.text, r.subject),
+            Err(e) => {
+                let error = e.to_string();
+                let fate = Fate::Failed {
+                    error: &error,
+                    at: now,
+                };
+                letters::settle(
+                    pool,
+                    letter,
+                    &self.worker_id,
+                    due.enrolment_id,
+                    due.step,
+                    fate,
+                )
+                .await?;
+                return Ok(false);
+            }
+        };
+        let earlier = letters::earlier(pool, due.enrolment_id).await?;
+        let mut mail = outbox::Letter {
+            to: vec![due.address.clone()],
+            subject,
+            text,
+            message_id: Some(message_id),
+            ..outbox::Letter::default()
+        };
+        if step.as_reply {
+            thread_on(&mut mail, &earlier);
+        }
+        let outcome = outbox::send(pool, &self.secrets, s.mailbox_id, &mail).await;
+        let fate_error;
+        let fate = match &outcome {
+            Ok(_) => Fate::Sent {
+                subject: &mail.subject,
+                sent_at: now,
+                next_due: next_due(pool, &s, due.step, now).await?,
+            },
+            Err(Error::Upstream {
+                code: "smtp_rejected",
+                message,
+            }) => {
+                fate_error = message.clone();
+                Fate::Failed {
+                    error: &fate_error,
+                    at: now,
+                }
+            }
+            Err(Error::Upstream {
+                code: "smtp_no_answer",
+                message,
+            }) => {
+                // Handed over without an answer: maybe delivered, so never resent (as a dead sender's claim).
+                tracing::warn!(letter, %message, "sequence letter uncertain");
+                return Ok(false);
+            }
+            Err(Error::Validation { field, message }) => {
+                fate_error = format!("{field}: {message}");
+                Fate::Failed {
+                    error: &fate_error,
+                    at: now,
+                }
+            }
+            Err(error) => {
+                tracing::warn!(letter, %error, "sequence letter not handed over; tried again later");
+                Fate::Retry {
+                    retry_at: now + RETRY_MS,
+                }
+            }
+        };
+        letters::settle(
+            pool,
+            letter,
+            &self.worker_id,
+            due.enrolment_id,
+            due.step,
+            fate,
+        )
+        .await?;
+        let Ok(sent) = outcome else { return Ok(false) };
+        match outbox::file_in_sent(pool, &self.secrets, s.mailbox_id, &sent.raw).await {
+            Ok(true) => letters::mark_filed(pool, letter).await?,
+            Ok(false) => {}
+            Err(error) => {
+                tracing::warn!(letter, %error, "sequence letter sent but not filed in Sent")
+            }
+        }
+        Ok(true)
+    }
+
+    /// The step's letter for the contact: its template's, or its own subject and body (handlebars either way).
+    async fn render(&self, step: &Step, contact: i64) -> Result<Rendered, Error> {
+        let template = match step.template_id {
+            Some(id) => crate::campaigns::template(&self.pool, id).await?,
+            None => Template {
+                id: 0,
+                name: String::new(),
+                subject: step.subject.clone().unwrap_or_default(),
+                html: String::new(),
+                text: step.body.clone(),
+                created_at: time::OffsetDateTime::UNIX_EPOCH,
+                updated_at: time::OffsetDateTime::UNIX_EPOCH,
+            },
+        };
+        let (rendered, _, _) =
+            crate::campaigns::render_for(&self.pool, &self.campaigns, &template, contact).await?;
+        Ok(rendered)
+    }
+}
+
+/// A reply in the thread of the earlier steps: In-Reply-To the last, References all, "Re: " the last subject.
+fn thread_on(mail: &mut outbox::Letter, earlier: &[Earlier]) {
+    let Some(last) = earlier.iter().max_by_key(|e| e.step) else {
+        return;
+    };
+    mail.in_reply_to = Some(last.message_id.clone());
+    mail.references = earlier.iter().map(|e| e.message_id.clone()).collect();
+    let base = last.subject.clone().unwrap_or_else(|| mail.subject.clone());
+    let base = base.trim();
+    mail.subject = if base.to_ascii_lowercase().starts_with("re:") {
+        base.to_string()
+    } else {
+        format!("Re: {base}")
+    };
+}
+
+/// When the step after `step` is due, counted from `sent_at`; None: `step` was the last.
+async fn next_due(
+    pool: &AnyPool,
+    s: &SequenceRow,
+    step: i64,
+    sent_at: i64,
+) -> Result<Option<i64>, Error> {
+    let steps: Vec<Step> = serde_json::from_str(&s.steps).map_err(Error::internal)?;
+    let Some(next) = usize::try_from(step + 1).ok().and_then(|i| steps.get(i)) else {
+        return Ok(None);
+    };
+    let window = super::window_of(pool, s).await?;
+    Ok(Some(timing::due(&window, sent_at, next.delay)))
+}
