@@ -48,6 +48,17 @@ pub async fn fire_due(
         .collect()
 }
 
+/// Whether a letter is due to be sent and not leased (the lease's own condition).
+pub async fn any_letter_due(pool: &AnyPool, now: i64) -> Result<bool, Error> {
+    let row = sqlx::query(
+        "SELECT 1 AS one FROM notifications WHERE mail_state = 'pending' AND mail_next_at <= $1 LIMIT 1",
+    )
+    .bind(now)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.is_some())
+}
+
 /// Takes the lease of up to 20 letters due to be sent (until `lease_until`). The outer conditions are checked
 /// again on PostgreSQL after a concurrent lease commits, so two instances never hold the same letter.
 pub async fn lease_letters(

@@ -19,6 +19,8 @@ const POLL: Duration = Duration::from_secs(5);
 const STALE_MS: i64 = 3 * 24 * 3600 * 1000;
 /// How long an instance holds a letter it is sending before another may take it over.
 const LEASE_MS: i64 = 5 * 60 * 1000;
+/// Empty leases in a row (lost races) after which the pass stops looking; the next pass looks again.
+const MAX_RACED_LEASES: u32 = 20;
 /// Tries of a letter the relay does not take, the first retry a minute later, doubling.
 const MAX_ATTEMPTS: i64 = 5;
 const RETRY_BASE_MS: i64 = 60 * 1000;
@@ -88,11 +90,20 @@ async fn send_letters(
     now: i64,
     stop: &watch::Receiver<bool>,
 ) -> Result<(), Error> {
+    let mut raced = 0;
     loop {
         let batch = store::lease_letters(&w.pool, now, now + LEASE_MS).await?;
         if batch.is_empty() {
+            // On PostgreSQL a lease that raced another instance's comes back empty although letters are left: the
+            // rows it picked were taken meanwhile, and its statement does not pick others. Look again while some
+            // are due, so both instances share the work instead of one idling until its next pass.
+            raced += 1;
+            if raced <= MAX_RACED_LEASES && store::any_letter_due(&w.pool, now).await? {
+                continue;
+            }
             return Ok(());
         }
+        raced = 0;
         for pending in batch {
             if *stop.borrow() || !send_one(w, relay, now, pending).await? {
                 return Ok(());
