@@ -124,7 +124,11 @@ async function drawChart(box, id) {
 }
 
 async function recipients(area, id, state) {
+  // The poll's redraw and a filter change may ask at once: only the latest ask draws, so an older answer (all
+  // letters) never lands over a newer one (the failed ones).
+  const asked = (area.asked = (area.asked || 0) + 1);
   const page = await get(`/campaigns/${id}/recipients${query({ state, limit: 100 })}`);
+  if (asked !== area.asked) return;
   const rows = page.items.map((r) => h("tr", { "data-recipient": r.id, "data-state": r.state },
     h("td", {}, r.address), h("td", {}, t("r_" + r.state)), h("td", {}, String(r.attempts)),
     h("td", {}, r.error || "—"), h("td", {}, dateTime(r.sent_at))));
