@@ -9,11 +9,11 @@ use sqlx::AnyPool;
 use tokio::sync::watch;
 
 use super::plan::{Action, CompanyRef, Planner};
-use super::{batch, load, parse_kind, row_hash, rows};
+use super::{batch, parse_kind, row_hash, rows};
 use crate::auth::Caller;
 use crate::crm::RecordKind;
 use crate::error::Error;
-use crate::transfer::model::{ImportOptions, UndoReport};
+use crate::transfer::model::ImportOptions;
 use crate::transfer::{records, store};
 
 /// A worker that stops renewing for this long has stopped; its import is taken over.
@@ -22,7 +22,7 @@ const LEASE_MS: i64 = 30_000;
 const PROGRESS_EVERY: usize = 100;
 /// The run's page cache per connection (SQLite), as the shared pool's: a batch of 500 contacts and its index pages
 /// fit in it.
-const JOB_CACHE_KIB: u32 = 16_000;
+pub(super) const JOB_CACHE_KIB: u32 = 16_000;
 
 /// Runs queued imports until `stop` turns true; errors back off and retry.
 pub async fn worker(pool: AnyPool, mut stop: watch::Receiver<bool>) {
@@ -348,69 +348,4 @@ async fn update(
     store::insert_row(&mut tx, id, line, "updated", (hash, Some(record), None)).await?;
     tx.commit().await?;
     Ok(())
-}
-
-/// Deletes what the import created and sets what it changed back to the values before, the latest first.
-pub async fn undo(pool: &AnyPool, caller: &Caller, id: i64) -> Result<UndoReport, Error> {
-    let row = load(pool, caller, id).await?;
-    if !store::transition(pool, id, &["done", "failed"], "undoing", None).await? {
-        return Err(Error::Conflict {
-            message: format!(
-                "import {id} is {}; only a finished import can be undone",
-                row.status
-            ),
-        });
-    }
-    // Undoing a large import is a long job too: on a pool of its own, as the run (see `run_with`).
-    let job = crate::db::dedicated(pool, JOB_CACHE_KIB).await?;
-    let undone = undo_records(&job, caller, id).await;
-    job.close().await;
-    let report = undone?;
-    store::transition(pool, id, &["undoing"], "undone", None).await?;
-    let mut conn = pool.acquire().await?;
-    let summary = json!({ "deleted": report.deleted, "restored": report.restored, "failed": report.failed.len() });
-    records::audit(
-        &mut conn,
-        caller.id,
-        "import_undo",
-        ("import", id),
-        &summary,
-    )
-    .await?;
-    Ok(report)
-}
-
-/// Deletes or restores each record the import wrote, the latest first.
-async fn undo_records(pool: &AnyPool, caller: &Caller, id: i64) -> Result<UndoReport, Error> {
-    let mut report = UndoReport {
-        deleted: 0,
-        restored: 0,
-        failed: Vec::new(),
-    };
-    for r in store::records(pool, id).await? {
-        let Ok(kind) = r.kind.parse::<RecordKind>() else {
-            continue;
-        };
-        let outcome = if r.action == "created" {
-            records::delete(pool, caller, kind, r.record_id)
-                .await
-                .map(|_| report.deleted += 1)
-        } else {
-            let prior: Value = r
-                .prior
-                .as_deref()
-                .and_then(|p| serde_json::from_str(p).ok())
-                .unwrap_or(json!({}));
-            records::update(pool, caller, kind, r.record_id, prior)
-                .await
-                .map(|_| report.restored += 1)
-        };
-        if let Err(e) = outcome {
-            match reason_of(&e) {
-                Some(why) => report.failed.push(format!("{kind} {}: {why}", r.record_id)),
-                None => return Err(e),
-            }
-        }
-    }
-    Ok(report)
 }

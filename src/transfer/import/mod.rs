@@ -12,6 +12,7 @@ pub mod rejects;
 pub mod routes;
 pub mod rows;
 mod stream;
+pub mod undo;
 mod workbook;
 
 use std::collections::BTreeMap;

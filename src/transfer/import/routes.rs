@@ -259,7 +259,7 @@ pub async fn undo(
     caller: Caller,
     Path(id): Path<i64>,
 ) -> Result<Json<UndoReport>, Error> {
-    Ok(Json(super::job::undo(&s.db.pool, &caller, id).await?))
+    Ok(Json(super::undo::undo(&s.db.pool, &caller, id).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/imports/fields", tag = "imports", security(("bearer" = [])), params(KindQuery),
