@@ -26,13 +26,15 @@ import * as bell from "./bell.js";
 import * as me from "./me.js";
 import * as reports from "./reports.js";
 import * as awaiting from "./awaiting.js";
+import * as sequences from "./sequences.js";
+import * as mailMerge from "./mail-merge.js";
 
 // Pages whose nav word differs from their id ("fields" is also the card's heading).
 const NAV_WORDS = { fields: "record_fields" };
 const ADMIN_PAGES = ["mailboxes", "users", "teams", "reference", "fields", "settings"];
 const SALES_PAGES = ["leads", "contacts", "companies", "deals"];
 // Pages of their own beside the record lists.
-const SALES_EXTRA = ["board", "tasks", "awaiting", "duplicates", "import"];
+const SALES_EXTRA = ["board", "tasks", "awaiting", "sequences", "mail-merge", "duplicates", "import"];
 // Marketing reads contacts and companies (and their mail timelines) but no leads, deals or tasks (README, Who sees what).
 const MARKETING_PAGES = ["contacts", "companies"];
 
@@ -71,6 +73,8 @@ const routes = {
   me: me.render,
   reports: reports.render,
   awaiting: awaiting.render,
+  sequences: sequences.render,
+  "mail-merge": mailMerge.render,
 };
 
 function parse() {

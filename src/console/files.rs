@@ -54,6 +54,12 @@ const FILES: &[(&str, &str, &[u8])] = &[
     embedded!("reports_views.js", JS),
     embedded!("reports_charts.js", JS),
     embedded!("awaiting.js", JS),
+    embedded!("sequences.css", "text/css; charset=utf-8"),
+    embedded!("sequences.js", JS),
+    embedded!("sequences_editor.js", JS),
+    embedded!("sequences_pickers.js", JS),
+    embedded!("sequences_words.js", JS),
+    embedded!("mail-merge.js", JS),
 ];
 
 /// Scripts, styles and data only from us: no inline script or style, no eval, no plugins, never framed. Mail HTML

@@ -28,6 +28,7 @@ mod console;
 mod console_api;
 mod console_awaiting;
 mod console_reports;
+mod console_sequences;
 mod crm_access;
 mod crm_custom_sort;
 mod crm_delete;
