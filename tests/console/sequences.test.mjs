@@ -127,6 +127,23 @@ test("the salesperson builds a two-step sequence, enrols two contacts and sees s
   assert.equal(await row.locator('[data-stat="enrolled"]').innerText(), "2");
   assert.equal(await row.locator('[data-stat="replied"]').innerText(), "0 (0%)");
   await shot(page, "sequence-list");
+
+  // Edit opens the editor with what was saved; saving it again keeps it.
+  await row.locator("a").click();
+  await page.click("#seq-edit");
+  await page.waitForSelector("#sequence-form");
+  assert.equal(await page.inputValue("#seq-name"), "Предложение");
+  assert.equal(await page.inputValue("#seq-step-0-subject"), "Предложение для {{contact.name}}");
+  assert.equal(await page.inputValue("#seq-step-1-delay"), "3");
+  assert.equal(await page.inputValue("#seq-step-1-delay-unit"), "working_days");
+  assert.equal(await page.isChecked("#seq-step-1-reply"), true);
+  assert.equal(await page.inputValue("#seq-window-end"), "24:00");
+  assert.equal(await page.isChecked("#seq-day-7"), true);
+  assert.equal(await page.inputValue("#seq-zone"), "UTC");
+  await page.fill("#seq-step-1-body", "Напоминаю о нашем предложении.");
+  await page.click("#sequence-form button[type=submit]");
+  await page.waitForFunction(() => document.querySelector("#seq-status")?.textContent);
+  assert.equal(await text(page, "#seq-status"), "Цепочка сохранена.");
   assert.deepEqual(seen.errors, []);
   assert.deepEqual(seen.foreign, []);
   await context.close();
