@@ -96,7 +96,8 @@ function stepEditor(step, i, count, templates, custom, actions) {
   const asReply = h("input", { type: "checkbox", id: id("reply"), checked: i > 0 && step.as_reply, disabled: i === 0 });
   const files = attachmentsPicker(step.attachments, id("files"));
   const subjectField = field(key("subject"), t(i > 0 ? "seq_reply_subject" : "seq_subject"), subject);
-  const ownPart = h("div", {}, subjectField, field(key("body"), t("seq_body"), body), fieldPicker(body, custom, id("field")));
+  const ownPart = h("div", {}, subjectField, fieldPicker(subject, custom, id("subject-field")),
+    field(key("body"), t("seq_body"), body), fieldPicker(body, custom, id("field")));
   const templatePart = field(key("template_id"), t("seq_template"), template);
   const sync = () => {
     ownPart.hidden = source.value !== "own";

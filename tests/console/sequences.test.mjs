@@ -61,7 +61,8 @@ test("the salesperson builds a two-step sequence, enrols two contacts and sees s
   // The mailbox of the salesperson's earlier sequence is offered (a salesperson cannot list mailboxes).
   assert.equal(await page.inputValue("#seq-mailbox"), String(FIXTURE.mailbox_id));
   await page.fill("#seq-name", "Предложение");
-  await page.fill("#seq-step-0-subject", "Предложение для {{contact.name}}");
+  await page.fill("#seq-step-0-subject", "Предложение для ");
+  await page.click("#seq-step-0-subject-field-insert");
   await page.fill("#seq-step-0-body", "Добрый день, ");
   await page.selectOption("#seq-step-0-field", "contact.name");
   await page.click("#seq-step-0-field-insert");
