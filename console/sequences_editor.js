@@ -124,7 +124,8 @@ function stepEditor(step, i, count, templates, custom, actions) {
       out.body = body.value;
     }
     const ids = files.ids();
-    if (ids.length) out.attachment_ids = ids;
+    // A step that had attachments sends its list even when emptied, so removing the last one is saved.
+    if (ids.length || step.attachments) out.attachment_ids = ids;
     if (keep) {
       out.subject = out.subject ?? subject.value;
       out.body = out.body ?? body.value;
