@@ -22,11 +22,11 @@ export async function optional(path, fallback) {
 
 const itemsOf = (answer) => (Array.isArray(answer) ? answer : (answer && answer.items) || []);
 
-/** Mailboxes by id → name. Admins read the mailbox list (those with SMTP settings); others know the mailboxes of
- *  their sequences by number only (the mailbox list is the admins'). */
+/** Mailboxes by id → name: those the user may send from (`/me/mailboxes`), plus any a sequence already names
+ *  (an admin's pick for someone else), by number. */
 export async function mailboxNames(sequences = []) {
-  const list = itemsOf(await optional("/mailboxes", []));
-  const names = new Map(list.filter((m) => m.smtp).map((m) => [m.id, m.name]));
+  const list = itemsOf(await optional("/me/mailboxes", []));
+  const names = new Map(list.map((m) => [m.id, `${m.name} <${m.address}>`]));
   for (const s of sequences) if (!names.has(s.mailbox_id)) names.set(s.mailbox_id, t("seq_mailbox_n", { id: s.mailbox_id }));
   return names;
 }

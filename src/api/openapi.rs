@@ -68,6 +68,7 @@ use crate::error::{ErrorBody, ErrorDetail};
         crate::linking::routes::add_never_log,
         crate::linking::routes::remove_never_log,
         crate::imap::routes::list,
+        crate::imap::routes::sendable,
         crate::imap::routes::create,
         crate::imap::routes::get,
         crate::imap::routes::update,

@@ -98,6 +98,7 @@ pub fn table(state: AppState) -> RouteTable {
         .add(M::GET, "/api/v1/users/{id}/audit", Access::ADMIN, auth::routes::user_audit)
         .add(M::GET, "/api/v1/teams", Access::ADMIN, auth::teams::routes::list)
         .add(M::GET, "/api/v1/me/teams", Access::SignedIn, auth::teams::routes::mine)
+        .add(M::GET, "/api/v1/me/mailboxes", Access::SignedIn, crate::imap::routes::sendable)
         .add(M::POST, "/api/v1/teams", Access::ADMIN, auth::teams::routes::create)
         .add(M::GET, "/api/v1/teams/{id}", Access::ADMIN, auth::teams::routes::get)
         .add(M::PUT, "/api/v1/teams/{id}", Access::ADMIN, auth::teams::routes::update)

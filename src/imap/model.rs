@@ -224,3 +224,13 @@ pub struct SmtpTestResult {
     /// The server's reply to the message.
     pub reply: String,
 }
+
+/// A mailbox the caller may send from (sequences, mail merge): enough to pick one, nothing of its settings.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SendableMailbox {
+    pub id: i64,
+    pub name: String,
+    /// The From address of its letters.
+    pub address: String,
+    pub kind: MailboxKind,
+}

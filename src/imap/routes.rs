@@ -4,8 +4,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 
 use super::model::{
-    ConnectionTest, Mailbox, MailboxPatch, NewMailbox, SmtpTest, SmtpTestResult, SyncReport,
-    VisibilityChange,
+    ConnectionTest, Mailbox, MailboxPatch, NewMailbox, SendableMailbox, SmtpTest, SmtpTestResult,
+    SyncReport, VisibilityChange,
 };
 use super::progress::SyncProgress;
 use crate::api::extract::{Json, Path, Query};
@@ -20,6 +20,16 @@ use crate::oauth::model::ConsentStart;
     responses((status = 200, description = "with sync state: last sync, messages synced, last error", body = Vec<Mailbox>)))]
 pub async fn list(State(s): State<AppState>) -> Result<Json<Vec<Mailbox>>, Error> {
     Ok(Json(super::list(&s.db.pool).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/me/mailboxes", tag = "mailboxes", security(("bearer" = [])),
+    responses((status = 200, body = Vec<SendableMailbox>,
+        description = "the enabled mailboxes with SMTP settings the caller may send from: their personal one, shared ones they are a member of (an admin: all)")))]
+pub async fn sendable(
+    State(s): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Vec<SendableMailbox>>, Error> {
+    Ok(Json(super::sendable(&s.db.pool, &caller).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/mailboxes", tag = "mailboxes", security(("bearer" = [])), request_body = NewMailbox,

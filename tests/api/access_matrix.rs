@@ -108,6 +108,7 @@ const MATRIX: &[Row] = &[
     ("GET", "/api/v1/users/{id}/audit", Plain, ADMIN_200),
     ("GET", "/api/v1/teams", Plain, ADMIN_200),
     ("GET", "/api/v1/me/teams", Plain, ALL_200),
+    ("GET", "/api/v1/me/mailboxes", Plain, ALL_200),
     ("POST", "/api/v1/teams", Plain, ADMIN_201),
     ("GET", "/api/v1/teams/{id}", Plain, ADMIN_200),
     ("PUT", "/api/v1/teams/{id}", Plain, ADMIN_200),

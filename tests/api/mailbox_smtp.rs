@@ -323,3 +323,67 @@ async fn the_smtp_server_checks_the_mailbox_password_and_refusals_get_clear_code
         "{body}"
     );
 }
+
+#[tokio::test]
+async fn each_user_lists_only_the_mailboxes_they_may_send_from() {
+    let app = spawn_app().await;
+    let (ivan, ivan_token) = app.user_with_role("ivan@nordwind.ru", "sales").await;
+    let (olga, olga_token) = app.user_with_role("olga@nordwind.ru", "sales").await;
+    let (_, petr_token) = app.user_with_role("petr@nordwind.ru", "sales").await;
+    let smtp = json!({ "host": "127.0.0.1", "port": 2525, "security": "none", "address": "Ivan@Nordwind.ru" });
+    let mut own = password_mailbox(smtp.clone());
+    own["name"] = json!("Иван");
+    own["kind"] = json!("personal");
+    own["owner_id"] = json!(ivan);
+    let own = create(&app, own).await;
+    let mut shared =
+        password_mailbox(json!({ "host": "127.0.0.1", "port": 2525, "security": "none" }));
+    shared["name"] = json!("Отдел продаж");
+    shared["kind"] = json!("shared");
+    shared["member_ids"] = json!([ivan, olga]);
+    let shared = create(&app, shared).await;
+    let mut silent = password_mailbox(smtp);
+    silent["name"] = json!("Без отправки");
+    let silent = create(&app, silent).await;
+    let path = format!("/api/v1/mailboxes/{}", silent["id"]);
+    let (status, _) = patch(&app, &path, &app.admin_token, json!({ "smtp": null })).await;
+    assert_eq!(status, 200);
+
+    let names = |list: &Value| -> Vec<(String, String)> {
+        let items = list.as_array().expect("a list");
+        items
+            .iter()
+            .map(|m| {
+                (
+                    m["name"].as_str().unwrap().to_owned(),
+                    m["address"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    };
+    let (status, list) = app.get("/api/v1/me/mailboxes", &ivan_token).await;
+    assert_eq!(status, 200, "{list}");
+    assert_eq!(
+        names(&list),
+        [
+            ("Иван".into(), "ivan@nordwind.ru".into()),
+            ("Отдел продаж".into(), SALES.into())
+        ]
+    );
+    assert_no_secret(&list, &[IMAP_PASSWORD]);
+    assert!(
+        list[0].get("host").is_none(),
+        "settings are not shown: {list}"
+    );
+    let (_, list) = app.get("/api/v1/me/mailboxes", &olga_token).await;
+    assert_eq!(names(&list), [("Отдел продаж".into(), SALES.into())]);
+    let (_, list) = app.get("/api/v1/me/mailboxes", &petr_token).await;
+    assert_eq!(list, json!([]));
+    let (_, list) = app.get("/api/v1/me/mailboxes", &app.admin_token).await;
+    let ids: Vec<&Value> = list.as_array().unwrap().iter().map(|m| &m["id"]).collect();
+    assert_eq!(
+        ids,
+        [&own["id"], &shared["id"]],
+        "an admin: every mailbox that sends"
+    );
+}

@@ -58,7 +58,7 @@ test("the salesperson builds a two-step sequence, enrols two contacts and sees s
   assert.match(await text(page, "h1"), /Цепочки писем/);
   await page.click("#sequence-new");
   await page.waitForSelector("#sequence-form");
-  // The mailbox of the salesperson's earlier sequence is offered (a salesperson cannot list mailboxes).
+  // The salesperson's own mailbox is offered (`/me/mailboxes`: the mailboxes they may send from).
   assert.equal(await page.inputValue("#seq-mailbox"), String(FIXTURE.mailbox_id));
   await page.fill("#seq-name", "Предложение");
   await page.fill("#seq-step-0-subject", "Предложение для ");
