@@ -32,6 +32,8 @@ CREATE TABLE mailbox_sends (
 CREATE INDEX mailbox_sends_mailbox ON mailbox_sends (mailbox_id, at);
 CREATE INDEX mailbox_sends_sequence ON mailbox_sends (sequence_id, at);
 CREATE INDEX mailbox_sends_letter ON mailbox_sends (letter_id);
+-- Every pass prunes the rows no window reaches.
+CREATE INDEX mailbox_sends_at ON mailbox_sends (at);
 
 -- How far the sequence passes have read the bounces and the stored mail (a few ids are re-read each pass: ids
 -- commit out of order on PostgreSQL; applying one twice is a no-op).
