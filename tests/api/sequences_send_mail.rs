@@ -15,6 +15,7 @@ use crate::sequences_support::{enrol, enrolments, report, secs, sending_world, D
 
 const HARD: &str = "irina@client-firm.ru";
 const SOFT: &str = "petr@other-firm.ru";
+const UNQUOTED: &str = "olga@third-firm.ru";
 
 fn now_rfc2822() -> String {
     time::OffsetDateTime::now_utc()
@@ -22,13 +23,27 @@ fn now_rfc2822() -> String {
         .unwrap()
 }
 
-/// A delivery status notification as Postfix writes it: multipart/report with the original's headers.
-fn dsn(recipient: &str, status: &str, diagnostic: &str, original_id: &str, n: u32) -> Vec<u8> {
+/// A delivery status notification as Postfix writes it: multipart/report with the original's headers (some
+/// servers leave them out: `original_id` None).
+fn dsn(
+    recipient: &str,
+    status: &str,
+    diagnostic: &str,
+    original_id: Option<&str>,
+    n: u32,
+) -> Vec<u8> {
     let action = if status.starts_with('5') {
         "failed"
     } else {
         "delayed"
     };
+    let original = original_id.map_or(String::new(), |id| {
+        format!(
+            "--b{n}\r\nContent-Type: text/rfc822-headers\r\n\r\n\
+             From: {USER}\r\nTo: {recipient}\r\nSubject: =?UTF-8?B?0J/RgNC10LTQu9C+0LbQtdC90LjQtQ==?=\r\n\
+             Message-ID: <{id}>\r\n\r\n"
+        )
+    });
     format!(
         "From: MAILER-DAEMON@mx.client-firm.ru (Mail Delivery System)\r\nTo: {USER}\r\n\
          Subject: Undelivered Mail Returned to Sender\r\nMessage-ID: <dsn{n}.{status}@mx.client-firm.ru>\r\n\
@@ -41,9 +56,7 @@ fn dsn(recipient: &str, status: &str, diagnostic: &str, original_id: &str, n: u3
          Reporting-MTA: dns; mx.client-firm.ru\r\nArrival-Date: {date}\r\n\r\n\
          Final-Recipient: rfc822; {recipient}\r\nOriginal-Recipient: rfc822;{recipient}\r\nAction: {action}\r\n\
          Status: {status}\r\nRemote-MTA: dns; mail.client-firm.ru\r\nDiagnostic-Code: smtp; {diagnostic}\r\n\r\n\
-         --b{n}\r\nContent-Type: text/rfc822-headers\r\n\r\n\
-         From: {USER}\r\nTo: {recipient}\r\nSubject: =?UTF-8?B?0J/RgNC10LTQu9C+0LbQtdC90LjQtQ==?=\r\n\
-         Message-ID: <{original_id}>\r\n\r\n--b{n}--\r\n",
+         {original}--b{n}--\r\n",
         date = now_rfc2822()
     )
     .into_bytes()
@@ -104,9 +117,10 @@ async fn a_hard_bounce_of_step_one_stops_the_enrolment_and_suppresses_the_addres
     let w = sending_world().await;
     let hard = w.contact("Ирина", &[HARD]).await;
     let soft = w.contact("Пётр", &[SOFT]).await;
+    let unquoted = w.contact("Ольга", &[UNQUOTED]).await;
     let seq = sequence_with(&w, json!({}), None).await;
-    enrol(&w, seq, &[hard, soft]).await;
-    let items = first_letters(&w, seq, 2).await;
+    enrol(&w, seq, &[hard, soft, unquoted]).await;
+    let items = first_letters(&w, seq, 3).await;
     let id_of = |a: &str| {
         by_address(&items, a)["letters"][0]["message_id"]
             .as_str()
@@ -117,11 +131,18 @@ async fn a_hard_bounce_of_step_one_stops_the_enrolment_and_suppresses_the_addres
 
     let user_unknown = "550 5.1.1 <irina@client-firm.ru>: Recipient address rejected: User unknown";
     w.dovecot
-        .append("INBOX", &dsn(HARD, "5.1.1", user_unknown, &hard_id, 1))
+        .append(
+            "INBOX",
+            &dsn(HARD, "5.1.1", user_unknown, Some(&hard_id), 1),
+        )
         .await;
     let full = "452 4.2.2 <petr@other-firm.ru>: Mailbox full";
     w.dovecot
-        .append("INBOX", &dsn(SOFT, "4.2.2", full, &soft_id, 2))
+        .append("INBOX", &dsn(SOFT, "4.2.2", full, Some(&soft_id), 2))
+        .await;
+    let no_such = "550 5.1.1 <olga@third-firm.ru>: No such user";
+    w.dovecot
+        .append("INBOX", &dsn(UNQUOTED, "5.1.1", no_such, None, 3))
         .await;
     w.sync().await;
 
@@ -144,8 +165,13 @@ async fn a_hard_bounce_of_step_one_stops_the_enrolment_and_suppresses_the_addres
         (&json!("active"), &json!(2)),
         "a soft bounce does not stop: {e}"
     );
+    // A DSN quoting no Message-ID, in the sequence's mailbox: taken as about the latest letter to that address.
+    let e = wait_for(&w, seq, UNQUOTED, |e| e["state"] == "stopped").await;
+    let shown = (&e["stop_reason"], &e["letters"][0]["bounce_status"]);
+    assert_eq!(shown, (&json!("bounced"), &json!("5.1.1")), "{e}");
 
-    // The hard bounce is a suppression as campaigns record them; the soft one is not.
+    // The hard bounce is a suppression as campaigns record them; the soft one is not, nor the one that quotes no
+    // letter of ours (anyone could write it).
     let (status, list) =
         w.a.call(Method::GET, "/api/v1/suppressions", &w.admin, None)
             .await;
@@ -169,16 +195,18 @@ async fn a_hard_bounce_of_step_one_stops_the_enrolment_and_suppresses_the_addres
 
     // Past step 2's delay: it goes to the soft-bounced address only.
     w.advance(3 * DAY);
-    let got = w.sink.wait_for(3, Duration::from_secs(20)).await;
+    let got = w.sink.wait_for(4, Duration::from_secs(20)).await;
     tokio::time::sleep(Duration::from_secs(6)).await;
     let got_now = w.sink.received();
-    assert_eq!(got_now.len(), 3, "step 2 went to the hard-bounced address");
-    let to_hard = got.iter().filter(|m| m.rcpt_to.contains(HARD)).count();
-    assert_eq!(to_hard, 1, "only step 1 went to {HARD}");
+    assert_eq!(got_now.len(), 4, "step 2 went to a hard-bounced address");
+    for address in [HARD, UNQUOTED] {
+        let to = got.iter().filter(|m| m.rcpt_to.contains(address)).count();
+        assert_eq!(to, 1, "only step 1 went to {address}");
+    }
     let r = report(&w, seq).await;
     assert_eq!(
         (&r["bounced"], &r["steps"][1]["sent"]),
-        (&json!(1), &json!(1)),
+        (&json!(2), &json!(1)),
         "{r}"
     );
 }
