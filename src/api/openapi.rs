@@ -250,6 +250,8 @@ use crate::error::{ErrorBody, ErrorDetail};
         crate::sequences::routes::enrol,
         crate::sequences::routes::enrolments,
         crate::sequences::routes::report,
+        crate::sequences::limit_routes::get,
+        crate::sequences::limit_routes::set,
     ),
     components(schemas(ErrorBody, ErrorDetail, model::Role)),
     modifiers(&BearerAuth),

@@ -207,6 +207,9 @@ pub fn table(state: AppState) -> RouteTable {
         .add(M::GET, "/api/v1/mailboxes/{id}/sync", Access::ADMIN, crate::imap::routes::sync_progress)
         .add(M::PUT, "/api/v1/mailboxes/{id}/visibility", Access::SignedIn, crate::imap::routes::set_visibility)
         .add(M::GET, "/api/v1/mailboxes/{id}/audit", Access::ADMIN, crate::imap::routes::audit)
+        // Sending limits of sequence letters (issue 18.4): the provider's preset, or the admin's own.
+        .add(M::GET, "/api/v1/mailboxes/{id}/sending-limits", Access::ADMIN, crate::sequences::limit_routes::get)
+        .add(M::PUT, "/api/v1/mailboxes/{id}/sending-limits", Access::ADMIN, crate::sequences::limit_routes::set)
         // OAuth2 mailboxes: an admin starts the consent and the same admin's console hands back code and state.
         .add(M::POST, "/api/v1/mailboxes/{id}/oauth/start", Access::ADMIN, crate::imap::routes::oauth_start)
         // Sending as a mailbox through its own SMTP: an admin, or the personal mailbox's owner (decided in crm::access).

@@ -149,21 +149,48 @@ async fn record(
         what.verified,
     )
     .await?;
-    if what.verified && hard {
-        store::suppress(
+    if what.verified {
+        suppress_when_due(
             pool,
             &address,
-            "hard_bounce",
-            campaign_recipient,
+            hard,
+            soft_count,
             diagnostic,
+            campaign_recipient,
         )
         .await?;
-    } else if what.verified && soft_count >= SOFT_BOUNCE_LIMIT.load(Ordering::Relaxed) {
-        let detail = format!("{soft_count} soft bounces; last: {diagnostic}");
-        store::suppress(pool, &address, "soft_bounce", campaign_recipient, &detail).await?;
     }
     tracing::info!(%address, ?kind, status, verified = what.verified, "bounce recorded");
     Ok(())
+}
+
+/// A verified bounce suppresses: a hard one at once, soft ones at the limit.
+async fn suppress_when_due(
+    pool: &AnyPool,
+    address: &str,
+    hard: bool,
+    soft_count: i64,
+    diagnostic: &str,
+    campaign_recipient: Option<(i64, i64)>,
+) -> Result<(), Error> {
+    if hard {
+        store::suppress(pool, address, "hard_bounce", campaign_recipient, diagnostic).await?;
+    } else if soft_count >= SOFT_BOUNCE_LIMIT.load(Ordering::Relaxed) {
+        let detail = format!("{soft_count} soft bounces; last: {diagnostic}");
+        store::suppress(pool, address, "soft_bounce", campaign_recipient, &detail).await?;
+    }
+    Ok(())
+}
+
+/// A DSN's bounce recorded unverified that a higher layer proved to be about a letter it sent to the address (a
+/// sequence letter, by the Message-ID the DSN quotes): verified now, it suppresses as any verified bounce does.
+pub async fn confirm_mail_bounce(pool: &AnyPool, bounce_id: i64) -> Result<(), Error> {
+    let Some(b) = store::verify_bounce(pool, bounce_id).await? else {
+        // Verified already (and so suppressing already), or gone.
+        return Ok(());
+    };
+    tracing::info!(address = %b.address, hard = b.hard, "DSN bounce verified by its letter");
+    suppress_when_due(pool, &b.address, b.hard, b.soft_count, &b.diagnostic, None).await
 }
 
 #[cfg(test)]

@@ -1,13 +1,20 @@
 //! Follow-up sequences (issue 18): steps of letters sent from a salesperson's own mailbox, stopped by the client's
 //! reply, a bounce or an unsubscribe. Above `awaiting` (whose working-time arithmetic it reuses), below `reminders`.
 
+mod away;
+mod bounces;
+pub mod limit_routes;
+pub mod limits;
 pub mod model;
+pub mod options;
+mod returns;
 pub mod routes;
 mod send;
 mod store;
 mod timing;
 mod validate;
 pub mod worker;
+mod zones;
 
 use sqlx::AnyPool;
 
@@ -16,8 +23,7 @@ use crate::crm::access::{self, Op};
 use crate::crm::RecordKind;
 use crate::error::Error;
 use model::{
-    EnrolAnswer, Enrolment, Report, SendWindow, Sequence, SequenceInput, Skipped, Step, StepCount,
-    StepLetter,
+    EnrolAnswer, Enrolment, Report, Sequence, SequenceInput, Skipped, Step, StepCount, StepLetter,
 };
 use store::SequenceRow;
 
@@ -35,6 +41,7 @@ fn view(r: SequenceRow) -> Result<Sequence, Error> {
         window: serde_json::from_str(&r.send_window).map_err(Error::internal)?,
         time_zone: r.time_zone,
         stop_on_company_reply: r.stop_on_company_reply,
+        sending: options::SendingOptions::from_stored(&r.sending),
         created_at: ts(r.created_at),
         updated_at: ts(r.updated_at),
     })
@@ -100,6 +107,7 @@ fn stored(c: &validate::Checked) -> Result<store::NewSequence<'_>, Error> {
         send_window: serde_json::to_string(&c.window).map_err(Error::internal)?,
         time_zone: c.time_zone.as_deref(),
         stop_on_company_reply: c.stop_on_company_reply,
+        sending: c.sending.to_stored()?,
     })
 }
 
@@ -152,21 +160,6 @@ pub async fn delete(pool: &AnyPool, caller: &Caller, id: i64) -> Result<(), Erro
     store::delete(pool, id).await
 }
 
-/// The window a sequence sends in: its own time zone, else its owner's digest time zone, else UTC.
-async fn window_of(
-    pool: &AnyPool,
-    s: &SequenceRow,
-) -> Result<crate::awaiting::hours::WorkingTime, Error> {
-    let window: SendWindow = serde_json::from_str(&s.send_window).map_err(Error::internal)?;
-    let zone = match &s.time_zone {
-        Some(z) => z.clone(),
-        None => store::owner_time_zone(pool, s.owner_id)
-            .await?
-            .unwrap_or_else(|| "UTC".into()),
-    };
-    timing::window(&window, &zone)
-}
-
 /// Enrols contacts the caller may read; the first step is due after its delay, inside the window.
 pub async fn enrol(
     pool: &AnyPool,
@@ -183,7 +176,6 @@ pub async fn enrol(
     let first = steps
         .first()
         .ok_or_else(|| Error::internal("a sequence without steps"))?;
-    let due = timing::due(&window_of(pool, &s).await?, now, first.delay);
     let mut conn = pool.acquire().await?;
     let (mut enrolled, mut skipped) = (Vec::new(), Vec::new());
     // All or nothing: a contact the caller may not see refuses the request before anyone is enrolled.
@@ -203,6 +195,7 @@ pub async fn enrol(
             });
             continue;
         };
+        let due = zones::first_due(pool, &s, contact, now, first.delay).await?;
         match store::enrol(&mut conn, id, contact, &address, due, now).await? {
             Some(e) => enrolled.push(e),
             None => skipped.push(Skipped {
@@ -249,6 +242,8 @@ async fn enrolments_of(
                     subject: l.subject,
                     filed_in_sent: l.filed_in_sent,
                     error: l.error,
+                    bounce_status: l.bounce_status,
+                    bounce_diagnostic: l.bounce_diagnostic,
                 })
                 .collect(),
             id: e.id,

@@ -69,6 +69,9 @@ pub struct SequenceInput {
     /// Stop an enrolment on human mail from anyone at the contact's company (its domains), not only the contact.
     #[serde(default)]
     pub stop_on_company_reply: bool,
+    /// Limits of its own, waiting for a return date, the recipient's time-zone field.
+    #[serde(flatten)]
+    pub sending: super::options::SendingOptions,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -81,6 +84,8 @@ pub struct Sequence {
     pub window: SendWindow,
     pub time_zone: Option<String>,
     pub stop_on_company_reply: bool,
+    #[serde(flatten)]
+    pub sending: super::options::SendingOptions,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
@@ -110,6 +115,9 @@ pub struct StepLetter {
     pub subject: Option<String>,
     pub filed_in_sent: bool,
     pub error: Option<String>,
+    /// The status of the last bounce a DSN reported of it (`5.1.1` hard: the enrolment stopped; `4.2.2` soft).
+    pub bounce_status: Option<String>,
+    pub bounce_diagnostic: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

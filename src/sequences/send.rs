@@ -1,13 +1,18 @@
-//! One pass of the sequence sender: stop the enrolments whose client replied (or bounced, unsubscribed), mark the
-//! claims of dead senders uncertain, then claim each due step and send it from the sequence's mailbox, as a reply
-//! in the thread where the step says so, and file it in the mailbox's Sent folder.
+//! One pass of the sequence sender: read bounces and auto-replies back, stop the enrolments whose client replied (or
+//! bounced, unsubscribed), mark the claims of dead senders uncertain, then claim each due step inside the
+//! recipient's window and the mailbox's and sequence's limits, send it from the sequence's mailbox (as a reply in
+//! the thread where the step says so), and file it in the mailbox's Sent folder.
 
 use sqlx::AnyPool;
 
+use super::limits::{self, DAY_MS};
 use super::model::Step;
-use super::store::letters::{self, Earlier, Fate};
+use super::options::SendingOptions;
+use super::store::letters::{self, Claim, Earlier, Fate};
+use super::store::limits as limits_store;
 use super::store::{self, Due, SequenceRow};
-use super::timing;
+use super::{timing, zones};
+use crate::awaiting::hours::WorkingTime;
 use crate::campaigns::model::{Rendered, Template};
 use crate::error::Error;
 use crate::imap::outbox;
@@ -31,8 +36,12 @@ impl Sender {
     /// One pass at app time `now`; answers how many steps it sent.
     pub async fn pass(&self, now: i64) -> Result<usize, Error> {
         let pool = &self.pool;
+        // Bounces and auto-replies first: what they stop or delay must not be claimed in this pass.
+        super::bounces::read_back(pool, now).await?;
+        super::away::read_back(pool).await?;
         store::stop_finished_conversations(pool, now).await?;
-        for (enrolment, step, sequence) in
+        limits_store::prune(pool, now - 2 * DAY_MS).await?;
+        for (enrolment, step, sequence, contact) in
             letters::orphans_to_uncertain(pool, crate::db::now_ms() - LEASE_MS).await?
         {
             tracing::warn!(
@@ -41,7 +50,9 @@ impl Sender {
                 "sequence letter uncertain: its sender stopped mid-send"
             );
             if let Some(s) = store::get(pool, sequence).await? {
-                let next = next_due(pool, &s, step, now).await?;
+                let options = SendingOptions::from_stored(&s.sending);
+                let window = zones::window_for(pool, &s, &options, contact).await?;
+                let next = next_due(pool, &s, &window.window, enrolment, step, now).await?;
                 letters::advance(&mut *pool.acquire().await?, enrolment, step, next).await?;
             }
         }
@@ -54,7 +65,7 @@ impl Sender {
         Ok(sent)
     }
 
-    /// Claims and sends one due step; false when another instance has it or it may not go any more.
+    /// Claims and sends one due step; false when another instance has it, it may not go (yet), or any more.
     async fn step(&self, due: &Due, now: i64) -> Result<bool, Error> {
         let pool = &self.pool;
         let Some(s) = store::get(pool, due.sequence_id).await? else {
@@ -72,6 +83,14 @@ impl Sender {
             .await?;
             return Ok(false);
         };
+        let options = SendingOptions::from_stored(&s.sending);
+        // The recipient's window: a step due (by the sender's clock) while they sleep waits for their morning.
+        let window = zones::window_for(pool, &s, &options, due.contact_id).await?;
+        let open = window.window.next_open(now);
+        if open > now {
+            letters::defer(pool, due.enrolment_id, due.step, open).await?;
+            return Ok(false);
+        }
         let mailbox = crate::imap::get(pool, s.mailbox_id).await?;
         let from = mailbox
             .smtp
@@ -85,6 +104,7 @@ impl Sender {
             due.step + 1,
             rand::random::<u64>()
         );
+        let budget = limits::budget(pool, &mailbox, s.id, &options).await?;
         let real_now = crate::db::now_ms();
         let claimed = letters::claim(
             pool,
@@ -94,13 +114,21 @@ impl Sender {
             &message_id,
             now,
             real_now,
+            &budget,
         )
         .await?;
-        let Some(letter) = claimed else {
-            return Ok(false);
+        let letter = match claimed {
+            Claim::Letter(letter) => letter,
+            Claim::Taken => return Ok(false),
+            Claim::Waits { until } => {
+                // Over a limit: due again when the window frees (inside the sending window), never failed.
+                let at = window.window.next_open(until);
+                letters::defer(pool, due.enrolment_id, due.step, at).await?;
+                return Ok(false);
+            }
         };
-        let (text, subject) = match self.render(step, due.contact_id).await {
-            Ok(r) => (r.text, r.subject),
+        let mail = match self.letter(step, due, message_id).await {
+            Ok(mail) => mail,
             Err(e) => {
                 let error = e.to_string();
                 let fate = Fate::Failed {
@@ -119,24 +147,14 @@ impl Sender {
                 return Ok(false);
             }
         };
-        let earlier = letters::earlier(pool, due.enrolment_id).await?;
-        let mut mail = outbox::Letter {
-            to: vec![due.address.clone()],
-            subject,
-            text,
-            message_id: Some(message_id),
-            ..outbox::Letter::default()
-        };
-        if step.as_reply {
-            thread_on(&mut mail, &earlier);
-        }
         let outcome = outbox::send(pool, &self.secrets, s.mailbox_id, &mail).await;
         let fate_error;
         let fate = match &outcome {
             Ok(_) => Fate::Sent {
                 subject: &mail.subject,
                 sent_at: now,
-                next_due: next_due(pool, &s, due.step, now).await?,
+                next_due: next_due(pool, &s, &window.window, due.enrolment_id, due.step, now)
+                    .await?,
             },
             Err(Error::Upstream {
                 code: "smtp_rejected",
@@ -190,6 +208,30 @@ impl Sender {
         Ok(true)
     }
 
+    /// The step's letter to the enrolled contact, built in this one place: rendered, addressed, threaded.
+    async fn letter(
+        &self,
+        step: &Step,
+        due: &Due,
+        message_id: String,
+    ) -> Result<outbox::Letter, Error> {
+        let rendered = self.render(step, due.contact_id).await?;
+        let mut mail = outbox::Letter {
+            to: vec![due.address.clone()],
+            subject: rendered.subject,
+            text: rendered.text,
+            message_id: Some(message_id),
+            ..outbox::Letter::default()
+        };
+        if step.as_reply {
+            thread_on(
+                &mut mail,
+                &letters::earlier(&self.pool, due.enrolment_id).await?,
+            );
+        }
+        Ok(mail)
+    }
+
     /// The step's letter for the contact: its template's, or its own subject and body (handlebars either way).
     async fn render(&self, step: &Step, contact: i64) -> Result<Rendered, Error> {
         let template = match step.template_id {
@@ -226,10 +268,13 @@ fn thread_on(mail: &mut outbox::Letter, earlier: &[Earlier]) {
     };
 }
 
-/// When the step after `step` is due, counted from `sent_at`; None: `step` was the last.
+/// When the step after `step` is due, counted from `sent_at` in the recipient's window, and not before a return
+/// date an auto-reply named; None: `step` was the last.
 async fn next_due(
     pool: &AnyPool,
     s: &SequenceRow,
+    window: &WorkingTime,
+    enrolment: i64,
     step: i64,
     sent_at: i64,
 ) -> Result<Option<i64>, Error> {
@@ -237,6 +282,7 @@ async fn next_due(
     let Some(next) = usize::try_from(step + 1).ok().and_then(|i| steps.get(i)) else {
         return Ok(None);
     };
-    let window = super::window_of(pool, s).await?;
-    Ok(Some(timing::due(&window, sent_at, next.delay)))
+    let due = timing::due(window, sent_at, next.delay);
+    let back = super::store::away::returns_at(pool, enrolment).await?;
+    Ok(Some(back.map_or(due, |back| due.max(back))))
 }

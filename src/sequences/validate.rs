@@ -15,6 +15,7 @@ pub struct Checked {
     pub window: SendWindow,
     pub time_zone: Option<String>,
     pub stop_on_company_reply: bool,
+    pub sending: super::options::SendingOptions,
 }
 
 pub fn sequence(input: SequenceInput) -> Result<Checked, Error> {
@@ -42,6 +43,7 @@ pub fn sequence(input: SequenceInput) -> Result<Checked, Error> {
         window,
         time_zone,
         stop_on_company_reply: input.stop_on_company_reply,
+        sending: input.sending.checked()?,
     })
 }
 

@@ -222,6 +222,8 @@ const MATRIX: &[Row] = &[
     ("PATCH", "/api/v1/mailboxes/{id}", Plain, ADMIN_200),
     ("DELETE", "/api/v1/mailboxes/{id}", Fresh, ADMIN_204),
     ("GET", "/api/v1/mailboxes/{id}/audit", Plain, ADMIN_200),
+    ("GET", "/api/v1/mailboxes/{id}/sending-limits", Plain, ADMIN_200),
+    ("PUT", "/api/v1/mailboxes/{id}/sending-limits", Plain, ADMIN_200),
     ("POST", "/api/v1/mailboxes/{id}/test", Plain, ADMIN_502),
     ("POST", "/api/v1/mailboxes/{id}/sync", Plain, ADMIN_502),
     // A background sync is accepted at once (it fails later, in its progress); the progress is readable meanwhile.
@@ -1124,6 +1126,7 @@ fn body(w: &World, who: usize, method: &str, path: &str, case: Case, fx: &Fx) ->
         ("POST", "/api/v1/mailboxes") => mailbox_body(n),
         ("PATCH", "/api/v1/mailboxes/{id}") => json!({ "name": format!("Ящик {n}") }),
         ("PUT", "/api/v1/mailboxes/{id}/visibility") => json!({ "visibility": "metadata" }),
+        ("PUT", "/api/v1/mailboxes/{id}/sending-limits") => json!({ "custom": { "per_day": 500 } }),
         ("POST", "/api/v1/mailboxes/{id}/smtp/test") => json!({ "to": "olga@omega.ru" }),
         ("PUT", "/api/v1/threads/{id}/private") => json!({ "private": false }),
         ("POST", "/api/v1/messages/{id}/links") => {

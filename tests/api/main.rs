@@ -72,6 +72,8 @@ mod segments_custom;
 mod sequences;
 mod sequences_crash;
 mod sequences_rules;
+mod sequences_send;
+mod sequences_send_mail;
 mod sequences_support;
 mod smtp_sink;
 mod templates_leads;

@@ -105,3 +105,38 @@ pub async fn letter_sent_to(
     .await?;
     Ok(row.is_some())
 }
+
+/// A bounce marked verified now.
+pub struct Verified {
+    pub address: String,
+    pub hard: bool,
+    pub diagnostic: String,
+    /// Verified soft bounces of the address, this one included.
+    pub soft_count: i64,
+}
+
+/// Marks a bounce recorded unverified as verified; None when it was verified already or does not exist.
+pub async fn verify_bounce(pool: &AnyPool, id: i64) -> Result<Option<Verified>, Error> {
+    let row = sqlx::query(
+        "UPDATE bounces SET verified = 1 WHERE id = $1 AND verified = 0 RETURNING address, hard, diagnostic",
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let address: String = row.try_get("address")?;
+    let count = sqlx::query(
+        "SELECT COUNT(*) AS n FROM bounces WHERE address = $1 AND hard = 0 AND verified = 1",
+    )
+    .bind(&address)
+    .fetch_one(pool)
+    .await?;
+    Ok(Some(Verified {
+        hard: row.try_get::<i64, _>("hard")? == 1,
+        diagnostic: row
+            .try_get::<Option<String>, _>("diagnostic")?
+            .unwrap_or_default(),
+        soft_count: count.try_get("n")?,
+        address,
+    }))
+}

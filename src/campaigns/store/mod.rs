@@ -8,7 +8,7 @@ pub mod queue;
 pub mod relays;
 pub mod series;
 
-pub use bounces::{insert_bounce, letter_sent_to, suppress, suppressions};
+pub use bounces::{insert_bounce, letter_sent_to, suppress, suppressions, verify_bounce};
 
 use sqlx::any::AnyRow;
 use sqlx::{AnyPool, AssertSqlSafe, Row};

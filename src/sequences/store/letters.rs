@@ -4,12 +4,32 @@
 
 use sqlx::{AnyPool, Row};
 
+use super::limits::{self, Scope};
 use super::{CONSENT_KEPT, NOT_SUPPRESSED, REPLIED};
 use crate::db::sql::Sql;
 use crate::error::Error;
+use crate::sequences::limits::Budget;
 
-/// Claims step `step` of an enrolment for `worker`. Returns the letter's id, or None (someone else has it, or it
-/// may not go any more).
+/// What a claim came to.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Claim {
+    /// Ours: the letter's id. It counts against the budget from now on.
+    Letter(i64),
+    /// Someone else has it, or it may not go any more.
+    Taken,
+    /// A limit of the budget is full until then: the step waits, it does not fail.
+    Waits { until: i64 },
+}
+
+/// A hard bounce (5.x.x) reported of a letter of this enrolment, by the letter's Message-ID: even before a pass has
+/// read it back, the claim refuses the next step.
+const NOT_HARD_BOUNCED: &str = "NOT EXISTS (SELECT 1 FROM sequence_letters bl
+     JOIN bounces b ON b.original_message_id = bl.message_id
+     WHERE bl.enrolment_id = sequence_enrolments.id AND b.hard = 1 AND b.address = sequence_enrolments.address)";
+
+/// Claims step `step` of an enrolment for `worker` within `budget`, in one transaction: the mailbox's claim lock,
+/// the count of each window, the claim (which checks the enrolment is still due and may go), and its ledger row.
+#[allow(clippy::too_many_arguments)]
 pub async fn claim(
     pool: &AnyPool,
     enrolment: i64,
@@ -18,7 +38,25 @@ pub async fn claim(
     message_id: &str,
     now: i64,
     real_now: i64,
-) -> Result<Option<i64>, Error> {
+    budget: &Budget,
+) -> Result<Claim, Error> {
+    let mut tx = crate::db::begin(pool).await?;
+    if !budget.windows.is_empty() {
+        limits::lock(&mut tx, budget.mailbox_id).await?;
+    }
+    let mut until = None;
+    for &(scope, window, n) in &budget.windows {
+        let id = match scope {
+            Scope::Mailbox => budget.mailbox_id,
+            Scope::Sequence => budget.sequence_id,
+        };
+        if let Some(at) = limits::nth_recent(&mut tx, scope, id, now - window, n).await? {
+            until = until.max(Some(at + window));
+        }
+    }
+    if let Some(until) = until {
+        return Ok(Claim::Waits { until });
+    }
     let mut sql = Sql::new(
         "INSERT INTO sequence_letters (enrolment_id, step, state, claimed_by, claimed_at, message_id)
          SELECT id, next_step, 'claimed', ",
@@ -38,11 +76,33 @@ pub async fn claim(
         .push(NOT_SUPPRESSED)
         .push(" AND ")
         .push(CONSENT_KEPT)
+        .push(" AND ")
+        .push(NOT_HARD_BOUNCED)
         .push(" AND NOT ")
         .push(REPLIED)
         .push(" ON CONFLICT (enrolment_id, step) DO NOTHING RETURNING id");
-    let row = sql.query().fetch_optional(pool).await?;
-    Ok(row.map(|r| r.try_get("id")).transpose()?)
+    let row = sql.query().fetch_optional(&mut *tx).await?;
+    let Some(letter) = row.map(|r| r.try_get::<i64, _>("id")).transpose()? else {
+        return Ok(Claim::Taken);
+    };
+    limits::record(&mut tx, budget.mailbox_id, budget.sequence_id, letter, now).await?;
+    tx.commit().await?;
+    Ok(Claim::Letter(letter))
+}
+
+/// Moves a due step to `until` (a full limit, a closed window, a return date), only later, only while it is still
+/// the enrolment's next.
+pub async fn defer(pool: &AnyPool, enrolment: i64, step: i64, until: i64) -> Result<(), Error> {
+    sqlx::query(
+        "UPDATE sequence_enrolments SET next_due_at = $1
+         WHERE id = $2 AND next_step = $3 AND state = 'active' AND next_due_at < $1",
+    )
+    .bind(until)
+    .bind(enrolment)
+    .bind(step)
+    .execute(pool)
+    .await?;
+    Ok(())
 }
 
 /// An earlier step's letter: what a reply threads on.
@@ -131,11 +191,16 @@ pub async fn settle(
             .await?;
         }
         Fate::Retry { retry_at } => {
-            sqlx::query("DELETE FROM sequence_letters WHERE id = $1 AND claimed_by = $2 AND state = 'claimed'")
-                .bind(letter)
-                .bind(worker)
-                .execute(&mut *tx)
-                .await?;
+            let dropped = sqlx::query(
+                "DELETE FROM sequence_letters WHERE id = $1 AND claimed_by = $2 AND state = 'claimed'",
+            )
+            .bind(letter)
+            .bind(worker)
+            .execute(&mut *tx)
+            .await?;
+            if dropped.rows_affected() == 1 {
+                limits::forget(&mut tx, letter).await?;
+            }
             sqlx::query(
                 "UPDATE sequence_enrolments SET next_due_at = $1 WHERE id = $2 AND next_step = $3 AND state = 'active'",
             )
@@ -181,11 +246,11 @@ pub async fn mark_filed(pool: &AnyPool, letter: i64) -> Result<(), Error> {
 
 /// A claim older than the lease whose letter was never recorded: its sender died between the claim and the
 /// answer. SMTP may have accepted it, so it becomes `uncertain`, never resent. Returns (enrolment, step,
-/// sequence) of each, for the caller to move their enrolments on.
+/// sequence, contact) of each, for the caller to move their enrolments on.
 pub async fn orphans_to_uncertain(
     pool: &AnyPool,
     cutoff: i64,
-) -> Result<Vec<(i64, i64, i64)>, Error> {
+) -> Result<Vec<(i64, i64, i64, i64)>, Error> {
     let rows = sqlx::query(
         "UPDATE sequence_letters SET state = 'uncertain',
              error = 'the sender stopped between handing the letter to SMTP and recording the answer'
@@ -197,11 +262,17 @@ pub async fn orphans_to_uncertain(
     let mut out = Vec::new();
     for r in &rows {
         let enrolment: i64 = r.try_get("enrolment_id")?;
-        let seq = sqlx::query("SELECT sequence_id FROM sequence_enrolments WHERE id = $1")
-            .bind(enrolment)
-            .fetch_one(pool)
-            .await?;
-        out.push((enrolment, r.try_get("step")?, seq.try_get("sequence_id")?));
+        let e =
+            sqlx::query("SELECT sequence_id, contact_id FROM sequence_enrolments WHERE id = $1")
+                .bind(enrolment)
+                .fetch_one(pool)
+                .await?;
+        out.push((
+            enrolment,
+            r.try_get("step")?,
+            e.try_get("sequence_id")?,
+            e.try_get("contact_id")?,
+        ));
     }
     Ok(out)
 }

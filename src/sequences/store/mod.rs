@@ -2,8 +2,12 @@
 //! (claimed before SMTP sees them; the unique (enrolment, step) key makes each step go once) and the report in
 //! `letters`.
 
+pub mod away;
+pub mod bounces;
 pub mod letters;
+pub mod limits;
 pub mod views;
+pub mod zones;
 
 use sqlx::{AnyConnection, AnyPool, Row};
 
@@ -36,6 +40,8 @@ pub struct SequenceRow {
     pub send_window: String,
     pub time_zone: Option<String>,
     pub stop_on_company_reply: bool,
+    /// The sending options' JSON (`options::SendingOptions`).
+    pub sending: String,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -48,11 +54,12 @@ pub struct NewSequence<'a> {
     pub send_window: String,
     pub time_zone: Option<&'a str>,
     pub stop_on_company_reply: bool,
+    pub sending: String,
 }
 
 const SEQUENCE_COLUMNS: &str =
     "SELECT id, owner_id, name, mailbox_id, steps, send_window, time_zone,
-     stop_on_company_reply, created_at, updated_at FROM sequences";
+     stop_on_company_reply, sending, created_at, updated_at FROM sequences";
 
 fn sequence_row(r: &sqlx::any::AnyRow) -> Result<SequenceRow, Error> {
     Ok(SequenceRow {
@@ -64,6 +71,7 @@ fn sequence_row(r: &sqlx::any::AnyRow) -> Result<SequenceRow, Error> {
         send_window: r.try_get("send_window")?,
         time_zone: r.try_get("time_zone")?,
         stop_on_company_reply: r.try_get::<i64, _>("stop_on_company_reply")? == 1,
+        sending: r.try_get("sending")?,
         created_at: r.try_get("created_at")?,
         updated_at: r.try_get("updated_at")?,
     })
@@ -77,7 +85,7 @@ pub async fn insert(
 ) -> Result<i64, Error> {
     let row = sqlx::query(
         "INSERT INTO sequences (owner_id, name, mailbox_id, steps, send_window, time_zone, stop_on_company_reply,
-             created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
+             created_at, updated_at, sending) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9) RETURNING id",
     )
     .bind(owner)
     .bind(s.name)
@@ -87,6 +95,7 @@ pub async fn insert(
     .bind(s.time_zone)
     .bind(i64::from(s.stop_on_company_reply))
     .bind(now)
+    .bind(s.sending.clone())
     .fetch_one(pool)
     .await?;
     Ok(row.try_get("id")?)
@@ -95,7 +104,7 @@ pub async fn insert(
 pub async fn update(pool: &AnyPool, id: i64, s: &NewSequence<'_>, now: i64) -> Result<(), Error> {
     sqlx::query(
         "UPDATE sequences SET name = $1, mailbox_id = $2, steps = $3, send_window = $4, time_zone = $5,
-             stop_on_company_reply = $6, updated_at = $7 WHERE id = $8",
+             stop_on_company_reply = $6, updated_at = $7, sending = $9 WHERE id = $8",
     )
     .bind(s.name)
     .bind(s.mailbox_id)
@@ -105,6 +114,7 @@ pub async fn update(pool: &AnyPool, id: i64, s: &NewSequence<'_>, now: i64) -> R
     .bind(i64::from(s.stop_on_company_reply))
     .bind(now)
     .bind(id)
+    .bind(s.sending.clone())
     .execute(pool)
     .await?;
     Ok(())

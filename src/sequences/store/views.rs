@@ -27,6 +27,8 @@ pub struct LetterRow {
     pub subject: Option<String>,
     pub filed_in_sent: bool,
     pub error: Option<String>,
+    pub bounce_status: Option<String>,
+    pub bounce_diagnostic: Option<String>,
 }
 
 /// A sequence's enrolments (all, or those of `ids`), oldest first.
@@ -69,8 +71,8 @@ pub async fn enrolments(
 /// The letters of a sequence's enrolments, by enrolment and step.
 pub async fn letters(pool: &AnyPool, sequence: i64) -> Result<Vec<LetterRow>, Error> {
     let rows = sqlx::query(
-        "SELECT l.enrolment_id, l.step, l.state, l.sent_at, l.message_id, l.subject, l.filed_in_sent, l.error
-         FROM sequence_letters l JOIN sequence_enrolments e ON e.id = l.enrolment_id
+        "SELECT l.enrolment_id, l.step, l.state, l.sent_at, l.message_id, l.subject, l.filed_in_sent, l.error,
+             l.bounce_status, l.bounce_diagnostic FROM sequence_letters l JOIN sequence_enrolments e ON e.id = l.enrolment_id
          WHERE e.sequence_id = $1 ORDER BY l.enrolment_id, l.step",
     )
     .bind(sequence)
@@ -87,6 +89,8 @@ pub async fn letters(pool: &AnyPool, sequence: i64) -> Result<Vec<LetterRow>, Er
                 subject: r.try_get("subject")?,
                 filed_in_sent: r.try_get::<i64, _>("filed_in_sent")? == 1,
                 error: r.try_get("error")?,
+                bounce_status: r.try_get("bounce_status")?,
+                bounce_diagnostic: r.try_get("bounce_diagnostic")?,
             })
         })
         .collect()
