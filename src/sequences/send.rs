@@ -125,6 +125,7 @@ impl Sender {
             subject,
             text,
             message_id: Some(message_id),
+            attachments: super::attachments::for_step(pool, s.id, due.step).await?,
             ..outbox::Letter::default()
         };
         if step.as_reply {

@@ -2,6 +2,8 @@
 //! (claimed before SMTP sees them; the unique (enrolment, step) key makes each step go once) and the report in
 //! `letters`.
 
+pub mod attachments;
+pub mod enrol;
 pub mod letters;
 pub mod views;
 
@@ -29,6 +31,8 @@ pub(super) const NOT_SUPPRESSED: &str =
 
 pub struct SequenceRow {
     pub id: i64,
+    /// `sequence` or `merge`.
+    pub kind: String,
     pub owner_id: i64,
     pub name: String,
     pub mailbox_id: i64,
@@ -51,12 +55,13 @@ pub struct NewSequence<'a> {
 }
 
 const SEQUENCE_COLUMNS: &str =
-    "SELECT id, owner_id, name, mailbox_id, steps, send_window, time_zone,
+    "SELECT id, kind, owner_id, name, mailbox_id, steps, send_window, time_zone,
      stop_on_company_reply, created_at, updated_at FROM sequences";
 
 fn sequence_row(r: &sqlx::any::AnyRow) -> Result<SequenceRow, Error> {
     Ok(SequenceRow {
         id: r.try_get("id")?,
+        kind: r.try_get("kind")?,
         owner_id: r.try_get("owner_id")?,
         name: r.try_get("name")?,
         mailbox_id: r.try_get("mailbox_id")?,
@@ -70,14 +75,14 @@ fn sequence_row(r: &sqlx::any::AnyRow) -> Result<SequenceRow, Error> {
 }
 
 pub async fn insert(
-    pool: &AnyPool,
-    owner: i64,
+    conn: &mut AnyConnection,
+    (owner, kind): (i64, &str),
     s: &NewSequence<'_>,
     now: i64,
 ) -> Result<i64, Error> {
     let row = sqlx::query(
         "INSERT INTO sequences (owner_id, name, mailbox_id, steps, send_window, time_zone, stop_on_company_reply,
-             created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
+             created_at, updated_at, kind) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9) RETURNING id",
     )
     .bind(owner)
     .bind(s.name)
@@ -87,12 +92,18 @@ pub async fn insert(
     .bind(s.time_zone)
     .bind(i64::from(s.stop_on_company_reply))
     .bind(now)
-    .fetch_one(pool)
+    .bind(kind)
+    .fetch_one(conn)
     .await?;
     Ok(row.try_get("id")?)
 }
 
-pub async fn update(pool: &AnyPool, id: i64, s: &NewSequence<'_>, now: i64) -> Result<(), Error> {
+pub async fn update(
+    conn: &mut AnyConnection,
+    id: i64,
+    s: &NewSequence<'_>,
+    now: i64,
+) -> Result<(), Error> {
     sqlx::query(
         "UPDATE sequences SET name = $1, mailbox_id = $2, steps = $3, send_window = $4, time_zone = $5,
              stop_on_company_reply = $6, updated_at = $7 WHERE id = $8",
@@ -105,7 +116,7 @@ pub async fn update(pool: &AnyPool, id: i64, s: &NewSequence<'_>, now: i64) -> R
     .bind(i64::from(s.stop_on_company_reply))
     .bind(now)
     .bind(id)
-    .execute(pool)
+    .execute(conn)
     .await?;
     Ok(())
 }
@@ -150,23 +161,6 @@ pub async fn owner_time_zone(pool: &AnyPool, owner: i64) -> Result<Option<String
         .fetch_optional(pool)
         .await?;
     Ok(row.map(|r| r.try_get("time_zone")).transpose()?)
-}
-
-/// A contact's primary address (else its first), lower-case.
-pub async fn contact_address(
-    conn: &mut AnyConnection,
-    contact: i64,
-) -> Result<Option<String>, Error> {
-    let row = sqlx::query(
-        "SELECT email FROM contact_emails WHERE contact_id = $1 ORDER BY is_primary DESC, email LIMIT 1",
-    )
-    .bind(contact)
-    .fetch_optional(conn)
-    .await?;
-    Ok(row
-        .map(|r| r.try_get::<String, _>("email"))
-        .transpose()?
-        .map(|e| e.to_lowercase()))
 }
 
 /// Enrols a contact (None: enrolled already). Mail stored from now on may be their reply.
