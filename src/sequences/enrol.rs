@@ -159,7 +159,8 @@ pub async fn enrol_all(
             .into_iter()
             .map(|f| (f.contact_id, f))
             .collect();
-    let (mut enrolled, mut skipped) = (Vec::new(), Vec::new());
+    let mut skipped = Vec::new();
+    let mut eligible = Vec::new();
     let skip = |contact_id: i64, reason: &str| Skipped {
         contact_id,
         reason: reason.into(),
@@ -169,21 +170,23 @@ pub async fn enrol_all(
             continue;
         };
         // The claim refuses the same later; skipping now says why at once.
-        let Some(address) = &f.address else {
-            skipped.push(skip(contact, "no_email"));
-            continue;
-        };
-        if f.suppressed {
-            skipped.push(skip(contact, "suppressed"));
-            continue;
+        match &f.address {
+            None => skipped.push(skip(contact, "no_email")),
+            Some(_) if f.suppressed => skipped.push(skip(contact, "suppressed")),
+            Some(_) if f.consent == Some(false) => skipped.push(skip(contact, "no_consent")),
+            Some(address) => eligible.push((contact, address.clone())),
         }
-        if f.consent == Some(false) {
-            skipped.push(skip(contact, "no_consent"));
-            continue;
-        }
-        match store::enrol(&mut tx, sequence, contact, address, due, now).await? {
-            Some(e) => enrolled.push(e),
-            None => skipped.push(skip(contact, "already_enrolled")),
+    }
+    let new: std::collections::HashMap<i64, i64> =
+        store::enrol::enrol_many(&mut tx, sequence, &eligible, (due, now))
+            .await?
+            .into_iter()
+            .collect();
+    let mut enrolled = Vec::with_capacity(new.len());
+    for (contact, _) in &eligible {
+        match new.get(contact) {
+            Some(id) => enrolled.push(*id),
+            None => skipped.push(skip(*contact, "already_enrolled")),
         }
     }
     tx.commit().await?;

@@ -42,3 +42,42 @@ pub async fn facts(conn: &mut AnyConnection, ids: &[i64]) -> Result<Vec<Facts>, 
     }
     Ok(out)
 }
+
+/// Enrols `(contact, address)` pairs, many per statement; a contact enrolled already keeps its enrolment. Answers
+/// `(contact, enrolment id)` of the new ones. Mail stored from now on (ids above the highest now) may be a reply.
+pub async fn enrol_many(
+    conn: &mut AnyConnection,
+    sequence: i64,
+    rows: &[(i64, String)],
+    (due, now): (i64, i64),
+) -> Result<Vec<(i64, i64)>, Error> {
+    let after: i64 = sqlx::query("SELECT COALESCE(MAX(id), 0) AS m FROM messages")
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get("m")?;
+    let mut out = Vec::with_capacity(rows.len());
+    for run in rows.chunks((MAX_BINDS - 4) / 2) {
+        let mut sql = Sql::new(
+            "INSERT INTO sequence_enrolments (sequence_id, contact_id, address, state, next_step, next_due_at,
+                 after_message_id, enrolled_at)
+             SELECT k.sequence_id, v.column1, v.column2, 'active', 0, k.due, k.after_id, k.at_ms FROM (SELECT ",
+        );
+        sql.bind(sequence).push(" AS sequence_id, ").bind(due);
+        sql.push(" AS due, ").bind(after).push(" AS after_id, ");
+        sql.bind(now).push(" AS at_ms) k, (VALUES ");
+        for (i, (contact, address)) in run.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.push("(").bind(*contact).push(", ");
+            sql.bind(address.clone()).push(")");
+        }
+        sql.push(
+            ") v WHERE 1 = 1 ON CONFLICT (sequence_id, contact_id) DO NOTHING RETURNING id, contact_id",
+        );
+        for r in sql.query().fetch_all(&mut *conn).await? {
+            out.push((r.try_get("contact_id")?, r.try_get("id")?));
+        }
+    }
+    Ok(out)
+}

@@ -163,31 +163,6 @@ pub async fn owner_time_zone(pool: &AnyPool, owner: i64) -> Result<Option<String
     Ok(row.map(|r| r.try_get("time_zone")).transpose()?)
 }
 
-/// Enrols a contact (None: enrolled already). Mail stored from now on may be their reply.
-pub async fn enrol(
-    conn: &mut AnyConnection,
-    sequence: i64,
-    contact: i64,
-    address: &str,
-    due: i64,
-    now: i64,
-) -> Result<Option<i64>, Error> {
-    let row = sqlx::query(
-        "INSERT INTO sequence_enrolments (sequence_id, contact_id, address, state, next_step, next_due_at,
-             after_message_id, enrolled_at)
-         SELECT $1, $2, $3, 'active', 0, $4, COALESCE(MAX(id), 0), $5 FROM messages WHERE 1 = 1
-         ON CONFLICT (sequence_id, contact_id) DO NOTHING RETURNING id",
-    )
-    .bind(sequence)
-    .bind(contact)
-    .bind(address)
-    .bind(due)
-    .bind(now)
-    .fetch_optional(conn)
-    .await?;
-    Ok(row.map(|r| r.try_get("id")).transpose()?)
-}
-
 /// Stops active enrolments whose client replied, or whose address is suppressed (hard bounce, unsubscribe,
 /// manual) or whose contact withdrew consent. Returns how many stopped.
 pub async fn stop_finished_conversations(pool: &AnyPool, now: i64) -> Result<u64, Error> {
