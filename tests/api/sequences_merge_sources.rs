@@ -51,7 +51,7 @@ async fn a_saved_view_and_a_segment_enrol_only_the_contacts_the_caller_may_read(
     let (status, answer) = enrol_from(&w, by_view, json!({"view_id": view})).await;
     assert_eq!(status, 200, "{answer}");
     assert_eq!(enrolled_ids(&answer), vec![mine], "{answer}");
-    let mut expected = vec![
+    let mut expected: Vec<(i64, String)> = vec![
         (no_address, "no_email".to_string()),
         (suppressed, "suppressed".to_string()),
         (withdrawn, "no_consent".to_string()),
@@ -89,6 +89,35 @@ async fn a_saved_view_and_a_segment_enrol_only_the_contacts_the_caller_may_read(
         everyone,
         vec![&json!(mine)],
         "the stranger's contact is never enrolled"
+    );
+
+    // A mail merge takes a view as enrolment does: the same contacts, the same skips; its name from its subject.
+    let merge = json!({"mailbox_id": w.mailbox, "subject": "Счёт", "body": "Добрый день, {{contact.name}}!",
+        "view_id": view, "send_window": {"start": "03:00", "end": "03:01", "days": [7]}});
+    let (status, answer) =
+        w.a.call(Method::POST, "/api/v1/mail-merge", &w.owner, Some(merge))
+            .await;
+    assert_eq!(status, 201, "{answer}");
+    assert_eq!(
+        (&answer["enrolled"], skipped(&answer)),
+        (&json!(1), expected.clone()),
+        "{answer}"
+    );
+    let path = format!("/api/v1/sequences/{}", answer["sequence_id"]);
+    let (_, m) = w.a.call(Method::GET, &path, &w.owner, None).await;
+    assert_eq!(
+        (&m["kind"], &m["name"]),
+        (&json!("merge"), &json!("Mail merge: Счёт")),
+        "{m}"
+    );
+    let bad = json!({"mailbox_id": w.mailbox, "subject": "", "body": "x", "view_id": view});
+    let (status, e) =
+        w.a.call(Method::POST, "/api/v1/mail-merge", &w.owner, Some(bad))
+            .await;
+    assert_eq!(
+        (status, e["error"]["field"].as_str()),
+        (422, Some("subject")),
+        "{e}"
     );
 
     // Exactly one source; the view must be the caller's own and of contacts.
