@@ -204,12 +204,14 @@ async fn a_mail_merge_of_three_contacts_sends_each_their_own_letter_with_both_at
 }
 
 #[tokio::test]
-async fn the_timeline_shows_each_sequence_letter_and_after_the_client_reply_the_stop() {
+async fn the_timeline_shows_each_sequence_letter_and_each_stop_and_the_report_counts_stops_per_step(
+) {
     let w = sending_world().await;
     let contact = w.contact("Ирина", &[CLIENT]).await;
+    let other = w.contact("Пётр", &["petr@other-firm.ru"]).await;
     let seq = sequence(&w, json!({"days": 2}), None).await;
-    enrol(&w, seq, &[contact]).await;
-    w.sink.wait_for(1, Duration::from_secs(20)).await;
+    enrol(&w, seq, &[contact, other]).await;
+    w.sink.wait_for(2, Duration::from_secs(20)).await;
     wait_enrolment(&w, seq, |e| e["letters"][0]["state"] == "sent").await;
     let letters = timeline_of(&w, contact, "sequence_letter").await;
     assert_eq!(letters.len(), 1, "{letters:?}");
@@ -253,15 +255,38 @@ async fn the_timeline_shows_each_sequence_letter_and_after_the_client_reply_the_
     let (status, _) = w.a.call(Method::GET, &path, &w.stranger, None).await;
     assert_eq!(status, 404);
 
-    // The report puts the reply after step 1, the step that went last.
+    // The other address is suppressed after step 1: that stop too is on the timeline.
+    let body = json!({"address": "petr@other-firm.ru", "detail": "asked by phone"});
+    let (status, e) =
+        w.a.call(Method::POST, "/api/v1/suppressions", &w.admin, Some(body))
+            .await;
+    assert_eq!(status, 204, "{e}");
+    let start = std::time::Instant::now();
+    let stops = loop {
+        let stops = timeline_of(&w, other, "sequence_stopped").await;
+        if !stops.is_empty() || start.elapsed() > Duration::from_secs(20) {
+            break stops;
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    };
+    assert_eq!(stops.len(), 1, "{stops:?}");
+    assert_eq!(stops[0]["reason"], "suppressed");
+
+    // The report puts each stop after step 1, the step that went last.
     let r = report(&w, seq).await;
+    let s0 = &r["steps"][0];
     assert_eq!(
         (
-            &r["steps"][0]["replied"],
-            &r["steps"][1]["replied"],
-            &r["replied"]
+            &s0["replied"],
+            &s0["unsubscribed"],
+            &r["steps"][1]["replied"]
         ),
-        (&json!(1), &json!(0), &json!(1)),
+        (&json!(1), &json!(1), &json!(0)),
+        "{r}"
+    );
+    assert_eq!(
+        (&r["replied"], &r["unsubscribed"]),
+        (&json!(1), &json!(1)),
         "{r}"
     );
 }
