@@ -48,7 +48,7 @@ export async function render(main, ctx, existing) {
 function notApplied(body, saved) {
   const out = [];
   const words = { limit_per_hour: "seq_limit_hour", limit_per_day: "seq_limit_day", wait_for_return: "seq_wait_return",
-    time_zone_field: "seq_zone_field" };
+    recipient_time_zone_field: "seq_zone_field" };
   for (const [key, label] of Object.entries(words)) {
     if (body[key] !== undefined && body[key] !== null && body[key] !== false && !(key in saved)) out.push(t(label));
   }
@@ -145,7 +145,7 @@ function settingsEditor(s, custom) {
   const holidays = input({ id: "seq-holidays", value: (w.holidays || []).join(", "), placeholder: "2027-01-01, 2027-01-07" });
   const zone = select([["", t("seq_zone_default")], ...zones().map((z) => [z, z])], s.time_zone || "", { id: "seq-zone" });
   const zoneField = select([["", t("seq_zone_field_none")], ...custom.map((f) => [f.key, `${f.label} (custom.${f.key})`])],
-    s.time_zone_field || "", { id: "seq-zone-field" });
+    s.recipient_time_zone_field || "", { id: "seq-zone-field" });
   const perHour = input({ type: "number", min: 1, id: "seq-limit-hour", value: s.limit_per_hour ?? "" });
   const perDay = input({ type: "number", min: 1, id: "seq-limit-day", value: s.limit_per_day ?? "" });
   const company = h("input", { type: "checkbox", id: "seq-stop-company", checked: s.stop_on_company_reply });
@@ -157,7 +157,7 @@ function settingsEditor(s, custom) {
         days.map((box, i) => h("label", { class: "check" }, box, " ", t("wd_" + (i + 1))))),
       h("div", { "data-error-for": "window.days", class: "field-error", role: "alert" }),
       field("window.holidays", t("seq_holidays"), holidays),
-      h("div", { class: "row" }, field("time_zone", t("seq_time_zone"), zone), field("time_zone_field", t("seq_zone_field"), zoneField))),
+      h("div", { class: "row" }, field("time_zone", t("seq_time_zone"), zone), field("recipient_time_zone_field", t("seq_zone_field"), zoneField))),
     h("fieldset", { id: "seq-limits" }, h("legend", {}, t("seq_limits")),
       h("div", { class: "row" }, field("limit_per_hour", t("seq_limit_hour"), perHour), field("limit_per_day", t("seq_limit_day"), perDay))),
     h("fieldset", { id: "seq-stops" }, h("legend", {}, t("seq_stops")), h("p", { class: "hint" }, t("seq_stop_always")),
@@ -175,7 +175,7 @@ function settingsEditor(s, custom) {
     if (perHour.value || has("limit_per_hour")) out.limit_per_hour = number(perHour);
     if (perDay.value || has("limit_per_day")) out.limit_per_day = number(perDay);
     if (waitReturn.checked || has("wait_for_return")) out.wait_for_return = waitReturn.checked;
-    if (zoneField.value || has("time_zone_field")) out.time_zone_field = zoneField.value || null;
+    if (zoneField.value || has("recipient_time_zone_field")) out.recipient_time_zone_field = zoneField.value || null;
     return out;
   };
   return { el, read };

@@ -339,6 +339,10 @@ pub fn table(state: AppState) -> RouteTable {
         .add(M::POST, "/api/v1/sequences/{id}/enrolments", SALES, crate::sequences::routes::enrol)
         .add(M::GET, "/api/v1/sequences/{id}/enrolments", SALES, crate::sequences::routes::enrolments)
         .add(M::GET, "/api/v1/sequences/{id}/report", SALES, crate::sequences::routes::report)
+        // Attachments of steps (the uploader's own) and personal mail merge (a one-step sequence of kind merge).
+        .add(M::POST, "/api/v1/sequences/attachments", SALES, crate::sequences::upload::upload)
+        .add(M::DELETE, "/api/v1/sequences/attachments/{id}", SALES, crate::sequences::upload::delete)
+        .add(M::POST, "/api/v1/mail-merge", SALES, crate::sequences::routes::merge)
         .add(M::GET, "/r/{token}", Access::Public, crate::reminders::pages::confirm)
         .add(M::POST, "/r/{token}", Access::Public, crate::reminders::pages::act)
 }

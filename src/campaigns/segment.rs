@@ -51,6 +51,17 @@ pub async fn recipients(
         .collect())
 }
 
+/// The contacts (with a primary address) a filter matches now, by id, whatever their consent or suppression: what
+/// a sequence enrols from a segment (it says itself who it skips and why).
+pub async fn member_ids(pool: &AnyPool, f: &SegmentFilter) -> Result<Vec<i64>, Error> {
+    let custom = conditions(pool, f).await?;
+    Ok(audience::members(pool, f, &custom)
+        .await?
+        .into_iter()
+        .map(|m| m.contact_id)
+        .collect())
+}
+
 pub async fn count(pool: &AnyPool, f: &SegmentFilter) -> Result<SegmentCount, Error> {
     let custom = conditions(pool, f).await?;
     let members = audience::members(pool, f, &custom).await?;

@@ -3,6 +3,7 @@
 
 use lettre::message::header::ContentType;
 use lettre::message::Mailbox as Address;
+use lettre::message::{Attachment, MultiPart, SinglePart};
 use lettre::Message;
 use sqlx::AnyPool;
 
@@ -26,6 +27,16 @@ pub struct Letter {
     /// A reply's parent (`In-Reply-To`) and thread (`References`), Message-IDs without brackets.
     pub in_reply_to: Option<String>,
     pub references: Vec<String>,
+    /// Files attached after the text (a sequence step's uploads), each as given.
+    pub attachments: Vec<LetterFile>,
+}
+
+/// One attached file.
+#[derive(Clone)]
+pub struct LetterFile {
+    pub name: String,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
 }
 
 /// What the server answered, and the letter as sent (for the Sent folder).
@@ -183,9 +194,21 @@ fn build(from: &str, letter: &Letter) -> Result<Message, Error> {
         let refs: Vec<String> = letter.references.iter().map(|r| format!("<{r}>")).collect();
         builder = builder.references(refs.join(" "));
     }
+    if letter.attachments.is_empty() {
+        return builder
+            .header(ContentType::TEXT_PLAIN)
+            .body(letter.text.clone())
+            .map_err(|e| Error::validation("to", e.to_string()));
+    }
+    let mut parts = MultiPart::mixed().singlepart(SinglePart::plain(letter.text.clone()));
+    for f in &letter.attachments {
+        let kind = ContentType::parse(&f.content_type).unwrap_or_else(|_| {
+            ContentType::parse("application/octet-stream").expect("a valid type")
+        });
+        parts = parts.singlepart(Attachment::new(f.name.clone()).body(f.bytes.clone(), kind));
+    }
     builder
-        .header(ContentType::TEXT_PLAIN)
-        .body(letter.text.clone())
+        .multipart(parts)
         .map_err(|e| Error::validation("to", e.to_string()))
 }
 

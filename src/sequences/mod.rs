@@ -1,10 +1,13 @@
 //! Follow-up sequences (issue 18): steps of letters sent from a salesperson's own mailbox, stopped by the client's
 //! reply, a bounce or an unsubscribe. Above `awaiting` (whose working-time arithmetic it reuses), below `reminders`.
 
+mod attachments;
 mod away;
 mod bounces;
+mod enrol;
 pub mod limit_routes;
 pub mod limits;
+mod merge;
 pub mod model;
 pub mod options;
 mod returns;
@@ -12,6 +15,7 @@ pub mod routes;
 mod send;
 mod store;
 mod timing;
+pub mod upload;
 mod validate;
 pub mod worker;
 mod zones;
@@ -22,8 +26,10 @@ use crate::auth::Caller;
 use crate::crm::access::{self, Op};
 use crate::crm::RecordKind;
 use crate::error::Error;
+pub use merge::merge;
 use model::{
-    EnrolAnswer, Enrolment, Report, Sequence, SequenceInput, Skipped, Step, StepCount, StepLetter,
+    EnrolAnswer, EnrolRequest, Enrolment, Report, Sequence, SequenceInput, SequenceKind, Step,
+    StepCount, StepLetter,
 };
 use store::SequenceRow;
 
@@ -31,13 +37,24 @@ fn ts(ms: i64) -> time::OffsetDateTime {
     crate::db::from_ms(ms)
 }
 
-fn view(r: SequenceRow) -> Result<Sequence, Error> {
+async fn view(pool: &AnyPool, r: SequenceRow) -> Result<Sequence, Error> {
+    let mut steps: Vec<Step> = serde_json::from_str(&r.steps).map_err(Error::internal)?;
+    let mut files = attachments::by_step(pool, r.id).await?;
+    for (i, step) in steps.iter_mut().enumerate() {
+        step.attachments = files.remove(&(i as i64)).unwrap_or_default();
+        step.attachment_ids = step.attachments.iter().map(|a| a.id).collect();
+    }
     Ok(Sequence {
         id: r.id,
+        kind: if r.kind == "merge" {
+            SequenceKind::Merge
+        } else {
+            SequenceKind::Sequence
+        },
         owner_id: r.owner_id,
         name: r.name,
         mailbox_id: r.mailbox_id,
-        steps: serde_json::from_str(&r.steps).map_err(Error::internal)?,
+        steps,
         window: serde_json::from_str(&r.send_window).map_err(Error::internal)?,
         time_zone: r.time_zone,
         stop_on_company_reply: r.stop_on_company_reply,
@@ -99,11 +116,17 @@ async fn check_refs(
     Ok(())
 }
 
+/// The sequence as its row holds it: the steps' attachments live in their own table.
 fn stored(c: &validate::Checked) -> Result<store::NewSequence<'_>, Error> {
+    let mut steps = c.steps.clone();
+    for step in &mut steps {
+        step.attachment_ids.clear();
+        step.attachments.clear();
+    }
     Ok(store::NewSequence {
         name: &c.name,
         mailbox_id: c.mailbox_id,
-        steps: serde_json::to_string(&c.steps).map_err(Error::internal)?,
+        steps: serde_json::to_string(&steps).map_err(Error::internal)?,
         send_window: serde_json::to_string(&c.window).map_err(Error::internal)?,
         time_zone: c.time_zone.as_deref(),
         stop_on_company_reply: c.stop_on_company_reply,
@@ -112,7 +135,7 @@ fn stored(c: &validate::Checked) -> Result<store::NewSequence<'_>, Error> {
 }
 
 /// Salespeople and admins own sequences; marketing has campaigns.
-fn require_sales(caller: &Caller) -> Result<(), Error> {
+pub(crate) fn require_sales(caller: &Caller) -> Result<(), Error> {
     access::require_role(caller, RecordKind::Contact, Op::Write).map(|_| ())
 }
 
@@ -125,20 +148,38 @@ pub async fn create(
     require_sales(caller)?;
     let checked = validate::sequence(input)?;
     check_refs(pool, caller, caller.id, &checked).await?;
-    let id = store::insert(pool, caller.id, &stored(&checked)?, now).await?;
+    let files = step_files(pool, caller, None, &checked).await?;
+    let mut tx = crate::db::begin(pool).await?;
+    let owner = (caller.id, SequenceKind::Sequence.as_str());
+    let id = store::insert(&mut tx, owner, &stored(&checked)?, now).await?;
+    store::attachments::set_for_sequence(&mut tx, id, &files).await?;
+    tx.commit().await?;
     get(pool, caller, id).await
 }
 
+/// The steps' attachments, checked (the caller's own, or carried by the sequence already).
+async fn step_files(
+    pool: &AnyPool,
+    caller: &Caller,
+    sequence: Option<i64>,
+    c: &validate::Checked,
+) -> Result<Vec<(i64, Vec<i64>)>, Error> {
+    attachments::check_steps(pool, caller, sequence, &c.steps, |i| {
+        format!("steps[{i}].attachment_ids")
+    })
+    .await
+}
+
 pub async fn get(pool: &AnyPool, caller: &Caller, id: i64) -> Result<Sequence, Error> {
-    view(visible(pool, caller, id).await?)
+    view(pool, visible(pool, caller, id).await?).await
 }
 
 pub async fn list(pool: &AnyPool, caller: &Caller) -> Result<Vec<Sequence>, Error> {
-    store::list(pool, caller)
-        .await?
-        .into_iter()
-        .map(view)
-        .collect()
+    let mut out = Vec::new();
+    for row in store::list(pool, caller).await? {
+        out.push(view(pool, row).await?);
+    }
+    Ok(out)
 }
 
 pub async fn update(
@@ -151,7 +192,11 @@ pub async fn update(
     let current = visible(pool, caller, id).await?;
     let checked = validate::sequence(input)?;
     check_refs(pool, caller, current.owner_id, &checked).await?;
-    store::update(pool, id, &stored(&checked)?, now).await?;
+    let files = step_files(pool, caller, Some(id), &checked).await?;
+    let mut tx = crate::db::begin(pool).await?;
+    store::update(&mut tx, id, &stored(&checked)?, now).await?;
+    store::attachments::set_for_sequence(&mut tx, id, &files).await?;
+    tx.commit().await?;
     get(pool, caller, id).await
 }
 
@@ -160,55 +205,49 @@ pub async fn delete(pool: &AnyPool, caller: &Caller, id: i64) -> Result<(), Erro
     store::delete(pool, id).await
 }
 
-/// Enrols contacts the caller may read; the first step is due after its delay, inside the window.
+/// Enrols the contacts of a request's source that the caller may read; the first step is due after its delay,
+/// inside the window.
 pub async fn enrol(
     pool: &AnyPool,
     caller: &Caller,
     id: i64,
-    contact_ids: &[i64],
+    request: EnrolRequest,
     now: i64,
 ) -> Result<EnrolAnswer, Error> {
     let s = visible(pool, caller, id).await?;
-    if contact_ids.is_empty() || contact_ids.len() > 1000 {
-        return Err(Error::validation("contact_ids", "1 to 1000 contact ids"));
-    }
-    let steps: Vec<Step> = serde_json::from_str(&s.steps).map_err(Error::internal)?;
-    let first = steps
-        .first()
-        .ok_or_else(|| Error::internal("a sequence without steps"))?;
-    let mut conn = pool.acquire().await?;
-    let (mut enrolled, mut skipped) = (Vec::new(), Vec::new());
-    // All or nothing: a contact the caller may not see refuses the request before anyone is enrolled.
-    for &contact in contact_ids {
-        if !access::may_read(&mut conn, caller, RecordKind::Contact, contact).await? {
-            return Err(Error::validation(
-                "contact_ids",
-                format!("no contact {contact}"),
-            ));
-        }
-    }
-    for &contact in contact_ids {
-        let Some(address) = store::contact_address(&mut conn, contact).await? else {
-            skipped.push(Skipped {
-                contact_id: contact,
-                reason: "no_email".into(),
-            });
-            continue;
-        };
-        let due = zones::first_due(pool, &s, contact, now, first.delay).await?;
-        match store::enrol(&mut conn, id, contact, &address, due, now).await? {
-            Some(e) => enrolled.push(e),
-            None => skipped.push(Skipped {
-                contact_id: contact,
-                reason: "already_enrolled".into(),
-            }),
-        }
-    }
-    drop(conn);
+    let source = enrol::Source::parse(request)?;
+    let contacts = enrol::contacts(pool, caller, source).await?;
+    let (enrolled, skipped) = enrol_into(pool, &s, &contacts, now).await?;
     Ok(EnrolAnswer {
         enrolled: enrolments_of(pool, id, Some(&enrolled)).await?,
         skipped,
     })
+}
+
+/// Enrols checked contacts into a sequence, its first step due after its delay.
+async fn enrol_into(
+    pool: &AnyPool,
+    s: &SequenceRow,
+    contacts: &[i64],
+    now: i64,
+) -> Result<(Vec<i64>, Vec<model::Skipped>), Error> {
+    let steps: Vec<Step> = serde_json::from_str(&s.steps).map_err(Error::internal)?;
+    let first = steps
+        .first()
+        .ok_or_else(|| Error::internal("a sequence without steps"))?;
+    // One due time for all unless each recipient's own time zone decides it (a few queries per contact then).
+    let options = options::SendingOptions::from_stored(&s.sending);
+    let mut dues = std::collections::HashMap::new();
+    if options.recipient_time_zone_field.is_none() {
+        let window = zones::window_for(pool, s, &options, 0).await?; // no field: no contact is read
+        let due = timing::due(&window.window, now, first.delay);
+        dues.extend(contacts.iter().map(|&c| (c, due)));
+    } else {
+        for &c in contacts {
+            dues.insert(c, zones::first_due(pool, s, c, now, first.delay).await?);
+        }
+    }
+    enrol::enrol_all(pool, s.id, contacts, &dues, now).await
 }
 
 pub async fn enrolments(pool: &AnyPool, caller: &Caller, id: i64) -> Result<Vec<Enrolment>, Error> {
@@ -277,6 +316,9 @@ pub async fn report(pool: &AnyPool, caller: &Caller, id: i64) -> Result<Report, 
                 sent: 0,
                 uncertain: 0,
                 failed: 0,
+                replied: 0,
+                bounced: 0,
+                unsubscribed: 0,
             })
             .collect(),
     };
@@ -302,6 +344,17 @@ pub async fn report(pool: &AnyPool, caller: &Caller, id: i64) -> Result<Report, 
             "sent" => c.sent += n,
             "uncertain" => c.uncertain += n,
             "failed" => c.failed += n,
+            _ => {}
+        }
+    }
+    for (step, reason, n) in store::views::stops_after_step(pool, id).await? {
+        let Some(c) = step.and_then(|s| r.steps.iter_mut().find(|c| c.step == s + 1)) else {
+            continue;
+        };
+        match reason.as_str() {
+            "replied" => c.replied += n,
+            "bounced" => c.bounced += n,
+            "unsubscribed" | "suppressed" | "consent_withdrawn" => c.unsubscribed += n,
             _ => {}
         }
     }

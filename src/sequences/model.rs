@@ -29,6 +29,39 @@ pub struct Step {
     /// Sent as a reply in the thread of the previous step: its In-Reply-To/References, "Re: " its subject.
     #[serde(default)]
     pub as_reply: bool,
+    /// Uploads (`POST /api/v1/sequences/attachments`) of the caller's attached to every letter of the step.
+    #[serde(default)]
+    pub attachment_ids: Vec<i64>,
+    /// The step's attachments as stored (answers only; ignored when written).
+    #[serde(default, skip_deserializing)]
+    pub attachments: Vec<Attachment>,
+}
+
+/// An uploaded file, stored once (by content hash) and attached to every letter of the steps that name it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub struct Attachment {
+    pub id: i64,
+    pub name: String,
+    /// Bytes.
+    pub size: i64,
+    pub content_type: String,
+}
+
+/// A plain follow-up sequence, or a personal mail merge (one step, `POST /api/v1/mail-merge`).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum SequenceKind {
+    Sequence,
+    Merge,
+}
+
+impl SequenceKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SequenceKind::Sequence => "sequence",
+            SequenceKind::Merge => "merge",
+        }
+    }
 }
 
 /// When letters may go out, in the sequence's time zone: local hours on ISO weekdays (1 = Monday), not on holidays.
@@ -77,6 +110,7 @@ pub struct SequenceInput {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Sequence {
     pub id: i64,
+    pub kind: SequenceKind,
     pub owner_id: i64,
     pub name: String,
     pub mailbox_id: i64,
@@ -97,9 +131,50 @@ pub struct SequenceList {
     pub items: Vec<Sequence>,
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+/// Whom to enrol: exactly one of chosen contacts, a saved view of contacts (the caller's), or a segment; a view or
+/// segment enrols the contacts it holds that the caller may read. At most 10 000 per call.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct EnrolRequest {
-    pub contact_ids: Vec<i64>,
+    #[serde(default)]
+    pub contact_ids: Option<Vec<i64>>,
+    #[serde(default)]
+    pub view_id: Option<i64>,
+    #[serde(default)]
+    pub segment_id: Option<i64>,
+}
+
+/// A personal mail merge: one letter to each contact from the caller's own mailbox, at once (in the window).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MergeRequest {
+    /// Default: "Mail merge: " and the subject.
+    #[serde(default)]
+    pub name: Option<String>,
+    pub mailbox_id: i64,
+    /// Handlebars, the templates' fields (`{{contact.name}}` …).
+    pub subject: String,
+    /// Plain text, handlebars.
+    pub body: String,
+    #[serde(default)]
+    pub attachment_ids: Vec<i64>,
+    /// Default: Monday to Friday 09:00–18:00 in the caller's digest time zone (else UTC).
+    #[serde(default)]
+    pub send_window: Option<SendWindow>,
+    #[serde(default)]
+    pub contact_ids: Option<Vec<i64>>,
+    #[serde(default)]
+    pub view_id: Option<i64>,
+    #[serde(default)]
+    pub segment_id: Option<i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MergeAnswer {
+    pub sequence_id: i64,
+    /// How many contacts were enrolled (each gets one letter).
+    pub enrolled: i64,
+    pub skipped: Vec<Skipped>,
 }
 
 /// One step's letter as sent (`sent`), refused (`failed`) or handed over without an answer (`uncertain`: never
@@ -144,7 +219,8 @@ pub struct Enrolment {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Skipped {
     pub contact_id: i64,
-    /// `already_enrolled` or `no_email`.
+    /// `already_enrolled`, `no_email`, `suppressed` (the address is on the suppression list) or `no_consent` (the
+    /// contact's latest consent decision is a withdrawal).
     pub reason: String,
 }
 
@@ -165,6 +241,11 @@ pub struct StepCount {
     pub sent: i64,
     pub uncertain: i64,
     pub failed: i64,
+    /// Enrolments stopped after this step was their last letter, by why.
+    pub replied: i64,
+    pub bounced: i64,
+    /// Unsubscribed, suppressed otherwise, or consent withdrawn.
+    pub unsubscribed: i64,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -4,7 +4,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 
 use super::model::{
-    EnrolAnswer, EnrolRequest, EnrolmentList, Report, Sequence, SequenceInput, SequenceList,
+    EnrolAnswer, EnrolRequest, EnrolmentList, MergeAnswer, MergeRequest, Report, Sequence,
+    SequenceInput, SequenceList,
 };
 use crate::api::extract::{Json, Path};
 use crate::app::AppState;
@@ -75,8 +76,10 @@ pub async fn delete(
 }
 
 #[utoipa::path(post, path = "/api/v1/sequences/{id}/enrolments", tag = "sequences", security(("bearer" = [])),
-    description = "Enrols contacts the caller may read (at their primary address); those without an address or \
-        enrolled already are listed as skipped.",
+    description = "Enrols chosen contacts the caller may read (`contact_ids`; one they may not: 422), the contacts \
+        of a saved view of the caller's (`view_id`) or of a segment (`segment_id`) that the caller may read; exactly \
+        one of the three, at most 10 000 contacts. Those without an address, suppressed, whose consent is withdrawn \
+        or enrolled already are listed as skipped.",
     params(("id" = i64, Path)), request_body = EnrolRequest,
     responses((status = 200, body = EnrolAnswer), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn enrol(
@@ -87,7 +90,7 @@ pub async fn enrol(
 ) -> Result<Json<EnrolAnswer>, Error> {
     let now = s.reminders.clock.now_ms();
     Ok(Json(
-        super::enrol(&s.db.pool, &caller, id, &body.contact_ids, now).await?,
+        super::enrol(&s.db.pool, &caller, id, body, now).await?,
     ))
 }
 
@@ -115,4 +118,20 @@ pub async fn report(
     Path(id): Path<i64>,
 ) -> Result<Json<Report>, Error> {
     Ok(Json(super::report(&s.db.pool, &caller, id).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/mail-merge", tag = "sequences", security(("bearer" = [])),
+    description = "A personal mail merge: a sequence of kind `merge` with one step due now (inside the window), \
+        from a mailbox the caller may send from, one letter to each contact (chosen, a view's or a segment's, as \
+        enrolment takes them) with the attachments; follow it as a sequence (its enrolments, its report).",
+    request_body = MergeRequest,
+    responses((status = 201, body = MergeAnswer), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn merge(
+    State(s): State<AppState>,
+    caller: Caller,
+    Json(body): Json<MergeRequest>,
+) -> Result<(StatusCode, Json<MergeAnswer>), Error> {
+    let now = s.reminders.clock.now_ms();
+    let answer = super::merge(&s.db.pool, &caller, body, now).await?;
+    Ok((StatusCode::CREATED, Json(answer)))
 }

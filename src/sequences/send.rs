@@ -221,6 +221,8 @@ impl Sender {
             subject: rendered.subject,
             text: rendered.text,
             message_id: Some(message_id),
+            attachments: super::attachments::for_step(&self.pool, due.sequence_id, due.step)
+                .await?,
             ..outbox::Letter::default()
         };
         if step.as_reply {

@@ -367,6 +367,11 @@ const MATRIX: &[Row] = &[
     ("POST", "/api/v1/sequences/{id}/enrolments", Plain, SEQUENCE_200),
     ("GET", "/api/v1/sequences/{id}/enrolments", Plain, SEQUENCE_200),
     ("GET", "/api/v1/sequences/{id}/report", Plain, SEQUENCE_200),
+    // Uploads: salespeople's own (no form: 422; nobody's id: 404); a mail merge as a sequence is made (the
+    // owner's contact from the owner's mailbox: the owner and admins).
+    ("POST", "/api/v1/sequences/attachments", Plain, [422, 422, 422, 422, 422, 422, 403]),
+    ("DELETE", "/api/v1/sequences/attachments/{id}", Plain, [404, 404, 404, 404, 404, 404, 403]),
+    ("POST", "/api/v1/mail-merge", Plain, [201, 422, 201, 422, 422, 422, 403]),
     // Reminder letters' links: public; a forged token gets the same page for everyone.
     ("GET", "/r/{token}", Plain, [400, 400, 400, 400, 400, 400, 400]),
     ("POST", "/r/{token}", Plain, [400, 400, 400, 400, 400, 400, 400]),
@@ -1304,6 +1309,12 @@ async fn every_route_is_in_the_authorization_matrix() {
                     (method != "DELETE").then(|| sequence_body(o.send_mailbox))
                 } else if path == "/api/v1/sequences/{id}/enrolments" && method == "POST" {
                     Some(json!({ "contact_ids": [fx.contact] }))
+                } else if path == "/api/v1/mail-merge" {
+                    // A window of one Sunday minute: the matrix sends nothing.
+                    Some(
+                        json!({ "mailbox_id": o.send_mailbox, "subject": "Предложение", "body": "Добрый день!",
+                        "contact_ids": [fx.contact], "send_window": {"start": "03:00", "end": "03:01", "days": [7]} }),
+                    )
                 } else {
                     body(&w, who, method, path, case, &fx)
                 };

@@ -112,7 +112,7 @@ pub struct TaskList {
 /// One entry of a record's timeline.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TimelineItem {
-    /// note, task, stage_change or email
+    /// note, task, stage_change, email, sequence_letter or sequence_stopped
     pub kind: String,
     pub id: i64,
     #[serde(with = "time::serde::rfc3339")]
@@ -130,6 +130,25 @@ pub struct TimelineItem {
     pub done: Option<bool>,
     /// For mail: how much of it the caller reads (`metadata`: no subject; `subject`; `full`: also the body).
     pub mail_access: Option<crate::crm::access::MailLevel>,
+    /// For `sequence_letter` (text: its subject, at: when it was sent) and `sequence_stopped` (text: the reason,
+    /// `replied`, `bounced`, `unsubscribed`, `suppressed`, `consent_withdrawn` or `failed`; at: when).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sequence_id: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sequence_name: Option<String>,
+    /// For `sequence_letter`: its step, from 1, its subject and when it was sent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub step: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        with = "time::serde::rfc3339::option"
+    )]
+    pub sent_at: Option<OffsetDateTime>,
+    /// For `sequence_stopped`: why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -240,7 +240,27 @@ fn push_records(sql: &mut Sql, alias: &str, s: &TimelineScope) {
     sql.push(")");
 }
 
-/// Notes, tasks, stage changes and linked mail of the scope, newest first, older than the cursor `(at, type, id)`.
+/// The letters sequences sent to the contacts (`text`: the subject) and why their enrolments stopped (`text`: the
+/// reason). Read from the sequences' own tables: data, not a call up the layers, and never a second copy to drift.
+fn push_sequences(sql: &mut Sql, contacts: &[i64]) {
+    sql.push(
+        " UNION ALL SELECT l.sent_at, 5, l.id, 'contact', e.contact_id, l.subject, NULL, q.owner_id, NULL, NULL, NULL,
+                q.id, q.name, l.step + 1
+         FROM sequence_letters l JOIN sequence_enrolments e ON e.id = l.enrolment_id
+         JOIN sequences q ON q.id = e.sequence_id
+         WHERE l.state = 'sent' AND l.sent_at IS NOT NULL AND e.contact_id IN ",
+    );
+    sql.bind_list(contacts.to_vec());
+    sql.push(
+        " UNION ALL SELECT e.stopped_at, 6, e.id, 'contact', e.contact_id, e.stop_reason, NULL, q.owner_id, NULL, NULL,
+                NULL, q.id, q.name, NULL
+         FROM sequence_enrolments e JOIN sequences q ON q.id = e.sequence_id
+         WHERE e.state = 'stopped' AND e.stopped_at IS NOT NULL AND e.contact_id IN ",
+    );
+    sql.bind_list(contacts.to_vec());
+}
+
+/// Notes, tasks, stage changes, linked mail and sequence letters and stops of the scope, newest first, older than the cursor `(at, type, id)`.
 /// Without `history` (marketing) only mail; mail only as far as the caller reads it (`access::push_mail_level`).
 pub async fn timeline(
     conn: &mut AnyConnection,
@@ -252,33 +272,39 @@ pub async fn timeline(
 ) -> Result<Vec<(i64, TimelineItem)>, Error> {
     let no_history = if history { "" } else { " AND 1 = 0" };
     let mut sql = Sql::new(
-        "SELECT at, t, id, record_kind, record_id, text, previous, user_id, due_at, done, lvl FROM (
+        "SELECT at, t, id, record_kind, record_id, text, previous, user_id, due_at, done, lvl, seq_id, seq_name,
+                seq_step FROM (
          SELECT n.created_at AS at, 1 AS t, n.id, n.record_kind, n.record_id, n.body AS text, NULL AS previous,
-                n.author_id AS user_id, NULL AS due_at, NULL AS done, CAST(NULL AS BIGINT) AS lvl FROM notes n",
+                n.author_id AS user_id, NULL AS due_at, NULL AS done, CAST(NULL AS BIGINT) AS lvl,
+                CAST(NULL AS BIGINT) AS seq_id, CAST(NULL AS TEXT) AS seq_name, CAST(NULL AS BIGINT) AS seq_step
+         FROM notes n",
     );
     push_records(&mut sql, "n", s);
     sql.push(no_history);
     sql.push(
-        " UNION ALL SELECT k.created_at, 2, k.id, k.record_kind, k.record_id, k.title, NULL, k.assignee_id, k.due_at, k.done, NULL
+        " UNION ALL SELECT k.created_at, 2, k.id, k.record_kind, k.record_id, k.title, NULL, k.assignee_id, k.due_at, k.done, NULL,
+                NULL, NULL, NULL
          FROM tasks k",
     );
     push_records(&mut sql, "k", s);
     sql.push(no_history);
     sql.push(
         " UNION ALL SELECT c.at, 3, c.id, 'deal', c.deal_id, (SELECT name FROM stages WHERE id = c.to_stage_id),
-                (SELECT name FROM stages WHERE id = c.from_stage_id), c.changed_by, NULL, NULL, NULL
+                (SELECT name FROM stages WHERE id = c.from_stage_id), c.changed_by, NULL, NULL, NULL, NULL, NULL, NULL
          FROM stage_changes c WHERE c.deal_id IN ",
     );
     sql.bind_list(if history { s.deals.clone() } else { Vec::new() });
     sql.push(
         " UNION ALL SELECT COALESCE(mm.sent_at, mm.received_at), 4, mm.id, 'message', mm.id,
-                CASE WHEN mm.lvl >= 2 THEN mm.subject ELSE NULL END, mm.from_address, NULL, NULL, NULL, mm.lvl
+                CASE WHEN mm.lvl >= 2 THEN mm.subject ELSE NULL END, mm.from_address, NULL, NULL, NULL, mm.lvl,
+                NULL, NULL, NULL
          FROM (SELECT m.id, m.sent_at, m.received_at, m.subject, m.from_address, ",
     );
     access::push_mail_level(&mut sql, caller, "m");
     sql.push(" AS lvl FROM messages m WHERE m.id IN (SELECT l.message_id FROM message_links l");
     push_records(&mut sql, "l", s);
     sql.push(" AND l.removed = 0)) mm WHERE mm.lvl > 0");
+    push_sequences(&mut sql, if history { &s.contacts[..] } else { &[] });
     sql.push(") x WHERE (x.at < ").bind(before.0);
     sql.push(" OR (x.at = ")
         .bind(before.0)
@@ -296,19 +322,26 @@ pub async fn timeline(
     rows.iter()
         .map(|r| {
             let t: i64 = r.try_get("t")?;
+            let at = from_ms(r.try_get("at")?);
+            let text: Option<String> = r.try_get("text")?;
             let item = TimelineItem {
+                subject: text.clone().filter(|_| t == 5),
+                sent_at: (t == 5).then_some(at),
+                reason: text.clone().filter(|_| t == 6),
                 kind: match t {
                     1 => "note",
                     2 => "task",
                     3 => "stage_change",
+                    5 => "sequence_letter",
+                    6 => "sequence_stopped",
                     _ => "email",
                 }
                 .to_string(),
                 id: r.try_get("id")?,
-                at: from_ms(r.try_get("at")?),
+                at,
                 record_kind: r.try_get("record_kind")?,
                 record_id: r.try_get("record_id")?,
-                text: r.try_get("text")?,
+                text,
                 previous: r.try_get("previous")?,
                 user_id: r.try_get("user_id")?,
                 due_at: r.try_get::<Option<i64>, _>("due_at")?.map(from_ms),
@@ -316,6 +349,9 @@ pub async fn timeline(
                 mail_access: r
                     .try_get::<Option<i64>, _>("lvl")?
                     .map(access::MailLevel::from_rank),
+                sequence_id: r.try_get("seq_id")?,
+                sequence_name: r.try_get("seq_name")?,
+                step: r.try_get("seq_step")?,
             };
             Ok((t, item))
         })

@@ -2,8 +2,10 @@
 //! (claimed before SMTP sees them; the unique (enrolment, step) key makes each step go once) and the report in
 //! `letters`.
 
+pub mod attachments;
 pub mod away;
 pub mod bounces;
+pub mod enrol;
 pub mod letters;
 pub mod limits;
 pub mod views;
@@ -33,6 +35,8 @@ pub(super) const NOT_SUPPRESSED: &str =
 
 pub struct SequenceRow {
     pub id: i64,
+    /// `sequence` or `merge`.
+    pub kind: String,
     pub owner_id: i64,
     pub name: String,
     pub mailbox_id: i64,
@@ -58,12 +62,13 @@ pub struct NewSequence<'a> {
 }
 
 const SEQUENCE_COLUMNS: &str =
-    "SELECT id, owner_id, name, mailbox_id, steps, send_window, time_zone,
+    "SELECT id, kind, owner_id, name, mailbox_id, steps, send_window, time_zone,
      stop_on_company_reply, sending, created_at, updated_at FROM sequences";
 
 fn sequence_row(r: &sqlx::any::AnyRow) -> Result<SequenceRow, Error> {
     Ok(SequenceRow {
         id: r.try_get("id")?,
+        kind: r.try_get("kind")?,
         owner_id: r.try_get("owner_id")?,
         name: r.try_get("name")?,
         mailbox_id: r.try_get("mailbox_id")?,
@@ -78,14 +83,14 @@ fn sequence_row(r: &sqlx::any::AnyRow) -> Result<SequenceRow, Error> {
 }
 
 pub async fn insert(
-    pool: &AnyPool,
-    owner: i64,
+    conn: &mut AnyConnection,
+    (owner, kind): (i64, &str),
     s: &NewSequence<'_>,
     now: i64,
 ) -> Result<i64, Error> {
     let row = sqlx::query(
         "INSERT INTO sequences (owner_id, name, mailbox_id, steps, send_window, time_zone, stop_on_company_reply,
-             created_at, updated_at, sending) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9) RETURNING id",
+             created_at, updated_at, sending, kind) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9, $10) RETURNING id",
     )
     .bind(owner)
     .bind(s.name)
@@ -96,12 +101,18 @@ pub async fn insert(
     .bind(i64::from(s.stop_on_company_reply))
     .bind(now)
     .bind(s.sending.clone())
-    .fetch_one(pool)
+    .bind(kind)
+    .fetch_one(conn)
     .await?;
     Ok(row.try_get("id")?)
 }
 
-pub async fn update(pool: &AnyPool, id: i64, s: &NewSequence<'_>, now: i64) -> Result<(), Error> {
+pub async fn update(
+    conn: &mut AnyConnection,
+    id: i64,
+    s: &NewSequence<'_>,
+    now: i64,
+) -> Result<(), Error> {
     sqlx::query(
         "UPDATE sequences SET name = $1, mailbox_id = $2, steps = $3, send_window = $4, time_zone = $5,
              stop_on_company_reply = $6, updated_at = $7, sending = $9 WHERE id = $8",
@@ -115,7 +126,7 @@ pub async fn update(pool: &AnyPool, id: i64, s: &NewSequence<'_>, now: i64) -> R
     .bind(now)
     .bind(id)
     .bind(s.sending.clone())
-    .execute(pool)
+    .execute(conn)
     .await?;
     Ok(())
 }
@@ -160,48 +171,6 @@ pub async fn owner_time_zone(pool: &AnyPool, owner: i64) -> Result<Option<String
         .fetch_optional(pool)
         .await?;
     Ok(row.map(|r| r.try_get("time_zone")).transpose()?)
-}
-
-/// A contact's primary address (else its first), lower-case.
-pub async fn contact_address(
-    conn: &mut AnyConnection,
-    contact: i64,
-) -> Result<Option<String>, Error> {
-    let row = sqlx::query(
-        "SELECT email FROM contact_emails WHERE contact_id = $1 ORDER BY is_primary DESC, email LIMIT 1",
-    )
-    .bind(contact)
-    .fetch_optional(conn)
-    .await?;
-    Ok(row
-        .map(|r| r.try_get::<String, _>("email"))
-        .transpose()?
-        .map(|e| e.to_lowercase()))
-}
-
-/// Enrols a contact (None: enrolled already). Mail stored from now on may be their reply.
-pub async fn enrol(
-    conn: &mut AnyConnection,
-    sequence: i64,
-    contact: i64,
-    address: &str,
-    due: i64,
-    now: i64,
-) -> Result<Option<i64>, Error> {
-    let row = sqlx::query(
-        "INSERT INTO sequence_enrolments (sequence_id, contact_id, address, state, next_step, next_due_at,
-             after_message_id, enrolled_at)
-         SELECT $1, $2, $3, 'active', 0, $4, COALESCE(MAX(id), 0), $5 FROM messages WHERE 1 = 1
-         ON CONFLICT (sequence_id, contact_id) DO NOTHING RETURNING id",
-    )
-    .bind(sequence)
-    .bind(contact)
-    .bind(address)
-    .bind(due)
-    .bind(now)
-    .fetch_optional(conn)
-    .await?;
-    Ok(row.map(|r| r.try_get("id")).transpose()?)
 }
 
 /// Stops active enrolments whose client replied, or whose address is suppressed (hard bounce, unsubscribe,

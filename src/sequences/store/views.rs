@@ -2,7 +2,7 @@
 
 use sqlx::{AnyPool, Row};
 
-use crate::db::sql::Sql;
+use crate::db::sql::{Sql, MAX_BINDS};
 use crate::error::Error;
 
 pub struct EnrolmentRow {
@@ -31,25 +31,36 @@ pub struct LetterRow {
     pub bounce_diagnostic: Option<String>,
 }
 
-/// A sequence's enrolments (all, or those of `ids`), oldest first.
+/// A sequence's enrolments (all, up to 10 000, or those of `ids`), oldest first.
 pub async fn enrolments(
     pool: &AnyPool,
     sequence: i64,
     ids: Option<&[i64]>,
 ) -> Result<Vec<EnrolmentRow>, Error> {
-    let mut sql = Sql::new(
-        "SELECT id, sequence_id, contact_id, address, state, stop_reason, next_step, next_due_at, enrolled_at,
-             stopped_at FROM sequence_enrolments WHERE sequence_id = ",
-    );
-    sql.bind(sequence);
-    if let Some(ids) = ids {
-        if ids.is_empty() {
-            return Ok(Vec::new());
+    let select = |sequence: i64| {
+        let mut sql = Sql::new(
+            "SELECT id, sequence_id, contact_id, address, state, stop_reason, next_step, next_due_at, enrolled_at,
+                 stopped_at FROM sequence_enrolments WHERE sequence_id = ",
+        );
+        sql.bind(sequence);
+        sql
+    };
+    let mut rows = Vec::new();
+    match ids {
+        None => {
+            let mut sql = select(sequence);
+            sql.push(" ORDER BY id LIMIT 10000");
+            rows = sql.query().fetch_all(pool).await?;
         }
-        sql.push(" AND id IN ").bind_list(ids.to_vec());
+        Some(ids) => {
+            for run in ids.chunks(MAX_BINDS - 4) {
+                let mut sql = select(sequence);
+                sql.push(" AND id IN ").bind_list(run.to_vec());
+                rows.extend(sql.query().fetch_all(pool).await?);
+            }
+            rows.sort_by_key(|r| r.try_get::<i64, _>("id").unwrap_or_default());
+        }
     }
-    sql.push(" ORDER BY id LIMIT 5000");
-    let rows = sql.query().fetch_all(pool).await?;
     rows.iter()
         .map(|r| {
             Ok(EnrolmentRow {
@@ -133,5 +144,27 @@ pub async fn letter_counts(
     .await?;
     rows.iter()
         .map(|r| Ok((r.try_get("step")?, r.try_get("state")?, r.try_get("n")?)))
+        .collect()
+}
+
+/// `(step, stop_reason, count)` of a sequence's stopped enrolments, by the last step that went to them (sent or
+/// uncertain; none: stopped before the first).
+pub async fn stops_after_step(
+    pool: &AnyPool,
+    sequence: i64,
+) -> Result<Vec<(Option<i64>, String, i64)>, Error> {
+    let rows = sqlx::query(
+        "SELECT x.step, x.reason, COUNT(*) AS n FROM (
+             SELECT e.stop_reason AS reason, (SELECT MAX(l.step) FROM sequence_letters l
+                 WHERE l.enrolment_id = e.id AND l.state IN ('sent', 'uncertain')) AS step
+             FROM sequence_enrolments e WHERE e.sequence_id = $1 AND e.state = 'stopped'
+                 AND e.stop_reason IS NOT NULL) x
+         GROUP BY x.step, x.reason",
+    )
+    .bind(sequence)
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("step")?, r.try_get("reason")?, r.try_get("n")?)))
         .collect()
 }
