@@ -36,6 +36,12 @@ async fn a_letter_the_relay_could_not_take_goes_out_once_when_it_is_back() {
     }
     tokio::time::sleep(Duration::from_millis(1000)).await;
     assert!(sink.received().is_empty());
+    let waiting = feed(&app, &token).await;
+    assert_eq!(
+        waiting["items"][0]["mail"], "pending",
+        "to be tried again: {waiting}"
+    );
+    assert!(waiting["items"][0]["mail_error"].is_string(), "{waiting}");
 
     // The relay comes back (here: now points at the sink); the retry a minute later delivers it, once.
     let path = format!("/api/v1/relays/{}", relay["id"]);
@@ -52,4 +58,5 @@ async fn a_letter_the_relay_could_not_take_goes_out_once_when_it_is_back() {
         "one letter after the retry"
     );
     assert_eq!(got[0].rcpt_to, email);
+    assert_eq!(feed(&app, &token).await["items"][0]["mail"], "sent");
 }
