@@ -101,8 +101,11 @@ impl End {
     }
 }
 
-/// Records how `worker`'s claimed letter ended, and for a reminder its notification's mail state, in one
-/// transaction. `uncertain` rows are settled too: a slow sender whose claim was thought dead knows the truth.
+/// Records how `worker`'s claimed letter ended, then its notification's mail state. `uncertain` rows are settled
+/// too: a slow sender whose claim was thought dead knows the truth. Two statements, not a transaction: on SQLite a
+/// transaction per letter held the write lock across the sender's awaits, long enough on a loaded machine to starve
+/// a second instance out of the sending; the letter's row decides (the feed shows it, and a notification with a
+/// letter row is never a candidate again), so a crash between the two only leaves the notification's copy stale.
 pub async fn settle(
     pool: &AnyPool,
     letter: i64,
@@ -111,7 +114,6 @@ pub async fn settle(
     error: Option<&str>,
     real_now: i64,
 ) -> Result<(), Error> {
-    let mut tx = crate::db::begin(pool).await?;
     let row = sqlx::query(
         "UPDATE reminder_letters SET state = $1, error = $2, settled_at = $3
          WHERE id = $4 AND claimed_by = $5 AND state IN ('claimed', 'uncertain') RETURNING notification_id, kind",
@@ -121,21 +123,21 @@ pub async fn settle(
     .bind(real_now)
     .bind(letter)
     .bind(worker)
-    .fetch_optional(&mut *tx)
+    .fetch_optional(pool)
     .await?;
     if let Some(row) = row {
         let kind: String = row.try_get("kind")?;
         if let (Some(notification), "reminder") = (row.try_get("notification_id")?, kind.as_str()) {
             let state = if end == End::Sent { "sent" } else { "failed" };
-            mark_notification(&mut tx, notification, state, error).await?;
+            mark_notification(&mut *pool.acquire().await?, notification, state, error).await?;
         }
     }
-    tx.commit().await?;
     Ok(())
 }
 
 /// Drops `worker`'s claim of a reminder letter that was certainly not handed over, and makes it due again at
-/// `retry_at`: the claim's row goes, so the next try claims anew.
+/// `retry_at`: the claim's row goes, so the next try claims anew. Two statements, as in `settle`; a crash between
+/// them only makes the retry come sooner.
 pub async fn release(
     pool: &AnyPool,
     letter: i64,
@@ -143,14 +145,13 @@ pub async fn release(
     error: &str,
     retry_at: i64,
 ) -> Result<(), Error> {
-    let mut tx = crate::db::begin(pool).await?;
     let row = sqlx::query(
         "DELETE FROM reminder_letters WHERE id = $1 AND claimed_by = $2 AND state IN ('claimed', 'uncertain')
          RETURNING notification_id",
     )
     .bind(letter)
     .bind(worker)
-    .fetch_optional(&mut *tx)
+    .fetch_optional(pool)
     .await?;
     if let Some(notification) = row
         .map(|r| r.try_get::<Option<i64>, _>("notification_id"))
@@ -164,10 +165,9 @@ pub async fn release(
         .bind(error)
         .bind(retry_at)
         .bind(notification)
-        .execute(&mut *tx)
+        .execute(pool)
         .await?;
     }
-    tx.commit().await?;
     Ok(())
 }
 
@@ -208,6 +208,16 @@ pub async fn orphans_to_uncertain(
     now: i64,
     title: impl Fn(&Orphan) -> String,
 ) -> Result<usize, Error> {
+    // A read first: on SQLite the transaction below takes the write lock, which every pass need not.
+    let any = sqlx::query(
+        "SELECT 1 AS one FROM reminder_letters WHERE state = 'claimed' AND claimed_at < $1 LIMIT 1",
+    )
+    .bind(cutoff)
+    .fetch_optional(pool)
+    .await?;
+    if any.is_none() {
+        return Ok(0);
+    }
     let mut tx = crate::db::begin(pool).await?;
     let rows = sqlx::query(
         "UPDATE reminder_letters SET state = 'uncertain', error = $1, settled_at = $2
