@@ -182,7 +182,7 @@ impl App {
             imap_fetch: FetchLimits::from_config(config),
             secrets,
             sync_progress,
-            reminders: crate::reminders::Reminders::new(&secret),
+            reminders: crate::reminders::Reminders::new(&secret, config.reminder_lease_seconds),
         };
         bounces::set_soft_bounce_limit(config.soft_bounce_limit);
         let (router, routes) = api::router(state.clone());

@@ -75,6 +75,9 @@ pub struct Config {
     pub soft_bounce_limit: i64,
     /// First retry delay after an SMTP 4xx, in milliseconds; doubles with each attempt.
     pub send_retry_base_ms: i64,
+    /// Seconds a reminder or digest letter may stay claimed and unsettled before it is taken for uncertain (its
+    /// sender died mid-send); it is never sent again either way.
+    pub reminder_lease_seconds: i64,
 }
 
 #[derive(Serialize)]
@@ -99,6 +102,7 @@ struct Defaults {
     send_lease_seconds: i64,
     soft_bounce_limit: i64,
     send_retry_base_ms: i64,
+    reminder_lease_seconds: i64,
 }
 
 const DEFAULTS: Defaults = Defaults {
@@ -122,6 +126,7 @@ const DEFAULTS: Defaults = Defaults {
     send_lease_seconds: 30,
     soft_bounce_limit: 3,
     send_retry_base_ms: 60_000,
+    reminder_lease_seconds: 300,
 };
 
 impl Config {

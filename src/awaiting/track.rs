@@ -4,12 +4,16 @@
 //!
 //! Why a worker over the messages table rather than a step in ingest: ingest lives in `imap`/`mail`/`linking`,
 //! below this layer, and a lower layer never calls a higher one; the cursor also picks up mail that arrives by
-//! any path (sync, the CLI, logging from Outlook) with one rule.
+//! any path (sync, the CLI, logging from Outlook) with one rule. Mail linked later (a record created after its
+//! mail, a link by hand, a conversion, a class corrected) is queued by database triggers for the same reason, and
+//! its thread decided again: a late link starts the wait (overdue at once when the mail is old), moves it to the
+//! contact now linked, or ends it when the mail no longer waits.
 
 use sqlx::AnyPool;
 
 use super::hours::WorkingTime;
 use super::model::ReplyPolicy;
+use super::store::late::{self, OpenWait};
 use super::store::{self, NewWait, ThreadMail};
 use crate::crm::RecordKind;
 use crate::error::Error;
@@ -36,13 +40,15 @@ impl Seen {
     }
 }
 
-/// One pass; answers how many new messages it read (BATCH: there may be more). With `seen` (the worker) it also
+/// One pass; answers how many new messages (or queued ones) it read (BATCH: there may be more). With `seen` (the worker) it also
 /// looks back at messages stored lately below the cursor that it has not decided yet.
 pub async fn pass(pool: &AnyPool, seen: Option<&mut Seen>) -> Result<usize, Error> {
     let cursor = store::cursor(pool).await?;
     let fresh = store::new_messages(pool, cursor, BATCH).await?;
+    let rechecks = late::rechecks(pool, BATCH).await?;
     let real_now = crate::db::now_ms();
     let mut threads: Vec<i64> = fresh.iter().filter_map(|(_, t)| *t).collect();
+    threads.extend(rechecks.iter().filter_map(|(_, t)| *t));
     if let Some(seen) = seen {
         let low = cursor - LOOKBACK_IDS;
         let recent = store::recent_messages(pool, low, cursor, real_now - LOOKBACK_MS).await?;
@@ -64,7 +70,9 @@ pub async fn pass(pool: &AnyPool, seen: Option<&mut Seen>) -> Result<usize, Erro
     if let Some((last, _)) = fresh.last() {
         store::advance_cursor(pool, *last).await?;
     }
-    Ok(fresh.len())
+    let decided: Vec<i64> = rechecks.iter().map(|(id, _)| *id).collect();
+    late::drop_rechecks(pool, &decided).await?;
+    Ok(fresh.len().max(rechecks.len()))
 }
 
 /// Passes until the cursor is at the end (at most `max` passes).
@@ -123,11 +131,7 @@ pub fn decide(mail: &[ThreadMail], open_since: Option<i64>) -> Decision {
         .iter()
         .filter(|m| !m.outgoing && m.human && last_out.is_none_or(|o| at(m) > o))
         .filter_map(|m| {
-            let (kind, record_id) = match (m.contact_id, m.lead_id) {
-                (Some(c), _) => (RecordKind::Contact, c),
-                (None, Some(l)) => (RecordKind::Lead, l),
-                (None, None) => return None,
-            };
+            let (kind, record_id) = record_of(m)?;
             Some(Start {
                 at: at(m),
                 message_id: m.id,
@@ -139,14 +143,67 @@ pub fn decide(mail: &[ThreadMail], open_since: Option<i64>) -> Decision {
     Decision { answer, start }
 }
 
+/// The record a client's message waits on: a contact first, else a lead.
+fn record_of(m: &ThreadMail) -> Option<(RecordKind, i64)> {
+    match (m.contact_id, m.lead_id) {
+        (Some(c), _) => Some((RecordKind::Contact, c)),
+        (None, Some(l)) => Some((RecordKind::Lead, l)),
+        (None, None) => None,
+    }
+}
+
+/// What the thread's messages, as linked now, say of its open wait.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Reassess {
+    Keep,
+    /// Its mail no longer waits: unlinked, its record deleted, no longer human or incoming.
+    Drop,
+    /// Its mail now waits on another record (a contact linked to a lead's mail, a converted lead).
+    Move(RecordKind, i64),
+}
+
+pub fn reassess(mail: &[ThreadMail], open: &OpenWait) -> Reassess {
+    // Not among the thread's first messages read (a huge thread): nothing is known against it.
+    let Some(m) = mail.iter().find(|m| m.id == open.message_id) else {
+        return Reassess::Keep;
+    };
+    if m.outgoing || !m.human {
+        return Reassess::Drop;
+    }
+    match record_of(m) {
+        None => Reassess::Drop,
+        Some((kind, id)) if kind.as_str() == open.record_kind && id == open.record_id => {
+            Reassess::Keep
+        }
+        Some((kind, id)) => Reassess::Move(kind, id),
+    }
+}
+
 async fn decide_thread(pool: &AnyPool, thread_id: i64, real_now: i64) -> Result<(), Error> {
     let mut tx = crate::db::begin(pool).await?;
     store::take_thread(&mut tx, thread_id).await?;
     let mail = store::thread_mail(&mut tx, thread_id).await?;
-    let open = store::open_row(&mut tx, thread_id).await?;
-    let decision = decide(&mail, open.map(|(_, since)| since));
-    if let (Some((row, _)), Some((answered_at, by))) = (open, decision.answer) {
-        store::answer(&mut tx, row, answered_at, by).await?;
+    let mut open = late::open_wait(&mut tx, thread_id).await?;
+    if let Some(wait) = &open {
+        match reassess(&mail, wait) {
+            Reassess::Keep => {}
+            Reassess::Drop => {
+                late::drop_wait(&mut tx, wait.id).await?;
+                open = None;
+            }
+            Reassess::Move(kind, record_id) => {
+                let owner_id = crate::crm::access::owner_of(&mut tx, kind, record_id).await?;
+                let due_at = working_time(&mut tx, owner_id)
+                    .await?
+                    .due_at(wait.received_at);
+                let to = (kind.as_str(), record_id);
+                late::move_wait(&mut tx, wait.id, to, owner_id, due_at).await?;
+            }
+        }
+    }
+    let decision = decide(&mail, open.as_ref().map(|w| w.received_at));
+    if let (Some(wait), Some((answered_at, by))) = (&open, decision.answer) {
+        store::answer(&mut tx, wait.id, answered_at, by).await?;
     }
     if let Some(Start {
         at: received_at,

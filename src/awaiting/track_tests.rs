@@ -1,6 +1,7 @@
 //! Unit tests of what a thread's messages decide: which client mail waits, and which of our mails answers it.
 
-use super::{decide, Start};
+use super::{decide, reassess, Reassess, Start};
+use crate::awaiting::store::late::OpenWait;
 use crate::awaiting::store::ThreadMail;
 use crate::crm::RecordKind;
 
@@ -94,4 +95,41 @@ fn a_date_ahead_of_arrival_counts_as_the_arrival() {
         ..client(1, 0, Some(7))
     };
     assert_eq!(decide(&[ahead], None).start.map(|s| s.at), Some(500));
+}
+
+fn open_on(kind: &str, record_id: i64) -> OpenWait {
+    OpenWait {
+        id: 1,
+        message_id: 1,
+        received_at: 105,
+        record_kind: kind.to_string(),
+        record_id,
+    }
+}
+
+#[test]
+fn a_late_link_moves_the_open_wait_to_the_contact_and_an_unlinked_or_automated_mail_ends_it() {
+    let on_lead = open_on("lead", 99);
+    assert_eq!(reassess(&[client(1, 100, None)], &on_lead), Reassess::Keep);
+    assert_eq!(
+        reassess(&[client(1, 100, Some(7))], &on_lead),
+        Reassess::Move(RecordKind::Contact, 7),
+        "a contact linked later takes the lead's wait"
+    );
+    assert_eq!(
+        reassess(&[client(1, 100, Some(7))], &open_on("contact", 7)),
+        Reassess::Keep
+    );
+    let unlinked = ThreadMail {
+        lead_id: None,
+        ..client(1, 100, None)
+    };
+    assert_eq!(reassess(&[unlinked], &on_lead), Reassess::Drop);
+    let automated = ThreadMail {
+        human: false,
+        ..client(1, 100, None)
+    };
+    assert_eq!(reassess(&[automated], &on_lead), Reassess::Drop);
+    // A message the thread read does not hold (past its first 2000) is left alone.
+    assert_eq!(reassess(&[client(5, 100, None)], &on_lead), Reassess::Keep);
 }

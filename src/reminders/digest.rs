@@ -1,15 +1,16 @@
 //! The daily digest: at the hour a user set, in their own time zone, one letter listing their open tasks due today
-//! or overdue. The digest of a local day is claimed by one instance (a unique row) and sent at most once; a day
-//! with nothing due sends nothing.
+//! or overdue. The digest of a local day is claimed by one instance (its letter's unique key) before it is built
+//! and sent, and sent at most once; a day with nothing due sends nothing.
 
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
 use lettre::message::{header::ContentType, Mailbox, Message};
 use sqlx::AnyPool;
 
-use super::digest_store::{self as store, DueTask};
 use super::letter::{self, Sent};
 use super::model::DigestSettings;
+use super::store::digest::{self as store, DueTask};
+use super::store::letters::{self as claims, Claim, End};
 use super::worker::Worker;
 use crate::awaiting::model::Awaiting;
 use crate::error::Error;
@@ -69,46 +70,115 @@ pub async fn send_due(w: &Worker, relay: &str, now: i64) -> Result<(), Error> {
             .map_err(Error::internal)?
             .timestamp()
             .as_millisecond();
-        if !store::claim(&w.pool, s.user_id, &date.to_string(), now).await? {
-            continue;
-        }
-        let tasks = store::due_tasks(&w.pool, s.user_id, end_of_day).await?;
-        let user = crate::auth::service::get_user(&w.pool, s.user_id).await?;
-        if !user.active {
-            continue;
-        }
-        let reader = crate::auth::Caller {
-            id: user.id,
-            role: user.role,
-            email: user.email.clone(),
-        };
-        let awaiting = crate::awaiting::overdue_for(&w.pool, &reader, now).await?;
-        if tasks.is_empty() && awaiting.is_empty() {
-            continue;
-        }
-        let head = Head {
-            to: &user.email,
-            to_name: &user.name,
-            date: &date.to_string(),
-            now_ms: now,
+        let day = Day {
+            user_id: s.user_id,
+            date: date.to_string(),
             zone: &s.time_zone,
+            end_of_day,
+            message_id: letter::message_id(&w.campaigns, &format!("digest.u{}", s.user_id)),
         };
-        let (envelope, bytes) = match build(w, &head, &tasks, &awaiting) {
-            Ok(letter) => letter,
+        let worker = &*w.reminders.instance;
+        let claim = Claim {
+            by: worker,
+            at: crate::db::now_ms(),
+            message_id: &day.message_id,
+        };
+        let Some(claimed) = claims::claim_digest(&w.pool, s.user_id, &day.date, &claim).await?
+        else {
+            continue;
+        };
+        let (end, error) = match one(w, relay, &day, now).await {
+            Ok(ended) => ended,
             Err(error) => {
-                tracing::warn!(user = user.id, %error, "digest not built");
-                continue;
+                // Nothing went out: the claim is settled so that the day is not in doubt.
+                claims::settle(
+                    &w.pool,
+                    claimed,
+                    worker,
+                    End::Failed,
+                    Some(&error.to_string()),
+                    crate::db::now_ms(),
+                )
+                .await?;
+                return Err(error);
             }
         };
-        // At most once: a digest the relay did not take is not tried again (the next day's has the same tasks).
-        match letter::deliver(&w.pool, &w.campaigns, relay, &envelope, &bytes).await {
-            Sent::Accepted => tracing::info!(user = user.id, tasks = tasks.len(), "digest sent"),
-            Sent::Retry(error) | Sent::Failed(error) => {
-                tracing::warn!(user = user.id, %error, "digest not sent")
-            }
-        }
+        claims::settle(
+            &w.pool,
+            claimed,
+            worker,
+            end,
+            error.as_deref(),
+            crate::db::now_ms(),
+        )
+        .await?;
     }
     Ok(())
+}
+
+/// One user's digest of one local day.
+struct Day<'a> {
+    user_id: i64,
+    date: String,
+    zone: &'a str,
+    /// The end of that local day (UTC ms): tasks due before it are listed.
+    end_of_day: i64,
+    message_id: String,
+}
+
+/// Builds and sends one claimed digest; how it ended, and why when not sent.
+async fn one(
+    w: &Worker,
+    relay: &str,
+    day: &Day<'_>,
+    now: i64,
+) -> Result<(End, Option<String>), Error> {
+    let tasks = store::due_tasks(&w.pool, day.user_id, day.end_of_day).await?;
+    let user = crate::auth::service::get_user(&w.pool, day.user_id).await?;
+    if !user.active {
+        return Ok((End::Empty, Some("the user is not active".into())));
+    }
+    let reader = crate::auth::Caller {
+        id: user.id,
+        role: user.role,
+        email: user.email.clone(),
+    };
+    let awaiting = crate::awaiting::overdue_for(&w.pool, &reader, now).await?;
+    if tasks.is_empty() && awaiting.is_empty() {
+        return Ok((End::Empty, None));
+    }
+    let head = Head {
+        to: &user.email,
+        to_name: &user.name,
+        date: &day.date,
+        now_ms: now,
+        zone: day.zone,
+        message_id: &day.message_id,
+    };
+    let (envelope, bytes) = match build(w, &head, &tasks, &awaiting) {
+        Ok(letter) => letter,
+        Err(error) => {
+            tracing::warn!(user = user.id, %error, "digest not built");
+            return Ok((End::Failed, Some(error)));
+        }
+    };
+    // At most once: a digest the relay did not take is not tried again (the next day's has the same tasks).
+    Ok(
+        match letter::deliver(&w.pool, &w.campaigns, relay, &envelope, &bytes).await {
+            Sent::Accepted => {
+                tracing::info!(user = user.id, tasks = tasks.len(), "digest sent");
+                (End::Sent, None)
+            }
+            Sent::Retry(error) | Sent::Failed(error) => {
+                tracing::warn!(user = user.id, %error, "digest not sent");
+                (End::Failed, Some(error))
+            }
+            Sent::Uncertain(error) => {
+                tracing::warn!(user = user.id, %error, "digest uncertain");
+                (End::Uncertain, Some(error))
+            }
+        },
+    )
 }
 
 struct Head<'a> {
@@ -117,6 +187,7 @@ struct Head<'a> {
     date: &'a str,
     now_ms: i64,
     zone: &'a str,
+    message_id: &'a str,
 }
 
 fn body(head: &Head, tasks: &[DueTask], awaiting: &[Awaiting]) -> String {
@@ -173,6 +244,7 @@ fn build(
             tasks.len(),
             awaiting.len(),
         ))
+        .message_id(Some(head.message_id.to_string()))
         .header(ContentType::TEXT_PLAIN)
         .body(body(head, tasks, awaiting))
         .map_err(|e| format!("building the digest: {e}"))?;

@@ -11,10 +11,28 @@ use crate::smtp::Outcome;
 /// What went out, or why not.
 pub enum Sent {
     Accepted,
-    /// Worth another try later (no connection, a 4xx).
+    /// Certainly not handed over (no connection, a 4xx): worth another try later.
     Retry(String),
-    /// Never to be sent again: refused, or in doubt (it may have been delivered).
+    /// Refused: never to be sent again.
     Failed(String),
+    /// Handed over without an answer: it may have been delivered, so it is never sent again.
+    Uncertain(String),
+}
+
+/// A built letter: its envelope and its bytes.
+pub struct Built {
+    pub envelope: lettre::address::Envelope,
+    pub bytes: Vec<u8>,
+}
+
+/// A Message-ID for a letter of ours: `<{what}.{random}@{the sender's domain}>`.
+pub fn message_id(settings: &campaigns::Settings, what: &str) -> String {
+    let domain = settings
+        .mail_from
+        .parse::<Mailbox>()
+        .map(|m| m.email.domain().to_string())
+        .unwrap_or_else(|_| "mailroom.invalid".to_string());
+    format!("<{what}.{:016x}@{domain}>", rand::random::<u64>())
 }
 
 pub struct Reminder<'a> {
@@ -42,12 +60,13 @@ fn body(settings: &campaigns::Settings, key: &[u8], r: &Reminder) -> String {
     text
 }
 
-/// Builds the letter: (envelope, bytes).
-fn build(
+/// Builds the reminder letter with Message-ID `message_id`.
+pub fn build(
     settings: &campaigns::Settings,
     key: &[u8],
     r: &Reminder,
-) -> Result<(lettre::address::Envelope, Vec<u8>), String> {
+    message_id: &str,
+) -> Result<Built, String> {
     let from: Mailbox = settings
         .mail_from
         .parse()
@@ -56,35 +75,19 @@ fn build(
         r.to.parse()
             .map_err(|e| format!("assignee's address {}: {e}", r.to))?;
     let to = Mailbox::new(Some(r.to_name.to_string()), to_address);
-    let domain = from.email.domain().to_string();
     let title = crate::text::single_line(r.title);
     let message = Message::builder()
         .from(from)
         .to(to)
         .subject(format!("Reminder: {title}"))
-        .message_id(Some(format!(
-            "<reminder.t{}.{:016x}@{domain}>",
-            r.task_id,
-            rand::random::<u64>()
-        )))
+        .message_id(Some(message_id.to_string()))
         .header(ContentType::TEXT_PLAIN)
         .body(body(settings, key, r))
         .map_err(|e| format!("building the letter: {e}"))?;
-    Ok((message.envelope().clone(), message.formatted()))
-}
-
-/// Sends one reminder through the relay named `relay` (`default` or a stored relay's name).
-pub async fn send(
-    pool: &AnyPool,
-    settings: &campaigns::Settings,
-    key: &[u8],
-    relay: &str,
-    r: &Reminder<'_>,
-) -> Sent {
-    match build(settings, key, r) {
-        Ok((envelope, bytes)) => deliver(pool, settings, relay, &envelope, &bytes).await,
-        Err(e) => Sent::Failed(e),
-    }
+    Ok(Built {
+        envelope: message.envelope().clone(),
+        bytes: message.formatted(),
+    })
 }
 
 /// Sends a built letter through the relay named `relay` on a connection of its own.
@@ -127,7 +130,9 @@ pub async fn deliver(
         }
         Outcome::Unknown(e) => {
             link.abort().await;
-            Sent::Failed(format!("in doubt, not sent again: {e}"))
+            Sent::Uncertain(format!(
+                "the e-mail may not have gone out: the relay gave no answer ({e}); it is not sent again"
+            ))
         }
     }
 }

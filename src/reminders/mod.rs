@@ -1,10 +1,10 @@
-//! Task reminders that fire once across instances (an e-mail to the assignee and an entry in their notification
-//! feed), the feed's API, and the signed links in the letter that mark the task done or snooze it.
+//! Task reminders that fire once across instances (an entry in the assignee's notification feed and an e-mail,
+//! claimed before it is sent so it never goes twice), the daily digest, the feed's API, and the signed links in the
+//! letter that mark the task done or snooze it.
 //! Above `crm` (tasks, through its public functions) and `campaigns` (the relay the letter goes through).
 
 pub mod clock;
 pub mod digest;
-mod digest_store;
 pub mod letter;
 pub mod links;
 pub mod model;
@@ -24,13 +24,20 @@ pub struct Reminders {
     pub clock: Clock,
     /// Signs the links in reminder letters; derived from the server's token secret, so every instance agrees.
     pub link_key: Arc<Vec<u8>>,
+    /// Names this instance in letter claims; random per start, so a restarted process never owns a dead one's.
+    pub instance: Arc<str>,
+    /// How long (real time) a claimed letter may go unsettled before its sender is taken for dead and the letter
+    /// for uncertain (`MAILROOM_REMINDER_LEASE_SECONDS`).
+    pub lease_ms: i64,
 }
 
 impl Reminders {
-    pub fn new(secret: &[u8]) -> Reminders {
+    pub fn new(secret: &[u8], lease_seconds: i64) -> Reminders {
         Reminders {
             clock: Clock::default(),
             link_key: Arc::new(links::derive_key(secret)),
+            instance: format!("{:016x}", rand::random::<u64>()).into(),
+            lease_ms: lease_seconds.max(1).saturating_mul(1000),
         }
     }
 }

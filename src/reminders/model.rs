@@ -8,7 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Notification {
     pub id: i64,
-    /// `task_reminder`
+    /// `task_reminder`; `digest`: a daily digest whose e-mail may not have gone out (see `mail`).
     pub kind: String,
     pub task_id: Option<i64>,
     /// The task's title when the reminder fired.
@@ -19,6 +19,11 @@ pub struct Notification {
     pub created_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339::option")]
     pub read_at: Option<OffsetDateTime>,
+    /// The e-mail copy: `none` (no relay was set), `pending` (to be tried), `sending`, `sent`, `failed`, or
+    /// `uncertain` (it may not have gone out: the sender stopped, or the relay never answered; never sent again).
+    pub mail: String,
+    /// Why it failed or is uncertain.
+    pub mail_error: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

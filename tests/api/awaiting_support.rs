@@ -131,17 +131,33 @@ impl World {
 
 /// Now as an RFC 2822 Date header.
 fn date_now() -> String {
-    time::OffsetDateTime::now_utc()
+    date_hours_ago(0)
+}
+
+/// `hours` ago as an RFC 2822 Date header.
+fn date_hours_ago(hours: i64) -> String {
+    (time::OffsetDateTime::now_utc() - time::Duration::hours(hours))
         .format(&time::format_description::well_known::Rfc2822)
         .unwrap()
 }
 
 /// A client's mail to the mailbox, dated now; `extra` headers (e.g. Auto-Submitted) before the body.
 pub fn client_mail(from: &str, id: &str, subject: &str, extra: &str) -> Vec<u8> {
+    client_mail_dated(from, id, subject, extra, 0)
+}
+
+/// A client's mail written `hours_ago`.
+pub fn client_mail_dated(
+    from: &str,
+    id: &str,
+    subject: &str,
+    extra: &str,
+    hours_ago: i64,
+) -> Vec<u8> {
     format!(
         "From: Ирина <{from}>\r\nTo: {USER}\r\nSubject: {subject}\r\nMessage-ID: <{id}>\r\nDate: {}\r\n{extra}\
          Content-Type: text/plain; charset=utf-8\r\n\r\nДобрый день! Пришлите, пожалуйста, счёт.\r\n",
-        date_now()
+        date_hours_ago(hours_ago)
     )
     .into_bytes()
 }

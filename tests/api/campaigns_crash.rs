@@ -22,7 +22,13 @@ pub(crate) struct Server {
 
 impl Server {
     pub(crate) fn start(&mut self) {
+        self.start_with(&[]);
+    }
+
+    /// Starts it with `env` added to its environment.
+    pub(crate) fn start_with(&mut self, env: &[(&str, &str)]) {
         let mut command = Command::new(env!("CARGO_BIN_EXE_mailroom"));
+        command.envs(env.iter().copied());
         command
             .arg("serve")
             .env("MAILROOM_DATA_DIR", &self.dir)

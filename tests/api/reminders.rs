@@ -217,6 +217,11 @@ async fn a_reminder_fires_once_by_mail_and_in_the_feed_when_its_time_comes() {
     );
     assert_eq!(items[0]["title"], "Позвонить в «Ромашку»");
     assert_eq!(items[0]["kind"], "task_reminder");
+    assert_eq!(
+        (&items[0]["mail"], &items[0]["mail_error"]),
+        (&json!("sent"), &json!(null)),
+        "the entry says its e-mail went out"
+    );
     // The admin's feed stays empty: a feed is its user's own.
     let admin = admin_past_first_run(&app.client, &app.base).await;
     assert_eq!(feed(&app, &admin).await["items"], json!([]));
@@ -262,10 +267,9 @@ async fn without_a_relay_a_reminder_reaches_the_feed_only() {
         sink.received().is_empty(),
         "a letter went out with no relay set"
     );
-    assert_eq!(
-        feed(&app, &token).await["items"].as_array().unwrap().len(),
-        1
-    );
+    let entries = feed(&app, &token).await;
+    assert_eq!(entries["items"].as_array().unwrap().len(), 1);
+    assert_eq!(entries["items"][0]["mail"], "none", "no e-mail was to go");
 }
 
 #[tokio::test]

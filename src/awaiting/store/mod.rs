@@ -1,5 +1,7 @@
 //! All SQL of unanswered-mail tracking, one text for both backends: reply policies, the tracker's cursor and
-//! per-thread turn, the awaiting rows, and the lists.
+//! per-thread turn, the awaiting rows, and the lists; the late links' queue in `late`.
+
+pub mod late;
 
 use sqlx::{AnyConnection, AnyPool, Row};
 
@@ -166,21 +168,6 @@ pub async fn thread_mail(
             })
         })
         .collect()
-}
-
-/// The thread's open row: `(id, client's message time)`.
-pub async fn open_row(
-    conn: &mut AnyConnection,
-    thread_id: i64,
-) -> Result<Option<(i64, i64)>, Error> {
-    let row = sqlx::query(
-        "SELECT id, received_at FROM awaiting_replies WHERE thread_id = $1 AND answered_at IS NULL",
-    )
-    .bind(thread_id)
-    .fetch_optional(conn)
-    .await?;
-    row.map(|r| Ok((r.try_get("id")?, r.try_get("received_at")?)))
-        .transpose()
 }
 
 pub async fn answer(

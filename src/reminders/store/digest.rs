@@ -1,4 +1,4 @@
-//! SQL of the daily digest; one text for both backends.
+//! SQL of the daily digest's settings and tasks (its letters are claimed in `letters`); one text for both backends.
 
 use sqlx::{AnyPool, Row};
 
@@ -64,20 +64,6 @@ pub async fn set(pool: &AnyPool, user: i64, value: Option<(&str, i64)>) -> Resul
         }
     }
     Ok(())
-}
-
-/// Claims the digest of `user`'s local day: true for the one instance whose insert took.
-pub async fn claim(pool: &AnyPool, user: i64, local_date: &str, now: i64) -> Result<bool, Error> {
-    let done = sqlx::query(
-        "INSERT INTO digests (user_id, local_date, created_at) VALUES ($1, $2, $3)
-         ON CONFLICT (user_id, local_date) DO NOTHING",
-    )
-    .bind(user)
-    .bind(local_date)
-    .bind(now)
-    .execute(pool)
-    .await?;
-    Ok(done.rows_affected() == 1)
 }
 
 /// The user's open tasks due before `before` (today's and overdue), earliest first.

@@ -1,4 +1,8 @@
-//! All SQL of reminders and the feed; one text for both backends.
+//! All SQL of reminders and the feed; one text for both backends. The letters' claims are in `letters`, the
+//! digest's settings and tasks in `digest`.
+
+pub mod digest;
+pub mod letters;
 
 use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
@@ -7,7 +11,7 @@ use super::model::Notification;
 use crate::db::from_ms;
 use crate::error::Error;
 
-/// A reminder whose letter this instance now holds the lease of.
+/// A reminder whose letter is due to be tried.
 pub struct Pending {
     pub id: i64,
     pub user_id: i64,
@@ -48,33 +52,17 @@ pub async fn fire_due(
         .collect()
 }
 
-/// Whether a letter is due to be sent and not leased (the lease's own condition).
-pub async fn any_letter_due(pool: &AnyPool, now: i64) -> Result<bool, Error> {
-    let row = sqlx::query(
-        "SELECT 1 AS one FROM notifications WHERE mail_state = 'pending' AND mail_next_at <= $1 LIMIT 1",
-    )
-    .bind(now)
-    .fetch_optional(pool)
-    .await?;
-    Ok(row.is_some())
-}
-
-/// Takes the lease of up to 20 letters due to be sent (until `lease_until`). The outer conditions are checked
-/// again on PostgreSQL after a concurrent lease commits, so two instances never hold the same letter.
-pub async fn lease_letters(
-    pool: &AnyPool,
-    now: i64,
-    lease_until: i64,
-) -> Result<Vec<Pending>, Error> {
+/// Reminders whose letter is due to be tried and that no instance holds a claim on, oldest first. Another
+/// instance may claim any of them meanwhile: the claim decides.
+pub async fn due_letters(pool: &AnyPool, now: i64, limit: i64) -> Result<Vec<Pending>, Error> {
     let rows = sqlx::query(
-        "UPDATE notifications SET mail_next_at = $2, mail_attempts = mail_attempts + 1
-         WHERE id IN (SELECT id FROM notifications WHERE mail_state = 'pending' AND mail_next_at <= $1
-                      ORDER BY id LIMIT 20)
-           AND mail_state = 'pending' AND mail_next_at <= $1
-         RETURNING id, user_id, task_id, title, mail_attempts",
+        "SELECT n.id, n.user_id, n.task_id, n.title, n.mail_attempts FROM notifications n
+         WHERE n.mail_state = 'pending' AND n.mail_next_at <= $1
+           AND NOT EXISTS (SELECT 1 FROM reminder_letters l WHERE l.notification_id = n.id)
+         ORDER BY n.id LIMIT $2",
     )
     .bind(now)
-    .bind(lease_until)
+    .bind(limit)
     .fetch_all(pool)
     .await?;
     rows.iter()
@@ -84,33 +72,31 @@ pub async fn lease_letters(
                 user_id: r.try_get("user_id")?,
                 task_id: r.try_get("task_id")?,
                 title: r.try_get("title")?,
-                attempts: r.try_get("mail_attempts")?,
+                // This try is one more than those before it.
+                attempts: r.try_get::<i64, _>("mail_attempts")? + 1,
             })
         })
         .collect()
 }
 
-/// Records a letter's fate: `sent`, `failed`, or `pending` again with the time of the next try.
-pub async fn letter_done(
-    pool: &AnyPool,
-    id: i64,
-    state: &str,
-    error: Option<&str>,
-    next_at: i64,
-) -> Result<(), Error> {
+/// A reminder whose letter cannot be written (no active assignee, no task): `failed`, without a claim, as nothing
+/// goes out.
+pub async fn letter_not_written(pool: &AnyPool, id: i64, error: &str) -> Result<(), Error> {
     sqlx::query(
-        "UPDATE notifications SET mail_state = $1, mail_error = $2, mail_next_at = $3 WHERE id = $4",
+        "UPDATE notifications SET mail_state = 'failed', mail_error = $1 WHERE id = $2 AND mail_state = 'pending'",
     )
-    .bind(state)
     .bind(error)
-    .bind(next_at)
     .bind(id)
     .execute(pool)
     .await?;
     Ok(())
 }
 
-const COLUMNS: &str = "id, kind, task_id, title, remind_at, created_at, read_at";
+/// The entry and its letter's state: a claim's state wins over the notification's own (`pending`, `none` …).
+const COLUMNS: &str = "n.id, n.kind, n.task_id, n.title, n.remind_at, n.created_at, n.read_at,
+    CASE WHEN l.state = 'claimed' THEN 'sending' WHEN l.state IS NOT NULL THEN l.state ELSE n.mail_state END
+        AS mail,
+    CASE WHEN l.state IN ('sent', 'claimed') THEN NULL ELSE COALESCE(l.error, n.mail_error) END AS mail_error";
 
 fn from_row(r: &AnyRow) -> Result<Notification, Error> {
     Ok(Notification {
@@ -121,6 +107,8 @@ fn from_row(r: &AnyRow) -> Result<Notification, Error> {
         remind_at: r.try_get::<Option<i64>, _>("remind_at")?.map(from_ms),
         created_at: from_ms(r.try_get("created_at")?),
         read_at: r.try_get::<Option<i64>, _>("read_at")?.map(from_ms),
+        mail: r.try_get("mail")?,
+        mail_error: r.try_get("mail_error")?,
     })
 }
 
@@ -132,7 +120,8 @@ pub async fn feed(
     limit: i64,
 ) -> Result<Vec<Notification>, Error> {
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM notifications WHERE user_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3"
+        "SELECT {COLUMNS} FROM notifications n LEFT JOIN reminder_letters l ON l.notification_id = n.id
+         WHERE n.user_id = $1 AND n.id < $2 ORDER BY n.id DESC LIMIT $3"
     )))
     .bind(user)
     .bind(before)
