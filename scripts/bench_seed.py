@@ -110,3 +110,48 @@ def percentiles(times):
     times = sorted(times)
     pct = lambda q: times[min(len(times) - 1, int(q * len(times)))]
     return pct(0.5), pct(0.9), pct(0.99)
+
+
+def copy_to_postgres(sqlite_path, psql, skip=()):
+    """Copies every table of the SQLite database at `sqlite_path` into the PostgreSQL database `psql` (the command
+    line of a psql session, a list) whose schema `mailroom serve` made (same migrations): rows as they are, with
+    triggers and foreign keys off while loading (`session_replication_role = replica`), then each identity column's
+    sequence moved past its ids and ANALYZE. Tables in `skip` are left as the migrations made them."""
+    import sqlite3
+    src = sqlite3.connect(sqlite_path)
+    tables = [t for t, in src.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+                                      "AND name <> '_sqlx_migrations'") if t not in skip]
+
+    def field(v):
+        if v is None:
+            return ""
+        if isinstance(v, (int, float)):
+            return str(v)
+        if isinstance(v, bytes):
+            return "\\x" + v.hex()
+        return '"' + v.replace('"', '""') + '"'
+
+    script = ["SET session_replication_role = replica;"]
+    script += [f"TRUNCATE {t} CASCADE;" for t in tables]
+    p = subprocess.Popen(psql + ["-q", "-v", "ON_ERROR_STOP=1"], stdin=subprocess.PIPE, text=True)
+    p.stdin.write("\n".join(script) + "\n")
+    for t in tables:
+        cols = [c[1] for c in src.execute(f"PRAGMA table_info({t})")]
+        p.stdin.write(f"COPY {t} ({', '.join(cols)}) FROM STDIN WITH (FORMAT csv);\n")
+        for row in src.execute(f"SELECT {', '.join(cols)} FROM {t}"):
+            p.stdin.write(",".join(field(v) for v in row) + "\n")
+        p.stdin.write("\\.\n")
+    p.stdin.write("""SET session_replication_role = origin;
+DO $$ DECLARE r record; BEGIN
+  FOR r IN SELECT table_name, column_name FROM information_schema.columns
+           WHERE table_schema = 'public' AND is_identity = 'YES' LOOP
+    EXECUTE format('SELECT setval(pg_get_serial_sequence(%L, %L), GREATEST((SELECT MAX(%I) FROM %I), 1))',
+                   r.table_name, r.column_name, r.column_name, r.table_name);
+  END LOOP;
+END $$;
+ANALYZE;
+""")
+    p.stdin.close()
+    if p.wait() != 0:
+        raise SystemExit("copying into PostgreSQL failed")
+    src.close()

@@ -8,6 +8,7 @@ pub mod model;
 mod quality;
 pub mod routes;
 mod store;
+mod summary;
 mod table;
 
 pub use activity::managers;

@@ -81,8 +81,10 @@ pub async fn data_quality(
     // Leads and deals are part of it, so it is for the roles that read them (not marketing).
     let s = super::slice(caller, RecordKind::Lead, q)?;
     let cutoff = now_ms() - UNTOUCHED_DAYS * DAY_MS;
+    // Whatever changed since the last report is in the per-record rows before they are read.
+    super::summary::quality(pool).await?;
     let mut conn = pool.acquire().await?;
-    let c = store::contacts(&mut conn, &s, ROLE_PARTS).await?;
+    let c = store::contacts(&mut conn, &s).await?;
     let untouched = store::untouched(&mut conn, &s, cutoff).await?;
     let mut duplicate_pairs = 0;
     for kind in [RecordKind::Contact, RecordKind::Company, RecordKind::Lead] {

@@ -4,6 +4,8 @@
 pub mod activity;
 pub mod campaigns;
 pub mod quality;
+pub mod quality_records;
+pub mod summary;
 
 use sqlx::{AnyConnection, Row};
 

@@ -68,6 +68,7 @@ mod reminders_relay;
 mod reports;
 mod reports_activity;
 mod reports_campaigns;
+mod reports_changes;
 mod reports_files;
 mod reports_quality;
 mod segments_custom;
