@@ -60,6 +60,9 @@ export async function render(main, ctx) {
     h("span", { class: "note-title" }, n.read_at ? n.title : h("strong", {}, n.title)), " ",
     h("span", { class: "muted" }, t("reminder_at"), " ", h("time", { datetime: n.created_at }, dateTime(n.created_at))), " ",
     link("#/tasks", t("my_tasks")), " ",
+    // The e-mail copy is worth a word only when it did not surely go out.
+    n.mail === "failed" || n.mail === "uncertain"
+      ? h("span", { class: "mail-warn", "data-mail": n.mail, title: n.mail_error || "" }, t("mail_" + n.mail)) : null, " ",
     records[i] ? link(`#/${PLURAL[records[i].kind]}/${records[i].id}`, `${t("item_" + records[i].kind)} #${records[i].id}`) : null, " ",
     n.read_at ? h("span", { class: "muted" }, t("read_done"))
       : h("button", { type: "button", class: "small", "data-read": n.id, "aria-label": `${t("mark_read")}: ${n.title}`,

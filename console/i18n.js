@@ -3,6 +3,7 @@ const KEY = "mailroom.lang";
 
 const ru = {
   notifications: "Уведомления", bell_unread: "непрочитанных", mark_read: "Прочитано",
+  mail_failed: "письмо не отправлено", mail_uncertain: "письмо могло не уйти",
   mark_all_read: "Отметить все прочитанными", read_done: "прочитано", no_notifications: "Уведомлений нет.",
   reminder_at: "напоминание", me: "Мои настройки", digest: "Ежедневная сводка задач",
   digest_hint: "Раз в день, в выбранный час по вашему времени, письмо с задачами на сегодня и просроченными.",
@@ -84,6 +85,7 @@ const ru = {
 
 const en = {
   notifications: "Notifications", bell_unread: "unread", mark_read: "Mark read",
+  mail_failed: "e-mail not sent", mail_uncertain: "the e-mail may not have gone out",
   mark_all_read: "Mark all read", read_done: "read", no_notifications: "No notifications.",
   reminder_at: "reminder", me: "My settings", digest: "Daily task digest",
   digest_hint: "Once a day, at the hour you pick in your time zone, a letter with today's and overdue tasks.",

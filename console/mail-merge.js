@@ -2,7 +2,7 @@
 // with attachments uploaded once. A preview for one recipient as the text is typed, then the send (POST
 // /mail-merge) and its progress from the merge's report until every letter is sent or failed.
 import { get, post } from "./api.js";
-import { h, clear, field, form, input, link } from "./dom.js";
+import { h, clear, field, form, input, link, select } from "./dom.js";
 import { t, errorText } from "./i18n.js";
 import { contactPicker } from "./templates.js";
 import { attachmentsPicker, customFields, fieldPicker, mailboxNames, mailboxPicker, optional, recipientsPicker,
@@ -20,6 +20,8 @@ export async function render(main) {
   const subject = input({ id: "mm-subject" });
   const body = h("textarea", { id: "mm-body", rows: 10, value: "{{contact.name}},\n\n" });
   const files = attachmentsPicker([], "mm-files");
+  // A personal mail merge goes now unless the user keeps it to working hours (the server's default window).
+  const when = select([["now", t("mm_when_now")], ["hours", t("mm_when_hours")]], "now", { id: "mm-when" });
   const outcome = h("div", { id: "mm-outcome", role: "status" });
   const previewBox = h("div", { id: "mm-preview", class: "preview" }, h("p", { class: "muted" }, t("mm_preview_pick")));
   const preview = previewer(previewBox, () => ({ subject: subject.value, body: body.value }));
@@ -32,8 +34,10 @@ export async function render(main) {
       field("subject", t("seq_subject"), subject), fieldPicker(subject, custom, "mm-subject-field"),
       field("body", t("seq_body"), body), fieldPicker(body, custom, "mm-body-field"),
       files.el),
+    field("send_window", t("mm_when"), when),
   ], t("mm_send"), async () => {
     const request = { mailbox_id: mailbox.read(), subject: subject.value, body: body.value, ...recipients.read() };
+    if (when.value === "now") request.send_window = { start: "00:00", end: "24:00", days: [1, 2, 3, 4, 5, 6, 7] };
     if (name.value.trim()) request.name = name.value.trim();
     const ids = files.ids();
     if (ids.length) request.attachment_ids = ids;

@@ -1,10 +1,12 @@
 //! The console's Sequences and Mail merge pages in real headless Chromium (tests/console/sequences.test.mjs)
 //! against the real server, a private Dovecot holding the salesperson's mailbox and a real SMTP sink: the
 //! salesperson builds a two-step sequence in the editor, enrols two contacts and sees step 1 sent in the enrolments
-//! table (the sequence worker sends at the server's clock, around the clock in UTC as the editor sets it).
+//! table (the sequence worker sends at the server's clock, around the clock in UTC as the editor sets it), and sends
+//! a mail merge with an attachment from the Mail merge page.
 
 use std::time::Duration;
 
+use mail_parser::MimeHeaders;
 use reqwest::Method;
 use serde_json::json;
 
@@ -40,19 +42,39 @@ async fn the_salesperson_builds_a_sequence_enrols_two_contacts_and_sees_step_one
         report.contains("# pass 4") && report.contains("# fail 0"),
         "the editor and enrolment, the team lead's view on a phone, delete and the mail merge preview ran: {report}"
     );
-    // What the page showed as sent reached the clients: step 1 once each, rendered for each of them.
-    let got = w.sink.wait_for(2, Duration::from_secs(10)).await;
+    // What the page showed as sent reached the clients: step 1 once each, rendered for each of them, and the mail
+    // merge's one letter to Ирина with its attachment.
+    let got = w.sink.wait_for(3, Duration::from_secs(10)).await;
     let mut subjects: Vec<String> = got.iter().map(subject).collect();
     subjects.sort();
     assert_eq!(
         subjects,
-        ["Предложение для Ирина", "Предложение для Пётр"],
-        "one first letter each"
+        [
+            "Предложение для Ирина",
+            "Предложение для Пётр",
+            "Счёт для Ирина"
+        ],
+        "one first letter each, and the merge's"
+    );
+    let merged = got
+        .iter()
+        .find(|m| subject(m) == "Счёт для Ирина")
+        .expect("the merge letter");
+    let parsed = mail_parser::MessageParser::default()
+        .parse(&merged.raw)
+        .expect("a letter");
+    let file = parsed.attachments().next().expect("its attachment");
+    assert_eq!(file.attachment_name(), Some("Счёт.txt"));
+    assert_eq!(file.contents(), "счёт № 7\n".as_bytes());
+    assert_eq!(merged.rcpt_to, "irina@client-firm.ru", "one recipient");
+    assert!(
+        merged.header("Bcc").is_none() && merged.header("Cc").is_none(),
+        "never Bcc"
     );
     tokio::time::sleep(Duration::from_secs(3)).await;
     assert_eq!(
         w.sink.received().len(),
-        2,
+        3,
         "step 2 is three working days away: nothing more"
     );
 }

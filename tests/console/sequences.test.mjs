@@ -188,7 +188,7 @@ test("the salesperson deletes the draft sequence after confirming it", async () 
   await context.close();
 });
 
-test("mail merge: the letter is previewed for one recipient as it is typed, record text kept as text (in Russian)", async () => {
+test("mail merge: previewed for one recipient as it is typed (record text kept as text), sent now with an attachment, progress to the end (in Russian)", async () => {
   const { context, page, seen } = await signedIn(FIXTURE.owner_email, "ru");
   await page.click('#nav a[href="#/mail-merge"]');
   await page.waitForSelector("#mail-merge-form");
@@ -204,6 +204,16 @@ test("mail merge: the letter is previewed for one recipient as it is typed, reco
   assert.equal(await page.evaluate(() => window.__pwned), undefined, "the text stayed text");
   await page.check(`#mm-contact-results [data-contact="${FIXTURE.irina_id}"]`);
   assert.match(await text(page, "#mm-contact-count"), /Выбраны: 1/);
+  // One attachment uploaded once, then sent now: the progress follows the merge's report to the end.
+  await page.setInputFiles("#mm-files", { name: "Счёт.txt", mimeType: "text/plain", buffer: Buffer.from("счёт № 7\n") });
+  await page.waitForSelector("#mm-files-list li[data-attachment]");
+  assert.match(await text(page, "#mm-files-list"), /Счёт\.txt/);
+  assert.equal(await page.inputValue("#mm-when"), "now");
+  await page.click('#mail-merge-form button[type="submit"]');
+  await page.waitForSelector("#mm-accepted");
+  assert.match(await text(page, "#mm-accepted"), /1/);
+  await page.waitForFunction(() => /Готово: отправлено 1, ошибок 0/.test(document.querySelector("#mm-progress-line")?.textContent || ""),
+    null, { timeout: 30000 });
   await shot(page, "mail-merge");
   assert.deepEqual(seen.errors, []);
   assert.deepEqual(seen.foreign, []);
