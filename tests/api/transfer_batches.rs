@@ -1,6 +1,6 @@
-//! Imports larger than a batch: duplicates inside a batch, across batches and against the database, companies
-//! shared by rows on both sides of a batch's end, a refusal by crm in the middle of a batch, re-run and undo; and
-//! who sees whose imports (team leads their members').
+//! Imports larger than a batch, of every kind: duplicates inside a batch, across batches and against the database,
+//! companies shared by rows on both sides of a batch's end, a refusal by crm in the middle of a batch, re-run and
+//! undo; and who sees whose imports (team leads their members').
 
 use std::collections::HashMap;
 
@@ -153,6 +153,138 @@ async fn a_file_of_several_batches_imports_each_contact_once_with_one_company_pe
     assert_eq!(undo["deleted"], 1195 + 121, "{undo}");
     assert!(every(&app, &admin, "/api/v1/contacts").await.is_empty());
     assert!(every(&app, &admin, "/api/v1/companies").await.is_empty());
+}
+
+/// Runs `csv` as an import of `kind`, checks its counters, that a second run of the same file creates nothing, and
+/// that undo of the first leaves none of `kind` behind; the import's id and the records it made.
+async fn import_twice_and_undo(
+    app: &TestApp,
+    kind: &str,
+    csv: String,
+    counts: [i64; 5],
+) -> (i64, Vec<Value>) {
+    let admin = &app.admin_token;
+    let up = upload_ok(app, admin, kind, "big.csv", csv.clone().into_bytes()).await;
+    let id = up["id"].as_i64().unwrap();
+    let done = run(app, admin, id, json!({})).await;
+    assert_eq!(progress(&done), counts, "{kind}: {done}");
+    let made = every(app, admin, &format!("/api/v1/{kind}")).await;
+    let again = import(app, admin, kind, "big.csv", csv.into_bytes(), json!({})).await;
+    assert_eq!(progress(&again)[..2], [0, 0], "{kind}: {again}");
+    (id, made)
+}
+
+async fn undo(app: &TestApp, id: i64) -> Value {
+    let path = format!("/api/v1/imports/{id}/undo");
+    let (status, undo) = app.post(&path, &app.admin_token, json!({})).await;
+    assert_eq!(status, 200, "{undo}");
+    undo
+}
+
+async fn rejects_of(app: &TestApp, id: i64) -> String {
+    let path = format!("/api/v1/imports/{id}/rejects");
+    let (status, _, bytes) = download(app, &app.admin_token, &path).await;
+    assert_eq!(status, 200);
+    String::from_utf8_lossy(&bytes).to_string()
+}
+
+#[tokio::test]
+async fn leads_companies_and_deals_import_in_batches_as_row_by_row_would() {
+    let app = spawn_app().await;
+    let admin = app.admin_token.clone();
+    let (status, contact) = app
+        .post(
+            "/api/v1/contacts",
+            &admin,
+            json!({ "name": "Уже контакт", "emails": ["taken@firma.ru"] }),
+        )
+        .await;
+    assert_eq!(status, 201, "{contact}");
+    let (status, old) = app
+        .post(
+            "/api/v1/companies",
+            &admin,
+            json!({ "name": "Старая фирма" }),
+        )
+        .await;
+    assert_eq!(status, 201, "{old}");
+
+    // Leads: row 7 repeats row 3 exactly, row 20 has row 15's e-mail under another name, row 600 a contact's.
+    let mut leads = String::from("ФИО;E-mail\n");
+    for i in 0..1100 {
+        let (name, email) = match i {
+            7 => ("Лид 3".to_string(), "l3@firma.ru".to_string()),
+            20 => ("Другой 20".to_string(), "l15@firma.ru".to_string()),
+            600 => ("Лид 600".to_string(), "taken@firma.ru".to_string()),
+            _ => (format!("Лид {i}"), format!("l{i}@firma.ru")),
+        };
+        leads.push_str(&format!("{name};{email}\n"));
+    }
+    let (id, made) = import_twice_and_undo(&app, "leads", leads, [1097, 0, 2, 1, 1100]).await;
+    assert_eq!(made.len(), 1097);
+    assert!(!made
+        .iter()
+        .any(|l| l["name"] == "Другой 20" || l["name"] == "Лид 600"));
+    let rejects = rejects_of(&app, id).await;
+    assert!(rejects.contains("taken@firma.ru"), "{rejects}");
+    assert_eq!(undo(&app, id).await["deleted"], 1097);
+    assert!(every(&app, &admin, "/api/v1/leads").await.is_empty());
+
+    // Companies: row 8 names row 4's domain, row 9 the company that exists, row 700 has no name.
+    let mut companies = String::from("Наименование;Сайт\n");
+    for i in 0..1100 {
+        let (name, site) = match i {
+            8 => ("Другая 8".to_string(), "firma4.ru".to_string()),
+            9 => ("Старая фирма".to_string(), "firma-old.ru".to_string()),
+            700 => (String::new(), "firma700.ru".to_string()),
+            _ => (format!("Фирма {i}"), format!("firma{i}.ru")),
+        };
+        companies.push_str(&format!("{name};{site}\n"));
+    }
+    let (id, made) =
+        import_twice_and_undo(&app, "companies", companies, [1097, 0, 2, 1, 1100]).await;
+    assert_eq!(
+        made.len(),
+        1098,
+        "the companies imported and the one before"
+    );
+    assert_eq!(undo(&app, id).await["deleted"], 1097);
+    let left = every(&app, &admin, "/api/v1/companies").await;
+    assert_eq!(left.len(), 1, "{left:?}");
+    assert_eq!(left[0]["id"], old["id"]);
+
+    // Deals: the company of row i is «Клиент i/10», so rows 495–504 share one across the first batch's end; row
+    // 650 starts in no stage of the pipeline.
+    let mut deals = String::from("Название;Сумма;Компания;Этап\n");
+    for i in 0..1100 {
+        let stage = if i == 650 { "Нет такого" } else { "" };
+        deals.push_str(&format!(
+            "Сделка {i};{i}00;Клиент {};{stage}\n",
+            (i + 5) / 10
+        ));
+    }
+    let (id, made) = import_twice_and_undo(&app, "deals", deals, [1099, 0, 0, 1, 1100]).await;
+    let by_title: HashMap<&str, &Value> = made
+        .iter()
+        .map(|d| (d["title"].as_str().unwrap(), d))
+        .collect();
+    let shared = &by_title["Сделка 495"]["company_id"];
+    assert!(shared.is_i64(), "{shared}");
+    for i in 496..505 {
+        assert_eq!(
+            &by_title[format!("Сделка {i}").as_str()]["company_id"],
+            shared,
+            "row {i}"
+        );
+    }
+    let firms = every(&app, &admin, "/api/v1/companies").await;
+    assert_eq!(
+        firms.len(),
+        1 + 111,
+        "one company per client, and the one before"
+    );
+    assert_eq!(undo(&app, id).await["deleted"], 1099 + 111);
+    assert!(every(&app, &admin, "/api/v1/deals").await.is_empty());
 }
 
 #[tokio::test]

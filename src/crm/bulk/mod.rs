@@ -62,6 +62,15 @@ pub async fn contacts_by_phones(
     store::contacts_by(conn, true, phones).await
 }
 
+/// Open (not converted) leads by e-mail or normalized phone.
+pub async fn open_leads_by(
+    conn: &mut AnyConnection,
+    by_phone: bool,
+    keys: &[String],
+) -> Result<HashMap<String, Found>, Error> {
+    store::open_leads_by(conn, by_phone, keys).await
+}
+
 pub async fn companies_by_domains(
     conn: &mut AnyConnection,
     domains: &[String],

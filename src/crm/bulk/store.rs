@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 use crate::crm::normalize::tags_to_column;
@@ -28,32 +29,55 @@ fn keep_lowest(map: &mut HashMap<String, Found>, key: String, found: Found) {
     }
 }
 
+/// Runs `head IN (…) tail` over the distinct `keys`, `MAX_BINDS` at a time, handing each row to `each`: the one
+/// chunking loop of every many-keys look-up.
+async fn in_chunks(
+    conn: &mut AnyConnection,
+    keys: &[String],
+    (head, tail): (&str, &str),
+    mut each: impl FnMut(AnyRow) -> Result<(), Error>,
+) -> Result<(), Error> {
+    // A batch names the same company or e-mail on many rows: each key is asked once.
+    let mut keys: Vec<&String> = keys.iter().collect();
+    keys.sort_unstable();
+    keys.dedup();
+    for chunk in keys.chunks(MAX_BINDS) {
+        let mut sql = Sql::new(head);
+        sql.push(" IN ")
+            .bind_list(chunk.iter().map(|k| k.to_string()))
+            .push(tail);
+        for r in sql.query().fetch_all(&mut *conn).await? {
+            each(r)?;
+        }
+    }
+    Ok(())
+}
+
+fn found(r: &AnyRow) -> Result<(String, Found), Error> {
+    let found = (r.try_get("id")?, r.try_get("name")?, r.try_get("owner_id")?);
+    Ok((r.try_get("k")?, found))
+}
+
 /// Contacts by e-mail (`by_phone` false) or normalized phone: key → the lowest contact id with it.
 pub async fn contacts_by(
     conn: &mut AnyConnection,
     by_phone: bool,
     keys: &[String],
 ) -> Result<HashMap<String, Found>, Error> {
-    let (table, column) = if by_phone {
-        ("contact_phones", "phone_norm")
+    let head = if by_phone {
+        "SELECT k.phone_norm AS k, c.id, c.name, c.owner_id FROM contact_phones k \
+         JOIN contacts c ON c.id = k.contact_id WHERE k.phone_norm"
     } else {
-        ("contact_emails", "email")
+        "SELECT k.email AS k, c.id, c.name, c.owner_id FROM contact_emails k \
+         JOIN contacts c ON c.id = k.contact_id WHERE k.email"
     };
     let mut out = HashMap::new();
-    for chunk in keys.chunks(MAX_BINDS) {
-        let mut sql = Sql::new("SELECT k.");
-        sql.push(column)
-            .push(" AS k, c.id, c.name, c.owner_id FROM ")
-            .push(table)
-            .push(" k JOIN contacts c ON c.id = k.contact_id WHERE k.")
-            .push(column)
-            .push(" IN ")
-            .bind_list(chunk.to_vec());
-        for r in sql.query().fetch_all(&mut *conn).await? {
-            let found = (r.try_get("id")?, r.try_get("name")?, r.try_get("owner_id")?);
-            keep_lowest(&mut out, r.try_get("k")?, found);
-        }
-    }
+    in_chunks(conn, keys, (head, ""), |r| {
+        let (k, f) = found(&r)?;
+        keep_lowest(&mut out, k, f);
+        Ok(())
+    })
+    .await?;
     Ok(out)
 }
 
@@ -63,20 +87,18 @@ pub async fn open_leads_by(
     by_phone: bool,
     keys: &[String],
 ) -> Result<HashMap<String, Found>, Error> {
-    let column = if by_phone { "phone_norm" } else { "email" };
+    let head = if by_phone {
+        "SELECT phone_norm AS k, id, name, owner_id FROM leads WHERE status <> 'converted' AND phone_norm"
+    } else {
+        "SELECT email AS k, id, name, owner_id FROM leads WHERE status <> 'converted' AND email"
+    };
     let mut out = HashMap::new();
-    for chunk in keys.chunks(MAX_BINDS) {
-        let mut sql = Sql::new("SELECT ");
-        sql.push(column)
-            .push(" AS k, id, name, owner_id FROM leads WHERE status <> 'converted' AND ")
-            .push(column)
-            .push(" IN ")
-            .bind_list(chunk.to_vec());
-        for r in sql.query().fetch_all(&mut *conn).await? {
-            let found = (r.try_get("id")?, r.try_get("name")?, r.try_get("owner_id")?);
-            keep_lowest(&mut out, r.try_get("k")?, found);
-        }
-    }
+    in_chunks(conn, keys, (head, ""), |r| {
+        let (k, f) = found(&r)?;
+        keep_lowest(&mut out, k, f);
+        Ok(())
+    })
+    .await?;
     Ok(out)
 }
 
@@ -86,19 +108,17 @@ pub async fn companies_by(
     by_name: bool,
     keys: &[String],
 ) -> Result<HashMap<String, i64>, Error> {
-    let text = if by_name {
-        "SELECT name_norm AS k, MIN(id) AS id FROM companies WHERE name_norm IN "
+    let head = if by_name {
+        "SELECT name_norm AS k, MIN(id) AS id FROM companies WHERE name_norm"
     } else {
-        "SELECT domain AS k, MIN(company_id) AS id FROM company_domains WHERE domain IN "
+        "SELECT domain AS k, MIN(company_id) AS id FROM company_domains WHERE domain"
     };
     let mut out = HashMap::new();
-    for chunk in keys.chunks(MAX_BINDS) {
-        let mut sql = Sql::new(text);
-        sql.bind_list(chunk.to_vec()).push(" GROUP BY k");
-        for r in sql.query().fetch_all(&mut *conn).await? {
-            out.insert(r.try_get("k")?, r.try_get("id")?);
-        }
-    }
+    in_chunks(conn, keys, (head, " GROUP BY k"), |r| {
+        out.insert(r.try_get("k")?, r.try_get("id")?);
+        Ok(())
+    })
+    .await?;
     Ok(out)
 }
 

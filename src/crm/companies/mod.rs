@@ -98,20 +98,33 @@ fn search(name: &str, domains: &[String]) -> String {
 
 pub async fn create(pool: &AnyPool, caller: &Caller, new: NewCompany) -> Result<Company, Error> {
     access::require_role(caller, KIND, Op::Write)?;
+    let mut tx = crate::db::begin(pool).await?;
+    let company = create_checked_in(&mut tx, caller, new).await?;
+    tx.commit().await?;
+    Ok(company)
+}
+
+/// `create` (duplicates checked) inside a caller's transaction (an import writes a batch of companies in one).
+pub async fn create_checked_in(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    new: NewCompany,
+) -> Result<Company, Error> {
+    access::require_role(caller, KIND, Op::Write)?;
     let name = required("name", &crate::text::single_line(&new.name), 300)?;
     let domains = domains(&new.domains)?;
     let tags = normalize::tags(&new.tags)?;
     let name_norm = normalize::company_name(&name);
-    let mut tx = crate::db::begin(pool).await?;
-    if let Some(existing) = store::find_duplicate(&mut tx, &domains, Some(&name_norm), None).await?
+    if let Some(existing) =
+        store::find_duplicate(&mut *conn, &domains, Some(&name_norm), None).await?
     {
         let found = (KIND, existing.id, existing.name.as_str(), existing.owner_id);
         let allow = new.allow_duplicate;
-        refuse_duplicate(&mut tx, caller, found, "domain or name", allow).await?;
+        refuse_duplicate(&mut *conn, caller, found, "domain or name", allow).await?;
     }
-    check_parent(&mut tx, caller, None, new.parent_id).await?;
-    let details = Details::of_new(&mut tx, &new).await?;
-    let owner = resolve_owner(&mut tx, caller, new.owner_id).await?;
+    check_parent(&mut *conn, caller, None, new.parent_id).await?;
+    let details = Details::of_new(&mut *conn, &new).await?;
+    let owner = resolve_owner(&mut *conn, caller, new.owner_id).await?;
     let write = store::Write {
         name: &name,
         name_norm: &name_norm,
@@ -120,14 +133,13 @@ pub async fn create(pool: &AnyPool, caller: &Caller, new: NewCompany) -> Result<
         tags: &tags,
         search: &search(&name, &domains),
     };
-    let id = store::insert(&mut tx, &write).await?;
-    store::set_domains(&mut tx, id, &domains).await?;
-    details.save(&mut tx, id).await?;
-    custom::save(&mut tx, KIND, id, new.custom.as_ref(), SaveMode::Create).await?;
-    let company = load(&mut tx, id).await?;
-    audit::created(&mut tx, caller.id, KIND, id, &company).await?;
-    crate::linking::link_record(&mut tx, KIND, id, &company.domains).await?;
-    tx.commit().await?;
+    let id = store::insert(&mut *conn, &write).await?;
+    store::set_domains(&mut *conn, id, &domains).await?;
+    details.save(&mut *conn, id).await?;
+    custom::save(&mut *conn, KIND, id, new.custom.as_ref(), SaveMode::Create).await?;
+    let company = load(&mut *conn, id).await?;
+    audit::created(&mut *conn, caller.id, KIND, id, &company).await?;
+    crate::linking::link_record(&mut *conn, KIND, id, &company.domains).await?;
     Ok(company)
 }
 

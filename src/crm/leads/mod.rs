@@ -159,6 +159,19 @@ pub async fn find_open_duplicate(
 
 pub async fn create(pool: &AnyPool, caller: &Caller, new: NewLead) -> Result<Lead, Error> {
     access::require_role(caller, KIND, Op::Write)?;
+    let mut tx = crate::db::begin(pool).await?;
+    let lead = create_in(&mut tx, caller, new).await?;
+    tx.commit().await?;
+    Ok(lead)
+}
+
+/// `create` inside a caller's transaction (an import writes a batch of leads in one).
+pub async fn create_in(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    new: NewLead,
+) -> Result<Lead, Error> {
+    access::require_role(caller, KIND, Op::Write)?;
     let c = check(
         &new.name,
         new.email.as_deref(),
@@ -166,50 +179,48 @@ pub async fn create(pool: &AnyPool, caller: &Caller, new: NewLead) -> Result<Lea
         new.company_name.as_deref(),
         new.domain_hint.as_deref(),
     )?;
-    let mut tx = crate::db::begin(pool).await?;
     {
         let emails: Vec<String> = c.email.iter().cloned().collect();
         let phones: Vec<String> = c.phone.iter().map(|(_, n)| n.clone()).collect();
         let allow = new.allow_duplicate;
         if let Some((id, name, owner)) =
-            store::find_open_duplicate(&mut tx, &emails, &phones, None).await?
+            store::find_open_duplicate(&mut *conn, &emails, &phones, None).await?
         {
             let found = (KIND, id, name.as_str(), owner);
-            refuse_duplicate(&mut tx, caller, found, "e-mail or phone", allow).await?;
+            refuse_duplicate(&mut *conn, caller, found, "e-mail or phone", allow).await?;
         }
         if let Some((id, name, owner)) =
-            contacts::find_duplicate(&mut tx, &emails, &phones, None).await?
+            contacts::find_duplicate(&mut *conn, &emails, &phones, None).await?
         {
             let found = (RecordKind::Contact, id, name.as_str(), owner);
-            refuse_duplicate(&mut tx, caller, found, "e-mail or phone", allow).await?;
+            refuse_duplicate(&mut *conn, caller, found, "e-mail or phone", allow).await?;
         }
     }
     if let Some(source) = new.source_id {
-        reference::require_entry(&mut tx, RefList::LeadSources, source, "source_id").await?;
+        reference::require_entry(&mut *conn, RefList::LeadSources, source, "source_id").await?;
     }
     let owner = if new.pool && new.owner_id.is_none() {
         None
     } else {
-        Some(resolve_owner(&mut tx, caller, new.owner_id).await?)
+        Some(resolve_owner(&mut *conn, caller, new.owner_id).await?)
     };
     let company_id = match &c.domain_hint {
-        Some(d) => companies::find_by_domain(&mut tx, d).await?,
+        Some(d) => companies::find_by_domain(&mut *conn, d).await?,
         None => None,
     };
     let blank = blank_lead(new.source_id, owner, company_id);
     let search = search(&c);
-    let id = store::insert(&mut tx, &write(&c, &search, &blank)).await?;
-    custom::save(&mut tx, KIND, id, new.custom.as_ref(), SaveMode::Create).await?;
-    let lead = load(&mut tx, id).await?;
-    audit::created(&mut tx, caller.id, KIND, id, &lead).await?;
+    let id = store::insert(&mut *conn, &write(&c, &search, &blank)).await?;
+    custom::save(&mut *conn, KIND, id, new.custom.as_ref(), SaveMode::Create).await?;
+    let lead = load(&mut *conn, id).await?;
+    audit::created(&mut *conn, caller.id, KIND, id, &lead).await?;
     crate::linking::link_record(
-        &mut tx,
+        &mut *conn,
         KIND,
         id,
         &c.email.iter().cloned().collect::<Vec<_>>(),
     )
     .await?;
-    tx.commit().await?;
     Ok(lead)
 }
 

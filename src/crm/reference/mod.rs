@@ -72,10 +72,15 @@ async fn load_pipeline(conn: &mut AnyConnection, id: i64) -> Result<Pipeline, Er
 }
 
 pub async fn list_pipelines(pool: &AnyPool) -> Result<Vec<Pipeline>, Error> {
-    let mut conn = pool.acquire().await?;
+    list_pipelines_in(&mut *pool.acquire().await?).await
+}
+
+/// Every pipeline with its stages, on the caller's connection: one connection for the whole read, so that a job on
+/// a pool of one connection can call it while holding nothing else.
+pub async fn list_pipelines_in(conn: &mut AnyConnection) -> Result<Vec<Pipeline>, Error> {
     let mut out = Vec::new();
-    for row in store::pipelines(pool).await? {
-        out.push(load_pipeline(&mut conn, row.id).await?);
+    for row in store::pipelines(&mut *conn).await? {
+        out.push(load_pipeline(&mut *conn, row.id).await?);
     }
     Ok(out)
 }

@@ -26,9 +26,9 @@ fn stage_from_row(r: &AnyRow) -> Result<Stage, Error> {
     })
 }
 
-pub async fn pipelines(pool: &AnyPool) -> Result<Vec<PipelineRow>, Error> {
+pub async fn pipelines(conn: &mut AnyConnection) -> Result<Vec<PipelineRow>, Error> {
     let rows = sqlx::query("SELECT id, name, position FROM pipelines ORDER BY position, id")
-        .fetch_all(pool)
+        .fetch_all(conn)
         .await?;
     rows.iter()
         .map(|r| {

@@ -274,7 +274,7 @@ impl Names {
                 .into_iter()
                 .map(|(id, _, email)| (id, email))
                 .collect(),
-            pipelines: records::pipelines(pool)
+            pipelines: records::pipelines(&mut *pool.acquire().await?)
                 .await?
                 .into_iter()
                 .map(|(id, name, _)| (id, name))

@@ -14,6 +14,7 @@ pub mod rows;
 mod stream;
 pub mod undo;
 mod workbook;
+mod write;
 
 use std::collections::BTreeMap;
 

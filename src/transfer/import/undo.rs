@@ -4,8 +4,9 @@
 use serde_json::{json, Value};
 use sqlx::AnyPool;
 
-use super::job::{reason_of, JOB_CACHE_KIB};
+use super::job::JOB_CACHE_KIB;
 use super::load;
+use super::write::reason_of;
 use crate::auth::Caller;
 use crate::crm::RecordKind;
 use crate::error::Error;

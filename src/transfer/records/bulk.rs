@@ -62,6 +62,19 @@ pub async fn contacts_by_keys(
     Ok(email_keys.chain(phone_keys).collect())
 }
 
+/// Key → open lead id for many e-mails and normalized phones at once (`e:` and `p:` keys, as the planner's).
+pub async fn open_leads_by_keys(
+    conn: &mut AnyConnection,
+    emails: &[String],
+    phones: &[String],
+) -> Result<std::collections::HashMap<String, i64>, Error> {
+    let by_email = crm::bulk::open_leads_by(conn, false, emails).await?;
+    let by_phone = crm::bulk::open_leads_by(conn, true, phones).await?;
+    let email_keys = by_email.into_iter().map(|(k, f)| (format!("e:{k}"), f.0));
+    let phone_keys = by_phone.into_iter().map(|(k, f)| (format!("p:{k}"), f.0));
+    Ok(email_keys.chain(phone_keys).collect())
+}
+
 /// Key → company id for many domains (`d:`) and names (`n:` + the normalized name) at once.
 pub async fn companies_by_keys(
     conn: &mut AnyConnection,

@@ -203,8 +203,8 @@ pub async fn lead_source_name(pool: &AnyPool, id: i64) -> Result<Option<String>,
 /// `(pipeline id, name, [(stage id, name)])` of every pipeline.
 pub type Pipelines = Vec<(i64, String, Vec<(i64, String)>)>;
 
-pub async fn pipelines(pool: &AnyPool) -> Result<Pipelines, Error> {
-    Ok(reference::list_pipelines(pool)
+pub async fn pipelines(conn: &mut AnyConnection) -> Result<Pipelines, Error> {
+    Ok(reference::list_pipelines_in(conn)
         .await?
         .into_iter()
         .map(|p| {
@@ -217,9 +217,9 @@ pub async fn pipelines(pool: &AnyPool) -> Result<Pipelines, Error> {
         .collect())
 }
 
-/// Creates a record from its JSON body (the same body as `POST /api/v1/{kind}`) inside the caller's transaction
-/// where crm allows it (contacts, deals, and companies, whose duplicates the import checked itself); leads take
-/// their own transaction (`create_standalone`).
+/// Creates a record from its JSON body (the same body as `POST /api/v1/{kind}`) inside the caller's transaction,
+/// as the API creates it; a company without the duplicate check (a contact's or deal's company, which the import
+/// looked up itself): `create_row_in` checks a company row's duplicates.
 pub async fn create_in(
     conn: &mut AnyConnection,
     caller: &Caller,
@@ -227,6 +227,10 @@ pub async fn create_in(
     mut body: Value,
 ) -> Result<i64, Error> {
     require_write(caller, kind)?;
+    if kind == RecordKind::Lead {
+        // A lead may go to the pool (no owner); crm resolves its owner itself.
+        return Ok(leads::create_in(conn, caller, from_json(body)?).await?.id);
+    }
     let owner = body["owner_id"].as_i64().unwrap_or(caller.id);
     let owner = crm::resolve_owner(conn, caller, Some(owner)).await?;
     body["owner_id"] = json!(owner);
@@ -258,22 +262,26 @@ pub async fn create_in(
                     .id,
             )
         }
-        RecordKind::Lead => Err(Error::internal("leads are created on their own")),
+        RecordKind::Lead => Err(Error::internal("leads are created above")),
     }
 }
 
-/// Creates a lead (crm gives it its own transaction).
-pub async fn create_standalone(
-    pool: &AnyPool,
+/// Creates a row's record inside the caller's transaction, checked as `POST /api/v1/{kind}` checks it (a company's
+/// duplicates too).
+pub async fn create_row_in(
+    conn: &mut AnyConnection,
     caller: &Caller,
     kind: RecordKind,
     body: Value,
 ) -> Result<i64, Error> {
     match kind {
-        RecordKind::Lead => Ok(leads::create(pool, caller, from_json(body)?).await?.id),
-        RecordKind::Company => Ok(companies::create(pool, caller, from_json(body)?).await?.id),
-        RecordKind::Contact => Ok(contacts::create(pool, caller, from_json(body)?).await?.id),
-        RecordKind::Deal => Ok(deals::create(pool, caller, from_json(body)?).await?.id),
+        RecordKind::Company => {
+            require_write(caller, kind)?;
+            Ok(companies::create_checked_in(conn, caller, from_json(body)?)
+                .await?
+                .id)
+        }
+        _ => create_in(conn, caller, kind, body).await,
     }
 }
 

@@ -10,8 +10,9 @@ use crate::transfer::import::rows::Values;
 use crate::transfer::records;
 
 impl Planner {
-    /// Looks up the companies (by domain and name) and, for contacts, the duplicates (by e-mail and phone) of a
-    /// batch of rows, one query per key kind; `plan` then asks the database only about what this did not cover.
+    /// Looks up the companies (by domain and name) of contact and deal rows and the duplicates of contact, lead and
+    /// company rows (by e-mail and phone, or domain and name) of a batch, one query per key kind; `plan` then asks
+    /// the database only about what this did not cover.
     pub async fn prefetch(&mut self, pool: &AnyPool, rows: &[&Values]) -> Result<(), Error> {
         let mut conn = pool.acquire().await?;
         if matches!(self.kind, RecordKind::Contact | RecordKind::Deal) {
@@ -26,13 +27,33 @@ impl Planner {
                     .map(|n| format!("n:{}", records::company_name_key(n))),
             );
         }
-        if self.kind == RecordKind::Contact && self.options.match_key.is_none() {
+        if self.options.match_key.is_some() {
+            return Ok(());
+        }
+        if matches!(self.kind, RecordKind::Contact | RecordKind::Lead) {
             let emails: Vec<String> = rows.iter().flat_map(|v| v.emails.clone()).collect();
             let phones: Vec<String> = rows.iter().flat_map(|v| v.phone_keys.clone()).collect();
-            self.known
-                .extend(records::contacts_by_keys(&mut conn, &emails, &phones).await?);
+            let found = if self.kind == RecordKind::Contact {
+                records::contacts_by_keys(&mut conn, &emails, &phones).await?
+            } else {
+                records::open_leads_by_keys(&mut conn, &emails, &phones).await?
+            };
+            self.known.extend(found);
             self.looked.extend(emails.iter().map(|e| format!("e:{e}")));
             self.looked.extend(phones.iter().map(|p| format!("p:{p}")));
+        }
+        if self.kind == RecordKind::Company {
+            // A company row's duplicates: by its domains, then its name.
+            let domains: Vec<String> = rows.iter().flat_map(|v| v.domains.clone()).collect();
+            let names: Vec<String> = rows.iter().filter_map(|v| v.name.clone()).collect();
+            self.known
+                .extend(records::companies_by_keys(&mut conn, &domains, &names).await?);
+            self.looked.extend(domains.iter().map(|d| format!("d:{d}")));
+            self.looked.extend(
+                names
+                    .iter()
+                    .map(|n| format!("n:{}", records::company_name_key(n))),
+            );
         }
         Ok(())
     }
@@ -48,5 +69,19 @@ impl Planner {
         self.looked
             .contains(key)
             .then(|| self.known.get(key).copied())
+    }
+
+    /// A company row's duplicate from the batch's look-ups, as `find_duplicate` answers it (the first of its domains
+    /// found, then its name); `None` when some key was not looked up.
+    pub(super) fn cached_company(&self, v: &Values) -> Option<Option<i64>> {
+        for d in &v.domains {
+            if let Some(id) = self.cached(&format!("d:{d}"))? {
+                return Some(Some(id));
+            }
+        }
+        match &v.name {
+            Some(n) => self.cached(&format!("n:{}", records::company_name_key(n))),
+            None => Some(None),
+        }
     }
 }

@@ -102,7 +102,7 @@ impl Planner {
         let users = records::users(pool).await?;
         let domains = records::domain_lists(&mut *pool.acquire().await?).await?;
         let pipelines = if kind == RecordKind::Deal {
-            records::pipelines(pool).await?
+            records::pipelines(&mut *pool.acquire().await?).await?
         } else {
             vec![]
         };
@@ -268,7 +268,12 @@ impl Planner {
         } else {
             &v.phone_keys
         };
-        if self.kind == RecordKind::Contact {
+        if self.kind == RecordKind::Company {
+            if let Some(hit) = self.cached_company(v) {
+                return Ok(Ok(hit));
+            }
+        }
+        if matches!(self.kind, RecordKind::Contact | RecordKind::Lead) {
             let keys: Vec<String> = emails
                 .iter()
                 .map(|e| format!("e:{e}"))
