@@ -112,9 +112,9 @@ async fn sqlite_pragmas(conn: &mut sqlx::AnyConnection, cache_kib: u32) -> Resul
 /// ran on it filled every pooled connection's cache (10 × 16 MB, whatever `MAILROOM_DB_MAX_CONNECTIONS` allows); here
 /// the job's memory is bounded by two caches, and other requests keep the shared pool to themselves. The job's code
 /// keeps taking a pool, because crm's calls do. Close it (`AnyPool::close`) when the job ends.
-/// Two, not one: some of crm's calls ask the pool for a connection while holding one (`list_pipelines` does), which
-/// with one connection would wait for `acquire_timeout` and fail; and a connection given back is back in the pool
-/// only after a task of sqlx's has run, so the next acquire opens the second one anyway.
+/// Two, not one: the import no longer holds a connection while asking for another (`list_pipelines_in` takes the
+/// caller's), but a connection given back is back in the pool only after a task of sqlx's has run, so the next
+/// acquire opens the second one anyway; a single one would make every such acquire wait.
 pub const JOB_CONNECTIONS: u32 = 2;
 
 pub async fn dedicated(pool: &AnyPool, cache_kib: u32) -> Result<AnyPool, sqlx::Error> {
