@@ -5,6 +5,7 @@ use reqwest::Method;
 use serde_json::{json, Value};
 
 use crate::awaiting_support::World;
+pub use crate::sequences_support::sent_letters;
 
 /// Every day, around the clock, in UTC: the test clock's hour never holds a letter back.
 pub fn always() -> Value {
@@ -94,31 +95,6 @@ pub async fn timeline_of(w: &World, contact: i64, kind: &str) -> Vec<Value> {
         .filter(|i| i["kind"] == kind)
         .cloned()
         .collect()
-}
-
-/// Every letter in the mailbox's Sent folder, whole.
-pub async fn sent_letters(w: &World) -> Vec<Vec<u8>> {
-    use futures::TryStreamExt;
-    let mut s = w.dovecot.session().await;
-    s.select("Sent").await.unwrap();
-    let ids: Vec<u32> = s.search("ALL").await.unwrap().into_iter().collect();
-    let mut out = Vec::new();
-    if !ids.is_empty() {
-        let set = ids.iter().map(u32::to_string).collect::<Vec<_>>().join(",");
-        let fetched: Vec<_> = s
-            .fetch(set, "BODY.PEEK[]")
-            .await
-            .unwrap()
-            .try_collect()
-            .await
-            .unwrap();
-        out = fetched
-            .iter()
-            .map(|f| f.body().unwrap_or_default().to_vec())
-            .collect();
-    }
-    s.logout().await.unwrap();
-    out
 }
 
 /// A letter's attachments: `(file name, bytes)`, in order.

@@ -84,35 +84,43 @@ pub async fn wait_enrolment(w: &World, sequence: i64, done: impl Fn(&Value) -> b
     }
 }
 
-/// The Message-IDs (brackets included) in the mailbox's Sent folder.
-pub async fn sent_folder(w: &World) -> Vec<String> {
+/// Every letter in the mailbox's Sent folder, whole.
+pub async fn sent_letters(w: &World) -> Vec<Vec<u8>> {
+    use futures::TryStreamExt;
     let mut s = w.dovecot.session().await;
     s.select("Sent").await.unwrap();
     let ids: Vec<u32> = s.search("ALL").await.unwrap().into_iter().collect();
     let mut out = Vec::new();
     if !ids.is_empty() {
-        use futures::TryStreamExt;
         let set = ids.iter().map(u32::to_string).collect::<Vec<_>>().join(",");
         let fetched: Vec<_> = s
-            .fetch(set, "BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]")
+            .fetch(set, "BODY.PEEK[]")
             .await
             .unwrap()
             .try_collect()
             .await
             .unwrap();
-        for f in fetched {
-            let header = String::from_utf8_lossy(f.header().unwrap_or_default()).to_string();
-            out.push(
-                header
-                    .trim()
-                    .trim_start_matches("Message-ID:")
-                    .trim()
-                    .to_string(),
-            );
-        }
+        out = fetched
+            .iter()
+            .map(|f| f.body().unwrap_or_default().to_vec())
+            .collect();
     }
     s.logout().await.unwrap();
     out
+}
+
+/// The Message-IDs (brackets included) in the mailbox's Sent folder.
+pub async fn sent_folder(w: &World) -> Vec<String> {
+    sent_letters(w)
+        .await
+        .iter()
+        .map(|raw| {
+            let letter = mail_parser::MessageParser::default()
+                .parse(raw)
+                .expect("a letter");
+            format!("<{}>", letter.message_id().expect("its Message-ID"))
+        })
+        .collect()
 }
 
 /// Seconds since the epoch of an RFC 3339 time.
