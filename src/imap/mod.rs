@@ -7,11 +7,14 @@ pub mod model;
 pub mod outbox;
 pub mod progress;
 pub mod routes;
+mod sendable;
 pub mod signin;
 pub mod smtp_settings;
 mod store;
 pub mod sync;
 pub mod worker;
+
+pub use sendable::sendable;
 
 use sqlx::AnyPool;
 
@@ -27,8 +30,8 @@ use checks::{
     AUDIT_KIND,
 };
 use model::{
-    ConnectionTest, Mailbox, MailboxKind, MailboxPatch, MailboxPolicy, NewMailbox, SendableMailbox,
-    ServerFolder, SyncReport,
+    ConnectionTest, Mailbox, MailboxKind, MailboxPatch, MailboxPolicy, NewMailbox, ServerFolder,
+    SyncReport,
 };
 use store::Account;
 use sync::SyncEvent;
@@ -121,27 +124,6 @@ pub async fn list(pool: &AnyPool) -> Result<Vec<Mailbox>, Error> {
         .await?
         .into_iter()
         .map(|a| a.mailbox)
-        .collect())
-}
-
-/// The mailboxes `caller` may send their own letters from, as `crm::access::may_send_as` decides for a sequence.
-pub async fn sendable(pool: &AnyPool, caller: &Caller) -> Result<Vec<SendableMailbox>, Error> {
-    Ok(list(pool)
-        .await?
-        .into_iter()
-        .filter(|m| m.enabled)
-        .filter_map(|m| {
-            let smtp = m.smtp.as_ref()?;
-            let personal = m.owner_id.filter(|_| m.kind == MailboxKind::Personal);
-            crate::crm::access::may_send_as(caller, caller.id, personal, &m.member_ids).then(|| {
-                SendableMailbox {
-                    id: m.id,
-                    address: smtp.address.clone().unwrap_or_else(|| m.username.clone()),
-                    name: m.name,
-                    kind: m.kind,
-                }
-            })
-        })
         .collect())
 }
 

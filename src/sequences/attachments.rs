@@ -8,6 +8,7 @@ use sqlx::AnyPool;
 use super::model::{Attachment, Step};
 use super::store::attachments as store;
 use crate::auth::Caller;
+use crate::crm::access;
 use crate::error::Error;
 use crate::imap::outbox::LetterFile;
 
@@ -81,7 +82,7 @@ pub async fn upload(
 async fn mine(pool: &AnyPool, caller: &Caller, id: i64) -> Result<store::AttachmentRow, Error> {
     store::get(pool, id)
         .await?
-        .filter(|a| a.owner_id == caller.id)
+        .filter(|a| access::may_use_upload(caller, a.owner_id))
         .ok_or(Error::NotFound("attachment"))
 }
 
@@ -128,9 +129,10 @@ pub async fn check_steps(
         }
         let found = store::many(pool, &ids).await?;
         for id in &ids {
-            let ok = found
-                .iter()
-                .any(|a| a.info.id == *id && (a.owner_id == caller.id || carried.contains(id)));
+            let ok = found.iter().any(|a| {
+                a.info.id == *id
+                    && (access::may_use_upload(caller, a.owner_id) || carried.contains(id))
+            });
             if !ok {
                 return Err(Error::validation(
                     field(i),

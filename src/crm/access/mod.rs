@@ -205,6 +205,12 @@ pub fn may_send_as(
     caller.is_admin() || personal_owner == Some(owner) || members.contains(&owner)
 }
 
+/// An uploaded file (a sequence step's attachment) is its uploader's alone: not an admin's, not a team lead's; a
+/// file a sequence already carries stays usable by whoever may edit that sequence (the caller checks that).
+pub fn may_use_upload(caller: &Caller, uploader: i64) -> bool {
+    uploader == caller.id
+}
+
 /// A mailbox's visibility change: an admin sets any policy; the owner of a personal mailbox may only narrow it.
 pub fn require_policy_change(
     caller: &Caller,
