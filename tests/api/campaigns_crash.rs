@@ -60,6 +60,34 @@ impl Server {
     }
 }
 
+/// Kills the server with SIGKILL each time `after[i]` more letters have reached `sink` since it started (so that the
+/// kills land while letters are in flight) and starts it again with `env`; answers how many kills there were.
+pub(crate) async fn kill_mid_send(
+    server: &mut Server,
+    sink: &crate::smtp_sink::SmtpSink,
+    after: &[usize],
+    patience: Duration,
+    env: &[(&str, &str)],
+) -> i64 {
+    let mut kills = 0;
+    for &letters in after {
+        let before = sink.received().len();
+        let deadline = Instant::now() + patience;
+        while sink.received().len() < before + letters {
+            assert!(
+                Instant::now() < deadline,
+                "no progress after restart {kills}: {} letters",
+                sink.received().len()
+            );
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        server.kill();
+        kills += 1;
+        server.start_with(env);
+    }
+    kills
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         self.kill();
@@ -151,21 +179,14 @@ async fn killed_sender_resumes_and_never_sends_a_letter_twice() {
 
     // Kill it mid-send, again and again: each time after a varying number of letters arrived since the restart,
     // so that the kills land while letters are in flight.
-    let mut kills = 0;
-    for after_letters in [7usize, 23, 11, 31, 17, 5, 29, 13] {
-        let base = sink.received().len();
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while sink.received().len() < base + after_letters {
-            assert!(
-                Instant::now() < deadline,
-                "no progress after restart {kills}"
-            );
-            tokio::time::sleep(Duration::from_millis(2)).await;
-        }
-        server.kill();
-        kills += 1;
-        server.start();
-    }
+    let kills = kill_mid_send(
+        &mut server,
+        &sink,
+        &[7, 23, 11, 31, 17, 5, 29, 13],
+        Duration::from_secs(20),
+        &[],
+    )
+    .await;
 
     let deadline = Instant::now() + Duration::from_secs(90);
     let c = loop {

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use reqwest::Client;
 use serde_json::{json, Value};
 
-use crate::campaigns_crash::{admin_token, call, Server};
+use crate::campaigns_crash::{admin_token, call, kill_mid_send, Server};
 use crate::helpers::fresh_database_url;
 use crate::smtp_sink::{Received, SmtpSink};
 
@@ -110,22 +110,14 @@ async fn a_server_killed_mid_send_never_sends_a_reminder_or_a_digest_twice() {
     assert_eq!(status, 200, "{body}");
 
     // Kill it mid-send, again and again: digests go first, the reminders once they fire.
-    let mut kills = 0;
-    for after_letters in [4usize, 5, 6, 3, 7] {
-        let before = sink.received().len();
-        let deadline = Instant::now() + Duration::from_secs(40);
-        while sink.received().len() < before + after_letters {
-            assert!(
-                Instant::now() < deadline,
-                "no progress after restart {kills}: {} letters",
-                sink.received().len()
-            );
-            tokio::time::sleep(Duration::from_millis(2)).await;
-        }
-        server.kill();
-        kills += 1;
-        server.start_with(&env);
-    }
+    let kills = kill_mid_send(
+        &mut server,
+        &sink,
+        &[4, 5, 6, 3, 7],
+        Duration::from_secs(40),
+        &env,
+    )
+    .await;
 
     // Until every reminder's letter is settled (sent, or uncertain once the lease passed) and every digest either
     // arrived or is reported uncertain in its user's feed.

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use reqwest::Client;
 use serde_json::{json, Value};
 
-use crate::campaigns_crash::{admin_token, call, Server};
+use crate::campaigns_crash::{admin_token, call, kill_mid_send, Server};
 use crate::dovecot::{Dovecot, PASSWORD};
 use crate::helpers::fresh_database_url;
 use crate::smtp_sink::SmtpSink;
@@ -58,21 +58,14 @@ async fn a_sender_killed_mid_step_never_sends_a_step_twice() {
     .await;
     assert_eq!(status, 200, "{answer}");
 
-    let mut kills = 0;
-    for after_letters in [5usize, 9, 3, 7] {
-        let before = sink.received().len();
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while sink.received().len() < before + after_letters {
-            assert!(
-                Instant::now() < deadline,
-                "no progress after restart {kills}"
-            );
-            tokio::time::sleep(Duration::from_millis(2)).await;
-        }
-        server.kill();
-        kills += 1;
-        server.start();
-    }
+    let kills = kill_mid_send(
+        &mut server,
+        &sink,
+        &[5, 9, 3, 7],
+        Duration::from_secs(30),
+        &[],
+    )
+    .await;
 
     // Until every enrolment finished, but for those whose claim a kill left open (in doubt for the lease).
     let deadline = Instant::now() + Duration::from_secs(60);
