@@ -62,6 +62,8 @@ pub struct App {
     worker: Option<Worker>,
     send_worker: bool,
     timeouts: HttpTimeouts,
+    /// A SQLite database's lock file, held shared while this server runs (a restore takes it exclusive).
+    _db_lock: Option<std::fs::File>,
 }
 
 /// How long a slow client may take, so that it cannot hold a connection (and its memory) forever.
@@ -82,6 +84,8 @@ pub enum StartError {
     },
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
+    #[error("database: {0}")]
+    Locked(String),
     #[error("first admin: {0}")]
     FirstAdmin(crate::error::Error),
     #[error("campaign relays: {0}")]
@@ -96,15 +100,19 @@ pub enum StartError {
 impl App {
     pub async fn build(config: &Config) -> Result<App, StartError> {
         let data_dir = prepare_data_dir(&config.data_dir)?;
-        let default_url = format!(
-            "sqlite://{}?mode=rwc",
-            data_dir.join("mailroom.db").display()
-        );
         let url = config
             .database_url
             .as_ref()
             .map(|s| s.expose_secret().to_string())
-            .unwrap_or(default_url);
+            .unwrap_or_else(|| crate::config::default_database_url(&data_dir));
+        let db_lock = match crate::db::Backend::from_url(&url) {
+            Some(crate::db::Backend::Sqlite) => Some(
+                crate::ops::backup::sqlite_path(&url)
+                    .and_then(|path| crate::db::lock::shared(&path))
+                    .map_err(StartError::Locked)?,
+            ),
+            _ => None,
+        };
         let db = Db::connect(&url, config.db_max_connections).await?;
         tracing::info!(backend = ?db.backend, "database ready");
 
@@ -194,6 +202,7 @@ impl App {
             first_admin,
             worker,
             send_worker: config.send_worker,
+            _db_lock: db_lock,
             timeouts: HttpTimeouts {
                 header: Duration::from_secs(config.http_header_timeout_seconds.max(1)),
                 body: Duration::from_secs(config.http_body_timeout_seconds.max(1)),

@@ -129,6 +129,14 @@ const DEFAULTS: Defaults = Defaults {
     reminder_lease_seconds: 300,
 };
 
+/// The SQLite database in the data directory, when no database URL is configured.
+pub fn default_database_url(data_dir: &Path) -> String {
+    format!(
+        "sqlite://{}?mode=rwc",
+        data_dir.join("mailroom.db").display()
+    )
+}
+
 impl Config {
     /// Loads the configuration. `file` (or `MAILROOM_CONFIG`) names an optional TOML file.
     pub fn load(file: Option<&Path>) -> Result<Self, Box<figment::Error>> {

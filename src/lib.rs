@@ -18,6 +18,7 @@ pub mod imap;
 pub mod linking;
 pub mod mail;
 pub mod oauth;
+pub mod ops;
 pub mod reminders;
 pub mod reports;
 pub mod secrets;

@@ -1,6 +1,7 @@
 //! The `mailroom` command line: parses arguments and calls the library.
 
 mod bench_cli;
+mod ops_cli;
 mod progress;
 mod users;
 
@@ -63,6 +64,18 @@ enum Command {
         #[arg(long = "as")]
         as_user: Option<String>,
     },
+    /// A consistent copy of the database into a new directory, taken while the server serves (SQLite: VACUUM INTO;
+    /// PostgreSQL: pg_dump), with a manifest.
+    Backup {
+        dir: PathBuf,
+        /// Copy the data directory's secret-key and jwt-secret too (the backup then opens the stored credentials:
+        /// keep it as safe as they are).
+        #[arg(long)]
+        with_keys: bool,
+    },
+    /// Put a backup in place of the configured database (stop every server first; the replaced database is kept
+    /// beside it as *.before-restore-<time>).
+    Restore { dir: PathBuf },
     /// Export a list (contacts, companies, leads, deals) to CSV or .xlsx.
     Export {
         #[arg(long, value_parser = ["contacts", "companies", "leads", "deals"])]
@@ -170,6 +183,8 @@ async fn main() -> ExitCode {
             };
             mailroom::transfer::cli::import_command(config.clone(), args).await
         }
+        Command::Backup { dir, with_keys } => ops_cli::backup(config, &dir, with_keys).await,
+        Command::Restore { dir } => ops_cli::restore(config, &dir).await,
         Command::Export {
             kind,
             format,

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 pub mod checkpoint;
+pub mod lock;
 pub mod sql;
 
 use sqlx::{AnyPool, Executor};
@@ -68,11 +69,7 @@ impl Db {
     }
 
     async fn migrate(&self) -> Result<(), sqlx::Error> {
-        let migrator = match self.backend {
-            Backend::Sqlite => sqlx::migrate!("./migrations/sqlite"),
-            Backend::Postgres => sqlx::migrate!("./migrations/postgres"),
-        };
-        migrator.run(&self.pool).await?;
+        migrator(self.backend).run(&self.pool).await?;
         Ok(())
     }
 
@@ -169,6 +166,22 @@ pub async fn begin_on(
 }
 
 /// Times are stored as UTC milliseconds since the epoch on both backends (sortable, and portable through `Any`).
+fn migrator(backend: Backend) -> sqlx::migrate::Migrator {
+    match backend {
+        Backend::Sqlite => sqlx::migrate!("./migrations/sqlite"),
+        Backend::Postgres => sqlx::migrate!("./migrations/postgres"),
+    }
+}
+
+/// The newest migration this binary carries (a restore refuses a backup from a newer schema).
+pub fn known_schema_version(backend: Backend) -> i64 {
+    migrator(backend)
+        .iter()
+        .map(|m| m.version)
+        .max()
+        .unwrap_or(0)
+}
+
 pub fn now_ms() -> i64 {
     to_ms(OffsetDateTime::now_utc())
 }

@@ -58,6 +58,7 @@ mod mail_threads;
 mod mailbox_access;
 mod mailbox_smtp;
 mod openapi;
+mod ops_backup;
 mod password_change;
 mod proxy;
 mod reminders;
