@@ -86,6 +86,13 @@ ensure_aiosmtpd() {
   /usr/bin/python3 -c 'import aiosmtpd' || { echo "error: aiosmtpd not importable after installing python3-aiosmtpd" >&2; return 1; }
 }
 
+# Prometheus's own Python client, whose parser reads /metrics in the metrics tests.
+ensure_prometheus_parser() {
+  /usr/bin/python3 -c 'import prometheus_client' 2>/dev/null && return 0
+  apt_install python3-prometheus-client
+  /usr/bin/python3 -c 'import prometheus_client' || { echo "error: prometheus_client not importable after installing python3-prometheus-client" >&2; return 1; }
+}
+
 # glewlwyd, a real OAuth2 / OIDC server for the OAuth2 mailbox tests (they start private instances on free ports),
 # and sqlite3, which seeds its database. The package's own service is not started.
 ensure_glewlwyd() {

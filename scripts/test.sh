@@ -10,6 +10,7 @@ export CARGO_TERM_COLOR=never RUST_BACKTRACE=1
 command -v python3 >/dev/null || apt_install python3
 ensure_smtp_sink
 ensure_aiosmtpd
+ensure_prometheus_parser
 
 ensure_dovecot
 ensure_glewlwyd

@@ -49,6 +49,8 @@ pub struct AppState {
     pub sync_progress: SyncBoard,
     /// Reminders' clock (tests move it) and the key that signs the links in reminder letters.
     pub reminders: crate::reminders::Reminders,
+    /// Request latencies for `/metrics`, and who may scrape it.
+    pub metrics: crate::ops::metrics::Metrics,
 }
 
 pub struct App {
@@ -191,6 +193,7 @@ impl App {
             secrets,
             sync_progress,
             reminders: crate::reminders::Reminders::new(&secret, config.reminder_lease_seconds),
+            metrics: crate::ops::metrics::Metrics::new(config.metrics_token.clone()),
         };
         bounces::set_soft_bounce_limit(config.soft_bounce_limit);
         let (router, routes) = api::router(state.clone());

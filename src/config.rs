@@ -51,6 +51,8 @@ pub struct Config {
     pub db_max_connections: u32,
     /// Base64 of 32 bytes that encrypt mailbox passwords; generated into `data_dir` when absent.
     pub secret_key: Option<SecretString>,
+    /// Bearer token a Prometheus scrape of `/metrics` must send; without one, only loopback clients may scrape.
+    pub metrics_token: Option<SecretString>,
     /// Keep connected mailboxes synced in the background (IDLE / polling).
     pub imap_workers: bool,
     /// Longest wait between syncs of a mailbox (IDLE wakes earlier on new Inbox mail).

@@ -51,6 +51,7 @@ pub fn router(state: AppState) -> (Router, Vec<RouteInfo>) {
     let (router, routes) = routes::table(state.clone()).into_parts();
     let router = router
         .layer(axum::middleware::from_fn_with_state(state.clone(), same_origin))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::ops::metrics::track))
         .method_not_allowed_fallback(|| async { Error::MethodNotAllowed })
         .fallback(|uri: Uri| async move { Error::RouteNotFound(uri.path().to_string()) })
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -12,6 +12,7 @@ use crate::error::{ErrorBody, ErrorDetail};
     info(title = "Mailroom API", description = "Email-centric CRM. Every error is `{\"error\":{\"code\",\"message\"}}`."),
     paths(
         super::health::healthz,
+        crate::ops::metrics::scrape,
         document,
         crate::auth::routes::login,
         crate::auth::oidc::routes::buttons,

@@ -74,6 +74,8 @@ pub fn table(state: AppState) -> RouteTable {
     use Method as M;
     RouteTable::new(state)
         .add(M::GET, "/healthz", Access::Public, health::healthz)
+        // Public in the table: the handler admits a bearer of MAILROOM_METRICS_TOKEN, or else loopback only.
+        .add(M::GET, "/metrics", Access::Public, crate::ops::metrics::scrape)
         .add(M::GET, "/api/v1/openapi.json", Access::Public, super::openapi::document)
         .add(M::POST, "/api/v1/auth/login", Access::Public, auth::routes::login)
         // Sign-in through an identity provider (the browser's round trip) and the providers an admin configures.

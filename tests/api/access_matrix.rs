@@ -85,6 +85,8 @@ const SEQUENCE_200: [u16; 7] = [200, 200, 200, 404, 404, 404, 403];
 #[rustfmt::skip]
 const MATRIX: &[Row] = &[
     ("GET", "/healthz", Plain, ALL_200),
+    // By the client's address, not the role: the matrix calls from loopback (tests/api/ops_metrics.rs covers the rest).
+    ("GET", "/metrics", Plain, ALL_200),
     ("GET", "/api/v1/openapi.json", Plain, ALL_200),
     ("POST", "/api/v1/auth/login", Plain, ALL_200),
     ("GET", "/api/v1/auth/oidc/providers", Plain, ALL_200),

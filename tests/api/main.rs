@@ -59,6 +59,7 @@ mod mailbox_access;
 mod mailbox_smtp;
 mod openapi;
 mod ops_backup;
+mod ops_metrics;
 mod password_change;
 mod proxy;
 mod reminders;
