@@ -47,7 +47,7 @@ pub async fn user(mut config: Config, command: UserCommand) -> Result<(), String
                 role,
                 password: password.clone(),
             };
-            let user = service::create_user(pool, new)
+            let user = service::create_user(pool, None, new)
                 .await
                 .map_err(|e| e.to_string())?;
             println!(

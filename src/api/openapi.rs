@@ -37,6 +37,7 @@ use crate::error::{ErrorBody, ErrorDetail};
         crate::views::routes::delete,
         crate::auth::routes::update_user,
         crate::auth::routes::user_audit,
+        crate::auth::routes::admin_audit,
         crate::auth::teams::routes::list,
         crate::auth::teams::routes::mine,
         crate::auth::teams::routes::create,

@@ -98,6 +98,7 @@ pub fn table(state: AppState) -> RouteTable {
         .add(M::GET, "/api/v1/users/{id}", Access::ADMIN, auth::routes::get_user)
         .add(M::PATCH, "/api/v1/users/{id}", Access::ADMIN, auth::routes::update_user)
         .add(M::GET, "/api/v1/users/{id}/audit", Access::ADMIN, auth::routes::user_audit)
+        .add(M::GET, "/api/v1/admin/audit", Access::ADMIN, auth::routes::admin_audit)
         .add(M::GET, "/api/v1/teams", Access::ADMIN, auth::teams::routes::list)
         .add(M::GET, "/api/v1/me/teams", Access::SignedIn, auth::teams::routes::mine)
         .add(M::GET, "/api/v1/me/mailboxes", Access::SignedIn, crate::imap::routes::sendable)

@@ -90,7 +90,19 @@ pub async fn settings_event(
     conn: &mut AnyConnection,
     actor_id: i64,
     action: &str,
-    (kind, id): (&str, i64),
+    record: (&str, i64),
+    before: &Value,
+    after: &Value,
+) -> Result<(), Error> {
+    change_event(conn, Some(actor_id), action, record, before, after).await
+}
+
+/// As `settings_event`, also for changes made from the shell (`actor_id` None: `mailroom user …`).
+pub async fn change_event(
+    conn: &mut AnyConnection,
+    actor_id: Option<i64>,
+    action: &str,
+    record: (&str, i64),
     before: &Value,
     after: &Value,
 ) -> Result<(), Error> {
@@ -98,7 +110,80 @@ pub async fn settings_event(
     if changes.is_empty() {
         return Ok(());
     }
-    write(conn, Some(actor_id), action, (kind, id), &changes).await
+    write(conn, actor_id, action, record, &changes).await
+}
+
+/// What admins change, as opposed to CRM records: the kinds of the admin audit page
+/// (`GET /api/v1/admin/audit`).
+pub const ADMIN_KINDS: [&str; 10] = [
+    "user",
+    "team",
+    "mailbox",
+    "relay",
+    "identity_provider",
+    "reply_policy",
+    "reminder_relay",
+    "export_roles",
+    "api_key",
+    "webhook",
+];
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdminAuditEntry {
+    pub id: i64,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    pub actor_id: Option<i64>,
+    pub actor_email: Option<String>,
+    pub action: String,
+    /// One of `ADMIN_KINDS`: user, team, mailbox, relay, identity_provider, reply_policy, …
+    pub kind: String,
+    pub record_id: i64,
+    #[schema(value_type = Vec<Object>)]
+    pub changes: Value,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdminAuditPage {
+    pub items: Vec<AdminAuditEntry>,
+    pub next_before: Option<i64>,
+}
+
+/// Admins' changes of every admin kind (or of one), newest first.
+pub async fn admin_page(
+    pool: &AnyPool,
+    kind: Option<&str>,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<AdminAuditPage, Error> {
+    let kinds: Vec<&str> = match kind {
+        Some(k) if ADMIN_KINDS.contains(&k) => vec![k],
+        Some(_) => {
+            return Err(Error::validation(
+                "kind",
+                format!("must be one of {}", ADMIN_KINDS.join(", ")),
+            ))
+        }
+        None => ADMIN_KINDS.to_vec(),
+    };
+    let rows = store::entries_of_kinds(pool, &kinds, before.unwrap_or(i64::MAX), limit).await?;
+    let next_before = (rows.len() as i64 == limit)
+        .then(|| rows.last().map(|r| r.0.id))
+        .flatten();
+    let items = rows
+        .into_iter()
+        .map(|(r, kind, record_id)| AdminAuditEntry {
+            id: r.id,
+            at: from_ms(r.at),
+            actor_id: r.actor_id,
+            actor_email: r.actor_email,
+            action: r.action,
+            kind,
+            record_id,
+            changes: serde_json::from_str(&r.changes).unwrap_or(Value::Null),
+        })
+        .collect();
+    Ok(AdminAuditPage { items, next_before })
 }
 
 /// An admin's change to a message (its classification).

@@ -80,6 +80,28 @@ fn from_row(row: &AnyRow) -> Result<AuditRow, Error> {
     })
 }
 
+/// Entries of these kinds, newest first, before the given id, with each one's kind and record id.
+pub async fn entries_of_kinds(
+    pool: &AnyPool,
+    kinds: &[&str],
+    before: i64,
+    limit: i64,
+) -> Result<Vec<(AuditRow, String, i64)>, Error> {
+    let mut sql = Sql::new(
+        "SELECT a.id, a.at, a.actor_id, u.email AS actor_email, a.action, a.changes, a.record_kind, a.record_id
+         FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id WHERE a.record_kind IN ",
+    );
+    sql.bind_list(kinds.iter().map(|k| k.to_string()))
+        .push(" AND a.id < ")
+        .bind(before)
+        .push(" ORDER BY a.id DESC LIMIT ")
+        .bind(limit);
+    let rows = sql.query().fetch_all(pool).await?;
+    rows.iter()
+        .map(|row| Ok((from_row(row)?, row.try_get(6)?, row.try_get(7)?)))
+        .collect()
+}
+
 /// A record's audit entries, newest first, before the given id.
 pub async fn entries_of(
     pool: &AnyPool,

@@ -81,9 +81,10 @@ pub async fn list_users(
     ))]
 pub async fn create_user(
     State(state): State<AppState>,
+    caller: Caller,
     Json(body): Json<NewUser>,
 ) -> Result<(StatusCode, Json<UserView>), Error> {
-    let user = service::create_user(&state.db.pool, body).await?;
+    let user = service::create_user(&state.db.pool, Some(caller.id), body).await?;
     Ok((StatusCode::CREATED, Json(user)))
 }
 
@@ -114,7 +115,7 @@ pub async fn update_user(
 
 #[utoipa::path(get, path = "/api/v1/users/{id}/audit", tag = "users", security(("bearer" = [])),
     params(("id" = i64, Path), AuditQuery),
-    responses((status = 200, description = "how the user came to be (e.g. created at a first sign-in through an identity provider), newest first", body = AuditPage),
+    responses((status = 200, description = "the user's history: created (by an admin, the shell or a first sign-in through an identity provider), role, activity and password resets, newest first", body = AuditPage),
         (status = 404, body = ErrorBody)))]
 pub async fn user_audit(
     State(state): State<AppState>,
@@ -129,4 +130,27 @@ pub async fn user_audit(
     .limit()?;
     let page = crate::audit::page(&state.db.pool, ("user", id), &[], q.before, limit);
     Ok(Json(page.await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/admin/audit", tag = "users", security(("bearer" = [])),
+    params(("kind" = Option<String>, Query, description = "one of user, team, mailbox, relay, identity_provider, reply_policy, reminder_relay, export_roles, api_key, webhook"), AuditQuery),
+    responses((status = 200, description = "admins' changes to users, teams, mailboxes, relays, identity providers and settings, newest first", body = crate::audit::AdminAuditPage),
+        (status = 422, body = ErrorBody)))]
+pub async fn admin_audit(
+    State(state): State<AppState>,
+    Query(kind): Query<AdminAuditKind>,
+    Query(q): Query<AuditQuery>,
+) -> Result<Json<crate::audit::AdminAuditPage>, Error> {
+    let limit = Page {
+        after: None,
+        limit: q.limit,
+    }
+    .limit()?;
+    let page = crate::audit::admin_page(&state.db.pool, kind.kind.as_deref(), q.before, limit);
+    Ok(Json(page.await?))
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct AdminAuditKind {
+    pub kind: Option<String>,
 }

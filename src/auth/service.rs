@@ -112,7 +112,34 @@ fn check_name(name: &str) -> Result<String, Error> {
     Ok(name)
 }
 
-pub async fn create_user(pool: &AnyPool, new: NewUser) -> Result<UserView, Error> {
+/// The fields of a user the audit log shows (never the password or its hash: only that it was set).
+fn audit_view(user: &UserView, password: Option<&str>) -> serde_json::Value {
+    serde_json::json!({
+        "email": user.email, "name": user.name, "phone": user.phone, "role": user.role, "active": user.active,
+        "password": password,
+    })
+}
+
+async fn audit_user(
+    pool: &AnyPool,
+    acting: Option<i64>,
+    action: &str,
+    before: serde_json::Value,
+    after: &UserView,
+    password: Option<&str>,
+) -> Result<(), Error> {
+    let mut conn = pool.acquire().await?;
+    let record = ("user", after.id);
+    let after = audit_view(after, password);
+    crate::audit::change_event(&mut conn, acting, action, record, &before, &after).await
+}
+
+/// `acting`: the admin creating it, None from the shell.
+pub async fn create_user(
+    pool: &AnyPool,
+    acting: Option<i64>,
+    new: NewUser,
+) -> Result<UserView, Error> {
     let name = check_name(&new.name)?;
     password::check_strength(&new.password)?;
     let password_hash = password::hash(new.password).await?;
@@ -128,7 +155,17 @@ pub async fn create_user(pool: &AnyPool, new: NewUser) -> Result<UserView, Error
             message: format!("a user with e-mail {} already exists", new.email),
         })?;
     tracing::info!(user_id = id, role = %new.role, "user created");
-    get_user(pool, id).await
+    let user = get_user(pool, id).await?;
+    audit_user(
+        pool,
+        acting,
+        "create",
+        serde_json::Value::Null,
+        &user,
+        Some("set"),
+    )
+    .await?;
+    Ok(user)
 }
 
 pub async fn get_user(pool: &AnyPool, id: i64) -> Result<UserView, Error> {
@@ -160,6 +197,8 @@ pub async fn update_user(
     let mut user = store::by_id(pool, id)
         .await?
         .ok_or(Error::NotFound("user"))?;
+    let before = audit_view(&UserView::from(user.clone()), None);
+    let new_password = patch.password.is_some();
     let mut end_sessions = false;
     if let Some(email) = patch.email {
         user.email = email.to_string();
@@ -199,7 +238,12 @@ pub async fn update_user(
         other => other,
     })?;
     tracing::info!(user_id = id, by = acting, end_sessions, "user updated");
-    get_user(pool, id).await
+    let after = get_user(pool, id).await?;
+    let password = new_password.then_some("reset");
+    // The shell acts as nobody (0).
+    let actor = (acting != 0).then_some(acting);
+    audit_user(pool, actor, "update", before, &after, password).await?;
+    Ok(after)
 }
 
 /// A wrong current password counts as a failed login of the account (a stolen token must not become a way to
@@ -264,7 +308,7 @@ pub async fn ensure_first_admin(
         role: Role::Admin,
         password: password_text,
     };
-    match create_user(pool, new).await {
+    match create_user(pool, None, new).await {
         Ok(admin) => {
             // The start-up password is known to whoever read the log or the configuration: it is for one sign-in.
             store::set_must_change_password(pool, admin.id, true).await?;

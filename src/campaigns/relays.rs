@@ -2,7 +2,7 @@
 //! and test sends pick by name. URLs are sealed at rest with the server's secret key; the API never shows a password.
 
 use secrecy::ExposeSecret;
-use serde_json::json;
+use serde_json::{json, Value};
 use sqlx::AnyPool;
 
 use super::bearer::Bearer;
@@ -121,7 +121,39 @@ async fn store_oauth(
     crate::oauth::insert(&mut conn, &settings.secrets, &prepared).await
 }
 
-pub async fn create(pool: &AnyPool, settings: &Settings, r: RelayInput) -> Result<Relay, Error> {
+/// Relays' entries in the audit log: the relay as the API shows it (never its password or tokens).
+async fn audit(
+    pool: &AnyPool,
+    actor: i64,
+    action: &str,
+    id: i64,
+    before: Option<&Relay>,
+    after: Option<&Relay>,
+) -> Result<(), Error> {
+    let view = |r: Option<&Relay>| {
+        r.map_or(Value::Null, |r| {
+            serde_json::to_value(r).unwrap_or(Value::Null)
+        })
+    };
+    let mut conn = pool.acquire().await?;
+    let record = ("relay", id);
+    crate::audit::settings_event(
+        &mut conn,
+        actor,
+        action,
+        record,
+        &view(before),
+        &view(after),
+    )
+    .await
+}
+
+pub async fn create(
+    pool: &AnyPool,
+    settings: &Settings,
+    actor: i64,
+    r: RelayInput,
+) -> Result<Relay, Error> {
     let name = check_name(&r.name)?;
     let sealed = seal_url(&settings.secrets, &r.url)?;
     if r.oauth.is_some() {
@@ -132,15 +164,19 @@ pub async fn create(pool: &AnyPool, settings: &Settings, r: RelayInput) -> Resul
         let credential = store_oauth(pool, settings, input).await?;
         store::set_oauth(pool, id, Some(credential)).await?;
     }
-    get(pool, settings, id).await
+    let relay = get(pool, settings, id).await?;
+    audit(pool, actor, "create", id, None, Some(&relay)).await?;
+    Ok(relay)
 }
 
 pub async fn update(
     pool: &AnyPool,
     settings: &Settings,
+    actor: i64,
     id: i64,
     p: RelayPatch,
 ) -> Result<Relay, Error> {
+    let shown_before = get(pool, settings, id).await?;
     let before = store::by_id(pool, id)
         .await?
         .ok_or(Error::NotFound("relay"))?;
@@ -179,7 +215,9 @@ pub async fn update(
             crate::oauth::delete(&mut *pool.acquire().await?, old).await?;
         }
     }
-    get(pool, settings, id).await
+    let relay = get(pool, settings, id).await?;
+    audit(pool, actor, "update", id, Some(&shown_before), Some(&relay)).await?;
+    Ok(relay)
 }
 
 fn taken(e: Error) -> Error {
@@ -192,7 +230,8 @@ fn taken(e: Error) -> Error {
 }
 
 /// Deletes a relay no unfinished campaign uses (finished ones keep showing its name).
-pub async fn delete(pool: &AnyPool, id: i64) -> Result<(), Error> {
+pub async fn delete(pool: &AnyPool, settings: &Settings, actor: i64, id: i64) -> Result<(), Error> {
+    let shown_before = get(pool, settings, id).await?;
     let oauth_id = store::by_id(pool, id).await?.and_then(|r| r.oauth_id);
     match store::delete_unused(pool, id).await? {
         None => Err(Error::NotFound("relay")),
@@ -202,7 +241,7 @@ pub async fn delete(pool: &AnyPool, id: i64) -> Result<(), Error> {
                 store::set_oauth(pool, id, None).await?;
                 crate::oauth::delete(&mut *pool.acquire().await?, credential).await?;
             }
-            Ok(())
+            audit(pool, actor, "delete", id, Some(&shown_before), None).await
         }
         Some(users) => Err(Error::InUse {
             message: format!(

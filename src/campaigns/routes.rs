@@ -321,9 +321,10 @@ pub async fn list_relays(State(s): State<AppState>) -> Result<Json<RelayList>, E
               (status = 422, description = "a bad name or URL", body = ErrorBody)))]
 pub async fn create_relay(
     State(s): State<AppState>,
+    caller: Caller,
     Json(body): Json<RelayInput>,
 ) -> Result<(StatusCode, Json<Relay>), Error> {
-    let r = super::relays::create(&s.db.pool, &s.campaigns, body).await?;
+    let r = super::relays::create(&s.db.pool, &s.campaigns, caller.id, body).await?;
     Ok((StatusCode::CREATED, Json(r)))
 }
 
@@ -344,11 +345,12 @@ pub async fn get_relay(
               (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn update_relay(
     State(s): State<AppState>,
+    caller: Caller,
     Path(id): Path<i64>,
     Json(body): Json<RelayPatch>,
 ) -> Result<Json<Relay>, Error> {
     Ok(Json(
-        super::relays::update(&s.db.pool, &s.campaigns, id, body).await?,
+        super::relays::update(&s.db.pool, &s.campaigns, caller.id, id, body).await?,
     ))
 }
 
@@ -357,8 +359,9 @@ pub async fn update_relay(
               (status = 409, description = "in_use: campaigns not yet finished use it (`details.campaign_ids`)", body = ErrorBody)))]
 pub async fn delete_relay(
     State(s): State<AppState>,
+    caller: Caller,
     Path(id): Path<i64>,
 ) -> Result<StatusCode, Error> {
-    super::relays::delete(&s.db.pool, id).await?;
+    super::relays::delete(&s.db.pool, &s.campaigns, caller.id, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

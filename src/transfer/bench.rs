@@ -97,7 +97,7 @@ pub async fn import_fresh(mut config: Config, file: &Path) -> Result<(usize, f64
             role: Role::Sales,
             password: "bench-user-password".into(),
         };
-        service::create_user(&pool, new)
+        service::create_user(&pool, None, new)
             .await
             .map_err(|e| e.to_string())?;
     }

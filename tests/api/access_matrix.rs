@@ -108,6 +108,7 @@ const MATRIX: &[Row] = &[
     ("GET", "/api/v1/users/{id}", Plain, ADMIN_200),
     ("PATCH", "/api/v1/users/{id}", Plain, ADMIN_200),
     ("GET", "/api/v1/users/{id}/audit", Plain, ADMIN_200),
+    ("GET", "/api/v1/admin/audit", Plain, ADMIN_200),
     ("GET", "/api/v1/teams", Plain, ADMIN_200),
     ("GET", "/api/v1/me/teams", Plain, ALL_200),
     ("GET", "/api/v1/me/mailboxes", Plain, ALL_200),

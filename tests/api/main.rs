@@ -3,6 +3,7 @@
 mod access_matrix;
 mod addin;
 mod addin_naa;
+mod admin_audit;
 mod auth;
 mod auth_oidc;
 mod auth_provider_token;

@@ -5,8 +5,13 @@ pub mod model;
 pub mod routes;
 mod store;
 
+/// Teams' entries in the audit log (the admin audit page).
+pub const AUDIT_KIND: &str = "team";
+
+use serde_json::Value;
 use sqlx::AnyPool;
 
+use crate::audit;
 use crate::error::Error;
 use model::{Team, TeamInput};
 
@@ -48,29 +53,65 @@ pub async fn get(pool: &AnyPool, id: i64) -> Result<Team, Error> {
     store::get(pool, id).await?.ok_or(Error::NotFound("team"))
 }
 
-pub async fn create(pool: &AnyPool, input: TeamInput) -> Result<Team, Error> {
+/// The team as its audit entries show it: name and members with their lead flags.
+fn audit_view(name: &str, members: &[model::TeamMember]) -> Value {
+    let mut members: Vec<Value> = members
+        .iter()
+        .map(|m| serde_json::to_value(m).unwrap_or(Value::Null))
+        .collect();
+    members.sort_by_key(|m| m["user_id"].as_i64());
+    serde_json::json!({ "name": name, "members": members })
+}
+
+fn view_of(team: &Team) -> Value {
+    audit_view(&team.name, &team.members)
+}
+
+pub async fn create(pool: &AnyPool, actor: i64, input: TeamInput) -> Result<Team, Error> {
     let name = check(&input)?;
     check_users(pool, &input).await?;
     let mut tx = crate::db::begin(pool).await?;
     let id = store::insert(&mut tx, &name).await?;
     store::set_members(&mut tx, id, &input.members).await?;
+    let after = audit_view(&name, &input.members);
+    audit::settings_event(
+        &mut tx,
+        actor,
+        "create",
+        (AUDIT_KIND, id),
+        &Value::Null,
+        &after,
+    )
+    .await?;
     tx.commit().await?;
     get(pool, id).await
 }
 
 /// Replaces the name and the whole member list.
-pub async fn update(pool: &AnyPool, id: i64, input: TeamInput) -> Result<Team, Error> {
+pub async fn update(pool: &AnyPool, actor: i64, id: i64, input: TeamInput) -> Result<Team, Error> {
     let name = check(&input)?;
-    get(pool, id).await?;
+    let before = view_of(&get(pool, id).await?);
     check_users(pool, &input).await?;
     let mut tx = crate::db::begin(pool).await?;
     store::rename(&mut tx, id, &name).await?;
     store::set_members(&mut tx, id, &input.members).await?;
+    let after = audit_view(&name, &input.members);
+    audit::settings_event(&mut tx, actor, "update", (AUDIT_KIND, id), &before, &after).await?;
     tx.commit().await?;
     get(pool, id).await
 }
 
-pub async fn delete(pool: &AnyPool, id: i64) -> Result<(), Error> {
-    get(pool, id).await?;
-    store::delete(pool, id).await
+pub async fn delete(pool: &AnyPool, actor: i64, id: i64) -> Result<(), Error> {
+    let before = view_of(&get(pool, id).await?);
+    store::delete(pool, id).await?;
+    let mut conn = pool.acquire().await?;
+    audit::settings_event(
+        &mut conn,
+        actor,
+        "delete",
+        (AUDIT_KIND, id),
+        &before,
+        &Value::Null,
+    )
+    .await
 }

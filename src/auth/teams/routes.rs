@@ -25,11 +25,12 @@ pub async fn mine(State(s): State<AppState>, caller: Caller) -> Result<Json<Vec<
     responses((status = 201, body = Team), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn create(
     State(s): State<AppState>,
+    caller: Caller,
     Json(body): Json<TeamInput>,
 ) -> Result<(StatusCode, Json<Team>), Error> {
     Ok((
         StatusCode::CREATED,
-        Json(super::create(&s.db.pool, body).await?),
+        Json(super::create(&s.db.pool, caller.id, body).await?),
     ))
 }
 
@@ -43,15 +44,20 @@ pub async fn get(State(s): State<AppState>, Path(id): Path<i64>) -> Result<Json<
     request_body = TeamInput, responses((status = 200, body = Team), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn update(
     State(s): State<AppState>,
+    caller: Caller,
     Path(id): Path<i64>,
     Json(body): Json<TeamInput>,
 ) -> Result<Json<Team>, Error> {
-    Ok(Json(super::update(&s.db.pool, id, body).await?))
+    Ok(Json(super::update(&s.db.pool, caller.id, id, body).await?))
 }
 
 #[utoipa::path(delete, path = "/api/v1/teams/{id}", tag = "users", security(("bearer" = [])), params(("id" = i64, Path)),
     responses((status = 204), (status = 404, body = ErrorBody)))]
-pub async fn delete(State(s): State<AppState>, Path(id): Path<i64>) -> Result<StatusCode, Error> {
-    super::delete(&s.db.pool, id).await?;
+pub async fn delete(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, Error> {
+    super::delete(&s.db.pool, caller.id, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
