@@ -1,6 +1,7 @@
 //! Every synced folder live: one IDLE connection per folder beside the connection that syncs, up to the mailbox's
 //! connection limit (`MAILROOM_IMAP_CONNECTIONS`, the syncing one included); folders beyond it wait for the poll.
-//! News on a folder (new mail, expunges, flag changes) asks for a sync of that folder only.
+//! News on a folder (new mail, expunges, flag changes) asks for a sync of that folder only. A watcher whose
+//! connection is lost or refused tries again with backoff, its folder meanwhile left to the poll.
 //! IDLE per folder rather than NOTIFY (RFC 5465): async-imap parses no NOTIFY events and few servers offer it,
 //! while IDLE works on every server that IDLEs at all; the price is a connection per folder, hence the limit.
 //! With a limit of one the syncing connection IDLEs on the Inbox between syncs, as before.
@@ -21,13 +22,14 @@ use crate::secrets::SecretBox;
 
 /// IDLE is renewed well inside the 29 minutes after which servers may drop it (RFC 2177).
 const IDLE_RENEW: Duration = Duration::from_secs(20 * 60);
+const MAX_BACKOFF: Duration = Duration::from_secs(5 * 60);
 
 /// What the session waits on between syncs.
 pub struct Live {
     folders: Vec<Folder>,
     /// The folder the syncing connection IDLEs on itself (only when there is no room for watchers).
     own: Option<Folder>,
-    news: mpsc::Receiver<Result<String, Error>>,
+    news: mpsc::Receiver<String>,
     /// Dropped with the session: its watchers end with it (and with the lease it held).
     _watchers: JoinSet<()>,
     poll: Duration,
@@ -60,9 +62,7 @@ impl Live {
                 let (pool, secrets, tx) = (pool.clone(), secrets.clone(), tx.clone());
                 let name = folder.name.clone();
                 watchers.spawn(async move {
-                    if let Err(e) = watch_folder(&pool, &secrets, mailbox_id, &name, &tx).await {
-                        let _ = tx.send(Err(e)).await;
-                    }
+                    keep_watching(&pool, &secrets, mailbox_id, &name, &tx).await
                 });
             }
         }
@@ -76,7 +76,7 @@ impl Live {
         }
     }
 
-    /// Waits for news or the poll; a watcher's error ends the session (it reconnects with backoff).
+    /// Waits for news or the poll.
     pub async fn wait(&mut self, session: ImapSession) -> Result<(ImapSession, Due), Error> {
         let left = self.next_full.saturating_duration_since(Instant::now());
         let (session, first) = match self.own.clone() {
@@ -92,7 +92,7 @@ impl Live {
         let mut names = BTreeSet::new();
         let mut next = first;
         while let Some(news) = next {
-            names.insert(news?);
+            names.insert(news);
             next = self.news.try_recv().ok();
         }
         if names.is_empty() {
@@ -114,7 +114,7 @@ impl Live {
         mut session: ImapSession,
         folder: &Folder,
         left: Duration,
-    ) -> Result<(ImapSession, Option<Result<String, Error>>), Error> {
+    ) -> Result<(ImapSession, Option<String>), Error> {
         client::examine(&mut session, &folder.name).await?;
         let mut handle = session.idle();
         handle.init().await.map_err(lost)?;
@@ -123,7 +123,7 @@ impl Live {
             tokio::pin!(wait);
             tokio::select! {
                 r = &mut wait => match r.map_err(lost)? {
-                    IdleResponse::NewData(_) => Some(Ok(folder.name.clone())),
+                    IdleResponse::NewData(_) => Some(folder.name.clone()),
                     _ => None,
                 },
                 n = self.news.recv() => {
@@ -138,6 +138,33 @@ impl Live {
     }
 }
 
+/// A folder's watcher for as long as the session lasts: a lost or refused connection is tried again with backoff
+/// (the folder meanwhile waits for the poll), so a server that allows fewer connections than configured still
+/// leaves the session syncing.
+async fn keep_watching(
+    pool: &AnyPool,
+    secrets: &SecretBox,
+    mailbox_id: i64,
+    folder: &str,
+    news: &mpsc::Sender<String>,
+) {
+    let mut backoff = Duration::from_secs(1);
+    loop {
+        let started = Instant::now();
+        match watch_folder(pool, secrets, mailbox_id, folder, news).await {
+            Ok(()) => return,
+            Err(e) => {
+                tracing::warn!(mailbox_id, folder, error = %e, retry_in = ?backoff, "folder watcher lost")
+            }
+        }
+        if started.elapsed() > MAX_BACKOFF {
+            backoff = Duration::from_secs(1);
+        }
+        tokio::time::sleep(backoff).await;
+        backoff = (backoff * 2).min(MAX_BACKOFF);
+    }
+}
+
 /// One folder's own connection: IDLE, tell the session, IDLE again. Reports once on connecting, for mail that
 /// arrived between the session's sync and this IDLE.
 async fn watch_folder(
@@ -145,7 +172,7 @@ async fn watch_folder(
     secrets: &SecretBox,
     mailbox_id: i64,
     folder: &str,
-    news: &mpsc::Sender<Result<String, Error>>,
+    news: &mpsc::Sender<String>,
 ) -> Result<(), Error> {
     let account = store::get(pool, mailbox_id)
         .await?
@@ -156,7 +183,7 @@ async fn watch_folder(
     loop {
         let mut handle = session.idle();
         handle.init().await.map_err(lost)?;
-        if std::mem::take(&mut first) && news.send(Ok(folder.to_string())).await.is_err() {
+        if std::mem::take(&mut first) && news.send(folder.to_string()).await.is_err() {
             return Ok(());
         }
         let (wait, _stop) = handle.wait_with_timeout(IDLE_RENEW);
@@ -168,7 +195,7 @@ async fn watch_folder(
             more = true;
         }
         if (matches!(response, IdleResponse::NewData(_)) || more)
-            && news.send(Ok(folder.to_string())).await.is_err()
+            && news.send(folder.to_string()).await.is_err()
         {
             return Ok(());
         }
