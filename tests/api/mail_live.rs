@@ -290,3 +290,22 @@ async fn news_syncs_only_its_folder_and_folders_beyond_the_connection_limit_wait
     assert_eq!(report["fetched"], 1, "{report}");
     assert!(by_subject(&app, "Без наблюдателя").await.is_some());
 }
+
+#[tokio::test]
+async fn with_one_connection_the_syncing_connection_itself_idles_on_the_inbox() {
+    let dovecot = Dovecot::start();
+    let app = live_app(1).await;
+    dovecot.append("INBOX", &letter(30, "Один")).await;
+    add_mailbox(&app, mailbox(&dovecot, &["INBOX", "Sent"])).await;
+    until(&app, "Один", "initial sync", |_| true).await;
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    dovecot.append("INBOX", &letter(31, "Два")).await;
+    let took = until(
+        &app,
+        "Два",
+        "Inbox by the syncing connection's IDLE",
+        |_| true,
+    )
+    .await;
+    eprintln!("Inbox shown after {took:?} on one connection");
+}
