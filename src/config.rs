@@ -53,7 +53,7 @@ pub struct Config {
     pub secret_key: Option<SecretString>,
     /// Keep connected mailboxes synced in the background (IDLE / polling).
     pub imap_workers: bool,
-    /// Longest wait between syncs of a mailbox (IDLE wakes earlier on new Inbox mail).
+    /// Longest wait between full syncs of a mailbox (IDLE wakes earlier on news in a watched folder).
     pub imap_poll_seconds: u64,
     /// IMAP connections per mailbox: one syncs, each other IDLEs on one synced folder (beyond them: the poll).
     pub imap_connections: u32,
