@@ -168,6 +168,7 @@ impl App {
             secrets: secrets.clone(),
             poll: std::time::Duration::from_secs(config.imap_poll_seconds.max(1)),
             fetch: FetchLimits::from_config(config),
+            connections: config.imap_connections.max(1) as usize,
             instance: format!("{}-{}", std::process::id(), crate::db::now_ms()),
         });
         let listener =

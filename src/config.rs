@@ -55,8 +55,10 @@ pub struct Config {
     pub metrics_token: Option<SecretString>,
     /// Keep connected mailboxes synced in the background (IDLE / polling).
     pub imap_workers: bool,
-    /// Longest wait between syncs of a mailbox (IDLE wakes earlier on new Inbox mail).
+    /// Longest wait between full syncs of a mailbox (IDLE wakes earlier on news in a watched folder).
     pub imap_poll_seconds: u64,
+    /// IMAP connections per mailbox: one syncs, each other IDLEs on one synced folder (beyond them: the poll).
+    pub imap_connections: u32,
     /// Bytes of message bodies per IMAP FETCH (and per stored chunk), besides the limit of 200 messages.
     pub imap_chunk_bytes: u64,
     /// A larger message is stored as its headers with a marker saying it was not downloaded.
@@ -97,6 +99,7 @@ struct Defaults {
     db_max_connections: u32,
     imap_workers: bool,
     imap_poll_seconds: u64,
+    imap_connections: u32,
     imap_chunk_bytes: u64,
     imap_max_message_bytes: u64,
     mail_from: &'static str,
@@ -121,6 +124,7 @@ const DEFAULTS: Defaults = Defaults {
     db_max_connections: 10,
     imap_workers: true,
     imap_poll_seconds: 60,
+    imap_connections: 5,
     imap_chunk_bytes: 64 << 20,
     imap_max_message_bytes: 50_000_000,
     mail_from: "Mailroom <noreply@mailroom.local>",

@@ -1,8 +1,10 @@
 //! Company mailboxes over IMAP: accounts with encrypted passwords, connection tests, incremental sync, and the
 //! background worker that keeps them synced (IDLE, or polling where IDLE is missing).
 
+mod changes;
 mod checks;
 pub mod client;
+mod live;
 pub mod model;
 pub mod outbox;
 pub mod progress;

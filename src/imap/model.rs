@@ -207,6 +207,10 @@ pub struct SyncReport {
     pub bytes: i64,
     /// Folders whose UIDVALIDITY changed and were read again.
     pub resynced_folders: i64,
+    /// Stored locations no longer on the server (expunged, or moved to another folder).
+    pub gone: i64,
+    /// Stored locations whose flags (`\Seen`, `\Answered`, `\Flagged`) changed on the server; read without bodies.
+    pub flags_changed: i64,
 }
 
 /// A test letter from the mailbox, through its own SMTP server.

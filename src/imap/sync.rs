@@ -125,10 +125,28 @@ pub async fn sync_session(
     limits: FetchLimits,
     on_event: &(dyn Fn(SyncEvent) + Sync),
 ) -> Result<SyncReport, Error> {
+    sync_folders(pool, session, account, None, limits, on_event).await
+}
+
+/// Syncs these folders (all of [`folders_to_sync`] when `None`): new mail, then expunges and flags.
+pub async fn sync_folders(
+    pool: &AnyPool,
+    session: &mut ImapSession,
+    account: &Account,
+    only: Option<&[client::Folder]>,
+    limits: FetchLimits,
+    on_event: &(dyn Fn(SyncEvent) + Sync),
+) -> Result<SyncReport, Error> {
     let mut report = SyncReport::default();
     let ctx = Arc::new(linking::Context::load(pool, Some(account.mailbox.id)).await?);
-    for folder in folders_to_sync(session, account).await? {
+    client::enable_condstore(session).await?;
+    let folders = match only {
+        Some(folders) => folders.to_vec(),
+        None => folders_to_sync(session, account).await?,
+    };
+    for folder in folders {
         sync_folder(pool, session, &ctx, &folder, limits, &mut report, on_event).await?;
+        super::changes::reconcile(pool, session, account.mailbox.id, &folder, &mut report).await?;
         report.folders += 1;
     }
     store::record_success(pool, account.mailbox.id, report.new_messages).await?;

@@ -1,5 +1,5 @@
-//! Keeps every enabled mailbox synced while the server runs: sync, then IDLE on the Inbox until the server
-//! reports news or the poll interval passes (plain polling where IDLE is missing), then sync again. Lost
+//! Keeps every enabled mailbox synced while the server runs: sync, then wait until a folder's IDLE watcher reports
+//! news (that folder is synced) or the poll interval passes (all are; plain polling where IDLE is missing). Lost
 //! connections reconnect with backoff; a refused login waits long, so a wrong password does not hammer the server,
 //! and an OAuth2 mailbox whose refresh token was refused is left alone until an admin connects it again.
 //! A lease in the database lets several instances share mailboxes without syncing one twice at a time.
@@ -11,7 +11,7 @@ use sqlx::AnyPool;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use super::{client, store, sync};
+use super::{client, live, store, sync};
 use crate::db::now_ms;
 use crate::error::Error;
 use crate::secrets::SecretBox;
@@ -30,6 +30,8 @@ pub struct Worker {
     pub instance: String,
     /// Where each sync reports its progress (the console shows the initial one as a bar).
     pub progress: super::progress::SyncBoard,
+    /// IMAP connections per mailbox, the syncing one included: the others IDLE on a folder each.
+    pub connections: usize,
 }
 
 /// Starts the supervisor; it stops (and releases its leases) when `shutdown` turns true.
@@ -122,7 +124,8 @@ async fn watch_mailbox(worker: Worker, id: i64) {
     }
 }
 
-/// One connection: sync, wait for news, sync again, until an error.
+/// One connection that syncs, with an IDLE watcher per folder within the connection limit (see `live`): sync
+/// everything, then on news sync that folder only, and everything again at each poll, until an error.
 async fn session(worker: &Worker, id: i64, backoff: &mut Duration) -> Result<(), Error> {
     let account = store::get(&worker.pool, id)
         .await?
@@ -133,6 +136,16 @@ async fn session(worker: &Worker, id: i64, backoff: &mut Duration) -> Result<(),
         .await
         .map_err(client::lost)?
         .has_str("IDLE");
+    let folders = sync::folders_to_sync(&mut session, &account).await?;
+    let mut live = live::Live::start(
+        &worker.pool,
+        &worker.secrets,
+        id,
+        folders,
+        (idle, worker.connections),
+        worker.poll,
+    );
+    let mut due: live::Due = None;
     loop {
         // A sync started from the console may be running already: this one then reports nothing.
         let tracker = worker.progress.begin(id);
@@ -141,10 +154,11 @@ async fn session(worker: &Worker, id: i64, backoff: &mut Duration) -> Result<(),
                 t.on(e)
             }
         };
-        let result = sync::sync_session(
+        let result = sync::sync_folders(
             &worker.pool,
             &mut session,
             &account,
+            due.as_deref(),
             worker.fetch,
             &on_event,
         )
@@ -153,11 +167,14 @@ async fn session(worker: &Worker, id: i64, backoff: &mut Duration) -> Result<(),
             t.finish(&result);
         }
         let report = result?;
-        if report.fetched > 0 {
+        if report.fetched > 0 || report.gone > 0 || report.flags_changed > 0 {
             tracing::info!(
                 mailbox_id = id,
+                folders = report.folders,
                 fetched = report.fetched,
                 new = report.new_messages,
+                gone = report.gone,
+                flags_changed = report.flags_changed,
                 "mailbox synced"
             );
         }
@@ -165,15 +182,6 @@ async fn session(worker: &Worker, id: i64, backoff: &mut Duration) -> Result<(),
         if !store::take_lease(&worker.pool, id, &worker.instance, lease_until(worker.poll)).await? {
             return Err(Error::Unavailable("mailbox lease"));
         }
-        if idle {
-            client::examine(&mut session, "INBOX").await?;
-            let mut handle = session.idle();
-            handle.init().await.map_err(client::lost)?;
-            let (news, _interrupt) = handle.wait_with_timeout(worker.poll);
-            news.await.map_err(client::lost)?;
-            session = handle.done().await.map_err(client::lost)?;
-        } else {
-            tokio::time::sleep(worker.poll).await;
-        }
+        (session, due) = live.wait(session).await?;
     }
 }

@@ -56,6 +56,14 @@ pub struct MessageSummary {
     /// Set when the MIME structure could not be fully decoded; the raw message is kept regardless.
     pub parse_error: Option<String>,
     pub thread_id: Option<i64>,
+    /// `\Seen` on the mail server, in any folder it is still in (kept current by the sync without refetching).
+    pub seen: bool,
+    /// `\Answered` on the mail server, in any folder it is still in.
+    pub answered: bool,
+    /// `\Flagged` on the mail server, in any folder it is still in.
+    pub flagged: bool,
+    /// Expunged from every synced folder it was seen in: kept in the CRM (raw, links, timeline), gone from the server.
+    pub deleted_on_server: bool,
     /// How much of it the caller reads: `metadata` (participants and date), `subject`, or `full`.
     pub access: MailLevel,
 }

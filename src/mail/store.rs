@@ -73,7 +73,13 @@ pub async fn merge_threads(
 }
 
 const SUMMARY: &str = "m.id, m.hash, m.message_id, m.subject, m.from_address, m.from_name, m.sent_at, m.received_at, m.size,
-    m.has_attachments, m.parse_error, m.thread_id, m.truncated, m.original_size";
+    m.has_attachments, m.parse_error, m.thread_id, m.truncated, m.original_size,
+    COALESCE((SELECT MAX(fl.seen) FROM message_locations fl WHERE fl.message_id = m.id AND fl.gone_at IS NULL), 0) AS seen,
+    COALESCE((SELECT MAX(fl.answered) FROM message_locations fl WHERE fl.message_id = m.id AND fl.gone_at IS NULL), 0) AS answered,
+    COALESCE((SELECT MAX(fl.flagged) FROM message_locations fl WHERE fl.message_id = m.id AND fl.gone_at IS NULL), 0) AS flagged,
+    CAST(CASE WHEN EXISTS (SELECT 1 FROM message_locations fl WHERE fl.message_id = m.id AND fl.gone_at IS NOT NULL)
+      AND NOT EXISTS (SELECT 1 FROM message_locations fl WHERE fl.message_id = m.id AND fl.gone_at IS NULL)
+      THEN 1 ELSE 0 END AS BIGINT) AS deleted_on_server";
 
 fn summary_from_row(r: &AnyRow) -> Result<MessageSummary, Error> {
     Ok(MessageSummary {
@@ -91,6 +97,10 @@ fn summary_from_row(r: &AnyRow) -> Result<MessageSummary, Error> {
         original_size: r.try_get("original_size")?,
         parse_error: r.try_get("parse_error")?,
         thread_id: r.try_get("thread_id")?,
+        seen: r.try_get::<i64, _>("seen")? != 0,
+        answered: r.try_get::<i64, _>("answered")? != 0,
+        flagged: r.try_get::<i64, _>("flagged")? != 0,
+        deleted_on_server: r.try_get::<i64, _>("deleted_on_server")? != 0,
         access: MailLevel::Full,
     })
 }
@@ -172,7 +182,9 @@ fn list_query(
             sql.push(" AND f.mailbox_id = ").bind(mailbox);
         }
         if let Some(folder) = &f.folder {
-            sql.push(" AND f.name = ").bind(folder.clone());
+            // Where the message is now: a location expunged or moved away no longer counts.
+            sql.push(" AND l.gone_at IS NULL AND f.name = ")
+                .bind(folder.clone());
         }
         sql.push(")");
     }
@@ -281,7 +293,7 @@ pub async fn locations(
 ) -> Result<Vec<(i64, String, i64)>, Error> {
     let rows = sqlx::query(
         "SELECT f.mailbox_id, f.name, l.uid FROM message_locations l JOIN mail_folders f ON f.id = l.folder_id
-         WHERE l.message_id = $1 ORDER BY f.mailbox_id, f.name",
+         WHERE l.message_id = $1 AND l.gone_at IS NULL ORDER BY f.mailbox_id, f.name",
     )
     .bind(id)
     .fetch_all(conn)

@@ -50,6 +50,7 @@ mod linking;
 mod login_throttle;
 mod mail_corpus;
 mod mail_decoding;
+mod mail_live;
 mod mail_oauth;
 mod mail_oauth_app_only;
 mod mail_oauth_consent;

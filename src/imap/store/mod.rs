@@ -1,5 +1,6 @@
 //! SQL of mailboxes, their folders' sync state and leases.
 
+pub mod folders;
 pub mod smtp;
 
 use sqlx::any::AnyRow;
@@ -290,7 +291,8 @@ pub async fn reset_folder(pool: &AnyPool, folder_id: i64, uidvalidity: i64) -> R
         .bind(folder_id)
         .execute(&mut *tx)
         .await?;
-    sqlx::query("UPDATE mail_folders SET uidvalidity = $1, last_uid = 0, highest_modseq = NULL WHERE id = $2")
+    sqlx::query("UPDATE mail_folders SET uidvalidity = $1, last_uid = 0, highest_modseq = NULL, changes_modseq = NULL, flags_uid = 0
+         WHERE id = $2")
         .bind(uidvalidity)
         .bind(folder_id)
         .execute(&mut *tx)
