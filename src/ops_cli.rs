@@ -20,9 +20,8 @@ pub async fn backup(config: Config, dir: &Path, with_keys: bool) -> Result<(), S
         }
     } else {
         println!(
-            "The keys are not in the backup: keep {} and {} from the data directory (or their configured values) \
-             safely; without the secret-key the stored mailbox passwords and tokens cannot be read.",
-            "secret-key", "jwt-secret"
+            "The keys are not in the backup: keep secret-key and jwt-secret from the data directory (or their \
+             configured values) safely; without the secret-key the stored mailbox passwords and tokens cannot be read."
         );
     }
     Ok(())
