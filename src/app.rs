@@ -157,6 +157,7 @@ impl App {
             pool: db.pool.clone(),
             secrets: secrets.clone(),
             poll: std::time::Duration::from_secs(config.imap_poll_seconds.max(1)),
+            lease: std::time::Duration::from_secs(config.sync_lease_seconds.max(1)),
             fetch: FetchLimits::from_config(config),
             instance: format!("{}-{}", std::process::id(), crate::db::now_ms()),
         });

@@ -55,6 +55,9 @@ pub struct Config {
     pub imap_workers: bool,
     /// Longest wait between syncs of a mailbox (IDLE wakes earlier on new Inbox mail).
     pub imap_poll_seconds: u64,
+    /// Seconds a mailbox lease lasts without renewal (instances renew theirs and heartbeat every quarter of it): an
+    /// instance silent this long is taken for dead and its mailboxes are synced by the others.
+    pub sync_lease_seconds: u64,
     /// Bytes of message bodies per IMAP FETCH (and per stored chunk), besides the limit of 200 messages.
     pub imap_chunk_bytes: u64,
     /// A larger message is stored as its headers with a marker saying it was not downloaded.
@@ -95,6 +98,7 @@ struct Defaults {
     db_max_connections: u32,
     imap_workers: bool,
     imap_poll_seconds: u64,
+    sync_lease_seconds: u64,
     imap_chunk_bytes: u64,
     imap_max_message_bytes: u64,
     mail_from: &'static str,
@@ -119,6 +123,7 @@ const DEFAULTS: Defaults = Defaults {
     db_max_connections: 10,
     imap_workers: true,
     imap_poll_seconds: 60,
+    sync_lease_seconds: 60,
     imap_chunk_bytes: 64 << 20,
     imap_max_message_bytes: 50_000_000,
     mail_from: "Mailroom <noreply@mailroom.local>",

@@ -3,6 +3,8 @@
 
 mod checks;
 pub mod client;
+pub mod instances;
+mod lease;
 pub mod model;
 pub mod outbox;
 pub mod progress;

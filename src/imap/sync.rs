@@ -128,18 +128,31 @@ pub async fn sync_session(
     let mut report = SyncReport::default();
     let ctx = Arc::new(linking::Context::load(pool, Some(account.mailbox.id)).await?);
     for folder in folders_to_sync(session, account).await? {
-        sync_folder(pool, session, &ctx, &folder, limits, &mut report, on_event).await?;
+        let fence = account.fence;
+        sync_folder(
+            pool,
+            session,
+            &ctx,
+            &folder,
+            fence,
+            limits,
+            &mut report,
+            on_event,
+        )
+        .await?;
         report.folders += 1;
     }
     store::record_success(pool, account.mailbox.id, report.new_messages).await?;
     Ok(report)
 }
 
+#[allow(clippy::too_many_arguments)] // the lease fence is the eighth: it travels with every chunk
 async fn sync_folder(
     pool: &AnyPool,
     session: &mut ImapSession,
     ctx: &Arc<linking::Context>,
     folder: &client::Folder,
+    fence: store::lease::Fence,
     limits: FetchLimits,
     report: &mut SyncReport,
     on_event: &(dyn Fn(SyncEvent) + Sync),
@@ -185,6 +198,7 @@ async fn sync_folder(
         uidvalidity,
         role: folder.role,
         modseq,
+        fence,
     };
     // The next chunk is fetched and parsed while the previous one is stored: the IMAP server, the parser and the
     // database work at the same time. Chunks still commit one after another, in UID order.
@@ -248,6 +262,8 @@ struct Target {
     uidvalidity: i64,
     role: &'static str,
     modseq: Option<i64>,
+    /// The lease the sync runs under (checked before each chunk commits).
+    fence: store::lease::Fence,
 }
 
 /// Splits `(uid, size)` in UID order into chunks of at most `chunk_messages` messages and `chunk_bytes` bytes to
@@ -332,6 +348,7 @@ async fn store_chunk(
     let bounces = linking::on_new_messages(&mut tx, ctx, &new).await?;
     store::advance_folder(&mut tx, target.folder_id, high, target.modseq).await?;
     let link_ms = started.elapsed().as_millis() - store_ms;
+    store::lease::still_held(&mut tx, target.fence).await?;
     tx.commit().await?;
     tracing::debug!(
         store_ms,
