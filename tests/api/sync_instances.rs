@@ -135,7 +135,8 @@ async fn append_round(dovecot: &Dovecot, round: usize, per_folder: usize) -> Vec
 
 /// Waits until every id in `expected` is listed, then checks that each is listed exactly once.
 async fn arrive_once(client: &Client, base: &str, token: &str, expected: &[String]) {
-    let deadline = Instant::now() + Duration::from_secs(30);
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs(30);
     loop {
         let counts = message_ids(client, base, token).await;
         let missing: Vec<&String> = expected
@@ -149,15 +150,30 @@ async fn arrive_once(client: &Client, base: &str, token: &str, expected: &[Strin
                 "messages listed more than once: {doubled:?}"
             );
             assert_eq!(counts.len(), expected.len(), "unexpected messages");
-            return;
+            return eprintln!(
+                "{} messages, each once, {:?} after the APPENDs",
+                expected.len(),
+                started.elapsed()
+            );
         }
-        assert!(
-            Instant::now() < deadline,
-            "{} of {} messages never arrived, e.g. {:?}",
-            missing.len(),
-            expected.len(),
-            &missing[..missing.len().min(3)]
-        );
+        if Instant::now() > deadline {
+            let (_, mailboxes) =
+                call(client, base, token, "GET", "/api/v1/mailboxes", Value::Null).await;
+            let states: Vec<String> = (mailboxes.as_array().unwrap().iter())
+                .map(|m| {
+                    format!(
+                        "{} {} {} {}",
+                        m["id"], m["lease_holder"], m["last_error"], m["folder_states"]
+                    )
+                })
+                .collect();
+            panic!(
+                "{} of {} messages never arrived, e.g. {:?}; mailboxes: {states:#?}",
+                missing.len(),
+                expected.len(),
+                &missing[..missing.len().min(3)]
+            );
+        }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
@@ -211,7 +227,7 @@ async fn instances_split_mailboxes_take_over_a_killed_ones_and_share_with_a_newc
     // Three instances: two mailboxes each, every mailbox on exactly one of them.
     let within = Duration::from_secs(6 * LEASE_SECONDS);
     let a = base(&servers[0]);
-    let (split3, _) = wait_for(&client, &a, &token, within, "a 2/2/2 split", |h| {
+    let (split3, spread) = wait_for(&client, &a, &token, within, "a 2/2/2 split", |h| {
         split(h, 3, 2, 2)
     })
     .await;
@@ -224,6 +240,7 @@ async fn instances_split_mailboxes_take_over_a_killed_ones_and_share_with_a_newc
             "{m} vs {split3:?}"
         );
     }
+    eprintln!("3 instances split 6 mailboxes in {spread:?}: {split3:?}");
     let mut expected = append_round(&dovecot, 1, 5).await;
     arrive_once(&client, &a, &token, &expected).await;
 
@@ -244,6 +261,7 @@ async fn instances_split_mailboxes_take_over_a_killed_ones_and_share_with_a_newc
     })
     .await;
     let took = killed.elapsed();
+    eprintln!("the survivors held all 6 {took:?} after the kill: {after_kill:?}");
     let limit =
         Duration::from_secs(LEASE_SECONDS) + Duration::from_millis(LEASE_SECONDS * 1000 / 2);
     assert!(
@@ -260,6 +278,7 @@ async fn instances_split_mailboxes_take_over_a_killed_ones_and_share_with_a_newc
     let mut fourth = server();
     fourth.start_with(&env);
     let newcomer = instance_of(&fourth);
+    let joined = Instant::now();
     let (split_again, _) = wait_for(
         &client,
         &a,
@@ -273,6 +292,10 @@ async fn instances_split_mailboxes_take_over_a_killed_ones_and_share_with_a_newc
         },
     )
     .await;
+    eprintln!(
+        "the newcomer had its share {:?} after it listened: {split_again:?}",
+        joined.elapsed()
+    );
     expected.extend(append_round(&dovecot, 4, 5).await);
     arrive_once(&client, &base(&fourth), &token, &expected).await;
     assert_eq!(
