@@ -136,7 +136,7 @@ async fn append_round(dovecot: &Dovecot, round: usize, per_folder: usize) -> Vec
 /// Waits until every id in `expected` is listed, then checks that each is listed exactly once.
 async fn arrive_once(client: &Client, base: &str, token: &str, expected: &[String]) {
     let started = Instant::now();
-    let deadline = started + Duration::from_secs(30);
+    let deadline = started + Duration::from_secs(45);
     loop {
         let counts = message_ids(client, base, token).await;
         let missing: Vec<&String> = expected
