@@ -142,7 +142,7 @@ impl Holdings {
             store::leases(&self.pool).await
         }
         .await;
-        let leases = match renewed {
+        let mut leases = match renewed {
             Ok(leases) => leases,
             Err(e) => {
                 // Unrenewed leases expire and others take them over: no sync may go on on a lease it may not have.
@@ -165,7 +165,12 @@ impl Holdings {
             .filter(|(_, enabled, _)| *enabled)
             .map(|(id, _, print)| (id, print))
             .collect();
-        self.drop_unwanted(&prints).await;
+        for id in self.drop_unwanted(&prints).await {
+            // Handed back just now: a changed mailbox is taken again this round, not a round later.
+            if let Some(row) = leases.iter_mut().find(|r| r.mailbox_id == id) {
+                row.holder = None;
+            }
+        }
         let enabled: HashSet<i64> = prints.keys().copied().collect();
         let view = View {
             me: &self.me,
@@ -217,16 +222,17 @@ impl Holdings {
 
     /// Mailboxes disabled, deleted or changed, and tasks that ended (waiting for OAuth2 consent): stopped and
     /// handed back (a changed one is taken again, with a new generation, next round).
-    async fn drop_unwanted(&mut self, prints: &HashMap<i64, String>) {
+    async fn drop_unwanted(&mut self, prints: &HashMap<i64, String>) -> Vec<i64> {
         let unwanted: Vec<i64> = self
             .held
             .iter()
             .filter(|(id, h)| prints.get(id) != Some(&h.print) || h.task.is_finished())
             .map(|(id, _)| *id)
             .collect();
-        for id in unwanted {
-            self.stop(id).await;
+        for id in &unwanted {
+            self.stop(*id).await;
         }
+        unwanted
     }
 
     /// Marks `surplus` leases (highest ids first) for handing back, and hands back the marked ones whose sync is
