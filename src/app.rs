@@ -167,9 +167,16 @@ impl App {
             pool: db.pool.clone(),
             secrets: secrets.clone(),
             poll: std::time::Duration::from_secs(config.imap_poll_seconds.max(1)),
+            lease: std::time::Duration::from_secs(config.sync_lease_seconds.max(1)),
             fetch: FetchLimits::from_config(config),
             connections: config.imap_connections.max(1) as usize,
-            instance: format!("{}-{}", std::process::id(), crate::db::now_ms()),
+            // pid and start for the admin's eye; random bits for apps a test process starts in one millisecond.
+            instance: format!(
+                "{}-{}-{:04x}",
+                std::process::id(),
+                crate::db::now_ms(),
+                rand::random::<u16>()
+            ),
         });
         let listener =
             TcpListener::bind(config.listen)

@@ -59,6 +59,9 @@ pub struct Config {
     pub imap_poll_seconds: u64,
     /// IMAP connections per mailbox: one syncs, each other IDLEs on one synced folder (beyond them: the poll).
     pub imap_connections: u32,
+    /// Seconds a mailbox lease lasts without renewal (instances renew theirs and heartbeat every quarter of it): an
+    /// instance silent this long is taken for dead and its mailboxes are synced by the others.
+    pub sync_lease_seconds: u64,
     /// Bytes of message bodies per IMAP FETCH (and per stored chunk), besides the limit of 200 messages.
     pub imap_chunk_bytes: u64,
     /// A larger message is stored as its headers with a marker saying it was not downloaded.
@@ -100,6 +103,7 @@ struct Defaults {
     imap_workers: bool,
     imap_poll_seconds: u64,
     imap_connections: u32,
+    sync_lease_seconds: u64,
     imap_chunk_bytes: u64,
     imap_max_message_bytes: u64,
     mail_from: &'static str,
@@ -125,6 +129,7 @@ const DEFAULTS: Defaults = Defaults {
     imap_workers: true,
     imap_poll_seconds: 60,
     imap_connections: 5,
+    sync_lease_seconds: 60,
     imap_chunk_bytes: 64 << 20,
     imap_max_message_bytes: 50_000_000,
     mail_from: "Mailroom <noreply@mailroom.local>",

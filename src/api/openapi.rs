@@ -83,6 +83,7 @@ use crate::error::{ErrorBody, ErrorDetail};
         crate::imap::routes::sync_progress,
         crate::imap::routes::oauth_start,
         crate::imap::routes::smtp_test,
+        crate::imap::instances::get,
         crate::oauth::routes::callback,
         crate::oauth::routes::providers,
         crate::oauth::routes::relay_start,

@@ -210,6 +210,8 @@ pub fn table(state: AppState) -> RouteTable {
         .add(M::GET, "/api/v1/mailboxes/{id}/sync", Access::ADMIN, crate::imap::routes::sync_progress)
         .add(M::PUT, "/api/v1/mailboxes/{id}/visibility", Access::SignedIn, crate::imap::routes::set_visibility)
         .add(M::GET, "/api/v1/mailboxes/{id}/audit", Access::ADMIN, crate::imap::routes::audit)
+        // Scale-out: the instances alive and the mailboxes each syncs (their leases).
+        .add(M::GET, "/api/v1/admin/instances", Access::ADMIN, crate::imap::instances::get)
         // Sending limits of sequence letters (issue 18.4): the provider's preset, or the admin's own.
         .add(M::GET, "/api/v1/mailboxes/{id}/sending-limits", Access::ADMIN, crate::sequences::limit_routes::get)
         .add(M::PUT, "/api/v1/mailboxes/{id}/sending-limits", Access::ADMIN, crate::sequences::limit_routes::set)

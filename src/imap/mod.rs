@@ -5,6 +5,8 @@ mod changes;
 mod checks;
 pub mod client;
 mod live;
+pub mod instances;
+mod lease;
 pub mod model;
 pub mod outbox;
 pub mod progress;

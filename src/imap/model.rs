@@ -98,6 +98,8 @@ pub struct Mailbox {
     pub last_error: Option<String>,
     /// Stable code of the last error, e.g. `imap_auth_failed`.
     pub last_error_code: Option<String>,
+    /// The server instance syncing it now (see `GET /api/v1/admin/instances`); none while no instance holds it.
+    pub lease_holder: Option<String>,
     pub folder_states: Vec<FolderState>,
 }
 

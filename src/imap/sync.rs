@@ -145,7 +145,17 @@ pub async fn sync_folders(
         None => folders_to_sync(session, account).await?,
     };
     for folder in folders {
-        sync_folder(pool, session, &ctx, &folder, limits, &mut report, on_event).await?;
+        sync_folder(
+            pool,
+            session,
+            &ctx,
+            &folder,
+            account.fence,
+            limits,
+            &mut report,
+            on_event,
+        )
+        .await?;
         super::changes::reconcile(pool, session, account.mailbox.id, &folder, &mut report).await?;
         report.folders += 1;
     }
@@ -153,11 +163,13 @@ pub async fn sync_folders(
     Ok(report)
 }
 
+#[allow(clippy::too_many_arguments)] // the lease fence is the eighth: it travels with every chunk
 async fn sync_folder(
     pool: &AnyPool,
     session: &mut ImapSession,
     ctx: &Arc<linking::Context>,
     folder: &client::Folder,
+    fence: store::lease::Fence,
     limits: FetchLimits,
     report: &mut SyncReport,
     on_event: &(dyn Fn(SyncEvent) + Sync),
@@ -203,6 +215,7 @@ async fn sync_folder(
         uidvalidity,
         role: folder.role,
         modseq,
+        fence,
     };
     // The next chunk is fetched and parsed while the previous one is stored: the IMAP server, the parser and the
     // database work at the same time. Chunks still commit one after another, in UID order.
@@ -266,6 +279,8 @@ struct Target {
     uidvalidity: i64,
     role: &'static str,
     modseq: Option<i64>,
+    /// The lease the sync runs under (checked before each chunk commits).
+    fence: store::lease::Fence,
 }
 
 /// Splits `(uid, size)` in UID order into chunks of at most `chunk_messages` messages and `chunk_bytes` bytes to
@@ -350,6 +365,7 @@ async fn store_chunk(
     let bounces = linking::on_new_messages(&mut tx, ctx, &new).await?;
     store::advance_folder(&mut tx, target.folder_id, high, target.modseq).await?;
     let link_ms = started.elapsed().as_millis() - store_ms;
+    store::lease::still_held(&mut tx, target.fence).await?;
     tx.commit().await?;
     tracing::debug!(
         store_ms,

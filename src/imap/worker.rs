@@ -2,23 +2,20 @@
 //! news (that folder is synced) or the poll interval passes (all are; plain polling where IDLE is missing). Lost
 //! connections reconnect with backoff; a refused login waits long, so a wrong password does not hammer the server,
 //! and an OAuth2 mailbox whose refresh token was refused is left alone until an admin connects it again.
-//! A lease in the database lets several instances share mailboxes without syncing one twice at a time.
+//! Leases in the database split the mailboxes between instances (`lease`): each syncs only those it holds.
 
-use std::collections::HashMap;
 use std::time::Duration;
 
 use sqlx::AnyPool;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use super::{client, live, store, sync};
-use crate::db::now_ms;
+use super::{client, lease, live, store, sync};
 use crate::error::Error;
 use crate::secrets::SecretBox;
 
 const AFTER_AUTH_FAILURE: Duration = Duration::from_secs(15 * 60);
 const MAX_BACKOFF: Duration = Duration::from_secs(5 * 60);
-const REFRESH: Duration = Duration::from_secs(5);
 
 #[derive(Clone)]
 pub struct Worker {
@@ -28,6 +25,8 @@ pub struct Worker {
     pub fetch: sync::FetchLimits,
     /// Names this instance in leases.
     pub instance: String,
+    /// How long a mailbox lease lasts unrenewed (see `lease`).
+    pub lease: Duration,
     /// Where each sync reports its progress (the console shows the initial one as a bar).
     pub progress: super::progress::SyncBoard,
     /// IMAP connections per mailbox, the syncing one included: the others IDLE on a folder each.
@@ -40,59 +39,32 @@ pub fn spawn(worker: Worker, shutdown: watch::Receiver<bool>) -> JoinHandle<()> 
 }
 
 async fn supervise(worker: Worker, mut shutdown: watch::Receiver<bool>) {
-    let mut tasks: HashMap<i64, (JoinHandle<()>, String)> = HashMap::new();
+    let mut holdings = lease::Holdings::new(
+        worker.pool.clone(),
+        worker.instance.clone(),
+        worker.lease,
+        worker.progress.clone(),
+    );
     loop {
-        match super::mailbox_ids(&worker.pool).await {
-            Ok(mailboxes) => {
-                tasks.retain(|id, (task, print)| {
-                    let keep = mailboxes
-                        .iter()
-                        .any(|(m, enabled, p)| m == id && *enabled && p == print)
-                        && !task.is_finished();
-                    if !keep {
-                        task.abort();
-                    }
-                    keep
-                });
-                for (id, enabled, print) in mailboxes {
-                    if enabled && !tasks.contains_key(&id) {
-                        tasks.insert(id, (tokio::spawn(watch_mailbox(worker.clone(), id)), print));
-                    }
-                }
-            }
-            Err(e) => tracing::warn!(error = %e, "mailbox list unavailable"),
-        }
+        let mailboxes = super::mailbox_ids(&worker.pool).await;
+        holdings
+            .round(mailboxes, |id| {
+                tokio::spawn(watch_mailbox(worker.clone(), id))
+            })
+            .await;
         tokio::select! {
-            _ = tokio::time::sleep(REFRESH) => {}
+            _ = tokio::time::sleep(lease::round(worker.lease)) => {}
             _ = shutdown.changed() => break,
         }
     }
-    for (id, (task, _)) in tasks {
-        task.abort();
-        let _ = store::release_lease(&worker.pool, id, &worker.instance).await;
-    }
+    holdings.shut_down().await;
 }
 
-fn lease_until(poll: Duration) -> i64 {
-    now_ms() + 3 * poll.max(Duration::from_secs(60)).as_millis() as i64
-}
-
+/// Syncs one mailbox while the supervisor holds its lease (it aborts this task when the lease is lost or handed
+/// over; the lease itself is the supervisor's business).
 async fn watch_mailbox(worker: Worker, id: i64) {
     let mut backoff = Duration::from_secs(1);
     loop {
-        match store::take_lease(&worker.pool, id, &worker.instance, lease_until(worker.poll)).await
-        {
-            Ok(true) => {}
-            Ok(false) => {
-                tokio::time::sleep(worker.poll).await;
-                continue;
-            }
-            Err(e) => {
-                tracing::warn!(mailbox_id = id, error = %e, "lease unavailable");
-                tokio::time::sleep(backoff).await;
-                continue;
-            }
-        }
         let error = match session(&worker, id, &mut backoff).await {
             Ok(()) => return,
             Err(e) => e,
@@ -105,7 +77,6 @@ async fn watch_mailbox(worker: Worker, id: i64) {
             // Only an admin's consent helps: no retries until then (the supervisor restarts it once authorized).
             tracing::warn!(mailbox_id = id, error = %message, "mailbox waits for OAuth2 consent");
             let _ = store::record_error(&worker.pool, id, code, message).await;
-            let _ = store::release_lease(&worker.pool, id, &worker.instance).await;
             return;
         }
         let wait = match &error {
@@ -179,7 +150,7 @@ async fn session(worker: &Worker, id: i64, backoff: &mut Duration) -> Result<(),
             );
         }
         *backoff = Duration::from_secs(1);
-        if !store::take_lease(&worker.pool, id, &worker.instance, lease_until(worker.poll)).await? {
+        if !store::lease::holds(&worker.pool, id, &worker.instance).await? {
             return Err(Error::Unavailable("mailbox lease"));
         }
         (session, due) = live.wait(session).await?;

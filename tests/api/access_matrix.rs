@@ -225,6 +225,7 @@ const MATRIX: &[Row] = &[
     ("PATCH", "/api/v1/mailboxes/{id}", Plain, ADMIN_200),
     ("DELETE", "/api/v1/mailboxes/{id}", Fresh, ADMIN_204),
     ("GET", "/api/v1/mailboxes/{id}/audit", Plain, ADMIN_200),
+    ("GET", "/api/v1/admin/instances", Plain, ADMIN_200),
     ("GET", "/api/v1/mailboxes/{id}/sending-limits", Plain, ADMIN_200),
     ("PUT", "/api/v1/mailboxes/{id}/sending-limits", Plain, ADMIN_200),
     ("POST", "/api/v1/mailboxes/{id}/test", Plain, ADMIN_502),

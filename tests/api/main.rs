@@ -86,6 +86,7 @@ mod sequences_send;
 mod sequences_send_mail;
 mod sequences_support;
 mod smtp_sink;
+mod sync_instances;
 mod templates_leads;
 mod transfer_batches;
 mod transfer_cli;

@@ -1,6 +1,7 @@
 //! SQL of mailboxes, their folders' sync state and leases.
 
 pub mod folders;
+pub mod lease;
 pub mod smtp;
 
 use sqlx::any::AnyRow;
@@ -19,11 +20,13 @@ pub struct Account {
     pub oauth_id: Option<i64>,
     /// The sealed password of its own SMTP server (`smtp.auth: password`).
     pub smtp_password_enc: Option<String>,
+    /// The lease generation read with the mailbox: a sync's chunks commit only while it is still the mailbox's.
+    pub fence: lease::Fence,
 }
 
 const COLUMNS: &str = "id, name, host, port, security, username, password_enc, folders, enabled, lead_owner_id, leads_from_outgoing, last_sync_at, messages_synced,
     last_error, last_error_code, kind, owner_id, visibility, auth, oauth_id, smtp_host, smtp_port, smtp_security, smtp_auth,
-    smtp_username, smtp_password_enc, smtp_address";
+    smtp_username, smtp_password_enc, smtp_address, lease_holder, lease_generation";
 
 fn from_row(r: &AnyRow) -> Result<Account, Error> {
     let folders: String = r.try_get("folders")?;
@@ -53,11 +56,16 @@ fn from_row(r: &AnyRow) -> Result<Account, Error> {
             messages_synced: r.try_get("messages_synced")?,
             last_error: r.try_get("last_error")?,
             last_error_code: r.try_get("last_error_code")?,
+            lease_holder: r.try_get("lease_holder")?,
             folder_states: Vec::new(),
         },
         password_enc: r.try_get("password_enc")?,
         oauth_id: r.try_get("oauth_id")?,
         smtp_password_enc: r.try_get("smtp_password_enc")?,
+        fence: lease::Fence {
+            mailbox_id: r.try_get("id")?,
+            generation: r.try_get("lease_generation")?,
+        },
     })
 }
 
@@ -221,30 +229,6 @@ pub async fn record_error<'e>(
         .bind(code)
         .bind(id)
         .execute(on)
-        .await?;
-    Ok(())
-}
-
-/// Takes (or renews) the right to sync a mailbox until `until`; false when another instance holds it.
-pub async fn take_lease(pool: &AnyPool, id: i64, holder: &str, until: i64) -> Result<bool, Error> {
-    let done = sqlx::query(
-        "UPDATE mailboxes SET lease_holder = $1, lease_until = $2
-         WHERE id = $3 AND (lease_until IS NULL OR lease_until < $4 OR lease_holder = $1)",
-    )
-    .bind(holder)
-    .bind(until)
-    .bind(id)
-    .bind(now_ms())
-    .execute(pool)
-    .await?;
-    Ok(done.rows_affected() == 1)
-}
-
-pub async fn release_lease(pool: &AnyPool, id: i64, holder: &str) -> Result<(), Error> {
-    sqlx::query("UPDATE mailboxes SET lease_holder = NULL, lease_until = NULL WHERE id = $1 AND lease_holder = $2")
-        .bind(id)
-        .bind(holder)
-        .execute(pool)
         .await?;
     Ok(())
 }
