@@ -20,6 +20,7 @@ pub mod mail;
 pub mod oauth;
 pub mod reminders;
 pub mod reports;
+pub mod search;
 pub mod secrets;
 pub mod sequences;
 pub mod smtp;
