@@ -147,10 +147,18 @@ fn add_person(people: &mut String, value: Option<&str>) {
     };
     people.push_str(value);
     people.push(' ');
-    if value.contains('@') {
-        people.push_str(&value.replace(['@', '.'], " "));
-        people.push(' ');
+    people.push_str(&address_parts(value));
+}
+
+/// The parts of every address or domain in `text` again, space-separated: PostgreSQL's parser keeps
+/// `petr@stroy-sever.ru` as one email token, so a search for `petr` or `stroy` would miss it.
+fn address_parts(text: &str) -> String {
+    let mut out = String::new();
+    for token in text.split_whitespace().filter(|t| t.contains(['@', '.'])) {
+        out.push_str(&token.replace(['@', '.', '-', '_', '+'], " "));
+        out.push(' ');
     }
+    out
 }
 
 /// Writes (or replaces) index rows of mail, already stemmed for SQLite.
@@ -228,6 +236,9 @@ pub async fn record_text(
         return Ok(None);
     };
     let mut body: String = row.try_get("search")?;
+    let parts = address_parts(&body);
+    body.push(' ');
+    body.push_str(&parts);
     let values = sqlx::query(
         "SELECT value_text FROM custom_values WHERE record_kind = $1 AND record_id = $2",
     )
