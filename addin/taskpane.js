@@ -167,7 +167,7 @@
     await act(async () => { go = await showUnread(); });
     if (!go) return;
     if (!item || !current) {
-      $("app").replaceChildren(el("p", { class: "muted" }, t(composing ? "noRecipient" : "noItem")));
+      $("app").replaceChildren(window.MailroomSearch.section(pane), el("p", { class: "muted" }, t(composing ? "noRecipient" : "noItem")));
       return;
     }
     if (!current) current = participants[0];
@@ -321,7 +321,7 @@
   }
 
   function render(card) {
-    const parts = [switcher(), personSection(card)];
+    const parts = [window.MailroomSearch.section(pane), switcher(), personSection(card)];
     if (composing && card.person) parts.push(window.MailroomCompose.section(card, pane));
     if (card.person && card.person.kind === "lead" && card.person.status !== "converted" && card.can_write) parts.push(window.MailroomDeals.convert(card, pane));
     if (card.person) parts.push(window.MailroomDeals.section(card, pane), tasksSection(card), historySection(card), composing ? null : actionsSection(card));

@@ -28,6 +28,7 @@ import * as reports from "./reports.js";
 import * as awaiting from "./awaiting.js";
 import * as sequences from "./sequences.js";
 import * as mailMerge from "./mail-merge.js";
+import * as search from "./search.js";
 
 // Pages whose nav word differs from their id ("fields" is also the card's heading).
 const NAV_WORDS = { fields: "record_fields" };
@@ -75,6 +76,7 @@ const routes = {
   awaiting: awaiting.render,
   sequences: sequences.render,
   "mail-merge": mailMerge.render,
+  search: search.render,
 };
 
 function parse() {
@@ -103,6 +105,7 @@ function renderNav(user, page) {
     who.hidden = true;
     out.hidden = true;
     bell.showBell(false);
+    search.showBox(false);
     return;
   }
   const item = (name) => h("li", {}, h("a", { href: "#/" + name, "aria-current": name === page ? "page" : undefined }, t(NAV_WORDS[name] || name)));
@@ -118,6 +121,7 @@ function renderNav(user, page) {
   out.hidden = false;
   // Every page change asks for the count anew (and restarts the 30 s poll).
   bell.showBell(true);
+  search.showBox(true);
 }
 
 async function route() {

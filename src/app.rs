@@ -245,6 +245,11 @@ impl App {
             self.state.db.pool.clone(),
             stop_rx.clone(),
         ));
+        // Full-text search's indexer (issue 19): mail after the shared cursor, queued record and note changes.
+        let search = tokio::spawn(crate::search::worker::run(
+            self.state.db.clone(),
+            stop_rx.clone(),
+        ));
         let background = self.worker.clone().map(|w| worker::spawn(w, stop_rx));
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let worker = self
@@ -283,6 +288,7 @@ impl App {
         let _ = imports.await;
         let _ = reminders.await;
         let _ = awaiting.await;
+        let _ = search.await;
         let _ = sequences.await;
         served?;
         self.state.db.pool.close().await;

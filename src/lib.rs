@@ -21,6 +21,7 @@ pub mod oauth;
 pub mod ops;
 pub mod reminders;
 pub mod reports;
+pub mod search;
 pub mod secrets;
 pub mod sequences;
 pub mod smtp;

@@ -46,6 +46,11 @@ const FILES: &[(&str, &str, &[u8])] = &[
         "text/javascript; charset=utf-8",
         include_bytes!("../../addin/taskpane.deals.js"),
     ),
+    (
+        "taskpane.search.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../addin/taskpane.search.js"),
+    ),
     // The event runtime's page and script (manifest: LaunchEvent OnMessageSend), which log a mail as it is sent.
     (
         "launchevent.html",

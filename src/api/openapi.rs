@@ -45,6 +45,7 @@ use crate::error::{ErrorBody, ErrorDetail};
         crate::auth::teams::routes::update,
         crate::auth::teams::routes::delete,
         crate::addin::routes::lookup,
+        crate::search::routes::search,
         crate::addin::routes::log_mail,
         crate::addin::templates::list,
         crate::addin::templates::render,

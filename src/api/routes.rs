@@ -245,6 +245,8 @@ pub fn table(state: AppState) -> RouteTable {
         .add(M::DELETE, "/api/v1/settings/never-log/{value}", Access::ADMIN, crate::linking::routes::remove_never_log)
         // Outlook side panel: its card and mail logging, and the pane's public files.
         .add(M::GET, "/api/v1/lookup", Access::SignedIn, crate::addin::routes::lookup)
+        // Full-text search: every signed-in user; what each finds is what they may read.
+        .add(M::GET, "/api/v1/search", Access::SignedIn, crate::search::routes::search)
         .add(M::POST, "/api/v1/messages/log", Access::SignedIn, crate::addin::routes::log_mail)
         // The compose pane: templates by name for everyone; rendering checks the recipient's record (crm::access).
         .add(M::GET, "/api/v1/addin/templates", Access::SignedIn, crate::addin::templates::list)

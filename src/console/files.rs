@@ -60,6 +60,7 @@ const FILES: &[(&str, &str, &[u8])] = &[
     embedded!("sequences_pickers.js", JS),
     embedded!("sequences_words.js", JS),
     embedded!("mail-merge.js", JS),
+    embedded!("search.js", JS),
 ];
 
 /// Scripts, styles and data only from us: no inline script or style, no eval, no plugins, never framed. Mail HTML

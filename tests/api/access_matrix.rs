@@ -268,6 +268,8 @@ const MATRIX: &[Row] = &[
     ("DELETE", "/api/v1/settings/never-log/{value}", Fresh, ADMIN_204),
     // Add-in.
     ("GET", "/api/v1/lookup", Plain, ALL_200),
+    // Search: everyone; what each finds is decided row by row (tests/api/search*.rs).
+    ("GET", "/api/v1/search", Plain, ALL_200),
     ("POST", "/api/v1/messages/log", Plain, EDIT),
     // The compose pane: template names for all; rendering for the fixture contact as reading it allows.
     ("GET", "/api/v1/addin/templates", Plain, ALL_200),
@@ -1039,6 +1041,9 @@ async fn concrete(w: &World, who: usize, path: &str, case: Case, fx: &Fx, o: &Ot
     }
     if path == "/api/v1/record-fields" {
         return format!("{path}?kind=company");
+    }
+    if path == "/api/v1/search" {
+        return format!("{path}?q={}", fx.tag);
     }
     if path == "/api/v1/lookup" {
         let mid = fx.message_id.trim_matches(['<', '>']);
