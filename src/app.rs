@@ -49,6 +49,8 @@ pub struct AppState {
     pub sync_progress: SyncBoard,
     /// Reminders' clock (tests move it) and the key that signs the links in reminder letters.
     pub reminders: crate::reminders::Reminders,
+    /// Webhook delivery settings and their HTTP client (issue 20.3).
+    pub webhooks: Arc<crate::webhooks::Settings>,
 }
 
 pub struct App {
@@ -61,6 +63,7 @@ pub struct App {
     /// The background mailbox sync, when enabled.
     worker: Option<Worker>,
     send_worker: bool,
+    webhook_worker: bool,
     timeouts: HttpTimeouts,
 }
 
@@ -183,6 +186,7 @@ impl App {
             secrets,
             sync_progress,
             reminders: crate::reminders::Reminders::new(&secret, config.reminder_lease_seconds),
+            webhooks: Arc::new(crate::webhooks::Settings::from_config(config)),
         };
         bounces::set_soft_bounce_limit(config.soft_bounce_limit);
         let (router, routes) = api::router(state.clone());
@@ -194,6 +198,7 @@ impl App {
             first_admin,
             worker,
             send_worker: config.send_worker,
+            webhook_worker: config.webhook_worker,
             timeouts: HttpTimeouts {
                 header: Duration::from_secs(config.http_header_timeout_seconds.max(1)),
                 body: Duration::from_secs(config.http_body_timeout_seconds.max(1)),
@@ -221,6 +226,7 @@ impl App {
         let imports_stop = stop_rx.clone();
         let reminders_stop = stop_rx.clone();
         let sequences_stop = stop_rx.clone();
+        let webhooks_stop = stop_rx.clone();
         let awaiting = tokio::spawn(crate::awaiting::worker::run(
             self.state.db.pool.clone(),
             stop_rx.clone(),
@@ -250,6 +256,16 @@ impl App {
             move || clock.now_ms(),
             sequences_stop,
         ));
+        // Webhooks (issue 20.3): every instance may run one; deliveries are claimed before they are sent.
+        let webhooks = self.webhook_worker.then(|| {
+            let dispatcher = crate::webhooks::dispatcher::Dispatcher {
+                pool: self.state.db.pool.clone(),
+                secrets: self.state.secrets.clone(),
+                settings: self.state.webhooks.clone(),
+                instance: crate::webhooks::dispatcher::instance_name(),
+            };
+            tokio::spawn(crate::webhooks::dispatcher::run(dispatcher, webhooks_stop))
+        });
         let served = serve(self.listener, self.router, self.timeouts, shutdown).await;
         // Letters in flight finish and are recorded, and mailbox sync stops, before the pool closes.
         let _ = stop.send(true);
@@ -264,6 +280,9 @@ impl App {
         let _ = reminders.await;
         let _ = awaiting.await;
         let _ = sequences.await;
+        if let Some(task) = webhooks {
+            let _ = task.await;
+        }
         served?;
         self.state.db.pool.close().await;
         Ok(())
