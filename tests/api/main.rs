@@ -3,6 +3,7 @@
 mod access_matrix;
 mod addin;
 mod addin_naa;
+mod api_keys;
 mod auth;
 mod auth_oidc;
 mod auth_provider_token;
@@ -93,3 +94,4 @@ mod transfer_restart;
 mod transfer_support;
 mod users;
 mod views;
+mod webhooks;
