@@ -51,6 +51,8 @@ pub struct AppState {
     pub reminders: crate::reminders::Reminders,
     /// Request latencies for `/metrics`, and who may scrape it.
     pub metrics: crate::ops::metrics::Metrics,
+    /// Webhook delivery settings and their HTTP client (issue 20.3).
+    pub webhooks: Arc<crate::webhooks::Settings>,
 }
 
 pub struct App {
@@ -63,6 +65,7 @@ pub struct App {
     /// The background mailbox sync, when enabled.
     worker: Option<Worker>,
     send_worker: bool,
+    webhook_worker: bool,
     timeouts: HttpTimeouts,
     /// A SQLite database's lock file, held shared while this server runs (a restore takes it exclusive).
     _db_lock: Option<std::fs::File>,
@@ -202,6 +205,7 @@ impl App {
             sync_progress,
             reminders: crate::reminders::Reminders::new(&secret, config.reminder_lease_seconds),
             metrics: crate::ops::metrics::Metrics::new(config.metrics_token.clone()),
+            webhooks: Arc::new(crate::webhooks::Settings::from_config(config)),
         };
         bounces::set_soft_bounce_limit(config.soft_bounce_limit);
         let (router, routes) = api::router(state.clone());
@@ -214,6 +218,7 @@ impl App {
             worker,
             send_worker: config.send_worker,
             _db_lock: db_lock,
+            webhook_worker: config.webhook_worker,
             timeouts: HttpTimeouts {
                 header: Duration::from_secs(config.http_header_timeout_seconds.max(1)),
                 body: Duration::from_secs(config.http_body_timeout_seconds.max(1)),
@@ -241,6 +246,7 @@ impl App {
         let imports_stop = stop_rx.clone();
         let reminders_stop = stop_rx.clone();
         let sequences_stop = stop_rx.clone();
+        let webhooks_stop = stop_rx.clone();
         let awaiting = tokio::spawn(crate::awaiting::worker::run(
             self.state.db.pool.clone(),
             stop_rx.clone(),
@@ -275,6 +281,16 @@ impl App {
             move || clock.now_ms(),
             sequences_stop,
         ));
+        // Webhooks (issue 20.3): every instance may run one; deliveries are claimed before they are sent.
+        let webhooks = self.webhook_worker.then(|| {
+            let dispatcher = crate::webhooks::dispatcher::Dispatcher {
+                pool: self.state.db.pool.clone(),
+                secrets: self.state.secrets.clone(),
+                settings: self.state.webhooks.clone(),
+                instance: crate::webhooks::dispatcher::instance_name(),
+            };
+            tokio::spawn(crate::webhooks::dispatcher::run(dispatcher, webhooks_stop))
+        });
         let served = serve(self.listener, self.router, self.timeouts, shutdown).await;
         // Letters in flight finish and are recorded, and mailbox sync stops, before the pool closes.
         let _ = stop.send(true);
@@ -290,6 +306,9 @@ impl App {
         let _ = awaiting.await;
         let _ = search.await;
         let _ = sequences.await;
+        if let Some(task) = webhooks {
+            let _ = task.await;
+        }
         served?;
         self.state.db.pool.close().await;
         Ok(())

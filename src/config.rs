@@ -85,6 +85,43 @@ pub struct Config {
     /// Seconds a reminder or digest letter may stay claimed and unsettled before it is taken for uncertain (its
     /// sender died mid-send); it is never sent again either way.
     pub reminder_lease_seconds: i64,
+    /// Run the webhook dispatcher inside `serve` (every instance may: deliveries are claimed before they are sent).
+    pub webhook_worker: bool,
+    /// First retry delay of a failed webhook delivery, in milliseconds; doubles with each attempt.
+    pub webhook_retry_base_ms: i64,
+    /// Attempts of one delivery before it is given up (`failed`).
+    pub webhook_max_attempts: i64,
+    /// Failed attempts in a row after which an endpoint is disabled until an admin enables it.
+    pub webhook_disable_after: i64,
+    /// How often the dispatcher looks for new events and due deliveries, in milliseconds.
+    pub webhook_poll_ms: u64,
+    /// How long a fresh event row behind a gap in the ids waits for the gap to commit, in milliseconds.
+    pub webhook_settle_ms: i64,
+    /// Timeout of one webhook POST (connect and answer), in seconds.
+    pub webhook_timeout_seconds: u64,
+    /// Allow webhook endpoints on loopback and private addresses (`true`/`1`); refused otherwise (SSRF).
+    #[serde(deserialize_with = "flag_or_bool")]
+    pub webhooks_allow_private: bool,
+}
+
+/// `true`/`false` or `1`/`0`, as operators write flags in the environment.
+fn flag_or_bool<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Flag {
+        Bool(bool),
+        Number(i64),
+        Text(String),
+    }
+    match Flag::deserialize(d)? {
+        Flag::Bool(b) => Ok(b),
+        Flag::Number(n) => Ok(n != 0),
+        Flag::Text(t) => match t.trim().to_ascii_lowercase().as_str() {
+            "1" | "true" | "yes" | "on" => Ok(true),
+            "0" | "false" | "no" | "off" | "" => Ok(false),
+            other => Err(serde::de::Error::custom(format!("not a flag: {other}"))),
+        },
+    }
 }
 
 #[derive(Serialize)]
@@ -112,6 +149,14 @@ struct Defaults {
     soft_bounce_limit: i64,
     send_retry_base_ms: i64,
     reminder_lease_seconds: i64,
+    webhook_worker: bool,
+    webhook_retry_base_ms: i64,
+    webhook_max_attempts: i64,
+    webhook_disable_after: i64,
+    webhook_poll_ms: u64,
+    webhook_settle_ms: i64,
+    webhook_timeout_seconds: u64,
+    webhooks_allow_private: bool,
 }
 
 const DEFAULTS: Defaults = Defaults {
@@ -138,6 +183,14 @@ const DEFAULTS: Defaults = Defaults {
     soft_bounce_limit: 3,
     send_retry_base_ms: 60_000,
     reminder_lease_seconds: 300,
+    webhook_worker: true,
+    webhook_retry_base_ms: 30_000,
+    webhook_max_attempts: 8,
+    webhook_disable_after: 10,
+    webhook_poll_ms: 1000,
+    webhook_settle_ms: 2000,
+    webhook_timeout_seconds: 10,
+    webhooks_allow_private: false,
 };
 
 /// The SQLite database in the data directory, when no database URL is configured.

@@ -22,6 +22,12 @@ pub enum AuthFailure {
     WrongAudience,
     /// A valid identity provider's token for someone with no active account here.
     UnknownUser,
+    /// An `mrk_…` API key that is not one of ours.
+    ApiKeyInvalid,
+    /// An API key an admin revoked (or whose service user was deactivated).
+    ApiKeyRevoked,
+    /// An API key past its `expires_at`.
+    ApiKeyExpired,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -34,6 +40,9 @@ pub enum Error {
     Unauthorized(AuthFailure),
     #[error("your role may not do this")]
     Forbidden,
+    /// An API key called a route outside the actions it was granted.
+    #[error("this API key is not granted the action {action}")]
+    ApiKeyScope { action: String },
     #[error("your password must be changed first: sign in to the web console (or POST /api/v1/me/password)")]
     PasswordChangeRequired,
     #[error("requests from another origin are not accepted")]
@@ -129,9 +138,10 @@ impl Error {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
             Error::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            Error::Forbidden | Error::PasswordChangeRequired | Error::CrossOrigin => {
-                StatusCode::FORBIDDEN
-            }
+            Error::Forbidden
+            | Error::ApiKeyScope { .. }
+            | Error::PasswordChangeRequired
+            | Error::CrossOrigin => StatusCode::FORBIDDEN,
             Error::NotFound(_) | Error::RouteNotFound(_) => StatusCode::NOT_FOUND,
             Error::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Error::Conflict { .. } | Error::Duplicate { .. } | Error::InUse { .. } => {
@@ -159,7 +169,11 @@ impl Error {
             Error::Unauthorized(AuthFailure::Inactive) => "account_inactive",
             Error::Unauthorized(AuthFailure::WrongAudience) => "token_audience_invalid",
             Error::Unauthorized(AuthFailure::UnknownUser) => "token_user_unknown",
+            Error::Unauthorized(AuthFailure::ApiKeyInvalid) => "api_key_invalid",
+            Error::Unauthorized(AuthFailure::ApiKeyRevoked) => "api_key_revoked",
+            Error::Unauthorized(AuthFailure::ApiKeyExpired) => "api_key_expired",
             Error::Forbidden => "forbidden",
+            Error::ApiKeyScope { .. } => "api_key_scope",
             Error::PasswordChangeRequired => "password_change_required",
             Error::CrossOrigin => "cross_origin_forbidden",
             Error::NotFound(_) => "not_found",
@@ -196,6 +210,11 @@ impl Error {
             Error::Unauthorized(AuthFailure::UnknownUser) => {
                 "nobody with this token's user name or e-mail has an account here".into()
             }
+            Error::Unauthorized(AuthFailure::ApiKeyInvalid) => "the API key is not valid".into(),
+            Error::Unauthorized(AuthFailure::ApiKeyRevoked) => {
+                "the API key has been revoked".into()
+            }
+            Error::Unauthorized(AuthFailure::ApiKeyExpired) => "the API key has expired".into(),
             Error::Database(e) if unique_violation(e) => {
                 "a record with these values already exists".into()
             }

@@ -2,6 +2,7 @@
 
 pub mod addin;
 pub mod api;
+pub mod apikeys;
 pub mod app;
 pub mod audit;
 pub mod auth;
@@ -29,6 +30,7 @@ pub mod telemetry;
 pub mod text;
 pub mod transfer;
 pub mod views;
+pub mod webhooks;
 
 pub use app::{App, AppState};
 pub use config::Config;

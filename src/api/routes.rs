@@ -51,6 +51,7 @@ impl RouteTable {
         let guard_state = Guard {
             state: self.state.clone(),
             access,
+            action: crate::apikeys::action_for(&method, path),
         };
         let endpoint =
             on(filter, handler).route_layer(middleware::from_fn_with_state(guard_state, guard));
@@ -350,6 +351,15 @@ pub fn table(state: AppState) -> RouteTable {
         .add(M::POST, "/api/v1/sequences/attachments", SALES, crate::sequences::upload::upload)
         .add(M::DELETE, "/api/v1/sequences/attachments/{id}", SALES, crate::sequences::upload::delete)
         .add(M::POST, "/api/v1/mail-merge", SALES, crate::sequences::routes::merge)
+        // Integrations (issue 20.3): API keys and webhooks, admins only (no API key may call these: no action).
+        .add(M::GET, "/api/v1/admin/api-keys", Access::ADMIN, crate::apikeys::routes::list)
+        .add(M::POST, "/api/v1/admin/api-keys", Access::ADMIN, crate::apikeys::routes::create)
+        .add(M::DELETE, "/api/v1/admin/api-keys/{id}", Access::ADMIN, crate::apikeys::routes::revoke)
+        .add(M::GET, "/api/v1/admin/webhooks", Access::ADMIN, crate::webhooks::routes::list)
+        .add(M::POST, "/api/v1/admin/webhooks", Access::ADMIN, crate::webhooks::routes::create)
+        .add(M::DELETE, "/api/v1/admin/webhooks/{id}", Access::ADMIN, crate::webhooks::routes::delete)
+        .add(M::POST, "/api/v1/admin/webhooks/{id}/enable", Access::ADMIN, crate::webhooks::routes::enable)
+        .add(M::GET, "/api/v1/admin/webhooks/{id}/deliveries", Access::ADMIN, crate::webhooks::routes::deliveries)
         .add(M::GET, "/r/{token}", Access::Public, crate::reminders::pages::confirm)
         .add(M::POST, "/r/{token}", Access::Public, crate::reminders::pages::act)
 }

@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::model::Role;
 use super::service;
+use crate::apikeys::{Action, Grant};
 use crate::app::AppState;
 use crate::error::{AuthFailure, Error};
 
@@ -30,7 +31,12 @@ impl Caller {
         state: &AppState,
         headers: &HeaderMap,
         access: Access,
-    ) -> Result<Caller, Error> {
+    ) -> Result<(Caller, Option<Grant>), Error> {
+        // An integration's API key (`mrk_…`): its own service user, with the key's role and actions.
+        if let Some(secret) = crate::apikeys::presented(headers) {
+            let (caller, grant) = crate::apikeys::authenticate(&state.db.pool, secret).await?;
+            return Ok((caller, Some(grant)));
+        }
         let token = bearer_token(headers)?;
         // Not one of ours (HS256): perhaps an identity provider's, such as the add-in's Entra ID token.
         let user = if super::provider_token::looks_external(token) {
@@ -46,11 +52,12 @@ impl Caller {
         if user.must_change_password && access != Access::Account {
             return Err(Error::PasswordChangeRequired);
         }
-        Ok(Caller {
+        let caller = Caller {
             id: user.id,
             role: user.role,
             email: user.email,
-        })
+        };
+        Ok((caller, None))
     }
 }
 
@@ -82,7 +89,7 @@ impl FromRequestParts<AppState> for Caller {
             return Ok(caller.clone());
         }
         // Only a route the guard does not authenticate gets here; none of those leads through a password change.
-        let caller = Caller::authenticate(state, &parts.headers, Access::SignedIn).await?;
+        let (caller, _) = Caller::authenticate(state, &parts.headers, Access::SignedIn).await?;
         parts.extensions.insert(caller.clone());
         Ok(caller)
     }
@@ -114,16 +121,26 @@ impl Access {
 pub struct Guard {
     pub state: AppState,
     pub access: Access,
+    /// What an API key must be granted to call the route (`None`: no key may).
+    pub action: Option<Action>,
 }
 
 /// Authenticates (unless the route is public) and checks the role before the handler runs.
 pub async fn guard(State(guard): State<Guard>, mut request: Request, next: Next) -> Response {
     if guard.access != Access::Public {
-        let caller = match Caller::authenticate(&guard.state, request.headers(), guard.access).await
-        {
-            Ok(caller) => caller,
-            Err(e) => return e.into_response(),
-        };
+        let (caller, grant) =
+            match Caller::authenticate(&guard.state, request.headers(), guard.access).await {
+                Ok(found) => found,
+                Err(e) => return e.into_response(),
+            };
+        if let Some(grant) = grant.filter(|g| !g.allows(guard.action)) {
+            tracing::info!(api_key = grant.key_id, "api key used outside its actions");
+            let action = guard
+                .action
+                .map(|a| a.to_string())
+                .unwrap_or_else(|| "(none)".into());
+            return Error::ApiKeyScope { action }.into_response();
+        }
         if !guard.access.allows(caller.role) {
             return Error::Forbidden.into_response();
         }

@@ -29,6 +29,7 @@ const FILES: &[(&str, &str, &[u8])] = &[
     embedded!("teams.js", JS),
     embedded!("reference.js", JS),
     embedded!("settings.js", JS),
+    embedded!("integrations.js", JS),
     embedded!("records.js", JS),
     embedded!("card.js", JS),
     embedded!("mail.js", JS),

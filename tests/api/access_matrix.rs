@@ -381,6 +381,16 @@ const MATRIX: &[Row] = &[
     // Reminder letters' links: public; a forged token gets the same page for everyone.
     ("GET", "/r/{token}", Plain, [400, 400, 400, 400, 400, 400, 400]),
     ("POST", "/r/{token}", Plain, [400, 400, 400, 400, 400, 400, 400]),
+    // Integrations: admins only; nobody's id (0) is 404 past the role check; the matrix app allows no private
+    // webhook targets, so a loopback URL is 422 webhook_url_forbidden past it.
+    ("GET", "/api/v1/admin/api-keys", Plain, ADMIN_200),
+    ("POST", "/api/v1/admin/api-keys", Plain, ADMIN_201),
+    ("DELETE", "/api/v1/admin/api-keys/{id}", Plain, [404, 403, 403, 403, 403, 403, 403]),
+    ("GET", "/api/v1/admin/webhooks", Plain, ADMIN_200),
+    ("POST", "/api/v1/admin/webhooks", Plain, [422, 403, 403, 403, 403, 403, 403]),
+    ("DELETE", "/api/v1/admin/webhooks/{id}", Plain, [404, 403, 403, 403, 403, 403, 403]),
+    ("POST", "/api/v1/admin/webhooks/{id}/enable", Plain, [404, 403, 403, 403, 403, 403, 403]),
+    ("GET", "/api/v1/admin/webhooks/{id}/deliveries", Plain, [404, 403, 403, 403, 403, 403, 403]),
 ];
 
 /// An import of "owner": the owner and admins; everyone else 404.
@@ -1189,6 +1199,12 @@ fn body(w: &World, who: usize, method: &str, path: &str, case: Case, fx: &Fx) ->
             json!({ "kind": "contacts", "name": format!("preset{n}"), "mapping": { "ФИО": "name" } })
         }
         ("PUT", "/api/v1/settings/export-roles") => json!({ "roles": [] }),
+        ("POST", "/api/v1/admin/api-keys") => {
+            json!({ "name": format!("key{n}"), "role": "sales", "actions": ["contacts:read"] })
+        }
+        ("POST", "/api/v1/admin/webhooks") => {
+            json!({ "url": "http://127.0.0.1:9/hook", "events": ["lead.created"] })
+        }
         _ => json!({}),
     })
 }

@@ -188,6 +188,27 @@ test("admin: first sign-in forces a new password, then connects a Dovecot mailbo
   await page.waitForSelector('section[data-list="own-domains"] [data-error-for="value"]:not(:empty)');
   await shot(page, "09-settings");
 
+  // Integrations: a key's secret shown once and only its prefix listed, then revoked; a loopback webhook is refused
+  // (this server allows no private targets), the refusal shown in the form.
+  await page.click('#nav a[href="#/integrations"]');
+  await page.waitForSelector("#key-form");
+  await page.fill("#key-name", "Сайт");
+  await page.check('#key-form input[value="leads:write"]');
+  await page.click("#key-form button[type=submit]");
+  await page.waitForFunction(() => /mrk_/.test(document.querySelector("#integrations-status")?.textContent || ""));
+  const keySecret = (await page.textContent("#integrations-status")).match(/mrk_[A-Za-z0-9_-]+/)[0];
+  const keyRow = page.locator("#key-table tr[data-key]");
+  assert.equal(await keyRow.count(), 1);
+  assert.match(await keyRow.textContent(), /leads:write/);
+  assert.ok(!(await page.textContent("#key-table")).includes(keySecret.slice(12)), "the list shows the prefix only");
+  await shot(page, "09a-integrations");
+  await keyRow.locator("button").click();
+  await page.waitForSelector("#key-table tr.inactive[data-key]");
+  await page.fill("#hook-url", "http://127.0.0.1:9/hook");
+  await page.check('#hook-form input[value="lead.created"]');
+  await page.click("#hook-form button[type=submit]");
+  await page.waitForSelector("#hook-form .form-error:not(:empty)");
+
   // An OAuth2 mailbox (the Microsoft 365 preset): no password asked, waiting for consent, with its connect button.
   await page.click('#nav a[href="#/mailboxes"]');
   await page.waitForSelector("#mailbox-form");
