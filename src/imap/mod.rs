@@ -5,6 +5,7 @@ mod checks;
 pub mod client;
 pub mod model;
 pub mod outbox;
+mod pipeline;
 pub mod progress;
 pub mod routes;
 mod sendable;
