@@ -38,22 +38,10 @@ pub(super) async fn run(
         let started = std::time::Instant::now();
         let fetched = fetch(session, chunk, limits.max_message_bytes).await;
         let fetch_ms = started.elapsed().as_millis();
-        // Parsed before waiting for the previous chunk's store, so that parsing and storing overlap.
+        // Parsed (and classified) on every core before waiting for the previous chunk's store, so that parsing
+        // and storing overlap.
         let parsed = match fetched {
-            Ok(fetched) => tokio::task::spawn_blocking(move || {
-                fetched
-                    .into_iter()
-                    .map(|f| {
-                        let mut parsed = parse::parse(&f.raw);
-                        if let Some(size) = f.truncated {
-                            mark_truncated(&mut parsed, size, limits.max_message_bytes);
-                        }
-                        (f, parsed)
-                    })
-                    .collect::<Vec<_>>()
-            })
-            .await
-            .map_err(Error::internal),
+            Ok(fetched) => parse_chunk(fetched, ctx.clone(), target.role, limits).await,
             Err(e) => Err(e),
         };
         let parse_ms = started.elapsed().as_millis() - fetch_ms;
@@ -132,6 +120,27 @@ fn mark_truncated(parsed: &mut Parsed, size: u64, max: u64) {
     parsed.parse_error = None;
 }
 
+/// A fetched message parsed and classified, ready to store.
+type Ready = (Fetched, Parsed, linking::Classified);
+
+/// Parses and classifies a fetched chunk on the blocking pool, split across the cores.
+async fn parse_chunk(
+    fetched: Vec<Fetched>,
+    ctx: Arc<linking::Context>,
+    role: &'static str,
+    limits: FetchLimits,
+) -> Result<Vec<Ready>, Error> {
+    mail::pool::map_blocking(fetched, move |f: Fetched| {
+        let mut parsed = parse::parse(&f.raw);
+        if let Some(size) = f.truncated {
+            mark_truncated(&mut parsed, size, limits.max_message_bytes);
+        }
+        let classified = linking::Classified::new(&ctx, &parsed, role);
+        (f, parsed, classified)
+    })
+    .await
+}
+
 /// Stores a chunk and advances the folder's mark in one transaction; returns each message's size and whether it
 /// was new (as `size << 1 | new`).
 async fn store_chunk(
@@ -139,16 +148,11 @@ async fn store_chunk(
     ctx: &linking::Context,
     target: Target,
     high: i64,
-    parsed: Vec<(Fetched, Parsed)>,
+    parsed: Vec<Ready>,
 ) -> Result<Vec<u64>, Error> {
-    let classified: Vec<linking::Classified> = parsed
-        .iter()
-        .map(|(_, p)| linking::Classified::new(ctx, p, target.role))
-        .collect();
     let items: Vec<Incoming> = parsed
         .iter()
-        .zip(&classified)
-        .map(|((f, p), c)| Incoming {
+        .map(|(f, p, c)| Incoming {
             parsed: p,
             raw: &f.raw,
             location: Some(Location {
@@ -167,15 +171,16 @@ async fn store_chunk(
     let new: Vec<linking::NewMail> = stored
         .iter()
         .zip(&parsed)
-        .zip(&classified)
-        .filter(|((s, _), _)| s.new)
-        .map(|((s, (_, p)), c)| linking::NewMail {
+        .filter(|(s, _)| s.new)
+        .map(|(s, (_, p, c))| linking::NewMail {
             message_id: s.message_id,
             parsed: p,
             classified: c,
         })
         .collect();
     let bounces = linking::on_new_messages(&mut tx, ctx, &new).await?;
+    // A check that this instance still holds the mailbox belongs here, before the mark advances in this
+    // transaction (issue 19.3).
     store::advance_folder(&mut tx, target.folder_id, high, target.modseq).await?;
     let link_ms = started.elapsed().as_millis() - store_ms;
     tx.commit().await?;
@@ -194,7 +199,7 @@ async fn store_chunk(
         .iter()
         .zip(&parsed)
         // A message stored as headers counts its full size, as the folder's total announced it.
-        .map(|(s, (f, _))| f.truncated.unwrap_or(f.raw.len() as u64) << 1 | u64::from(s.new))
+        .map(|(s, (f, _, _))| f.truncated.unwrap_or(f.raw.len() as u64) << 1 | u64::from(s.new))
         .collect())
 }
 
