@@ -1,6 +1,7 @@
 //! `mailroom bench ingest` and `mailroom bench import`: run one mode of a benchmark and print its figures on one
 //! line, for the scripts in `scripts/bench-*.sh` to read.
 
+use mailroom::bench::Fetch;
 use mailroom::Config;
 
 pub async fn bench_ingest(
@@ -9,9 +10,11 @@ pub async fn bench_ingest(
     server: mailroom::bench::Server,
 ) -> Result<(), String> {
     let outcome = match mode {
-        "raw" => mailroom::bench::raw_fetch(&server, false).await,
-        "parse" => mailroom::bench::raw_fetch(&server, true).await,
-        _ => mailroom::bench::full_sync(&server, config).await,
+        "raw" => mailroom::bench::raw_fetch(&server, Fetch::Raw).await,
+        "parse" => mailroom::bench::raw_fetch(&server, Fetch::Parse).await,
+        "parse-all" => mailroom::bench::raw_fetch(&server, Fetch::ParseAll).await,
+        "sync-no-triggers" => mailroom::bench::full_sync(&server, config, true).await,
+        _ => mailroom::bench::full_sync(&server, config, false).await,
     }
     .map_err(|e| e.to_string())?;
     println!(

@@ -94,10 +94,11 @@ enum Command {
 
 #[derive(Subcommand)]
 enum BenchCommand {
-    /// Raw IMAP FETCH rate (`--mode raw`), FETCH with each message parsed (`--mode parse`), or our full sync into a
-    /// fresh database (`--mode sync`), from the Inbox of a plain loopback IMAP server. Prints one line: mode, messages, bytes, seconds, messages/s, peak RSS.
+    /// Raw IMAP FETCH rate (`--mode raw`), FETCH with each message parsed on one core (`--mode parse`) or on all
+    /// (`--mode parse-all`), or our full sync into a fresh database (`--mode sync`; `sync-no-triggers` without the
+    /// report-summary triggers), from the Inbox of a plain loopback IMAP server. Prints one line: mode, messages, bytes, seconds, messages/s, peak RSS.
     Ingest {
-        #[arg(long, value_parser = ["raw", "parse", "sync"])]
+        #[arg(long, value_parser = ["raw", "parse", "parse-all", "sync", "sync-no-triggers"])]
         mode: String,
         #[arg(long, default_value = "127.0.0.1")]
         host: String,

@@ -4,11 +4,12 @@
 mod changes;
 mod checks;
 pub mod client;
-mod live;
 pub mod instances;
 mod lease;
+mod live;
 pub mod model;
 pub mod outbox;
+mod pipeline;
 pub mod progress;
 pub mod routes;
 mod sendable;

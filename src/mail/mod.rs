@@ -3,6 +3,7 @@
 mod ingest;
 pub mod model;
 pub mod parse;
+pub mod pool;
 pub mod routes;
 mod store;
 mod store_bulk;
