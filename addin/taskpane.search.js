@@ -4,10 +4,10 @@
 (function () {
   const WORDS = {
     ru: { searchLabel: "Поиск по почте и записям", searchGo: "Найти", searchNone: "Ничего не найдено.", searchBack: "← К карточке",
-      kind_mail: "письмо", kind_note: "заметка", kind_contact: "контакт", kind_company: "компания", kind_lead: "лид", kind_deal: "сделка",
+      search_kind_mail: "письмо", search_kind_note: "заметка", search_kind_contact: "контакт", search_kind_company: "компания", search_kind_lead: "лид", search_kind_deal: "сделка",
       searchShort: "Введите хотя бы две буквы или цифры.", searchNoSubject: "(без темы)" },
     en: { searchLabel: "Search mail and records", searchGo: "Search", searchNone: "Nothing found.", searchBack: "← Back to the card",
-      kind_mail: "mail", kind_note: "note", kind_contact: "contact", kind_company: "company", kind_lead: "lead", kind_deal: "deal",
+      search_kind_mail: "mail", search_kind_note: "note", search_kind_contact: "contact", search_kind_company: "company", search_kind_lead: "lead", search_kind_deal: "deal",
       searchShort: "Type at least two letters or digits.", searchNoSubject: "(no subject)" },
   };
   for (const lang of Object.keys(WORDS)) Object.assign(window.MAILROOM_STRINGS[lang], WORDS[lang]);
@@ -42,7 +42,7 @@
     const lines = [r.emails && r.emails.length ? r.emails.join(", ") : r.email, r.phones && r.phones.join ? r.phones.join(", ") : r.phone, r.company_name]
       .filter(Boolean).map((line) => el("div", {}, line));
     results.replaceChildren(back, el("h2", { id: "search-open-title" }, r.name || r.title || ""),
-      el("div", { class: "muted" }, t("kind_" + kind)), ...lines,
+      el("div", { class: "muted" }, t("search_kind_" + kind)), ...lines,
       hit.kind === "note" ? el("p", { id: "search-open-text" }, hit.snippet.text) : null);
   }
 
@@ -66,7 +66,7 @@
         results.replaceChildren(el("ul", { id: "search-hits" }, page.items.map((hit) => {
           const title = hit.title.text ? marked(el, hit.title) : [t("searchNoSubject")];
           const link = el("a", { href: "#", class: "search-hit", "data-kind": hit.kind, onclick: (e) => { e.preventDefault(); act(() => open(hit, pane, results)); } }, ...title);
-          return el("li", {}, link, el("span", { class: "muted" }, " · " + t("kind_" + hit.kind)),
+          return el("li", {}, link, el("span", { class: "muted" }, " · " + t("search_kind_" + hit.kind)),
             hit.snippet.text ? el("div", { class: "snippet" }, ...marked(el, hit.snippet)) : null);
         })));
       });

@@ -192,6 +192,9 @@ async fn instances_split_mailboxes_take_over_a_killed_ones_and_share_with_a_newc
     let env = [
         ("MAILROOM_SYNC_LEASE_SECONDS", lease.as_str()),
         ("MAILROOM_IMAP_POLL_SECONDS", "1"),
+        // The six mailboxes are one Dovecot user, which takes 10 connections per address: one each (the 1 s poll
+        // brings the mail), not one per watched folder besides.
+        ("MAILROOM_IMAP_CONNECTIONS", "1"),
         ("MAILROOM_SEND_WORKER", "false"),
     ];
     let server = || Server {
