@@ -68,18 +68,23 @@ async function editor(main, ctx) {
   };
   const draft = () => ({ name: fields.name.value || "draft", subject: fields.subject.value, html: fields.html.value,
     text: fields.text.value || null });
+  // Only the latest preview is shown: an earlier answer (another recipient, older text) arriving late is dropped.
+  let asked = 0;
   const refresh = async () => {
     if (!contactId) return;
+    const mine = ++asked;
     try {
       const p = kind === "lead"
         ? await post("/templates/preview/lead", { template: draft(), lead_id: contactId })
         : await post("/templates/preview", { template: draft(), contact_id: contactId });
+      if (mine !== asked) return;
       clear(previewArea,
         h("p", {}, h("strong", {}, t("to") + ": "), `${p.contact_name} <${p.address}>`),
         h("p", { id: "preview-subject" }, h("strong", {}, t("subject") + ": "), p.subject),
         letterFrame(p.html, "preview-frame"),
         h("details", {}, h("summary", {}, t("text_part")), h("pre", { id: "preview-text" }, p.text)));
     } catch (error) {
+      if (mine !== asked) return;
       clear(previewArea, h("p", { class: "form-error", role: "alert", id: "preview-error" }, errorText(error)));
     }
   };
@@ -91,6 +96,7 @@ async function editor(main, ctx) {
   kinds.addEventListener("change", () => {
     kind = kinds.value;
     contactId = null;
+    asked++;
     clear(previewArea, h("p", { class: "muted" }, t("preview_none")));
     clear(pickerArea, contactPicker(kind === "lead" ? "preview-lead" : "preview-contact", pick, kind));
   });
