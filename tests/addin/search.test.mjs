@@ -57,7 +57,10 @@ test("the pane finds a mail by another inflection, shows its markup as text and 
   assert.equal(await page.textContent("#search-open-title"), "Договор поставки");
   assert.match(await page.textContent("#search-open-text"), /Высылаю договор на подпись/);
   // Olga's lease is not Ivan's to find.
+  // "Back" renders the pane anew, search field included: type into the new field, not the one going away.
+  const stale = await page.$("#search-q");
   await page.click("#search-back");
+  await page.waitForFunction((el) => !el.isConnected, stale);
   await page.waitForSelector("#search-q");
   await page.fill("#search-q", "склад");
   await page.click("#search-go");
