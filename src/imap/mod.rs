@@ -13,6 +13,7 @@ mod pipeline;
 pub mod progress;
 pub mod routes;
 mod sendable;
+mod server_state;
 pub mod signin;
 pub mod smtp_settings;
 mod store;
