@@ -27,6 +27,7 @@ use crate::imap::progress::SyncBoard;
 use crate::imap::sync::FetchLimits;
 use crate::imap::worker::{self, Worker};
 use crate::secrets::SecretBox;
+pub use crate::shutdown::shutdown_signal;
 
 /// Shared by every handler.
 #[derive(Clone)]
@@ -392,27 +393,4 @@ fn prepare_data_dir(dir: &Path) -> Result<std::path::PathBuf, StartError> {
     };
     std::fs::create_dir_all(dir).map_err(fail)?;
     dir.canonicalize().map_err(fail)
-}
-
-/// Completes on ctrl-c or SIGTERM.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = terminate => {},
-    }
-    tracing::info!("shutting down: finishing requests in flight");
 }

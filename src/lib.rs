@@ -25,6 +25,7 @@ pub mod reports;
 pub mod search;
 pub mod secrets;
 pub mod sequences;
+pub mod shutdown;
 pub mod smtp;
 pub mod telemetry;
 pub mod text;
