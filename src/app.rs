@@ -54,6 +54,8 @@ pub struct AppState {
     pub metrics: crate::ops::metrics::Metrics,
     /// Webhook delivery settings and their HTTP client (issue 20.3).
     pub webhooks: Arc<crate::webhooks::Settings>,
+    /// Web forms' rate limit per client address (issue 20.2).
+    pub forms: crate::forms::Settings,
 }
 
 pub struct App {
@@ -207,6 +209,7 @@ impl App {
             reminders: crate::reminders::Reminders::new(&secret, config.reminder_lease_seconds),
             metrics: crate::ops::metrics::Metrics::new(config.metrics_token.clone()),
             webhooks: Arc::new(crate::webhooks::Settings::from_config(config)),
+            forms: crate::forms::Settings::from_config(config),
         };
         bounces::set_soft_bounce_limit(config.soft_bounce_limit);
         let (router, routes) = api::router(state.clone());

@@ -102,6 +102,9 @@ pub struct Config {
     /// Allow webhook endpoints on loopback and private addresses (`true`/`1`); refused otherwise (SSRF).
     #[serde(deserialize_with = "flag_or_bool")]
     pub webhooks_allow_private: bool,
+    /// Web form submissions one client address may send (to all forms together) within the window; then 429.
+    pub form_rate_limit: i64,
+    pub form_rate_window_seconds: i64,
 }
 
 /// `true`/`false` or `1`/`0`, as operators write flags in the environment.
@@ -157,6 +160,8 @@ struct Defaults {
     webhook_settle_ms: i64,
     webhook_timeout_seconds: u64,
     webhooks_allow_private: bool,
+    form_rate_limit: i64,
+    form_rate_window_seconds: i64,
 }
 
 const DEFAULTS: Defaults = Defaults {
@@ -191,6 +196,8 @@ const DEFAULTS: Defaults = Defaults {
     webhook_settle_ms: 2000,
     webhook_timeout_seconds: 10,
     webhooks_allow_private: false,
+    form_rate_limit: 10,
+    form_rate_window_seconds: 600,
 };
 
 /// The SQLite database in the data directory, when no database URL is configured.

@@ -76,6 +76,12 @@ pub enum Error {
     },
     #[error("too many failed attempts; try again in {retry_after_secs} s")]
     TooManyAttempts { retry_after_secs: u64 },
+    /// A web form's submissions from one client address went over the limit (MAILROOM_FORM_RATE_LIMIT).
+    #[error("too many submissions from your address; try again in {retry_after_secs} s")]
+    RateLimited { retry_after_secs: u64 },
+    /// A page of an origin the web form does not allow posted to it.
+    #[error("this form does not accept posts from this site (origin)")]
+    FormOrigin,
     #[error("request body too large")]
     PayloadTooLarge,
     /// The client stopped sending the request body for longer than the body read timeout.
@@ -141,13 +147,16 @@ impl Error {
             Error::Forbidden
             | Error::ApiKeyScope { .. }
             | Error::PasswordChangeRequired
-            | Error::CrossOrigin => StatusCode::FORBIDDEN,
+            | Error::CrossOrigin
+            | Error::FormOrigin => StatusCode::FORBIDDEN,
             Error::NotFound(_) | Error::RouteNotFound(_) => StatusCode::NOT_FOUND,
             Error::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Error::Conflict { .. } | Error::Duplicate { .. } | Error::InUse { .. } => {
                 StatusCode::CONFLICT
             }
-            Error::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Error::TooManyAttempts { .. } | Error::RateLimited { .. } => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
             Error::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Error::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             Error::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -183,6 +192,8 @@ impl Error {
             Error::Duplicate { .. } => "duplicate",
             Error::InUse { .. } => "in_use",
             Error::TooManyAttempts { .. } => "too_many_attempts",
+            Error::RateLimited { .. } => "rate_limited",
+            Error::FormOrigin => "form_origin_forbidden",
             Error::PayloadTooLarge => "payload_too_large",
             Error::RequestTimeout => "request_timeout",
             Error::UnsupportedMediaType => "unsupported_media_type",
@@ -258,7 +269,9 @@ impl IntoResponse for Error {
             },
         };
         let mut response = (status, axum::Json(body)).into_response();
-        if let Error::TooManyAttempts { retry_after_secs } = self {
+        if let Error::TooManyAttempts { retry_after_secs }
+        | Error::RateLimited { retry_after_secs } = self
+        {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));

@@ -15,6 +15,7 @@ pub mod crm;
 pub mod db;
 pub mod email_address;
 pub mod error;
+pub mod forms;
 pub mod imap;
 pub mod linking;
 pub mod mail;

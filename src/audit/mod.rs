@@ -115,7 +115,7 @@ pub async fn change_event(
 
 /// What admins change, as opposed to CRM records: the kinds of the admin audit page
 /// (`GET /api/v1/admin/audit`).
-pub const ADMIN_KINDS: [&str; 10] = [
+pub const ADMIN_KINDS: [&str; 11] = [
     "user",
     "team",
     "mailbox",
@@ -126,6 +126,7 @@ pub const ADMIN_KINDS: [&str; 10] = [
     "export_roles",
     "api_key",
     "webhook",
+    "form",
 ];
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -44,6 +44,8 @@ mod crm_records;
 mod custom_fields;
 mod dovecot;
 mod errors;
+mod forms;
+mod forms_rules;
 mod glewlwyd;
 mod glewlwyd_idp;
 mod helpers;

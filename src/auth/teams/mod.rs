@@ -39,6 +39,19 @@ async fn check_users(pool: &AnyPool, input: &TeamInput) -> Result<(), Error> {
     Ok(())
 }
 
+/// The team's active members by user id, in the caller's transaction (web forms' round-robin).
+pub async fn active_member_ids(
+    conn: &mut sqlx::AnyConnection,
+    team_id: i64,
+) -> Result<Vec<i64>, Error> {
+    store::active_member_ids(conn, team_id).await
+}
+
+/// Whether the user exists and is active, in the caller's transaction.
+pub async fn user_active(conn: &mut sqlx::AnyConnection, id: i64) -> Result<bool, Error> {
+    store::user_active_in(conn, id).await
+}
+
 pub async fn list(pool: &AnyPool) -> Result<Vec<Team>, Error> {
     store::list(pool).await
 }

@@ -127,3 +127,23 @@ pub async fn delete(pool: &AnyPool, id: i64) -> Result<(), Error> {
         .await?;
     Ok(())
 }
+
+/// The team's members whose accounts are active, by user id (web forms' round-robin).
+pub async fn active_member_ids(conn: &mut AnyConnection, team_id: i64) -> Result<Vec<i64>, Error> {
+    let rows = sqlx::query(
+        "SELECT m.user_id FROM team_members m JOIN users u ON u.id = m.user_id \
+         WHERE m.team_id = $1 AND u.active = 1 ORDER BY m.user_id",
+    )
+    .bind(team_id)
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(|r| Ok(r.try_get("user_id")?)).collect()
+}
+
+pub async fn user_active_in(conn: &mut AnyConnection, id: i64) -> Result<bool, Error> {
+    let row = sqlx::query("SELECT 1 AS one FROM users WHERE id = $1 AND active = 1")
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
+    Ok(row.is_some())
+}

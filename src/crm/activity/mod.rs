@@ -41,6 +41,31 @@ pub async fn add_note(pool: &AnyPool, caller: &Caller, new: NewNote) -> Result<N
     Ok(note)
 }
 
+/// A note written on behalf of `author` with no request behind it (a web form's submission), in the caller's
+/// transaction; audited like any note.
+pub async fn add_note_in(
+    conn: &mut sqlx::AnyConnection,
+    author: i64,
+    kind: RecordKind,
+    record_id: i64,
+    body: &str,
+) -> Result<i64, Error> {
+    let body = required("body", body, MAX_NOTE)?;
+    let id = store::insert_note(&mut *conn, kind, record_id, &body, author).await?;
+    let to = json!({ "id": id, "body": body });
+    audit::event(
+        conn,
+        author,
+        "note",
+        (kind, record_id),
+        "note",
+        json!(null),
+        to,
+    )
+    .await?;
+    Ok(id)
+}
+
 async fn note_for_change(pool: &AnyPool, caller: &Caller, id: i64) -> Result<Note, Error> {
     let note = store::note(&mut *pool.acquire().await?, id)
         .await?

@@ -1,15 +1,16 @@
-//! Consent to marketing mail (152-FZ / GDPR): decisions recorded by users or withdrawn by the addressee through an
-//! unsubscribe link, each audited on the contact.
+//! Consent to marketing mail (152-FZ / GDPR): decisions recorded by users, withdrawn by the addressee through an
+//! unsubscribe link, or given through a web form (on a lead or a contact, with the words agreed to), each audited.
 
 use serde_json::json;
-use sqlx::AnyPool;
+use sqlx::{AnyConnection, AnyPool};
 
 use super::model::{Consent, ConsentInput, Contact};
-use super::{load, store, KIND};
+use super::{consent_store, load, store, KIND};
 use crate::auth::Caller;
 use crate::crm::access::{self, Op};
 use crate::crm::audit;
 use crate::crm::normalize::required;
+use crate::crm::RecordKind;
 use crate::error::Error;
 
 /// Records a consent decision. Sales, marketing and admins who can see the contact may record one.
@@ -78,4 +79,73 @@ pub async fn consent_history(
 ) -> Result<Vec<Consent>, Error> {
     access::require(pool, caller, KIND, id, Op::Read).await?;
     store::consent_history(&mut *pool.acquire().await?, id).await
+}
+
+/// A consent a visitor gave through a web form.
+pub struct WebConsent<'a> {
+    pub legal_basis: &'a str,
+    pub source: &'a str,
+    pub text_version: i64,
+    /// The words agreed to, kept with the consent: the form's text may change later.
+    pub text: &'a str,
+    pub client_addr: &'a str,
+    pub page: Option<&'a str>,
+}
+
+/// Records a web form's consent on a lead or a contact in the caller's transaction, audited on the record; `by`
+/// is the form's service user.
+pub async fn record_web_consent(
+    conn: &mut AnyConnection,
+    by: i64,
+    (kind, id): (RecordKind, i64),
+    c: &WebConsent<'_>,
+) -> Result<(), Error> {
+    let (contact_id, lead_id) = match kind {
+        RecordKind::Contact => (Some(id), None),
+        RecordKind::Lead => (None, Some(id)),
+        _ => return Err(Error::internal("consent is for contacts and leads")),
+    };
+    let row = consent_store::WebConsentRow {
+        contact_id,
+        lead_id,
+        legal_basis: c.legal_basis,
+        source: c.source,
+        by,
+        text_version: c.text_version,
+        text: c.text,
+        client_addr: c.client_addr,
+        page: c.page,
+    };
+    let consent_id = consent_store::insert_web_consent(&mut *conn, &row).await?;
+    let to = json!({
+        "id": consent_id, "granted": true, "legal_basis": c.legal_basis, "source": c.source,
+        "text_version": c.text_version, "client_addr": c.client_addr, "page": c.page,
+    });
+    audit::event(conn, by, "consent", (kind, id), "consent", json!(null), to).await?;
+    if kind == RecordKind::Contact {
+        crate::campaigns::changes::audience_changed();
+    }
+    Ok(())
+}
+
+/// The consents given on a lead (web forms), newest first.
+pub async fn lead_consent_history(
+    pool: &AnyPool,
+    caller: &Caller,
+    lead_id: i64,
+) -> Result<Vec<Consent>, Error> {
+    access::require(pool, caller, RecordKind::Lead, lead_id, Op::Read).await?;
+    consent_store::lead_consent_history(&mut *pool.acquire().await?, lead_id).await
+}
+
+/// On conversion: the lead's consents become the contact's (marketing mail then finds them).
+pub async fn adopt_lead_consent(
+    conn: &mut AnyConnection,
+    lead_id: i64,
+    contact_id: i64,
+) -> Result<(), Error> {
+    if consent_store::adopt_lead_consent(conn, lead_id, contact_id).await? > 0 {
+        crate::campaigns::changes::audience_changed();
+    }
+    Ok(())
 }

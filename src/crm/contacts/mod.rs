@@ -2,6 +2,7 @@
 //! their consent to marketing mail (152-FZ / GDPR). Duplicates by e-mail or normalized phone are refused.
 
 mod consent;
+mod consent_store;
 mod details;
 pub mod model;
 mod record;
@@ -24,7 +25,10 @@ use crate::error::Error;
 use details::{patched, Details};
 use model::{Contact, ContactFilter, ContactList, ContactPatch, NewContact};
 
-pub use consent::{consent_history, record_consent, withdraw_consent_by_address};
+pub use consent::{
+    adopt_lead_consent, consent_history, lead_consent_history, record_consent, record_web_consent,
+    withdraw_consent_by_address, WebConsent,
+};
 
 const KIND: RecordKind = RecordKind::Contact;
 

@@ -48,6 +48,13 @@ pub struct Consent {
     pub recorded_by: Option<i64>,
     #[serde(with = "time::serde::rfc3339")]
     pub at: OffsetDateTime,
+    /// Given on this lead (a web form) before it became a contact, if so.
+    pub lead_id: Option<i64>,
+    /// A web form's consent: the version and the words the visitor agreed to, their address and the page.
+    pub text_version: Option<i64>,
+    pub consent_text: Option<String>,
+    pub client_addr: Option<String>,
+    pub page: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

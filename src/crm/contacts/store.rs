@@ -35,7 +35,7 @@ fn from_row(r: &AnyRow) -> Result<Contact, Error> {
     })
 }
 
-fn consent_from_row(r: &AnyRow) -> Result<Consent, Error> {
+pub(super) fn consent_from_row(r: &AnyRow) -> Result<Consent, Error> {
     Ok(Consent {
         id: r.try_get("id")?,
         granted: r.try_get::<i64, _>("granted")? != 0,
@@ -43,6 +43,11 @@ fn consent_from_row(r: &AnyRow) -> Result<Consent, Error> {
         source: r.try_get("source")?,
         recorded_by: r.try_get("recorded_by")?,
         at: from_ms(r.try_get("at")?),
+        lead_id: r.try_get("lead_id")?,
+        text_version: r.try_get("text_version")?,
+        consent_text: r.try_get("consent_text")?,
+        client_addr: r.try_get("client_addr")?,
+        page: r.try_get("page")?,
     })
 }
 
@@ -82,7 +87,8 @@ async fn complete(
         c.phones.push(row.try_get("phone")?);
     }
     let mut sql = Sql::new(
-        "SELECT e.id, e.contact_id, e.granted, e.legal_basis, e.source, e.recorded_by, e.at FROM consent_events e
+        "SELECT e.id, e.contact_id, e.granted, e.legal_basis, e.source, e.recorded_by, e.at, e.lead_id, e.text_version, \
+         e.consent_text, e.client_addr, e.page FROM consent_events e
          WHERE e.id IN (SELECT MAX(id) FROM consent_events WHERE contact_id IN ",
     );
     sql.bind_list(ids).push(" GROUP BY contact_id)");
@@ -361,13 +367,17 @@ pub async fn insert_consent_for_email(
     Ok(done.rows_affected())
 }
 
+pub(super) const CONSENT_COLUMNS: &str =
+    "id, granted, legal_basis, source, recorded_by, at, lead_id, text_version, consent_text, client_addr, page";
+
 pub async fn consent_history(conn: &mut AnyConnection, id: i64) -> Result<Vec<Consent>, Error> {
-    let rows = sqlx::query(
-        "SELECT id, granted, legal_basis, source, recorded_by, at FROM consent_events WHERE contact_id = $1 ORDER BY id DESC",
-    )
-    .bind(id)
-    .fetch_all(conn)
-    .await?;
+    let sql = format!(
+        "SELECT {CONSENT_COLUMNS} FROM consent_events WHERE contact_id = $1 ORDER BY id DESC"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_all(conn)
+        .await?;
     rows.iter().map(consent_from_row).collect()
 }
 

@@ -120,6 +120,8 @@ pub async fn convert(
     let to = (RecordKind::Contact, contact_id);
     shared::move_attachments(&mut tx, (KIND, id), to, with_shares).await?;
     crate::linking::move_links(&mut tx, (KIND, id), (RecordKind::Contact, contact_id)).await?;
+    // Consent given on the lead (a web form) is the contact's consent from now on.
+    contacts::adopt_lead_consent(&mut tx, id, contact_id).await?;
     let mut lead = before.clone();
     lead.status = LeadStatus::Converted;
     lead.owner_id = Some(owner);

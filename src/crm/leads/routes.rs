@@ -67,3 +67,16 @@ pub async fn convert(
 ) -> Result<Json<ConvertResult>, Error> {
     Ok(Json(super::convert(&s.db.pool, &caller, id, body).await?))
 }
+
+#[utoipa::path(get, path = "/api/v1/leads/{id}/consent", tag = "leads", security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 200, description = "consents given on the lead (web forms), newest first, with the words agreed to, their version, the client address and the page",
+        body = Vec<crate::crm::contacts::model::Consent>), (status = 404, body = ErrorBody)))]
+pub async fn consent_history(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Json<Vec<crate::crm::contacts::model::Consent>>, Error> {
+    Ok(Json(
+        crate::crm::contacts::lead_consent_history(&s.db.pool, &caller, id).await?,
+    ))
+}
