@@ -1,8 +1,10 @@
 // Admin: integrations — API keys (created with a role and actions, the secret shown once, revoked) and webhook
-// endpoints (created with events, the signing secret shown once, their delivery log, enabled again).
+// endpoints (created with events, the signing secret shown once, their delivery log, enabled again) and web forms
+// (forms_admin.js).
 import { get, post, del } from "./api.js";
 import { h, clear, field, form, input, select, table, notice, dateTime } from "./dom.js";
 import { t, word, addWords } from "./i18n.js";
+import { formSection } from "./forms_admin.js";
 
 const ROLES = ["admin", "sales", "marketing"];
 const GROUPS = ["contacts", "companies", "leads", "deals", "activities", "messages", "reference", "campaigns", "reports"];
@@ -58,7 +60,7 @@ export async function render(main, ctx) {
     }
   };
   clear(main, h("h1", {}, t("integrations")), status, keySection(keys.items, act, shown),
-    hookSection(hooks.items, act, shown, status));
+    hookSection(hooks.items, act, shown, status), await formSection(act, status));
 }
 
 function keySection(items, act, shown) {

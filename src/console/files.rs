@@ -30,6 +30,7 @@ const FILES: &[(&str, &str, &[u8])] = &[
     embedded!("reference.js", JS),
     embedded!("settings.js", JS),
     embedded!("integrations.js", JS),
+    embedded!("forms_admin.js", JS),
     embedded!("records.js", JS),
     embedded!("card.js", JS),
     embedded!("mail.js", JS),

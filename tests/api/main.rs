@@ -30,6 +30,7 @@ mod cli;
 mod console;
 mod console_api;
 mod console_awaiting;
+mod console_forms;
 mod console_reports;
 mod console_search;
 mod console_sequences;
