@@ -198,6 +198,7 @@ const MATRIX: &[Row] = &[
     // Consent: marketing records it (README).
     ("POST", "/api/v1/contacts/{id}/consent", Plain, READ_CC),
     ("GET", "/api/v1/contacts/{id}/consent", Plain, READ_CC),
+    ("GET", "/api/v1/leads/{id}/consent", Plain, READ_LD),
     ("POST", "/api/v1/leads/{id}/convert", Fresh, EDIT),
     // Notes and tasks (on the owner's contact, written by the owner).
     ("POST", "/api/v1/notes", Plain, EDIT_201),
@@ -390,6 +391,16 @@ const MATRIX: &[Row] = &[
     ("POST", "/api/v1/admin/webhooks", Plain, [422, 403, 403, 403, 403, 403, 403]),
     ("DELETE", "/api/v1/admin/webhooks/{id}", Plain, [404, 403, 403, 403, 403, 403, 403]),
     ("POST", "/api/v1/admin/webhooks/{id}/enable", Plain, [404, 403, 403, 403, 403, 403, 403]),
+    // Web forms: admins only; the form's own URL is public (an unknown key is 404 for everyone).
+    ("GET", "/api/v1/admin/forms", Plain, ADMIN_200),
+    ("POST", "/api/v1/admin/forms", Plain, [422, 403, 403, 403, 403, 403, 403]),
+    ("GET", "/api/v1/admin/forms/{id}", Plain, [404, 403, 403, 403, 403, 403, 403]),
+    ("PATCH", "/api/v1/admin/forms/{id}", Plain, [404, 403, 403, 403, 403, 403, 403]),
+    ("DELETE", "/api/v1/admin/forms/{id}", Plain, [404, 403, 403, 403, 403, 403, 403]),
+    ("GET", "/api/v1/admin/forms/{id}/snippet", Plain, [404, 403, 403, 403, 403, 403, 403]),
+    ("GET", "/api/v1/admin/forms/{id}/submissions", Plain, [404, 403, 403, 403, 403, 403, 403]),
+    ("POST", "/f/{key}", Plain, [404, 404, 404, 404, 404, 404, 404]),
+    ("OPTIONS", "/f/{key}", Plain, [404, 404, 404, 404, 404, 404, 404]),
     ("GET", "/api/v1/admin/webhooks/{id}/deliveries", Plain, [404, 403, 403, 403, 403, 403, 403]),
 ];
 

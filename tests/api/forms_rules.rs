@@ -317,3 +317,58 @@ async fn only_the_allowed_origins_get_cors_headers() {
     assert_eq!(leads_with(&app, "guest@site.ru").await.len(), 1);
     assert!(leads_with(&app, "evil@site.ru").await.is_empty());
 }
+
+#[tokio::test]
+async fn a_form_leads_consent_follows_it_into_a_merge_and_a_conversion() {
+    let app = spawn_app().await;
+    let form = create_form(
+        &app,
+        json!({ "name": "Сайт", "fields": standard_fields(), "consent_text": CONSENT }),
+    )
+    .await;
+    let body = json!({ "name": "Олег", "email": "oleg@metall.ru", "consent": true, "page": "https://nordwind.ru/" });
+    assert_eq!(post_json(&app, &form, body).await.0, 201);
+    let lead = leads_with(&app, "oleg@metall.ru").await[0]["id"].clone();
+    let (status, other) = app
+        .post(
+            "/api/v1/leads",
+            &app.admin_token,
+            json!({ "name": "Олег (звонок)" }),
+        )
+        .await;
+    assert_eq!(status, 201, "{other}");
+    // The form's lead merged into another one: its consent goes along.
+    let (status, merged) = app
+        .post(
+            &format!("/api/v1/leads/{}/merge", other["id"]),
+            &app.admin_token,
+            json!({ "other_id": lead }),
+        )
+        .await;
+    assert_eq!(status, 200, "{merged}");
+    let (_, consents) = app
+        .get(
+            &format!("/api/v1/leads/{}/consent", other["id"]),
+            &app.admin_token,
+        )
+        .await;
+    assert_eq!(consents[0]["consent_text"], CONSENT, "{consents}");
+    // Converted: the contact has the consent, so marketing mail may go to it.
+    let (status, out) = app
+        .post(
+            &format!("/api/v1/leads/{}/convert", other["id"]),
+            &app.admin_token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200, "{out}");
+    let (_, contact) = app
+        .get(
+            &format!("/api/v1/contacts/{}", out["contact_id"]),
+            &app.admin_token,
+        )
+        .await;
+    assert_eq!(contact["consent"]["granted"], true, "{contact}");
+    assert_eq!(contact["consent"]["text_version"], 1);
+    assert_eq!(contact["consent"]["page"], "https://nordwind.ru/");
+}

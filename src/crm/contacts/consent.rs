@@ -149,3 +149,12 @@ pub async fn adopt_lead_consent(
     }
     Ok(())
 }
+
+/// On a lead merge: the consents of lead `from` become lead `to`'s.
+pub async fn repoint_lead_consent(
+    conn: &mut AnyConnection,
+    from: i64,
+    to: i64,
+) -> Result<(), Error> {
+    consent_store::repoint_lead_consent(conn, from, to).await
+}

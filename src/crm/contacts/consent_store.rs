@@ -72,3 +72,17 @@ pub async fn adopt_lead_consent(
     .await?;
     Ok(done.rows_affected())
 }
+
+/// A merged lead's consents go to the lead it is merged into (before it is deleted, which would drop them).
+pub async fn repoint_lead_consent(
+    conn: &mut AnyConnection,
+    from: i64,
+    to: i64,
+) -> Result<(), Error> {
+    sqlx::query("UPDATE consent_events SET lead_id = $1 WHERE lead_id = $2")
+        .bind(to)
+        .bind(from)
+        .execute(conn)
+        .await?;
+    Ok(())
+}

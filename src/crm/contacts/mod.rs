@@ -27,7 +27,7 @@ use model::{Contact, ContactFilter, ContactList, ContactPatch, NewContact};
 
 pub use consent::{
     adopt_lead_consent, consent_history, lead_consent_history, record_consent, record_web_consent,
-    withdraw_consent_by_address, WebConsent,
+    repoint_lead_consent, withdraw_consent_by_address, WebConsent,
 };
 
 const KIND: RecordKind = RecordKind::Contact;

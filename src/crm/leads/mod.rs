@@ -358,6 +358,8 @@ pub async fn merge(pool: &AnyPool, caller: &Caller, id: i64, other: i64) -> Resu
     lead.source_id = keep.source_id.or(gone.source_id);
     lead.owner_id = keep.owner_id.or(gone.owner_id);
     lead.company_id = keep.company_id.or(gone.company_id);
+    // Consent given on the merged lead (a web form) is kept: the lead it goes into carries it.
+    contacts::repoint_lead_consent(&mut m.tx, other, id).await?;
     m.absorb().await?;
     let search = search(&c);
     store::update(&mut m.tx, id, &write(&c, &search, &lead)).await?;
