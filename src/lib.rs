@@ -20,6 +20,7 @@ pub mod linking;
 pub mod mail;
 pub mod oauth;
 pub mod ops;
+pub mod privacy;
 pub mod reminders;
 pub mod reports;
 pub mod search;

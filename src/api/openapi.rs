@@ -267,6 +267,8 @@ use crate::error::{ErrorBody, ErrorDetail};
         crate::webhooks::routes::delete,
         crate::webhooks::routes::enable,
         crate::webhooks::routes::deliveries,
+        crate::privacy::routes::export,
+        crate::privacy::routes::erase,
     ),
     components(schemas(ErrorBody, ErrorDetail, model::Role)),
     modifiers(&BearerAuth),

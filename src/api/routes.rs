@@ -360,6 +360,9 @@ pub fn table(state: AppState) -> RouteTable {
         .add(M::DELETE, "/api/v1/admin/webhooks/{id}", Access::ADMIN, crate::webhooks::routes::delete)
         .add(M::POST, "/api/v1/admin/webhooks/{id}/enable", Access::ADMIN, crate::webhooks::routes::enable)
         .add(M::GET, "/api/v1/admin/webhooks/{id}/deliveries", Access::ADMIN, crate::webhooks::routes::deliveries)
+        // Data subject requests (issue 20.1): admins only (no API key may call these: no action).
+        .add(M::POST, "/api/v1/admin/privacy/export", Access::ADMIN, crate::privacy::routes::export)
+        .add(M::POST, "/api/v1/admin/privacy/erase", Access::ADMIN, crate::privacy::routes::erase)
         .add(M::GET, "/r/{token}", Access::Public, crate::reminders::pages::confirm)
         .add(M::POST, "/r/{token}", Access::Public, crate::reminders::pages::act)
 }

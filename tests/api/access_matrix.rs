@@ -391,6 +391,8 @@ const MATRIX: &[Row] = &[
     ("DELETE", "/api/v1/admin/webhooks/{id}", Plain, [404, 403, 403, 403, 403, 403, 403]),
     ("POST", "/api/v1/admin/webhooks/{id}/enable", Plain, [404, 403, 403, 403, 403, 403, 403]),
     ("GET", "/api/v1/admin/webhooks/{id}/deliveries", Plain, [404, 403, 403, 403, 403, 403, 403]),
+    ("POST", "/api/v1/admin/privacy/export", Plain, [422, 403, 403, 403, 403, 403, 403]),
+    ("POST", "/api/v1/admin/privacy/erase", Plain, [422, 403, 403, 403, 403, 403, 403]),
 ];
 
 /// An import of "owner": the owner and admins; everyone else 404.

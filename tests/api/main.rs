@@ -65,6 +65,8 @@ mod openapi;
 mod ops_backup;
 mod ops_metrics;
 mod password_change;
+mod privacy;
+mod privacy_support;
 mod proxy;
 mod reminders;
 mod reminders_crash;

@@ -309,3 +309,18 @@ pub async fn delete_doc(
         .await?;
     Ok(())
 }
+
+/// FTS5's `optimize`: every segment merged into one, deleted rows' terms dropped (SQLite only).
+pub async fn optimize(pool: &AnyPool, backend: Backend) -> Result<(), Error> {
+    if backend != Backend::Sqlite {
+        return Ok(());
+    }
+    for text in [
+        "INSERT INTO search_mail (search_mail) VALUES ('optimize')",
+        "INSERT INTO search_notes (search_notes) VALUES ('optimize')",
+        "INSERT INTO search_records (search_records) VALUES ('optimize')",
+    ] {
+        sqlx::query(text).execute(pool).await?;
+    }
+    Ok(())
+}
