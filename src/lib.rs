@@ -23,6 +23,7 @@ pub mod ops;
 pub mod privacy;
 pub mod reminders;
 pub mod reports;
+pub mod retention;
 pub mod search;
 pub mod secrets;
 pub mod sequences;

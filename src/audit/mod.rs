@@ -115,7 +115,7 @@ pub async fn change_event(
 
 /// What admins change, as opposed to CRM records: the kinds of the admin audit page
 /// (`GET /api/v1/admin/audit`).
-pub const ADMIN_KINDS: [&str; 11] = [
+pub const ADMIN_KINDS: [&str; 12] = [
     "user",
     "team",
     "mailbox",
@@ -127,6 +127,7 @@ pub const ADMIN_KINDS: [&str; 11] = [
     "api_key",
     "webhook",
     "privacy",
+    "retention",
 ];
 
 #[derive(Debug, Serialize, ToSchema)]

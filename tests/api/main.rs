@@ -79,6 +79,7 @@ mod reports_campaigns;
 mod reports_changes;
 mod reports_files;
 mod reports_quality;
+mod retention;
 mod search;
 mod search_records;
 mod search_support;
