@@ -70,7 +70,8 @@ pub async fn erase(db: &Db, caller: &Caller, req: ErasureRequest) -> Result<Eras
         .map(|&id| (RecordKind::Contact, id))
         .chain(p.leads.iter().map(|&id| (RecordKind::Lead, id)))
         .collect();
-    crate::search::index::forget(&mut tx, db.backend, &records, &notes, &shared).await?;
+    crate::search::index::forget(&mut tx, db.backend, &records, &notes, &[]).await?;
+    crate::search::index::reindex_mail(&mut tx, db.backend, &shared).await?;
     let tombstone = json!({ "erased": true, "request": request_id });
     report.audit_entries_redacted = crate::audit::redact(&mut tx, &audit, &tombstone).await?;
     let mut values = p.words.clone();
@@ -92,8 +93,7 @@ pub async fn erase(db: &Db, caller: &Caller, req: ErasureRequest) -> Result<Eras
     )
     .await?;
     tx.commit().await?;
-    // The pseudonymized mail's new text, and index segments without the deleted documents' terms.
-    crate::search::index::reindex_mail(db, &shared).await?;
+    // Index segments without the deleted documents' terms (a merge outside the transaction: it may take a while).
     crate::search::index::compact(db).await?;
     Ok(report)
 }

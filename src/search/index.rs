@@ -54,7 +54,7 @@ async fn index_mail(db: &Db) -> Result<usize, Error> {
     if ids.is_empty() {
         return Ok(0);
     }
-    let texts = store::mail_texts(&db.pool, &ids).await?;
+    let texts = store::mail_texts(&mut *db.pool.acquire().await?, &ids).await?;
     let docs = if db.backend == Backend::Sqlite {
         tokio::task::spawn_blocking(move || stem_mail(texts))
             .await
@@ -173,23 +173,25 @@ pub async fn forget(
     Ok(())
 }
 
-/// Indexes these messages again now (their text changed), whatever the cursor says.
-pub async fn reindex_mail(db: &Db, ids: &[i64]) -> Result<(), Error> {
+/// Indexes these messages again in the caller's transaction (their text changed there, so a crash cannot leave
+/// the old text indexed nor the message unindexed).
+pub async fn reindex_mail(
+    conn: &mut sqlx::AnyConnection,
+    backend: Backend,
+    ids: &[i64],
+) -> Result<(), Error> {
     if ids.is_empty() {
         return Ok(());
     }
-    let texts = store::mail_texts(&db.pool, ids).await?;
-    let docs = if db.backend == Backend::Sqlite {
+    let texts = store::mail_texts(&mut *conn, ids).await?;
+    let docs = if backend == Backend::Sqlite {
         tokio::task::spawn_blocking(move || stem_mail(texts))
             .await
             .map_err(Error::internal)?
     } else {
         texts
     };
-    let mut tx = crate::db::begin(&db.pool).await?;
-    store::write_mail(&mut tx, db.backend, &docs).await?;
-    tx.commit().await?;
-    Ok(())
+    store::write_mail(conn, backend, &docs).await
 }
 
 /// Merges the index so that deleted documents' terms leave storage too: FTS5 keeps a deleted row's terms in its

@@ -149,7 +149,7 @@ pub async fn dump(app: &TestApp) -> String {
     let pool = database(app).await;
     let postgres = backend_name() == "postgres";
     let list = if postgres {
-        "SELECT table_name, column_name, data_type FROM information_schema.columns WHERE table_schema = 'public' ORDER BY table_name, ordinal_position"
+        "SELECT CAST(table_name AS TEXT), CAST(column_name AS TEXT), CAST(data_type AS TEXT) FROM information_schema.columns WHERE table_schema = 'public' ORDER BY 1, ordinal_position"
     } else {
         "SELECT m.name, p.name, p.type FROM sqlite_master m, pragma_table_info(m.name) p WHERE m.type = 'table' ORDER BY m.name, p.cid"
     };
