@@ -260,6 +260,11 @@ impl App {
             self.state.db.clone(),
             stop_rx.clone(),
         ));
+        // Retention policies (issue 20.1): one pass an hour in one of the instances.
+        let retention = tokio::spawn(crate::retention::worker::run(
+            self.state.db.clone(),
+            stop_rx.clone(),
+        ));
         let background = self.worker.clone().map(|w| worker::spawn(w, stop_rx));
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let worker = self
@@ -309,6 +314,7 @@ impl App {
         let _ = reminders.await;
         let _ = awaiting.await;
         let _ = search.await;
+        let _ = retention.await;
         let _ = sequences.await;
         if let Some(task) = webhooks {
             let _ = task.await;

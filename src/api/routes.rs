@@ -371,6 +371,13 @@ pub fn table(state: AppState) -> RouteTable {
         .add(M::GET, "/api/v1/admin/forms/{id}/submissions", Access::ADMIN, crate::forms::routes::submissions)
         .add(M::POST, "/f/{key}", Access::Public, crate::forms::public::post)
         .add(M::OPTIONS, "/f/{key}", Access::Public, crate::forms::public::preflight)
+        // Data subject requests (issue 20.1): admins only (no API key may call these: no action).
+        .add(M::POST, "/api/v1/admin/privacy/export", Access::ADMIN, crate::privacy::routes::export)
+        .add(M::POST, "/api/v1/admin/privacy/erase", Access::ADMIN, crate::privacy::routes::erase)
+        // Retention policies (issue 20.1): admins only.
+        .add(M::GET, "/api/v1/admin/retention", Access::ADMIN, crate::retention::routes::get)
+        .add(M::PUT, "/api/v1/admin/retention", Access::ADMIN, crate::retention::routes::put)
+        .add(M::POST, "/api/v1/admin/retention/run", Access::ADMIN, crate::retention::routes::run)
         .add(M::GET, "/r/{token}", Access::Public, crate::reminders::pages::confirm)
         .add(M::POST, "/r/{token}", Access::Public, crate::reminders::pages::act)
 }

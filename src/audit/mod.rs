@@ -115,7 +115,7 @@ pub async fn change_event(
 
 /// What admins change, as opposed to CRM records: the kinds of the admin audit page
 /// (`GET /api/v1/admin/audit`).
-pub const ADMIN_KINDS: [&str; 11] = [
+pub const ADMIN_KINDS: [&str; 13] = [
     "user",
     "team",
     "mailbox",
@@ -127,6 +127,8 @@ pub const ADMIN_KINDS: [&str; 11] = [
     "api_key",
     "webhook",
     "form",
+    "privacy",
+    "retention",
 ];
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -276,4 +278,103 @@ mod tests {
         assert_eq!(changes[0].from, json!("ООО Ромашка"));
         assert_eq!(changes[1].to, json!(["a", "b"]));
     }
+}
+
+/// An entry as a data subject's export shows it: with its kind and record id.
+#[derive(Debug, Serialize)]
+pub struct SubjectEntry {
+    pub id: i64,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    pub actor_id: Option<i64>,
+    pub actor_email: Option<String>,
+    pub action: String,
+    pub kind: String,
+    pub record_id: i64,
+    pub changes: Value,
+}
+
+/// Ids of the entries about these records (`(kind, ids)`) or whose changes contain one of `values` as written.
+pub async fn ids_about(
+    conn: &mut AnyConnection,
+    records: &[(&str, Vec<i64>)],
+    values: &[String],
+) -> Result<Vec<i64>, Error> {
+    let mut ids = Vec::new();
+    for (kind, of) in records {
+        ids.extend(store::ids_of_records(&mut *conn, kind, of).await?);
+    }
+    for v in values.iter().filter(|v| v.trim().chars().count() >= 3) {
+        ids.extend(store::ids_containing(&mut *conn, v).await?);
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(ids)
+}
+
+pub async fn entries_by_ids(
+    conn: &mut AnyConnection,
+    ids: &[i64],
+) -> Result<Vec<SubjectEntry>, Error> {
+    Ok(store::entries_by_ids(conn, ids)
+        .await?
+        .into_iter()
+        .map(|(r, kind, record_id)| SubjectEntry {
+            id: r.id,
+            at: from_ms(r.at),
+            actor_id: r.actor_id,
+            actor_email: r.actor_email,
+            action: r.action,
+            kind,
+            record_id,
+            changes: serde_json::from_str(&r.changes).unwrap_or(Value::Null),
+        })
+        .collect())
+}
+
+/// Redacts these entries to a tombstone: who, when and the action stay, each changed field keeps its name and
+/// its values become `tombstone` (an erasure's `{"erased": true, "request": id}`). Returns how many.
+pub async fn redact(
+    conn: &mut AnyConnection,
+    ids: &[i64],
+    tombstone: &Value,
+) -> Result<u64, Error> {
+    let mut n = 0;
+    for (row, _, _) in store::entries_by_ids(&mut *conn, ids).await? {
+        let fields: Vec<String> = serde_json::from_str::<Vec<Value>>(&row.changes)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|c| c.get("field").and_then(Value::as_str).map(str::to_string))
+            .collect();
+        let changes: Vec<FieldChange> = fields
+            .into_iter()
+            .map(|field| FieldChange {
+                // A field name is not the person's data, unless it is a free-form one (a custom field's key is
+                // an admin's), so only well-formed names stay.
+                field: if field
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+                {
+                    field
+                } else {
+                    "erased".into()
+                },
+                from: tombstone.clone(),
+                to: tombstone.clone(),
+            })
+            .collect();
+        let changes = if changes.is_empty() {
+            vec![FieldChange {
+                field: "erased".into(),
+                from: tombstone.clone(),
+                to: tombstone.clone(),
+            }]
+        } else {
+            changes
+        };
+        let text = serde_json::to_string(&changes).map_err(Error::internal)?;
+        store::set_changes(&mut *conn, row.id, &text).await?;
+        n += 1;
+    }
+    Ok(n)
 }

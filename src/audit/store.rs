@@ -127,3 +127,65 @@ pub async fn entries_of(
     let rows = sql.query().fetch_all(pool).await?;
     rows.iter().map(from_row).collect()
 }
+
+/// Ids of the entries about these records of one kind.
+pub async fn ids_of_records(
+    conn: &mut AnyConnection,
+    kind: &str,
+    ids: &[i64],
+) -> Result<Vec<i64>, Error> {
+    let mut out = Vec::new();
+    for run in ids.chunks(crate::db::sql::MAX_BINDS) {
+        let mut sql = Sql::new("SELECT id FROM audit_log WHERE record_kind = ");
+        sql.bind(kind.to_string())
+            .push(" AND record_id IN ")
+            .bind_list(run.to_vec());
+        for r in sql.query().fetch_all(&mut *conn).await? {
+            out.push(r.try_get(0)?);
+        }
+    }
+    Ok(out)
+}
+
+/// Ids of the entries whose changes contain this text as written (a scan of the log: for rare admin requests).
+pub async fn ids_containing(conn: &mut AnyConnection, value: &str) -> Result<Vec<i64>, Error> {
+    let escaped = value
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    let rows = sqlx::query("SELECT id FROM audit_log WHERE changes LIKE $1 ESCAPE '\\'")
+        .bind(format!("%{escaped}%"))
+        .fetch_all(conn)
+        .await?;
+    rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
+}
+
+/// Entries by id, oldest first, with each one's kind and record id.
+pub async fn entries_by_ids(
+    conn: &mut AnyConnection,
+    ids: &[i64],
+) -> Result<Vec<(AuditRow, String, i64)>, Error> {
+    let mut out = Vec::new();
+    for run in ids.chunks(crate::db::sql::MAX_BINDS) {
+        let mut sql = Sql::new(
+            "SELECT a.id, a.at, a.actor_id, u.email AS actor_email, a.action, a.changes, a.record_kind, a.record_id
+             FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id WHERE a.id IN ",
+        );
+        sql.bind_list(run.to_vec()).push(" ORDER BY a.id");
+        for row in sql.query().fetch_all(&mut *conn).await? {
+            out.push((from_row(&row)?, row.try_get(6)?, row.try_get(7)?));
+        }
+    }
+    out.sort_by_key(|r| r.0.id);
+    Ok(out)
+}
+
+/// Replaces the changes of one entry (who, when and what action stay).
+pub async fn set_changes(conn: &mut AnyConnection, id: i64, changes: &str) -> Result<(), Error> {
+    sqlx::query("UPDATE audit_log SET changes = $1 WHERE id = $2")
+        .bind(changes.to_string())
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}

@@ -152,6 +152,10 @@ async fn store_chunk(
     high: i64,
     parsed: Vec<Ready>,
 ) -> Result<Vec<u64>, Error> {
+    let started = std::time::Instant::now();
+    let mut tx = crate::db::begin(pool).await?;
+    // Mail an erasure deleted (src/privacy) is never stored again, though the server still holds it.
+    let parsed = skip_erased(&mut tx, parsed).await?;
     let items: Vec<Incoming> = parsed
         .iter()
         .map(|(f, p, c)| Incoming {
@@ -166,8 +170,6 @@ async fn store_chunk(
             truncated: f.truncated.map(|size| size as i64),
         })
         .collect();
-    let started = std::time::Instant::now();
-    let mut tx = crate::db::begin(pool).await?;
     let stored = mail::store_batch(&mut tx, &items).await?;
     let store_ms = started.elapsed().as_millis();
     let new: Vec<linking::NewMail> = stored
@@ -202,6 +204,21 @@ async fn store_chunk(
         .zip(&parsed)
         // A message stored as headers counts its full size, as the folder's total announced it.
         .map(|(s, (f, _, _))| f.truncated.unwrap_or(f.raw.len() as u64) << 1 | u64::from(s.new))
+        .collect())
+}
+
+/// The chunk without the messages an erasure tombstoned (by content hash or Message-ID).
+async fn skip_erased(
+    conn: &mut sqlx::AnyConnection,
+    parsed: Vec<Ready>,
+) -> Result<Vec<Ready>, Error> {
+    let refs: Vec<&Parsed> = parsed.iter().map(|r| &r.1).collect();
+    let erased = mail::erased(conn, &refs).await?;
+    Ok(parsed
+        .into_iter()
+        .zip(erased)
+        .filter(|(_, gone)| !gone)
+        .map(|(r, _)| r)
         .collect())
 }
 

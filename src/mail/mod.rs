@@ -4,12 +4,17 @@ mod ingest;
 pub mod model;
 pub mod parse;
 pub mod pool;
+pub mod pseudonym;
+pub mod purge;
 pub mod routes;
 mod store;
 mod store_bulk;
+mod store_purge;
 pub mod thread;
 
 pub use ingest::store_batch;
+pub use pseudonym::{pseudonymize, Pseudonym};
+pub use purge::{erased, purge_messages, tombstone_messages};
 
 use sqlx::{AnyConnection, AnyPool};
 

@@ -54,7 +54,7 @@ async fn index_mail(db: &Db) -> Result<usize, Error> {
     if ids.is_empty() {
         return Ok(0);
     }
-    let texts = store::mail_texts(&db.pool, &ids).await?;
+    let texts = store::mail_texts(&mut *db.pool.acquire().await?, &ids).await?;
     let docs = if db.backend == Backend::Sqlite {
         tokio::task::spawn_blocking(move || stem_mail(texts))
             .await
@@ -150,4 +150,52 @@ async fn index_dirty(db: &Db) -> Result<usize, Error> {
     store::drop_dirty(&mut tx, &read).await?;
     tx.commit().await?;
     Ok(rows.len())
+}
+
+/// Drops the documents of these records, notes and messages now, in the caller's transaction (an erasure cannot
+/// wait for the queue's next pass).
+pub async fn forget(
+    conn: &mut sqlx::AnyConnection,
+    backend: Backend,
+    records: &[(RecordKind, i64)],
+    notes: &[i64],
+    messages: &[i64],
+) -> Result<(), Error> {
+    for &(kind, id) in records {
+        store::delete_doc(&mut *conn, backend, RECORDS, record_key(kind, id)).await?;
+    }
+    for &id in notes {
+        store::delete_doc(&mut *conn, backend, NOTES, id).await?;
+    }
+    for &id in messages {
+        store::delete_doc(&mut *conn, backend, super::store::MAIL, id).await?;
+    }
+    Ok(())
+}
+
+/// Indexes these messages again in the caller's transaction (their text changed there, so a crash cannot leave
+/// the old text indexed nor the message unindexed).
+pub async fn reindex_mail(
+    conn: &mut sqlx::AnyConnection,
+    backend: Backend,
+    ids: &[i64],
+) -> Result<(), Error> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let texts = store::mail_texts(&mut *conn, ids).await?;
+    let docs = if backend == Backend::Sqlite {
+        tokio::task::spawn_blocking(move || stem_mail(texts))
+            .await
+            .map_err(Error::internal)?
+    } else {
+        texts
+    };
+    store::write_mail(conn, backend, &docs).await
+}
+
+/// Merges the index so that deleted documents' terms leave storage too: FTS5 keeps a deleted row's terms in its
+/// segments until they are merged. PostgreSQL's deleted rows are gone from every query already (VACUUM reclaims).
+pub async fn compact(db: &Db) -> Result<(), Error> {
+    store::optimize(&db.pool, db.backend).await
 }

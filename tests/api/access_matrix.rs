@@ -402,6 +402,12 @@ const MATRIX: &[Row] = &[
     ("POST", "/f/{key}", Plain, [404, 404, 404, 404, 404, 404, 404]),
     ("OPTIONS", "/f/{key}", Plain, [404, 404, 404, 404, 404, 404, 404]),
     ("GET", "/api/v1/admin/webhooks/{id}/deliveries", Plain, [404, 403, 403, 403, 403, 403, 403]),
+    ("POST", "/api/v1/admin/privacy/export", Plain, [422, 403, 403, 403, 403, 403, 403]),
+    ("POST", "/api/v1/admin/privacy/erase", Plain, [422, 403, 403, 403, 403, 403, 403]),
+    // Retention: admins only (no policy is set in the matrix, so a pass deletes nothing).
+    ("GET", "/api/v1/admin/retention", Plain, ADMIN_200),
+    ("PUT", "/api/v1/admin/retention", Plain, ADMIN_200),
+    ("POST", "/api/v1/admin/retention/run", Plain, ADMIN_200),
 ];
 
 /// An import of "owner": the owner and admins; everyone else 404.

@@ -12,8 +12,12 @@ use serde_json::json;
 
 use crate::helpers::{self, fresh_database_url, spawn_app, test_config, TestApp, TestBackend};
 
-fn mailroom(args: &[&str], data_dir: &Path, database_url: Option<&str>) -> std::process::Output {
-    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_mailroom"));
+async fn mailroom(
+    args: &[&str],
+    data_dir: &Path,
+    database_url: Option<&str>,
+) -> std::process::Output {
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_mailroom"));
     command
         .args(args)
         .env("MAILROOM_DATA_DIR", data_dir)
@@ -23,7 +27,7 @@ fn mailroom(args: &[&str], data_dir: &Path, database_url: Option<&str>) -> std::
     if let Some(url) = database_url {
         command.env("MAILROOM_DATABASE_URL", url);
     }
-    command.output().expect("run mailroom")
+    command.output().await.expect("run mailroom")
 }
 
 fn text(output: &std::process::Output) -> String {
@@ -99,15 +103,12 @@ async fn a_backup_taken_while_the_server_writes_restores_a_consistent_working_se
     let out = backup_dir.path().join("nightly");
     let (data_dir, url) = (app.data_dir.clone(), app.database_url.clone());
     let out_arg = out.to_str().unwrap().to_string();
-    let output = tokio::task::spawn_blocking(move || {
-        mailroom(
-            &["backup", &out_arg, "--with-keys"],
-            &data_dir,
-            url.as_deref(),
-        )
-    })
-    .await
-    .unwrap();
+    let output = mailroom(
+        &["backup", &out_arg, "--with-keys"],
+        &data_dir,
+        url.as_deref(),
+    )
+    .await;
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     stop.store(true, Ordering::Relaxed);
     created.extend(writer.await.unwrap());
@@ -130,7 +131,8 @@ async fn a_backup_taken_while_the_server_writes_restores_a_consistent_working_se
         &["backup", out.to_str().unwrap()],
         &app.data_dir,
         app.database_url.as_deref(),
-    );
+    )
+    .await;
     assert!(!again.status.success(), "{}", text(&again));
     assert!(text(&again).contains("not empty"), "{}", text(&again));
 
@@ -141,7 +143,8 @@ async fn a_backup_taken_while_the_server_writes_restores_a_consistent_working_se
         &["restore", out.to_str().unwrap()],
         new_dir.path(),
         new_url.as_deref(),
-    );
+    )
+    .await;
     assert!(output.status.success(), "{}", text(&output));
     let restored = App::build(&test_config(new_dir.path(), new_url))
         .await
@@ -176,12 +179,13 @@ async fn a_restore_under_a_live_server_or_of_a_damaged_backup_changes_nothing() 
         &["backup", out.to_str().unwrap()],
         &app.data_dir,
         app.database_url.as_deref(),
-    );
+    )
+    .await;
     assert!(output.status.success(), "{}", text(&output));
     let second = add_contact(&app, 2).await;
 
     if let TestBackend::Sqlite = helpers::backend() {
-        let live = mailroom(&["restore", out.to_str().unwrap()], &app.data_dir, None);
+        let live = mailroom(&["restore", out.to_str().unwrap()], &app.data_dir, None).await;
         assert!(!live.status.success(), "{}", text(&live));
         assert!(text(&live).contains("stop it"), "{}", text(&live));
     }
@@ -200,7 +204,7 @@ async fn a_restore_under_a_live_server_or_of_a_damaged_backup_changes_nothing() 
         // PostgreSQL: into the live database itself — one transaction, so the failure leaves it whole.
         TestBackend::Postgres { .. } => (app.data_dir.clone(), app.database_url.clone()),
     };
-    let damaged = mailroom(&["restore", out.to_str().unwrap()], &dir, url.as_deref());
+    let damaged = mailroom(&["restore", out.to_str().unwrap()], &dir, url.as_deref()).await;
     assert!(!damaged.status.success(), "{}", text(&damaged));
     let said = text(&damaged);
     assert!(

@@ -1,16 +1,16 @@
 //! `mailroom import` and `mailroom export`, the real binary against the database of a running server: the dry run
 //! prints what each row would do and writes nothing; the run imports (the API then lists the import); the export
-//! writes the list.
-
-use std::process::Command;
+//! writes the list. The binary runs under `tokio::process`, so the server beside it (on this test's one-thread
+//! runtime) keeps running: a blocking wait once froze a server task holding the SQLite write lock, and the CLI
+//! waited out its busy timeout ("database error").
 
 use serde_json::json;
 
 use crate::helpers::{spawn_app, TestApp, ADMIN_EMAIL};
 use crate::transfer_support::{all, manager};
 
-fn mailroom(app: &TestApp, args: &[&str]) -> (bool, String) {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_mailroom"));
+async fn mailroom(app: &TestApp, args: &[&str]) -> (bool, String) {
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_mailroom"));
     cmd.args(args)
         .env("MAILROOM_DATA_DIR", &app.data_dir)
         .env("MAILROOM_ADMIN_EMAIL", ADMIN_EMAIL)
@@ -19,7 +19,7 @@ fn mailroom(app: &TestApp, args: &[&str]) -> (bool, String) {
     if let Some(url) = &app.database_url {
         cmd.env("MAILROOM_DATABASE_URL", url);
     }
-    let out = cmd.output().expect("mailroom runs");
+    let out = cmd.output().await.expect("mailroom runs");
     let text = format!(
         "{}{}",
         String::from_utf8_lossy(&out.stdout),
@@ -34,7 +34,7 @@ async fn the_cli_checks_imports_and_exports_a_file() {
     manager(&app).await;
     let file = crate::helpers::repo_dir().join("tests/fixtures/import/contacts.csv");
     let file = file.to_str().unwrap();
-    let (ok, out) = mailroom(&app, &["import", file, "--kind", "contacts", "--dry-run"]);
+    let (ok, out) = mailroom(&app, &["import", file, "--kind", "contacts", "--dry-run"]).await;
     assert!(ok, "{out}");
     assert!(
         out.contains("7 rows: 3 to create, 0 to update, 1 to skip, 3 failing; 2 new companies"),
@@ -58,7 +58,8 @@ async fn the_cli_checks_imports_and_exports_a_file() {
             "--policy",
             "overwrite",
         ],
-    );
+    )
+    .await;
     assert!(ok, "{out}");
     assert!(
         out.contains("3 created, 1 updated, 0 skipped, 3 failed"),
@@ -81,7 +82,8 @@ async fn the_cli_checks_imports_and_exports_a_file() {
             "--policy",
             "sometimes",
         ],
-    );
+    )
+    .await;
     assert!(!ok, "{out}");
 
     let dir = tempfile::tempdir().unwrap();
@@ -95,7 +97,8 @@ async fn the_cli_checks_imports_and_exports_a_file() {
             "-o",
             target.to_str().unwrap(),
         ],
-    );
+    )
+    .await;
     assert!(ok, "{out}");
     let text = std::fs::read_to_string(&target).unwrap();
     assert_eq!(text.lines().count(), 4, "{text}");
@@ -112,7 +115,8 @@ async fn the_cli_checks_imports_and_exports_a_file() {
             "-o",
             xlsx.to_str().unwrap(),
         ],
-    );
+    )
+    .await;
     assert!(ok, "{out}");
     assert!(std::fs::read(&xlsx).unwrap().starts_with(b"PK"));
 }
@@ -137,7 +141,8 @@ async fn the_cli_exports_the_columns_asked_in_their_order_custom_fields_included
     let (ok, out) = mailroom(
         &app,
         &[&args[..], &["--columns", "custom.inn,name,emails"]].concat(),
-    );
+    )
+    .await;
     assert!(ok, "{out}");
     let text = std::fs::read_to_string(&target).unwrap();
     let rows: Vec<&str> = text.trim_start_matches('\u{feff}').lines().collect();
@@ -158,7 +163,7 @@ async fn the_cli_exports_the_columns_asked_in_their_order_custom_fields_included
         "--columns",
         "name,salary",
     ];
-    let (ok, out) = mailroom(&app, &bad_args);
+    let (ok, out) = mailroom(&app, &bad_args).await;
     assert!(!ok && out.contains("salary"), "{out}");
     assert!(!bad.exists(), "no file for a refused export");
 }

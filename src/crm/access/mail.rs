@@ -201,11 +201,16 @@ pub async fn may_mark_thread(
 /// a list scan every message.
 /// The level expression still decides; this only leaves out messages it would answer 0 for.
 pub fn push_mail_candidates(sql: &mut Sql, caller: &Caller, alias: &str) {
+    push_in_mail_candidates(sql, caller, &format!("{alias}.id"));
+}
+
+/// ` AND <column> IN (the caller's candidate mail)`, for a column holding message ids (search's index key).
+pub fn push_in_mail_candidates(sql: &mut Sql, caller: &Caller, column: &str) {
     let me = caller.id;
     // One IN over a UNION (not ORs of INs), so that SQLite reads the candidates and then the messages by id.
     sql.push(" AND ")
-        .push(alias)
-        .push(".id IN (SELECT message_id FROM message_loggers WHERE user_id = ")
+        .push(column)
+        .push(" IN (SELECT message_id FROM message_loggers WHERE user_id = ")
         .bind(me)
         .push(
             " UNION SELECT cl.message_id FROM message_locations cl JOIN mail_folders cf ON cf.id = cl.folder_id

@@ -11,8 +11,8 @@ use super::kind::RecordKind;
 use crate::auth::{Caller, Role};
 use crate::error::Error;
 pub use mail::{
-    mail_level, may_mark_thread, push_mail_candidates, push_mail_level, require_mail, MailLevel,
-    MailboxPolicy,
+    mail_level, may_mark_thread, push_in_mail_candidates, push_mail_candidates, push_mail_level,
+    require_mail, MailLevel, MailboxPolicy,
 };
 pub use store::{push_owned, push_visible};
 

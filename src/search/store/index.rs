@@ -72,14 +72,14 @@ pub async fn missed_ids(db: &Db, low: i64, high: i64) -> Result<Vec<i64>, Error>
 }
 
 /// The indexed text of these messages (ids ascending).
-pub async fn mail_texts(pool: &AnyPool, ids: &[i64]) -> Result<Vec<MailText>, Error> {
+pub async fn mail_texts(conn: &mut AnyConnection, ids: &[i64]) -> Result<Vec<MailText>, Error> {
     let mut out: Vec<MailText> = Vec::new();
     for run in ids.chunks(crate::db::sql::MAX_BINDS) {
         let mut sql = Sql::new(
             "SELECT id, subject, text_body, from_name, from_address FROM messages WHERE id IN ",
         );
         sql.bind_list(run.to_vec()).push(" ORDER BY id");
-        for r in sql.query().fetch_all(pool).await? {
+        for r in sql.query().fetch_all(&mut *conn).await? {
             let mut people = String::new();
             for col in ["from_name", "from_address"] {
                 add_person(&mut people, r.try_get::<Option<String>, _>(col)?.as_deref());
@@ -101,7 +101,7 @@ pub async fn mail_texts(pool: &AnyPool, ids: &[i64]) -> Result<Vec<MailText>, Er
             "SELECT message_id, address, name FROM message_addresses WHERE message_id IN ",
         );
         sql.bind_list(run.to_vec());
-        for r in sql.query().fetch_all(pool).await? {
+        for r in sql.query().fetch_all(&mut *conn).await? {
             let id: i64 = r.try_get("message_id")?;
             if let Some(m) = out.iter_mut().find(|m| m.id == id) {
                 add_person(
@@ -113,7 +113,7 @@ pub async fn mail_texts(pool: &AnyPool, ids: &[i64]) -> Result<Vec<MailText>, Er
         }
         let mut sql = Sql::new("SELECT message_id, filename FROM attachments WHERE message_id IN ");
         sql.bind_list(run.to_vec());
-        for r in sql.query().fetch_all(pool).await? {
+        for r in sql.query().fetch_all(&mut *conn).await? {
             let id: i64 = r.try_get("message_id")?;
             if let (Some(m), Some(name)) = (
                 out.iter_mut().find(|m| m.id == id),
@@ -307,5 +307,20 @@ pub async fn delete_doc(
         .bind(key)
         .execute(conn)
         .await?;
+    Ok(())
+}
+
+/// FTS5's `optimize`: every segment merged into one, deleted rows' terms dropped (SQLite only).
+pub async fn optimize(pool: &AnyPool, backend: Backend) -> Result<(), Error> {
+    if backend != Backend::Sqlite {
+        return Ok(());
+    }
+    for text in [
+        "INSERT INTO search_mail (search_mail) VALUES ('optimize')",
+        "INSERT INTO search_notes (search_notes) VALUES ('optimize')",
+        "INSERT INTO search_records (search_records) VALUES ('optimize')",
+    ] {
+        sqlx::query(text).execute(pool).await?;
+    }
     Ok(())
 }

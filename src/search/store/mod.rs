@@ -32,6 +32,16 @@ impl Fts {
         }
     }
 
+    /// The key as a filter that must not drive the plan: on SQLite `+rowid`, so FTS5 walks its matches newest
+    /// first and checks each against a list, instead of one index lookup per listed id (measured on 1 M messages
+    /// and 10 000 candidates: 240 ms per lookup-driven query, 20–50 ms walking 200 000 matches).
+    pub fn filter_key(&self) -> String {
+        match self.backend {
+            Backend::Sqlite => format!("+{}", self.key()),
+            Backend::Postgres => self.key(),
+        }
+    }
+
     fn push_tsquery(&self, sql: &mut Sql, q: &Parsed) {
         let text = q.tsquery();
         sql.push("(to_tsquery('russian', ")
