@@ -56,6 +56,8 @@ pub struct AppState {
     pub webhooks: Arc<crate::webhooks::Settings>,
     /// Web forms' rate limit per client address (issue 20.2).
     pub forms: crate::forms::Settings,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (`MAILROOM_TRUSTED_PROXIES`).
+    pub trusted_proxies: Arc<Vec<std::net::IpAddr>>,
 }
 
 pub struct App {
@@ -98,6 +100,8 @@ pub enum StartError {
     FirstAdmin(crate::error::Error),
     #[error("campaign relays: {0}")]
     Relays(crate::error::Error),
+    #[error("MAILROOM_TRUSTED_PROXIES: {0}")]
+    TrustedProxies(String),
     #[error("cannot listen on {addr}: {source}")]
     Listen {
         addr: SocketAddr,
@@ -108,6 +112,8 @@ pub enum StartError {
 impl App {
     pub async fn build(config: &Config) -> Result<App, StartError> {
         let data_dir = prepare_data_dir(&config.data_dir)?;
+        let trusted_proxies = crate::api::extract::parse_proxies(config.trusted_proxies.as_deref())
+            .map_err(StartError::TrustedProxies)?;
         let url = config
             .database_url
             .as_ref()
@@ -210,6 +216,7 @@ impl App {
             metrics: crate::ops::metrics::Metrics::new(config.metrics_token.clone()),
             webhooks: Arc::new(crate::webhooks::Settings::from_config(config)),
             forms: crate::forms::Settings::from_config(config),
+            trusted_proxies: Arc::new(trusted_proxies),
         };
         bounces::set_soft_bounce_limit(config.soft_bounce_limit);
         let (router, routes) = api::router(state.clone());

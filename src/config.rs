@@ -102,6 +102,9 @@ pub struct Config {
     /// Allow webhook endpoints on loopback and private addresses (`true`/`1`); refused otherwise (SSRF).
     #[serde(deserialize_with = "flag_or_bool")]
     pub webhooks_allow_private: bool,
+    /// Reverse proxies in front of the server (comma-separated IP addresses, e.g. `127.0.0.1,::1`): from them, the
+    /// client's address is taken from `X-Forwarded-For` (login throttling, web forms' rate limit).
+    pub trusted_proxies: Option<String>,
     /// Web form submissions one client address may send (to all forms together) within the window; then 429.
     pub form_rate_limit: i64,
     pub form_rate_window_seconds: i64,

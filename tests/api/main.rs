@@ -47,6 +47,7 @@ mod dovecot;
 mod errors;
 mod forms;
 mod forms_privacy;
+mod forms_proxy;
 mod forms_rules;
 mod glewlwyd;
 mod glewlwyd_idp;
