@@ -1,5 +1,6 @@
 //! Router assembly: the route table, JSON answers for unknown routes and methods, panics and body limits.
 
+pub mod client_addr;
 pub mod extract;
 mod health;
 pub mod openapi;
