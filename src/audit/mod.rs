@@ -1,7 +1,9 @@
 //! The audit log, below every domain that writes to it (auth, crm, mail …): entries with who, when, and which
 //! fields changed from what to what, and the page of a record's entries. `crm::audit` adds the record kinds' helpers.
 
+mod rewrite;
 pub mod store;
+pub use rewrite::rewrite_about;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};

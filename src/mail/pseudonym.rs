@@ -33,7 +33,7 @@ impl Pseudonym {
     }
 
     /// Their address (any case), name and phones replaced in a text.
-    pub(super) fn text(&self, s: &str) -> String {
+    pub fn text(&self, s: &str) -> String {
         String::from_utf8_lossy(&self.bytes(s.as_bytes())).into_owned()
     }
 

@@ -52,16 +52,19 @@ pub async fn erase(db: &Db, caller: &Caller, req: ErasureRequest) -> Result<Eras
     let (alone, shared) = person::split_mail(&mut tx, &p).await?;
     // Found while their records still exist: entries holding their name or phone are found by those values.
     let audit = audit_ids(&mut tx, &p).await?;
-    let notes = remove_records(&mut tx, &p, &mut report).await?;
-
-    crate::mail::tombstone_messages(&mut tx, &alone, Some(request_id)).await?;
-    report.messages_deleted = crate::mail::purge_messages(&mut tx, &alone).await?;
     let pseudonym = Pseudonym {
         addresses: p.addresses.clone(),
         words: mail_words(&p.words),
         address: pseudonym_address(&salt, &p, &hash),
         name: PSEUDONYM_NAME.into(),
     };
+    // Before their contacts go: the deals are found by contact.
+    let deals = super::deals::pseudonymize(&mut tx, &p.contacts, &pseudonym).await?;
+    report.deal_rows_pseudonymized = deals.rows;
+    let notes = remove_records(&mut tx, &p, &mut report).await?;
+
+    crate::mail::tombstone_messages(&mut tx, &alone, Some(request_id)).await?;
+    report.messages_deleted = crate::mail::purge_messages(&mut tx, &alone).await?;
     report.messages_pseudonymized = crate::mail::pseudonymize(&mut tx, &shared, &pseudonym).await?;
 
     let records: Vec<(RecordKind, i64)> = p
@@ -71,6 +74,13 @@ pub async fn erase(db: &Db, caller: &Caller, req: ErasureRequest) -> Result<Eras
         .chain(p.leads.iter().map(|&id| (RecordKind::Lead, id)))
         .collect();
     crate::search::index::forget(&mut tx, db.backend, &records, &notes, &[]).await?;
+    // The kept deals' old titles leave the index now; the queue (their update's trigger) indexes the new ones.
+    let kept: Vec<(RecordKind, i64)> = deals
+        .deals
+        .iter()
+        .map(|&id| (RecordKind::Deal, id))
+        .collect();
+    crate::search::index::forget(&mut tx, db.backend, &kept, &deals.notes, &[]).await?;
     crate::search::index::reindex_mail(&mut tx, db.backend, &shared).await?;
     let tombstone = json!({ "erased": true, "request": request_id });
     report.audit_entries_redacted = crate::audit::redact(&mut tx, &audit, &tombstone).await?;

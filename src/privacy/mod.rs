@@ -1,6 +1,7 @@
 //! Data subject requests (152-FZ, GDPR; issue 20, item 1): the export of everything held about a person as a zip
 //! of JSON and .eml, and their erasure. Admins only; each request is audited and kept as a tombstone.
 
+mod deals;
 pub mod erase;
 pub mod export;
 pub mod model;

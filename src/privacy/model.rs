@@ -38,6 +38,10 @@ pub struct ErasureReport {
     /// Mail others take part in too: kept with a pseudonym in their place.
     pub messages_pseudonymized: u64,
     pub audit_entries_redacted: u64,
+    /// Deals of their contacts kept (the company's business) with the person's name replaced in the title, lost
+    /// reason, notes, tasks and audit entries: rows changed.
+    #[serde(default)]
+    pub deal_rows_pseudonymized: u64,
     /// Rows elsewhere (duplicate keys, suppressions, bounces, campaign recipients, webhook payloads …).
     pub other_rows: u64,
     /// Earlier requests about the same person (recognised by the salted hash), by id.

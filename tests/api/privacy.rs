@@ -240,6 +240,20 @@ async fn erasure_leaves_the_person_nowhere_and_a_resync_does_not_bring_their_mai
         .get(&format!("/api/v1/contacts/{}", p.contact), &app.admin_token)
         .await;
     assert_eq!(status, 404);
+    // The deal, its note and task, and at least its creation's audit entry.
+    assert!(
+        report["deal_rows_pseudonymized"].as_u64().unwrap() >= 4,
+        "{report}"
+    );
+    let (status, deal) = app
+        .get(&format!("/api/v1/deals/{}", p.deal), &app.admin_token)
+        .await;
+    assert_eq!(status, 200, "the deal is the company's and stays: {deal}");
+    assert_eq!(deal["contact_id"], Value::Null, "{deal}");
+    assert_eq!(
+        deal["title"], "Поставка бетона для Erased personа",
+        "{deal}"
+    );
     let (status, shared) = app
         .get(
             &format!("/api/v1/messages/{}", p.shared.0),

@@ -21,6 +21,8 @@ pub struct Person {
     pub mailbox: i64,
     pub contact: i64,
     pub lead: i64,
+    /// A deal of their contact, named after them: kept, pseudonymized.
+    pub deal: i64,
     /// Mail where they are the only external participant, and mail with another client in copy.
     pub alone: (i64, Vec<u8>),
     pub shared: (i64, Vec<u8>),
@@ -112,6 +114,18 @@ pub async fn person(app: &TestApp) -> Person {
     let task = json!({ "title": format!("Перезвонить: {NAME}"), "record_kind": "lead", "record_id": lead });
     created(app, "/api/v1/tasks", task).await;
 
+    let (_, pipelines) = app.get("/api/v1/pipelines", &app.admin_token).await;
+    let deal = created(
+        app,
+        "/api/v1/deals",
+        json!({ "title": format!("Поставка бетона для {SURNAME}а"), "pipeline_id": pipelines[0]["id"], "contact_id": contact }),
+    )
+    .await;
+    let note = json!({ "record_kind": "deal", "record_id": deal, "body": format!("Созвон: {NAME}, {PHONE}. Объём 40 м3") });
+    created(app, "/api/v1/notes", note).await;
+    let task = json!({ "title": format!("Отправить КП: {NAME}"), "record_kind": "deal", "record_id": deal });
+    created(app, "/api/v1/tasks", task).await;
+
     let dovecot = Dovecot::start();
     let mailbox = add_mailbox(app, dovecot.mailbox_json(dovecot.port, PASSWORD)).await;
     let alone = letter(
@@ -131,6 +145,7 @@ pub async fn person(app: &TestApp) -> Person {
         mailbox,
         contact,
         lead,
+        deal,
         alone: (message_by_subject(app, "Смета на фундамент").await, alone),
         shared: (message_by_subject(app, "Договор поставки").await, shared),
         unrelated: message_by_subject(app, "Посторонний вопрос").await,
