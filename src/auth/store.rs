@@ -149,19 +149,11 @@ pub async fn admit_attempt(
     admit: impl FnOnce(&RecentFailures) -> bool,
 ) -> Result<(RecentFailures, Option<i64>), Error> {
     let mut tx = crate::db::begin(pool).await?;
-    if tx.backend_name() == "PostgreSQL" {
-        for key in [
-            format!("login-email:{email}"),
-            format!("login-addr:{client_addr}"),
-        ] {
-            // Counted so that the row holds a type `Any` can decode (the lock function returns void).
-            sqlx::query(
-                "SELECT COUNT(*) AS n FROM (SELECT pg_advisory_xact_lock(hashtextextended($1, 0))) AS l",
-            )
-            .bind(key)
-            .fetch_one(&mut *tx)
-            .await?;
-        }
+    for key in [
+        format!("login-email:{email}"),
+        format!("login-addr:{client_addr}"),
+    ] {
+        crate::db::xact_lock(&mut tx, &key).await?;
     }
     let by_email = sqlx::query(
         "SELECT COUNT(*) AS n, MIN(at) AS oldest FROM login_failures WHERE email = $1 AND at > $2",

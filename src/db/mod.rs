@@ -166,6 +166,22 @@ pub async fn begin(pool: &AnyPool) -> Result<sqlx::Transaction<'static, sqlx::An
     }
 }
 
+/// Serializes transactions that check-then-insert on the same key (two web form posts of one e-mail, two logins
+/// of one account), until the caller's transaction ends. On PostgreSQL a transaction-scoped advisory lock on the
+/// key's hash; on SQLite nothing, since `begin`'s `BEGIN IMMEDIATE` already lets one writer in at a time.
+pub async fn xact_lock(conn: &mut sqlx::AnyConnection, key: &str) -> Result<(), sqlx::Error> {
+    if conn.backend_name() == "PostgreSQL" {
+        // Counted so that the row holds a type `Any` can decode (the lock function returns void).
+        sqlx::query(
+            "SELECT COUNT(*) AS n FROM (SELECT pg_advisory_xact_lock(hashtextextended($1, 0))) AS l",
+        )
+        .bind(key.to_string())
+        .fetch_one(conn)
+        .await?;
+    }
+    Ok(())
+}
+
 /// A transaction on a connection the caller holds (its page cache stays warm between transactions).
 pub async fn begin_on(
     conn: &mut sqlx::AnyConnection,

@@ -243,6 +243,20 @@ async fn save(
 ) -> Result<(), Error> {
     let caller = form_caller(form);
     let mut tx = crate::db::begin(pool).await?;
+    // Two posts of one person at once (a double click, a retrying page) must not both find no duplicate.
+    let mut keys: Vec<String> = c
+        .email
+        .iter()
+        .map(|e| format!("web-form-email:{}", e.to_lowercase()))
+        .chain(c.phone.iter().map(|p| {
+            let digits: String = p.chars().filter(char::is_ascii_digit).collect();
+            format!("web-form-phone:{digits}")
+        }))
+        .collect();
+    keys.sort();
+    for key in &keys {
+        crate::db::xact_lock(&mut tx, key).await?;
+    }
     let (outcome, record, detail) = match duplicate_of(&mut tx, c).await? {
         Some((kind, id)) => {
             let body = format!(

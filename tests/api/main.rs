@@ -49,6 +49,7 @@ mod forms;
 mod forms_multipart;
 mod forms_privacy;
 mod forms_proxy;
+mod forms_race;
 mod forms_rules;
 mod glewlwyd;
 mod glewlwyd_idp;
