@@ -6,7 +6,7 @@ import { h, clear, field, form, input, table, notice, dateTime } from "./dom.js"
 import { t, word, addWords } from "./i18n.js";
 import { retentionSection } from "./retention.js";
 
-// The erasure report's counts, in the order shown.
+// The erasure report's counts, in the order shown; an export's (what it found) come after them in past requests.
 const COUNTS = ["contacts_deleted", "leads_deleted", "notes_deleted", "consent_events_deleted", "messages_deleted",
   "messages_pseudonymized", "audit_entries_redacted", "other_rows"];
 
@@ -24,7 +24,8 @@ addWords({
     count_contacts_deleted: "Контактов удалено", count_leads_deleted: "Лидов удалено", count_notes_deleted: "Заметок удалено",
     count_consent_events_deleted: "Записей о согласии удалено", count_messages_deleted: "Писем удалено",
     count_messages_pseudonymized: "Писем обезличено", count_audit_entries_redacted: "Записей журнала скрыто",
-    count_other_rows: "Прочих строк удалено",
+    count_other_rows: "Прочих строк удалено", count_contacts: "Контактов найдено", count_leads: "Лидов найдено",
+    count_messages: "Писем найдено", privacy_reason_col: "Основание",
     err: { privacy_subject_missing: "Укажите хотя бы один e-mail или номер контакта." },
   },
   en: {
@@ -40,7 +41,8 @@ addWords({
     count_contacts_deleted: "Contacts deleted", count_leads_deleted: "Leads deleted", count_notes_deleted: "Notes deleted",
     count_consent_events_deleted: "Consent entries deleted", count_messages_deleted: "Mails deleted",
     count_messages_pseudonymized: "Mails pseudonymized", count_audit_entries_redacted: "Audit entries redacted",
-    count_other_rows: "Other rows removed",
+    count_other_rows: "Other rows removed", count_contacts: "Contacts found", count_leads: "Leads found",
+    count_messages: "Mails found", privacy_reason_col: "Reason",
     err: { privacy_subject_missing: "Give at least one e-mail or contact id." },
   },
 });
@@ -129,8 +131,8 @@ function reportCard(r) {
 /** The non-zero counts of a past request, in words. */
 function countsText(counts) {
   if (!counts || typeof counts !== "object") return "";
-  return Object.entries(counts).filter(([k, v]) => k !== "request_id" && typeof v === "number" && v > 0)
-    .map(([k, v]) => `${t("count_" + k)}: ${v}`).join("; ");
+  return [...COUNTS, "contacts", "leads", "messages"].filter((k) => typeof counts[k] === "number" && counts[k] > 0)
+    .map((k) => `${t("count_" + k)}: ${counts[k]}`).join("; ");
 }
 
 async function drawRequests(place, status, before = null, rows = []) {
@@ -143,7 +145,7 @@ async function drawRequests(place, status, before = null, rows = []) {
       ? h("button", { type: "button", id: "privacy-more", onclick: () => drawRequests(place, status, page.next_before, rows) }, t("more"))
       : null;
     clear(place, h("h2", {}, t("privacy_requests")),
-      table(["#", t("date"), t("privacy_by"), t("privacy_action"), t("privacy_reason"), t("privacy_counts")], rows,
+      table(["#", t("date"), t("privacy_by"), t("privacy_action"), t("privacy_reason_col"), t("privacy_counts")], rows,
         { id: "privacy-requests" }), more);
   } catch (e) {
     notice(status, e);

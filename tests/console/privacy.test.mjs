@@ -6,10 +6,18 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { BASE, FIXTURE, artifactsDir, newContext, pages, useChromium } from "./harness.mjs";
+import { AXE, BASE, FIXTURE, artifactsDir, newContext, pages, useChromium } from "./harness.mjs";
 
 const ARTIFACTS = artifactsDir("test-artifacts/console-privacy");
 useChromium(ARTIFACTS, 12);
+
+/** Serious or critical axe-core findings on the page, after a screenshot of it. */
+async function shot(page, name) {
+  await page.screenshot({ path: join(ARTIFACTS, name + ".png"), fullPage: true });
+  if (!(await page.evaluate(() => Boolean(window.axe)))) await page.evaluate(AXE);
+  return page.evaluate(async () => (await window.axe.run(document, { resultTypes: ["violations"] }))
+    .violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => v.id));
+}
 
 async function signIn(context, email, password) {
   const page = await context.newPage();
@@ -83,7 +91,8 @@ test("an admin sets retention, exports a person and erases them with a reason", 
   const list = await page.textContent("#privacy-requests");
   assert.ok(list.includes(FIXTURE.reason), list);
   assert.ok(!list.includes(FIXTURE.email), "the person is not in the list");
-  await page.screenshot({ path: join(ARTIFACTS, "01-erased.png"), fullPage: true });
+  assert.match(await page.textContent('#privacy-requests tr[data-request]:last-child'), /выгрузка.*Контактов найдено: 1/s);
+  assert.deepEqual(await shot(page, "01-erased"), [], "no serious accessibility findings");
 
   // A second erasure finds nothing more to delete and names the earlier requests.
   await page.fill("#privacy-reason", FIXTURE.reason);
