@@ -28,3 +28,13 @@ pub fn spawn(pool: AnyPool) {
         }
     });
 }
+
+/// The WAL copied back and emptied. After an erasure its old frames still hold what was deleted (secure_delete
+/// zeroes the database pages, not the log's earlier copies of them). TRUNCATE waits for readers and writers under
+/// `busy_timeout`; a rare admin action can afford that.
+pub async fn truncate(pool: &AnyPool) -> Result<(), sqlx::Error> {
+    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+        .execute(pool)
+        .await
+        .map(|_| ())
+}

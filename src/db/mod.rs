@@ -73,6 +73,16 @@ impl Db {
         Ok(())
     }
 
+    /// After deleting personal data: on SQLite the WAL's earlier copies of the deleted rows are wiped (the pages
+    /// themselves are zeroed by `secure_delete`). PostgreSQL keeps dead row versions until VACUUM reuses the space
+    /// (documented in the README).
+    pub async fn scrub(&self) -> Result<(), sqlx::Error> {
+        if self.backend == Backend::Sqlite {
+            checkpoint::truncate(&self.pool).await?;
+        }
+        Ok(())
+    }
+
     /// A cheap round trip, for health checks.
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
         sqlx::query("SELECT 1")
@@ -92,6 +102,9 @@ async fn sqlite_pragmas(conn: &mut sqlx::AnyConnection, cache_kib: u32) -> Resul
         "PRAGMA synchronous = NORMAL",
         "PRAGMA foreign_keys = ON",
         "PRAGMA busy_timeout = 10000",
+        // Deleted rows are overwritten with zeros, not left in free pages: an erased person (152-FZ, GDPR) must
+        // not stay readable in the file. Deletes are rare here; FTS segment merges cost no measurable time more.
+        "PRAGMA secure_delete = ON",
         // A backstop only: `checkpoint` copies the WAL back in the background.
         "PRAGMA wal_autocheckpoint = 4096",
     ] {

@@ -38,7 +38,7 @@ fn cors(response: &mut Response, origin: &str) {
 }
 
 #[utoipa::path(post, path = "/f/{key}", tag = "forms", params(("key" = String, Path, description = "the form's public key")),
-    request_body(content = Object, description = "the form's fields by key, `consent` (yes/true/on), `page`, and the hidden `website` (must stay empty); JSON or application/x-www-form-urlencoded",
+    request_body(content = Object, description = "the form's fields by key, `consent` (yes/true/on), `page`, and the hidden `website` (must stay empty); JSON, application/x-www-form-urlencoded or multipart/form-data (text fields; a multipart post answers JSON when it accepts JSON, else as a plain HTML post)",
         content_type = "application/x-www-form-urlencoded"),
     responses((status = 201, description = "JSON post: accepted (also for a known e-mail or a bot, which get the same answer)", body = Accepted),
         (status = 303, description = "plain HTML post: to the form's thank-you URL"),
@@ -106,6 +106,14 @@ async fn handle(
     let (sent, values) = match kind.as_deref() {
         Some("application/json") => (Sent::Json, json_values(&bytes)?),
         Some("application/x-www-form-urlencoded") => (Sent::Form, form_values(&bytes)?),
+        // What a page's `fetch(url, {body: new FormData(form)})` sends, and an HTML form with that enctype.
+        Some("multipart/form-data") => {
+            let wants_json = header_text(headers, header::ACCEPT)
+                .is_some_and(|a| a.contains("application/json"));
+            let sent = if wants_json { Sent::Json } else { Sent::Form };
+            let kind = header_text(headers, header::CONTENT_TYPE).unwrap_or_default();
+            (sent, multipart_values(kind, bytes).await?)
+        }
         _ => return Err(Error::UnsupportedMediaType),
     };
     let visit = Visit {
@@ -144,6 +152,32 @@ fn form_values(bytes: &[u8]) -> Result<Values, Error> {
             message: format!("the form-encoded body cannot be read: {e}"),
         })?;
     Ok(pairs.into_iter().collect())
+}
+
+fn unreadable(e: impl std::fmt::Display) -> Error {
+    Error::BadRequest {
+        code: "invalid_form_body",
+        message: format!("the multipart body cannot be read: {e}"),
+    }
+}
+
+/// The text fields of a multipart body. A file field is refused by name rather than dropped: a form takes text.
+async fn multipart_values(content_type: &str, bytes: axum::body::Bytes) -> Result<Values, Error> {
+    let boundary = multer::parse_boundary(content_type).map_err(unreadable)?;
+    let stream = futures::stream::once(async move { Ok::<_, std::io::Error>(bytes) });
+    let mut parts = multer::Multipart::new(stream, boundary);
+    let mut out = Values::new();
+    while let Some(field) = parts.next_field().await.map_err(unreadable)? {
+        let Some(name) = field.name().map(str::to_string) else {
+            continue;
+        };
+        if field.file_name().is_some_and(|f| !f.is_empty()) {
+            return Err(Error::validation(name, "web forms take text, not files"));
+        }
+        let text = field.text().await.map_err(unreadable)?;
+        out.insert(name, text);
+    }
+    Ok(out)
 }
 
 #[utoipa::path(options, path = "/f/{key}", tag = "forms", params(("key" = String, Path)),

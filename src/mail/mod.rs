@@ -5,6 +5,7 @@ pub mod model;
 pub mod parse;
 pub mod pool;
 pub mod pseudonym;
+mod pseudonym_mime;
 pub mod purge;
 pub mod routes;
 mod store;

@@ -1,11 +1,10 @@
 //! Pseudonymizing one person in stored mail that others take part in too: their participant rows, the parsed
 //! text and the raw bytes get a stable pseudonym instead of their address, and their name and phones are replaced.
 //!
-//! The raw bytes are rewritten in place, at the byte level: address headers that name the person are rebuilt from
-//! the (already pseudonymized) participants, so an RFC 2047-encoded name goes too; elsewhere (other headers,
-//! the body) their address, name and phones are replaced where they appear as such. Text inside base64 or
-//! quoted-printable body parts is not decoded, so it is not found there; the parsed text (`text_body`) is rewritten
-//! separately. The raw keeps its content-hash key on purpose: the original bytes fetched again by a resync match
+//! The raw bytes: address headers that name the person are rebuilt from the (already pseudonymized) participants;
+//! other headers and every MIME part are decoded, rewritten and encoded again where they name the person
+//! (`pseudonym_mime`: base64, quoted-printable, any charset, encoded words, attachment names); what is left
+//! (boundaries, preambles) gets a byte-level replacement. The raw keeps its content-hash key on purpose: the original bytes fetched again by a resync match
 //! the key and only add a location, instead of being stored anew with the person in them.
 
 use std::collections::BTreeMap;
@@ -27,18 +26,18 @@ pub struct Pseudonym {
 }
 
 impl Pseudonym {
-    fn is_theirs(&self, address: &str) -> bool {
+    pub(super) fn is_theirs(&self, address: &str) -> bool {
         self.addresses
             .iter()
             .any(|a| a.eq_ignore_ascii_case(address.trim()))
     }
 
     /// Their address (any case), name and phones replaced in a text.
-    fn text(&self, s: &str) -> String {
+    pub(super) fn text(&self, s: &str) -> String {
         String::from_utf8_lossy(&self.bytes(s.as_bytes())).into_owned()
     }
 
-    fn bytes(&self, b: &[u8]) -> Vec<u8> {
+    pub(super) fn bytes(&self, b: &[u8]) -> Vec<u8> {
         let mut out = b.to_vec();
         for a in &self.addresses {
             out = replace_ci(&out, a.as_bytes(), self.address.as_bytes());
@@ -85,6 +84,12 @@ pub async fn pseudonymize(
         t.text_body = t.text_body.as_deref().map(|s| p.text(s));
         t.html_body = t.html_body.as_deref().map(|s| p.text(s));
         store::write_text(&mut *conn, &t).await?;
+        for (position, filename) in store::attachment_names(&mut *conn, id).await? {
+            let changed = p.text(&filename);
+            if changed != filename {
+                store::set_attachment_name(&mut *conn, id, position, &changed).await?;
+            }
+        }
         if let Some(raw) = store::raw_of_hash(&mut *conn, &t.hash).await? {
             store::set_raw(&mut *conn, &t.hash, &rewrite_raw(&raw, p, &roles)).await?;
         }
@@ -121,7 +126,7 @@ pub fn rewrite_raw(
         .map(|i| i + 2)
         .or_else(|| find(raw, b"\n\n").map(|i| i + 1))
         .unwrap_or(raw.len());
-    let (head, body) = raw.split_at(split);
+    let head = &raw[..split];
     let mut out = Vec::with_capacity(raw.len());
     for field in fields(head) {
         let name = field.iter().position(|&b| b == b':').map(|i| {
@@ -149,15 +154,15 @@ pub fn rewrite_raw(
                 out.extend_from_slice(list.join(", ").as_bytes());
                 out.extend_from_slice(b"\r\n");
             }
-            _ => out.extend_from_slice(&p.bytes(field)),
+            _ => out.extend_from_slice(&super::pseudonym_mime::rewrite_field(field, p)),
         }
     }
-    out.extend_from_slice(&p.bytes(body));
+    out.extend_from_slice(&super::pseudonym_mime::rewrite_body(raw, split, p));
     out
 }
 
 /// `name <address>`, the name quoted or RFC 2047-encoded as it needs.
-fn mailbox(address: &str, name: Option<&str>) -> String {
+pub(super) fn mailbox(address: &str, name: Option<&str>) -> String {
     match name.filter(|n| !n.is_empty()) {
         None => format!("<{address}>"),
         Some(n)
@@ -174,7 +179,7 @@ fn mailbox(address: &str, name: Option<&str>) -> String {
 }
 
 /// The header section split into fields, each with its continuation lines and line ends.
-fn fields(head: &[u8]) -> Vec<&[u8]> {
+pub(super) fn fields(head: &[u8]) -> Vec<&[u8]> {
     let mut out = Vec::new();
     let mut start = 0;
     let mut i = 0;

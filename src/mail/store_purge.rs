@@ -251,3 +251,34 @@ pub async fn set_thread_subject(
         .await?;
     Ok(())
 }
+
+/// `(position, filename)` of a message's named attachments.
+pub async fn attachment_names(
+    conn: &mut AnyConnection,
+    id: i64,
+) -> Result<Vec<(i64, String)>, Error> {
+    let rows = sqlx::query(
+        "SELECT position, filename FROM attachments WHERE message_id = $1 AND filename IS NOT NULL ORDER BY position",
+    )
+    .bind(id)
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+        .collect()
+}
+
+pub async fn set_attachment_name(
+    conn: &mut AnyConnection,
+    id: i64,
+    position: i64,
+    filename: &str,
+) -> Result<(), Error> {
+    sqlx::query("UPDATE attachments SET filename = $1 WHERE message_id = $2 AND position = $3")
+        .bind(filename.to_string())
+        .bind(id)
+        .bind(position)
+        .execute(conn)
+        .await?;
+    Ok(())
+}

@@ -180,6 +180,7 @@ pub async fn run(db: &Db, now: i64) -> Result<RetentionCounts, Error> {
     }
     tx.commit().await?;
     if counts.messages_deleted > 0 || counts.leads_deleted > 0 {
+        db.scrub().await?;
         tracing::info!(
             messages = counts.messages_deleted,
             leads = counts.leads_deleted,

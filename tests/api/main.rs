@@ -47,6 +47,7 @@ mod custom_fields;
 mod dovecot;
 mod errors;
 mod forms;
+mod forms_multipart;
 mod forms_privacy;
 mod forms_proxy;
 mod forms_rules;

@@ -7,7 +7,9 @@ use serde_json::{json, Value};
 
 use crate::helpers::{error_code, spawn_app, TestApp};
 use crate::mail_sync::sync;
-use crate::privacy_support::{dump, person, values, EMAIL, INN, NAME, OTHER_EMAIL, PHONE};
+use crate::privacy_support::{
+    assert_not_in_file, dump, person, values, EMAIL, INN, NAME, OTHER_EMAIL, PHONE,
+};
 use crate::search_support::search_until;
 
 async fn export(app: &TestApp, token: &str, body: Value) -> (u16, Vec<u8>) {
@@ -289,6 +291,7 @@ async fn erasure_leaves_the_person_nowhere_and_a_resync_does_not_bring_their_mai
     .await;
 
     assert_nowhere(&app, "after the erasure").await;
+    assert_not_in_file(&app, "after the erasure");
     let all = dump(&app).await;
     let tombstones = all
         .lines()
@@ -318,6 +321,7 @@ async fn erasure_leaves_the_person_nowhere_and_a_resync_does_not_bring_their_mai
     assert!(!subjects.contains(&"Смета на фундамент"), "{subjects:?}");
     assert_eq!(subjects.len(), 2, "{subjects:?}");
     assert_nowhere(&app, "after the resync").await;
+    assert_not_in_file(&app, "after the resync");
 
     let entries = privacy_audit(&app).await;
     assert_eq!(entries[0]["action"], "erase", "{entries:?}");

@@ -120,13 +120,7 @@ pub async fn person(app: &TestApp) -> Person {
         None,
         &format!("Добрый день.\r\n{NAME}\r\n{PHONE}"),
     );
-    let cc = format!("{} <anna@partner-group.example>", b64("Анна Партнёрова"));
-    let shared = letter(
-        "shared",
-        "Договор поставки",
-        Some(&cc),
-        &format!("Коллеги, договор.\r\n{NAME}, {EMAIL}"),
-    );
+    let shared = shared_letter();
     let unrelated = crate::dovecot::message(1, "Посторонний вопрос");
     dovecot
         .append_many("INBOX", &[alone.clone(), shared.clone(), unrelated])
@@ -144,7 +138,80 @@ pub async fn person(app: &TestApp) -> Person {
     }
 }
 
-/// Every row of every table (index shadow tables too), each value as its bytes, lower-cased as text.
+/// Mail with another client in copy, as Russian mail arrives: the person's name and address inside a
+/// quoted-printable KOI8-R text, a base64 windows-1251 HTML part, a base64 attachment named after them, and a
+/// KOI8-R encoded word in another header.
+fn shared_letter() -> Vec<u8> {
+    use base64::Engine;
+    let base64_of = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+    let koi = |s: &str| encoding_rs::KOI8_R.encode(s).0.into_owned();
+    let cp = |s: &str| encoding_rs::WINDOWS_1251.encode(s).0.into_owned();
+    let text = quoted_printable::encode(koi(&format!("Коллеги, договор.\r\n{NAME}, {EMAIL}\r\n")));
+    let html = base64_of(&cp(&format!(
+        "<p>Коллеги, договор.</p><p>{NAME}, {PHONE}</p>"
+    )));
+    let file = base64_of(format!("Подписант: {SURNAME}, тел. {PHONE}").as_bytes());
+    let mut m = format!(
+        "From: {} <{EMAIL}>\r\nTo: {USER}\r\nCc: {} <anna@partner-group.example>\r\n\
+         Subject: {}\r\nX-Signed-By: =?koi8-r?B?{}?=\r\nMessage-ID: <shared.{}@stroy-sever.ru>\r\n\
+         Date: Mon, 16 Nov 2026 10:00:00 +0300\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n--b1\r\n\
+         Content-Type: multipart/alternative; boundary=\"b2\"\r\n\r\n--b2\r\n\
+         Content-Type: text/plain; charset=koi8-r\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n",
+        b64(NAME),
+        b64("Анна Партнёрова"),
+        b64("Договор поставки"),
+        base64_of(&koi(SURNAME)),
+        std::process::id()
+    )
+    .into_bytes();
+    m.extend_from_slice(&text);
+    m.extend_from_slice(
+        format!(
+            "\r\n--b2\r\nContent-Type: text/html; charset=windows-1251\r\n\
+             Content-Transfer-Encoding: base64\r\n\r\n{html}\r\n--b2--\r\n--b1\r\n\
+             Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\
+             Content-Disposition: attachment; filename*=utf-8''{}.txt\r\n\r\n{file}\r\n--b1--\r\n",
+            pct(SURNAME)
+        )
+        .as_bytes(),
+    );
+    m
+}
+
+fn pct(s: &str) -> String {
+    s.bytes().map(|b| format!("%{b:02X}")).collect()
+}
+
+/// What a mail client shows of a raw message: every part decoded, attachment names, decoded headers.
+pub fn decoded(raw: &[u8]) -> String {
+    use mail_parser::{MessageParser, MimeHeaders, PartType};
+    let Some(m) = MessageParser::default().parse(raw) else {
+        return String::new();
+    };
+    let mut out = String::new();
+    for h in m.headers() {
+        out.push_str(&format!("{:?}\n", h.value));
+    }
+    for part in &m.parts {
+        if let Some(name) = part.attachment_name() {
+            out.push_str(name);
+        }
+        match &part.body {
+            PartType::Text(t) | PartType::Html(t) => out.push_str(t),
+            PartType::Binary(b) | PartType::InlineBinary(b) => {
+                out.push_str(&String::from_utf8_lossy(b))
+            }
+            PartType::Message(inner) => out.push_str(&decoded(inner.raw_message())),
+            PartType::Multipart(_) => {}
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// Every row of every table (index shadow tables too), each value as its bytes, lower-cased as text; the raw
+/// messages also decoded as a mail client reads them.
 pub async fn dump(app: &TestApp) -> String {
     let pool = database(app).await;
     let postgres = backend_name() == "postgres";
@@ -178,11 +245,42 @@ pub async fn dump(app: &TestApp) -> String {
                 out.push_str(&format!("{table}.{column}: "));
                 out.push_str(&String::from_utf8_lossy(&bytes).to_lowercase());
                 out.push('\n');
+                if table == "raw_messages" && column == "bytes" {
+                    for line in decoded(&bytes).lines() {
+                        out.push_str(&format!(
+                            "{table}.{column} (decoded): {}\n",
+                            line.to_lowercase()
+                        ));
+                    }
+                }
             }
         }
     }
     pool.close().await;
     out
+}
+
+/// On SQLite, the database file and its WAL as bytes hold none of the person's values: deleted rows are zeroed
+/// (`secure_delete`), not left in free pages, and the WAL's older copies are gone.
+pub fn assert_not_in_file(app: &TestApp, when: &str) {
+    if backend_name() == "postgres" {
+        return;
+    }
+    let path = app.data_dir.join("mailroom.db");
+    let mut bytes = std::fs::read(&path).unwrap();
+    bytes.extend(std::fs::read(path.with_extension("db-wal")).unwrap_or_default());
+    for v in [EMAIL, OTHER_EMAIL, NAME, SURNAME, PHONE, INN] {
+        for form in [v.to_string(), v.to_lowercase()] {
+            let hits = bytes
+                .windows(form.len())
+                .filter(|w| *w == form.as_bytes())
+                .count();
+            assert_eq!(
+                hits, 0,
+                "{when}: {form:?} is {hits} times in the SQLite file"
+            );
+        }
+    }
 }
 
 /// The person's values, lower-case, that must occur nowhere after the erasure.
