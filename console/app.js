@@ -11,6 +11,7 @@ import * as teams from "./teams.js";
 import * as reference from "./reference.js";
 import * as settings from "./settings.js";
 import * as integrations from "./integrations.js";
+import * as privacy from "./privacy.js";
 import * as records from "./records.js";
 import * as card from "./card.js";
 import * as mail from "./mail.js";
@@ -33,7 +34,7 @@ import * as search from "./search.js";
 
 // Pages whose nav word differs from their id ("fields" is also the card's heading).
 const NAV_WORDS = { fields: "record_fields" };
-const ADMIN_PAGES = ["mailboxes", "users", "teams", "reference", "fields", "settings", "integrations"];
+const ADMIN_PAGES = ["mailboxes", "users", "teams", "reference", "fields", "settings", "integrations", "privacy"];
 const SALES_PAGES = ["leads", "contacts", "companies", "deals"];
 // Pages of their own beside the record lists.
 const SALES_EXTRA = ["board", "tasks", "awaiting", "sequences", "mail-merge", "duplicates", "import"];
@@ -63,6 +64,7 @@ const routes = {
   fields: fields.render,
   settings: settings.render,
   integrations: integrations.render,
+  privacy: privacy.render,
   messages: mail.render,
   tasks: tasks.render,
   board: board.render,

@@ -279,6 +279,7 @@ use crate::error::{ErrorBody, ErrorDetail};
         crate::crm::leads::routes::consent_history,
         crate::privacy::routes::export,
         crate::privacy::routes::erase,
+        crate::privacy::routes::requests,
         crate::retention::routes::get,
         crate::retention::routes::put,
         crate::retention::routes::run,

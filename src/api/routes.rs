@@ -374,6 +374,7 @@ pub fn table(state: AppState) -> RouteTable {
         // Data subject requests (issue 20.1): admins only (no API key may call these: no action).
         .add(M::POST, "/api/v1/admin/privacy/export", Access::ADMIN, crate::privacy::routes::export)
         .add(M::POST, "/api/v1/admin/privacy/erase", Access::ADMIN, crate::privacy::routes::erase)
+        .add(M::GET, "/api/v1/admin/privacy/requests", Access::ADMIN, crate::privacy::routes::requests)
         // Retention policies (issue 20.1): admins only.
         .add(M::GET, "/api/v1/admin/retention", Access::ADMIN, crate::retention::routes::get)
         .add(M::PUT, "/api/v1/admin/retention", Access::ADMIN, crate::retention::routes::put)

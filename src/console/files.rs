@@ -31,6 +31,8 @@ const FILES: &[(&str, &str, &[u8])] = &[
     embedded!("settings.js", JS),
     embedded!("integrations.js", JS),
     embedded!("forms_admin.js", JS),
+    embedded!("privacy.js", JS),
+    embedded!("retention.js", JS),
     embedded!("records.js", JS),
     embedded!("card.js", JS),
     embedded!("mail.js", JS),

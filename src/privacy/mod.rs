@@ -6,6 +6,7 @@ pub mod erase;
 pub mod export;
 pub mod model;
 mod person;
+pub mod requests;
 pub mod routes;
 mod store;
 

@@ -7,7 +7,8 @@ use axum::response::{IntoResponse, Response};
 use tokio::io::AsyncReadExt;
 
 use super::model::{ErasureReport, ErasureRequest, Subject};
-use crate::api::extract::Json;
+use super::requests::{PrivacyRequestPage, RequestQuery};
+use crate::api::extract::{Json, Query};
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::error::{Error, ErrorBody};
@@ -61,4 +62,16 @@ pub async fn erase(
     Json(req): Json<ErasureRequest>,
 ) -> Result<Json<ErasureReport>, Error> {
     Ok(Json(super::erase(&s.db, &caller, req).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/admin/privacy/requests", tag = "privacy", security(("bearer" = [])),
+    params(RequestQuery),
+    responses((status = 200, description = "past exports and erasures, newest first (never the person)", body = PrivacyRequestPage),
+        (status = 403, body = ErrorBody), (status = 422, description = "validation_failed (limit)", body = ErrorBody)))]
+pub async fn requests(
+    State(s): State<AppState>,
+    _caller: Caller,
+    Query(q): Query<RequestQuery>,
+) -> Result<Json<PrivacyRequestPage>, Error> {
+    Ok(Json(super::requests::page(&s.db.pool, &q).await?))
 }

@@ -404,6 +404,7 @@ const MATRIX: &[Row] = &[
     ("GET", "/api/v1/admin/webhooks/{id}/deliveries", Plain, [404, 403, 403, 403, 403, 403, 403]),
     ("POST", "/api/v1/admin/privacy/export", Plain, [422, 403, 403, 403, 403, 403, 403]),
     ("POST", "/api/v1/admin/privacy/erase", Plain, [422, 403, 403, 403, 403, 403, 403]),
+    ("GET", "/api/v1/admin/privacy/requests", Plain, ADMIN_200),
     // Retention: admins only (no policy is set in the matrix, so a pass deletes nothing).
     ("GET", "/api/v1/admin/retention", Plain, ADMIN_200),
     ("PUT", "/api/v1/admin/retention", Plain, ADMIN_200),
