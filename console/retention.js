@@ -12,7 +12,7 @@ addWords({
     retention_leads: "Удалять лиды, так и не конвертированные, через (месяцев)",
     retention_mail: "Удалять письма старше (месяцев)", retention_mailbox: "Почтовый ящик",
     retention_saved: "Сроки хранения сохранены.", retention_run: "Запустить сейчас",
-    retention_last: "Последняя проверка: {at}", retention_never: "Проверка ещё не запускалась.",
+    retention_last: "Последняя проверка: {at}", retention_never: "Проверка ещё не запускалась.", retention_next: "Следующая плановая проверка: {at}",
     retention_result: "Проверка выполнена: {counts}", retention_nothing: "ничего не удалено",
     retention_bad: "Число месяцев — целое от 1 до 1200 или пусто.",
     rc_locations_removed: "мест в папках освобождено", rc_messages_deleted: "писем удалено",
@@ -23,7 +23,7 @@ addWords({
     retention_leads: "Delete leads never converted after (months)",
     retention_mail: "Delete mail older than (months)", retention_mailbox: "Mailbox",
     retention_saved: "Retention saved.", retention_run: "Run now",
-    retention_last: "Last pass: {at}", retention_never: "No pass has run yet.",
+    retention_last: "Last pass: {at}", retention_never: "No pass has run yet.", retention_next: "Next scheduled pass: {at}",
     retention_result: "Pass done: {counts}", retention_nothing: "nothing deleted",
     retention_bad: "Months are a whole number from 1 to 1200, or empty.",
     rc_locations_removed: "folder places removed", rc_messages_deleted: "mails deleted",
@@ -50,6 +50,10 @@ function lastPass(policy) {
   return policy.last_counts ? `${at} — ${countsText(policy.last_counts)}` : at;
 }
 
+function nextPass(policy) {
+  return policy.next_run_at ? t("retention_next", { at: dateTime(policy.next_run_at) }) : "";
+}
+
 /** The Retention card; it redraws itself in place after a save or a pass. */
 export async function retentionSection() {
   const card = h("section", { class: "card", id: "retention" });
@@ -61,6 +65,7 @@ async function draw(card, message = "") {
   const policy = await get("/admin/retention");
   const status = h("p", { class: "status", role: "status", id: "retention-status" }, message);
   const last = h("p", { class: "muted", id: "retention-last" }, lastPass(policy));
+  const next = h("p", { class: "muted", id: "retention-next" }, nextPass(policy));
   const rows = policy.mailboxes.map((m) => h("tr", { "data-mailbox": m.id }, h("td", {}, m.name),
     h("td", {}, field(`mail_${m.id}`, t("retention_mail"),
       input({ type: "number", min: 1, max: 1200, id: `retention-mail-${m.id}`, value: m.mail_months ?? "" })))));
@@ -87,5 +92,5 @@ async function draw(card, message = "") {
     }
   } }, t("retention_run"));
   clear(card, h("h2", {}, t("retention")), h("p", { class: "muted" }, t("retention_hint")), edit,
-    h("div", { class: "actions" }, run), last, status);
+    h("div", { class: "actions" }, run), last, next, status);
 }

@@ -35,6 +35,8 @@ pub async fn policy(db: &Db) -> Result<RetentionPolicy, Error> {
         leads_months: p.leads_months,
         mailboxes,
         last_run_at: p.last_run_at.map(crate::db::from_ms),
+        // Not before now: a pass already due runs within the minute.
+        next_run_at: crate::db::from_ms(p.next_run_at.max(crate::db::now_ms())),
         last_counts: p
             .last_counts
             .and_then(|text| serde_json::from_str(&text).ok()),

@@ -16,6 +16,9 @@ pub struct RetentionPolicy {
     pub last_run_at: Option<OffsetDateTime>,
     /// What the last pass deleted.
     pub last_counts: Option<RetentionCounts>,
+    /// When the next scheduled pass is due (an instance looks every minute; one already due runs within it).
+    #[serde(with = "time::serde::rfc3339")]
+    pub next_run_at: OffsetDateTime,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema, Clone)]

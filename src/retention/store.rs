@@ -12,11 +12,12 @@ pub struct Policy {
     pub leads_months: Option<i64>,
     pub last_run_at: Option<i64>,
     pub last_counts: Option<String>,
+    pub next_run_at: i64,
 }
 
 pub async fn policy(pool: &AnyPool) -> Result<Policy, Error> {
     let row = sqlx::query(
-        "SELECT leads_months, last_run_at, last_counts FROM retention_policy WHERE id = 1",
+        "SELECT leads_months, last_run_at, last_counts, next_run_at FROM retention_policy WHERE id = 1",
     )
     .fetch_one(pool)
     .await?;
@@ -24,6 +25,7 @@ pub async fn policy(pool: &AnyPool) -> Result<Policy, Error> {
         leads_months: row.try_get("leads_months")?,
         last_run_at: row.try_get("last_run_at")?,
         last_counts: row.try_get("last_counts")?,
+        next_run_at: row.try_get("next_run_at")?,
     })
 }
 

@@ -161,6 +161,12 @@ async fn old_mail_leaves_its_mailbox_and_goes_in_full_when_no_mailbox_holds_it()
     assert_eq!(again["messages_deleted"], 0, "{again}");
     let (_, policy) = app.get("/api/v1/admin/retention", &app.admin_token).await;
     assert!(policy["last_run_at"].is_string(), "{policy}");
+    assert!(
+        policy["next_run_at"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("20")),
+        "{policy}"
+    );
 
     let (_, audit) = app
         .get("/api/v1/admin/audit?kind=retention", &app.admin_token)

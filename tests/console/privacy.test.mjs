@@ -61,6 +61,7 @@ test("an admin sets retention, exports a person and erases them with a reason", 
   await page.click("#retention-run");
   await page.waitForFunction(() => /Проверка выполнена: ничего не удалено/.test(document.querySelector("#retention-status")?.textContent || ""));
   assert.match(await page.textContent("#retention-last"), /Последняя проверка/);
+  assert.match(await page.textContent("#retention-next"), /Следующая плановая проверка/);
 
   // Export: a download that is a zip holding person.json.
   await page.fill("#privacy-emails", FIXTURE.email);
