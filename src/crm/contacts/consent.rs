@@ -25,7 +25,7 @@ pub async fn record_consent(
     let source = required("source", &input.source, 300)?;
     let mut tx = crate::db::begin(pool).await?;
     let before = load(&mut tx, id).await?;
-    store::insert_consent(&mut tx, id, input.granted, &basis, &source, caller.id).await?;
+    consent_store::insert_consent(&mut tx, id, input.granted, &basis, &source, caller.id).await?;
     let after = load(&mut tx, id).await?;
     let from = before
         .consent
@@ -60,7 +60,8 @@ pub async fn withdraw_consent_by_address(
     for id in store::ids_by_email(&mut tx, &address).await? {
         before.push((id, load(&mut tx, id).await?.consent));
     }
-    let n = store::insert_consent_for_email(&mut tx, &address, false, basis, source).await?;
+    let n =
+        consent_store::insert_consent_for_email(&mut tx, &address, false, basis, source).await?;
     for (id, consent) in before {
         let from = consent.map(|c| json!(c.granted)).unwrap_or(json!(null));
         let to = json!({ "granted": false, "legal_basis": basis, "source": source });
@@ -78,7 +79,7 @@ pub async fn consent_history(
     id: i64,
 ) -> Result<Vec<Consent>, Error> {
     access::require(pool, caller, KIND, id, Op::Read).await?;
-    store::consent_history(&mut *pool.acquire().await?, id).await
+    consent_store::consent_history(&mut *pool.acquire().await?, id).await
 }
 
 /// A consent a visitor gave through a web form.

@@ -1,4 +1,4 @@
-//! SQL of contacts, their e-mails, phones and consent history.
+//! SQL of contacts, their e-mails and phones (consent history: `consent_store`).
 
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
@@ -321,64 +321,6 @@ pub async fn repoint(conn: &mut AnyConnection, from: i64, to: i64) -> Result<(),
             .await?;
     }
     Ok(())
-}
-
-pub async fn insert_consent(
-    conn: &mut AnyConnection,
-    id: i64,
-    granted: bool,
-    basis: &str,
-    source: &str,
-    by: i64,
-) -> Result<(), Error> {
-    sqlx::query(
-        "INSERT INTO consent_events (contact_id, granted, legal_basis, source, recorded_by, at) VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(id)
-    .bind(i64::from(granted))
-    .bind(basis)
-    .bind(source)
-    .bind(by)
-    .bind(now_ms())
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
-/// Records a decision taken by the addressee themselves (no user) on every contact with this address.
-pub async fn insert_consent_for_email(
-    conn: &mut AnyConnection,
-    email: &str,
-    granted: bool,
-    basis: &str,
-    source: &str,
-) -> Result<u64, Error> {
-    let done = sqlx::query(
-        "INSERT INTO consent_events (contact_id, granted, legal_basis, source, recorded_by, at)
-         SELECT contact_id, $1, $2, $3, NULL, $4 FROM contact_emails WHERE email = $5",
-    )
-    .bind(i64::from(granted))
-    .bind(basis)
-    .bind(source)
-    .bind(now_ms())
-    .bind(email)
-    .execute(conn)
-    .await?;
-    Ok(done.rows_affected())
-}
-
-pub(super) const CONSENT_COLUMNS: &str =
-    "id, granted, legal_basis, source, recorded_by, at, lead_id, text_version, consent_text, client_addr, page";
-
-pub async fn consent_history(conn: &mut AnyConnection, id: i64) -> Result<Vec<Consent>, Error> {
-    let sql = format!(
-        "SELECT {CONSENT_COLUMNS} FROM consent_events WHERE contact_id = $1 ORDER BY id DESC"
-    );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(id)
-        .fetch_all(conn)
-        .await?;
-    rows.iter().map(consent_from_row).collect()
 }
 
 /// Contacts of these companies (timeline roll-up).

@@ -7,15 +7,8 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::ConnectInfo;
-use hyper::body::Incoming;
-use hyper::server::conn::http1;
-use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::server::graceful::GracefulShutdown;
 use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
-use tower::ServiceExt;
-use tower_http::timeout::TimeoutBody;
 
 use crate::api::{self, RouteInfo};
 use crate::auth::service::{self, FirstAdmin, LoginThrottle};
@@ -28,6 +21,9 @@ use crate::imap::sync::FetchLimits;
 use crate::imap::worker::{self, Worker};
 use crate::secrets::SecretBox;
 pub use crate::shutdown::shutdown_signal;
+use serve::{serve, HttpTimeouts};
+
+mod serve;
 
 /// Shared by every handler.
 #[derive(Clone)]
@@ -74,15 +70,6 @@ pub struct App {
     timeouts: HttpTimeouts,
     /// A SQLite database's lock file, held shared while this server runs (a restore takes it exclusive).
     _db_lock: Option<std::fs::File>,
-}
-
-/// How long a slow client may take, so that it cannot hold a connection (and its memory) forever.
-#[derive(Debug, Clone, Copy)]
-struct HttpTimeouts {
-    /// The request line and headers, from the moment the connection is ready for them.
-    header: Duration,
-    /// The longest stall between two pieces of a request body.
-    body: Duration,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -335,50 +322,6 @@ impl App {
 /// Accepts connections until `shutdown` completes, then waits for the requests in flight (idle connections close
 /// at once). hyper enforces the header read timeout; each request body is wrapped in tower-http's stall timeout,
 /// which the JSON extractor answers with 408.
-async fn serve(
-    listener: TcpListener,
-    router: axum::Router,
-    timeouts: HttpTimeouts,
-    shutdown: impl Future<Output = ()>,
-) -> std::io::Result<()> {
-    let graceful = GracefulShutdown::new();
-    let mut shutdown = std::pin::pin!(shutdown);
-    loop {
-        let (stream, remote) = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok(accepted) => accepted,
-                Err(error) => {
-                    // Out of file descriptors, say: wait instead of spinning on the error.
-                    tracing::warn!(%error, "accepting a connection failed");
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                    continue;
-                }
-            },
-            () = &mut shutdown => break,
-        };
-        let router = router.clone();
-        let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
-            // Handlers read the client's address (login throttling) from ConnectInfo, as under axum::serve.
-            request.extensions_mut().insert(ConnectInfo(remote));
-            let request = request.map(|body| TimeoutBody::new(timeouts.body, body));
-            router.clone().oneshot(request)
-        });
-        let connection = http1::Builder::new()
-            .timer(TokioTimer::new())
-            .header_read_timeout(timeouts.header)
-            .serve_connection(TokioIo::new(stream), service);
-        let connection = graceful.watch(connection);
-        tokio::spawn(async move {
-            if let Err(error) = connection.await {
-                tracing::debug!(%error, %remote, "connection closed with an error");
-            }
-        });
-    }
-    drop(listener);
-    graceful.shutdown().await;
-    Ok(())
-}
-
 fn campaign_settings(
     config: &Config,
     secret: &[u8],
