@@ -249,8 +249,9 @@ async fn save(
         .iter()
         .map(|e| format!("web-form-email:{}", e.to_lowercase()))
         .chain(c.phone.iter().map(|p| {
-            let digits: String = p.chars().filter(char::is_ascii_digit).collect();
-            format!("web-form-phone:{digits}")
+            // The duplicate check's normal form, so "8 903…" and "+7 903…" share one lock.
+            let norm = crate::crm::normalize::phone(p).unwrap_or_else(|_| p.clone());
+            format!("web-form-phone:{norm}")
         }))
         .collect();
     keys.sort();
