@@ -6,74 +6,94 @@ from a Russian and English vocabulary: a common word (`договор` in some i
 1 of 5), a Cyrillic word of middling frequency (`поставка`, 1 in 20) and a rare one (`криптовалюта`, 1 in 100 000).
 The server's indexer indexes them (its time is printed), then GET /api/v1/search is timed over one keep-alive
 connection for each term as the admin (all mail) and as a salesperson whose one personal mailbox holds 1 % of it.
-Usage: scripts/bench-search.py BIN [MESSAGES] [CONTACTS]"""
+Usage: scripts/bench-search.py BIN [MESSAGES] [CONTACTS]. KEEP=dir seeds and indexes into that directory and keeps
+it, and a later run with the same KEEP only times it again; SEED_ONLY=1 stops after indexing."""
 import os, random, shutil, sqlite3, sys, time, urllib.parse
 
-from bench_seed import Client, data_dir, percentiles, seed_base, serve
+from bench_seed import ADMIN_EMAIL, ADMIN_PASSWORD, Client, data_dir, percentiles, seed_base, serve
 
 binary = sys.argv[1]
 messages = int(sys.argv[2]) if len(sys.argv) > 2 else 1_000_000
 contacts = int(sys.argv[3]) if len(sys.argv) > 3 else 100_000
 data, env = data_dir("mailroom-search-")
+kept = os.environ.get("KEEP")
+reuse = bool(kept) and os.path.exists(os.path.join(kept, "mailroom.db"))
+if kept:
+    shutil.rmtree(data)
+    data = kept
+    env["MAILROOM_DATA_DIR"] = kept
+    os.makedirs(data, exist_ok=True)
 
-p, _ = serve(binary, env); p.terminate(); p.wait()
-db = sqlite3.connect(os.path.join(data, "mailroom.db"))
-db.execute("PRAGMA journal_mode=WAL"); db.execute("PRAGMA synchronous=OFF")
-t0 = time.time()
-now = int(time.time() * 1000)
-seed_base(db, now, messages, contacts)
 
-FILLER = ("встреча отправить счёт оплата менеджер клиент проект срок работа вопрос ответ письмо документ цена заказ "
-          "склад доставка офис неделя пятница отчёт согласование приложение звонок обсуждение условия компания "
-          "meeting please regards project schedule delivery order price update report team call thanks attached "
-          "review budget quarter office week friday question answer").split()
-DOGOVOR = ["договор", "договора", "договору", "договором", "договоре", "договоры", "договоров"]
-rnd = random.Random(19)
+def seed_and_index():
+    """Seeds a fresh database, lets the server index it; returns the server process and its address."""
+    p, _ = serve(binary, env); p.terminate(); p.wait()
+    db = sqlite3.connect(os.path.join(data, "mailroom.db"))
+    db.execute("PRAGMA journal_mode=WAL"); db.execute("PRAGMA synchronous=OFF")
+    t0 = time.time()
+    now = int(time.time() * 1000)
+    seed_base(db, now, messages, contacts)
 
-def body(i):
-    words = [rnd.choice(FILLER) for _ in range(40)]
-    if i % 5 == 0: words[rnd.randrange(40)] = rnd.choice(DOGOVOR)
-    if i % 5 == 1: words[rnd.randrange(40)] = rnd.choice(["invoice", "invoices", "invoiced"])
-    if i % 20 == 3: words[rnd.randrange(40)] = rnd.choice(["поставка", "поставки", "поставками", "поставке"])
-    if i % 100_000 == 7: words[rnd.randrange(40)] = "криптовалюта"
-    return " ".join(words)
+    FILLER = ("встреча отправить счёт оплата менеджер клиент проект срок работа вопрос ответ письмо документ цена заказ "
+              "склад доставка офис неделя пятница отчёт согласование приложение звонок обсуждение условия компания "
+              "meeting please regards project schedule delivery order price update report team call thanks attached "
+              "review budget quarter office week friday question answer").split()
+    DOGOVOR = ["договор", "договора", "договору", "договором", "договоре", "договоры", "договоров"]
+    rnd = random.Random(19)
 
-db.executemany("UPDATE messages SET text_body = ? WHERE id = ?", ((body(i), i) for i in range(1, messages + 1)))
-# The salesperson's personal mailbox holds every 97th message from the 7th (also in the shared one): a step prime to
-# the vocabulary's 5 and 20, so it holds each word in its share (every 100th held `invoice` alone).
-db.execute("INSERT INTO mailboxes (id, name, host, port, security, username, password_enc, created_at, updated_at, kind, visibility) "
-           "VALUES (2, 'mine', '127.0.0.1', 1, 'plain', 'seller@bench.local', 'x', ?, ?, 'personal', 'subject')", (now, now))
-db.execute("INSERT INTO mail_folders (id, mailbox_id, name, role, uidvalidity, last_uid) VALUES (2, 2, 'INBOX', 'inbox', 1, ?)", (messages,))
-db.executemany("INSERT INTO message_locations (message_id, folder_id, uidvalidity, uid) VALUES (?, 2, 1, ?)",
-               ((i, i) for i in range(7, messages + 1, 97)))
-db.commit(); db.execute("ANALYZE"); db.commit(); db.close()
-seeded = time.time() - t0
+    def body(i):
+        words = [rnd.choice(FILLER) for _ in range(40)]
+        if i % 5 == 0: words[rnd.randrange(40)] = rnd.choice(DOGOVOR)
+        if i % 5 == 1: words[rnd.randrange(40)] = rnd.choice(["invoice", "invoices", "invoiced"])
+        if i % 20 == 3: words[rnd.randrange(40)] = rnd.choice(["поставка", "поставки", "поставками", "поставке"])
+        if i % 100_000 == 7: words[rnd.randrange(40)] = "криптовалюта"
+        return " ".join(words)
 
-p, addr = serve(binary, env)
-client = Client(addr)
-call = client.call
-admin = client.admin()
-seller = call("POST", "/api/v1/users", admin, {"email": "seller@bench.local", "name": "Продавец", "role": "sales",
-                                             "password": "seller-password"})["id"]
-live = sqlite3.connect(os.path.join(data, "mailroom.db"))
-live.execute("UPDATE mailboxes SET owner_id = ? WHERE id = 2", (seller,)); live.commit()
-t1 = time.time()
-while True:
-    done = live.execute("SELECT last_message_id FROM search_cursor").fetchone()[0]
-    queued = live.execute("SELECT COUNT(*) FROM search_dirty").fetchone()[0]
-    if done >= messages and queued == 0:
-        break
-    time.sleep(1)
-indexed = time.time() - t1
-live.close()
-size = os.path.getsize(os.path.join(data, "mailroom.db")) / 1e6
-print(f"{messages} messages, {contacts} contacts: seeded in {seeded:.0f} s; indexed by the server in {indexed:.0f} s "
-      f"({messages / indexed:.0f} msg/s; records and notes too); database {size:.0f} MB")
+    db.executemany("UPDATE messages SET text_body = ? WHERE id = ?", ((body(i), i) for i in range(1, messages + 1)))
+    # The salesperson's personal mailbox holds every 97th message from the 7th (also in the shared one): a step prime to
+    # the vocabulary's 5 and 20, so it holds each word in its share (every 100th held `invoice` alone).
+    db.execute("INSERT INTO mailboxes (id, name, host, port, security, username, password_enc, created_at, updated_at, kind, visibility) "
+               "VALUES (2, 'mine', '127.0.0.1', 1, 'plain', 'seller@bench.local', 'x', ?, ?, 'personal', 'subject')", (now, now))
+    db.execute("INSERT INTO mail_folders (id, mailbox_id, name, role, uidvalidity, last_uid) VALUES (2, 2, 'INBOX', 'inbox', 1, ?)", (messages,))
+    db.executemany("INSERT INTO message_locations (message_id, folder_id, uidvalidity, uid) VALUES (?, 2, 1, ?)",
+                   ((i, i) for i in range(7, messages + 1, 97)))
+    db.commit(); db.execute("ANALYZE"); db.commit(); db.close()
+    seeded = time.time() - t0
+
+    p, addr = serve(binary, env)
+    client = Client(addr)
+    call = client.call
+    admin = client.admin()
+    seller = call("POST", "/api/v1/users", admin, {"email": "seller@bench.local", "name": "Продавец", "role": "sales",
+                                                 "password": "seller-password"})["id"]
+    live = sqlite3.connect(os.path.join(data, "mailroom.db"))
+    live.execute("UPDATE mailboxes SET owner_id = ? WHERE id = 2", (seller,)); live.commit()
+    t1 = time.time()
+    while True:
+        done = live.execute("SELECT last_message_id FROM search_cursor").fetchone()[0]
+        queued = live.execute("SELECT COUNT(*) FROM search_dirty").fetchone()[0]
+        if done >= messages and queued == 0:
+            break
+        time.sleep(1)
+    indexed = time.time() - t1
+    live.close()
+    size = os.path.getsize(os.path.join(data, "mailroom.db")) / 1e6
+    print(f"{messages} messages, {contacts} contacts: seeded in {seeded:.0f} s; indexed by the server in {indexed:.0f} s "
+          f"({messages / indexed:.0f} msg/s; records and notes too); database {size:.0f} MB")
+    return p, addr
+
+
+if reuse:
+    p, addr = serve(binary, env)
+else:
+    p, addr = seed_and_index()
+    if os.environ.get("SEED_ONLY"):
+        p.terminate(); p.wait()
+        sys.exit(0)
 # The keep-alive connection sat idle while the server indexed (it closes idle ones after 30 s): a new one.
-client.close()
 client = Client(addr)
 call = client.call
-admin = client.admin()
+admin = client.login(ADMIN_EMAIL, ADMIN_PASSWORD)
 sales = client.login("seller@bench.local", "seller-password")
 
 TERMS = [("rare", "криптовалюта"), ("common", "договоры"), ("common English", "invoice"), ("Cyrillic", "поставками"),
@@ -97,4 +117,5 @@ run(sales, "salesperson")
 run(admin, "admin", "all")
 run(sales, "salesperson", "all")
 p.terminate(); p.wait()
-shutil.rmtree(data)
+if not kept:
+    shutil.rmtree(data)

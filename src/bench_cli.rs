@@ -1,4 +1,4 @@
-//! `mailroom bench ingest` and `mailroom bench import`: run one mode of a benchmark and print its figures on one
+//! `mailroom bench ingest`, `import` and `http`: run one mode of a benchmark and print its figures on one
 //! line, for the scripts in `scripts/bench-*.sh` to read.
 
 use mailroom::bench::Fetch;
@@ -49,6 +49,45 @@ pub async fn bench_import(
         mode.unwrap_or(""),
         rows as f64 / secs.max(1e-9),
         mailroom::bench::peak_rss_kib() as f64 / 1024.0
+    );
+    Ok(())
+}
+
+pub async fn bench_http(
+    paths: &std::path::Path,
+    base: String,
+    token: String,
+    clients: usize,
+    rate: Option<f64>,
+    seconds: f64,
+) -> Result<(), String> {
+    use mailroom::bench::load;
+    let text = std::fs::read_to_string(paths).map_err(|e| format!("{}: {e}", paths.display()))?;
+    let paths = text
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect();
+    let m = load::run(load::Load {
+        base,
+        token,
+        paths,
+        clients,
+        rate,
+        duration: std::time::Duration::from_secs_f64(seconds.max(0.0)),
+    })
+    .await
+    .map_err(|e| e.to_string())?;
+    println!(
+        "http clients={clients} rate={} requests={} errors={} achieved={:.0} req/s p50={:.2} p90={:.2} p99={:.2} max={:.2} ms",
+        rate.map_or("closed".to_string(), |r| format!("{r:.0}")),
+        m.latencies.len(),
+        m.errors,
+        m.achieved(),
+        m.percentile(0.5),
+        m.percentile(0.9),
+        m.percentile(0.99),
+        m.latencies.last().copied().unwrap_or(0.0)
     );
     Ok(())
 }

@@ -119,6 +119,23 @@ enum BenchCommand {
         #[arg(long, value_parser = ["raw", "import"])]
         mode: Option<String>,
     },
+    /// Concurrent GET load on a running server (scripts/bench-lookup.py): `--clients` keep-alive connections
+    /// cycling through the paths in PATHS (one per line), at `--rate` requests/s in all (open loop, latency from
+    /// each request's scheduled time) or as fast as answered (no `--rate`). Prints one line: requests, errors,
+    /// requests/s, p50/p90/p99/max.
+    Http {
+        paths: PathBuf,
+        #[arg(long)]
+        base: String,
+        #[arg(long, env = "MAILROOM_BENCH_TOKEN")]
+        token: String,
+        #[arg(long, default_value_t = 50)]
+        clients: usize,
+        #[arg(long)]
+        rate: Option<f64>,
+        #[arg(long, default_value_t = 20.0)]
+        seconds: f64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -162,6 +179,14 @@ async fn main() -> ExitCode {
         Command::Bench(BenchCommand::Import { file, make, mode }) => {
             bench_cli::bench_import(config, &file, make, mode.as_deref()).await
         }
+        Command::Bench(BenchCommand::Http {
+            paths,
+            base,
+            token,
+            clients,
+            rate,
+            seconds,
+        }) => bench_cli::bench_http(&paths, base, token, clients, rate, seconds).await,
         Command::Import {
             file,
             kind,

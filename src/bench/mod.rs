@@ -1,6 +1,7 @@
 //! `mailroom bench ingest`: the raw IMAP FETCH rate of a server against our full sync (fetch + parse + thread +
 //! store) from the same server, one mode per process so that each peak RSS is its own.
 
+pub mod load;
 mod store;
 
 use std::time::Instant;

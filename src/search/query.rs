@@ -18,6 +18,8 @@ pub enum Term {
     Prefix(String),
     /// `(lower, stem)` of each word, in order.
     Phrase(Vec<(String, String)>),
+    /// A prefix (lower-cased, as typed) and the terms of one index that start with it (src/search/store/expand.rs).
+    AnyOf(String, Vec<String>),
 }
 
 #[derive(Debug, Clone)]
@@ -86,7 +88,7 @@ fn word(lower: &str, stemmers: &Stemmers) -> Term {
 
 fn term_chars(t: &Term) -> usize {
     match t {
-        Term::Word(w, _) | Term::Prefix(w) => w.chars().count(),
+        Term::Word(w, _) | Term::Prefix(w) | Term::AnyOf(w, _) => w.chars().count(),
         Term::Phrase(ws) => ws.iter().map(|(w, _)| w.chars().count()).sum(),
     }
 }
@@ -100,7 +102,19 @@ impl Parsed {
             .map(|t| match t {
                 Term::Word(_, stem) => format!("\"{stem}\""),
                 // The index holds stems: a whole word typed with a star ("договоры*") matches by its stem too.
-                Term::Prefix(p) => format!("(\"{p}\"* OR \"{}\"*)", Stemmers::default().stem(p)),
+                Term::Prefix(p) => match Stemmers::default().stem(p) {
+                    // Both would walk the same doclists once more.
+                    stem if stem == *p => format!("\"{p}\"*"),
+                    stem => format!("(\"{p}\"* OR \"{stem}\"*)"),
+                },
+                Term::AnyOf(_, terms) => {
+                    // Index terms are unicode61 tokens, which hold no quote; doubled all the same.
+                    let quoted: Vec<String> = terms
+                        .iter()
+                        .map(|t| format!("\"{}\"", t.replace('"', "\"\"")))
+                        .collect();
+                    format!("({})", quoted.join(" OR "))
+                }
                 Term::Phrase(ws) => {
                     let stems: Vec<&str> = ws.iter().map(|(_, s)| s.as_str()).collect();
                     format!("\"{}\"", stems.join(" "))
@@ -117,7 +131,7 @@ impl Parsed {
             .iter()
             .map(|t| match t {
                 Term::Word(w, _) => format!("'{w}'"),
-                Term::Prefix(p) => format!("'{p}':*"),
+                Term::Prefix(p) | Term::AnyOf(p, _) => format!("'{p}':*"),
                 Term::Phrase(ws) => {
                     let words: Vec<String> = ws.iter().map(|(w, _)| format!("'{w}'")).collect();
                     format!("({})", words.join(" <-> "))
@@ -131,7 +145,7 @@ impl Parsed {
     pub fn hits(&self, lower: &str, stem: &str) -> bool {
         self.terms.iter().any(|t| match t {
             Term::Word(_, s) => s == stem,
-            Term::Prefix(p) => lower.starts_with(p.as_str()),
+            Term::Prefix(p) | Term::AnyOf(p, _) => lower.starts_with(p.as_str()),
             Term::Phrase(ws) => ws.iter().any(|(_, s)| s == stem),
         })
     }

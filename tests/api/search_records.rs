@@ -249,3 +249,43 @@ async fn pages_follow_the_cursor_until_the_last() {
     seen.dedup();
     assert_eq!(seen.len(), 5, "{seen:?}");
 }
+
+/// A prefix with few terms in the index is searched as those terms (src/search/store/expand.rs), one with many as
+/// a prefix: both find every record that starts with it, the stem's prefix included.
+#[tokio::test]
+async fn a_prefix_finds_the_same_whether_it_has_few_or_many_terms() {
+    let app = spawn_app().await;
+    let admin = app.admin_token.clone();
+    for n in 1..=24 {
+        created(
+            &app,
+            "/api/v1/contacts",
+            &admin,
+            json!({ "name": format!("Партнёр zeta{n:02}") }),
+        )
+        .await;
+    }
+    created(
+        &app,
+        "/api/v1/contacts",
+        &admin,
+        json!({ "name": "Договорщиков Иван" }),
+    )
+    .await;
+    // 24 terms: a prefix; zeta1* has 10: their OR.
+    let many = search_until(&app, &admin, "zeta*", "records", |p| titles(p).len() == 20).await;
+    assert!(titles(&many).iter().all(|t| t.contains("zeta")), "{many}");
+    let few = search_until(&app, &admin, "zeta1*", "records", |p| titles(p).len() == 10).await;
+    let mut names = titles(&few);
+    names.sort();
+    let expected: Vec<String> = (10..=19).map(|n| format!("Партнёр zeta{n}")).collect();
+    assert_eq!(names, expected);
+    // A whole word typed with a star also matches by its stem; a prefix of nothing finds nothing.
+    let stem = search_until(&app, &admin, "договорщиков*", "records", |p| {
+        titles(p).len() == 1
+    })
+    .await;
+    assert_eq!(titles(&stem), vec!["Договорщиков Иван"]);
+    let (status, none) = search(&app, &admin, "q=zzzq*&kind=records").await;
+    assert_eq!((status, titles(&none).len()), (200, 0), "{none}");
+}

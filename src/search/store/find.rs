@@ -68,6 +68,8 @@ pub const USER_CANDIDATES: i64 = 1000;
 /// Mail the caller reads in full (search matches bodies, so subject- or metadata-level mail is left out).
 pub async fn mail(db: &Db, caller: &Caller, q: &Parsed, w: Window) -> Result<Vec<MailRow>, Error> {
     let fts = Fts::new(db.backend, MAIL);
+    let mut conn = db.pool.acquire().await?;
+    let q = &fts.expand(&mut conn, q).await?;
     let key = fts.key();
     let mut sql = Sql::new("SELECT m.id, m.subject, m.thread_id, COALESCE(m.sent_at, m.received_at) AS at, f.score FROM (SELECT ");
     sql.push(&key).push(" AS doc, ");
@@ -94,7 +96,7 @@ pub async fn mail(db: &Db, caller: &Caller, q: &Parsed, w: Window) -> Result<Vec
     }
     sql.push(" ORDER BY f.score, m.id DESC");
     push_window(&mut sql, w);
-    let rows = sql.query().fetch_all(&db.pool).await?;
+    let rows = sql.query().fetch_all(&mut *conn).await?;
     rows.iter()
         .map(|r| {
             Ok(MailRow {
@@ -128,6 +130,8 @@ fn push_note_visible(sql: &mut Sql, caller: &Caller) {
 /// Notes on records the caller sees.
 pub async fn notes(db: &Db, caller: &Caller, q: &Parsed, w: Window) -> Result<Vec<NoteRow>, Error> {
     let fts = Fts::new(db.backend, NOTES);
+    let mut conn = db.pool.acquire().await?;
+    let q = &fts.expand(&mut conn, q).await?;
     let mut sql = Sql::new("SELECT n.id, n.record_kind, n.record_id, n.body, n.updated_at AS at, ");
     fts.push_score(&mut sql, q);
     sql.push(" AS score FROM ")
@@ -139,7 +143,7 @@ pub async fn notes(db: &Db, caller: &Caller, q: &Parsed, w: Window) -> Result<Ve
     push_note_visible(&mut sql, caller);
     sql.push(" ORDER BY score, n.id DESC");
     push_window(&mut sql, w);
-    let rows = sql.query().fetch_all(&db.pool).await?;
+    let rows = sql.query().fetch_all(&mut *conn).await?;
     let mut out = Vec::new();
     for r in rows {
         let Ok(record_kind) = r.try_get::<String, _>("record_kind")?.parse() else {
@@ -172,6 +176,8 @@ pub async fn records(
     w: Window,
 ) -> Result<Vec<RecordRow>, Error> {
     let fts = Fts::new(db.backend, RECORDS);
+    let mut conn = db.pool.acquire().await?;
+    let q = &fts.expand(&mut conn, q).await?;
     let key = fts.key();
     let mut sql = Sql::new("SELECT kind, id, title, body, at FROM (");
     let mut first = true;
@@ -208,7 +214,7 @@ pub async fn records(
     }
     sql.push(") u ORDER BY score, id DESC");
     push_window(&mut sql, w);
-    let rows = sql.query().fetch_all(&db.pool).await?;
+    let rows = sql.query().fetch_all(&mut *conn).await?;
     let mut out = Vec::new();
     for r in rows {
         let Ok(kind) = r.try_get::<String, _>("kind")?.parse() else {

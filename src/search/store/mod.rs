@@ -1,6 +1,7 @@
 //! All SQL of search. The index tables differ by backend (FTS5 over stemmed text on SQLite, tsvector + GIN on
 //! PostgreSQL), so the few texts that touch them sit side by side in `Fts`; everything else is one text.
 
+mod expand;
 pub mod find;
 pub mod index;
 
