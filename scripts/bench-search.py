@@ -57,6 +57,8 @@ def seed_and_index():
     db.execute("INSERT INTO mail_folders (id, mailbox_id, name, role, uidvalidity, last_uid) VALUES (2, 2, 'INBOX', 'inbox', 1, ?)", (messages,))
     db.executemany("INSERT INTO message_locations (message_id, folder_id, uidvalidity, uid) VALUES (?, 2, 1, ?)",
                    ((i, i) for i in range(7, messages + 1, 97)))
+    # The reply tracker would read all the seeded mail in the background during the timings (no search's work).
+    db.execute("INSERT INTO awaiting_cursor (id, last_message_id) VALUES (1, ?)", (messages,))
     db.commit(); db.execute("ANALYZE"); db.commit(); db.close()
     seeded = time.time() - t0
 

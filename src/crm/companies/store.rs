@@ -95,7 +95,9 @@ pub fn push_filter(sql: &mut Sql, f: &CompanyFilter) {
         sql.push(" AND r.type_id = ").bind(t);
     }
     if let Some(domain) = &f.domain {
-        sql.push(" AND EXISTS (SELECT 1 FROM company_domains d WHERE d.company_id = r.id AND d.domain = ")
+        // An IN, not an EXISTS: the domain's index then drives the plan. With EXISTS, SQLite walked every company
+        // in id order for a caller who sees few of them (32 ms at 100 000 companies, 0.3 ms now).
+        sql.push(" AND r.id IN (SELECT d.company_id FROM company_domains d WHERE d.domain = ")
             .bind(domain.trim().to_lowercase())
             .push(")");
     }
