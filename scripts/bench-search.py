@@ -7,10 +7,13 @@ from a Russian and English vocabulary: a common word (`договор` in some i
 The server's indexer indexes them (its time is printed), then GET /api/v1/search is timed over one keep-alive
 connection for each term as the admin (all mail) and as a salesperson whose one personal mailbox holds 1 % of it.
 Usage: scripts/bench-search.py BIN [MESSAGES] [CONTACTS]. KEEP=dir seeds and indexes into that directory and keeps
-it, and a later run with the same KEEP only times it again; SEED_ONLY=1 stops after indexing."""
+it, and a later run with the same KEEP only times it again; SEED_ONLY=1 stops after indexing.
+MAILROOM_BENCH_PG=postgres://user@host:port (scripts/bench-search.sh with PG=1): the seeded SQLite database, without
+its search index, is copied into a fresh PostgreSQL database, the server indexes it there (tsvector + GIN) and is
+timed on it."""
 import os, random, shutil, sqlite3, sys, time, urllib.parse
 
-from bench_seed import ADMIN_EMAIL, ADMIN_PASSWORD, Client, data_dir, percentiles, seed_base, serve
+from bench_seed import ADMIN_EMAIL, ADMIN_PASSWORD, Client, copy_to_postgres, data_dir, percentiles, seed_base, serve
 
 binary = sys.argv[1]
 messages = int(sys.argv[2]) if len(sys.argv) > 2 else 1_000_000
@@ -85,7 +88,50 @@ def seed_and_index():
     return p, addr
 
 
-if reuse:
+def on_postgres():
+    """Copies the seeded SQLite database into a fresh PostgreSQL one, without the search index and its queue, and
+    waits while the server indexes it there; returns the server process and its address."""
+    import glob, subprocess
+    from urllib.parse import urlparse
+    server = urlparse(os.environ["MAILROOM_BENCH_PG"])
+    psql_bin = sorted(glob.glob("/usr/lib/postgresql/*/bin/psql"))[-1]
+    name = f"mailroom_search_{os.getpid()}"
+    psql = [psql_bin, "-h", server.hostname, "-p", str(server.port), "-U", server.username or "postgres"]
+    subprocess.run(psql + ["-d", "postgres", "-q", "-c", f"CREATE DATABASE {name}"], check=True)
+    env["MAILROOM_DATABASE_URL"] = f"{os.environ['MAILROOM_BENCH_PG'].rstrip('/')}/{name}"
+    p, _ = serve(binary, env)  # the migrations make the schema
+    p.terminate(); p.wait()
+    src = sqlite3.connect(os.path.join(data, "mailroom.db"))
+    skip = [t for t, in src.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'search%'")]
+    src.close()
+    t0 = time.time()
+    copy_to_postgres(os.path.join(data, "mailroom.db"), psql + ["-d", name], skip=skip)
+    queue = " ".join(f"INSERT INTO search_dirty (kind, doc_id) SELECT '{k}', id FROM {t};" for k, t in
+                     (("contact", "contacts"), ("company", "companies"), ("lead", "leads"), ("deal", "deals"),
+                      ("note", "notes")))
+    subprocess.run(psql + ["-d", name, "-q", "-c", queue], check=True)
+    copied = time.time() - t0
+    p, addr = serve(binary, env)
+    t1 = time.time()
+    while True:
+        out = subprocess.run(psql + ["-d", name, "-At", "-c", "SELECT (SELECT last_message_id FROM search_cursor), "
+                                     "(SELECT COUNT(*) FROM search_dirty)"], check=True, capture_output=True, text=True)
+        done, queued = (int(v) for v in out.stdout.strip().split("|"))
+        if done >= messages and queued == 0:
+            break
+        time.sleep(2)
+    indexed = time.time() - t1
+    print(f"PostgreSQL: copied in {copied:.0f} s; indexed by the server in {indexed:.0f} s ({messages / indexed:.0f} msg/s; "
+          f"records and notes too)")
+    return p, addr
+
+
+if os.environ.get("MAILROOM_BENCH_PG"):
+    if not reuse:
+        p, addr = seed_and_index()
+        p.terminate(); p.wait()
+    p, addr = on_postgres()
+elif reuse:
     p, addr = serve(binary, env)
 else:
     p, addr = seed_and_index()
