@@ -42,15 +42,24 @@ start_postgres() {
     { cat "$PG_DIR/initdb.log" >&2; return 1; }
   run_as "$bin/pg_ctl -D $PG_DIR/data -l $PG_DIR/log -w -o \"-p $port -k $PG_DIR -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300\" start" >/dev/null ||
     { cat "$PG_DIR/log" >&2; return 1; }
-  PG_RUN_AS_POSTGRES=$([ "$(id -u)" -eq 0 ] && echo yes || echo no)
   export MAILROOM_TEST_PG_URL="postgres://postgres@127.0.0.1:$port"
   echo "==> PostgreSQL $(basename "$(dirname "$bin")") on 127.0.0.1:$port ($PG_DIR)"
 }
 
 stop_postgres() {
   [ -n "${PG_DIR:-}" ] || return 0
-  local cmd="$(pg_bin)/pg_ctl -D $PG_DIR/data -m fast stop"
-  if [ "$PG_RUN_AS_POSTGRES" = yes ]; then su postgres -s /bin/sh -c "$cmd" >/dev/null; else sh -c "$cmd" >/dev/null; fi
+  local bin owner
+  bin=$(pg_bin)
+  # As the data directory's owner (pg_ctl refuses root), whichever shell started it: a fresh root shell given only
+  # PG_DIR used to run it as root, fail, and delete the directory under the running server.
+  owner=$(stat -c %U "$PG_DIR/data" 2>/dev/null || echo "")
+  as_owner() {
+    if [ "$(id -u)" -eq 0 ] && [ -n "$owner" ] && [ "$owner" != root ]; then su "$owner" -s /bin/sh -c "$*"; else sh -c "$*"; fi
+  }
+  if ! as_owner "$bin/pg_ctl -D $PG_DIR/data -m fast stop" >/dev/null && as_owner "$bin/pg_ctl -D $PG_DIR/data status" >/dev/null 2>&1; then
+    echo "warning: PostgreSQL in $PG_DIR did not stop; its directory is left in place" >&2
+    return 1
+  fi
   rm -rf "$PG_DIR"
   PG_DIR=
 }
