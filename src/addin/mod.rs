@@ -138,7 +138,8 @@ pub async fn lookup(pool: &AnyPool, caller: &Caller, q: LookupQuery) -> Result<L
     let email = EmailAddress::parse(&q.email)
         .map_err(|m| Error::validation("email", m))?
         .to_string();
-    let ctx = linking::Context::load(pool, None).await?;
+    // The domain lists alone: the mailbox rules and lead source of a full context are for ingest.
+    let ctx = linking::Context::lists(&mut *pool.acquire().await?).await?;
     let domain = registrable_domain(email.rsplit_once('@').map(|(_, d)| d).unwrap_or_default())
         .filter(|d| ctx.company_domain(d));
     let person = find_person(pool, caller, &email).await?;
@@ -262,11 +263,10 @@ async fn open_mail(
             linked: false,
         });
     };
+    // The caller reads this mail (above) and was shown the person through the access model: whether the two are
+    // linked tells nothing more, so one lookup of the link does (not every link with its record's access).
     let linked = match person {
-        Some(p) => linking::links(pool, caller, id)
-            .await?
-            .iter()
-            .any(|l| l.record_kind == p.kind && l.record_id == p.id && !l.removed),
+        Some(p) => linking::is_linked(pool, id, p.kind, p.id).await?,
         None => false,
     };
     Ok(OpenMail {

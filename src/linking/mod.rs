@@ -24,7 +24,7 @@ use crate::crm::RecordKind;
 use crate::email_address::registrable_domain;
 use crate::error::Error;
 pub use ingest::{on_new_messages, Classified, NewMail};
-pub use store::List;
+pub use store::{is_linked, List};
 
 /// What linking needs to know, loaded once per sync.
 #[derive(Debug, Clone, Default)]

@@ -142,6 +142,25 @@ pub async fn set_manual_link(
     Ok(())
 }
 
+/// Whether the message is linked (and not unlinked by hand) to this record.
+pub async fn is_linked(
+    pool: &AnyPool,
+    message_id: i64,
+    kind: RecordKind,
+    record_id: i64,
+) -> Result<bool, Error> {
+    let row = sqlx::query(
+        "SELECT 1 AS one FROM message_links
+         WHERE message_id = $1 AND record_kind = $2 AND record_id = $3 AND removed = 0",
+    )
+    .bind(message_id)
+    .bind(kind.as_str())
+    .bind(record_id)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.is_some())
+}
+
 /// `(kind, id, source, removed)`
 pub async fn links_of(
     conn: &mut AnyConnection,

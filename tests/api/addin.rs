@@ -238,6 +238,13 @@ async fn logging_a_mail_the_server_already_has_links_that_copy_instead_of_storin
         .await;
     let stored = crate::mail_corpus::all_messages(&app).await;
     let mid = stored[0]["message_id"].as_str().unwrap().to_string();
+    let lookup = format!("/api/v1/lookup?email=someone@other-corp.ru&message_id={mid}");
+    let (_, card) = app.get(&lookup, &app.admin_token).await;
+    assert_eq!(
+        (card["mail"]["id"].clone(), card["mail"]["linked"].as_bool()),
+        (stored[0]["id"].clone(), Some(false)),
+        "stored, not yet linked to this contact: {card}"
+    );
     let body = json!({ "record_kind": "contact", "record_id": contact["id"], "internet_message_id": format!("<{mid}>") });
     let (status, logged) = app
         .post("/api/v1/messages/log", &app.admin_token, body)
@@ -253,12 +260,7 @@ async fn logging_a_mail_the_server_already_has_links_that_copy_instead_of_storin
         1,
         "no second copy"
     );
-    let (_, card) = app
-        .get(
-            &format!("/api/v1/lookup?email=someone@other-corp.ru&message_id={mid}"),
-            &app.admin_token,
-        )
-        .await;
+    let (_, card) = app.get(&lookup, &app.admin_token).await;
     assert_eq!(
         (card["mail"]["id"].clone(), card["mail"]["linked"].as_bool()),
         (stored[0]["id"].clone(), Some(true)),
