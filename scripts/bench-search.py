@@ -10,7 +10,7 @@ Usage: scripts/bench-search.py BIN [MESSAGES] [CONTACTS]. KEEP=dir seeds and ind
 it, and a later run with the same KEEP only times it again; SEED_ONLY=1 stops after indexing.
 MAILROOM_BENCH_PG=postgres://user@host:port (scripts/bench-search.sh with PG=1): the seeded SQLite database, without
 its search index, is copied into a fresh PostgreSQL database, the server indexes it there (tsvector + GIN) and is
-timed on it."""
+timed on it (PG_DB=name times a database an earlier run with SEED_ONLY=1 left)."""
 import os, random, shutil, sqlite3, sys, time, urllib.parse
 
 from bench_seed import ADMIN_EMAIL, ADMIN_PASSWORD, Client, copy_to_postgres, data_dir, percentiles, seed_base, serve
@@ -95,10 +95,13 @@ def on_postgres():
     from urllib.parse import urlparse
     server = urlparse(os.environ["MAILROOM_BENCH_PG"])
     psql_bin = sorted(glob.glob("/usr/lib/postgresql/*/bin/psql"))[-1]
-    name = f"mailroom_search_{os.getpid()}"
     psql = [psql_bin, "-h", server.hostname, "-p", str(server.port), "-U", server.username or "postgres"]
-    subprocess.run(psql + ["-d", "postgres", "-q", "-c", f"CREATE DATABASE {name}"], check=True)
+    # PG_DB=name: that database, copied and indexed by an earlier run with SEED_ONLY=1, is timed again.
+    name = os.environ.get("PG_DB") or f"mailroom_search_{os.getpid()}"
     env["MAILROOM_DATABASE_URL"] = f"{os.environ['MAILROOM_BENCH_PG'].rstrip('/')}/{name}"
+    if os.environ.get("PG_DB"):
+        return serve(binary, env)
+    subprocess.run(psql + ["-d", "postgres", "-q", "-c", f"CREATE DATABASE {name}"], check=True)
     p, _ = serve(binary, env)  # the migrations make the schema
     p.terminate(); p.wait()
     src = sqlite3.connect(os.path.join(data, "mailroom.db"))
@@ -121,8 +124,8 @@ def on_postgres():
             break
         time.sleep(2)
     indexed = time.time() - t1
-    print(f"PostgreSQL: copied in {copied:.0f} s; indexed by the server in {indexed:.0f} s ({messages / indexed:.0f} msg/s; "
-          f"records and notes too)")
+    print(f"PostgreSQL database {name}: copied in {copied:.0f} s; indexed by the server in {indexed:.0f} s "
+          f"({messages / indexed:.0f} msg/s; records and notes too)")
     return p, addr
 
 
@@ -131,6 +134,9 @@ if os.environ.get("MAILROOM_BENCH_PG"):
         p, addr = seed_and_index()
         p.terminate(); p.wait()
     p, addr = on_postgres()
+    if os.environ.get("SEED_ONLY"):
+        p.terminate(); p.wait()
+        sys.exit(0)
 elif reuse:
     p, addr = serve(binary, env)
 else:
