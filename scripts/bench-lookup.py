@@ -11,27 +11,19 @@ Usage: scripts/bench-lookup.py BIN [MESSAGES] [CONTACTS] [CLIENTS] [RATES, comma
 (run by scripts/bench-lookup.sh)"""
 import os, random, shutil, sqlite3, subprocess, sys, tempfile, time
 
-from bench_seed import ADMIN_EMAIL, ADMIN_PASSWORD, Client, data_dir, seed_base, serve
+from bench_seed import ADMIN_EMAIL, ADMIN_PASSWORD, Client, kept_data_dir, seed_base, serve
 
 binary = sys.argv[1]
 messages = int(sys.argv[2]) if len(sys.argv) > 2 else 1_000_000
 contacts = int(sys.argv[3]) if len(sys.argv) > 3 else 100_000
 clients = int(sys.argv[4]) if len(sys.argv) > 4 else 0
 rates = [float(r) for r in sys.argv[5].split(",")] if len(sys.argv) > 5 else [50, 200]
-data, env = data_dir("mailroom-lookup-")
-# KEEP=dir seeds into that directory and keeps it; a later run with the same KEEP times the kept database again
-# (10 M messages take half an hour to seed).
-kept = os.environ.get("KEEP")
-reuse = bool(kept) and os.path.exists(os.path.join(kept, "mailroom.db"))
-if kept:
-    shutil.rmtree(data)
-    data = kept
-    env["MAILROOM_DATA_DIR"] = kept
+# KEEP=dir seeds into that directory and keeps it (10 M messages take half an hour to seed).
+data, env, reuse = kept_data_dir("mailroom-lookup-")
 
 if reuse:
     seeded = 0
 else:
-    os.makedirs(data, exist_ok=True)
     p, _ = serve(binary, env); p.terminate(); p.wait()
     db = sqlite3.connect(os.path.join(data, "mailroom.db"))
     db.execute("PRAGMA journal_mode=WAL"); db.execute("PRAGMA synchronous=OFF")

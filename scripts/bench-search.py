@@ -13,19 +13,13 @@ its search index, is copied into a fresh PostgreSQL database, the server indexes
 timed on it (PG_DB=name times a database an earlier run with SEED_ONLY=1 left)."""
 import os, random, shutil, sqlite3, sys, time, urllib.parse
 
-from bench_seed import ADMIN_EMAIL, ADMIN_PASSWORD, Client, copy_to_postgres, data_dir, percentiles, seed_base, serve
+from bench_seed import ADMIN_EMAIL, ADMIN_PASSWORD, Client, copy_to_postgres, kept_data_dir, percentiles, seed_base, serve
 
 binary = sys.argv[1]
 messages = int(sys.argv[2]) if len(sys.argv) > 2 else 1_000_000
 contacts = int(sys.argv[3]) if len(sys.argv) > 3 else 100_000
-data, env = data_dir("mailroom-search-")
+data, env, reuse = kept_data_dir("mailroom-search-")
 kept = os.environ.get("KEEP")
-reuse = bool(kept) and os.path.exists(os.path.join(kept, "mailroom.db"))
-if kept:
-    shutil.rmtree(data)
-    data = kept
-    env["MAILROOM_DATA_DIR"] = kept
-    os.makedirs(data, exist_ok=True)
 
 
 def seed_and_index():

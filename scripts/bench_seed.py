@@ -17,6 +17,19 @@ def data_dir(prefix):
     return data, env
 
 
+def kept_data_dir(prefix):
+    """`data_dir`, or with KEEP=dir that directory, kept after the run: returns (data, env, reuse), reuse being
+    whether an earlier run already seeded it (a later run with the same KEEP times the kept database again)."""
+    data, env = data_dir(prefix)
+    kept = os.environ.get("KEEP")
+    if not kept:
+        return data, env, False
+    os.rmdir(data)
+    os.makedirs(kept, exist_ok=True)
+    env["MAILROOM_DATA_DIR"] = kept
+    return kept, env, os.path.exists(os.path.join(kept, "mailroom.db"))
+
+
 def serve(binary, env):
     """Starts `mailroom serve`; returns the process and its host:port once it listens."""
     p = subprocess.Popen([binary, "serve"], env=env, stdout=subprocess.PIPE, text=True)
